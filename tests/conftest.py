@@ -87,3 +87,17 @@ def messy_project(tmp_path: Path, shared_fixtures: Path) -> Iterator[Path]:
 def legacy_project(tmp_path: Path, shared_fixtures: Path) -> Iterator[Path]:
     """A project whose tasks.json is a copy of the legacy (untagged) fixture."""
     yield make_project(tmp_path / "proj", shared_fixtures / "legacy-tasks.json")
+
+
+# --- scripted model-provider server (tests/provider_server.py) ---
+from provider_server import ProviderServer  # noqa: E402
+
+
+@pytest.fixture
+def provider_server() -> Iterator[ProviderServer]:
+    """A scripted Anthropic/OpenAI-compatible HTTP server on 127.0.0.1 (see tests/provider_server.py)."""
+    server = ProviderServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

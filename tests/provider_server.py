@@ -1,0 +1,267 @@
+"""A scripted model-provider HTTP server on 127.0.0.1 for driving the real SDKs over a real socket.
+
+Routes: Anthropic ``POST /v1/messages`` (JSON or SSE), OpenAI ``POST /v1/chat/completions`` (JSON or SSE with a final
+usage chunk and ``[DONE]``), OpenAI ``POST /v1/responses`` (JSON), and ``GET /v1/models``. Routes match by path
+suffix, so any base path prefix works. HTTP/1.1 keep-alive: JSON replies carry Content-Length, streams are chunked.
+
+Scripting: ``server.script(route, Reply(...), ..., model=None)`` queues replies for a route (optionally only for one
+model); when the queue is empty the route's default reply (``server.defaults[route]``) answers. Every request is
+recorded in ``server.requests``. Scripted errors carry ``retry-after-ms: 10``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+MESSAGES = "/messages"
+CHAT = "/chat/completions"
+RESPONSES = "/responses"
+MODELS = "/models"
+ROUTES = (CHAT, MESSAGES, RESPONSES, MODELS)
+
+
+@dataclass
+class Reply:
+    """One scripted answer. ``status`` >= 400 sends an error body in the route's format."""
+
+    text: str = "ok"
+    status: int = 200
+    error_type: str | None = None  # anthropic error.type / openai error.code
+    message: str = "scripted error"
+    delay: float = 0.0  # seconds before answering (bounded; cut short when the server stops)
+    drop: bool = False  # close the connection without answering
+    raw: str | None = None  # send this body verbatim as application/json
+    usage: tuple[int, int, int] = (12, 7, 0)  # input (incl. cached), output, cached
+    chunks: int = 3
+    headers: dict[str, str] = field(default_factory=lambda: {})
+
+
+@dataclass
+class Recorded:
+    """One request as the server saw it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+    @property
+    def model(self) -> str | None:
+        return self.body.get("model") if isinstance(self.body, dict) else None
+
+
+class ProviderServer:
+    """The server plus its script and request log; start with :meth:`start`, stop with :meth:`stop`."""
+
+    def __init__(self) -> None:
+        self.requests: list[Recorded] = []
+        self.defaults: dict[str, Reply] = {route: Reply() for route in ROUTES}
+        self.models = ["scripted-model-a", "scripted-model-b"]
+        self._queues: dict[tuple[str, str | None], deque[Reply]] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="provider-server", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ProviderServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def script(self, route: str, *replies: Reply, model: str | None = None) -> None:
+        """Queue replies for ``route`` (for one model only, when ``model`` is given)."""
+        with self._lock:
+            self._queues.setdefault((route, model), deque()).extend(replies)
+
+    def seen(self, route: str | None = None, model: str | None = None) -> list[Recorded]:
+        """Recorded requests, optionally only one route's and one model's."""
+        with self._lock:
+            return [r for r in self.requests if (route is None or r.path.endswith(route))
+                    and (model is None or r.model == model)]
+
+    def _next(self, route: str, model: str | None) -> Reply:
+        with self._lock:
+            for key in ((route, model), (route, None)):
+                queue = self._queues.get(key)
+                if queue:
+                    return queue.popleft()
+            return self.defaults[route]
+
+
+def _make_handler(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # keep stderr quiet
+            return
+
+        def do_GET(self) -> None:
+            self._handle(None)
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw.decode(errors="replace")
+            self._handle(body)
+
+        def _handle(self, body: Any) -> None:
+            path = self.path.split("?", 1)[0]
+            record = Recorded(self.command, path, {k.lower(): v for k, v in self.headers.items()}, body)
+            with server._lock:
+                server.requests.append(record)
+            route = next((r for r in ROUTES if path.endswith(r)), None)
+            if route is None:
+                return self._json(404, {"error": {"message": f"no route {path}", "type": "not_found"}})
+            if route == MODELS:
+                return self._json(200, {"object": "list", "data": [
+                    {"id": m, "object": "model", "created": 0, "owned_by": "scripted"} for m in server.models]})
+            reply = server._next(route, record.model)
+            if reply.delay:
+                server._stopping.wait(reply.delay)
+            if reply.drop:
+                self.close_connection = True
+                return
+            if reply.raw is not None:
+                return self._send(reply.status, "application/json", reply.raw.encode(), reply.headers)
+            if reply.status >= 400:
+                return self._error(route, reply)
+            model = record.model or "scripted"
+            stream = isinstance(body, dict) and bool(body.get("stream"))
+            if route == MESSAGES:
+                return self._stream(_anthropic_events(reply, model)) if stream else \
+                    self._json(200, _anthropic_message(reply, model), reply.headers)
+            if route == CHAT:
+                return self._stream(_chat_events(reply, model)) if stream else \
+                    self._json(200, _chat_completion(reply, model), reply.headers)
+            return self._json(200, _response(reply, model), reply.headers)
+
+        def _error(self, route: str, reply: Reply) -> None:
+            if route == MESSAGES:
+                payload: dict[str, Any] = {"type": "error", "error": {
+                    "type": reply.error_type or "api_error", "message": reply.message}}
+            else:
+                payload = {"error": {"message": reply.message, "type": reply.error_type or "server_error",
+                                     "code": reply.error_type, "param": None}}
+            self._json(reply.status, payload, {"retry-after-ms": "10", **reply.headers})
+
+        def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+            self._send(status, "application/json", json.dumps(payload).encode(), headers or {})
+
+        def _send(self, status: int, ctype: str, data: bytes, headers: dict[str, str]) -> None:
+            self.send_response(status)
+            self.send_header("content-type", ctype)
+            self.send_header("content-length", str(len(data)))
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _stream(self, events: list[str]) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("transfer-encoding", "chunked")
+            self.end_headers()
+            for event in events:
+                data = event.encode()
+                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+
+    return Handler
+
+
+def _pieces(reply: Reply) -> list[str]:
+    n = max(1, reply.chunks)
+    size = max(1, -(-len(reply.text) // n))
+    return [reply.text[i : i + size] for i in range(0, len(reply.text), size)] or [""]
+
+
+def _sse(name: str | None, payload: Any) -> str:
+    data = payload if isinstance(payload, str) else json.dumps(payload)
+    return (f"event: {name}\n" if name else "") + f"data: {data}\n\n"
+
+
+def _anthropic_message(reply: Reply, model: str) -> dict[str, Any]:
+    inp, out, cached = reply.usage
+    return {"id": "msg_scripted", "type": "message", "role": "assistant", "model": model,
+            "content": [{"type": "text", "text": reply.text}], "stop_reason": "end_turn", "stop_sequence": None,
+            "usage": {"input_tokens": inp - cached, "output_tokens": out, "cache_read_input_tokens": cached,
+                      "cache_creation_input_tokens": 0}}
+
+
+def _anthropic_events(reply: Reply, model: str) -> list[str]:
+    inp, out, cached = reply.usage
+    start = {**_anthropic_message(reply, model), "content": [], "stop_reason": None}
+    start["usage"] = {**start["usage"], "output_tokens": 1}
+    events = [_sse("message_start", {"type": "message_start", "message": start}),
+              _sse("content_block_start", {"type": "content_block_start", "index": 0,
+                                           "content_block": {"type": "text", "text": ""}}),
+              _sse("ping", {"type": "ping"})]
+    events += [_sse("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                            "delta": {"type": "text_delta", "text": piece}})
+               for piece in _pieces(reply)]
+    events += [_sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
+               _sse("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn",
+                                                                         "stop_sequence": None},
+                                      "usage": {"output_tokens": out}}),
+               _sse("message_stop", {"type": "message_stop"})]
+    return events
+
+
+def _chat_usage(reply: Reply) -> dict[str, Any]:
+    inp, out, cached = reply.usage
+    return {"prompt_tokens": inp, "completion_tokens": out, "total_tokens": inp + out,
+            "prompt_tokens_details": {"cached_tokens": cached}}
+
+
+def _chat_completion(reply: Reply, model: str) -> dict[str, Any]:
+    return {"id": "chatcmpl-scripted", "object": "chat.completion", "created": int(time.time()), "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": reply.text},
+                         "finish_reason": "stop", "logprobs": None}], "usage": _chat_usage(reply)}
+
+
+def _chat_events(reply: Reply, model: str) -> list[str]:
+    base = {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": int(time.time()),
+            "model": model}
+    events = [_sse(None, {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": piece},
+                                               "finish_reason": None}]}) for piece in _pieces(reply)]
+    events.append(_sse(None, {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
+    events.append(_sse(None, {**base, "choices": [], "usage": _chat_usage(reply)}))
+    events.append(_sse(None, "[DONE]"))
+    return events
+
+
+def _response(reply: Reply, model: str) -> dict[str, Any]:
+    inp, out, cached = reply.usage
+    return {"id": "resp_scripted", "object": "response", "created_at": int(time.time()), "model": model,
+            "status": "completed", "output": [{"type": "message", "id": "msg_1", "status": "completed",
+                                               "role": "assistant", "content": [
+                                                   {"type": "output_text", "text": reply.text, "annotations": []}]}],
+            "parallel_tool_calls": True, "tool_choice": "auto", "tools": [],
+            "usage": {"input_tokens": inp, "output_tokens": out, "total_tokens": inp + out,
+                      "input_tokens_details": {"cached_tokens": cached},
+                      "output_tokens_details": {"reasoning_tokens": 0}}}
