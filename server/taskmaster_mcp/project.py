@@ -29,6 +29,7 @@ class Paths:
     """Every path of a project's ``.taskmaster/`` layout."""
 
     root: Path
+    custom_tasks_file: Path | None = None
 
     @property
     def taskmaster(self) -> Path:
@@ -36,7 +37,7 @@ class Paths:
 
     @property
     def tasks_file(self) -> Path:
-        return self.taskmaster / "tasks" / "tasks.json"
+        return self.custom_tasks_file or self.taskmaster / "tasks" / "tasks.json"
 
     @property
     def legacy_tasks_file(self) -> Path:

@@ -1,0 +1,39 @@
+"""Command line entry point: ``taskmaster-mcp`` with no arguments serves MCP over stdio (what editors launch).
+
+Everything else is imported lazily so that the stdio server starts as fast as the SDK allows.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve stdio with no arguments; otherwise run a subcommand (see ``taskmaster-mcp --help``)."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args == ["serve"]:
+        return serve_stdio()
+    from .cli import run
+
+    return run(args)
+
+
+def serve_stdio() -> int:
+    """Run the MCP server on stdin/stdout. Logging goes to stderr; stdout carries only the protocol."""
+    import logging
+
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="taskmaster-mcp %(levelname)s %(message)s")
+    from .app import build_app
+    from .errors import TaskmasterError
+
+    try:
+        server = build_app()
+    except TaskmasterError as exc:  # a bad TASK_MASTER_TOOLS must not leave the editor with "Client closed"
+        logging.getLogger("taskmaster_mcp").error("%s Serving every tool instead.", exc)
+        server = build_app(profile="all")
+    server.run("stdio")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

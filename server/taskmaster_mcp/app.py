@@ -1,0 +1,132 @@
+"""build_app(): the MCP server, its lifespan state, and which tools it exposes.
+
+Tool profiles (env ``TASK_MASTER_TOOLS``, as in Task Master): ``core``, ``standard``, ``all``, or a comma list of
+tool names (case-insensitive, ``-`` = ``_``). The default is ``all``: every tool of this server together costs
+less ``tools/list`` space than Task Master's seven core tools (measured by ``tests/bench/bench_context.py``), so
+there is no reason to hide any of them from the agent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mcp.server import MCPServer
+
+from . import __version__, tools_graph, tools_project, tools_read, tools_write
+from .errors import ConfigError
+from .toolkit import ToolFn, register
+from .workspace import AppState
+
+log = logging.getLogger("taskmaster_mcp")
+
+INSTRUCTIONS = (
+    "Task Master-compatible project tasks in .taskmaster/. Start with next_task or get_tasks (compact, paged); "
+    "get_task for details. Every tool takes projectRoot: the absolute path of the project (pass your workspace "
+    "folder). Most take tag (default: the current tag) and file (a tasks.json path inside the project). "
+    "Ids: task '7', subtask '7.2', lists '7,8'."
+)
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """A tool function with its MCP annotations."""
+
+    fn: ToolFn
+    read_only: bool = False
+    destructive: bool = False
+    idempotent: bool = False
+    hidden: frozenset[str] = frozenset({"file"})
+
+
+def _catalogue() -> list[ToolSpec]:
+    r, w, g, p = tools_read, tools_write, tools_graph, tools_project
+    return [
+        ToolSpec(r.get_tasks, read_only=True),
+        ToolSpec(r.next_task, read_only=True),
+        ToolSpec(r.get_task, read_only=True),
+        ToolSpec(w.set_task_status, idempotent=True),
+        ToolSpec(w.update_subtask),
+        ToolSpec(w.add_task),
+        ToolSpec(w.add_subtask),
+        ToolSpec(w.update_task),
+        ToolSpec(w.remove_task, destructive=True),
+        ToolSpec(w.remove_subtask, destructive=True),
+        ToolSpec(w.clear_subtasks, destructive=True, idempotent=True),
+        ToolSpec(w.move_task),
+        ToolSpec(g.add_dependency),
+        ToolSpec(g.remove_dependency, destructive=True),
+        ToolSpec(g.validate_dependencies, read_only=True),
+        ToolSpec(g.fix_dependencies, destructive=True, idempotent=True),
+        ToolSpec(r.complexity_report, read_only=True, hidden=frozenset()),
+        ToolSpec(g.list_tags, read_only=True),
+        ToolSpec(g.add_tag),
+        ToolSpec(g.use_tag, idempotent=True),
+        ToolSpec(g.delete_tag, destructive=True),
+        ToolSpec(g.rename_tag),
+        ToolSpec(g.copy_tag),
+        ToolSpec(p.initialize_project, idempotent=True),
+        ToolSpec(p.generate, idempotent=True),
+    ]
+
+
+CORE = ("get_tasks", "next_task", "get_task", "set_task_status", "update_subtask", "parse_prd", "expand_task")
+STANDARD = (*CORE, "initialize_project", "analyze_project_complexity", "expand_all", "add_subtask", "remove_task",
+            "add_task", "complexity_report")
+
+
+def select_tools(profile: str | None, available: list[str]) -> list[str]:
+    """Tool names for a ``TASK_MASTER_TOOLS`` value; unknown names are an error naming the valid ones."""
+    value = (profile or "all").strip().lower()
+    if value == "all":
+        return list(available)
+    if value == "core":
+        return [n for n in available if n in CORE]
+    if value == "standard":
+        return [n for n in available if n in STANDARD]
+    wanted = [part.strip().replace("-", "_") for part in value.split(",") if part.strip()]
+    unknown = [n for n in wanted if n not in available]
+    if unknown:
+        raise ConfigError(
+            f"TASK_MASTER_TOOLS names unknown tool(s) {', '.join(unknown)}. Use core, standard, all, or a comma "
+            f"list of: {', '.join(available)}."
+        )
+    return [n for n in available if n in wanted]
+
+
+def build_app(
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    *,
+    profile: str | None = None,
+) -> MCPServer[AppState]:
+    """Build the server. ``env`` defaults to ``os.environ`` and ``cwd`` to the working directory."""
+    environment = dict(os.environ if env is None else env)
+    working_dir = cwd or Path.cwd()
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
+        yield AppState(env=environment, cwd=working_dir)
+
+    server: MCPServer[AppState] = MCPServer(
+        "taskmaster-mcp", instructions=INSTRUCTIONS, version=__version__, lifespan=lifespan,
+        log_level=_log_level(environment),
+    )
+    specs = _catalogue()
+    chosen = set(select_tools(profile if profile is not None else environment.get("TASK_MASTER_TOOLS"),
+                              [s.fn.__name__ for s in specs]))
+    for spec in specs:
+        if spec.fn.__name__ in chosen:
+            register(server, spec.fn, read_only=spec.read_only, destructive=spec.destructive,
+                     idempotent=spec.idempotent, hidden=spec.hidden)
+    return server
+
+
+def _log_level(env: Mapping[str, str]) -> Any:
+    level = env.get("TASKMASTER_MCP_LOG_LEVEL", "WARNING").upper()
+    return level if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") else "WARNING"

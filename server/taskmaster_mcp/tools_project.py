@@ -1,0 +1,72 @@
+"""Project tools: initialize_project and generate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from pydantic import BaseModel, Field
+
+from . import taskfiles
+from .init import initialize
+from .params import FileArg, ProjectRoot, TagArg
+from .project import resolve_root
+from .workspace import client_roots, open_project, state_of
+
+
+class InitReport(BaseModel):
+    """Files created and files that already existed (never overwritten)."""
+
+    projectRoot: str
+    created: list[str]
+    kept: list[str]
+    next: str
+
+
+class GenerateReport(BaseModel):
+    """Task files written, unchanged and removed."""
+
+    tag: str
+    output: str
+    written: int
+    unchanged: int
+    removed: int
+
+
+async def initialize_project(
+    ctx: Context[Any, Any],
+    projectRoot: ProjectRoot = None,
+    projectName: str | None = None,
+) -> InitReport:
+    """Create .taskmaster/ (never overwrites)."""
+    state = state_of(ctx)
+    roots = await client_roots(ctx)
+    if projectRoot is None and state.env.get("TASK_MASTER_PROJECT_ROOT") is None and not roots:
+        root = state.cwd.resolve()
+    else:
+        root = resolve_root(projectRoot, env_root=state.env.get("TASK_MASTER_PROJECT_ROOT"), client_roots=roots,
+                            cwd=state.cwd)
+    result = initialize(root, projectName)
+    return InitReport(
+        projectRoot=str(root), created=result.created, kept=result.kept,
+        next="Write your PRD to .taskmaster/docs/prd.txt and call parse_prd, or add tasks with add_task.",
+    )
+
+
+async def generate(
+    ctx: Context[Any, Any],
+    projectRoot: ProjectRoot = None,
+    output: Annotated[str | None, Field(description="Output dir")] = None,
+    tag: TagArg = None,
+    file: FileArg = None,
+) -> GenerateReport:
+    """Write task_NNN.txt files."""
+    project = await open_project(ctx, projectRoot, file)
+    project.store.require_initialized()
+    the_tag = project.tag(tag)
+    target: Path = project.paths.inside(output, what="output") if output else project.paths.tasks_dir
+    doc = project.store.read()
+    doc.index(the_tag)
+    counts = taskfiles.generate(project.paths, the_tag, doc.tasks(the_tag), target)
+    return GenerateReport(tag=the_tag, output=str(target.relative_to(project.paths.root)), **counts)
