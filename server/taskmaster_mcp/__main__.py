@@ -20,17 +20,21 @@ def main(argv: list[str] | None = None) -> int:
 
 def serve_stdio() -> int:
     """Run the MCP server on stdin/stdout. Logging goes to stderr; stdout carries only the protocol."""
+    import contextlib
     import logging
 
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="taskmaster-mcp %(levelname)s %(message)s")
-    from .app import build_app
-    from .errors import TaskmasterError
+    # Until the SDK takes over fd 1 (it diverts stray writes to stderr while serving), anything a dependency
+    # prints while importing or building goes to stderr too.
+    with contextlib.redirect_stdout(sys.stderr):
+        from .app import build_app
+        from .errors import TaskmasterError
 
-    try:
-        server = build_app()
-    except TaskmasterError as exc:  # a bad TASK_MASTER_TOOLS must not leave the editor with "Client closed"
-        logging.getLogger("taskmaster_mcp").error("%s Serving every tool instead.", exc)
-        server = build_app(profile="all")
+        try:
+            server = build_app()
+        except TaskmasterError as exc:  # a bad TASK_MASTER_TOOLS must not leave the editor with "Client closed"
+            logging.getLogger("taskmaster_mcp").error("%s Serving every tool instead.", exc)
+            server = build_app(profile="all")
     server.run("stdio")
     return 0
 

@@ -30,26 +30,36 @@ class CommandFailed(Exception):
     """A tool returned an error; its message is for the user."""
 
 
+def _common(defaults: bool) -> argparse.ArgumentParser:
+    """Options accepted before or after the subcommand (``--json list`` and ``list --json`` both work)."""
+    common = argparse.ArgumentParser(add_help=False)
+    none: object = None if defaults else argparse.SUPPRESS
+    common.add_argument("-C", "--project", default=none, help="project root (default: nearest with .taskmaster/)")
+    common.add_argument("--tag", default=none, help="tag to use (default: the current tag)")
+    common.add_argument("--json", action="store_true", default=False if defaults else argparse.SUPPRESS,
+                        help="print machine-readable JSON")
+    return common
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="taskmaster-mcp", description="Task Master-compatible MCP server and CLI.",
-                                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-C", "--project", help="project root (default: nearest folder with .taskmaster/)")
-    parser.add_argument("--tag", help="tag to use (default: the current tag)")
-    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+                                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     parents=[_common(True)])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("serve", help="serve MCP over stdio")
-    init = sub.add_parser("init", help="create the .taskmaster/ skeleton")
+    common = [_common(False)]
+    sub.add_parser("serve", help="serve MCP over stdio", parents=common)
+    init = sub.add_parser("init", help="create the .taskmaster/ skeleton", parents=common)
     init.add_argument("--name", help="project name (default: folder name)")
-    listing = sub.add_parser("list", help="list tasks")
+    listing = sub.add_parser("list", help="list tasks", parents=common)
     listing.add_argument("--status", help="comma list of statuses, or all")
     listing.add_argument("--with-subtasks", action="store_true")
-    show = sub.add_parser("show", help="show tasks by id")
+    show = sub.add_parser("show", help="show tasks by id", parents=common)
     show.add_argument("id")
-    sub.add_parser("next", help="show the next task to work on")
-    status = sub.add_parser("set-status", help="set a task's status")
+    sub.add_parser("next", help="show the next task to work on", parents=common)
+    status = sub.add_parser("set-status", help="set a task's status", parents=common)
     status.add_argument("id")
     status.add_argument("status")
-    sub.add_parser("doctor", help="start the server as an editor would and report what it finds")
+    sub.add_parser("doctor", help="start the server as an editor would and report what it finds", parents=common)
     return parser
 
 

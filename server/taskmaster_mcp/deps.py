@@ -53,32 +53,49 @@ def reaches(edges: dict[str, list[str]], start: str, goal: str) -> bool:
     return False
 
 
-def cycle_edges(edges: dict[str, list[str]]) -> list[tuple[str, str]]:
-    """Back edges found by an iterative DFS: removing them all leaves the graph acyclic."""
+def find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
+    """One cycle as a node list ``[a, b, ..., a]``, or None when the graph is acyclic (iterative DFS)."""
     white, grey, black = 0, 1, 2
     color = dict.fromkeys(edges, white)
-    back: list[tuple[str, str]] = []
     for root in edges:
         if color[root] != white:
             continue
         color[root] = grey
-        stack: list[tuple[str, Iterator[str]]] = [(root, iter(edges[root]))]
+        path = [root]
+        stack: list[Iterator[str]] = [iter(edges[root])]
         while stack:
-            node, children = stack[-1]
             advanced = False
-            for child in children:
+            for child in stack[-1]:
                 state = color.get(child, black)
                 if state == grey:
-                    back.append((node, child))
-                elif state == white:
+                    return [*path[path.index(child):], child]
+                if state == white:
                     color[child] = grey
-                    stack.append((child, iter(edges[child])))
+                    path.append(child)
+                    stack.append(iter(edges[child]))
                     advanced = True
                     break
             if not advanced:
-                color[node] = black
+                color[path.pop()] = black
                 stack.pop()
-    return back
+    return None
+
+
+def cycle_edges(edges: dict[str, list[str]], order: dict[str, int] | None = None) -> list[tuple[str, str]]:
+    """Edges whose removal leaves the graph acyclic, chosen cycle by cycle.
+
+    In each cycle the edge removed is the one pointing furthest *forward* in file order (a task depending on a
+    later task), since Task Master dependencies normally point back at earlier work.
+    """
+    position = order or {node: i for i, node in enumerate(edges)}
+    work = {node: list(targets) for node, targets in edges.items()}
+    removed: list[tuple[str, str]] = []
+    while (cycle := find_cycle(work)) is not None:
+        pairs = list(zip(cycle, cycle[1:], strict=False))
+        source, target = max(pairs, key=lambda e: position.get(e[1], 0) - position.get(e[0], 0))
+        work[source].remove(target)
+        removed.append((source, target))
+    return removed
 
 
 def validate(index: TagIndex) -> list[DependencyIssue]:

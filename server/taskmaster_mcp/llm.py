@@ -91,6 +91,7 @@ class _Run:
     tokens: list[int] = field(default_factory=lambda: [0, 0, 0])
     cost: float | None = 0.0
     last_report: float = float("-inf")
+    streamed: bool = False  # the current attempt has reported a chunk
 
     def add(self, completion: Completion, cost: float | None) -> None:
         self.tokens[0] += completion.input_tokens
@@ -286,6 +287,11 @@ class ModelRouter:
                     schema: type[BaseModel] | None) -> tuple[Any, Completion]:
         settings, label = run.settings, target.label
         retries = 0
+
+        async def on_chunk(received: int) -> None:
+            await run.say(received, f"{label}: received {received} characters", force=not run.streamed)
+            run.streamed = True
+
         while True:
             remaining = run.deadline - time.monotonic()
             if remaining <= 0:
@@ -295,9 +301,7 @@ class ModelRouter:
             target.attempts += 1
             started = time.perf_counter()
 
-            async def on_chunk(received: int) -> None:
-                await run.say(received, f"{label}: received {received} characters", force=received == 0)
-
+            run.streamed = False
             try:
                 async with asyncio.timeout(timeout):
                     completion = await target.adapter.complete(replace(request, timeout=timeout), on_chunk)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -348,6 +349,9 @@ class ClientCache:
         if wire == "anthropic":
             import anthropic
 
+            # The SDK warns on every call to a model it lists as deprecated; Task Master's default models are on
+            # that list, and a warning per call is noise (and an exception under pytest's filterwarnings=error).
+            warnings.filterwarnings("ignore", message=r"The model '.*' is deprecated", category=DeprecationWarning)
             return anthropic.AsyncAnthropic(api_key=key or "", base_url=base_url, max_retries=0, timeout=120.0)
         import openai
 
