@@ -68,7 +68,8 @@ class ProviderServer:
         self._stopping = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="provider-server", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                                        name="provider-server", daemon=True)
 
     @property
     def port(self) -> int:
@@ -214,7 +215,7 @@ def _anthropic_message(reply: Reply, model: str) -> dict[str, Any]:
 
 
 def _anthropic_events(reply: Reply, model: str) -> list[str]:
-    inp, out, cached = reply.usage
+    out = reply.usage[1]
     start = {**_anthropic_message(reply, model), "content": [], "stop_reason": None}
     start["usage"] = {**start["usage"], "output_tokens": 1}
     events = [_sse("message_start", {"type": "message_start", "message": start}),
@@ -265,3 +266,16 @@ def _response(reply: Reply, model: str) -> dict[str, Any]:
             "usage": {"input_tokens": inp, "output_tokens": out, "total_tokens": inp + out,
                       "input_tokens_details": {"cached_tokens": cached},
                       "output_tokens_details": {"reasoning_tokens": 0}}}
+
+
+def write_config(root: Any, models: dict[str, Any], ours: dict[str, Any] | None = None,
+                 global_settings: dict[str, Any] | None = None) -> None:
+    """Write ``root/.taskmaster/config.json`` with the given role blocks and ``taskmasterMcp`` section."""
+    from pathlib import Path
+
+    directory = Path(root) / ".taskmaster"
+    directory.mkdir(parents=True, exist_ok=True)
+    document: dict[str, Any] = {"models": models, "global": global_settings or {}}
+    if ours is not None:
+        document["taskmasterMcp"] = ours
+    (directory / "config.json").write_text(json.dumps(document, indent=2))
