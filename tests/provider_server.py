@@ -112,6 +112,7 @@ class ProviderServer:
 def _make_handler(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # small SSE writes must not wait for delayed ACKs
 
         def log_message(self, format: str, *args: Any) -> None:  # keep stderr quiet
             return

@@ -14,7 +14,7 @@ import contextlib
 import hashlib
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .errors import BudgetExceeded
+from .errors import BudgetExceeded, InvalidModelOutput, ProviderError
 
 log = logging.getLogger(__name__)
 DATA_DIR_VARIABLE = "TASKMASTER_MCP_DATA_DIR"
@@ -92,6 +92,21 @@ def default_data_dir(env: Mapping[str, str] | None = None) -> Path:
     return platformdirs.user_data_path("taskmaster-mcp")
 
 
+def error_kind(err: BaseException) -> str:
+    """The ledger's ``outcome`` label for a failed call."""
+    if isinstance(err, InvalidModelOutput):
+        return "invalid_output"
+    if not isinstance(err, ProviderError):
+        return "config"
+    if err.status is None:
+        return "network" if err.retryable else "error"
+    if err.status == 429 and not err.retryable:
+        return "quota"
+    names = {400: "bad_request", 401: "auth", 403: "forbidden", 404: "not_found", 429: "rate_limited",
+             529: "overloaded"}
+    return names.get(err.status, "server_error" if err.status >= 500 else f"http_{err.status}")
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
@@ -99,7 +114,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[Any]:
+def _locked(path: Path) -> Generator[Any]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as handle:
         try:

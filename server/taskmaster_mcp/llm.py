@@ -38,7 +38,7 @@ from pydantic import BaseModel, ValidationError
 from . import catalogue
 from .config import ROLES, Config, Role, RoleConfig, load_config, resolve_key
 from .errors import AllProvidersFailed, ConfigError, InvalidModelOutput, MissingKey, ProviderError, TaskmasterError
-from .ledger import Entry, Ledger
+from .ledger import Entry, Ledger, error_kind
 from .project import Paths
 from .providers import ClientCache, Completion, Provider, Request, native_schema, provider_wire, resolve_base_url
 from .router_settings import RouterSettings, settings_from_config
@@ -124,21 +124,6 @@ class _Target:
     @property
     def label(self) -> str:
         return f"{self.role} {self.config.provider}/{self.config.model_id}"
-
-
-def error_kind(err: BaseException) -> str:
-    """A short ledger label for a failure."""
-    if isinstance(err, InvalidModelOutput):
-        return "invalid_output"
-    if not isinstance(err, ProviderError):
-        return "config"
-    names = {400: "bad_request", 401: "auth", 403: "forbidden", 404: "not_found", 429: "rate_limited",
-             529: "overloaded"}
-    if err.status is None:
-        return "network" if err.retryable else "error"
-    if err.status == 429 and not err.retryable:
-        return "quota"
-    return names.get(err.status, "server_error" if err.status >= 500 else f"http_{err.status}")
 
 
 def extract_json(text: str) -> str:

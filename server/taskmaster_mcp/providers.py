@@ -23,7 +23,7 @@ import json
 import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from .errors import ConfigError, ProviderError
 
@@ -148,8 +148,8 @@ def map_error(exc: BaseException, provider: str, model: str, secret: str | None 
     if isinstance(status, int) and response is not None:
         body = getattr(exc, "body", None)
         detail = body if isinstance(body, str) else json.dumps(body) if body is not None else ""
-        inner: Any = body.get("error", body) if isinstance(body, dict) else None  # openai passes the inner error
-        message = str(inner.get("message") or "") if isinstance(inner, dict) else ""
+        inner: Any = cast(dict[str, Any], body).get("error", body) if isinstance(body, dict) else None
+        message = str(cast(dict[str, Any], inner).get("message") or "") if isinstance(inner, dict) else ""
         message = message or str(getattr(exc, "message", "") or detail)
         quota = status == 429 and any(marker in (detail + message).lower() for marker in QUOTA_MARKERS)
         retryable = not quota and (status in RETRYABLE_STATUS or status >= 500)

@@ -63,7 +63,7 @@ def _number(section: dict[str, Any], parent: str, key: str, default: float | Non
 def _role(value: Any, key: str) -> Role:
     if value not in ROLES:
         raise ConfigError(f"{_where(key)} must be one of {', '.join(ROLES)}, got {value!r}.")
-    return cast(Role, value)
+    return value
 
 
 def settings_from_config(config: Config) -> RouterSettings:
@@ -71,12 +71,12 @@ def settings_from_config(config: Config) -> RouterSettings:
     ours = config.ours
     order = dict(DEFAULT_FALLBACK_ORDER)
     for start, chain in _section(ours, "fallbackOrder").items():
-        _role(start, f"fallbackOrder key {start!r}")
+        first = _role(start, f"fallbackOrder key {start!r}")
         if not isinstance(chain, list) or not chain:
             raise ConfigError(f"{_where(f'fallbackOrder.{start}')} must be a non-empty list of roles "
                               f"({', '.join(ROLES)}), got {chain!r}.")
-        roles = [_role(r, f"fallbackOrder.{start}") for r in cast(list[Any], chain)]
-        order[cast(Role, start)] = tuple(dict.fromkeys(roles))
+        roles: list[Role] = [_role(r, f"fallbackOrder.{start}") for r in cast(list[Any], chain)]
+        order[first] = tuple(dict.fromkeys(roles).keys())
     commands: dict[str, Role] = {}
     for command, role in _section(ours, "commandRoles").items():
         commands[command] = _role(role, f"commandRoles.{command}")
