@@ -114,6 +114,15 @@ def move_across(doc: TaskFile, from_tag: str, to_tag: str, ids: list[Ref], *, wi
     staying_ids |= {f"{key(t.get('id'))}.{key(s.get('id'))}" for t in staying for s in subtasks_of(t)}
     moved_copies = [copy.deepcopy(task) for task in moving]
     _drop_refs(moved_copies, staying_ids)  # before renumbering, so a new id never collides with a staying one
+    remap: dict[str, str] = {}
+    for task in moving:
+        old = key(task.get("id"))
+        if mapping[old] != old:
+            remap[old] = mapping[old]
+            remap.update({f"{old}.{key(s.get('id'))}": f"{mapping[old]}.{key(s.get('id'))}" for s in subtasks_of(task)})
+    # Rewrite while the copies still carry their old ids: after renumbering, task 1 -> 2 would read its sibling
+    # dependency as 2.x, which the remap of task 2 -> 3 would then send to another task's subtask.
+    _rewrite_refs(moved_copies, remap)
     for clone in moved_copies:
         old = key(clone.get("id"))
         if mapping[old] != old:
@@ -123,13 +132,6 @@ def move_across(doc: TaskFile, from_tag: str, to_tag: str, ids: list[Ref], *, wi
     source_block["tasks"] = staying
     _drop_refs(staying, set(chosen) | {f"{t}.{key(s.get('id'))}" for t in chosen for s in
                                        subtasks_of(_find(moving, t))})
-    remap: dict[str, str] = {}
-    for task in moving:
-        old = key(task.get("id"))
-        if mapping[old] != old:
-            remap[old] = mapping[old]
-            remap.update({f"{old}.{key(s.get('id'))}": f"{mapping[old]}.{key(s.get('id'))}" for s in subtasks_of(task)})
-    _rewrite_refs(moved_copies, remap)
     target_tasks.extend(moved_copies)
     doc.changed()
     return mapping

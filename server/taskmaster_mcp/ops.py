@@ -168,6 +168,17 @@ def remove(doc: TaskFile, tag: str, refs: list[Ref]) -> list[str]:
     return sorted(removed_ids)
 
 
+def _sub_dep_target(tid: str, dep: Any, task: Task, changed_ids: set[str] | dict[str, str]) -> str:
+    """What a subtask dependency names, where an int still names a sibling that was just removed or moved away.
+
+    Callers take the changed subtask out of its parent before rewriting references, so plain resolution would read
+    an int naming it as a top-level task id.
+    """
+    if isinstance(dep, int) and not isinstance(dep, bool) and f"{tid}.{dep}" in changed_ids:
+        return f"{tid}.{dep}"
+    return str(deps_rules.resolve_sub_dep(tid, dep, task))
+
+
 def _drop_refs(tasks: list[Task], gone: set[str]) -> None:
     for task in tasks:
         tid = key(task.get("id"))
@@ -175,7 +186,7 @@ def _drop_refs(tasks: list[Task], gone: set[str]) -> None:
             task["dependencies"] = [d for d in deps_of(task) if key(d) not in gone]
         for sub in subtasks_of(task):
             deps = deps_of(sub)
-            keep = [d for d in deps if str(deps_rules.resolve_sub_dep(tid, d, task)) not in gone]
+            keep = [d for d in deps if _sub_dep_target(tid, d, task, gone) not in gone]
             if len(keep) != len(deps):
                 sub["dependencies"] = keep
 
@@ -192,9 +203,10 @@ def _rewrite_refs(tasks: list[Task], mapping: dict[str, str]) -> None:
             new: list[Any] = []
             touched = False
             for d in sdeps:
-                target = str(deps_rules.resolve_sub_dep(tid, d, task))
+                target = _sub_dep_target(tid, d, task, mapping)
                 if target in mapping:
-                    new.append(_retarget_sub(tid, d, mapping[target]))
+                    # the parent's own id after the move, so a sibling stays an int when its parent is renumbered
+                    new.append(_retarget_sub(mapping.get(tid, tid), d, mapping[target]))
                     touched = True
                 else:
                     new.append(d)

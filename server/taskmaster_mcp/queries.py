@@ -109,8 +109,8 @@ def _sub_row(task: Task, sub: Task, fields: tuple[str, ...]) -> dict[str, Any]:
 
 
 def size_of(value: Any) -> int:
-    """Bytes of compact JSON for ``value``."""
-    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+    """Bytes of compact JSON for ``value`` (UTF-8 bytes, not characters: CJK text is 3 bytes a character)."""
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
 
 
 def shrink(row: dict[str, Any], budget: int) -> dict[str, Any]:

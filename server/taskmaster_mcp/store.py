@@ -36,7 +36,8 @@ DEFAULT_TAG = "master"
 
 def now_iso() -> str:
     """UTC now in Task Master's timestamp form (``2025-06-01T10:00:00.000Z``)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{datetime.now(UTC).microsecond // 1000:03d}Z"
+    now = datetime.now(UTC)  # one reading: two could straddle a second and go back in time
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
 def _is_tag_block(value: Any) -> bool:
@@ -181,6 +182,7 @@ class TaskStore:
             except BaseException:
                 self._cache = None
                 raise
+            document.migrate_legacy()  # the first write of a legacy file turns it into the tagged format
             document.changed()
             target = self.paths.tasks_file
             write_atomic(target, dumps(document.data, trailing_newline=document.trailing_newline))
