@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from mcp_helpers import connected, error, ok, snapshot
 
 

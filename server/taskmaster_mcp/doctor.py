@@ -85,7 +85,7 @@ def _check_project(report: Report, start: Path) -> Path | None:
     root = Path(env_root).resolve() if env_root else find_upwards(start)
     if root is None:
         report.add("project", False, f"no .taskmaster/ in {start} or any parent",
-                   f"Run `taskmaster-mcp init` in your project folder (or `taskmaster-mcp -C DIR init`).")
+                   "Run `taskmaster-mcp init` in your project folder (or `taskmaster-mcp -C DIR init`).")
         return None
     report.add("project", True, str(root))
     paths = Paths(root)

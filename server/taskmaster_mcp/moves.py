@@ -15,6 +15,7 @@ the mapping). A moved task that depends on a task left behind, or is depended on
 from __future__ import annotations
 
 import copy
+
 from .errors import Conflict, InvalidInput
 from .ops import _drop_refs, _rewrite_refs  # pyright: ignore[reportPrivateUsage]
 from .store import TaskFile

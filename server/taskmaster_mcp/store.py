@@ -135,7 +135,7 @@ class _Cached:
     file: TaskFile
 
 
-class NoChange(Exception):  # noqa: N818 - a signal, not an error
+class NoChange(Exception):
     """Raise inside :meth:`TaskStore.mutate` to end it without writing (the operation turned out to be a no-op)."""
 
 

@@ -8,7 +8,7 @@ from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from . import deps, tags
-from .errors import InvalidInput, NotFound
+from .errors import NotFound
 from .params import FileArg, ProjectRoot, TagArg, TaskIdArg
 from .store import NoChange, now_iso
 from .tasks import deps_of, parse_ref

@@ -26,8 +26,10 @@ from typing import Any
 
 from rpc import Session, server_command
 
-WORDS = ("implement validate persist render migrate cache index query stream parse schedule retry document "
-         "measure refactor secure deploy observe handler endpoint service module storage queue worker").split()
+WORDS = (
+    "implement validate persist render migrate cache index query stream parse schedule retry document "
+    "measure refactor secure deploy observe handler endpoint service module storage queue worker"
+).split()
 
 
 def text(rng: random.Random, length: int) -> str:
