@@ -6,6 +6,7 @@ cannot hit Python's recursion limit.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -91,7 +92,7 @@ def cycle_edges(edges: dict[str, list[str]], order: dict[str, int] | None = None
     work = {node: list(targets) for node, targets in edges.items()}
     removed: list[tuple[str, str]] = []
     while (cycle := find_cycle(work)) is not None:
-        pairs = list(zip(cycle[:-1], cycle[1:], strict=True))
+        pairs = list(itertools.pairwise(cycle))
         source, target = max(pairs, key=lambda e: position.get(e[1], 0) - position.get(e[0], 0))
         work[source].remove(target)
         removed.append((source, target))

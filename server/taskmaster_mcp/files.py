@@ -64,7 +64,9 @@ def load_json(path: Path) -> tuple[Any, bytes]:
     try:
         return json.loads(raw), raw
     except UnicodeDecodeError as exc:
-        raise StoreError(f"{path} is not UTF-8 text (byte {exc.start}). Fix or restore the file; it was not changed.") from None
+        raise StoreError(
+            f"{path} is not UTF-8 text (byte {exc.start}). Fix or restore the file; it was not changed."
+        ) from None
     except json.JSONDecodeError as exc:
         raise StoreError(
             f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno} (char {exc.pos}). "
