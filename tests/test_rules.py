@@ -539,6 +539,13 @@ def test_a_page_never_exceeds_the_byte_budget_even_with_huge_details(text: str) 
     assert queries.TRUNCATION_NOTE in pages[0][0]["details"]
 
 
+def test_a_page_that_fills_the_budget_exactly_counts_its_brackets_and_commas() -> None:
+    half = queries.PAGE_BYTE_BUDGET // 2
+    rows: list[Task] = [{"x": "a" * (half - 9)}, {"x": "b" * (half - 9)}]  # each row is half - 1 bytes + a comma
+    page, _ = queries.page(rows, offset=0, limit=10, render=dict)
+    assert page_bytes(page) <= queries.PAGE_BYTE_BUDGET
+
+
 def test_pages_cover_every_row_once_and_respect_the_limit() -> None:
     tasks = [task(i, details="d" * 300) for i in range(1, 251)]
     pages = all_pages(tasks, limit=40)

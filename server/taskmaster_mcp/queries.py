@@ -130,7 +130,7 @@ def shrink(row: dict[str, Any], budget: int) -> dict[str, Any]:
 def page(rows_source: list[Task], *, offset: int, limit: int, render: Any) -> tuple[list[dict[str, Any]], int | None]:
     """Render rows from ``offset`` until ``limit`` rows or the byte budget is reached; return rows and next offset."""
     rows: list[dict[str, Any]] = []
-    used = 0
+    used = 1  # the list brackets cost 2 bytes, the n-1 commas are counted as 1 per row
     index = offset
     while index < len(rows_source) and len(rows) < limit:
         row = render(rows_source[index])
