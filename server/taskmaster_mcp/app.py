@@ -18,7 +18,7 @@ from typing import Any
 
 from mcp.server import MCPServer
 
-from . import __version__, tools_graph, tools_project, tools_read, tools_write
+from . import __version__, tools_graph, tools_plan, tools_project, tools_read, tools_write
 from .errors import ConfigError
 from .toolkit import ToolFn, register
 from .workspace import AppState
@@ -41,6 +41,7 @@ class ToolSpec:
     read_only: bool = False
     destructive: bool = False
     idempotent: bool = False
+    open_world: bool = False
     hidden: frozenset[str] = frozenset({"file"})
 
 
@@ -52,9 +53,9 @@ def _catalogue() -> list[ToolSpec]:
         ToolSpec(r.get_task, read_only=True),
         ToolSpec(w.set_task_status, idempotent=True),
         ToolSpec(w.update_subtask),
-        ToolSpec(w.add_task),
+        ToolSpec(w.add_task, open_world=True),
         ToolSpec(w.add_subtask),
-        ToolSpec(w.update_task),
+        ToolSpec(w.update_task, open_world=True),
         ToolSpec(w.remove_task, destructive=True),
         ToolSpec(w.remove_subtask, destructive=True),
         ToolSpec(w.clear_subtasks, destructive=True, idempotent=True),
@@ -72,6 +73,7 @@ def _catalogue() -> list[ToolSpec]:
         ToolSpec(g.copy_tag),
         ToolSpec(p.initialize_project, idempotent=True),
         ToolSpec(p.generate, idempotent=True),
+        ToolSpec(tools_plan.parse_prd, open_world=True),
     ]
 
 
@@ -111,7 +113,12 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
-        yield AppState(env=environment, cwd=working_dir)
+        state = AppState(env=environment, cwd=working_dir)
+        try:
+            yield state
+        finally:
+            for router in state.extras.get("routers", {}).values():
+                await router.aclose()  # close SDK connections so nothing leaks past the session
 
     server: MCPServer[AppState] = MCPServer(
         "taskmaster-mcp", instructions=INSTRUCTIONS, version=__version__, lifespan=lifespan,
@@ -123,7 +130,7 @@ def build_app(
     for spec in specs:
         if spec.fn.__name__ in chosen:
             register(server, spec.fn, read_only=spec.read_only, destructive=spec.destructive,
-                     idempotent=spec.idempotent, hidden=spec.hidden)
+                     idempotent=spec.idempotent, open_world=spec.open_world, hidden=spec.hidden)
     return server
 
 

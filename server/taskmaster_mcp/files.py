@@ -74,8 +74,9 @@ def load_json(path: Path) -> tuple[Any, bytes]:
         ) from None
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` atomically: temp file in the same directory, fsync, ``os.replace``.
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Replace ``path`` with ``text`` (str as UTF-8, or bytes) atomically: temp file in the same directory, fsync,
+    ``os.replace``.
 
     A reader sees either the old or the new file, never a torn one. The original file's permission bits are kept.
     """
@@ -85,8 +86,8 @@ def write_atomic(path: Path, text: str) -> None:
         mode = path.stat().st_mode & 0o7777
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
             fh.flush()
             os.fsync(fh.fileno())
         if mode is not None:

@@ -83,6 +83,7 @@ def add_task(doc: TaskFile, tag: str, *, title: str, description: str, details: 
     if not title.strip():
         raise InvalidInput("title is empty. Pass a short title (and a description), or a prompt for AI creation.")
     check_priority(priority)
+    doc.index(tag)  # an unknown tag of an existing file is an error, not a silently created tag
     block = doc.ensure_tag(tag)
     index = doc.index(tag)
     dep_values = _checked_dependencies(index, dependencies or [])

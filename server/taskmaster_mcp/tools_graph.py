@@ -8,12 +8,12 @@ from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from . import deps, tags
+from .callctx import open_project
 from .errors import NotFound
 from .params import FileArg, ProjectRoot, TagArg, TaskIdArg
 from .store import NoChange, now_iso
 from .tasks import deps_of, parse_ref
 from .tools_write import Changed
-from .workspace import open_project
 
 
 class DependencyReport(BaseModel):

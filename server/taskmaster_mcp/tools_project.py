@@ -9,10 +9,10 @@ from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from . import taskfiles
+from .callctx import client_roots, open_project, state_of
 from .init import initialize
 from .params import FileArg, ProjectRoot, TagArg
 from .project import resolve_root
-from .workspace import client_roots, open_project, state_of
 
 
 class InitReport(BaseModel):

@@ -7,12 +7,13 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
+from .callctx import open_project
 from .errors import InvalidInput, NotFound
 from .files import load_json
 from .params import FileArg, Ids, ProjectRoot, TagArg, split_list
 from .queries import DEFAULT_LIMIT, blocked_by, compact_row, next_item, page, progress, shrink, status_of
 from .tasks import STATUSES, Task, key, parse_ref_list, subtasks_of
-from .workspace import Project, open_project
+from .workspace import Project
 
 
 class TaskPage(BaseModel):

@@ -8,12 +8,14 @@ from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from . import moves, ops
+from .ai_plan import AddedTask, add_task_from_prompt
+from .aicontext import ai_context
+from .callctx import open_project
 from .errors import InvalidInput
 from .params import DepList, FileArg, Ids, Priority, ProjectRoot, Status, TagArg, TaskIdArg, split_list
 from .queries import compact_row, next_item
 from .store import NoChange
-from .tasks import key, parse_ref, parse_ref_list
-from .workspace import open_project
+from .tasks import check_priority, key, parse_ref, parse_ref_list
 
 
 class Changed(BaseModel):
@@ -57,19 +59,29 @@ async def set_task_status(
 
 async def add_task(
     ctx: Context[Any, Any],
-    title: str,
+    title: str | None = None,
     description: str = "",
     details: str = "",
     testStrategy: str = "",
     dependencies: DepList = None,
     priority: Priority | None = None,
+    prompt: Annotated[str | None, Field(description="Describe the task; AI drafts it")] = None,
+    research: bool = False,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
     file: FileArg = None,
-) -> Changed:
-    """Add a task from the given fields."""
+) -> Changed | AddedTask:
+    """Add a task from title+description, or from a prompt (AI)."""
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
+    if priority is not None:
+        check_priority(priority)
+    if not title and prompt:
+        return await add_task_from_prompt(ai_context(ctx, project), tag=the_tag, prompt=prompt,
+                                          dependencies=split_list(dependencies), priority=priority,
+                                          research=research)
+    if not title:
+        raise InvalidInput("Pass title (and description) for a manual task, or prompt to have the AI draft it.")
     chosen = priority or str(project.config().global_settings.get("defaultPriority") or "medium")
     with project.store.mutate() as doc:
         task = ops.add_task(doc, the_tag, title=title, description=description, details=details,

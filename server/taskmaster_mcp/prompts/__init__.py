@@ -1,0 +1,48 @@
+"""Every prompt this server sends to a model, and the output model each AI command is validated against.
+
+The text is ours (written from scratch, not taken from Task Master). It lives in this package, one module per
+family of commands, so a reviewer can read every word a model is told in one place. ``VERSION`` changes whenever
+any template changes meaning; it is recorded in each command's result (``promptVersion``) so that output can be
+traced to the prompt that produced it.
+
+Conventions for every template:
+
+- The system prompt says who the model is and what a good answer looks like; the user prompt carries the data.
+- Task data is rendered with :func:`task_context`, which never includes the user-owned ``metadata`` field.
+- Answers are JSON validated against a pydantic model; the router adds the schema (natively or in the prompt).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+VERSION = "2026-11-21.1"
+
+# Fields a model may see; everything else (metadata above all) stays out of prompts.
+MODEL_VISIBLE_FIELDS = ("id", "title", "description", "details", "testStrategy", "status", "priority",
+                        "dependencies", "complexity", "acceptanceCriteria", "category")
+SUBTASK_VISIBLE_FIELDS = ("id", "title", "description", "details", "testStrategy", "status", "dependencies")
+
+
+def task_context(task: dict[str, Any], *, with_subtasks: bool = True, max_details: int = 4000) -> str:
+    """A task as compact JSON for a prompt: only model-visible fields, long details cut with a note."""
+    view: dict[str, Any] = {k: task[k] for k in MODEL_VISIBLE_FIELDS if k in task and task[k] not in ("", None)}
+    details = view.get("details")
+    if isinstance(details, str) and len(details) > max_details:
+        view["details"] = details[:max_details] + " [...cut]"
+    subtasks = task.get("subtasks")
+    if with_subtasks and isinstance(subtasks, list) and subtasks:
+        view["subtasks"] = [
+            {k: s[k] for k in SUBTASK_VISIBLE_FIELDS if k in s and s[k] not in ("", None)}
+            for s in subtasks if isinstance(s, dict)
+        ]
+    return json.dumps(view, ensure_ascii=False, separators=(",", ":"))
+
+
+def research_block(findings: str | None) -> str:
+    """The section of a prompt that carries research-role findings (empty when there are none)."""
+    if not findings:
+        return ""
+    return ("\n\nCurrent facts gathered by a research model (use them where relevant; they may be more recent "
+            f"than your training data):\n<research>\n{findings.strip()}\n</research>")
