@@ -417,4 +417,4 @@ async def test_every_tool_is_annotated_and_has_a_description(tmp_path: Path) -> 
         assert not any("title" in schema for schema in tool.input_schema["properties"].values()), tool.name
     read_only = {t.name for t in tools if t.annotations and t.annotations.read_only_hint}
     assert read_only == {"get_tasks", "get_task", "next_task", "validate_dependencies", "list_tags",
-                         "complexity_report"}
+                         "complexity_report", "usage_report"}

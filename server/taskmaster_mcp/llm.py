@@ -52,6 +52,7 @@ ProgressFn = Callable[[float, float | None, str], Awaitable[None]]
 Sampler = Callable[[str, str, int], Awaitable[tuple[str, str]]]
 DEFAULT_MAX_TOKENS = 8192
 PROGRESS_INTERVAL = 1.0
+LIST_MODELS_TIMEOUT = 5.0
 
 
 class Usage(BaseModel):
@@ -178,6 +179,21 @@ class ModelRouter:
     async def aclose(self) -> None:
         """Close the cached SDK clients."""
         await self._clients.aclose()
+
+    async def list_endpoint_models(self, provider: str, base_url: str | None,
+                                   timeout: float = LIST_MODELS_TIMEOUT) -> list[str]:
+        """Model ids an OpenAI-compatible endpoint serves (ollama, lmstudio, openrouter), with a short timeout."""
+        config = load_config(self.paths)
+        url = resolve_base_url(provider, base_url, self.env, config.global_settings)
+        if url is None:
+            raise ConfigError(f"provider '{provider}' has no endpoint to list models from.")
+        key = resolve_key(provider, self.env, self.paths)
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._clients.list_models(provider, url, key.value)
+        except TimeoutError:
+            raise ProviderError(f"{url} did not answer within {timeout:g}s; is the server running?",
+                                provider=provider, model="*", retryable=True) from None
 
     async def _route(self, command: str, role: Role, system: str, prompt: str, schema: type[Any] | None,
                      progress: ProgressFn | None, sampler: Sampler | None) -> tuple[Any, Usage]:

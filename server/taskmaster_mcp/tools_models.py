@@ -1,0 +1,98 @@
+"""Model tools: ``models`` (Task Master's parameters, plus ``test``) and ``usage_report`` (the ledger)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from pydantic import BaseModel, Field
+
+from . import model_roles
+from .aicontext import router_for, sampler_for
+from .callctx import open_project, state_of
+from .errors import InvalidInput
+from .ledger import Ledger, LedgerReport
+from .llm import RoleTestResult
+from .params import ProjectRoot
+
+ENDPOINT_LISTED = ("ollama", "lmstudio", "openrouter")
+
+
+class ModelsResult(BaseModel):
+    """Roles with key status; what changed; what is available; test results."""
+
+    roles: list[model_roles.RoleView]
+    changed: list[str] | None = None
+    available: list[dict[str, Any]] | None = None
+    endpointModels: list[str] | None = None
+    tests: list[RoleTestResult] | None = None
+    note: str | None = None
+
+
+class UsageResult(BaseModel):
+    """Ledger totals and breakdowns (latency percentiles, error and fallback rates, cost)."""
+
+    report: LedgerReport
+    note: str | None = None
+
+
+def _hint(flags: dict[str, bool], provider: str | None) -> str | None:
+    chosen = [name for name, on in flags.items() if on]
+    if provider:
+        chosen.append(provider)
+    if len(set(chosen)) > 1:
+        raise InvalidInput(f"Give one provider hint, not {', '.join(chosen)}.")
+    return chosen[0] if chosen else None
+
+
+async def models(
+    ctx: Context[Any, Any],
+    setMain: str | None = None,
+    setResearch: str | None = None,
+    setFallback: str | None = None,
+    provider: Annotated[str | None, Field(description="Provider of a custom model")] = None,
+    openrouter: bool = False,
+    ollama: bool = False,
+    lmstudio: bool = False,
+    openaiCompatible: bool = False,
+    baseURL: str | None = None,
+    listAvailableModels: bool = False,
+    test: Annotated[bool, Field(description="Ping each role's model")] = False,
+    projectRoot: ProjectRoot = None,
+) -> ModelsResult:
+    """Show/set the main, research, fallback models (with key status); list or test models."""
+    project = await open_project(ctx, projectRoot)
+    env = state_of(ctx).env
+    hint = _hint({"openrouter": openrouter, "ollama": ollama, "lmstudio": lmstudio,
+                  "openai-compatible": openaiCompatible}, provider)
+    changed: list[str] = []
+    for role, model_id in (("main", setMain), ("research", setResearch), ("fallback", setFallback)):
+        if model_id is not None:
+            project.store.require_initialized()
+            changed.append(model_roles.set_role(project.paths, role, model_id, hint, baseURL))  # type: ignore[arg-type]
+    result = ModelsResult(roles=model_roles.show_roles(project.paths, env), changed=changed or None)
+    if listAvailableModels:
+        if hint in ENDPOINT_LISTED:
+            router = router_for(ctx, project)
+            result.endpointModels = await router.list_endpoint_models(hint, baseURL)
+        else:
+            result.available = model_roles.catalogue_rows(hint, None)
+    if test:
+        result.tests = await router_for(ctx, project).test_roles(sampler_for(ctx))
+    if any(view.key.startswith("MISSING") for view in result.roles):
+        result.note = "A role's key is missing: AI tools fall back to the other roles, or fail if none has a key."
+    return result
+
+
+async def usage_report(
+    ctx: Context[Any, Any],
+    since: Annotated[str | None, Field(description="YYYY-MM-DD")] = None,
+    projectRoot: ProjectRoot = None,
+) -> UsageResult:
+    """AI calls, tokens, cost, latency, errors, fallbacks by role/model/command/day."""
+    project = await open_project(ctx, projectRoot)
+    if since is not None and not (len(since) == 10 and since[4] == "-" and since[7] == "-"):
+        raise InvalidInput(f"since '{since}' is not a date. Use YYYY-MM-DD, e.g. 2026-11-01.")
+    report = Ledger(project.paths.root, env=state_of(ctx).env).report(since)
+    note = None if report.total.calls else "No AI calls recorded for this project yet."
+    return UsageResult(report=report, note=note)
