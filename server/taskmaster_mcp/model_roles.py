@@ -17,6 +17,8 @@ from pydantic import BaseModel
 from . import catalogue
 from .config import KEY_VARIABLES, ROLES, Role, load_config, resolve_key, update_config
 from .errors import ConfigError, InvalidInput
+from .ledger import LedgerReport
+from .llm import RoleTestResult
 from .project import Paths
 
 RESELLERS = frozenset({"openrouter", "azure", "ollama", "lmstudio", "openai-compatible"})
@@ -135,3 +137,21 @@ def catalogue_rows(provider: str | None, role: str | None) -> list[dict[str, Any
             row["context"] = m.context_window
         rows.append(row)
     return rows
+
+
+class ModelsResult(BaseModel):
+    """Roles with key status; what changed; what is available; test results."""
+
+    roles: list[RoleView]
+    changed: list[str] | None = None
+    available: list[dict[str, Any]] | None = None
+    endpointModels: list[str] | None = None
+    tests: list[RoleTestResult] | None = None
+    note: str | None = None
+
+
+class UsageResult(BaseModel):
+    """Ledger totals and breakdowns (latency percentiles, error and fallback rates, cost)."""
+
+    report: LedgerReport
+    note: str | None = None

@@ -87,6 +87,20 @@ def hints(*, read_only: bool, destructive: bool, idempotent: bool, open_world: b
     )
 
 
+def parameter_signature(fn: Callable[..., Any]) -> inspect.Signature:
+    """``fn``'s signature with parameter annotations evaluated and the return annotation set to CallToolResult.
+
+    The return annotation is never evaluated, so a tool module can import its result model (and the AI core behind
+    it) lazily, inside the function: that keeps the import of every model-backed command out of server start-up.
+    """
+    raw = inspect.signature(fn)
+    params = [
+        p.replace(annotation=eval(p.annotation, fn.__globals__) if isinstance(p.annotation, str) else p.annotation)
+        for p in raw.parameters.values()
+    ]
+    return raw.replace(parameters=params, return_annotation=CallToolResult)
+
+
 def _aliases(signature: inspect.Signature) -> dict[str, str]:
     """alias -> parameter name, for parameters declared as ``Annotated[..., Field(alias=...)]``."""
     found: dict[str, str] = {}
@@ -110,7 +124,7 @@ def register(
 ) -> None:
     """Register ``fn`` (async, returning a pydantic model) as a tool named after it, with its docstring."""
 
-    signature = inspect.signature(fn, eval_str=True)
+    signature = parameter_signature(fn)
     aliases = _aliases(signature)
 
     @functools.wraps(fn)
@@ -133,8 +147,8 @@ def register(
                 "This is a bug in taskmaster-mcp; the server log (stderr) has the traceback."
             ) from exc
 
-    wrapper.__signature__ = signature.replace(return_annotation=CallToolResult)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {**inspect.get_annotations(fn, eval_str=True), "return": CallToolResult}
+    wrapper.__signature__ = signature  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {**{n: p.annotation for n, p in signature.parameters.items()}, "return": CallToolResult}
     description = inspect.cleandoc(fn.__doc__ or "").split("\n\n", 1)[0].replace("\n", " ")
     server.add_tool(
         wrapper,

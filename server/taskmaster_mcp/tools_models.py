@@ -2,38 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from . import model_roles
-from .aicontext import router_for, sampler_for
 from .callctx import open_project, state_of
 from .errors import InvalidInput
-from .ledger import Ledger, LedgerReport
-from .llm import RoleTestResult
 from .params import ProjectRoot
 
+if TYPE_CHECKING:  # the model layer is imported on first use, not at server start
+    from .model_roles import ModelsResult, UsageResult
+
 ENDPOINT_LISTED = ("ollama", "lmstudio", "openrouter")
-
-
-class ModelsResult(BaseModel):
-    """Roles with key status; what changed; what is available; test results."""
-
-    roles: list[model_roles.RoleView]
-    changed: list[str] | None = None
-    available: list[dict[str, Any]] | None = None
-    endpointModels: list[str] | None = None
-    tests: list[RoleTestResult] | None = None
-    note: str | None = None
-
-
-class UsageResult(BaseModel):
-    """Ledger totals and breakdowns (latency percentiles, error and fallback rates, cost)."""
-
-    report: LedgerReport
-    note: str | None = None
 
 
 def _hint(flags: dict[str, bool], provider: str | None) -> str | None:
@@ -61,6 +42,9 @@ async def models(
     projectRoot: ProjectRoot = None,
 ) -> ModelsResult:
     """Show/set the main, research, fallback models (with key status); list or test models."""
+    from . import model_roles
+    from .aicontext import router_for, sampler_for
+
     project = await open_project(ctx, projectRoot)
     env = state_of(ctx).env
     hint = _hint({"openrouter": openrouter, "ollama": ollama, "lmstudio": lmstudio,
@@ -70,7 +54,7 @@ async def models(
         if model_id is not None:
             project.store.require_initialized()
             changed.append(model_roles.set_role(project.paths, role, model_id, hint, baseURL))  # type: ignore[arg-type]
-    result = ModelsResult(roles=model_roles.show_roles(project.paths, env), changed=changed or None)
+    result = model_roles.ModelsResult(roles=model_roles.show_roles(project.paths, env), changed=changed or None)
     if listAvailableModels:
         if hint in ENDPOINT_LISTED:
             router = router_for(ctx, project)
@@ -90,6 +74,9 @@ async def usage_report(
     projectRoot: ProjectRoot = None,
 ) -> UsageResult:
     """AI calls, tokens, cost, latency, errors, fallbacks by role/model/command/day."""
+    from .ledger import Ledger
+    from .model_roles import UsageResult
+
     project = await open_project(ctx, projectRoot)
     if since is not None and not (len(since) == 10 and since[4] == "-" and since[7] == "-"):
         raise InvalidInput(f"since '{since}' is not a date. Use YYYY-MM-DD, e.g. 2026-11-01.")

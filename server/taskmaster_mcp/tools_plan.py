@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from .ai_plan import PlanResult
-from .ai_plan import parse_prd as plan_from_prd
-from .aicontext import ai_context
 from .callctx import open_project
 from .errors import InvalidInput, NotFound
 from .params import ProjectRoot, TagArg
+
+if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
+    from .ai_plan import PlanResult
 
 DEFAULT_PRD_PATHS = (".taskmaster/docs/prd.txt", ".taskmaster/docs/prd.md", "scripts/prd.txt")
 
@@ -29,6 +29,9 @@ async def parse_prd(
     tag: TagArg = None,
 ) -> PlanResult:
     """Turn a PRD into dependency-ordered tasks (AI)."""
+    from .ai_plan import parse_prd as plan_from_prd
+    from .aicontext import ai_context
+
     project = await open_project(ctx, projectRoot)
     if prd is None:
         if input:

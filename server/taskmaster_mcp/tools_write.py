@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from . import moves, ops
-from .ai_plan import AddedTask, add_task_from_prompt
-from .aicontext import ai_context
 from .callctx import open_project
 from .errors import InvalidInput
 from .params import DepList, FileArg, Ids, Priority, ProjectRoot, Status, TagArg, TaskIdArg, split_list
 from .queries import compact_row, next_item
 from .store import NoChange
 from .tasks import check_priority, key, parse_ref, parse_ref_list
+
+if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
+    from .ai_plan import AddedTask
 
 
 class Changed(BaseModel):
@@ -77,6 +78,9 @@ async def add_task(
     if priority is not None:
         check_priority(priority)
     if not title and prompt:
+        from .ai_plan import add_task_from_prompt
+        from .aicontext import ai_context
+
         return await add_task_from_prompt(ai_context(ctx, project), tag=the_tag, prompt=prompt,
                                           dependencies=split_list(dependencies), priority=priority,
                                           research=research)
