@@ -1,12 +1,16 @@
 """Create a project's ``.taskmaster/`` skeleton. Shared by ``taskmaster-mcp init`` and the initialize_project tool.
 
 Existing files are never overwritten: a re-run only adds what is missing, so it is safe on a Task Master project.
+With editors, it also merges our server entry into each editor's MCP config (:mod:`taskmaster_mcp.editors`, which
+backs the original up and never drops another server) and writes the agent rules (:mod:`taskmaster_mcp.agent_rules`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .config import KEY_VARIABLES, default_config_document
 from .files import dumps, project_lock, write_atomic
@@ -43,6 +47,7 @@ class InitResult:
 
     created: list[str] = field(default_factory=lambda: [])
     kept: list[str] = field(default_factory=lambda: [])
+    editors: list[dict[str, Any]] = field(default_factory=lambda: [])
 
 
 def _write_new(paths: Paths, target: Path, text: str, result: InitResult) -> None:
@@ -98,3 +103,51 @@ def _ensure_gitignore(root: Path, result: InitResult) -> None:
     prefix = existing if not existing or existing.endswith("\n") else existing + "\n"
     write_atomic(path, prefix + "# taskmaster-mcp\n" + "\n".join(missing) + "\n")
     result.created.append(".gitignore (entries: " + ", ".join(missing) + ")")
+
+
+def role_providers(root: Path) -> list[str]:
+    """The providers of the project's configured roles (whose keys an editor config should pass)."""
+    from .config import ROLES, load_config
+    from .errors import TaskmasterError
+
+    try:
+        config = load_config(Paths(root))
+        found = [rc.provider for rc in (config.role(r) for r in ROLES) if rc is not None]
+    except TaskmasterError:
+        found = ["anthropic"]
+    return list(dict.fromkeys(found))
+
+
+def setup_editors(root: Path, editors: Sequence[str], *, providers: Sequence[str] | None = None,
+                  env: Mapping[str, str] | None = None, home: Path | None = None,
+                  command: tuple[str, list[str]] | None = None) -> list[dict[str, Any]]:
+    """Merge our server into each editor's MCP config and write its agent rules; one report per editor.
+
+    ``providers`` chooses which API key variables go in the env block (default: those of the configured roles).
+    ``command`` defaults to the installed script's absolute path (:func:`taskmaster_mcp.doctor.server_command`).
+    A config that cannot be parsed is reported with ``error`` and left untouched; the other editors still run.
+    """
+    from . import agent_rules
+    from . import editors as ed
+    from .doctor import server_command
+
+    environment = dict(env or {})
+    base = ed.home_dir(environment, home)
+    cmd, args = command or server_command()
+    keys = ed.key_variables(list(providers) if providers is not None else role_providers(root))
+    reports: list[dict[str, Any]] = []
+    for name in dict.fromkeys(editors):
+        if name not in ed.CLIENTS:
+            raise ed.EditorConfigError(f"Unknown editor '{name}'. Use one of: {', '.join(ed.EDITORS)}.")
+        report: dict[str, Any] = {"editor": name}
+        try:
+            merged = ed.install_editor(name, root, cmd, args, keys, base)
+            report.update(config=merged.path, changed=merged.changed, backup=merged.backup, notes=merged.notes)
+        except ed.EditorConfigError as exc:
+            report.update(error=str(exc))
+        rules_file = ed.CLIENTS[name].rules
+        if rules_file:
+            rules = agent_rules.write_rules(root, rules_file)
+            report.update(rules=rules.path, rulesChanged=rules.changed)
+        reports.append(report)
+    return reports

@@ -21,6 +21,7 @@ class InitReport(BaseModel):
     projectRoot: str
     created: list[str]
     kept: list[str]
+    editors: list[dict[str, Any]] | None = None
     next: str
 
 
@@ -38,8 +39,10 @@ async def initialize_project(
     ctx: Context[Any, Any],
     projectRoot: ProjectRoot = None,
     projectName: str | None = None,
+    editors: Annotated[str | None, Field(description="Also configure: cursor,windsurf,claude-desktop,vscode,"
+                                                     "claude-code,zed")] = None,
 ) -> InitReport:
-    """Create .taskmaster/ (never overwrites)."""
+    """Create .taskmaster/ (never overwrites); optionally add this server and agent rules to editors' configs."""
     state = state_of(ctx)
     roots = await client_roots(ctx)
     if projectRoot is None and state.env.get("TASK_MASTER_PROJECT_ROOT") is None and not roots:
@@ -48,8 +51,14 @@ async def initialize_project(
         root = resolve_root(projectRoot, env_root=state.env.get("TASK_MASTER_PROJECT_ROOT"), client_roots=roots,
                             cwd=state.cwd)
     result = initialize(root, projectName)
+    configured = None
+    if editors:
+        from .init import setup_editors
+
+        names = [e.strip().lower() for e in editors.split(",") if e.strip()]
+        configured = setup_editors(root, names, env=state.env)
     return InitReport(
-        projectRoot=str(root), created=result.created, kept=result.kept,
+        projectRoot=str(root), created=result.created, kept=result.kept, editors=configured,
         next="Write your PRD to .taskmaster/docs/prd.txt and call parse_prd, or add tasks with add_task.",
     )
 
