@@ -133,6 +133,9 @@ def build_app(
         if spec.fn.__name__ in chosen:
             register(server, spec.fn, read_only=spec.read_only, destructive=spec.destructive,
                      idempotent=spec.idempotent, open_world=spec.open_world, hidden=spec.hidden)
+    from . import mcp_resources  # resources and prompts (tools alone stay enough for everything)
+
+    mcp_resources.install(server)
     return server
 
 
