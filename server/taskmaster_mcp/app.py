@@ -18,7 +18,7 @@ from typing import Any
 
 from mcp.server import MCPServer
 
-from . import __version__, tools_graph, tools_models, tools_plan, tools_project, tools_read, tools_write
+from . import __version__, tools_expand, tools_graph, tools_models, tools_plan, tools_project, tools_read, tools_write
 from .errors import ConfigError
 from .toolkit import ToolFn, register
 from .workspace import AppState
@@ -74,6 +74,11 @@ def _catalogue() -> list[ToolSpec]:
         ToolSpec(p.initialize_project, idempotent=True),
         ToolSpec(p.generate, idempotent=True),
         ToolSpec(tools_plan.parse_prd, open_world=True),
+        ToolSpec(tools_expand.expand_task, open_world=True),
+        ToolSpec(tools_expand.expand_all, open_world=True),
+        ToolSpec(tools_expand.analyze_project_complexity, open_world=True),
+        ToolSpec(tools_expand.scope_up_task, open_world=True),
+        ToolSpec(tools_expand.scope_down_task, open_world=True),
         ToolSpec(tools_models.models, open_world=True),
         ToolSpec(tools_models.usage_report, read_only=True),
     ]
