@@ -17,12 +17,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel
 
 from .ai import AIContext, UsageSummary, research_step, summarize
-from .ai_expand import ItemReason
+from .ai_expand import ItemReason, reason_text
 from .errors import Conflict, InvalidInput, TaskmasterError
 from .files import dumps, load_json, project_lock, write_atomic
 from .llm import Usage, settings_from_config
@@ -66,11 +66,6 @@ class ScopeResult(BaseModel):
     skipped: list[ItemReason] = []
     failed: list[ItemReason] = []
     usage: UsageSummary
-
-
-def _reason(err: BaseException) -> str:
-    text = " ".join(str(err).split())
-    return (text[:400] + "...") if len(text) > 400 else text or type(err).__name__
 
 
 async def _run_all(ai: AIContext, items: Sequence[T], work: Callable[[AIContext, T], Awaitable[R]],
@@ -166,7 +161,7 @@ async def analyze(ai: AIContext, *, tag: str, threshold: int, ids: list[str], fi
     for batch, result in zip(batches, results, strict=True):
         wanted = {int(key(t.get("id"))): t for t in batch}
         if isinstance(result, TaskmasterError):
-            failed += [ItemReason(id=str(tid), reason=_reason(result)) for tid in wanted]
+            failed += [ItemReason(id=str(tid), reason=reason_text(result)) for tid in wanted]
             continue
         for item in result:
             if item.taskId in wanted and item.taskId not in entries:
@@ -181,8 +176,8 @@ async def analyze(ai: AIContext, *, tag: str, threshold: int, ids: list[str], fi
         existing = _load_report(path)
         merged: list[Any] = []
         fresh = dict(entries)
-        for old in existing.get("complexityAnalysis", []):
-            tid = key(old.get("taskId")) if isinstance(old, dict) else None
+        for old in cast(list[Any], existing.get("complexityAnalysis", [])):
+            tid = key(cast(dict[str, Any], old).get("taskId")) if isinstance(old, dict) else None
             merged.append(fresh.pop(int(tid)) if tid is not None and tid.isdigit() and int(tid) in fresh else old)
         merged += fresh.values()
         meta = {"generatedAt": now_iso(), "tasksAnalyzed": len(entries), "totalTasks": len(all_tasks),
@@ -249,7 +244,7 @@ async def scope(ai: AIContext, *, tag: str, ids: list[str], direction: Literal["
     errors = [r for r in results if isinstance(r, TaskmasterError)]
     if len(errors) == len(results):
         raise errors[0]
-    failed = [ItemReason(id=key(t.get("id")), reason=_reason(r)) for t, r in zip(todo, results, strict=True)
+    failed = [ItemReason(id=key(t.get("id")), reason=reason_text(r)) for t, r in zip(todo, results, strict=True)
               if isinstance(r, TaskmasterError)]
     changed: list[dict[str, Any]] = []
     with store.mutate() as doc:

@@ -23,7 +23,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 
@@ -95,10 +95,11 @@ def read_report(paths: Paths, tag: str) -> dict[str, dict[str, Any]]:
     except StoreError as err:
         log.warning("ignoring the complexity report: %s", err)
         return {}
-    entries = data.get("complexityAnalysis") if isinstance(data, dict) else None
+    entries: Any = cast(dict[str, Any], data).get("complexityAnalysis") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         return {}
-    return {key(e.get("taskId")): e for e in entries if isinstance(e, dict)}  # pyright: ignore
+    found = [cast(dict[str, Any], e) for e in cast(list[Any], entries) if isinstance(e, dict)]
+    return {key(e.get("taskId")): e for e in found}
 
 
 def default_subtasks(config: Config) -> int:
@@ -111,8 +112,9 @@ def default_subtasks(config: Config) -> int:
 
 def tool_seconds(config: Config) -> float:
     """``taskmasterMcp.timeouts.toolSeconds``: how long one tool call may run (validated)."""
-    timeouts = config.ours.get("timeouts")
-    value = timeouts.get("toolSeconds", DEFAULT_TOOL_SECONDS) if isinstance(timeouts, dict) else DEFAULT_TOOL_SECONDS
+    timeouts: Any = config.ours.get("timeouts")
+    value: Any = (cast(dict[str, Any], timeouts).get("toolSeconds", DEFAULT_TOOL_SECONDS)
+                  if isinstance(timeouts, dict) else DEFAULT_TOOL_SECONDS)
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise ConfigError(f"taskmasterMcp.timeouts.toolSeconds in .taskmaster/config.json must be a number of "
                           f"seconds > 0, got {value!r}. Fix or remove it (default {DEFAULT_TOOL_SECONDS:g}).")
@@ -178,7 +180,7 @@ def make_job(index: TagIndex, ref: Ref, report: dict[str, dict[str, Any]], num: 
         return Job(ref, task_context(view), task_context(task), num or default, deps, [], None, False)
     entry = report.get(ref.task) or {}
     recommended = entry.get("recommendedSubtasks")
-    hint_parts = []
+    hint_parts: list[str] = []
     if isinstance(recommended, int) and not isinstance(recommended, bool) and recommended > 0:
         hint_parts.append(f"Recommended number of subtasks: {recommended}.")
     else:
@@ -262,7 +264,7 @@ def apply(doc: TaskFile, tag: str, ref: Ref, planned: list[expand.PlannedSubtask
         ops.clear_subtasks(doc, tag, [Ref(tid)])
     if not isinstance(task.get("subtasks"), list):
         task["subtasks"] = []
-    subs: list[Task] = task["subtasks"]
+    subs = cast(list[Task], task["subtasks"])
     made, dropped = number(planned, next_int_id(subs), chain=sub is not None)
     if sub is None:
         subs.extend(made)
@@ -299,7 +301,8 @@ async def expand_task(ai: AIContext, *, tag: str, id: str, num: int | None, requ
                         droppedDependencies=dropped, usage=summarize(usages))
 
 
-def _reason(err: BaseException) -> str:
+def reason_text(err: BaseException) -> str:
+    """An error as one short line for a result's failed list."""
     text = " ".join(str(err).split())
     return (text[:400] + "...") if len(text) > 400 else text or type(err).__name__
 
@@ -349,7 +352,7 @@ async def expand_all(ai: AIContext, *, tag: str, num: int | None, request: str |
             except Exception as err:  # one task's failure must not stop the others
                 if not isinstance(err, TaskmasterError):
                     log.exception("expand_all: task %s failed", tid)
-                failed[tid] = _reason(err)
+                failed[tid] = reason_text(err)
                 await ai.progress(len(expanded) + len(failed), total, f"task {tid} failed")
                 return
             expanded[tid] = len(made)
