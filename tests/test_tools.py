@@ -185,7 +185,8 @@ async def test_add_subtask_creates_and_converts(messy_project: Path) -> None:
 
 async def test_update_task_edits_fields_and_appends_a_dated_note(messy_project: Path) -> None:
     async with connected(messy_project) as client:
-        result = await ok(client, "update_task", id="5", title="Auth (OIDC)", prompt="Use the OIDC library.")
+        result = await ok(client, "update_task", id="5", title="Auth (OIDC)", prompt="Use the OIDC library.",
+                          append=True)
         empty = await error(client, "update_task", id="5")
     task = task_in(messy_project, "master", 5)
     assert task["title"] == "Auth (OIDC)"

@@ -18,7 +18,19 @@ from typing import Any
 
 from mcp.server import MCPServer
 
-from . import __version__, tools_expand, tools_graph, tools_models, tools_plan, tools_project, tools_read, tools_write
+from . import (
+    __version__,
+    tools_edit,
+    tools_expand,
+    tools_graph,
+    tools_models,
+    tools_plan,
+    tools_project,
+    tools_read,
+    tools_research,
+    tools_review,
+    tools_write,
+)
 from .errors import ConfigError
 from .toolkit import ToolFn, register
 from .workspace import AppState
@@ -74,6 +86,9 @@ def _catalogue() -> list[ToolSpec]:
         ToolSpec(p.initialize_project, idempotent=True),
         ToolSpec(p.generate, idempotent=True),
         ToolSpec(tools_plan.parse_prd, open_world=True),
+        ToolSpec(tools_edit.update, open_world=True),
+        ToolSpec(tools_research.research, open_world=True),
+        ToolSpec(tools_review.review, open_world=True),
         ToolSpec(tools_expand.expand_task, open_world=True),
         ToolSpec(tools_expand.expand_all, open_world=True),
         ToolSpec(tools_expand.analyze_project_complexity, open_world=True),

@@ -16,6 +16,7 @@ from .store import NoChange
 from .tasks import check_priority, key, parse_ref, parse_ref_list
 
 if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
+    from .ai_edit import EditResult
     from .ai_plan import AddedTask
 
 
@@ -119,23 +120,41 @@ async def add_subtask(
 async def update_task(
     ctx: Context[Any, Any],
     id: TaskIdArg,
+    prompt: Annotated[str | None, Field(description="Change to make (AI rewrite)")] = None,
+    append: Annotated[bool, Field(description="Prompt as a dated note; no AI")] = False,
+    research: bool = False,
     title: str | None = None,
     description: str | None = None,
     details: str | None = None,
     testStrategy: str | None = None,
     priority: Priority | None = None,
-    prompt: Annotated[str | None, Field()] = None,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
     file: FileArg = None,
-) -> Changed:
-    """Edit a task/subtask; prompt appends a dated note to details."""
+) -> Changed | EditResult:
+    """Edit a task/subtask: fields as given, prompt = AI rewrite, append = dated note.
+
+    The AI rewrite keeps ids, status, dependencies, metadata and done subtasks. ``append`` stores the prompt
+    verbatim with no model call (fast, free, and exactly the agent's words); with ``research`` the research role's
+    findings are added under the note.
+    """
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
     changes = {name: value for name, value in (("title", title), ("description", description), ("details", details),
                                                ("testStrategy", testStrategy), ("priority", priority))
                if value is not None}
     ref = parse_ref(id)
+    if append and not prompt:
+        raise InvalidInput("append=true needs prompt: the text of the note to append.")
+    if prompt and (research or not append):
+        from . import ai_edit
+        from .aicontext import ai_context
+
+        ai = ai_context(ctx, project)
+        if not append:
+            return await ai_edit.update_item(ai, tag=the_tag, ref=ref, prompt=prompt, research=research,
+                                             overrides=changes)
+        return await ai_edit.note_with_research(ai, tag=the_tag, ref=ref, note=prompt, changes=changes)
     with project.store.mutate() as doc:
         changed = ops.update_fields(doc, the_tag, ref, changes, append=prompt)
     return Changed(tag=the_tag, changed=[f"{ref}.{name}" for name in changed], message=f"Updated {ref}.")
@@ -145,16 +164,27 @@ async def update_subtask(
     ctx: Context[Any, Any],
     id: Annotated[str, Field(description="Subtask id")],
     prompt: Annotated[str, Field()],
+    research: bool = False,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
     file: FileArg = None,
-) -> Changed:
-    """Append a dated note (progress, findings) to a subtask's details."""
+) -> Changed | EditResult:
+    """Append a dated note (progress, findings) to a subtask's details.
+
+    The note is the agent's text verbatim, with no model call: a progress log must record what was done in the
+    words of whoever did it, and rewriting it would cost a model call and could lose facts. With ``research`` the
+    research role is asked about the note and its findings are appended under it (one text call).
+    """
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
     ref = parse_ref(id)
     if ref.sub is None:
         raise InvalidInput(f"{id} is not a subtask id. Use 'parent.sub' like '7.2', or update_task for tasks.")
+    if research:
+        from .ai_edit import note_with_research
+        from .aicontext import ai_context
+
+        return await note_with_research(ai_context(ctx, project), tag=the_tag, ref=ref, note=prompt)
     with project.store.mutate() as doc:
         ops.update_fields(doc, the_tag, ref, {}, append=prompt)
     return Changed(tag=the_tag, changed=[f"{ref}.details"], message=f"Appended a note to {ref}.")
