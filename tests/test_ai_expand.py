@@ -88,6 +88,7 @@ async def test_expand_task_appends_subtasks_with_int_sibling_dependencies_and_us
     assert "Focus on connection retries." in sent and "about 3 subtasks" in sent
     assert "storage-team" not in sent and "ST-12" not in sent
     assert "Set up repository" in sent  # the title of a dependency is context
+    assert "4: HTTP API [pending]" in sent  # and so is a task that depends on it
 
 
 async def test_expand_task_with_force_replaces_existing_subtasks(

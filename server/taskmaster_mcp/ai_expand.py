@@ -164,9 +164,9 @@ def _related(index: TagIndex, task: Task, limit: int = 6) -> list[str]:
     own_deps = {r.task for r in index.dep_refs(task)}
     dependents = [t for t in index.tasks if t is not task and any(r.task == tid for r in index.dep_refs(t))]
     words = _words(task)
-    similar = sorted((t for t in index.tasks if t is not task and t not in dependents
-                      and key(t.get("id")) not in own_deps and words & _words(t)),
-                     key=lambda t: -len(words & _words(t)))
+    shared = [(len(words & _words(t)), t) for t in index.tasks
+              if t is not task and key(t.get("id")) not in own_deps and all(t is not d for d in dependents)]
+    similar = [p[1] for p in sorted((p for p in shared if p[0]), key=lambda p: -p[0])]
     return [task_line(t) for t in [*dependents[:limit // 2 + 1], *similar][:limit]]
 
 
@@ -333,7 +333,6 @@ async def expand_all(ai: AIContext, *, tag: str, num: int | None, request: str |
         raise Conflict(f"No task in tag '{tag}' needs expanding: none is pending or in-progress without subtasks. "
                        "Pass force=true to replace existing subtasks, or expand_task one task.")
     report, default = read_report(ai.project.paths, tag), default_subtasks(config)
-    jobs = {tid: make_job(index, Ref(tid), report, num, default, force) for tid in eligible}
     total, semaphore = len(eligible), asyncio.Semaphore(limit)
     usages: list[Usage] = []
     expanded: dict[str, int] = {}
@@ -345,8 +344,8 @@ async def expand_all(ai: AIContext, *, tag: str, num: int | None, request: str |
 
         async with semaphore:
             try:
-                planned = await draft(replace(ai, progress=progress), "expand_all", jobs[tid], request, research,
-                                      usages)
+                job = make_job(index, Ref(tid), report, num, default, force)  # built when started: large tags
+                planned = await draft(replace(ai, progress=progress), "expand_all", job, request, research, usages)
                 with store.mutate() as doc:
                     made, _, _ = apply(doc, tag, Ref(tid), planned, force)
             except Exception as err:  # one task's failure must not stop the others
