@@ -4,7 +4,8 @@ save the answer to a task (as a dated note) and/or to ``.taskmaster/docs/researc
 Context sources, each bounded so one call cannot send the whole disk to a model:
 
 - tasks and subtasks (``taskIds``), rendered by :func:`task_context` (never the user-owned ``metadata``);
-- files (``filePaths``), each confined to the project and cut at :data:`MAX_FILE_CHARS` with a note;
+- files (``filePaths``), each confined to the project and cut at :data:`MAX_FILE_CHARS` with a note
+  (``.taskmaster/`` and ``.env`` files are refused: they hold user metadata and keys);
 - the caller's own text (``customContext``);
 - a project tree of at most :data:`TREE_MAX_ENTRIES` entries, :data:`TREE_MAX_DEPTH` levels deep, without
   hidden directories and the usual dependency and cache directories.
@@ -25,6 +26,7 @@ from . import ops
 from .ai import AIContext, UsageSummary, input_budget_chars, summarize
 from .errors import InvalidInput, NotFound
 from .files import write_atomic
+from .gitdiff import private
 from .params import split_list
 from .prompts import research as prompts
 from .prompts import task_context
@@ -75,7 +77,11 @@ def file_sections(project: Project, file_paths: str) -> list[Section]:
         if not path.is_file():
             raise NotFound(f"filePaths entry '{raw}' is not a file in the project. Pass paths relative to the "
                            "project root, separated by commas.")
-        label = f"file {path.relative_to(project.paths.root.resolve()).as_posix()}"
+        rel = path.relative_to(project.paths.root.resolve()).as_posix()
+        if private(rel):
+            raise InvalidInput(f"filePaths entry '{raw}' is private: .taskmaster/ files hold user metadata and .env "
+                               "files hold keys; neither is sent to a model. Pass tasks as taskIds instead.")
+        label = f"file {rel}"
         data = path.read_bytes()
         if b"\0" in data[:8192]:
             sections.append((label, f"[binary file, {len(data)} bytes: not included]"))

@@ -1,5 +1,6 @@
 """``review``: check the work done on a task (the git diff of the working tree) against what the task asked for.
 
+The task store (``.taskmaster/``) and ``.env`` files are never part of the diff (see :mod:`taskmaster_mcp.gitdiff`).
 One validated :class:`ReviewOut` from the main role. With ``secondOpinion`` a second model reviews the same input
 independently: the fallback role when it is configured with a different model than the one that answered, else
 the research role. Where the two disagree the stricter view wins (incomplete > changes_requested > approve, and the
@@ -57,6 +58,7 @@ class DiffInfo(BaseModel):
     untracked: list[str] | None = None
     cut: list[str] | None = None
     omitted: list[str] | None = None
+    excluded: list[str] | None = None
 
 
 class Applied(BaseModel):
@@ -194,7 +196,7 @@ async def review(ai: AIContext, *, tag: str, ref: Ref, base: str, paths: str | N
         findings=outcome.findings, unmetRequirements=outcome.unmetRequirements,
         followUpSubtasks=outcome.followUpSubtasks,
         diff=DiffInfo(base=base, files=diff.files, untracked=diff.untracked or None, cut=diff.cut or None,
-                      omitted=diff.omitted or None),
+                      omitted=diff.omitted or None, excluded=diff.excluded or None),
         agreement=agreement, opinions=opinions, applied=applied, usage=summarize(usages))
 
 

@@ -7,6 +7,9 @@ and, optionally, to some paths inside it.
 
 Large diffs are cut per file and in total; what was cut or left out is listed in a note at the top of the text
 and in :class:`Diff`, never dropped silently.
+
+Never sent, whatever the paths: ``.taskmaster/`` (tasks.json holds user ``metadata``, which no model may see) and
+``.env`` files (API keys). They are listed in :attr:`Diff.excluded` so the caller can say so.
 """
 
 from __future__ import annotations
@@ -35,6 +38,13 @@ class Diff:
     untracked: list[str] = field(default_factory=lambda: [])
     cut: list[str] = field(default_factory=lambda: [])
     omitted: list[str] = field(default_factory=lambda: [])
+    excluded: list[str] = field(default_factory=lambda: [])
+
+
+def private(rel: str) -> bool:
+    """Whether a project-relative path is one that must never reach a model (task store, env files)."""
+    name = rel.rsplit("/", 1)[-1]
+    return rel == ".taskmaster" or rel.startswith(".taskmaster/") or name == ".env" or name.startswith(".env.")
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -102,6 +112,11 @@ def _name(chunk: str) -> str:
     return match.group(2) if match else first
 
 
+def _old_name(chunk: str) -> str:
+    match = re.match(r"diff --git a/(.*) b/", chunk)
+    return match.group(1) if match else ""
+
+
 def collect(paths: Paths, base: str = "HEAD", only: list[str] | None = None, *, per_file: int = 12_000,
             total: int = 200_000) -> Diff:
     """The working tree's changes against ``base`` (tracked and untracked), cut to the given sizes with notes."""
@@ -118,12 +133,16 @@ def collect(paths: Paths, base: str = "HEAD", only: list[str] | None = None, *, 
     text = tracked.stdout.decode("utf-8", errors="replace")
     starts = [m.start() for m in _FILE_START.finditer(text)]
     chunks = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
-    chunks += [_untracked_diff(root, rel, per_file) for rel in sorted(untracked)]
-    result = Diff(base=base, text="", untracked=sorted(untracked))
+    result = Diff(base=base, text="", untracked=sorted(rel for rel in untracked if not private(rel)),
+                  excluded=sorted(rel for rel in untracked if private(rel)))
+    chunks += [_untracked_diff(root, rel, per_file) for rel in result.untracked]
     kept: list[str] = []
     used = 0
     for chunk in chunks:
         name = _name(chunk)
+        if private(name) or private(_old_name(chunk)):
+            result.excluded.append(name)
+            continue
         result.files.append(name)
         if used >= total:
             result.omitted.append(name)
