@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
     from .ai_analyze import AnalyzeResult, ScopeResult
     from .ai_expand import ExpandAllResult, ExpandResult
 
-Num = Annotated[int | None, Field(ge=1, le=50, description="Subtasks per task (default: report, else config)")]
+Num = Annotated[int | None, Field(ge=1, le=50, description="Default: report, else config")]
 Prompt = Annotated[str | None, Field(description="Extra instructions")]
 Strength = Literal["light", "regular", "heavy"]
 
