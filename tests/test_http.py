@@ -1,0 +1,104 @@
+"""`serve --http`: the SDK's Streamable HTTP client works over loopback; bad Origin, no token, unsafe bind refused."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from taskmaster_mcp.http_serve import parse_bind
+from test_stdio import console_script
+
+TOKEN = "team-token-0123456789abcdef"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(project: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run `taskmaster-mcp serve --http` in a subprocess until it accepts connections; yield its /mcp URL."""
+    port = _free_port()
+    proc = subprocess.Popen([console_script(), "serve", "--http", f"127.0.0.1:{port}", *args], cwd=project,
+                            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(project), **(env or {})},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else "server exited"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "server did not start within 30 s"
+                time.sleep(0.05)  # polling a port that is not open yet; bounded by the deadline above
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
+
+
+def _initialize(url: str, headers: dict[str, str]) -> httpx2.Response:
+    body = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    return httpx2.post(url, json=body, timeout=10, headers={"Accept": "application/json, text/event-stream",
+                                                            **headers})
+
+
+async def test_the_sdk_http_client_lists_and_calls_tools_and_bad_origins_are_refused(messy_project: Path) -> None:
+    with serving(messy_project) as url:
+        async with Client(url, read_timeout_seconds=30) as client:
+            tools = {t.name for t in (await client.list_tools()).tools}
+            result = await client.call_tool("next_task", {})
+        evil = _initialize(url, {"Origin": "http://evil.example"})
+        rebound = _initialize(url, {"Host": "evil.example:80"})
+        local = _initialize(url, {"Origin": url.rsplit("/", 1)[0]})
+    assert {"get_tasks", "next_task"} <= tools
+    assert not result.is_error and (result.structured_content or {})["next"]["id"] == "3.2"
+    assert evil.status_code == 403 and rebound.status_code == 421
+    assert local.status_code == 200
+
+
+async def test_a_token_is_required_when_one_is_set(messy_project: Path) -> None:
+    with serving(messy_project, env={"TASKMASTER_MCP_TOKEN": TOKEN}) as url:
+        missing = _initialize(url, {})
+        wrong = _initialize(url, {"Authorization": "Bearer nope"})
+        async with (httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as http,
+                    Client(streamable_http_client(url, http_client=http), read_timeout_seconds=30) as client):
+            names = {t.name for t in (await client.list_tools()).tools}
+    assert missing.status_code == 401 and "TASKMASTER_MCP_TOKEN" in missing.text
+    assert wrong.status_code == 401
+    assert "get_tasks" in names
+
+
+@pytest.mark.parametrize("token", [None, "short"])
+def test_a_network_bind_without_a_strong_token_is_refused_before_listening(tmp_path: Path, token: str | None) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **({"TASKMASTER_MCP_TOKEN": token} if token else {})}
+    result = subprocess.run([console_script(), "serve", "--http", "0.0.0.0:1"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "TASKMASTER_MCP_TOKEN" in result.stderr and result.stdout == ""
+
+
+def test_bind_addresses_default_to_loopback() -> None:
+    assert parse_bind("8765") == ("127.0.0.1", 8765)
+    assert parse_bind("0.0.0.0:9000") == ("0.0.0.0", 9000)
+    assert parse_bind("[::1]:9000") == ("::1", 9000)
