@@ -151,3 +151,20 @@ async def test_add_task_with_a_prompt_drafts_a_task_and_keeps_user_fields(
     assert task["dependencies"] == [6, 4]
     assert "storage-team" not in json.dumps(provider_server.seen(MESSAGES)[0].body)
     assert data["usage"]["calls"] == 1
+
+
+async def test_progress_values_always_increase_across_parts_and_model_heartbeats(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    root = ai_project(tmp_path / "p", provider_server, ours={"inputBudgetTokens": 2000})
+    sections = "\n\n".join(f"## Part {n}\n" + ("Some requirement. " * 300) for n in range(1, 4))
+    provider_server.defaults[MESSAGES] = Reply(text=plan((1, "A task", [])), chunks=6)
+    values: list[float] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        values.append(done)
+
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        result = await client.call_tool("parse_prd", {"prd": sections}, progress_callback=on_progress)
+    assert not result.is_error
+    assert len(values) >= 4
+    assert all(b > a for a, b in zip(values, values[1:], strict=False))

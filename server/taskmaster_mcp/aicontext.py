@@ -16,7 +16,7 @@ from mcp.types import SamplingMessage, TextContent
 
 from .ai import AIContext
 from .callctx import state_of
-from .llm import ModelRouter, Sampler
+from .llm import ModelRouter, ProgressFn, Sampler
 from .workspace import Project
 
 log = logging.getLogger("taskmaster_mcp")
@@ -53,6 +53,28 @@ def sampler_for(ctx: Context[Any, Any]) -> Sampler | None:
     return sample
 
 
+def monotonic_progress(report: ProgressFn) -> ProgressFn:
+    """Wrap ``report`` so the values sent always increase, as MCP requires.
+
+    A command reports on its own scale (parts planned, tasks expanded, with a total); the router reports
+    heartbeats while a model streams (total None). A heartbeat keeps the command's scale and nudges the value up
+    by a hair; a value that would go backwards is raised just past the last one.
+    """
+    last = [0.0]
+    scale: list[float | None] = [None]
+
+    async def send(done: float, total: float | None, message: str) -> None:
+        if total is not None:
+            scale[0] = total
+            value = done if done > last[0] else last[0] + 0.001
+        else:
+            value = last[0] + 0.001
+        last[0] = value
+        await report(value, scale[0], message)
+
+    return send
+
+
 def ai_context(ctx: Context[Any, Any], project: Project) -> AIContext:
     """Build the AIContext of one tool call."""
 
@@ -62,4 +84,5 @@ def ai_context(ctx: Context[Any, Any], project: Project) -> AIContext:
         except Exception as exc:  # a client that went away must not fail the model call
             log.debug("progress notification failed: %s", exc)
 
-    return AIContext(project=project, router=router_for(ctx, project), sampler=sampler_for(ctx), progress=progress)
+    return AIContext(project=project, router=router_for(ctx, project), sampler=sampler_for(ctx),
+                     progress=monotonic_progress(progress))
