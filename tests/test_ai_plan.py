@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -167,4 +168,4 @@ async def test_progress_values_always_increase_across_parts_and_model_heartbeats
         result = await client.call_tool("parse_prd", {"prd": sections}, progress_callback=on_progress)
     assert not result.is_error
     assert len(values) >= 4
-    assert all(b > a for a, b in zip(values, values[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(values))
