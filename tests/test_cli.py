@@ -42,15 +42,16 @@ def test_init_creates_a_project_that_list_then_reads(tmp_path: Path) -> None:
     assert json.loads(listed.stdout)["tasks"] == []
 
 
-def test_list_show_next_and_set_status_work_on_a_real_project(messy_project: Path) -> None:
-    listed = json.loads(cli(messy_project, "list", "--json", "--status", "pending").stdout)
-    shown = json.loads(cli(messy_project, "show", "4.3", "--json").stdout)
-    nxt = json.loads(cli(messy_project, "next", "--json").stdout)
-    changed = cli(messy_project, "set-status", "3.2", "done")
+def test_list_show_next_and_set_status_work_on_a_real_project(capsys: pytest.CaptureFixture[str],
+                                                              messy_project: Path) -> None:
+    listed = json.loads(run(capsys, messy_project, "list", "--json", "--status", "pending")[1])
+    shown = json.loads(run(capsys, messy_project, "show", "4.3", "--json")[1])
+    nxt = json.loads(run(capsys, messy_project, "next", "--json")[1])
+    code, out, _ = run(capsys, messy_project, "set-status", "3.2", "done")
     assert [t["id"] for t in listed["tasks"]] == [4, 8]
     assert shown["tasks"][0]["status"] == "blocked"
     assert nxt["next"]["id"] == "3.2"
-    assert changed.returncode == 0 and "1 item(s) set to done" in changed.stdout
+    assert code == 0 and "1 item(s) set to done" in out
 
 
 def test_text_output_is_a_readable_table_without_colour_codes_when_piped(messy_project: Path) -> None:
@@ -189,11 +190,11 @@ def test_is_interactive_needs_a_terminal_and_no_ci(monkeypatch: pytest.MonkeyPat
     assert not cli_module.is_interactive(args, {})
 
 
-def test_failures_exit_1_with_the_fix_on_stderr(messy_project: Path) -> None:
-    missing = cli(messy_project, "show", "99")
-    bad_status = cli(messy_project, "set-status", "4", "finished")
-    assert missing.returncode == 1 and "get_tasks" in missing.stderr and missing.stdout == ""
-    assert bad_status.returncode == 1 and "pending, in-progress" in bad_status.stderr
+def test_failures_exit_1_with_the_fix_on_stderr(capsys: pytest.CaptureFixture[str], messy_project: Path) -> None:
+    missing = run(capsys, messy_project, "show", "99")
+    bad_status = run(capsys, messy_project, "set-status", "4", "finished")
+    assert missing[0] == 1 and "get_tasks" in missing[2] and missing[1] == ""
+    assert bad_status[0] == 1 and "pending, in-progress" in bad_status[2]
 
 
 def test_bad_usage_exits_2(tmp_path: Path) -> None:
