@@ -161,3 +161,14 @@ async def test_update_subtask_research_appends_the_note_and_findings_with_one_re
     assert len(provider_server.seen()) == 1 and provider_server.seen(CHAT)[0].model == "sonar-pro"
     assert "storage-team" not in json.dumps(provider_server.seen()[0].body)
     assert data["usage"]["calls"] == 1 and data["changed"] == ["3.2.details"]
+
+
+async def test_update_task_research_asks_the_research_role_first_and_main_uses_its_findings(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
+    provider_server.script(CHAT, Reply(text="- authlib 1.4 supports OIDC discovery"))
+    provider_server.script(MESSAGES, Reply(text=as_json(revision("OIDC login"))))
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "update_task", id="5", prompt="Use OIDC", research=True)
+    assert data["usage"]["calls"] == 2 and task(root, 5)["title"] == "OIDC login"
+    assert "authlib 1.4 supports OIDC discovery" in json.dumps(provider_server.seen(MESSAGES)[0].body)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 
@@ -124,7 +124,7 @@ def apply_task_edit(task: Task, proposal: edit.TaskEdit) -> list[str]:
     if new:
         if not isinstance(task.get("subtasks"), list):
             task["subtasks"] = []
-        task["subtasks"].extend(new)
+        subtasks_of(task).extend(new)
         changed += [f"subtasks.{s['id']} (new)" for s in new]
     return changed
 
@@ -184,7 +184,8 @@ async def update_item(ai: AIContext, *, tag: str, ref: Ref, prompt: str, researc
 
 def _concurrency(ai: AIContext) -> int:
     section = ai.project.config().ours.get("concurrency", {})
-    value = section.get("update", DEFAULT_CONCURRENCY) if isinstance(section, dict) else DEFAULT_CONCURRENCY
+    value: Any = cast(dict[str, Any], section).get("update", DEFAULT_CONCURRENCY) if isinstance(section, dict) \
+        else DEFAULT_CONCURRENCY
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"taskmasterMcp.concurrency.update in .taskmaster/config.json must be an integer >= 1, "
                           f"got {value!r}.")

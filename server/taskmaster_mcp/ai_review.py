@@ -17,7 +17,7 @@ With ``apply`` the verdict changes the task in one write:
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 
@@ -91,7 +91,9 @@ class ReviewResult(BaseModel):
 def approve_score(ours: dict[str, Any]) -> int:
     """``taskmasterMcp.review.approveScore`` (0-100, default 80)."""
     section = ours.get("review", {})
-    value = section.get("approveScore", DEFAULT_APPROVE_SCORE) if isinstance(section, dict) else section
+    if not isinstance(section, dict):
+        raise ConfigError(f"taskmasterMcp.review in .taskmaster/config.json must be an object, got {section!r}.")
+    value: Any = cast(dict[str, Any], section).get("approveScore", DEFAULT_APPROVE_SCORE)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
         raise ConfigError(f"taskmasterMcp.review.approveScore in .taskmaster/config.json must be an integer from 0 "
                           f"to 100, got {value!r}.")
