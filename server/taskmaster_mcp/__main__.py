@@ -27,14 +27,18 @@ def serve_stdio() -> int:
     # Until the SDK takes over fd 1 (it diverts stray writes to stderr while serving), anything a dependency
     # prints while importing or building goes to stderr too.
     with contextlib.redirect_stdout(sys.stderr):
+        import os
+
         from .app import build_app
         from .errors import TaskmasterError
+        from .lazytools import default_cache_dir
 
+        cache = default_cache_dir(os.environ)
         try:
-            server = build_app()
+            server = build_app(tool_cache=cache)
         except TaskmasterError as exc:  # a bad TASK_MASTER_TOOLS must not leave the editor with "Client closed"
             logging.getLogger("taskmaster_mcp").error("%s Serving every tool instead.", exc)
-            server = build_app(profile="all")
+            server = build_app(profile="all", tool_cache=cache)
     server.run("stdio")
     return 0
 

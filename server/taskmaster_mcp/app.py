@@ -8,6 +8,7 @@ there is no reason to hide any of them from the agent.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import AsyncIterator, Mapping
@@ -32,6 +33,7 @@ from . import (
     tools_write,
 )
 from .errors import ConfigError
+from .lazytools import LazyToolServer
 from .toolkit import ToolFn, register
 from .workspace import AppState
 
@@ -128,8 +130,13 @@ def build_app(
     cwd: Path | None = None,
     *,
     profile: str | None = None,
+    tool_cache: Path | None = None,
 ) -> MCPServer[AppState]:
-    """Build the server. ``env`` defaults to ``os.environ`` and ``cwd`` to the working directory."""
+    """Build the server. ``env`` defaults to ``os.environ`` and ``cwd`` to the working directory.
+
+    Tools are registered with the SDK on first use; ``tool_cache`` (a directory) lets ``tools/list`` be answered
+    from the listing cached by an earlier start (see :mod:`taskmaster_mcp.lazytools`).
+    """
     environment = dict(os.environ if env is None else env)
     working_dir = cwd or Path.cwd()
 
@@ -142,17 +149,18 @@ def build_app(
             for router in state.extras.get("routers", {}).values():
                 await router.aclose()  # close SDK connections so nothing leaks past the session
 
-    server: MCPServer[AppState] = MCPServer(
+    server = LazyToolServer(
         "taskmaster-mcp", instructions=INSTRUCTIONS, version=__version__, lifespan=lifespan,
-        log_level=_log_level(environment),
+        log_level=_log_level(environment), cache_dir=tool_cache,
     )
     specs = _catalogue()
     chosen = set(select_tools(profile if profile is not None else environment.get("TASK_MASTER_TOOLS"),
                               [s.fn.__name__ for s in specs]))
     for spec in specs:
         if spec.fn.__name__ in chosen:
-            register(server, spec.fn, read_only=spec.read_only, destructive=spec.destructive,
-                     idempotent=spec.idempotent, open_world=spec.open_world, hidden=spec.hidden)
+            server.defer_tool(spec.fn.__name__, functools.partial(
+                register, server, spec.fn, read_only=spec.read_only, destructive=spec.destructive,
+                idempotent=spec.idempotent, open_world=spec.open_world, hidden=spec.hidden))
     from . import mcp_resources  # resources and prompts (tools alone stay enough for everything)
 
     mcp_resources.install(server)

@@ -120,8 +120,9 @@ class BearerToken:
 def build_http_app(host: str, env: Mapping[str, str], cwd: Path) -> Any:
     """The ASGI app: our server's Streamable HTTP app with transport security and the optional token."""
     from .app import build_app
+    from .lazytools import default_cache_dir
 
-    server = build_app(env=env, cwd=cwd)
+    server = build_app(env=env, cwd=cwd, tool_cache=default_cache_dir(env))
     app: Any = server.streamable_http_app(host=host, transport_security=security_settings(host, env))
     token = env.get("TASKMASTER_MCP_TOKEN")
     return BearerToken(app, token) if token else app

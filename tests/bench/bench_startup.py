@@ -1,9 +1,10 @@
 """Cold start, context cost and memory at start.
 
 - Cold start: spawn -> initialize -> tools/list answered, median of N interleaved runs, as a ratio against a bare
-  MCPServer with one trivial tool measured in the same run (target <= 1.2x).
-- Context cost: the exact bytes of the tools/list JSON-RPC response line, per tool profile (target: all data
-  tools <= 9,000 bytes; Task Master: 39,000 for 44 tools, 6,900 for its 7 core tools).
+  MCPServer with one trivial tool measured in the same run (target <= 1.2x). Reported for a normal start (the
+  tools/list cache of an earlier start exists) and for the very first start (no cache).
+- Context cost: the exact bytes of the tools/list JSON-RPC response line, per tool profile (targets: the 25 data
+  tools <= 9,000 bytes, every tool <= 16,000; Task Master: 39,000 for 44 tools, 6,900 for its 7 core tools).
 - Memory: peak RSS of the server after start (target <= 90 MB).
 
 Run: python tests/bench/bench_startup.py [runs]
@@ -44,19 +45,31 @@ def main() -> None:
         time_to_tools(ours_cmd, project)
         base_times: list[float] = []
         our_times: list[float] = []
+        first_times: list[float] = []
         rss: list[float] = []
-        for _ in range(runs):
+        cache = {"TASKMASTER_MCP_CACHE_DIR": str(tmp / "tool-cache")}
+        time_to_tools(ours_cmd, project, cache)  # the first start ever writes the tools/list cache
+        for n in range(runs):
             base_times.append(time_to_tools(base_cmd, project)[0])
-            elapsed, _, peak = time_to_tools(ours_cmd, project)
+            elapsed, _, peak = time_to_tools(ours_cmd, project, cache)
             our_times.append(elapsed)
             rss.append(peak)
-        base, ours = statistics.median(base_times), statistics.median(our_times)
+            first_times.append(time_to_tools(ours_cmd, project, {"TASKMASTER_MCP_CACHE_DIR": str(tmp / f"c{n}")})[0])
+        base, ours, first = (statistics.median(base_times), statistics.median(our_times),
+                             statistics.median(first_times))
         print(f"cold start (spawn -> tools/list), median of {runs} interleaved runs")
-        print(f"  bare MCPServer, 1 tool : {base * 1000:7.1f} ms")
-        print(f"  taskmaster-mcp         : {ours * 1000:7.1f} ms   ratio {ours / base:.2f}x  (target <= 1.20x)")
+        print(f"  bare MCPServer, 1 tool          : {base * 1000:7.1f} ms")
+        print(f"  taskmaster-mcp                  : {ours * 1000:7.1f} ms   ratio {ours / base:.2f}x  "
+              "(target <= 1.20x)")
+        print(f"  taskmaster-mcp, first start ever: {first * 1000:7.1f} ms   ratio {first / base:.2f}x  "
+              "(no tools/list cache yet: every tool's schema is built)")
         print(f"memory: peak RSS after start {statistics.median(rss):.1f} MB  (target <= 90 MB)")
         print("context cost: tools/list response bytes (the JSON-RPC line on stdout)")
-        profiles = {"core": "core", "standard": "standard", "all (default)": "all"}
+        data_tools = ("get_tasks,get_task,next_task,set_task_status,add_task,add_subtask,update_task,update_subtask,"
+                      "remove_task,remove_subtask,clear_subtasks,move_task,add_dependency,remove_dependency,"
+                      "validate_dependencies,fix_dependencies,list_tags,add_tag,use_tag,delete_tag,rename_tag,"
+                      "copy_tag,initialize_project,complexity_report,generate")
+        profiles = {"core": "core", "standard": "standard", "data tools": data_tools, "all (default)": "all"}
         sizes = {}
         for label, profile in profiles.items():
             session = Session(ours_cmd, project, {"TASK_MASTER_TOOLS": profile})
