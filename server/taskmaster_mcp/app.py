@@ -66,7 +66,7 @@ def _catalogue() -> list[ToolSpec]:
         ToolSpec(r.next_task, read_only=True),
         ToolSpec(r.get_task, read_only=True),
         ToolSpec(w.set_task_status, idempotent=True),
-        ToolSpec(w.update_subtask),
+        ToolSpec(w.update_subtask, open_world=True),
         ToolSpec(w.add_task, open_world=True),
         ToolSpec(w.add_subtask),
         ToolSpec(w.update_task, open_world=True),

@@ -91,7 +91,7 @@ async def validate_dependencies(
     tag: TagArg = None,
     file: FileArg = None,
 ) -> DependencyReport:
-    """Report missing, self, duplicate and cyclic dependencies."""
+    """Find invalid dependencies (missing, self, duplicate, cycles)."""
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
     found = deps.validate(project.store.read().index(the_tag))

@@ -39,10 +39,9 @@ async def initialize_project(
     ctx: Context[Any, Any],
     projectRoot: ProjectRoot = None,
     projectName: str | None = None,
-    editors: Annotated[str | None, Field(description="Also configure: cursor,windsurf,claude-desktop,vscode,"
-                                                     "claude-code,zed")] = None,
+    editors: Annotated[str | None, Field(description="cursor,vscode,windsurf,claude-code,claude-desktop,zed")] = None,
 ) -> InitReport:
-    """Create .taskmaster/ (never overwrites); optionally add this server and agent rules to editors' configs."""
+    """Create .taskmaster/ (never overwrites); set up editors' MCP config and rules."""
     state = state_of(ctx)
     roots = await client_roots(ctx)
     if projectRoot is None and state.env.get("TASK_MASTER_PROJECT_ROOT") is None and not roots:

@@ -81,7 +81,7 @@ async def get_tasks(
     tag: TagArg = None,
     file: FileArg = None,
 ) -> TaskPage:
-    """List tasks compactly with progress stats. Paged (cursor). get_task gives full details."""
+    """List tasks (compact rows, progress stats); paged. get_task for details."""
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
     doc = project.store.read()
@@ -130,7 +130,7 @@ async def get_task(
     tag: TagArg = None,
     file: FileArg = None,
 ) -> TaskDetails:
-    """Get full details of tasks or subtasks by id."""
+    """Full details of tasks/subtasks."""
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
     index = project.store.read().index(the_tag)
@@ -184,7 +184,7 @@ async def next_task(
     tag: TagArg = None,
     file: FileArg = None,
 ) -> NextTask:
-    """The next task or subtask to work on (dependencies done, highest priority)."""
+    """The next task/subtask to work on."""
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
     doc = project.store.read()
@@ -216,7 +216,7 @@ async def complexity_report(
     cursor: Annotated[str | None, Field()] = None,
     tag: TagArg = None,
 ) -> ComplexityReport:
-    """Show the complexity report, highest scores first."""
+    """The complexity report, highest scores first."""
     project = await open_project(ctx, projectRoot)
     the_tag = project.tag(tag)
     path = project.paths.inside(file, what="file") if file else project.paths.complexity_report(the_tag)

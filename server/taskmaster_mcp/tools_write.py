@@ -38,7 +38,7 @@ async def set_task_status(
     tag: TagArg = None,
     file: FileArg = None,
 ) -> Changed:
-    """Set status of tasks/subtasks; done on a task also closes its subtasks."""
+    """Set status; done on a task also closes its subtasks."""
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
     refs = parse_ref_list(id)
@@ -67,7 +67,7 @@ async def add_task(
     testStrategy: str = "",
     dependencies: DepList = None,
     priority: Priority | None = None,
-    prompt: Annotated[str | None, Field(description="Describe the task; AI drafts it")] = None,
+    prompt: str | None = None,
     research: bool = False,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
@@ -120,8 +120,8 @@ async def add_subtask(
 async def update_task(
     ctx: Context[Any, Any],
     id: TaskIdArg,
-    prompt: Annotated[str | None, Field(description="Change to make (AI rewrite)")] = None,
-    append: Annotated[bool, Field(description="Prompt as a dated note; no AI")] = False,
+    prompt: str | None = None,
+    append: bool = False,
     research: bool = False,
     title: str | None = None,
     description: str | None = None,
@@ -169,7 +169,7 @@ async def update_subtask(
     tag: TagArg = None,
     file: FileArg = None,
 ) -> Changed | EditResult:
-    """Append a dated note (progress, findings) to a subtask's details.
+    """Append a dated note to a subtask's details.
 
     The note is the agent's text verbatim, with no model call: a progress log must record what was done in the
     words of whoever did it, and rewriting it would cost a model call and could lose facts. With ``research`` the
@@ -208,7 +208,7 @@ async def remove_task(
 async def remove_subtask(
     ctx: Context[Any, Any],
     id: Ids,
-    convert: Annotated[bool, Field(description="Make them tasks instead")] = False,
+    convert: bool = False,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
     file: FileArg = None,
