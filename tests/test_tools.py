@@ -419,3 +419,12 @@ async def test_every_tool_is_annotated_and_has_a_description(tmp_path: Path) -> 
     read_only = {t.name for t in tools if t.annotations and t.annotations.read_only_hint}
     assert read_only == {"get_tasks", "get_task", "next_task", "validate_dependencies", "list_tags",
                          "complexity_report", "usage_report"}
+
+
+async def test_a_shared_server_ignores_a_remote_agents_project_root(messy_project: Path) -> None:
+    env = {"TASKMASTER_MCP_SHARED_ROOT": str(messy_project)}
+    async with connected(messy_project.parent, env=env) as client:
+        page = await ok(client, "get_tasks", projectRoot="/home/someone-else/their-checkout")
+        outside = await error(client, "get_tasks", file="../../etc/passwd")
+    assert page["stats"]["tasks"] == 8
+    assert "outside the project root" in outside

@@ -50,6 +50,9 @@ async def client_roots(ctx: Context[Any, Any]) -> list[Path] | None:
 async def open_project(ctx: Context[Any, Any], project_root: str | None, file: str | None = None) -> Project:
     """Resolve the project for a tool call (see :mod:`taskmaster_mcp.project` for the order and the rules)."""
     state = state_of(ctx)
+    shared = state.env.get("TASKMASTER_MCP_SHARED_ROOT")
+    if shared:  # a shared HTTP server serves the one project it was started for
+        return state.project_at(Path(shared), file)
     roots = await client_roots(ctx)
     root = resolve_root(project_root, env_root=state.env.get("TASK_MASTER_PROJECT_ROOT"), client_roots=roots,
                         cwd=state.cwd)

@@ -10,7 +10,8 @@ Safety, in order:
   non-loopback address without a token of at least 16 characters is refused before anything listens.
 
 The server's own environment picks the project (``TASK_MASTER_PROJECT_ROOT`` or ``-C DIR``) and holds the API keys;
-clients need only the URL and the token.
+clients need only the URL and the token. The project is pinned: a ``projectRoot`` sent by a remote agent names a
+folder on the agent's machine, so it is ignored rather than refused.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ DEFAULT_HOST = "127.0.0.1"
 LOOPBACK_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
 LOOPBACK_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
 MIN_TOKEN_LENGTH = 16
+SHARED_ROOT_VARIABLE = "TASKMASTER_MCP_SHARED_ROOT"
 
 
 def parse_bind(value: str) -> tuple[str, int]:
@@ -138,6 +140,12 @@ def serve_http(bind: str, env: Mapping[str, str], cwd: Path) -> int:
         return 2
     import uvicorn
 
+    from .project import find_upwards
+
+    # One shared server serves one project: a remote agent's projectRoot is a path on *its* machine, so the
+    # server pins the root it was started for and ignores the argument (see callctx.open_project).
+    shared = Path(env["TASK_MASTER_PROJECT_ROOT"]) if env.get("TASK_MASTER_PROJECT_ROOT") else find_upwards(cwd) or cwd
+    env = {**env, SHARED_ROOT_VARIABLE: str(shared.resolve())}
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="taskmaster-mcp %(levelname)s %(message)s")
     app = build_http_app(host, env, cwd)
     shown = f"[{host}]" if ":" in host else host
