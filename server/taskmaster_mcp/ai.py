@@ -145,3 +145,29 @@ def _hard_split(section: str, budget: int) -> list[str]:
 def task_line(task: dict[str, Any]) -> str:
     """``7: Title [status]`` for listing existing tasks in a prompt."""
     return f"{task.get('id')}: {task.get('title', '')} [{task.get('status', 'pending')}]"
+
+
+def renumber(model_ids: list[int], model_deps: list[list[int]], start: int,
+             known: frozenset[int] = frozenset()) -> tuple[list[int], list[list[int]], int]:
+    """Assign our ids to items the model numbered itself, and keep only dependencies on real, earlier items.
+
+    Item ``n`` (in answer order) gets id ``start + n``. A dependency naming one of the model's own ids follows it
+    to our id; one naming an id in ``known`` (existing items) is kept as is; anything else, anything not earlier
+    than the item itself, and repeats are dropped. Returns (our ids, dependencies per item, how many were dropped).
+    """
+    mapping: dict[int, int] = {}
+    for offset, model_id in enumerate(model_ids):
+        mapping.setdefault(model_id, start + offset)
+    ids = [start + offset for offset in range(len(model_ids))]
+    kept: list[list[int]] = []
+    dropped = 0
+    for new_id, wanted in zip(ids, model_deps, strict=True):
+        deps: list[int] = []
+        for dep in wanted:
+            target = mapping.get(dep, dep if dep in known else None)
+            if target is None or target >= new_id or target in deps:
+                dropped += 1
+                continue
+            deps.append(target)
+        kept.append(deps)
+    return ids, kept, dropped

@@ -28,7 +28,7 @@ from typing import Any, cast
 from pydantic import BaseModel
 
 from . import ops
-from .ai import AIContext, UsageSummary, research_step, summarize, task_line
+from .ai import AIContext, UsageSummary, renumber, research_step, summarize, task_line
 from .config import Config
 from .errors import ConfigError, Conflict, StoreError, TaskmasterError
 from .files import load_json
@@ -212,24 +212,13 @@ async def draft(ai: AIContext, command: str, job: Job, request: str | None, rese
 
 def number(planned: list[expand.PlannedSubtask], start: int, chain: bool) -> tuple[list[Task], int]:
     """Stored subtasks with ids from ``start``; only dependencies on earlier new ones are kept (as ints)."""
-    mapping: dict[int, int] = {}
-    for offset, item in enumerate(planned):
-        mapping.setdefault(item.id, start + offset)
+    ids, deps, dropped = renumber([s.id for s in planned], [s.dependencies for s in planned], start)
     made: list[Task] = []
-    dropped = 0
-    for offset, item in enumerate(planned):
-        new_id = start + offset
-        deps: list[int] = []
-        for dep in item.dependencies:
-            target = mapping.get(dep)
-            if target is None or target >= new_id or target in deps:
-                dropped += 1
-                continue
-            deps.append(target)
-        if chain and offset > 0 and not deps:
-            deps = [new_id - 1]
+    for offset, (new_id, item_deps, item) in enumerate(zip(ids, deps, planned, strict=True)):
+        if chain and offset > 0 and not item_deps:
+            item_deps = [new_id - 1]
         sub: Task = {"id": new_id, "title": item.title.strip(), "description": item.description.strip(),
-                     "dependencies": deps, "details": item.details, "status": "pending"}
+                     "dependencies": item_deps, "details": item.details, "status": "pending"}
         if item.testStrategy.strip():
             sub["testStrategy"] = item.testStrategy
         made.append(sub)

@@ -13,7 +13,16 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import ops
-from .ai import AIContext, UsageSummary, input_budget_chars, research_step, split_sections, summarize, task_line
+from .ai import (
+    AIContext,
+    UsageSummary,
+    input_budget_chars,
+    renumber,
+    research_step,
+    split_sections,
+    summarize,
+    task_line,
+)
 from .errors import Conflict, InvalidInput
 from .llm import Usage
 from .prompts import plan
@@ -50,23 +59,14 @@ def _check_overwrite(existing: list[Task], tag: str, force: bool, append: bool) 
 
 def _assign(planned: list[plan.PlannedTask], start_id: int, known: set[int]) -> tuple[list[Task], int]:
     """Turn the model's tasks into stored tasks with our ids; keep only dependencies on real, earlier tasks."""
-    mapping: dict[int, int] = {}
-    for offset, item in enumerate(planned):
-        mapping.setdefault(item.id, start_id + offset)
-    tasks: list[Task] = []
-    dropped = 0
-    for offset, item in enumerate(planned):
-        new_id = start_id + offset
-        deps: list[int] = []
-        for dep in item.dependencies:
-            target = mapping.get(dep, dep if dep in known else None)
-            if target is None or target >= new_id or target in deps:
-                dropped += 1
-                continue
-            deps.append(target)
-        tasks.append({"id": new_id, "title": item.title.strip(), "description": item.description.strip(),
-                      "details": item.details, "testStrategy": item.testStrategy, "status": "pending",
-                      "dependencies": deps, "priority": item.priority, "subtasks": []})
+    ids, deps, dropped = renumber([t.id for t in planned], [t.dependencies for t in planned], start_id,
+                                  frozenset(known))
+    tasks: list[Task] = [
+        {"id": new_id, "title": item.title.strip(), "description": item.description.strip(), "details": item.details,
+         "testStrategy": item.testStrategy, "status": "pending", "dependencies": item_deps,
+         "priority": item.priority, "subtasks": []}
+        for new_id, item_deps, item in zip(ids, deps, planned, strict=True)
+    ]
     return tasks, dropped
 
 
