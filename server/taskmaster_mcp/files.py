@@ -50,6 +50,18 @@ def dumps(data: Any, *, trailing_newline: bool = False) -> str:
     return text + "\n" if trailing_newline else text
 
 
+def dumps_bytes(data: Any, *, trailing_newline: bool = False) -> bytes:
+    """:func:`dumps` as UTF-8 bytes, for large files: orjson's bytes are used as they are (no decode, no scan).
+
+    orjson refuses lone surrogates and integers beyond 64 bits; only then is the slower :func:`dumps` path taken.
+    """
+    try:
+        raw = orjson.dumps(data, option=orjson.OPT_INDENT_2)
+    except (TypeError, orjson.JSONEncodeError):
+        return dumps(data, trailing_newline=trailing_newline).encode("utf-8")
+    return raw + b"\n" if trailing_newline else raw
+
+
 def load_json(path: Path) -> tuple[Any, bytes]:
     """Read and parse ``path``; return the value and the raw bytes.
 

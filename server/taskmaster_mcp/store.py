@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NotFound, StoreError
-from .files import dumps, load_json, project_lock, write_atomic
+from .files import dumps, dumps_bytes, load_json, project_lock, write_atomic
 from .project import Paths
 from .tasks import TagIndex, Task, task_list
 
@@ -204,7 +204,7 @@ class TaskStore:
             document.migrate_legacy()  # the first write of a legacy file turns it into the tagged format
             document.changed()
             target = self.paths.tasks_file
-            encoded = dumps(document.data, trailing_newline=document.trailing_newline).encode("utf-8")
+            encoded = dumps_bytes(document.data, trailing_newline=document.trailing_newline)
             write_atomic(target, encoded)
             st = target.stat()
             document.exists = True
