@@ -3,7 +3,9 @@
 Roles (``main``, ``research``, ``fallback``) come from ``models`` in ``.taskmaster/config.json``, re-read on every
 call so that ``models`` changes apply at once. API keys: the server's env, then ``<root>/.env`` (see config.py).
 
-Our settings live in config.json under ``"taskmasterMcp"`` (every key optional)::
+Our settings live in config.json under ``"taskmasterMcp"`` (every key optional; README's Configuration section
+lists them all, including those read by the AI commands: ``timeouts.toolSeconds``, ``concurrency.update``,
+``review.approveScore``, ``inputBudgetTokens``). The router's own::
 
     "fallbackOrder":  {"main": ["main", "fallback", "research"],       # role a call starts on -> roles to try
                        "research": ["research", "fallback", "main"],
