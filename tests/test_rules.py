@@ -786,3 +786,10 @@ def test_update_config_writes_nothing_when_the_change_raises(tmp_path: Path) -> 
         config.update_config(paths, boom)
     assert paths.config_file.read_bytes() == before
     assert not [name for name in os.listdir(paths.taskmaster) if name.endswith(".tmp")]
+
+
+def test_client_roots_never_resolve_to_a_folder_above_the_declared_root(tmp_path: Path) -> None:
+    (tmp_path / ".taskmaster").mkdir()
+    declared = tmp_path / "packages" / "app"
+    declared.mkdir(parents=True)
+    assert resolve_root(None, env_root=None, client_roots=[declared], cwd=tmp_path) == declared.resolve()

@@ -147,10 +147,10 @@ def resolve_root(
             )
         return chosen
     if roots:
+        # Only a declared root itself: an ancestor holding .taskmaster/ would be outside what the client allowed.
         for r in roots:
-            found = find_upwards(r)
-            if found is not None and (found == r or found in r.parents or r in found.parents):
-                return found
+            if (r / TASKMASTER_DIR).is_dir():
+                return r
         return roots[0]
     found = find_upwards(cwd)
     if found is not None:
