@@ -16,9 +16,9 @@ from pydantic import BaseModel
 
 from . import catalogue
 from .config import Role
-from .errors import ConfigError
 from .llm import ModelRouter, ProgressFn, Sampler, Usage
 from .prompts import VERSION
+from .router_settings import input_budget_tokens
 from .workspace import Project
 
 CHARS_PER_TOKEN = 4
@@ -89,10 +89,8 @@ def input_budget_chars(ai: AIContext, role: Role, reserve_tokens: int = 6_000) -
     from the catalogue's context window and the role's output budget.
     """
     config = ai.project.config()
-    cap = config.ours.get("inputBudgetTokens")
+    cap = input_budget_tokens(config)
     if cap is not None:
-        if not isinstance(cap, int) or isinstance(cap, bool) or cap < 1000:
-            raise ConfigError(f"taskmasterMcp.inputBudgetTokens must be an integer >= 1000, got {cap!r}.")
         return cap * CHARS_PER_TOKEN
     rc = config.role(role)
     window = DEFAULT_CONTEXT_TOKENS

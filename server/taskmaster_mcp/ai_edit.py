@@ -21,20 +21,20 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from typing import Any, cast
+from typing import Any
 
 from pydantic import BaseModel
 
 from . import ops
 from .ai import AIContext, UsageSummary, research_step, summarize
-from .errors import ConfigError, Conflict, InvalidInput, NotFound
+from .errors import Conflict, InvalidInput, NotFound
 from .llm import Usage
 from .prompts import edit, task_context
+from .router_settings import update_concurrency
 from .store import NoChange
 from .tasks import CLOSED_STATUSES, Ref, Task, check_priority, key, next_int_id, subtasks_of
 
 BATCH_SIZE = 8
-DEFAULT_CONCURRENCY = 3
 TEXT_FIELDS = ("title", "description", "details", "testStrategy")
 _NOTE = re.compile(r"<info added on ([^>\n]+)>.*?</info added on \1>", re.DOTALL)
 
@@ -182,16 +182,6 @@ async def update_item(ai: AIContext, *, tag: str, ref: Ref, prompt: str, researc
                       usage=summarize(usages))
 
 
-def _concurrency(ai: AIContext) -> int:
-    section = ai.project.config().ours.get("concurrency", {})
-    value: Any = cast(dict[str, Any], section).get("update", DEFAULT_CONCURRENCY) if isinstance(section, dict) \
-        else DEFAULT_CONCURRENCY
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"taskmasterMcp.concurrency.update in .taskmaster/config.json must be an integer >= 1, "
-                          f"got {value!r}.")
-    return value
-
-
 async def update_from(ai: AIContext, *, tag: str, start: str, prompt: str, research: bool) -> BulkEditResult:
     """Rewrite every open task (not done, completed or cancelled) whose id is >= ``start``, as ``prompt`` asks."""
     if not prompt.strip():
@@ -199,7 +189,7 @@ async def update_from(ai: AIContext, *, tag: str, start: str, prompt: str, resea
     if not key(start).isdigit():
         raise InvalidInput(f"from must be a task id number like '4', got {start!r}.")
     first = int(key(start))
-    concurrency = _concurrency(ai)
+    concurrency = update_concurrency(ai.project.config())
     tasks = _find_tasks(ai, tag)
     targets = [t for t in tasks if key(t.get("id")).isdigit() and int(key(t.get("id"))) >= first
                and not _is_closed(t)]

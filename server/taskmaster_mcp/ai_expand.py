@@ -30,18 +30,18 @@ from pydantic import BaseModel
 from . import ops
 from .ai import AIContext, UsageSummary, renumber, research_step, summarize, task_line
 from .config import Config
-from .errors import ConfigError, Conflict, StoreError, TaskmasterError
+from .errors import Conflict, StoreError, TaskmasterError
 from .files import load_json
 from .llm import Usage, settings_from_config
 from .project import Paths
 from .prompts import expand, task_context
+from .router_settings import tool_seconds
 from .store import TaskFile
 from .tasks import CLOSED_STATUSES, Ref, TagIndex, Task, deps_of, key, next_int_id, parse_ref, subtasks_of
 
 log = logging.getLogger("taskmaster_mcp")
 
 DEFAULT_SUBTASKS = 5
-DEFAULT_TOOL_SECONDS = 50.0
 OPEN_STATUSES = frozenset({"pending", "in-progress"})
 _WORD = re.compile(r"[a-z0-9]{4,}")
 _COMMON = frozenset({"with", "from", "that", "this", "into", "task", "tasks", "using", "implement", "create", "build",
@@ -108,17 +108,6 @@ def default_subtasks(config: Config) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 50 else DEFAULT_SUBTASKS
-
-
-def tool_seconds(config: Config) -> float:
-    """``taskmasterMcp.timeouts.toolSeconds``: how long one tool call may run (validated)."""
-    timeouts: Any = config.ours.get("timeouts")
-    value: Any = (cast(dict[str, Any], timeouts).get("toolSeconds", DEFAULT_TOOL_SECONDS)
-                  if isinstance(timeouts, dict) else DEFAULT_TOOL_SECONDS)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigError(f"taskmasterMcp.timeouts.toolSeconds in .taskmaster/config.json must be a number of "
-                          f"seconds > 0, got {value!r}. Fix or remove it (default {DEFAULT_TOOL_SECONDS:g}).")
-    return float(value)
 
 
 def check_open(task: Task, sub: Task | None, ref: Ref) -> None:
@@ -302,8 +291,7 @@ async def expand_all(ai: AIContext, *, tag: str, num: int | None, request: str |
     store = ai.project.store
     store.require_initialized()
     config = ai.project.config()
-    limit = settings_from_config(config).expand_all_concurrency
-    budget = tool_seconds(config)
+    limit, budget = settings_from_config(config).expand_all_concurrency, tool_seconds(config)
     deadline = time.monotonic() + budget
     index = store.read().index(tag)
     eligible: list[str] = []

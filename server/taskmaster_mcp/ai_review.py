@@ -17,19 +17,19 @@ With ``apply`` the verdict changes the task in one write:
 from __future__ import annotations
 
 import asyncio
-from typing import Any, cast
 
 from pydantic import BaseModel
 
 from . import gitdiff, ops
 from .ai import AIContext, UsageSummary, input_budget_chars, summarize
 from .config import Role
-from .errors import ConfigError, InvalidInput
+from .errors import InvalidInput
 from .llm import Usage
 from .params import split_list
 from .prompts import review as prompts
 from .prompts import task_context
 from .prompts.review import Finding, FollowUp, ReviewOut, Verdict
+from .router_settings import approve_score
 from .store import NoChange
 from .tasks import Ref
 
@@ -86,18 +86,6 @@ class ReviewResult(BaseModel):
     opinions: list[Opinion] | None = None
     applied: Applied | None = None
     usage: UsageSummary
-
-
-def approve_score(ours: dict[str, Any]) -> int:
-    """``taskmasterMcp.review.approveScore`` (0-100, default 80)."""
-    section = ours.get("review", {})
-    if not isinstance(section, dict):
-        raise ConfigError(f"taskmasterMcp.review in .taskmaster/config.json must be an object, got {section!r}.")
-    value: Any = cast(dict[str, Any], section).get("approveScore", DEFAULT_APPROVE_SCORE)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
-        raise ConfigError(f"taskmasterMcp.review.approveScore in .taskmaster/config.json must be an integer from 0 "
-                          f"to 100, got {value!r}.")
-    return value
 
 
 def merge(first: ReviewOut, second: ReviewOut, labels: tuple[str, str]) -> ReviewOut:
@@ -162,7 +150,7 @@ async def review(ai: AIContext, *, tag: str, ref: Ref, base: str, paths: str | N
                            "of what is checked.")
     store = ai.project.store
     store.require_initialized()
-    threshold = approve_score(ai.project.config().ours) if apply else DEFAULT_APPROVE_SCORE
+    threshold = approve_score(ai.project.config()) if apply else DEFAULT_APPROVE_SCORE
     task, _ = store.read().index(tag).get(ref)
     task_text = task_context(task, max_details=8000)
     tests = _tail(test_output)

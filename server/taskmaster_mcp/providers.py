@@ -176,14 +176,18 @@ def _messages(request: Request) -> list[dict[str, str]]:
     return messages
 
 
-class AnthropicAdapter:
-    """The Anthropic Messages API over a cached ``AsyncAnthropic`` client."""
+class _SDKAdapter:
+    """An adapter over one cached SDK client; ``secret`` is the key, kept only to redact it from error text."""
 
     def __init__(self, client: Any, provider: str, model: str, secret: str | None = None) -> None:
         self.client = client
         self.provider = provider
         self.model = model
         self._secret = secret
+
+
+class AnthropicAdapter(_SDKAdapter):
+    """The Anthropic Messages API over a cached ``AsyncAnthropic`` client."""
 
     async def complete(self, request: Request, on_chunk: ChunkFn | None = None) -> Completion:
         """Stream one message; structured output goes through ``output_config.format`` when requested."""
@@ -221,14 +225,8 @@ class AnthropicAdapter:
         return Completion("".join(parts), model, input_tokens + cached, output_tokens, cached)
 
 
-class OpenAIChatAdapter:
+class OpenAIChatAdapter(_SDKAdapter):
     """Chat Completions over a cached ``AsyncOpenAI`` client (OpenAI and every OpenAI-compatible endpoint)."""
-
-    def __init__(self, client: Any, provider: str, model: str, secret: str | None = None) -> None:
-        self.client = client
-        self.provider = provider
-        self.model = model
-        self._secret = secret
 
     async def complete(self, request: Request, on_chunk: ChunkFn | None = None) -> Completion:
         """Stream one completion with usage on the last chunk; ``response_format`` json_schema when requested."""

@@ -12,7 +12,6 @@ from collections import Counter
 from typing import Any
 
 from .tasks import (
-    CLOSED_STATUSES,
     DONE_STATUSES,
     Ref,
     TagIndex,
@@ -144,11 +143,6 @@ def page(rows_source: list[Task], *, offset: int, limit: int, render: Any) -> tu
         used += cost
         index += 1
     return rows, (index if index < len(rows_source) else None)
-
-
-def is_actionable(task: Task) -> bool:
-    """Whether a task is still open (not done, completed or cancelled)."""
-    return status_of(task) not in CLOSED_STATUSES
 
 
 def blocked_by(index: TagIndex, task: Task, sub: Task | None = None) -> list[str]:

@@ -1,4 +1,4 @@
-"""Validation of the router's settings in config.json's ``taskmasterMcp`` section (keys documented in llm.py).
+"""Validation of every setting in config.json's ``taskmasterMcp`` section (all keys are listed in README).
 
 Every invalid value raises ConfigError naming the key, the valid values, and the file to fix. Absent keys take the
 defaults below, so an untouched Task Master config works as is.
@@ -48,15 +48,18 @@ def _section(ours: dict[str, Any], key: str) -> dict[str, Any]:
     return cast(dict[str, Any], value)
 
 
-def _number(section: dict[str, Any], parent: str, key: str, default: float | None, *, minimum: float,
-            integer: bool = False, allow_none: bool = False) -> Any:
+def _number(section: dict[str, Any], parent: str | None, key: str, default: float | None, *, minimum: float,
+            integer: bool = False, allow_none: bool = False, maximum: float | None = None) -> Any:
     value = section.get(key, default)
     if value is None and allow_none:
         return None
     kind = int if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kind) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, kind) or value < minimum or \
+            (maximum is not None and value > maximum):
         what = "an integer" if integer else "a number"
-        raise ConfigError(f"{_where(f'{parent}.{key}')} must be {what} >= {minimum:g}, got {value!r}.")
+        bound = f"from {minimum:g} to {maximum:g}" if maximum is not None else f">= {minimum:g}"
+        name = f"{parent}.{key}" if parent else key
+        raise ConfigError(f"{_where(name)} must be {what} {bound}, got {value!r}.")
     return value if integer else float(value)
 
 
@@ -102,3 +105,26 @@ def settings_from_config(config: Config) -> RouterSettings:
         expand_all_concurrency=_number(concurrency, "concurrency", "expandAll", 4, minimum=1, integer=True),
     )
     return settings
+
+
+# Settings of single commands, validated only when that command runs, so a bad value blocks only its command.
+
+def tool_seconds(config: Config) -> float:
+    """``timeouts.toolSeconds``: how long expand_all keeps starting work (default 50, under ~60 s client limits)."""
+    return _number(_section(config.ours, "timeouts"), "timeouts", "toolSeconds", 50.0, minimum=0.001)
+
+
+def update_concurrency(config: Config) -> int:
+    """``concurrency.update``: parallel batches of the update command (default 3)."""
+    return _number(_section(config.ours, "concurrency"), "concurrency", "update", 3, minimum=1, integer=True)
+
+
+def approve_score(config: Config) -> int:
+    """``review.approveScore``: the score at or above which an approving review marks a task done (default 80)."""
+    return _number(_section(config.ours, "review"), "review", "approveScore", 80, minimum=0, maximum=100,
+                   integer=True)
+
+
+def input_budget_tokens(config: Config) -> int | None:
+    """``inputBudgetTokens``: a cap on prompt size per model call (default: from the model's context window)."""
+    return _number(config.ours, None, "inputBudgetTokens", None, minimum=1000, integer=True, allow_none=True)

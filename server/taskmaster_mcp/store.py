@@ -19,7 +19,6 @@ Writes are faithful and safe:
 from __future__ import annotations
 
 import contextlib
-import os
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -241,12 +240,3 @@ class TaskStore:
             trailing = self.paths.state_file.is_file() and self.paths.state_file.read_bytes().endswith(b"\n")
             change(state)
             write_atomic(self.paths.state_file, dumps(state, trailing_newline=trailing))
-
-
-def file_signature(path: Path) -> tuple[int, int] | None:
-    """(mtime_ns, size) of a file, or None when it does not exist."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return st.st_mtime_ns, st.st_size
