@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from taskmaster_mcp import catalogue
+from taskmaster_mcp.models import catalogue
 
 
 def test_lookup_finds_a_listed_anthropic_model_with_prices_and_limits() -> None:

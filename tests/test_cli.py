@@ -17,7 +17,7 @@ import pytest
 
 from ai_helpers import MAIN_MODEL, ai_env, ai_project, as_json
 from provider_server import MESSAGES, ProviderServer, Reply
-from taskmaster_mcp import cli as cli_module
+from taskmaster_mcp.cli import main as cli_module
 from test_stdio import console_script
 
 

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from conftest import make_project
-from taskmaster_mcp.files import dumps
+from taskmaster_mcp.store.files import dumps
 
 PER_PROCESS = 150
 
@@ -17,9 +17,9 @@ PER_PROCESS = 150
 WORKER = """
 import sys
 from pathlib import Path
-from taskmaster_mcp import ops
-from taskmaster_mcp.project import Paths
-from taskmaster_mcp.store import TaskStore
+from taskmaster_mcp.store.paths import Paths
+from taskmaster_mcp.store.taskstore import TaskStore
+from taskmaster_mcp.tasks import edits as ops
 
 root, name, kind, count = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 store = TaskStore(Paths(root))

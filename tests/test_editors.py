@@ -11,8 +11,8 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from taskmaster_mcp import agent_rules
-from taskmaster_mcp.editors import (
+from taskmaster_mcp.setup import rules as agent_rules
+from taskmaster_mcp.setup.editors import (
     CLIENTS,
     EDITORS,
     EditorConfigError,
@@ -22,7 +22,7 @@ from taskmaster_mcp.editors import (
     points_at_us,
     server_entries,
 )
-from taskmaster_mcp.init import setup_editors
+from taskmaster_mcp.setup.skeleton import setup_editors
 from test_stdio import console_script
 
 CONFIGS = Path(__file__).resolve().parents[1] / "editor-configs"
@@ -150,7 +150,7 @@ def test_a_config_that_does_not_parse_is_refused_and_left_untouched(tmp_path: Pa
 
 def test_a_server_section_that_is_not_an_object_is_refused(tmp_path: Path) -> None:
     with pytest.raises(EditorConfigError, match="not an object"):
-        from taskmaster_mcp.editors import install_editor
+        from taskmaster_mcp.setup.editors import install_editor
 
         target = config_path("claude-code", tmp_path, tmp_path)
         target.write_text('{"mcpServers": []}')

@@ -15,7 +15,7 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from taskmaster_mcp.http_serve import parse_bind
+from taskmaster_mcp.mcp_server.http import parse_bind
 from test_stdio import console_script
 
 TOKEN = "team-token-0123456789abcdef"

@@ -7,8 +7,8 @@ from typing import Any
 
 from mcp import Client
 
-from taskmaster_mcp.app import build_app
-from taskmaster_mcp.lazytools import listing_key
+from taskmaster_mcp.mcp_server.app import build_app
+from taskmaster_mcp.mcp_server.lazytools import listing_key
 
 
 def registered(server: Any) -> list[str]:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from taskmaster_mcp.errors import BudgetExceeded
-from taskmaster_mcp.ledger import Budgets, Entry, Ledger
+from taskmaster_mcp.models.ledger import Entry, Ledger
+from taskmaster_mcp.store.settings import Budgets
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 

@@ -11,9 +11,9 @@ from pydantic import BaseModel
 
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply, write_config
 from taskmaster_mcp.errors import AllProvidersFailed, BudgetExceeded, ConfigError
-from taskmaster_mcp.ledger import Entry
-from taskmaster_mcp.llm import ModelRouter, extract_json
-from taskmaster_mcp.project import Paths
+from taskmaster_mcp.models.ledger import Entry
+from taskmaster_mcp.models.router import ModelRouter, extract_json
+from taskmaster_mcp.store.paths import Paths
 
 ENV = {"ANTHROPIC_API_KEY": "sk-ant-test", "OPENAI_API_KEY": "sk-openai-test"}
 FAST = {"retries": {"perRole": 2, "baseDelaySeconds": 0, "maxDelaySeconds": 0.05}}

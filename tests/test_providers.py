@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply
-from taskmaster_mcp.config import resolve_key
 from taskmaster_mcp.errors import ConfigError, ProviderError
-from taskmaster_mcp.project import Paths
-from taskmaster_mcp.providers import ClientCache, Request, SamplingAdapter, map_error, resolve_base_url
+from taskmaster_mcp.models.providers import ClientCache, Request, SamplingAdapter, map_error, resolve_base_url
+from taskmaster_mcp.store.config import resolve_key
+from taskmaster_mcp.store.paths import Paths
 
 REQUEST = Request(system="be brief", prompt="say hi", max_tokens=100, temperature=0.2, timeout=10)
 
@@ -219,7 +219,7 @@ def test_map_error_passes_provider_errors_through_unchanged() -> None:
 
 
 def test_importing_the_router_does_not_import_the_provider_sdks() -> None:
-    code = ("import sys, taskmaster_mcp.llm, taskmaster_mcp.providers, taskmaster_mcp.ledger;"
+    code = ("import sys, taskmaster_mcp.models.router, taskmaster_mcp.models.providers, taskmaster_mcp.models.ledger;"
             "print('anthropic' in sys.modules, 'openai' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.split() == ["False", "False"]

@@ -8,8 +8,8 @@ from pathlib import Path
 from mcp import Client
 
 from mcp_helpers import connected
-from taskmaster_mcp.app import _catalogue, build_app  # pyright: ignore[reportPrivateUsage]
-from taskmaster_mcp.depgraph import dot, mermaid
+from taskmaster_mcp.mcp_server.app import _catalogue, build_app  # pyright: ignore[reportPrivateUsage]
+from taskmaster_mcp.tasks.diagrams import dot, mermaid
 
 
 def _text(result: object) -> str:

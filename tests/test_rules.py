@@ -11,11 +11,17 @@ from typing import Any
 import pytest
 
 from conftest import make_project
-from taskmaster_mcp import config, deps, init, moves, ops, queries, tags, taskfiles
 from taskmaster_mcp.errors import ConfigError, Conflict, InvalidInput, NotFound
-from taskmaster_mcp.project import Paths, resolve_root
-from taskmaster_mcp.store import TaskFile, TaskStore
-from taskmaster_mcp.tasks import Ref, Task, parse_ref
+from taskmaster_mcp.setup import skeleton as init
+from taskmaster_mcp.store import config, taskfiles
+from taskmaster_mcp.store.paths import Paths
+from taskmaster_mcp.store.roots import resolve_root
+from taskmaster_mcp.store.taskstore import TaskStore
+from taskmaster_mcp.tasks import dependencies as deps
+from taskmaster_mcp.tasks import edits as ops
+from taskmaster_mcp.tasks import moves, queries, tags
+from taskmaster_mcp.tasks.document import TaskFile
+from taskmaster_mcp.tasks.model import Ref, Task, parse_ref
 
 
 def task(tid: Any, status: str = "pending", deps_: list[Any] | None = None, priority: str = "medium",
@@ -601,8 +607,28 @@ def test_resolve_root_refuses_a_project_root_outside_the_declared_roots(tmp_path
     with pytest.raises(InvalidInput, match="outside the workspace roots"):
         resolve_root(str(arg), env_root=None, client_roots=[client], cwd=tmp_path)
     with pytest.raises(InvalidInput, match="outside the workspace roots"):
-        resolve_root("../arg", env_root=None, client_roots=[client], cwd=tmp_path)
-    assert resolve_root("inner", env_root=None, client_roots=[client], cwd=tmp_path) == (client / "inner").resolve()
+        resolve_root(str(client / ".." / "arg"), env_root=None, client_roots=[client], cwd=tmp_path)
+    assert resolve_root(str(client / "inner"), env_root=None, client_roots=[client], cwd=tmp_path) == \
+        (client / "inner").resolve()
+
+
+@pytest.mark.parametrize("relative", ["../arg", "inner", ".", "../.."])
+def test_resolve_root_refuses_a_relative_project_root_and_says_to_pass_an_absolute_path(tmp_path: Path,
+                                                                                        relative: str) -> None:
+    _, _, client = dirs(tmp_path)
+    (client / "inner").mkdir()
+    for roots in ([client], None):
+        with pytest.raises(InvalidInput, match="relative path.*Pass the absolute path"):
+            resolve_root(relative, env_root=None, client_roots=roots, cwd=client)
+
+
+def test_resolve_root_refuses_the_filesystem_root(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="filesystem root.*Pass projectRoot"):
+        resolve_root("/", env_root=None, client_roots=None, cwd=tmp_path)
+    with pytest.raises(InvalidInput, match="filesystem root"):
+        resolve_root(None, env_root="/", client_roots=None, cwd=tmp_path)
+    with pytest.raises(InvalidInput, match="working directory .* is the filesystem root"):
+        resolve_root(None, env_root=None, client_roots=None, cwd=Path("/"), creating=True)
 
 
 def test_resolve_root_reports_missing_directories_and_no_project(tmp_path: Path) -> None:

@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 
 from conftest import make_project
-from taskmaster_mcp import ops, tags
 from taskmaster_mcp.errors import NotFound, StoreError
-from taskmaster_mcp.files import dumps
-from taskmaster_mcp.project import Paths
-from taskmaster_mcp.store import NoChange, TaskStore, now_iso
-from taskmaster_mcp.tasks import Ref
+from taskmaster_mcp.store.files import dumps
+from taskmaster_mcp.store.paths import Paths
+from taskmaster_mcp.store.taskstore import NoChange, TaskStore
+from taskmaster_mcp.tasks import edits as ops
+from taskmaster_mcp.tasks import tags
+from taskmaster_mcp.tasks.document import now_iso
+from taskmaster_mcp.tasks.model import Ref
 
 
 def tasks_path(root: Path) -> Path:

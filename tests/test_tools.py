@@ -423,8 +423,7 @@ async def test_every_tool_is_annotated_and_has_a_description(tmp_path: Path) -> 
 
 
 async def test_a_shared_server_ignores_a_remote_agents_project_root(messy_project: Path) -> None:
-    env = {"TASKMASTER_MCP_SHARED_ROOT": str(messy_project)}
-    async with connected(messy_project.parent, env=env) as client:
+    async with connected(messy_project.parent, pinned_root=messy_project) as client:
         page = await ok(client, "get_tasks", projectRoot="/home/someone-else/their-checkout")
         outside = await error(client, "get_tasks", file="../../etc/passwd")
     assert page["stats"]["tasks"] == 8

@@ -21,8 +21,8 @@ sys.path.insert(0, str(HERE.parent.parent / "server"))
 from pydantic import BaseModel  # noqa: E402
 
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply, write_config  # noqa: E402
-from taskmaster_mcp.llm import ModelRouter  # noqa: E402
-from taskmaster_mcp.project import Paths  # noqa: E402
+from taskmaster_mcp.models.router import ModelRouter  # noqa: E402
+from taskmaster_mcp.store.paths import Paths  # noqa: E402
 
 WARM_CALLS = 60
 MODEL = "claude-sonnet-4-20250514"
@@ -94,8 +94,8 @@ def first_call(server: ProviderServer, root: Path) -> None:
     code = f"""
 import time, asyncio
 t0 = time.perf_counter()
-from taskmaster_mcp.llm import ModelRouter
-from taskmaster_mcp.project import Paths
+from taskmaster_mcp.models.router import ModelRouter
+from taskmaster_mcp.store.paths import Paths
 from pathlib import Path
 t1 = time.perf_counter()
 async def main():
@@ -113,7 +113,7 @@ print(f"{{(t1 - t0) * 1000:.0f}} {{(t2 - t1) * 1000:.0f}} {{(t2 - t0) * 1000:.0f
         runs.append([float(x) for x in out.stdout.split()])
     imp, call, total = (statistics.median(col) for col in zip(*runs, strict=True))
     print("(b) first AI call in a fresh process (median of 3 processes)")
-    print(f"    import taskmaster_mcp.llm             : {imp:7.0f} ms")
+    print(f"    import taskmaster_mcp.models.router   : {imp:7.0f} ms")
     print(f"    first call incl. SDK import + connect : {call:7.0f} ms")
     print(f"    total                                 : {total:7.0f} ms")
 

@@ -1,0 +1,137 @@
+"""What every AI command shares: the context it runs in, the usage block, the research step, running many jobs.
+
+The AI commands live one family a module beside this one. Each follows the same shape: read what it needs from the
+store, build a prompt from :mod:`taskmaster_mcp.ai.prompts`, ask the router for a validated object, then change the
+store in one atomic mutation. Nothing is written before the model's answer has been validated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from taskmaster_mcp.ai.prompts import VERSION
+from taskmaster_mcp.errors import TaskmasterError
+from taskmaster_mcp.models.router import ModelRouter, ProgressFn, Sampler, Usage
+from taskmaster_mcp.store.project import Project
+from taskmaster_mcp.store.settings import settings_from_config
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass
+class AIContext:
+    """Everything an AI command needs, as plain values and callables (built by ``mcp_server.calls.ai_context``)."""
+
+    project: Project
+    router: ModelRouter
+    sampler: Sampler | None
+    progress: ProgressFn
+
+
+class UsageSummary(BaseModel):
+    """The ``usage`` block of every AI tool result: which models answered and what it cost."""
+
+    calls: int
+    models: list[str]
+    inputTokens: int
+    outputTokens: int
+    cachedTokens: int
+    costUsd: float | None
+    latencyMs: float
+    fallbacks: list[str] | None = None
+    promptVersion: str = VERSION
+
+
+def summarize(usages: Iterable[Usage]) -> UsageSummary:
+    """Merge the Usage of every router call of one tool call (cost is None if any part's price is unknown)."""
+    items = list(usages)
+    cost: float | None = 0.0
+    for usage in items:
+        cost = None if cost is None or usage.cost_usd is None else cost + usage.cost_usd
+    fallbacks = [note for usage in items for note in usage.fallbacks]
+    return UsageSummary(
+        calls=len(items),
+        models=list(dict.fromkeys(f"{u.role} {u.provider}/{u.model}" for u in items)),
+        inputTokens=sum(u.input_tokens for u in items),
+        outputTokens=sum(u.output_tokens for u in items),
+        cachedTokens=sum(u.cached_tokens for u in items),
+        costUsd=None if cost is None else round(cost, 6),
+        latencyMs=round(sum(u.latency_ms for u in items), 1),
+        fallbacks=fallbacks or None,
+    )
+
+
+RESEARCH_SYSTEM = ("You are a research assistant with access to current information. Answer with concise, factual "
+                   "bullet points. Name versions and dates where they matter. No preamble.")
+
+
+async def research_step(ai: AIContext, command: str, question: str) -> tuple[str, Usage]:
+    """Ask the research role for plain-text findings that a main-role call will use.
+
+    Research models (Perplexity and the like) are good at fresh facts and poor at structured output, so they are
+    asked for text only; the main role turns it into validated structure.
+    """
+    return await ai.router.generate_text(command=f"{command}:research", role="research", system=RESEARCH_SYSTEM,
+                                         prompt=question, progress=ai.progress, sampler=ai.sampler)
+
+
+def task_line(task: dict[str, Any]) -> str:
+    """``7: Title [status]`` for listing existing tasks in a prompt."""
+    return f"{task.get('id')}: {task.get('title', '')} [{task.get('status', 'pending')}]"
+
+
+def renumber(model_ids: list[int], model_deps: list[list[int]], start: int,
+             known: frozenset[int] = frozenset()) -> tuple[list[int], list[list[int]], int]:
+    """Assign our ids to items the model numbered itself, and keep only dependencies on real, earlier items.
+
+    Item ``n`` (in answer order) gets id ``start + n``. A dependency naming one of the model's own ids follows it
+    to our id; one naming an id in ``known`` (existing items) is kept as is; anything else, anything not earlier
+    than the item itself, and repeats are dropped. Returns (our ids, dependencies per item, how many were dropped).
+    """
+    mapping: dict[int, int] = {}
+    for offset, model_id in enumerate(model_ids):
+        mapping.setdefault(model_id, start + offset)
+    ids = [start + offset for offset in range(len(model_ids))]
+    kept: list[list[int]] = []
+    dropped = 0
+    for new_id, wanted in zip(ids, model_deps, strict=True):
+        deps: list[int] = []
+        for dep in wanted:
+            target = mapping.get(dep, dep if dep in known else None)
+            if target is None or target >= new_id or target in deps:
+                dropped += 1
+                continue
+            deps.append(target)
+        kept.append(deps)
+    return ids, kept, dropped
+
+
+async def run_each(ai: AIContext, items: Sequence[T], work: Callable[[AIContext, T], Awaitable[R]],
+                   label: Callable[[T], str]) -> list[R | TaskmasterError]:
+    """Run ``work`` on every item with the configured concurrency; each result is a value or its TaskmasterError."""
+    semaphore = asyncio.Semaphore(settings_from_config(ai.project.config()).expand_all_concurrency)
+    finished = 0
+
+    async def one(item: T) -> R | TaskmasterError:
+        nonlocal finished
+
+        async def progress(_done: float, _total: float | None, message: str) -> None:
+            await ai.progress(finished, len(items), f"{label(item)}: {message}")
+
+        async with semaphore:
+            try:
+                result: R | TaskmasterError = await work(replace(ai, progress=progress), item)
+            except TaskmasterError as err:
+                result = err
+        finished += 1
+        outcome = "failed" if isinstance(result, TaskmasterError) else "done"
+        await ai.progress(finished, len(items), f"{label(item)}: {outcome}")
+        return result
+
+    return list(await asyncio.gather(*(one(item) for item in items)))

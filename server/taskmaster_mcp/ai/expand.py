@@ -1,0 +1,367 @@
+"""expand_task and expand_all: work broken into subtasks by the main role.
+
+Decisions:
+
+- The model numbers its subtasks 1..n and may depend only on earlier ones; we give them real ids after the parent's
+  highest subtask id and store a sibling dependency as an int (Task Master's convention). A dependency on an unknown
+  or later number is dropped and counted.
+- Without ``force`` new subtasks are appended after existing ones; with ``force`` the existing ones are removed first
+  (and references to them dropped, as clear_subtasks does).
+- Expanding a subtask ``7.2`` (Task Master cannot) replaces it, in its place in the list, by finer subtasks of task
+  7 with new ids: the first inherits 7.2's dependencies, a later one without dependencies from the model follows the
+  one before it, and everything that depended on 7.2 now depends on the last new one.
+- expand_all runs one model call per task concurrently (``taskmasterMcp.concurrency.expandAll``) and saves each
+  task's subtasks in its own write as soon as its answer arrives, so a failure or a cancellation loses nothing done.
+  It stops at ``taskmasterMcp.timeouts.toolSeconds`` (default 50, under common client timeouts of 60 s): calls in
+  flight are cancelled and their tasks are listed as ``remaining`` for the next call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from dataclasses import dataclass, replace
+from typing import Any, cast
+
+from pydantic import BaseModel
+
+from taskmaster_mcp.ai.context import AIContext, UsageSummary, renumber, research_step, summarize, task_line
+from taskmaster_mcp.ai.prompts import expand, task_context
+from taskmaster_mcp.errors import Conflict, StoreError, TaskmasterError
+from taskmaster_mcp.models.router import Usage
+from taskmaster_mcp.store.config import Config
+from taskmaster_mcp.store.files import load_json
+from taskmaster_mcp.store.paths import Paths
+from taskmaster_mcp.store.settings import settings_from_config, tool_seconds
+from taskmaster_mcp.tasks import edits as ops
+from taskmaster_mcp.tasks.document import TaskFile
+from taskmaster_mcp.tasks.model import (
+    CLOSED_STATUSES,
+    Ref,
+    TagIndex,
+    Task,
+    deps_of,
+    key,
+    next_int_id,
+    parse_ref,
+    subtasks_of,
+)
+
+log = logging.getLogger("taskmaster_mcp")
+
+DEFAULT_SUBTASKS = 5
+OPEN_STATUSES = frozenset({"pending", "in-progress"})
+_WORD = re.compile(r"[a-z0-9]{4,}")
+_COMMON = frozenset({"with", "from", "that", "this", "into", "task", "tasks", "using", "implement", "create", "build",
+                     "setup", "support", "add", "update", "make", "basic", "initial", "system"})
+
+
+class ExpandResult(BaseModel):
+    """What expand_task wrote."""
+
+    tag: str
+    id: str
+    created: list[dict[str, Any]]
+    removed: list[str] = []
+    droppedDependencies: int = 0
+    usage: UsageSummary
+
+
+class ItemCount(BaseModel):
+    """A task id and how many subtasks it got."""
+
+    id: str
+    subtasks: int
+
+
+class ItemReason(BaseModel):
+    """A task id and why it was skipped or failed."""
+
+    id: str
+    reason: str
+
+
+class ExpandAllResult(BaseModel):
+    """What expand_all did: expanded, skipped and failed tasks, and those left for the next call."""
+
+    tag: str
+    expanded: list[ItemCount]
+    skipped: list[ItemReason]
+    failed: list[ItemReason]
+    remaining: list[str]
+    message: str
+    usage: UsageSummary
+
+
+def read_report(paths: Paths, tag: str) -> dict[str, dict[str, Any]]:
+    """The complexity report's entries by task id (empty when there is no readable report)."""
+    path = paths.complexity_report(tag)
+    if not path.is_file():
+        return {}
+    try:
+        data, _ = load_json(path)
+    except StoreError as err:
+        log.warning("ignoring the complexity report: %s", err)
+        return {}
+    entries: Any = cast(dict[str, Any], data).get("complexityAnalysis") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        return {}
+    found = [cast(dict[str, Any], e) for e in cast(list[Any], entries) if isinstance(e, dict)]
+    return {key(e.get("taskId")): e for e in found}
+
+
+def default_subtasks(config: Config) -> int:
+    """``global.defaultSubtasks`` when it is a sensible number, else 5."""
+    value = config.global_settings.get("defaultSubtasks")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 50 else DEFAULT_SUBTASKS
+
+
+def check_open(task: Task, sub: Task | None, ref: Ref) -> None:
+    """Refuse to expand finished or cancelled work."""
+    for item, what in ((task, f"Task {ref.task}"), (sub, f"Subtask {ref}")):
+        status = item.get("status", "pending") if item is not None else None
+        if status in CLOSED_STATUSES:
+            raise Conflict(f"{what} is {status}, so it is not expanded. Set its status to pending first if it needs "
+                           "more work, or add follow-up work with add_task / add_subtask.")
+
+
+@dataclass
+class Job:
+    """Everything the model is told about one expansion, prepared from one read of the store."""
+
+    ref: Ref
+    target: str
+    parent: str | None
+    count: int
+    dependencies: list[str]
+    related: list[str]
+    hint: str | None
+    existing: bool
+
+
+def _words(item: Task) -> set[str]:
+    return set(_WORD.findall(str(item.get("title", "")).lower())) - _COMMON
+
+
+def _line(index: TagIndex, ref: Ref) -> str | None:
+    task = index.by_id.get(ref.task)
+    if task is None:
+        return None
+    if ref.sub is None:
+        return task_line(task)
+    sub = next((s for s in subtasks_of(task) if key(s.get("id")) == ref.sub), None)
+    return None if sub is None else task_line({**sub, "id": str(ref)})
+
+
+def _related(index: TagIndex, task: Task, limit: int = 6) -> list[str]:
+    """Tasks that depend on ``task``, then tasks whose titles share words with it: a small, relevant neighbourhood."""
+    tid = key(task.get("id"))
+    own_deps = {r.task for r in index.dep_refs(task)}
+    dependents = [t for t in index.tasks if t is not task and any(r.task == tid for r in index.dep_refs(t))]
+    words = _words(task)
+    shared = [(len(words & _words(t)), t) for t in index.tasks
+              if t is not task and key(t.get("id")) not in own_deps and all(t is not d for d in dependents)]
+    similar = [p[1] for p in sorted((p for p in shared if p[0]), key=lambda p: -p[0])]
+    return [task_line(t) for t in [*dependents[:limit // 2 + 1], *similar][:limit]]
+
+
+def make_job(index: TagIndex, ref: Ref, report: dict[str, dict[str, Any]], num: int | None, default: int,
+             force: bool) -> Job:
+    """Prepare the expansion of a task or a subtask."""
+    task, sub = index.get(ref)
+    if sub is not None:
+        view = {**sub, "id": str(ref)}
+        deps = [line for r in index.dep_refs(task, sub) if (line := _line(index, r))]
+        return Job(ref, task_context(view), task_context(task), num or default, deps, [], None, False)
+    entry = report.get(ref.task) or {}
+    recommended = entry.get("recommendedSubtasks")
+    hint_parts: list[str] = []
+    if isinstance(recommended, int) and not isinstance(recommended, bool) and recommended > 0:
+        hint_parts.append(f"Recommended number of subtasks: {recommended}.")
+    else:
+        recommended = None
+    if isinstance(entry.get("expansionPrompt"), str) and entry["expansionPrompt"].strip():
+        hint_parts.append(entry["expansionPrompt"].strip()[:2000])
+    deps = [line for r in index.dep_refs(task) if (line := _line(index, r))]
+    existing = bool(subtasks_of(task)) and not force
+    return Job(ref, task_context(task, with_subtasks=existing), None, num or recommended or default, deps,
+               _related(index, task), " ".join(hint_parts) or None, existing)
+
+
+async def draft(ai: AIContext, command: str, job: Job, request: str | None, research: bool,
+                usages: list[Usage]) -> list[expand.PlannedSubtask]:
+    """Ask the model for the subtasks of one job (research first when asked); usage goes into ``usages``."""
+    findings = None
+    if research:
+        findings, usage = await research_step(ai, command, expand.expand_research_question(job.target))
+        usages.append(usage)
+    answer, usage = await ai.router.generate_object(
+        command=command, role="main", system=expand.EXPAND_SYSTEM,
+        prompt=expand.expand_prompt(target=job.target, parent=job.parent, count=job.count,
+                                    dependencies=job.dependencies, related=job.related, hint=job.hint,
+                                    existing=job.existing, request=request, research=findings),
+        schema=expand.SubtaskPlan, progress=ai.progress, sampler=ai.sampler)
+    usages.append(usage)
+    return answer.subtasks
+
+
+def number(planned: list[expand.PlannedSubtask], start: int, chain: bool) -> tuple[list[Task], int]:
+    """Stored subtasks with ids from ``start``; only dependencies on earlier new ones are kept (as ints)."""
+    ids, deps, dropped = renumber([s.id for s in planned], [s.dependencies for s in planned], start)
+    made: list[Task] = []
+    for offset, (new_id, item_deps, item) in enumerate(zip(ids, deps, planned, strict=True)):
+        if chain and offset > 0 and not item_deps:
+            item_deps = [new_id - 1]
+        sub: Task = {"id": new_id, "title": item.title.strip(), "description": item.description.strip(),
+                     "dependencies": item_deps, "details": item.details, "status": "pending"}
+        if item.testStrategy.strip():
+            sub["testStrategy"] = item.testStrategy
+        made.append(sub)
+    return made, dropped
+
+
+def _retarget(tasks: list[Task], parent_id: str, old: str, new: int) -> None:
+    """Point every dependency on subtask ``parent_id.old`` at ``parent_id.new``, keeping each value's type."""
+    old_full, new_full = f"{parent_id}.{old}", f"{parent_id}.{new}"
+    for task in tasks:
+        if any(key(d) == old_full for d in deps_of(task)):
+            task["dependencies"] = [new_full if key(d) == old_full else d for d in deps_of(task)]
+        sibling = key(task.get("id")) == parent_id
+        for sub in subtasks_of(task):
+            deps = deps_of(sub)
+            out = [new if sibling and isinstance(d, int) and not isinstance(d, bool) and str(d) == old
+                   else new_full if isinstance(d, str) and key(d) == old_full else d for d in deps]
+            if out != deps:
+                sub["dependencies"] = out
+
+
+def apply(doc: TaskFile, tag: str, ref: Ref, planned: list[expand.PlannedSubtask],
+          force: bool) -> tuple[list[Task], list[str], int]:
+    """Write the planned subtasks into the live document; return (created, removed ids, dropped dependencies)."""
+    index = doc.index(tag)
+    task, sub = index.get(ref)
+    check_open(task, sub, ref)
+    tid = key(task.get("id"))
+    removed: list[str] = []
+    if sub is None and force and subtasks_of(task):
+        removed = [f"{tid}.{key(s.get('id'))}" for s in subtasks_of(task)]
+        ops.clear_subtasks(doc, tag, [Ref(tid)])
+    if not isinstance(task.get("subtasks"), list):
+        task["subtasks"] = []
+    subs = cast(list[Task], task["subtasks"])
+    made, dropped = number(planned, next_int_id(subs), chain=sub is not None)
+    if sub is None:
+        subs.extend(made)
+        return made, removed, dropped
+    position = next(i for i, s in enumerate(subs) if s is sub)
+    del subs[position]
+    made[0]["dependencies"] = [d for d in deps_of(sub) if key(d) != str(ref)] + made[0]["dependencies"]
+    _retarget(index.tasks, tid, key(sub.get("id")), made[-1]["id"])
+    subs[position:position] = made
+    return made, [str(ref)], dropped
+
+
+def _created_rows(tid: str, made: list[Task]) -> list[dict[str, Any]]:
+    return [{"id": f"{tid}.{s['id']}", "title": s["title"], "dependencies": s["dependencies"]} for s in made]
+
+
+async def expand_task(ai: AIContext, *, tag: str, id: str, num: int | None, request: str | None, force: bool,
+                      research: bool) -> ExpandResult:
+    """Break one task (or subtask) into subtasks and write them."""
+    store = ai.project.store
+    store.require_initialized()
+    ref = parse_ref(id)
+    index = store.read().index(tag)
+    task, sub = index.get(ref)
+    check_open(task, sub, ref)
+    config = ai.project.config()
+    job = make_job(index, ref, read_report(ai.project.paths, tag), num, default_subtasks(config), force)
+    await ai.progress(0, None, f"expanding {ref} into about {job.count} subtasks")
+    usages: list[Usage] = []
+    planned = await draft(ai, "expand_task", job, request, research, usages)
+    with store.mutate() as doc:
+        made, removed, dropped = apply(doc, tag, ref, planned, force)
+    return ExpandResult(tag=tag, id=str(ref), created=_created_rows(ref.task, made), removed=removed,
+                        droppedDependencies=dropped, usage=summarize(usages))
+
+
+def reason_text(err: BaseException) -> str:
+    """An error as one short line for a result's failed list."""
+    text = " ".join(str(err).split())
+    return (text[:400] + "...") if len(text) > 400 else text or type(err).__name__
+
+
+async def expand_all(ai: AIContext, *, tag: str, num: int | None, request: str | None, force: bool,
+                     research: bool) -> ExpandAllResult:
+    """Expand every open task without subtasks (all open tasks with force), concurrently, within the time budget."""
+    store = ai.project.store
+    store.require_initialized()
+    config = ai.project.config()
+    limit, budget = settings_from_config(config).expand_all_concurrency, tool_seconds(config)
+    deadline = time.monotonic() + budget
+    index = store.read().index(tag)
+    eligible: list[str] = []
+    skipped: list[ItemReason] = []
+    for task in index.tasks:
+        tid, status = key(task.get("id")), task.get("status", "pending")
+        if status in CLOSED_STATUSES:
+            continue
+        if status not in OPEN_STATUSES:
+            skipped.append(ItemReason(id=tid, reason=f"status {status}"))
+        elif subtasks_of(task) and not force:
+            skipped.append(ItemReason(id=tid, reason="has subtasks (force=true replaces them)"))
+        else:
+            eligible.append(tid)
+    if not eligible:
+        raise Conflict(f"No task in tag '{tag}' needs expanding: none is pending or in-progress without subtasks. "
+                       "Pass force=true to replace existing subtasks, or expand_task one task.")
+    report, default = read_report(ai.project.paths, tag), default_subtasks(config)
+    total, semaphore = len(eligible), asyncio.Semaphore(limit)
+    usages: list[Usage] = []
+    expanded: dict[str, int] = {}
+    failed: dict[str, str] = {}
+
+    async def run(tid: str) -> None:
+        async def progress(_done: float, _total: float | None, message: str) -> None:
+            await ai.progress(len(expanded) + len(failed), total, f"task {tid}: {message}")
+
+        async with semaphore:
+            try:
+                job = make_job(index, Ref(tid), report, num, default, force)  # built when started: large tags
+                planned = await draft(replace(ai, progress=progress), "expand_all", job, request, research, usages)
+                with store.mutate() as doc:
+                    made, _, _ = apply(doc, tag, Ref(tid), planned, force)
+            except Exception as err:  # one task's failure must not stop the others
+                if not isinstance(err, TaskmasterError):
+                    log.exception("expand_all: task %s failed", tid)
+                failed[tid] = reason_text(err)
+                await ai.progress(len(expanded) + len(failed), total, f"task {tid} failed")
+                return
+            expanded[tid] = len(made)
+            await ai.progress(len(expanded) + len(failed), total, f"task {tid}: {len(made)} subtasks saved")
+
+    workers = [asyncio.create_task(run(tid)) for tid in eligible]
+    try:
+        await asyncio.wait(workers, timeout=max(0.0, deadline - time.monotonic()))
+    finally:
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+    remaining = [tid for tid in eligible if tid not in expanded and tid not in failed]
+    if remaining:
+        again = "call expand_all again to continue" + (" (without force, so expanded tasks are skipped)" if force
+                                                       else " (expanded tasks are skipped)")
+        message = f"Time budget of {budget:g}s used up: {len(remaining)} task(s) not expanded yet; {again}."
+    elif failed:
+        message = (f"{len(expanded)} task(s) expanded, {len(failed)} failed (see failed). Fix the cause and call "
+                   "expand_all again; expanded tasks are skipped.")
+    else:
+        message = f"{len(expanded)} task(s) expanded."
+    return ExpandAllResult(
+        tag=tag, expanded=[ItemCount(id=t, subtasks=expanded[t]) for t in eligible if t in expanded],
+        skipped=skipped, failed=[ItemReason(id=t, reason=failed[t]) for t in eligible if t in failed],
+        remaining=remaining, message=message, usage=summarize(usages))

@@ -1,0 +1,125 @@
+"""Prompts and output models for editing existing work: update_task with a prompt, update (bulk), and the research
+note of update_subtask.
+
+The model proposes new text; the code decides what it may change (see :mod:`taskmaster_mcp.ai_edit`). Ids, status,
+dependencies of existing items, user metadata and closed subtasks are never taken from an answer, so the prompts
+ask the model to leave them alone only to keep its answers short and on point.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from taskmaster_mcp.ai.prompts import research_block
+
+PriorityOut = Literal["high", "medium", "low"]
+Title = Annotated[str, Field(min_length=3, max_length=200)]
+
+
+class SubtaskDraft(BaseModel):
+    """A revised open subtask (``id`` of an existing one) or a new subtask (``id`` null or a new number)."""
+
+    id: int | None = None
+    title: Title
+    description: str
+    details: str = ""
+    testStrategy: str = ""
+    dependencies: list[int] = []
+
+
+class TaskEdit(BaseModel):
+    """The answer to update_task with a prompt, for a top-level task."""
+
+    title: Title
+    description: Annotated[str, Field(min_length=1)]
+    details: str
+    testStrategy: str
+    priority: PriorityOut | None = None
+    subtasks: list[SubtaskDraft] = []
+
+
+class SubtaskEdit(BaseModel):
+    """The answer to update_task with a prompt, for a subtask."""
+
+    title: Title
+    description: Annotated[str, Field(min_length=1)]
+    details: str
+    testStrategy: str = ""
+
+
+class BatchTaskEdit(TaskEdit):
+    """One task of a bulk update answer; ``id`` says which task it revises."""
+
+    id: int | str
+
+
+class BatchEdit(BaseModel):
+    """The answer to one batch of ``update``: revised tasks (tasks that need no change may be left out)."""
+
+    tasks: list[BatchTaskEdit]
+
+
+_RULES = """\
+Rules:
+- Change what the request asks for and what it logically implies; keep everything else as it is, word for word.
+- Never change ids, statuses or dependencies of existing items.
+- Subtasks whose status is done, completed or cancelled are finished work: do not return them.
+- Return open subtasks you revised with their existing id. Add new subtasks with "id": null when the request needs
+  more work. Subtasks you leave out are kept unchanged.
+- priority: null keeps the current priority; set it only when the request asks for a different priority.
+- Keep every <info added on ...> block in details exactly as written; you may add text before them.
+- Be concrete: name the files, APIs, data shapes and tests that the change affects."""
+
+UPDATE_TASK_SYSTEM = f"""\
+You are a senior engineer revising one task of a project plan after a change of direction or new information.
+Rewrite the task so that it describes the work as it should now be done.
+
+{_RULES}"""
+
+UPDATE_SUBTASK_SYSTEM = """\
+You are a senior engineer revising one subtask of a project plan after a change of direction or new information.
+Rewrite its title, description, details and testStrategy so they describe the work as it should now be done.
+Change only what the request implies; keep every <info added on ...> block in details exactly as written."""
+
+UPDATE_MANY_SYSTEM = f"""\
+You are a senior engineer revising the not-yet-finished tasks of a project plan after a change of direction or new
+information. Return each task the change affects, with its id, fully rewritten (title, description, details,
+testStrategy, priority, subtasks). Leave out tasks the change does not affect.
+
+{_RULES}"""
+
+
+def update_task_prompt(task: str, request: str, *, parent: str | None = None, research: str | None = None) -> str:
+    """The user prompt of update_task with a prompt. ``task`` is :func:`task_context` output."""
+    owner = f"It is a subtask of this task (for context only):\n{parent}\n\n" if parent else ""
+    return (f"{owner}Current item:\n<task>\n{task}\n</task>{research_block(research)}\n\n"
+            f"Requested change:\n{request.strip()}")
+
+
+def update_many_prompt(tasks: list[str], request: str, *, research: str | None = None) -> str:
+    """The user prompt of one ``update`` batch."""
+    listing = "\n".join(tasks)
+    return (f"Tasks to revise (one JSON object per line):\n<tasks>\n{listing}\n</tasks>{research_block(research)}\n\n"
+            f"Requested change:\n{request.strip()}")
+
+
+def edit_research_question(request: str, subject: str) -> str:
+    """What the research role is asked before an AI rewrite (plain text answer)."""
+    return (f"An engineer is about to change planned work as follows:\n{request.strip()}\n\n"
+            f"The work concerned:\n{subject[:8000]}\n\n"
+            "List current, concrete facts that matter for this change: library versions and APIs, deprecations, "
+            "pitfalls and recommended practice. Bullet points, no preamble.")
+
+
+NOTE_RESEARCH_SYSTEM = """\
+You are a research assistant helping an engineer who is in the middle of a subtask. They wrote a progress note or
+question. Give current, concrete, checkable facts that help with it: APIs, versions, known issues, recommended
+approaches, with short code-level hints where useful. Bullet points, no preamble, at most about 300 words."""
+
+
+def note_research_prompt(note: str, item: str, parent: str) -> str:
+    """The user prompt of the research step of update_subtask (and update_task append with research)."""
+    return (f"Parent task (context):\n{parent}\n\nItem being worked on:\n{item}\n\n"
+            f"The engineer's note or question:\n{note.strip()}")

@@ -1,0 +1,200 @@
+"""``research``: ask the research role a question with the project context the caller chooses, and optionally
+save the answer to a task (as a dated note) and/or to ``.taskmaster/docs/research/YYYY-MM-DD_<slug>.md``.
+
+Context sources, each bounded so one call cannot send the whole disk to a model:
+
+- tasks and subtasks (``taskIds``), rendered by :func:`task_context` (never the user-owned ``metadata``);
+- files (``filePaths``), each confined to the project and cut at :data:`MAX_FILE_CHARS` with a note
+  (``.taskmaster/`` and ``.env`` files are refused: they hold user metadata and keys);
+- the caller's own text (``customContext``);
+- a project tree of at most :data:`TREE_MAX_ENTRIES` entries, :data:`TREE_MAX_DEPTH` levels deep, without
+  hidden directories and the usual dependency and cache directories.
+
+All of it together is cut to the research model's input budget, last sections first, with a note. Saving reuses
+the answer: there is never a second model call.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from taskmaster_mcp.ai.budget import input_budget_chars
+from taskmaster_mcp.ai.context import AIContext, UsageSummary, summarize
+from taskmaster_mcp.ai.prompts import research as prompts
+from taskmaster_mcp.ai.prompts import task_context
+from taskmaster_mcp.errors import InvalidInput, NotFound
+from taskmaster_mcp.store.files import write_atomic
+from taskmaster_mcp.store.private import private
+from taskmaster_mcp.store.project import Project
+from taskmaster_mcp.tasks import edits as ops
+from taskmaster_mcp.tasks.document import now_iso
+from taskmaster_mcp.tasks.model import parse_ref, parse_ref_list, split_list
+
+MAX_FILE_CHARS = 30_000
+RESULT_CAP = 20_000
+TREE_MAX_ENTRIES = 300
+TREE_MAX_DEPTH = 4
+SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv", "site-packages", "dist", "build", "target"})
+
+Section = tuple[str, str]
+
+
+class ResearchResult(BaseModel):
+    """The research answer, what context it was given, and where it was saved."""
+
+    query: str
+    findings: str
+    findingsCut: bool | None = None
+    context: list[str]
+    savedTo: str | None = None
+    savedFile: str | None = None
+    usage: UsageSummary
+
+
+def task_sections(project: Project, tag: str, task_ids: str) -> list[Section]:
+    """One section per task or subtask id, without metadata."""
+    index = project.store.read().index(tag)
+    sections: list[Section] = []
+    for ref in parse_ref_list(task_ids):
+        task, sub = index.get(ref)
+        if sub is None:
+            sections.append((f"task {ref}", task_context(task)))
+        else:
+            owner = f"(subtask of task {ref.task}: {task.get('title', '')})\n"
+            sections.append((f"subtask {ref}", owner + task_context(sub, with_subtasks=False)))
+    return sections
+
+
+def file_sections(project: Project, file_paths: str) -> list[Section]:
+    """One section per file, each confined to the project and cut at MAX_FILE_CHARS with a note."""
+    sections: list[Section] = []
+    for raw in split_list(file_paths):
+        path = project.paths.inside(raw, what="filePaths entry")
+        if not path.is_file():
+            raise NotFound(f"filePaths entry '{raw}' is not a file in the project. Pass paths relative to the "
+                           "project root, separated by commas.")
+        rel = path.relative_to(project.paths.root.resolve()).as_posix()
+        if private(rel):
+            raise InvalidInput(f"filePaths entry '{raw}' is private: .taskmaster/ files hold user metadata and .env "
+                               "files hold keys; neither is sent to a model. Pass tasks as taskIds instead.")
+        label = f"file {rel}"
+        data = path.read_bytes()
+        if b"\0" in data[:8192]:
+            sections.append((label, f"[binary file, {len(data)} bytes: not included]"))
+            continue
+        text = data.decode("utf-8", errors="replace")
+        if len(text) > MAX_FILE_CHARS:
+            text = text[:MAX_FILE_CHARS] + f"\n[cut: the first {MAX_FILE_CHARS} of {len(text)} characters shown]"
+        sections.append((label, text))
+    return sections
+
+
+def project_tree(root: Path) -> str:
+    """A bounded indented listing of the project, skipping hidden, dependency and cache directories."""
+    lines: list[str] = []
+    cut = False
+    for current, dirs, files in os.walk(root):
+        here = Path(current)
+        depth = len(here.relative_to(root).parts)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
+                         and not d.endswith(".egg-info"))
+        if depth >= TREE_MAX_DEPTH:
+            dirs[:] = []
+        if depth:
+            lines.append("  " * (depth - 1) + here.name + "/")
+        lines.extend("  " * depth + name for name in sorted(files) if not name.startswith("."))
+        if len(lines) >= TREE_MAX_ENTRIES:
+            cut = True
+            break
+    shown = lines[:TREE_MAX_ENTRIES]
+    if cut:
+        shown.append(f"[tree cut at {TREE_MAX_ENTRIES} entries]")
+    return "\n".join(shown) or "(empty)"
+
+
+def fit(sections: list[Section], budget: int) -> list[Section]:
+    """Cut sections to ``budget`` characters in total, keeping the earliest whole and noting each cut."""
+    kept: list[Section] = []
+    used = 0
+    for label, body in sections:
+        room = budget - used
+        if room <= 200:
+            kept.append((label, "[left out: the context is over the model's input budget]"))
+            continue
+        if len(body) > room:
+            body = body[: room - 100] + f"\n[cut to fit the model's input budget: {len(body)} characters in all]"
+        kept.append((label, body))
+        used += len(body)
+    return kept
+
+
+def slug(text: str) -> str:
+    """File-name slug of a query: lower-case words joined by ``-``, at most 50 characters."""
+    words = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return words[:50].rstrip("-") or "research"
+
+
+def research_file(project: Project, query: str) -> Path:
+    """A new path ``.taskmaster/docs/research/YYYY-MM-DD_<slug>.md`` (``-2``, ``-3`` ... if it exists)."""
+    folder = project.paths.docs_dir / "research"
+    stem = f"{now_iso()[:10]}_{slug(query)}"
+    candidate = folder / f"{stem}.md"
+    number = 2
+    while candidate.exists():
+        candidate = folder / f"{stem}-{number}.md"
+        number += 1
+    return candidate
+
+
+async def research(ai: AIContext, *, tag: str, query: str, task_ids: str | None, file_paths: str | None,
+                   custom_context: str | None, include_tree: bool, detail: prompts.DetailLevel,
+                   save_to: str | None, save_to_file: bool) -> ResearchResult:
+    """Ask the research role ``query`` with the chosen context; save the answer where asked."""
+    if not query.strip():
+        raise InvalidInput("query is empty. Pass the question to research.")
+    project = ai.project
+    if save_to or save_to_file or task_ids:
+        project.store.require_initialized()
+    if save_to:  # checked before the model call, so a typo costs nothing
+        project.store.read().index(tag).get(parse_ref(save_to))
+    sections: list[Section] = []
+    if task_ids:
+        sections += task_sections(project, tag, task_ids)
+    if file_paths:
+        sections += file_sections(project, file_paths)
+    if custom_context and custom_context.strip():
+        sections.append(("notes from the caller", custom_context))
+    if include_tree:
+        sections.append(("project tree", project_tree(project.paths.root)))
+    sections = fit(sections, input_budget_chars(ai, "research", reserve_tokens=2_000))
+    findings, usage = await ai.router.generate_text(
+        command="research", role="research", system=prompts.research_system(detail),
+        prompt=prompts.research_prompt(query, sections), progress=ai.progress, sampler=ai.sampler)
+    if not findings.strip():
+        raise InvalidInput("The research model returned an empty answer; nothing was saved. Ask again, perhaps "
+                           "with a more specific query.")
+    saved_to = saved_file = None
+    if save_to:
+        ref = parse_ref(save_to)
+        with project.store.mutate() as doc:
+            task, sub = doc.index(tag).get(ref)
+            ops.append_note(sub if sub is not None else task, f"Research: {query.strip()}\n\n{findings.strip()}")
+        saved_to = str(ref)
+    if save_to_file:
+        path = research_file(project, query)
+        model = f"{usage.provider}/{usage.model}"
+        context = ", ".join(label for label, _ in sections) or "none"
+        write_atomic(path, f"# Research: {query.strip()}\n\n- Date: {now_iso()}\n- Model: {model}\n"
+                           f"- Context: {context}\n\n## Findings\n\n{findings.strip()}\n")
+        saved_file = path.relative_to(project.paths.root).as_posix()
+    shown, cut = findings, None
+    if len(findings) > RESULT_CAP:
+        where = f" The full text is in {saved_file}." if saved_file else " Pass saveToFile=true to keep it all."
+        shown, cut = findings[:RESULT_CAP] + f"\n[cut at {RESULT_CAP} of {len(findings)} characters.{where}]", True
+    await ai.progress(1, 1, "research done")
+    return ResearchResult(query=query, findings=shown, findingsCut=cut, context=[label for label, _ in sections],
+                          savedTo=saved_to, savedFile=saved_file, usage=summarize([usage]))

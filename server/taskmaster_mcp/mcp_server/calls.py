@@ -1,0 +1,140 @@
+"""The one seam between an MCP request and the layers below: which project a call acts on, and what an AI call needs.
+
+Every tool, resource and prompt gets its project from :func:`open_project` (or, for ``initialize_project``, its
+folder from :func:`project_folder`). The rules are enforced here once:
+
+- a shared HTTP server is pinned to the project it was started for: ``projectRoot`` is ignored (it names a folder
+  on the remote agent's machine), and so is the client's idea of its roots;
+- otherwise the order of :mod:`taskmaster_mcp.store.roots` applies, with the client's declared roots confining it;
+- a ``projectRoot`` that is relative, or is the filesystem root, is refused with a message saying what to pass;
+- file arguments stay inside the project (:meth:`taskmaster_mcp.store.paths.Paths.inside`).
+
+:func:`ai_context` hands the AI core plain callables: the project's model router, the client's sampling (where the
+client declares it) and monotonic progress notifications. The AI core and the provider SDKs are imported on the
+first AI call, never at server start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp.server.mcpserver import Context
+
+from taskmaster_mcp.errors import InvalidInput
+from taskmaster_mcp.mcp_server.state import AppState
+from taskmaster_mcp.store.project import Project
+from taskmaster_mcp.store.roots import file_uri_to_path, resolve_root
+
+if TYPE_CHECKING:
+    from taskmaster_mcp.ai.context import AIContext
+    from taskmaster_mcp.models.router import ProgressFn, Sampler
+
+log = logging.getLogger("taskmaster_mcp")
+
+ROOTS_TIMEOUT_SECONDS = 2.0
+
+
+def state_of(ctx: Context[Any, Any]) -> AppState:
+    """The AppState of the running server."""
+    state = ctx.request_context.lifespan_context
+    if not isinstance(state, AppState):  # pragma: no cover - only if the server was built without build_app
+        raise InvalidInput("server state is missing; build the server with taskmaster_mcp.mcp_server.app.build_app")
+    return state
+
+
+async def client_roots(ctx: Context[Any, Any]) -> list[Path] | None:
+    """The client's declared ``file://`` roots, or None when it declares no roots capability."""
+    caps = ctx.client_capabilities
+    if caps is None or caps.roots is None:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = await asyncio.wait_for(ctx.session.list_roots(), ROOTS_TIMEOUT_SECONDS)
+    except Exception as exc:  # a client that declares roots but cannot answer: behave as if it had none
+        log.info("roots/list failed (%s); ignoring client roots", type(exc).__name__)
+        return None
+    paths = [file_uri_to_path(str(root.uri)) for root in result.roots]
+    return [p for p in paths if p is not None] or None
+
+
+async def project_folder(ctx: Context[Any, Any], project_root: str | None, *, creating: bool = False) -> Path:
+    """The project folder of a call, by the rules in the module docstring.
+
+    ``creating`` (initialize_project) lets the search end at the working directory when nothing else names a
+    folder, since the project to be created has no ``.taskmaster/`` yet.
+    """
+    state = state_of(ctx)
+    if state.pinned_root is not None:
+        return state.pinned_root
+    roots = await client_roots(ctx)
+    return resolve_root(project_root, env_root=state.env.get("TASK_MASTER_PROJECT_ROOT"), client_roots=roots,
+                        cwd=state.cwd, creating=creating)
+
+
+async def open_project(ctx: Context[Any, Any], project_root: str | None, file: str | None = None) -> Project:
+    """The Project a call acts on (its folder from :func:`project_folder`, its tasks file from ``file``)."""
+    return state_of(ctx).project_at(await project_folder(ctx, project_root), file)
+
+
+def sampler_for(ctx: Context[Any, Any]) -> Sampler | None:
+    """A sampler that asks the client's own model, when the client declared the sampling capability."""
+    from mcp.types import SamplingMessage, TextContent
+
+    caps = ctx.client_capabilities
+    if caps is None or caps.sampling is None:
+        return None
+
+    async def sample(system: str, prompt: str, max_tokens: int) -> tuple[str, str]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # sampling is deprecated in the 2026 protocol era; legacy sessions use it
+            result = await ctx.session.create_message(
+                [SamplingMessage(role="user", content=TextContent(type="text", text=prompt))],
+                max_tokens=max_tokens, system_prompt=system,
+            )
+        content = result.content
+        blocks = content if isinstance(content, list) else [content]
+        text = "".join(getattr(block, "text", "") for block in blocks)
+        return text, result.model
+
+    return sample
+
+
+def monotonic_progress(report: ProgressFn) -> ProgressFn:
+    """Wrap ``report`` so the values sent always increase, as MCP requires.
+
+    A command reports on its own scale (parts planned, tasks expanded, with a total); the router reports
+    heartbeats while a model streams (total None). A heartbeat keeps the command's scale and nudges the value up
+    by a hair; a value that would go backwards is raised just past the last one.
+    """
+    last = [0.0]
+    scale: list[float | None] = [None]
+
+    async def send(done: float, total: float | None, message: str) -> None:
+        if total is not None:
+            scale[0] = total
+            value = done if done > last[0] else last[0] + 0.001
+        else:
+            value = last[0] + 0.001
+        last[0] = value
+        await report(value, scale[0], message)
+
+    return send
+
+
+def ai_context(ctx: Context[Any, Any], project: Project) -> AIContext:
+    """Build the AIContext of one tool call."""
+    from taskmaster_mcp.ai.context import AIContext
+
+    async def progress(done: float, total: float | None, message: str) -> None:
+        try:
+            await ctx.report_progress(done, total, message)
+        except Exception as exc:  # a client that went away must not fail the model call
+            log.debug("progress notification failed: %s", exc)
+
+    return AIContext(project=project, router=state_of(ctx).router_for(project), sampler=sampler_for(ctx),
+                     progress=monotonic_progress(progress))

@@ -1,0 +1,154 @@
+"""``taskmaster-mcp serve --http [HOST:]PORT``: one shared server over Streamable HTTP (endpoint ``/mcp``).
+
+Safety, in order:
+
+- It binds 127.0.0.1 unless told otherwise.
+- ``Host`` and ``Origin`` are checked against DNS rebinding by the SDK's transport security: loopback names always,
+  the bound address, and ``TASKMASTER_MCP_ALLOWED_HOSTS`` / ``TASKMASTER_MCP_ALLOWED_ORIGINS`` (comma lists, ``:*``
+  wildcards a port) for the names a team uses. A browser page on another origin gets 403.
+- ``TASKMASTER_MCP_TOKEN``, when set, must arrive as ``Authorization: Bearer <token>`` (401 otherwise). Binding a
+  non-loopback address without a token of at least 16 characters is refused before anything listens.
+
+The server's own environment picks the project (``TASK_MASTER_PROJECT_ROOT`` or ``-C DIR``) and holds the API keys;
+clients need only the URL and the token. The project is pinned: a ``projectRoot`` sent by a remote agent names a
+folder on the agent's machine, so it is ignored rather than refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import ipaddress
+import logging
+import socket
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from taskmaster_mcp.errors import ConfigError
+
+log = logging.getLogger("taskmaster_mcp")
+
+DEFAULT_HOST = "127.0.0.1"
+LOOPBACK_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+LOOPBACK_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+MIN_TOKEN_LENGTH = 16
+
+
+def parse_bind(value: str) -> tuple[str, int]:
+    """``PORT``, ``HOST:PORT`` or ``[IPv6]:PORT`` -> (host, port); host defaults to 127.0.0.1."""
+    text = value.strip()
+    host, _, port_text = text.rpartition(":") if ":" in text else ("", "", text)
+    host = host.strip("[]") or DEFAULT_HOST
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise ConfigError(f"'{value}' is not [HOST:]PORT. Example: --http 8765 or --http 0.0.0.0:8765.") from None
+    if not 0 < port < 65536:
+        raise ConfigError(f"port {port} is out of range (1-65535).")
+    return host, port
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def security_settings(host: str, env: Mapping[str, str]) -> Any:
+    """DNS-rebinding protection: the hosts and origins a request may name."""
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    hosts = [*LOOPBACK_HOSTS, *_split(env.get("TASKMASTER_MCP_ALLOWED_HOSTS"))]
+    origins = [*LOOPBACK_ORIGINS, *_split(env.get("TASKMASTER_MCP_ALLOWED_ORIGINS"))]
+    names = [host]
+    if host in ("0.0.0.0", "::"):  # every interface: this machine's own names and addresses
+        names = [socket.gethostname(), socket.getfqdn()]
+        with contextlib.suppress(OSError):
+            names += socket.gethostbyname_ex(socket.gethostname())[2]
+    for name in dict.fromkeys(names):
+        shown = f"[{name}]" if ":" in name else name
+        hosts.append(f"{shown}:*")
+        origins += [f"http://{shown}:*", f"https://{shown}:*"]
+    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts,
+                                     allowed_origins=origins)
+
+
+def check_token(host: str, token: str | None) -> None:
+    """Refuse a non-loopback bind without a strong enough token."""
+    if is_loopback(host):
+        return
+    if not token:
+        raise ConfigError(
+            f"Refusing to serve on {host} without a token: anyone who can reach this address could change your "
+            "tasks. Set TASKMASTER_MCP_TOKEN to a long random value (e.g. `python -c \"import secrets; "
+            "print(secrets.token_urlsafe(32))\"`) and give it to your team, or bind 127.0.0.1."
+        )
+    if len(token) < MIN_TOKEN_LENGTH:
+        raise ConfigError(f"TASKMASTER_MCP_TOKEN is too short for a network bind: use {MIN_TOKEN_LENGTH}+ characters.")
+
+
+class BearerToken:
+    """ASGI middleware: every HTTP request must carry ``Authorization: Bearer <token>``."""
+
+    def __init__(self, app: Any, token: str) -> None:
+        self.app = app
+        self.expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            headers = dict(scope.get("headers") or [])
+            given: bytes = headers.get(b"authorization", b"")
+            if not hmac.compare_digest(given, self.expected):
+                body = b"Missing or wrong bearer token. Send 'Authorization: Bearer <TASKMASTER_MCP_TOKEN>'."
+                await send({"type": "http.response.start", "status": 401, "headers": [
+                    (b"content-type", b"text/plain"), (b"www-authenticate", b"Bearer"),
+                    (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+def build_http_app(host: str, env: Mapping[str, str], cwd: Path, pinned_root: Path | None = None) -> Any:
+    """The ASGI app: our server's Streamable HTTP app with transport security and the optional token."""
+    from taskmaster_mcp.mcp_server.app import build_app
+    from taskmaster_mcp.mcp_server.lazytools import default_cache_dir
+
+    server = build_app(env=env, cwd=cwd, tool_cache=default_cache_dir(env), pinned_root=pinned_root)
+    app: Any = server.streamable_http_app(host=host, transport_security=security_settings(host, env))
+    token = env.get("TASKMASTER_MCP_TOKEN")
+    return BearerToken(app, token) if token else app
+
+
+def serve_http(bind: str, env: Mapping[str, str], cwd: Path) -> int:
+    """Serve until interrupted; refuse (exit 2) an unsafe or malformed bind with the reason on stderr."""
+    try:
+        host, port = parse_bind(bind)
+        check_token(host, env.get("TASKMASTER_MCP_TOKEN"))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    import uvicorn
+
+    from taskmaster_mcp.store.roots import find_upwards
+
+    # One shared server serves one project: a remote agent's projectRoot is a path on *its* machine, so the
+    # server pins the root it was started for and ignores the argument (see mcp_server.calls).
+    shared = Path(env["TASK_MASTER_PROJECT_ROOT"]) if env.get("TASK_MASTER_PROJECT_ROOT") else find_upwards(cwd) or cwd
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="taskmaster-mcp %(levelname)s %(message)s")
+    app = build_http_app(host, env, cwd, shared.resolve())
+    shown = f"[{host}]" if ":" in host else host
+    auth = "bearer token required" if env.get("TASKMASTER_MCP_TOKEN") else "no token (loopback only)"
+    print(f"taskmaster-mcp: serving http://{shown}:{port}/mcp ({auth}); Ctrl-C to stop", file=sys.stderr, flush=True)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    uvicorn.Server(config).run()
+    return 0

@@ -1,0 +1,127 @@
+"""Start fast with many tools: register each tool with the SDK on first use, and list them from a cache.
+
+The SDK builds a pydantic argument model and a JSON schema for every tool it registers: about 1.5 ms a tool, or
+~60 ms for our 36, which alone would put start-up past 1.1x a bare server. So :class:`LazyToolServer` keeps the
+tool specs and registers a tool only when it is first called. ``tools/list`` is answered from a cache file of the
+exact listing the SDK produced last time, keyed by a hash of everything that shapes it (this package's source, the
+SDK and pydantic versions, the selected tools). A missing, stale or unreadable cache just means the slow path:
+register everything, list, and write the cache for next time. Nothing in the listing is hand-written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from mcp.server import MCPServer
+from mcp.types import Tool
+
+from taskmaster_mcp.mcp_server.logs import use_plain_logging
+from taskmaster_mcp.store.files import write_atomic
+
+log = logging.getLogger("taskmaster_mcp")
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the whole taskmaster_mcp package
+
+
+def default_cache_dir(env: Mapping[str, str]) -> Path:
+    """``TASKMASTER_MCP_CACHE_DIR``, else the platform's user cache folder (the same place platformdirs picks,
+    computed here because importing platformdirs would cost more start-up than the cache saves on some machines).
+    """
+    configured = env.get("TASKMASTER_MCP_CACHE_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    home = Path(env.get("HOME") or Path.home())
+    if sys.platform == "win32":
+        return Path(env.get("LOCALAPPDATA") or home / "AppData" / "Local") / "taskmaster-mcp" / "Cache"
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / "taskmaster-mcp"
+    return Path(env.get("XDG_CACHE_HOME") or home / ".cache") / "taskmaster-mcp"
+
+
+def listing_key(names: Sequence[str]) -> str:
+    """A hash of what shapes ``tools/list``: our source files, SDK and pydantic versions, the chosen tools."""
+    digest = hashlib.sha256()
+    for dist in ("mcp", "mcp-types", "pydantic"):
+        try:
+            digest.update(f"{dist}={metadata.version(dist)};".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{dist}=?;".encode())
+    digest.update(",".join(names).encode())
+    for source in sorted(PACKAGE_DIR.rglob("*.py")):
+        digest.update(source.relative_to(PACKAGE_DIR).as_posix().encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+class LazyToolServer(MCPServer[Any]):
+    """An MCPServer whose tools are registered on first call and listed from a cache when one is valid."""
+
+    def __init__(self, *args: Any, cache_dir: Path | None = None, **kwargs: Any) -> None:
+        use_plain_logging()
+        super().__init__(*args, **kwargs)
+        self._pending: dict[str, Callable[[], None]] = {}
+        self._order: list[str] = []
+        self._cache_dir = cache_dir
+        self._listing: list[Tool] | None = None
+
+    def defer_tool(self, name: str, install: Callable[[], None]) -> None:
+        """Remember how to register tool ``name``; it is registered when first called or listed."""
+        self._pending[name] = install
+        self._order.append(name)
+
+    def _ensure(self, name: str) -> None:
+        install = self._pending.pop(name, None)
+        if install is not None:
+            install()
+
+    def register_all(self) -> None:
+        """Register every deferred tool now (in catalogue order)."""
+        for name in self._order:
+            self._ensure(name)
+
+    def _cache_path(self) -> Path | None:
+        if self._cache_dir is None:
+            return None
+        return self._cache_dir / f"tools-{listing_key(self._order)}.json"
+
+    def _read_cache(self, path: Path | None) -> list[Tool] | None:
+        if path is None or not path.is_file():
+            return None
+        try:
+            tools = [Tool.model_validate(item) for item in json.loads(path.read_bytes())]
+        except (OSError, ValueError) as exc:
+            log.info("ignoring unreadable tool cache %s: %s", path, exc)
+            return None
+        return tools if [t.name for t in tools] == self._order else None
+
+    async def list_tools(self) -> list[Tool]:
+        """The tool listing, from the cache when it matches this exact code and configuration."""
+        if self._listing is None:
+            path = self._cache_path()
+            self._listing = self._read_cache(path)
+            if self._listing is None:
+                self.register_all()
+                self._listing = await super().list_tools()
+                if path is not None:
+                    try:
+                        data = [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in self._listing]
+                        write_atomic(path, json.dumps(data, separators=(",", ":")))
+                    except OSError as exc:  # a read-only home must not stop the server
+                        log.info("could not write tool cache %s: %s", path, exc)
+        return self._listing
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        """Register ``name`` on its first call, then let the SDK run it."""
+        self._ensure(name)
+        return await super().call_tool(name, arguments, context)
+
+    def _tool_input_schema(self, name: str) -> dict[str, Any] | None:
+        self._ensure(name)
+        return super()._tool_input_schema(name)

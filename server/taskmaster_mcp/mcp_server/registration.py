@@ -1,0 +1,161 @@
+"""How a plain tool function becomes an MCP tool: error mapping, compact results and compact schemas.
+
+Decisions, each measured in ``tests/bench/bench_context.py``:
+
+- Results are a pydantic model sent twice as the spec asks: ``structuredContent`` and the same JSON, compact (no
+  indentation, no null fields), as the text block the agent reads. No ``outputSchema`` is published: for our tools
+  it would roughly triple the ``tools/list`` bytes that every agent conversation pays for, and the result shapes
+  are documented in README.
+- Input schemas are published without pydantic's ``title`` keys and with ``X | None = None`` shown as plain ``X``.
+  Parameters listed in ``HIDDEN_PARAMS`` (today only ``file``, a rarely used Task Master parameter) are accepted
+  and validated but left out of the published schema; the server instructions mention them once.
+- Every :class:`TaskmasterError` becomes a ``ToolError`` with its message. An unexpected exception is logged with
+  its traceback to stderr and reaches the agent as a ``ToolError`` naming the exception, never as the SDK's
+  message-less "Error executing tool".
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel
+
+from taskmaster_mcp.errors import TaskmasterError
+
+log = logging.getLogger("taskmaster_mcp")
+
+HIDDEN_PARAMS = frozenset({"file"})
+
+ToolFn = Callable[..., Awaitable[BaseModel]]
+
+
+def to_result(model: BaseModel) -> CallToolResult:
+    """A compact CallToolResult carrying ``model`` as structured content and as its JSON text."""
+    data = model.model_dump(mode="json", exclude_none=True, by_alias=True)
+    text = model.model_dump_json(exclude_none=True, by_alias=True)
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+
+
+def compact_schema(schema: Any, hidden: frozenset[str] = HIDDEN_PARAMS) -> Any:
+    """Drop ``title`` keys and ``default: null``, and fold ``anyOf [X, null]`` into ``X``, recursively."""
+    if isinstance(schema, list):
+        return [compact_schema(item, hidden) for item in schema]  # pyright: ignore[reportUnknownVariableType]
+    if not isinstance(schema, dict):
+        return schema
+    result: dict[str, Any] = {}
+    for name, value in schema.items():  # pyright: ignore[reportUnknownVariableType]
+        if name == "title" and isinstance(value, str):
+            continue
+        if name == "default" and (value is None or value is False or isinstance(value, str)):
+            continue
+        if name == "properties" and isinstance(value, dict):
+            result[name] = {
+                prop: compact_schema(sub, hidden)
+                for prop, sub in value.items()  # pyright: ignore[reportUnknownVariableType]
+                if prop not in hidden
+            }
+            continue
+        result[str(name)] = compact_schema(value, hidden)  # pyright: ignore[reportUnknownArgumentType]
+    any_of = result.get("anyOf")
+    if isinstance(any_of, list):
+        options: list[Any] = [o for o in any_of if o != {"type": "null"}]  # pyright: ignore[reportUnknownVariableType]
+        if len(options) == 1 and len(options) != len(any_of):  # pyright: ignore[reportUnknownArgumentType]
+            del result["anyOf"]
+            result = {**options[0], **result}
+    if isinstance(result.get("required"), list):
+        result["required"] = [r for r in result["required"] if r not in hidden]
+        if not result["required"]:
+            del result["required"]
+    return result
+
+
+def hints(*, read_only: bool, destructive: bool, idempotent: bool, open_world: bool) -> ToolAnnotations:
+    """Tool annotations with only the values that differ from the spec's defaults (which are read-only false,
+    destructive true, idempotent false, open-world true), so every hint is correct and none costs extra bytes."""
+    return ToolAnnotations(
+        read_only_hint=True if read_only else None,
+        destructive_hint=False if not read_only and not destructive else None,
+        idempotent_hint=True if idempotent and not read_only else None,
+        open_world_hint=False if not open_world else None,
+    )
+
+
+def parameter_signature(fn: Callable[..., Any]) -> inspect.Signature:
+    """``fn``'s signature with parameter annotations evaluated and the return annotation set to CallToolResult.
+
+    The return annotation is never evaluated, so a tool module can import its result model (and the AI core behind
+    it) lazily, inside the function: that keeps the import of every model-backed command out of server start-up.
+    """
+    raw = inspect.signature(fn)
+    params = [
+        p.replace(annotation=eval(p.annotation, fn.__globals__) if isinstance(p.annotation, str) else p.annotation)
+        for p in raw.parameters.values()
+    ]
+    return raw.replace(parameters=params, return_annotation=CallToolResult)
+
+
+def _aliases(signature: inspect.Signature) -> dict[str, str]:
+    """alias -> parameter name, for parameters declared as ``Annotated[..., Field(alias=...)]``."""
+    found: dict[str, str] = {}
+    for name, param in signature.parameters.items():
+        for meta in getattr(param.annotation, "__metadata__", ()):
+            alias = getattr(meta, "alias", None)
+            if isinstance(alias, str) and alias != name:
+                found[alias] = name
+    return found
+
+
+def register(
+    server: MCPServer[Any],
+    fn: ToolFn,
+    *,
+    read_only: bool = False,
+    destructive: bool = False,
+    idempotent: bool = False,
+    open_world: bool = False,
+    hidden: frozenset[str] = HIDDEN_PARAMS,
+) -> None:
+    """Register ``fn`` (async, returning a pydantic model) as a tool named after it, with its docstring."""
+
+    signature = parameter_signature(fn)
+    aliases = _aliases(signature)
+
+    @functools.wraps(fn)
+    async def wrapper(*args: Any, **kwargs: Any) -> CallToolResult:
+        for alias, name in aliases.items():
+            if alias in kwargs:
+                kwargs[name] = kwargs.pop(alias)
+        try:
+            return to_result(await fn(*args, **kwargs))
+        except ToolError:
+            raise
+        except TaskmasterError as exc:
+            raise ToolError(str(exc)) from exc
+        except OSError as exc:
+            raise ToolError(f"{fn.__name__} failed on a file: {exc}. Check the path and its permissions.") from exc
+        except Exception as exc:
+            log.exception("unexpected failure in %s", fn.__name__)
+            raise ToolError(
+                f"{fn.__name__} failed unexpectedly ({type(exc).__name__}: {exc}). Nothing was written. "
+                "This is a bug in taskmaster-mcp; the server log (stderr) has the traceback."
+            ) from exc
+
+    wrapper.__signature__ = signature  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {**{n: p.annotation for n, p in signature.parameters.items()}, "return": CallToolResult}
+    description = inspect.cleandoc(fn.__doc__ or "").split("\n\n", 1)[0].replace("\n", " ")
+    server.add_tool(
+        wrapper,
+        name=fn.__name__,
+        description=description,
+        annotations=hints(read_only=read_only, destructive=destructive, idempotent=idempotent, open_world=open_world),
+    )
+    tool = server._tool_manager.get_tool(fn.__name__)  # pyright: ignore[reportPrivateUsage]
+    if tool is not None:
+        tool.parameters = compact_schema(tool.parameters, hidden)

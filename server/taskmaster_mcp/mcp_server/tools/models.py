@@ -1,0 +1,85 @@
+"""Model tools: ``models`` (Task Master's parameters, plus ``test``) and ``usage_report`` (the ledger)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+from mcp.server.mcpserver import Context
+from pydantic import Field
+
+from taskmaster_mcp.errors import InvalidInput
+from taskmaster_mcp.mcp_server.calls import open_project, state_of
+from taskmaster_mcp.mcp_server.tools.params import ProjectRoot
+
+if TYPE_CHECKING:  # the model layer is imported on first use, not at server start
+    from taskmaster_mcp.models.roles import ModelsResult, UsageResult
+
+ENDPOINT_LISTED = ("ollama", "lmstudio", "openrouter")
+
+
+def _hint(flags: dict[str, bool], provider: str | None) -> str | None:
+    chosen = [name for name, on in flags.items() if on]
+    if provider:
+        chosen.append(provider)
+    if len(set(chosen)) > 1:
+        raise InvalidInput(f"Give one provider hint, not {', '.join(chosen)}.")
+    return chosen[0] if chosen else None
+
+
+async def models(
+    ctx: Context[Any, Any],
+    setMain: str | None = None,
+    setResearch: str | None = None,
+    setFallback: str | None = None,
+    provider: Annotated[str | None, Field(description="Provider of a custom model")] = None,
+    openrouter: bool = False,
+    ollama: bool = False,
+    lmstudio: bool = False,
+    openaiCompatible: bool = False,
+    baseURL: str | None = None,
+    listAvailableModels: bool = False,
+    test: Annotated[bool, Field(description="Ping each role's model")] = False,
+    projectRoot: ProjectRoot = None,
+) -> ModelsResult:
+    """Show/set the main, research, fallback models (with key status); list or test models."""
+    from taskmaster_mcp.mcp_server.calls import sampler_for
+    from taskmaster_mcp.models import roles as model_roles
+
+    project = await open_project(ctx, projectRoot)
+    env = state_of(ctx).env
+    hint = _hint({"openrouter": openrouter, "ollama": ollama, "lmstudio": lmstudio,
+                  "openai-compatible": openaiCompatible}, provider)
+    changed: list[str] = []
+    for role, model_id in (("main", setMain), ("research", setResearch), ("fallback", setFallback)):
+        if model_id is not None:
+            project.store.require_initialized()
+            changed.append(model_roles.set_role(project.paths, role, model_id, hint, baseURL))  # type: ignore[arg-type]
+    result = model_roles.ModelsResult(roles=model_roles.show_roles(project.paths, env), changed=changed or None)
+    if listAvailableModels:
+        if hint in ENDPOINT_LISTED:
+            router = state_of(ctx).router_for(project)
+            result.endpointModels = await router.list_endpoint_models(hint, baseURL)
+        else:
+            result.available = model_roles.catalogue_rows(hint, None)
+    if test:
+        result.tests = await state_of(ctx).router_for(project).test_roles(sampler_for(ctx))
+    if any(view.key.startswith("MISSING") for view in result.roles):
+        result.note = "A role's key is missing: AI tools fall back to the other roles, or fail if none has a key."
+    return result
+
+
+async def usage_report(
+    ctx: Context[Any, Any],
+    since: Annotated[str | None, Field(description="YYYY-MM-DD")] = None,
+    projectRoot: ProjectRoot = None,
+) -> UsageResult:
+    """AI calls, tokens, cost, latency, errors, fallbacks by role/model/command/day."""
+    from taskmaster_mcp.models.ledger import Ledger
+    from taskmaster_mcp.models.roles import UsageResult
+
+    project = await open_project(ctx, projectRoot)
+    if since is not None and not (len(since) == 10 and since[4] == "-" and since[7] == "-"):
+        raise InvalidInput(f"since '{since}' is not a date. Use YYYY-MM-DD, e.g. 2026-11-01.")
+    report = Ledger(project.paths.root, env=state_of(ctx).env).report(since)
+    note = None if report.total.calls else "No AI calls recorded for this project yet."
+    return UsageResult(report=report, note=note)

@@ -1,0 +1,74 @@
+"""Project tools: initialize_project and generate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from pydantic import BaseModel, Field
+
+from taskmaster_mcp.mcp_server.calls import open_project, project_folder, state_of
+from taskmaster_mcp.mcp_server.tools.params import FileArg, ProjectRoot, TagArg
+from taskmaster_mcp.setup.skeleton import initialize
+from taskmaster_mcp.store import taskfiles
+
+
+class InitReport(BaseModel):
+    """Files created and files that already existed (never overwritten)."""
+
+    projectRoot: str
+    created: list[str]
+    kept: list[str]
+    editors: list[dict[str, Any]] | None = None
+    next: str
+
+
+class GenerateReport(BaseModel):
+    """Task files written, unchanged and removed."""
+
+    tag: str
+    output: str
+    written: int
+    unchanged: int
+    removed: int
+
+
+async def initialize_project(
+    ctx: Context[Any, Any],
+    projectRoot: ProjectRoot = None,
+    projectName: str | None = None,
+    editors: Annotated[str | None, Field(description="cursor,vscode,windsurf,claude-code,claude-desktop,zed")] = None,
+) -> InitReport:
+    """Create .taskmaster/ (never overwrites); set up editors' MCP config and rules."""
+    state = state_of(ctx)
+    root = await project_folder(ctx, projectRoot, creating=True)
+    result = initialize(root, projectName)
+    configured = None
+    if editors:
+        from taskmaster_mcp.setup.skeleton import setup_editors
+
+        names = [e.strip().lower() for e in editors.split(",") if e.strip()]
+        configured = setup_editors(root, names, env=state.env)
+    return InitReport(
+        projectRoot=str(root), created=result.created, kept=result.kept, editors=configured,
+        next="Write your PRD to .taskmaster/docs/prd.txt and call parse_prd, or add tasks with add_task.",
+    )
+
+
+async def generate(
+    ctx: Context[Any, Any],
+    projectRoot: ProjectRoot = None,
+    output: Annotated[str | None, Field(description="Output dir")] = None,
+    tag: TagArg = None,
+    file: FileArg = None,
+) -> GenerateReport:
+    """Write task_NNN.txt files."""
+    project = await open_project(ctx, projectRoot, file)
+    project.store.require_initialized()
+    the_tag = project.tag(tag)
+    target: Path = project.paths.inside(output, what="output") if output else project.paths.tasks_dir
+    doc = project.store.read()
+    doc.index(the_tag)
+    counts = taskfiles.generate(project.paths, the_tag, doc.tasks(the_tag), target)
+    return GenerateReport(tag=the_tag, output=str(target.relative_to(project.paths.root)), **counts)

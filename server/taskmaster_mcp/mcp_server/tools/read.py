@@ -1,0 +1,242 @@
+"""Read tools: get_tasks, get_task, next_task, complexity_report. Thin: resolve, query, return a model."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from pydantic import BaseModel, Field
+
+from taskmaster_mcp.errors import InvalidInput, NotFound
+from taskmaster_mcp.mcp_server.calls import open_project
+from taskmaster_mcp.mcp_server.tools.params import FileArg, Ids, ProjectRoot, TagArg
+from taskmaster_mcp.store.files import load_json
+from taskmaster_mcp.store.project import Project
+from taskmaster_mcp.tasks.model import STATUSES, Task, key, parse_ref_list, split_list, subtasks_of
+from taskmaster_mcp.tasks.queries import (
+    DEFAULT_LIMIT,
+    blocked_by,
+    compact_row,
+    next_item,
+    page,
+    progress,
+    shrink,
+    status_of,
+)
+
+
+class TaskPage(BaseModel):
+    """One page of compact task rows with project-wide progress."""
+
+    tag: str
+    stats: dict[str, Any]
+    tasks: list[dict[str, Any]]
+    nextCursor: str | None = None
+    note: str | None = None
+
+
+class TaskDetails(BaseModel):
+    """Full tasks, each with ``blockedBy`` (dependencies not done yet)."""
+
+    tag: str
+    tasks: list[dict[str, Any]]
+    notFound: list[str] | None = None
+
+
+class NextTask(BaseModel):
+    """The next item to work on, or why there is none."""
+
+    tag: str
+    next: dict[str, Any] | None = None
+    parent: dict[str, Any] | None = None
+    reason: str
+
+
+class ComplexityReport(BaseModel):
+    """A complexity report page, highest scores first."""
+
+    path: str
+    meta: dict[str, Any]
+    entries: list[dict[str, Any]]
+    nextCursor: str | None = None
+
+
+def _statuses(status: str | None) -> set[str] | None:
+    wanted = split_list(status)
+    if not wanted or "all" in wanted:
+        return None
+    bad = [s for s in wanted if s not in STATUSES and s != "completed"]
+    if bad:
+        raise InvalidInput(f"Unknown status {', '.join(bad)}. Use 'all' or a comma list of: {', '.join(STATUSES)}.")
+    return set(wanted)
+
+
+def _cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    if not cursor.isdigit():
+        raise InvalidInput(f"cursor '{cursor}' is not valid. Pass the nextCursor value of the previous page.")
+    return int(cursor)
+
+
+async def get_tasks(
+    ctx: Context[Any, Any],
+    projectRoot: ProjectRoot = None,
+    status: Annotated[str | None, Field(description="Comma list or 'all'")] = None,
+    withSubtasks: bool = False,
+    fields: Annotated[str | None, Field(description="Extra fields: description,details...")] = None,
+    limit: Annotated[int, Field(ge=1, le=500)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Field()] = None,
+    tag: TagArg = None,
+    file: FileArg = None,
+) -> TaskPage:
+    """List tasks (compact rows, progress stats); paged. get_task for details."""
+    project = await open_project(ctx, projectRoot, file)
+    the_tag = project.tag(tag)
+    doc = project.store.read()
+    index = doc.index(the_tag)
+    wanted = _statuses(status)
+    extra = tuple(split_list(fields))
+    tasks = index.tasks if wanted is None else [t for t in index.tasks if status_of(t) in wanted]
+    rows, next_offset = page(tasks, offset=_cursor(cursor), limit=limit,
+                             render=lambda t: compact_row(t, extra, withSubtasks))
+    stats = doc.memo.get(("progress", the_tag))
+    if stats is None:
+        stats = doc.memo[("progress", the_tag)] = progress(index.tasks)
+    note = None
+    if not doc.exists:
+        note = "No tasks yet. Create them with parse_prd or add_task."
+    elif next_offset is not None:
+        note = f"Showing {len(rows)} of {len(tasks)}; pass cursor={next_offset} for more."
+    return TaskPage(tag=the_tag, stats=stats, tasks=rows, nextCursor=str(next_offset) if next_offset else None,
+                    note=note)
+
+
+# Back-references some writers leave in subtasks ("parentId": "undefined"); kept in the file, not shown.
+_NOISE = frozenset({"parentId", "parentTaskId"})
+
+
+def full_task(project: Project, tag: str, task: Task, sub: Task | None, status: set[str] | None) -> dict[str, Any]:
+    """A task (or subtask) as the agent sees it: every field, subtasks filtered, plus ``blockedBy``."""
+    index = project.store.read().index(tag)
+    item = {k: v for k, v in (sub if sub is not None else task).items() if k not in _NOISE}
+    if sub is not None:
+        item["id"] = f"{key(task.get('id'))}.{key(sub.get('id'))}"
+        item["parent"] = {"id": task.get("id"), "title": task.get("title")}
+    elif status is not None:
+        item["subtasks"] = [s for s in subtasks_of(task) if status_of(s) in status]
+    waiting = blocked_by(index, task, sub)
+    if waiting:
+        item["blockedBy"] = waiting
+    return shrink(item, 20_000)
+
+
+async def get_task(
+    ctx: Context[Any, Any],
+    id: Ids,
+    projectRoot: ProjectRoot = None,
+    status: Annotated[str | None, Field(description="Filter subtasks by status")] = None,
+    tag: TagArg = None,
+    file: FileArg = None,
+) -> TaskDetails:
+    """Full details of tasks/subtasks."""
+    project = await open_project(ctx, projectRoot, file)
+    the_tag = project.tag(tag)
+    index = project.store.read().index(the_tag)
+    wanted = _statuses(status)
+    found: list[dict[str, Any]] = []
+    missing: list[str] = []
+    for ref in parse_ref_list(id):
+        try:
+            task, sub = index.get(ref)
+        except NotFound:
+            missing.append(str(ref))
+            continue
+        found.append(full_task(project, the_tag, task, sub, wanted))
+    if not found:
+        raise NotFound(f"No task with id {', '.join(missing)} in tag '{the_tag}'. Call get_tasks to list ids.")
+    return TaskDetails(tag=the_tag, tasks=found, notFound=missing or None)
+
+
+def _complexity_scores(project: Project, tag: str) -> dict[str, Any]:
+    path = project.paths.complexity_report(tag)
+    if not path.is_file():
+        return {}
+    data, _ = load_json(path)
+    entries = data.get("complexityAnalysis", []) if isinstance(data, dict) else []  # pyright: ignore
+    return {key(e.get("taskId")): e for e in entries if isinstance(e, dict)}  # pyright: ignore
+
+
+def explain_nothing_next(project: Project, tag: str) -> str:
+    """Why next_task found nothing: all done, or what the open tasks wait on."""
+    index = project.store.read().index(tag)
+    open_tasks = [t for t in index.tasks if status_of(t) not in ("done", "completed", "cancelled")]
+    if not index.tasks:
+        return "No tasks in this tag. Create them with parse_prd or add_task."
+    if not open_tasks:
+        return "Every task is done or cancelled. Add tasks, or switch tag with use_tag."
+    waiting = [f"{key(t.get('id'))} waits on {','.join(blocked_by(index, t))}" for t in open_tasks
+               if status_of(t) == "pending" and blocked_by(index, t)][:5]
+    others = sorted({status_of(t) for t in open_tasks} - {"pending"})
+    parts = ["No pending task has all its dependencies done."]
+    if waiting:
+        parts.append("Blocked: " + "; ".join(waiting) + ".")
+    if others:
+        parts.append(f"Other open statuses: {', '.join(others)} (set one to pending or in-progress to pick it up).")
+    return " ".join(parts)
+
+
+async def next_task(
+    ctx: Context[Any, Any],
+    projectRoot: ProjectRoot = None,
+    complexityReport: Annotated[str | None, Field()] = None,
+    tag: TagArg = None,
+    file: FileArg = None,
+) -> NextTask:
+    """The next task/subtask to work on."""
+    project = await open_project(ctx, projectRoot, file)
+    the_tag = project.tag(tag)
+    doc = project.store.read()
+    index = doc.index(the_tag)
+    memo_key = ("next", the_tag)
+    if memo_key not in doc.memo:
+        doc.memo[memo_key] = next_item(index)
+    found = doc.memo[memo_key]
+    if found is None:
+        return NextTask(tag=the_tag, reason=explain_nothing_next(project, the_tag))
+    task, sub = found
+    item = full_task(project, the_tag, task, sub, None)
+    if complexityReport is not None:
+        project.paths.inside(complexityReport, what="complexityReport")
+    entry = _complexity_scores(project, the_tag).get(key(task.get("id")))
+    if entry is not None and sub is None:
+        item["complexityScore"] = entry.get("complexityScore")
+        item["recommendedSubtasks"] = entry.get("recommendedSubtasks")
+    if sub is not None:
+        reason = f"Next open subtask of in-progress task {key(task.get('id'))}."
+        return NextTask(tag=the_tag, next=item, parent=item.pop("parent", None), reason=reason)
+    return NextTask(tag=the_tag, next=item, reason="Highest-priority pending task with all dependencies done.")
+
+
+async def complexity_report(
+    ctx: Context[Any, Any],
+    projectRoot: ProjectRoot = None,
+    file: Annotated[str | None, Field(description="Report path")] = None,
+    cursor: Annotated[str | None, Field()] = None,
+    tag: TagArg = None,
+) -> ComplexityReport:
+    """The complexity report, highest scores first."""
+    project = await open_project(ctx, projectRoot)
+    the_tag = project.tag(tag)
+    path = project.paths.inside(file, what="file") if file else project.paths.complexity_report(the_tag)
+    if not path.is_file():
+        raise NotFound(f"No complexity report at {path}. Run analyze_project_complexity first.")
+    data, _ = load_json(path)
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path} is not a complexity report (expected an object with complexityAnalysis).")
+    entries = [e for e in data.get("complexityAnalysis", []) if isinstance(e, dict)]  # pyright: ignore
+    entries.sort(key=lambda e: -(e.get("complexityScore") or 0))  # pyright: ignore
+    rows, next_offset = page(entries, offset=_cursor(cursor), limit=500, render=lambda e: e)  # pyright: ignore
+    meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}  # pyright: ignore
+    return ComplexityReport(path=str(path.relative_to(project.paths.root)), meta=meta, entries=rows,  # pyright: ignore
+                            nextCursor=str(next_offset) if next_offset else None)

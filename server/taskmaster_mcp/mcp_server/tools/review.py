@@ -1,0 +1,41 @@
+"""AI review tool: ``review`` (the git diff of the working tree checked against a task)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+from mcp.server.mcpserver import Context
+from pydantic import Field
+
+from taskmaster_mcp.mcp_server.calls import open_project
+from taskmaster_mcp.mcp_server.tools.params import FileArg, ProjectRoot, TagArg, TaskIdArg
+from taskmaster_mcp.tasks.model import parse_ref
+
+if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
+    from taskmaster_mcp.ai.review import ReviewResult
+
+
+async def review(
+    ctx: Context[Any, Any],
+    id: TaskIdArg,
+    base: Annotated[str, Field(description="Git ref to diff against")] = "HEAD",
+    paths: Annotated[str | None, Field(description="Limit to these paths")] = None,
+    testOutput: str | None = None,
+    secondOpinion: Annotated[bool, Field(description="Also ask a second model")] = False,
+    apply: Annotated[bool, Field(description="Set status, add follow-ups, note")] = False,
+    projectRoot: ProjectRoot = None,
+    tag: TagArg = None,
+    file: FileArg = None,
+) -> ReviewResult:
+    """Review uncommitted work (git diff vs base) against task id: verdict, score, findings (AI).
+
+    Untracked files count as new files; the git index is never modified. ``apply``: approve with a score at or
+    above ``taskmasterMcp.review.approveScore`` (default 80) sets done; otherwise status review (changes requested)
+    or in-progress (incomplete), the follow-up subtasks are added and the review is appended as a dated note.
+    """
+    from taskmaster_mcp.ai.review import review as run_review
+    from taskmaster_mcp.mcp_server.calls import ai_context
+
+    project = await open_project(ctx, projectRoot, file)
+    return await run_review(ai_context(ctx, project), tag=project.tag(tag), ref=parse_ref(id), base=base,
+                            paths=paths, test_output=testOutput, second_opinion=secondOpinion, apply=apply)

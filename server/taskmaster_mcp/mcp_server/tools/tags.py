@@ -1,0 +1,117 @@
+"""Tag tools: list, add, use, delete, rename and copy. The rules live in :mod:`taskmaster_mcp.tasks.tags`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server.mcpserver import Context
+from pydantic import BaseModel
+
+from taskmaster_mcp.errors import NotFound
+from taskmaster_mcp.mcp_server.calls import open_project
+from taskmaster_mcp.mcp_server.tools.params import FileArg, ProjectRoot
+from taskmaster_mcp.mcp_server.tools.write import Changed
+from taskmaster_mcp.tasks import tags
+from taskmaster_mcp.tasks.document import now_iso
+
+
+class TagList(BaseModel):
+    """Every tag with its counts; ``current`` marks the active one."""
+
+    current: str
+    tags: list[dict[str, Any]]
+
+
+async def list_tags(
+    ctx: Context[Any, Any],
+    projectRoot: ProjectRoot = None,
+    file: FileArg = None,
+) -> TagList:
+    """List tags with counts."""
+    project = await open_project(ctx, projectRoot, file)
+    current = project.tag(None)
+    return TagList(current=current, tags=tags.list_tags(project.store.read(), current))
+
+
+async def add_tag(
+    ctx: Context[Any, Any],
+    name: str,
+    description: str | None = None,
+    copyFromCurrent: bool = False,
+    copyFromTag: str | None = None,
+    projectRoot: ProjectRoot = None,
+    file: FileArg = None,
+) -> Changed:
+    """Create a tag (empty or a copy)."""
+    project = await open_project(ctx, projectRoot, file)
+    source = copyFromTag or (project.tag(None) if copyFromCurrent else None)
+    with project.store.mutate() as doc:
+        count = tags.add_tag(doc, name, description=description, copy_from=source)
+    return Changed(tag=name, changed=[name], message=f"Created tag '{name}' with {count} task(s).")
+
+
+async def use_tag(
+    ctx: Context[Any, Any],
+    name: str,
+    projectRoot: ProjectRoot = None,
+    file: FileArg = None,
+) -> Changed:
+    """Switch the current tag."""
+    project = await open_project(ctx, projectRoot, file)
+    project.store.require_initialized()
+    doc = project.store.read()
+    if doc.exists and not doc.has_tag(name):
+        raise NotFound(f"Tag '{name}' does not exist. Existing: {', '.join(doc.tags())}. Create it with add_tag.")
+
+    def switch(state: dict[str, Any]) -> None:
+        state["currentTag"] = name
+        state["lastSwitched"] = now_iso()
+
+    project.store.update_state(switch)
+    return Changed(tag=name, changed=[name], message=f"Current tag is now '{name}' ({len(doc.tasks(name))} tasks).")
+
+
+async def delete_tag(
+    ctx: Context[Any, Any],
+    name: str,
+    projectRoot: ProjectRoot = None,
+    file: FileArg = None,
+) -> Changed:
+    """Delete a tag and its tasks."""
+    project = await open_project(ctx, projectRoot, file)
+    with project.store.mutate() as doc:
+        count = tags.delete_tag(doc, name)
+    if project.store.current_tag() == name:
+        project.store.update_state(lambda s: s.update(currentTag="master", lastSwitched=now_iso()))
+    return Changed(tag=name, changed=[name], message=f"Deleted tag '{name}' and its {count} task(s).")
+
+
+async def rename_tag(
+    ctx: Context[Any, Any],
+    oldName: str,
+    newName: str,
+    projectRoot: ProjectRoot = None,
+    file: FileArg = None,
+) -> Changed:
+    """Rename a tag."""
+    project = await open_project(ctx, projectRoot, file)
+    with project.store.mutate() as doc:
+        tags.rename_tag(doc, oldName, newName)
+    if project.store.current_tag() == oldName:
+        project.store.update_state(lambda s: s.update(currentTag=newName))
+    return Changed(tag=newName, changed=[newName], message=f"Renamed tag '{oldName}' to '{newName}'.")
+
+
+async def copy_tag(
+    ctx: Context[Any, Any],
+    sourceName: str,
+    targetName: str,
+    description: str | None = None,
+    projectRoot: ProjectRoot = None,
+    file: FileArg = None,
+) -> Changed:
+    """Copy a tag to a new tag."""
+    project = await open_project(ctx, projectRoot, file)
+    with project.store.mutate() as doc:
+        count = tags.copy_tag(doc, sourceName, targetName, description)
+    return Changed(tag=targetName, changed=[targetName], message=f"Copied {count} task(s) to '{targetName}'.")

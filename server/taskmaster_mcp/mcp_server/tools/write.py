@@ -1,0 +1,291 @@
+"""Write tools for tasks and subtasks. Each validates, mutates under the store's lock, and returns what changed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+from mcp.server.mcpserver import Context
+from pydantic import BaseModel, Field
+
+from taskmaster_mcp.errors import InvalidInput
+from taskmaster_mcp.mcp_server.calls import open_project
+from taskmaster_mcp.mcp_server.tools.params import (
+    DepList,
+    FileArg,
+    Ids,
+    Priority,
+    ProjectRoot,
+    Status,
+    TagArg,
+    TaskIdArg,
+)
+from taskmaster_mcp.store.taskstore import NoChange
+from taskmaster_mcp.tasks import edits as ops
+from taskmaster_mcp.tasks import moves
+from taskmaster_mcp.tasks.model import check_priority, key, parse_ref, parse_ref_list, split_list
+from taskmaster_mcp.tasks.queries import compact_row, next_item
+
+if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
+    from taskmaster_mcp.ai.edit import EditResult
+    from taskmaster_mcp.ai.plan import AddedTask
+
+
+class Changed(BaseModel):
+    """What a write changed."""
+
+    tag: str
+    changed: list[str]
+    message: str
+    task: dict[str, Any] | None = None
+    next: dict[str, Any] | None = None
+
+
+async def set_task_status(
+    ctx: Context[Any, Any],
+    id: Ids,
+    status: Status,
+    projectRoot: ProjectRoot = None,
+    tag: TagArg = None,
+    file: FileArg = None,
+) -> Changed:
+    """Set status; done on a task also closes its subtasks."""
+    project = await open_project(ctx, projectRoot, file)
+    the_tag = project.tag(tag)
+    refs = parse_ref_list(id)
+    with project.store.mutate() as doc:
+        changed = ops.set_status(doc, the_tag, refs, status)
+        if not changed:
+            raise NoChange
+    message = f"{len(changed)} item(s) set to {status}." if changed else f"{id} already {status}; nothing changed."
+    result = Changed(tag=the_tag, changed=changed, message=message)
+    if status in ("done", "completed"):
+        found = next_item(project.store.read().index(the_tag))
+        if found is not None:
+            task, sub = found
+            row = compact_row(sub if sub is not None else task)
+            if sub is not None:
+                row["id"] = f"{key(task.get('id'))}.{key(sub.get('id'))}"
+            result.next = row
+    return result
+
+
+async def add_task(
+    ctx: Context[Any, Any],
+    title: str | None = None,
+    description: str = "",
+    details: str = "",
+    testStrategy: str = "",
+    dependencies: DepList = None,
+    priority: Priority | None = None,
+    prompt: str | None = None,
+    research: bool = False,
+    projectRoot: ProjectRoot = None,
+    tag: TagArg = None,
+    file: FileArg = None,
+) -> Changed | AddedTask:
+    """Add a task from title+description, or from a prompt (AI)."""
+    project = await open_project(ctx, projectRoot, file)
+    the_tag = project.tag(tag)
+    if priority is not None:
+        check_priority(priority)
+    if not title and prompt:
+        from taskmaster_mcp.ai.plan import add_task_from_prompt
+        from taskmaster_mcp.mcp_server.calls import ai_context
+
+        return await add_task_from_prompt(ai_context(ctx, project), tag=the_tag, prompt=prompt,
+                                          dependencies=split_list(dependencies), priority=priority,
+                                          research=research)
+    if not title:
+        raise InvalidInput("Pass title (and description) for a manual task, or prompt to have the AI draft it.")
+    chosen = priority or str(project.config().global_settings.get("defaultPriority") or "medium")
+    with project.store.mutate() as doc:
+        task = ops.add_task(doc, the_tag, title=title, description=description, details=details,
+                            test_strategy=testStrategy, dependencies=split_list(dependencies), priority=chosen)
+    return Changed(tag=the_tag, changed=[key(task["id"])], message=f"Added task {task['id']}.", task=task)
+
+
+async def add_subtask(
+    ctx: Context[Any, Any],
+    id: Annotated[str, Field(description="Parent task id")],
+    title: str = "",
+    description: str = "",
+    details: str = "",
+    status: str = "pending",
+    dependencies: DepList = None,
+    taskId: Annotated[str | None, Field()] = None,
+    projectRoot: ProjectRoot = None,
+    tag: TagArg = None,
+    file: FileArg = None,
+) -> Changed:
+    """Add a subtask, or convert task taskId into one."""
+    project = await open_project(ctx, projectRoot, file)
+    the_tag = project.tag(tag)
+    with project.store.mutate() as doc:
+        sub = ops.add_subtask(doc, the_tag, id, title=title, description=description, details=details,
+                              status=status, dependencies=split_list(dependencies), task_id=taskId)
+    sub_id = f"{parse_ref(id).task}.{sub['id']}"
+    return Changed(tag=the_tag, changed=[sub_id], message=f"Added subtask {sub_id}.", task=sub)
+
+
+async def update_task(
+    ctx: Context[Any, Any],
+    id: TaskIdArg,
+    prompt: str | None = None,
+    append: bool = False,
+    research: bool = False,
+    title: str | None = None,
+    description: str | None = None,
+    details: str | None = None,
+    testStrategy: str | None = None,
+    priority: Priority | None = None,
+    projectRoot: ProjectRoot = None,
+    tag: TagArg = None,
+    file: FileArg = None,
+) -> Changed | EditResult:
+    """Edit a task/subtask: fields as given, prompt = AI rewrite, append = dated note.
+
+    The AI rewrite keeps ids, status, dependencies, metadata and done subtasks. ``append`` stores the prompt
+    verbatim with no model call (fast, free, and exactly the agent's words); with ``research`` the research role's
+    findings are added under the note.
+    """
+    project = await open_project(ctx, projectRoot, file)
+    the_tag = project.tag(tag)
+    changes = {name: value for name, value in (("title", title), ("description", description), ("details", details),
+                                               ("testStrategy", testStrategy), ("priority", priority))
+               if value is not None}
+    ref = parse_ref(id)
+    if append and not prompt:
+        raise InvalidInput("append=true needs prompt: the text of the note to append.")
+    if prompt and (research or not append):
+        from taskmaster_mcp.ai import edit as ai_edit
+        from taskmaster_mcp.mcp_server.calls import ai_context
+
+        ai = ai_context(ctx, project)
+        if not append:
+            return await ai_edit.update_item(ai, tag=the_tag, ref=ref, prompt=prompt, research=research,
+                                             overrides=changes)
+        return await ai_edit.note_with_research(ai, tag=the_tag, ref=ref, note=prompt, changes=changes)
+    with project.store.mutate() as doc:
+        changed = ops.update_fields(doc, the_tag, ref, changes, append=prompt)
+    return Changed(tag=the_tag, changed=[f"{ref}.{name}" for name in changed], message=f"Updated {ref}.")
+
+
+async def update_subtask(
+    ctx: Context[Any, Any],
+    id: Annotated[str, Field(description="Subtask id")],
+    prompt: Annotated[str, Field()],
+    research: bool = False,
+    projectRoot: ProjectRoot = None,
+    tag: TagArg = None,
+    file: FileArg = None,
+) -> Changed | EditResult:
+    """Append a dated note to a subtask's details.
+
+    The note is the agent's text verbatim, with no model call: a progress log must record what was done in the
+    words of whoever did it, and rewriting it would cost a model call and could lose facts. With ``research`` the
+    research role is asked about the note and its findings are appended under it (one text call).
+    """
+    project = await open_project(ctx, projectRoot, file)
+    the_tag = project.tag(tag)
+    ref = parse_ref(id)
+    if ref.sub is None:
+        raise InvalidInput(f"{id} is not a subtask id. Use 'parent.sub' like '7.2', or update_task for tasks.")
+    if research:
+        from taskmaster_mcp.ai.edit import note_with_research
+        from taskmaster_mcp.mcp_server.calls import ai_context
+
+        return await note_with_research(ai_context(ctx, project), tag=the_tag, ref=ref, note=prompt)
+    with project.store.mutate() as doc:
+        ops.update_fields(doc, the_tag, ref, {}, append=prompt)
+    return Changed(tag=the_tag, changed=[f"{ref}.details"], message=f"Appended a note to {ref}.")
+
+
+async def remove_task(
+    ctx: Context[Any, Any],
+    id: Ids,
+    projectRoot: ProjectRoot = None,
+    tag: TagArg = None,
+    file: FileArg = None,
+) -> Changed:
+    """Delete tasks/subtasks and all dependencies on them."""
+    project = await open_project(ctx, projectRoot, file)
+    the_tag = project.tag(tag)
+    with project.store.mutate() as doc:
+        removed = ops.remove(doc, the_tag, parse_ref_list(id))
+    return Changed(tag=the_tag, changed=removed, message=f"Removed {len(removed)} item(s).")
+
+
+async def remove_subtask(
+    ctx: Context[Any, Any],
+    id: Ids,
+    convert: bool = False,
+    projectRoot: ProjectRoot = None,
+    tag: TagArg = None,
+    file: FileArg = None,
+) -> Changed:
+    """Remove subtasks (7.2), or convert them to tasks."""
+    project = await open_project(ctx, projectRoot, file)
+    the_tag = project.tag(tag)
+    with project.store.mutate() as doc:
+        result = ops.remove_subtask(doc, the_tag, parse_ref_list(id), convert)
+    verb = "Converted" if convert else "Removed"
+    return Changed(tag=the_tag, changed=result, message=f"{verb} {len(result)} subtask(s).")
+
+
+async def clear_subtasks(
+    ctx: Context[Any, Any],
+    id: Annotated[str | None, Field(description="Task id(s)")] = None,
+    all: Annotated[bool, Field()] = False,
+    projectRoot: ProjectRoot = None,
+    tag: TagArg = None,
+    file: FileArg = None,
+) -> Changed:
+    """Remove all subtasks of tasks id (or every task: all)."""
+    if not id and not all:
+        raise InvalidInput("Pass id (task ids like '7,8') or all=true.")
+    project = await open_project(ctx, projectRoot, file)
+    the_tag = project.tag(tag)
+    with project.store.mutate() as doc:
+        cleared = ops.clear_subtasks(doc, the_tag, None if all and not id else parse_ref_list(id or ""))
+        if not cleared:
+            raise NoChange
+    message = f"Cleared subtasks of {len(cleared)} task(s)." if cleared else "No subtasks to clear; nothing changed."
+    return Changed(tag=the_tag, changed=cleared, message=message)
+
+
+async def move_task(
+    ctx: Context[Any, Any],
+    from_: Annotated[str, Field(alias="from")],
+    to: Annotated[str | None, Field(description="New id")] = None,
+    fromTag: str | None = None,
+    toTag: str | None = None,
+    withDependencies: bool = False,
+    ignoreDependencies: bool = False,
+    projectRoot: ProjectRoot = None,
+    tag: TagArg = None,
+    file: FileArg = None,
+) -> Changed:
+    """Move a task/subtask to a new id, or tasks to toTag."""
+    project = await open_project(ctx, projectRoot, file)
+    if toTag is not None and toTag != (fromTag or project.tag(tag)):
+        source_tag = fromTag or project.tag(tag)
+        with project.store.mutate() as doc:
+            mapping = moves.move_across(doc, source_tag, toTag, parse_ref_list(from_),
+                                        with_dependencies=withDependencies, ignore_dependencies=ignoreDependencies)
+        renamed = [f"{o}->{n}" for o, n in mapping.items() if o != n]
+        msg = f"Moved {len(mapping)} task(s) from '{source_tag}' to '{toTag}'."
+        if renamed:
+            msg += f" Renumbered in target: {', '.join(renamed)}."
+        return Changed(tag=toTag, changed=[f"{toTag}:{n}" for n in mapping.values()], message=msg)
+    if not to:
+        raise InvalidInput("Pass to (the new id) to move within a tag, or toTag to move to another tag.")
+    sources, targets = parse_ref_list(from_), parse_ref_list(to)
+    if len(sources) != len(targets):
+        raise InvalidInput(f"from has {len(sources)} id(s) but to has {len(targets)}; give one destination each.")
+    the_tag = fromTag or project.tag(tag)
+    with project.store.mutate() as doc:
+        done = []
+        for source, dest in zip(sources, targets, strict=True):
+            done.append(moves.move_within(doc, the_tag, source, dest))
+            doc.changed()
+    return Changed(tag=the_tag, changed=[str(t) for t in targets], message="; ".join(done) + ".")

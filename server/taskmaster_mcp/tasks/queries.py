@@ -1,0 +1,156 @@
+"""Read-side rules: which task is next, progress statistics, compact rows and size-bounded pages.
+
+``next_task`` follows Task Master: the first eligible subtask of an in-progress task (parents by priority, then
+id), else the highest-priority pending task whose dependencies are all done, ties broken by lowest id. Results are
+memoised on the document, which drops them whenever the file changes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from taskmaster_mcp.tasks.model import (
+    DONE_STATUSES,
+    Ref,
+    TagIndex,
+    Task,
+    deps_of,
+    id_sort_key,
+    key,
+    priority_rank,
+    subtasks_of,
+)
+
+# A page never exceeds this many bytes of JSON (~8k tokens at the ~3 bytes/token of dense JSON).
+PAGE_BYTE_BUDGET = 24_000
+DEFAULT_LIMIT = 100
+SUMMARY_FIELDS = ("id", "title", "status", "priority", "dependencies")
+DETAIL_FIELDS = ("description", "details", "testStrategy", "complexity", "updatedAt", "category")
+TRUNCATION_NOTE = "… [truncated: call get_task for the full text]"
+
+
+def status_of(item: Task) -> str:
+    """An item's status, ``pending`` when absent."""
+    status = item.get("status")
+    return status if isinstance(status, str) else "pending"
+
+
+def next_item(index: TagIndex) -> tuple[Task, Task | None] | None:
+    """The next (task, subtask) to work on, or None when nothing is eligible."""
+    in_progress = [t for t in index.tasks if status_of(t) == "in-progress"]
+    in_progress.sort(key=lambda t: (priority_rank(t), id_sort_key(t.get("id"))))
+    for task in in_progress:
+        for sub in sorted(subtasks_of(task), key=lambda s: id_sort_key(s.get("id"))):
+            if status_of(sub) in ("pending", "in-progress") and index.deps_done(task, sub):
+                return task, sub
+    best: Task | None = None
+    best_key: tuple[int, tuple[int, int, str]] | None = None
+    for task in index.tasks:
+        if status_of(task) != "pending" or not index.deps_done(task):
+            continue
+        candidate = (priority_rank(task), id_sort_key(task.get("id")))
+        if best_key is None or candidate < best_key:
+            best, best_key = task, candidate
+    return (best, None) if best is not None else None
+
+
+def progress(tasks: list[Task]) -> dict[str, Any]:
+    """Counts by status for tasks and subtasks, and the percentage done."""
+    by_status = Counter(status_of(t) for t in tasks)
+    sub_status: Counter[str] = Counter()
+    for task in tasks:
+        sub_status.update(status_of(s) for s in subtasks_of(task))
+    total = len(tasks)
+    done = sum(by_status[s] for s in DONE_STATUSES)
+    sub_total = sum(sub_status.values())
+    sub_done = sum(sub_status[s] for s in DONE_STATUSES)
+    return {
+        "tasks": total,
+        "byStatus": dict(sorted(by_status.items())),
+        "percentDone": round(100 * done / total, 1) if total else 0.0,
+        "subtasks": sub_total,
+        "subtasksDone": sub_done,
+    }
+
+
+def compact_row(task: Task, fields: tuple[str, ...] = (), with_subtasks: bool = False) -> dict[str, Any]:
+    """A task as a small dict: summary fields, subtask counts, and any extra ``fields`` asked for."""
+    row: dict[str, Any] = {}
+    for name in SUMMARY_FIELDS:
+        if name == "dependencies":
+            deps = deps_of(task)
+            if deps:
+                row[name] = deps
+        elif name in task:
+            row[name] = task[name]
+    subs = subtasks_of(task)
+    if subs:
+        row["subtasks"] = f"{sum(1 for s in subs if status_of(s) in DONE_STATUSES)}/{len(subs)}"
+    for name in fields:
+        if name in task and name not in row and name != "subtasks" and task[name] not in ("", None, [], {}):
+            row[name] = task[name]
+    if with_subtasks and subs:
+        row["subtaskList"] = [_sub_row(task, s, fields) for s in subs]
+    return row
+
+
+def _sub_row(task: Task, sub: Task, fields: tuple[str, ...]) -> dict[str, Any]:
+    row: dict[str, Any] = {"id": f"{key(task.get('id'))}.{key(sub.get('id'))}", "title": sub.get("title", ""),
+                           "status": status_of(sub)}
+    if deps_of(sub):
+        row["dependencies"] = deps_of(sub)
+    for name in fields:
+        if name in sub and name not in row and sub[name] not in ("", None, [], {}):
+            row[name] = sub[name]
+    return row
+
+
+def size_of(value: Any) -> int:
+    """Bytes of compact JSON for ``value`` (UTF-8 bytes, not characters: CJK text is 3 bytes a character)."""
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+
+
+def shrink(row: dict[str, Any], budget: int) -> dict[str, Any]:
+    """Cut the longest string fields of a row until it fits ``budget`` bytes (marking each cut)."""
+    result = dict(row)
+    while size_of(result) > budget:
+        strings = [(len(v), k) for k, v in result.items() if isinstance(v, str) and len(v) > 200]
+        if not strings:
+            result.pop("subtaskList", None)
+            break
+        _, longest = max(strings)
+        value: str = result[longest]
+        result[longest] = value[: max(100, len(value) // 2)] + TRUNCATION_NOTE
+    return result
+
+
+def page(rows_source: list[Task], *, offset: int, limit: int, render: Any) -> tuple[list[dict[str, Any]], int | None]:
+    """Render rows from ``offset`` until ``limit`` rows or the byte budget is reached; return rows and next offset."""
+    rows: list[dict[str, Any]] = []
+    used = 1  # the list brackets cost 2 bytes, the n-1 commas are counted as 1 per row
+    index = offset
+    while index < len(rows_source) and len(rows) < limit:
+        row = render(rows_source[index])
+        cost = size_of(row) + 1
+        if cost > PAGE_BYTE_BUDGET // 2:
+            row = shrink(row, PAGE_BYTE_BUDGET // 2)
+            cost = size_of(row) + 1
+        if rows and used + cost > PAGE_BYTE_BUDGET:
+            break
+        rows.append(row)
+        used += cost
+        index += 1
+    return rows, (index if index < len(rows_source) else None)
+
+
+def blocked_by(index: TagIndex, task: Task, sub: Task | None = None) -> list[str]:
+    """The dependency ids of an item that are not done yet."""
+    return [str(ref) for ref in index.dep_refs(task, sub) if not index.is_done(ref)]
+
+
+def ref_of(task: Task, sub: Task | None) -> Ref:
+    """The Ref of a task or subtask."""
+    tid = key(task.get("id"))
+    return Ref(tid) if sub is None else Ref(tid, key(sub.get("id")))

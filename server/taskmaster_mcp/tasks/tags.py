@@ -1,0 +1,92 @@
+"""Tag operations: list, add, delete, rename, copy (use_tag lives with state.json in the store).
+
+Tag names follow Task Master: letters, digits, ``-`` and ``_``; ``master`` cannot be deleted or renamed.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from taskmaster_mcp.errors import Conflict, InvalidInput, NotFound
+from taskmaster_mcp.tasks.document import DEFAULT_TAG, TaskFile, now_iso
+from taskmaster_mcp.tasks.queries import progress
+
+_TAG_NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+
+
+def check_name(name: str) -> str:
+    """Return a valid tag name or raise with the rule."""
+    if not _TAG_NAME.match(name):
+        raise InvalidInput(f"'{name}' is not a valid tag name. Use letters, digits, '-' and '_' (e.g. feature-auth).")
+    return name
+
+
+def _existing(doc: TaskFile, name: str) -> dict[str, Any]:
+    block = doc.block(name)
+    if block is None:
+        raise NotFound(f"Tag '{name}' does not exist. Existing tags: {', '.join(doc.tags()) or 'none'}.")
+    return block
+
+
+def list_tags(doc: TaskFile, current: str) -> list[dict[str, Any]]:
+    """Each tag with its task counts, description and whether it is the current tag."""
+    rows: list[dict[str, Any]] = []
+    names = doc.tags() or [DEFAULT_TAG]
+    for name in names:
+        block = doc.block(name) or {}
+        stats = progress(doc.tasks(name))
+        meta = block.get("metadata")
+        row: dict[str, Any] = {"name": name, "tasks": stats["tasks"], "done": stats["byStatus"].get("done", 0)
+                               + stats["byStatus"].get("completed", 0), "subtasks": stats["subtasks"]}
+        if name == current:
+            row["current"] = True
+        if isinstance(meta, dict) and isinstance(meta.get("description"), str):  # pyright: ignore[reportUnknownMemberType]
+            row["description"] = meta["description"]
+        rows.append(row)
+    return rows
+
+
+def add_tag(doc: TaskFile, name: str, *, description: str | None, copy_from: str | None) -> int:
+    """Create a tag (empty, or a copy of ``copy_from``'s tasks); return the number of tasks in it."""
+    check_name(name)
+    if doc.has_tag(name):
+        raise Conflict(f"Tag '{name}' already exists. Pick another name, or use_tag to switch to it.")
+    if copy_from is not None:
+        _existing(doc, copy_from)
+    tasks: list[Any] = copy.deepcopy(doc.tasks(copy_from)) if copy_from is not None else []
+    doc.migrate_legacy()
+    stamp = now_iso()
+    doc.data[name] = {"tasks": tasks, "metadata": {
+        "created": stamp, "updated": stamp,
+        "description": description or (f"Copy of {copy_from}" if copy_from else f"Tasks for {name}"),
+    }}
+    return len(tasks)
+
+
+def delete_tag(doc: TaskFile, name: str) -> int:
+    """Delete a tag and its tasks; return how many tasks went with it."""
+    if name == DEFAULT_TAG:
+        raise InvalidInput("The master tag cannot be deleted. Delete its tasks with remove_task instead.")
+    block = _existing(doc, name)
+    count = len(block.get("tasks", []))
+    del doc.data[name]
+    return count
+
+
+def rename_tag(doc: TaskFile, old: str, new: str) -> None:
+    """Rename a tag, keeping its position in the file and its metadata."""
+    if old == DEFAULT_TAG:
+        raise InvalidInput("The master tag cannot be renamed. Copy it with copy_tag instead.")
+    check_name(new)
+    _existing(doc, old)
+    if doc.has_tag(new):
+        raise Conflict(f"Tag '{new}' already exists. Pick another name.")
+    doc.data = {(new if k == old else k): v for k, v in doc.data.items()}
+
+
+def copy_tag(doc: TaskFile, source: str, target: str, description: str | None) -> int:
+    """Copy every task of ``source`` into a new tag ``target``; return the number copied."""
+    _existing(doc, source)
+    return add_tag(doc, target, description=description, copy_from=source)
