@@ -242,8 +242,14 @@ def test_doctor_checks_editor_configs_that_launch_us(capsys: pytest.CaptureFixtu
 def test_doctor_ping_calls_each_model_once(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                            provider_server: ProviderServer) -> None:
     root = ai_project(tmp_path / "p", provider_server)
-    _, out, _ = run(capsys, root, "doctor", "--ping", "--json", env=ai_env(tmp_path))
+    secrets = {"ANTHROPIC_API_KEY": "sk-ant-doctor-secret-1", "OPENAI_API_KEY": "sk-openai-doctor-secret-2",
+               "PERPLEXITY_API_KEY": "pplx-doctor-secret-3"}
+    _, out, err = run(capsys, root, "doctor", "--ping", "--json", env={**ai_env(tmp_path), **secrets})
     checks = {c["name"]: c for c in json.loads(out)["checks"]}
     assert checks["ping main"]["ok"] and checks["ping fallback"]["ok"] and checks["ping research"]["ok"]
-    assert "api_key" not in out.lower() or "sk-ant-test" not in out
     assert len(provider_server.seen()) == 3
+    sent = [value for request in provider_server.seen() for value in request.headers.values()]
+    for variable, secret in secrets.items():
+        assert any(secret in value for value in sent), f"the ping did not use {variable}"
+        assert secret not in out, f"{variable} leaked to stdout"
+        assert secret not in err, f"{variable} leaked to stderr"

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.taskstore import TaskStore
-from taskmaster_mcp.tasks import edits as ops
+from taskmaster_mcp.tasks import edits
 
 root, name, kind, count = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 store = TaskStore(Paths(root))
@@ -27,9 +27,9 @@ sys.stdin.readline()
 for i in range(count):
     with store.mutate() as doc:
         if kind == "task":
-            ops.add_task(doc, "master", title=f"{name}-{i}", description="made concurrently")
+            edits.add_task(doc, "master", title=f"{name}-{i}", description="made concurrently")
         else:
-            ops.add_subtask(doc, "master", "1", title=f"{name}-{i}")
+            edits.add_subtask(doc, "master", "1", title=f"{name}-{i}")
 print("ok")
 """
 

@@ -102,3 +102,15 @@ def test_bind_addresses_default_to_loopback() -> None:
     assert parse_bind("8765") == ("127.0.0.1", 8765)
     assert parse_bind("0.0.0.0:9000") == ("0.0.0.0", 9000)
     assert parse_bind("[::1]:9000") == ("::1", 9000)
+
+
+async def test_a_shared_server_initializes_only_its_pinned_project_whatever_folder_an_agent_names(
+        messy_project: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "someone-elses-folder"
+    elsewhere.mkdir()
+    with serving(messy_project) as url:
+        async with Client(url, read_timeout_seconds=30) as client:
+            result = await client.call_tool("initialize_project", {"projectRoot": str(elsewhere)})
+    assert not result.is_error
+    assert (result.structured_content or {})["projectRoot"] == str(messy_project.resolve())
+    assert list(elsewhere.iterdir()) == []

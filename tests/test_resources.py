@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mcp import Client
+import pytest
+from mcp import Client, MCPError
 
 from mcp_helpers import connected
 from taskmaster_mcp.mcp_server.app import _catalogue, build_app  # pyright: ignore[reportPrivateUsage]
@@ -48,13 +49,12 @@ async def test_resources_follow_task_master_project_root_like_tools(messy_projec
 
 async def test_a_resource_error_names_the_fix(tmp_path: Path) -> None:
     async with connected(tmp_path) as client:
-        try:
+        with pytest.raises(MCPError) as raised:
             await client.read_resource("taskmaster://tasks")
-        except Exception as exc:
-            message = str(exc)
-        else:  # pragma: no cover
-            raise AssertionError("reading without a project should fail")
-    assert "projectRoot" in message or "initialize_project" in message
+    assert raised.value.message == (
+        "No project found: pass projectRoot (the absolute path of your project), or set TASK_MASTER_PROJECT_ROOT "
+        "in the server's env block. To start a new project there, call initialize_project."
+    )
 
 
 async def test_prompts_embed_current_data(messy_project: Path) -> None:

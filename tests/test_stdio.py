@@ -113,3 +113,21 @@ def test_stdout_carries_only_json_rpc_whatever_is_broken(tmp_path: Path, messy_p
         if result.get("isError"):
             text = result["content"][0]["text"]
             assert "failed unexpectedly" not in text, text
+
+
+@pytest.mark.parametrize("root", ["/", "../..", "relative/folder", "."])
+async def test_the_filesystem_root_and_relative_project_roots_are_refused_and_nothing_is_written(
+        tmp_path: Path, root: str) -> None:
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    params = StdioServerParameters(command=console_script(), args=[], cwd=str(workdir))
+    async with Client(params, read_timeout_seconds=30) as client:
+        init = await client.call_tool("initialize_project", {"projectRoot": root})
+        listing = await client.call_tool("get_tasks", {"projectRoot": root})
+    for result in (init, listing):
+        text = getattr(result.content[0], "text", "")
+        assert result.is_error
+        assert ("Pass" in text and "absolute path" in text) or "filesystem root" in text
+        assert "This is a bug" not in text
+    assert list(workdir.iterdir()) == []
+    assert not Path("/.taskmaster").exists()

@@ -16,8 +16,7 @@ from taskmaster_mcp.errors import NotFound, StoreError
 from taskmaster_mcp.store.files import dumps
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.taskstore import NoChange, TaskStore
-from taskmaster_mcp.tasks import edits as ops
-from taskmaster_mcp.tasks import tags
+from taskmaster_mcp.tasks import edits, tags
 from taskmaster_mcp.tasks.document import now_iso
 from taskmaster_mcp.tasks.model import Ref
 
@@ -98,7 +97,7 @@ def test_first_write_of_a_legacy_location_goes_to_the_new_location_and_leaves_th
     shutil.copyfile(shared_fixtures / "messy-tasks.json", old)
     store = store_of(tmp_path)
     with store.mutate() as doc:
-        ops.set_status(doc, "master", [Ref("5")], "pending")
+        edits.set_status(doc, "master", [Ref("5")], "pending")
     assert old.read_bytes() == (shared_fixtures / "messy-tasks.json").read_bytes()
     assert by_id(json.loads(tasks_path(tmp_path).read_text())["master"]["tasks"], "5")["status"] == "pending"
     assert store.read().index("master").task("5")["status"] == "pending"
@@ -119,15 +118,15 @@ def test_a_no_op_load_and_save_of_the_messy_fixture_is_byte_identical(messy_proj
 def test_a_status_change_alters_exactly_one_line(messy_project: Path) -> None:
     before = tasks_path(messy_project).read_text(encoding="utf-8")
     with store_of(messy_project).mutate() as doc:
-        assert ops.set_status(doc, "master", [Ref("6")], "done") == ["6"]
+        assert edits.set_status(doc, "master", [Ref("6")], "done") == ["6"]
     after = tasks_path(messy_project).read_text(encoding="utf-8")
     assert changed_lines(before, after) == ['-        "status": "review",', '+        "status": "done",']
 
 
 def test_writes_keep_string_ids_int_deps_and_dotted_deps_as_they_were(messy_project: Path) -> None:
     with store_of(messy_project).mutate() as doc:
-        ops.set_status(doc, "master", [Ref("3", "3")], "done")
-        ops.add_task(doc, "master", title="New", description="d")
+        edits.set_status(doc, "master", [Ref("3", "3")], "done")
+        edits.add_task(doc, "master", title="New", description="d")
     master = json.loads(tasks_path(messy_project).read_text())["master"]["tasks"]
     task3 = by_id(master, "3")
     assert task3["id"] == "3"
@@ -140,9 +139,9 @@ def test_writes_keep_string_ids_int_deps_and_dotted_deps_as_they_were(messy_proj
 
 def test_parent_id_undefined_is_kept_where_it_was_and_never_added(messy_project: Path) -> None:
     with store_of(messy_project).mutate() as doc:
-        ops.set_status(doc, "master", [Ref("3")], "done")
-        ops.set_status(doc, "master", [Ref("4")], "done")
-        ops.add_subtask(doc, "master", "4", title="Docs")
+        edits.set_status(doc, "master", [Ref("3")], "done")
+        edits.set_status(doc, "master", [Ref("4")], "done")
+        edits.add_subtask(doc, "master", "4", title="Docs")
     master = json.loads(tasks_path(messy_project).read_text())["master"]["tasks"]
     assert [s.get("parentId") for s in by_id(master, "3")["subtasks"]] == ["undefined", "undefined", None]
     assert by_id(master, "3")["subtasks"][2]["parentTaskId"] == 3
@@ -154,8 +153,8 @@ def test_parent_id_undefined_is_kept_where_it_was_and_never_added(messy_project:
 def test_unknown_fields_and_both_tag_metadata_shapes_survive_a_write(messy_project: Path) -> None:
     original = json.loads(tasks_path(messy_project).read_text())
     with store_of(messy_project).mutate() as doc:
-        ops.set_status(doc, "master", [Ref("4")], "in-progress")
-        ops.set_status(doc, "feature-auth", [Ref("2")], "done")
+        edits.set_status(doc, "master", [Ref("4")], "in-progress")
+        edits.set_status(doc, "feature-auth", [Ref("2")], "done")
     data = json.loads(tasks_path(messy_project).read_text())
     task4 = by_id(data["master"]["tasks"], "4")
     assert task4["relevantFiles"] == [{"path": "api/routes.py", "description": "routes", "action": "modify"}]
@@ -170,7 +169,7 @@ def test_trailing_newline_presence_is_preserved(tmp_path: Path, trailing: bool) 
     path = write_tasks(tmp_path, {"master": {"tasks": [{"id": 1, "title": "a", "status": "pending"}]}},
                        trailing_newline=trailing)
     with store_of(tmp_path).mutate() as doc:
-        ops.set_status(doc, "master", [Ref("1")], "done")
+        edits.set_status(doc, "master", [Ref("1")], "done")
     assert path.read_bytes().endswith(b"}\n") is trailing
     assert path.read_bytes().endswith(b"}") is not trailing
 
@@ -178,7 +177,7 @@ def test_trailing_newline_presence_is_preserved(tmp_path: Path, trailing: bool) 
 def test_non_ascii_text_is_written_unescaped(tmp_path: Path) -> None:
     path = write_tasks(tmp_path, {"master": {"tasks": [{"id": 1, "title": "Résumé 日本語 🚀", "status": "pending"}]}})
     with store_of(tmp_path).mutate() as doc:
-        ops.set_status(doc, "master", [Ref("1")], "done")
+        edits.set_status(doc, "master", [Ref("1")], "done")
     text = path.read_text(encoding="utf-8")
     assert '"title": "Résumé 日本語 🚀"' in text
     assert "\\u" not in text
@@ -195,7 +194,7 @@ def test_a_lone_surrogate_from_a_cut_js_string_is_written_back_escaped(tmp_path:
         pass
     assert path.read_text(encoding="utf-8") == original
     with store.mutate() as doc:
-        ops.set_status(doc, "master", [Ref("1")], "done")
+        edits.set_status(doc, "master", [Ref("1")], "done")
     assert changed_lines(original, path.read_text(encoding="utf-8")) == [
         '-        "status": "pending"', '+        "status": "done"']
 
@@ -224,7 +223,7 @@ def test_a_corrupt_file_is_never_overwritten_by_a_mutation(tmp_path: Path) -> No
     path = tasks_path(tmp_path)
     path.write_bytes(b'{"master": {"tasks": [{"id": 1,}]}}')
     with pytest.raises(StoreError), store_of(tmp_path).mutate() as doc:
-        ops.add_task(doc, "master", title="x", description="y")
+        edits.add_task(doc, "master", title="x", description="y")
     assert path.read_bytes() == b'{"master": {"tasks": [{"id": 1,}]}}'
 
 
@@ -238,7 +237,7 @@ def test_an_exception_inside_mutate_leaves_the_file_identical_and_the_next_read_
     original = tasks_path(messy_project).read_bytes()
     store = store_of(messy_project)
     with pytest.raises(RuntimeError), store.mutate() as doc:
-        ops.set_status(doc, "master", [Ref("6")], "done")
+        edits.set_status(doc, "master", [Ref("6")], "done")
         raise RuntimeError("boom")
     assert tasks_path(messy_project).read_bytes() == original
     assert store.read().index("master").task("6")["status"] == "review"
@@ -247,7 +246,7 @@ def test_an_exception_inside_mutate_leaves_the_file_identical_and_the_next_read_
 def test_an_unknown_id_in_a_batch_changes_nothing(messy_project: Path) -> None:
     original = tasks_path(messy_project).read_bytes()
     with pytest.raises(NotFound), store_of(messy_project).mutate() as doc:
-        ops.set_status(doc, "master", [Ref("6"), Ref("99")], "done")
+        edits.set_status(doc, "master", [Ref("6"), Ref("99")], "done")
     assert tasks_path(messy_project).read_bytes() == original
 
 
@@ -291,14 +290,14 @@ def test_a_write_by_another_store_is_picked_up(messy_project: Path) -> None:
     reader, writer = store_of(messy_project), store_of(messy_project)
     assert reader.read().index("master").task("6")["status"] == "review"
     with writer.mutate() as doc:
-        ops.set_status(doc, "master", [Ref("6")], "done")
+        edits.set_status(doc, "master", [Ref("6")], "done")
     assert reader.read().index("master").task("6")["status"] == "done"
 
 
 def test_after_a_mutation_the_cache_serves_the_written_document_without_reparsing(messy_project: Path) -> None:
     store = store_of(messy_project)
     with store.mutate() as doc:
-        ops.set_status(doc, "master", [Ref("6")], "done")
+        edits.set_status(doc, "master", [Ref("6")], "done")
     assert store.read() is doc
 
 
@@ -307,7 +306,7 @@ def test_after_a_mutation_the_cache_serves_the_written_document_without_reparsin
 
 def test_a_legacy_file_migrates_to_the_tagged_format_on_first_write(legacy_project: Path) -> None:
     with store_of(legacy_project).mutate() as doc:
-        ops.set_status(doc, "master", [Ref("2")], "done")
+        edits.set_status(doc, "master", [Ref("2")], "done")
     data = json.loads(tasks_path(legacy_project).read_text())
     assert list(data) == ["master"]
     assert data["master"]["metadata"] == {"projectName": "Legacy", "version": "1.0.0",

@@ -1,20 +1,18 @@
-"""analyze_project_complexity (scores into Task Master's complexity report) and scope_up_task / scope_down_task.
+"""analyze_project_complexity: task complexity scores, merged into Task Master's complexity report.
 
 Decisions:
 
 - Tasks go to the model in batches of :data:`BATCH`, run concurrently (``taskmasterMcp.concurrency.expandAll``).
   Every returned ``taskId`` must be one of its batch's; others are dropped, and a task left without a score is
   listed as failed. If no batch succeeds, the first error is raised and nothing is written.
-- The report is merged with the one already at ``Paths.complexity_report(tag)``: re-analysed tasks are replaced in
+- The report is merged by :func:`taskmaster_mcp.store.reports.merge_report`: re-analysed tasks are replaced in
   place, others kept, new ones appended; ``meta`` describes this run. Titles come from tasks.json, not the model.
 - Done, completed and cancelled tasks are skipped unless named in ``ids``.
-- Scoping rewrites title, description, details, testStrategy and the open subtasks' title, description and
-  details; everything else (ids, statuses, priority, dependencies, ``metadata``, finished subtasks) is kept as is.
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -23,7 +21,7 @@ from taskmaster_mcp.ai.expand import ItemReason, reason_text
 from taskmaster_mcp.ai.prompts import expand, task_context
 from taskmaster_mcp.errors import InvalidInput, TaskmasterError
 from taskmaster_mcp.models.router import Usage
-from taskmaster_mcp.store.files import dumps, load_json, project_lock, write_atomic
+from taskmaster_mcp.store.reports import merge_report, read_report
 from taskmaster_mcp.tasks.document import now_iso
 from taskmaster_mcp.tasks.model import CLOSED_STATUSES, Task, key, parse_ref
 
@@ -53,16 +51,6 @@ class AnalyzeResult(BaseModel):
     usage: UsageSummary
 
 
-def _load_report(path: Any) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
-    data, _ = load_json(path)
-    if not isinstance(data, dict) or not isinstance(data.get("complexityAnalysis", []), list):  # pyright: ignore
-        raise InvalidInput(f"{path} is not a complexity report (no complexityAnalysis list). Move it away and run "
-                           "analyze_project_complexity again.")
-    return data  # pyright: ignore[reportUnknownVariableType]
-
-
 def _select(tasks: list[Task], ids: list[str], first: int | None, last: int | None) -> tuple[list[Task], int]:
     if first is not None and last is not None and first > last:
         raise InvalidInput(f"from ({first}) is after to ({last}). Pass from <= to.")
@@ -89,7 +77,7 @@ async def analyze(ai: AIContext, *, tag: str, threshold: int, ids: list[str], fi
     project = ai.project
     project.store.require_initialized()
     path = project.paths.complexity_report(tag)
-    _load_report(path)  # a broken report is reported before any model call is paid for
+    read_report(path)  # a broken report is reported before any model call is paid for
     all_tasks = project.store.read().index(tag).tasks
     tasks, skipped = _select(all_tasks, ids, first, last)
     if not tasks:
@@ -132,21 +120,11 @@ async def analyze(ai: AIContext, *, tag: str, threshold: int, ids: list[str], fi
         failed += [ItemReason(id=str(tid), reason="the model returned no score for it; analyse it again")
                    for tid in wanted if tid not in entries]
     config = project.config()
-    with project_lock(project.paths.taskmaster):
-        existing = _load_report(path)
-        merged: list[Any] = []
-        fresh = dict(entries)
-        for old in cast(list[Any], existing.get("complexityAnalysis", [])):
-            tid = key(cast(dict[str, Any], old).get("taskId")) if isinstance(old, dict) else None
-            merged.append(fresh.pop(int(tid)) if tid is not None and tid.isdigit() and int(tid) in fresh else old)
-        merged += fresh.values()
-        meta = {"generatedAt": now_iso(), "tasksAnalyzed": len(entries), "totalTasks": len(all_tasks),
-                "analysisCount": len(merged), "thresholdScore": threshold,
-                "projectName": config.global_settings.get("projectName"), "usedResearch": research}
-        report = {"meta": meta, "complexityAnalysis": merged,
-                  **{k: v for k, v in existing.items() if k not in ("meta", "complexityAnalysis")}}
-        trailing = path.is_file() and path.read_bytes().endswith(b"\n")
-        write_atomic(path, dumps(report, trailing_newline=trailing))
+    meta = {"generatedAt": now_iso(), "tasksAnalyzed": len(entries), "totalTasks": len(all_tasks),
+            "analysisCount": None, "thresholdScore": threshold,
+            "projectName": config.global_settings.get("projectName"),
+            "usedResearch": research}
+    merge_report(project.paths, tag, entries, meta)
     ranked = sorted(entries.values(), key=lambda e: (-e["complexityScore"], e["taskId"]))
     above = [e["taskId"] for e in ranked if e["complexityScore"] >= threshold]
     return AnalyzeResult(

@@ -31,7 +31,7 @@ from taskmaster_mcp.errors import Conflict, InvalidInput, NotFound
 from taskmaster_mcp.models.router import Usage
 from taskmaster_mcp.store.settings import update_concurrency
 from taskmaster_mcp.store.taskstore import NoChange
-from taskmaster_mcp.tasks import edits as ops
+from taskmaster_mcp.tasks import edits
 from taskmaster_mcp.tasks.model import CLOSED_STATUSES, Ref, Task, check_priority, key, next_int_id, subtasks_of
 
 BATCH_SIZE = 8
@@ -276,7 +276,7 @@ async def note_with_research(ai: AIContext, *, tag: str, ref: Ref, note: str,
         progress=ai.progress, sampler=ai.sampler)
     text = f"{note.strip()}\n\nResearch ({usage.provider}/{usage.model}):\n{findings.strip()}"
     with ai.project.store.mutate() as doc:
-        changed = ops.update_fields(doc, tag, ref, changes or {}, append=text)
+        changed = edits.update_fields(doc, tag, ref, changes or {}, append=text)
     return EditResult(tag=tag, changed=[f"{ref}.{name}" for name in changed],
                       message=f"Appended a note with research to {ref}.", usage=summarize([usage]))
 

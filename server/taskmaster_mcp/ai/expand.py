@@ -29,13 +29,12 @@ from pydantic import BaseModel
 
 from taskmaster_mcp.ai.context import AIContext, UsageSummary, renumber, research_step, summarize, task_line
 from taskmaster_mcp.ai.prompts import expand, task_context
-from taskmaster_mcp.errors import Conflict, StoreError, TaskmasterError
+from taskmaster_mcp.errors import Conflict, TaskmasterError
 from taskmaster_mcp.models.router import Usage
 from taskmaster_mcp.store.config import Config
-from taskmaster_mcp.store.files import load_json
-from taskmaster_mcp.store.paths import Paths
+from taskmaster_mcp.store.reports import scores_by_task
 from taskmaster_mcp.store.settings import settings_from_config, tool_seconds
-from taskmaster_mcp.tasks import edits as ops
+from taskmaster_mcp.tasks import edits
 from taskmaster_mcp.tasks.document import TaskFile
 from taskmaster_mcp.tasks.model import (
     CLOSED_STATUSES,
@@ -93,23 +92,6 @@ class ExpandAllResult(BaseModel):
     remaining: list[str]
     message: str
     usage: UsageSummary
-
-
-def read_report(paths: Paths, tag: str) -> dict[str, dict[str, Any]]:
-    """The complexity report's entries by task id (empty when there is no readable report)."""
-    path = paths.complexity_report(tag)
-    if not path.is_file():
-        return {}
-    try:
-        data, _ = load_json(path)
-    except StoreError as err:
-        log.warning("ignoring the complexity report: %s", err)
-        return {}
-    entries: Any = cast(dict[str, Any], data).get("complexityAnalysis") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        return {}
-    found = [cast(dict[str, Any], e) for e in cast(list[Any], entries) if isinstance(e, dict)]
-    return {key(e.get("taskId")): e for e in found}
 
 
 def default_subtasks(config: Config) -> int:
@@ -249,7 +231,7 @@ def apply(doc: TaskFile, tag: str, ref: Ref, planned: list[expand.PlannedSubtask
     removed: list[str] = []
     if sub is None and force and subtasks_of(task):
         removed = [f"{tid}.{key(s.get('id'))}" for s in subtasks_of(task)]
-        ops.clear_subtasks(doc, tag, [Ref(tid)])
+        edits.clear_subtasks(doc, tag, [Ref(tid)])
     if not isinstance(task.get("subtasks"), list):
         task["subtasks"] = []
     subs = cast(list[Task], task["subtasks"])
@@ -279,7 +261,7 @@ async def expand_task(ai: AIContext, *, tag: str, id: str, num: int | None, requ
     task, sub = index.get(ref)
     check_open(task, sub, ref)
     config = ai.project.config()
-    job = make_job(index, ref, read_report(ai.project.paths, tag), num, default_subtasks(config), force)
+    job = make_job(index, ref, scores_by_task(ai.project.paths, tag), num, default_subtasks(config), force)
     await ai.progress(0, None, f"expanding {ref} into about {job.count} subtasks")
     usages: list[Usage] = []
     planned = await draft(ai, "expand_task", job, request, research, usages)
@@ -319,7 +301,7 @@ async def expand_all(ai: AIContext, *, tag: str, num: int | None, request: str |
     if not eligible:
         raise Conflict(f"No task in tag '{tag}' needs expanding: none is pending or in-progress without subtasks. "
                        "Pass force=true to replace existing subtasks, or expand_task one task.")
-    report, default = read_report(ai.project.paths, tag), default_subtasks(config)
+    report, default = scores_by_task(ai.project.paths, tag), default_subtasks(config)
     total, semaphore = len(eligible), asyncio.Semaphore(limit)
     usages: list[Usage] = []
     expanded: dict[str, int] = {}

@@ -17,7 +17,7 @@ from taskmaster_mcp.ai.context import AIContext, UsageSummary, renumber, researc
 from taskmaster_mcp.ai.prompts import plan
 from taskmaster_mcp.errors import Conflict, InvalidInput
 from taskmaster_mcp.models.router import Usage
-from taskmaster_mcp.tasks import edits as ops
+from taskmaster_mcp.tasks import edits
 from taskmaster_mcp.tasks.model import Task, key, next_int_id
 
 MAX_PRD_BYTES = 1_000_000
@@ -135,7 +135,7 @@ async def add_task_from_prompt(ai: AIContext, *, tag: str, prompt: str, dependen
         index = doc.index(tag)
         model_deps = [str(d) for d in draft.dependencies if index.by_id.get(str(d)) is not None]
         deps = list(dict.fromkeys([*dependencies, *model_deps]))
-        task = ops.add_task(doc, tag, title=draft.title, description=draft.description, details=draft.details,
+        task = edits.add_task(doc, tag, title=draft.title, description=draft.description, details=draft.details,
                             test_strategy=draft.testStrategy, dependencies=deps,
                             priority=priority or draft.priority)
     return AddedTask(tag=tag, task=task, usage=summarize(usages))

@@ -30,7 +30,7 @@ from taskmaster_mcp.errors import InvalidInput, NotFound
 from taskmaster_mcp.store.files import write_atomic
 from taskmaster_mcp.store.private import private
 from taskmaster_mcp.store.project import Project
-from taskmaster_mcp.tasks import edits as ops
+from taskmaster_mcp.tasks import edits
 from taskmaster_mcp.tasks.document import now_iso
 from taskmaster_mcp.tasks.model import parse_ref, parse_ref_list, split_list
 
@@ -182,7 +182,7 @@ async def research(ai: AIContext, *, tag: str, query: str, task_ids: str | None,
         ref = parse_ref(save_to)
         with project.store.mutate() as doc:
             task, sub = doc.index(tag).get(ref)
-            ops.append_note(sub if sub is not None else task, f"Research: {query.strip()}\n\n{findings.strip()}")
+            edits.append_note(sub if sub is not None else task, f"Research: {query.strip()}\n\n{findings.strip()}")
         saved_to = str(ref)
     if save_to_file:
         path = research_file(project, query)

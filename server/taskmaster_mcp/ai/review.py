@@ -31,7 +31,7 @@ from taskmaster_mcp.models.router import Usage
 from taskmaster_mcp.store.config import Role
 from taskmaster_mcp.store.settings import approve_score
 from taskmaster_mcp.store.taskstore import NoChange
-from taskmaster_mcp.tasks import edits as ops
+from taskmaster_mcp.tasks import edits
 from taskmaster_mcp.tasks.model import Ref, split_list
 
 DEFAULT_APPROVE_SCORE = 80
@@ -196,13 +196,13 @@ def _apply(ai: AIContext, tag: str, ref: Ref, outcome: ReviewOut, base: str, thr
     status = "done" if approved else "in-progress" if outcome.verdict == "incomplete" else "review"
     added: list[str] = []
     with ai.project.store.mutate() as doc:
-        changed = ops.set_status(doc, tag, [ref], status)
+        changed = edits.set_status(doc, tag, [ref], status)
         if approved and not changed:
             raise NoChange
         if not approved:
             for follow in outcome.followUpSubtasks:
-                sub = ops.add_subtask(doc, tag, str(ref), title=follow.title, description=follow.description)
+                sub = edits.add_subtask(doc, tag, str(ref), title=follow.title, description=follow.description)
                 added.append(f"{ref}.{sub['id']}")
             task, _ = doc.index(tag).get(ref)
-            ops.append_note(task, review_note(outcome, base, added))
+            edits.append_note(task, review_note(outcome, base, added))
     return Applied(status=status, changed=changed, addedSubtasks=added or None, note=not approved)

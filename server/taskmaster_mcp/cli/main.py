@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 EXAMPLES = """examples:
   taskmaster-mcp                          serve MCP over stdio (what editors run)
@@ -270,7 +270,7 @@ async def call(tool: str, arguments: dict[str, Any], project: str | None, *, env
         result = None if problem else await client.call_tool(tool, given, progress_callback=progress)
     if result is None:  # raised out here: inside the client's task group it would arrive wrapped in a group
         raise CommandFailed(str(problem))
-    text = result.content[0].text if result.content and hasattr(result.content[0], "text") else ""  # type: ignore
+    text = str(getattr(result.content[0], "text", "")) if result.content else ""
     if result.is_error:
         raise CommandFailed(str(text).removeprefix(f"Error executing tool {tool}: "))
     return dict(result.structured_content or {})
@@ -359,8 +359,8 @@ def _summary(out: Any, data: dict[str, Any]) -> None:
         out.print(data["message"])
     for name in ("created", "subtasks", "tasks", "added"):
         items = data.get(name)
-        if isinstance(items, list) and items and all(isinstance(i, dict) for i in items):
-            for item in items:  # pyright: ignore[reportUnknownVariableType]
+        if isinstance(items, list) and items and all(isinstance(i, dict) for i in cast(list[Any], items)):
+            for item in cast(list[dict[str, Any]], items):
                 line = views.Text(f"  {item.get('id', '')}  ")  # pyright: ignore[reportUnknownMemberType]
                 line.append_text(views.status_text(str(item.get("status", "pending"))))  # pyright: ignore
                 line.append(f"  {item.get('title', '')}")  # pyright: ignore[reportUnknownMemberType]

@@ -6,11 +6,11 @@ Imported only by the human commands, never by the stdio server. Colour appears o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -46,9 +46,10 @@ def task_table(out: Console, data: dict[str, Any]) -> None:
     out.print(f"Tag {data['tag']}: {stats['tasks']} tasks, {stats['percentDone']}% done  "
               f"{progress_bar(done, stats['tasks'])}  subtasks {stats['subtasksDone']}/{stats['subtasks']}")
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
-    for name, justify in (("id", "right"), ("status", "left"), ("priority", "left"), ("title", "left"),
-                          ("deps", "left")):
-        table.add_column(name, justify=justify, no_wrap=name != "title")  # type: ignore[arg-type]
+    columns: tuple[tuple[str, JustifyMethod], ...] = (("id", "right"), ("status", "left"), ("priority", "left"),
+                                                      ("title", "left"), ("deps", "left"))
+    for name, justify in columns:
+        table.add_column(name, justify=justify, no_wrap=name != "title")
     for row in data["tasks"]:
         deps = ",".join(str(d) for d in row.get("dependencies", []))
         subs = f" [{row['subtasks']}]" if "subtasks" in row else ""
@@ -70,11 +71,12 @@ def task_detail(out: Console, task: dict[str, Any]) -> None:
     head.append_text(status_text(str(task.get("status", "pending"))))
     out.print(head)
     for name in ("priority", "dependencies", "blockedBy", "description", "details", "testStrategy"):
-        value = task.get(name)
+        value: object = task.get(name)
         if value not in (None, "", []):
-            shown = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+            shown = ", ".join(str(v) for v in cast("list[object]", value)) if isinstance(value, list) else str(value)
             out.print(f"  [bold]{name}[/]: ", Text(shown), sep="")
-    for sub in task.get("subtasks", []) or []:
+    subtasks: list[dict[str, Any]] = task.get("subtasks") or []  # same as .get("subtasks", []) or []
+    for sub in subtasks:
         line = Text(f"    {task['id']}.{sub.get('id')}  ")
         line.append_text(status_text(str(sub.get("status", ""))))
         line.append(f"  {sub.get('title', '')}")
@@ -99,7 +101,7 @@ def usage_line(usage: dict[str, Any] | None) -> str | None:
 
 
 @contextmanager
-def live_progress(err: Console, label: str) -> Iterator[Any]:
+def live_progress(err: Console, label: str) -> Generator[Any, None, None]:
     """A progress bar on stderr (a terminal only); yields the callback to hand to ``call_tool``."""
     if not err.is_terminal:
         async def quiet(done: float, total: float | None, message: str | None) -> None:
@@ -129,13 +131,18 @@ def models_table(out: Console, data: dict[str, Any]) -> None:
                       Text(key, style="red" if key.startswith("MISSING") else "green"),
                       str(view.get("maxTokens") or ""))
     out.print(table)
-    for line in data.get("changed") or []:
+    # The tool result is plain JSON; these annotations only name the shapes the models tool returns.
+    changed: list[str] = data.get("changed") or []
+    available: list[dict[str, Any]] = data.get("available") or []
+    endpoint_models: list[str] = data.get("endpointModels") or []
+    tests: list[dict[str, Any]] = data.get("tests") or []
+    for line in changed:
         out.print(f"changed: {line}")
-    for row in data.get("available") or []:
+    for row in available:
         out.print(f"  {row.get('provider', '')}/{row.get('id', row.get('modelId', ''))}")
-    for name in data.get("endpointModels") or []:
+    for name in endpoint_models:
         out.print(f"  {name}")
-    for test in data.get("tests") or []:
+    for test in tests:
         ok = test.get("ok")
         detail = f"{test.get('latency_ms', '')} ms" if ok else test.get("error", "")
         out.print(f"test {test['role']}: ", Text("ok" if ok else "FAIL", style="green" if ok else "red"),
@@ -146,7 +153,7 @@ def models_table(out: Console, data: dict[str, Any]) -> None:
 
 def usage_table(out: Console, data: dict[str, Any]) -> None:
     """``usage``: a compact table per role and per model, then the total."""
-    report = data.get("report", {})
+    report: dict[str, Any] = data.get("report", {})
     for title, key in (("role", "by_role"), ("model", "by_model")):
         groups: dict[str, Any] = report.get(key) or {}
         if not groups:
@@ -160,7 +167,7 @@ def usage_table(out: Console, data: dict[str, Any]) -> None:
                           str(g.get("p50_latency_ms") or ""), str(g.get("errors", 0)),
                           str(g.get("fallbacks", 0)))
         out.print(table)
-    total = report.get("total") or {}
+    total: dict[str, Any] = report.get("total") or {}
     out.print(f"total: {total.get('calls', 0)} call(s), ${total.get('cost_usd', 0):.4f}")
     if data.get("note"):
         out.print(data["note"])

@@ -31,7 +31,7 @@ from taskmaster_mcp.errors import TaskmasterError
 from taskmaster_mcp.mcp_server.calls import open_project
 from taskmaster_mcp.mcp_server.tools import read as tools_read
 from taskmaster_mcp.setup import rules as agent_rules
-from taskmaster_mcp.tasks import diagrams as depgraph
+from taskmaster_mcp.tasks import diagrams
 
 _CURRENT: ContextVar[Context[Any, Any] | None] = ContextVar("taskmaster_mcp_resource_ctx", default=None)
 
@@ -74,7 +74,7 @@ async def graph() -> str:
         tag = project.tag(None)
         doc = project.store.read()
         doc.index(tag)
-        return depgraph.mermaid(doc.tasks(tag), with_subtasks=False)
+        return diagrams.mermaid(doc.tasks(tag), with_subtasks=False)
 
     return await _guard(read)
 

@@ -10,7 +10,7 @@ section of config.json is preserved.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 
@@ -107,12 +107,14 @@ def set_role(paths: Paths, role: Role, model_id: str, provider_hint: str | None,
                            f"{', '.join(info.allowed_roles)}). Pick another model for {role}.")
 
     def change(raw: dict[str, Any]) -> None:
-        models = raw.setdefault("models", {})
+        models: object = raw.setdefault("models", {})
         if not isinstance(models, dict):
             raise ConfigError("config.json 'models' is not an object; fix or delete it, then retry.")
-        block = models.setdefault(role, {})
-        if not isinstance(block, dict):
-            block = models[role] = {}
+        by_role = cast("dict[str, Any]", models)  # a JSON object: string keys, any values
+        found: object = by_role.setdefault(role, {})
+        if not isinstance(found, dict):
+            found = by_role[role] = {}
+        block = cast("dict[str, Any]", found)  # the same dict, still inside raw
         block["provider"] = provider
         block["modelId"] = model_id
         if info is not None and info.max_output_tokens:

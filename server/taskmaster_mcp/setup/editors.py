@@ -20,7 +20,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from taskmaster_mcp.errors import ConfigError
 from taskmaster_mcp.store.config import KEY_VARIABLES
@@ -158,7 +158,7 @@ def parse_jsonc(text: str, path: Path) -> tuple[dict[str, Any], bool]:
         ) from exc
     if not isinstance(data, dict):
         raise EditorConfigError(f"{path} does not hold a JSON object. It was left unchanged; fix it by hand.")
-    return data, had_comments  # pyright: ignore[reportUnknownVariableType]
+    return cast("dict[str, Any]", data), had_comments  # a JSON object: string keys
 
 
 # --- merging -----------------------------------------------------------------------------------------------------
@@ -179,24 +179,30 @@ def merge_entry(document: dict[str, Any], editor: str, entry: dict[str, Any], ke
     """A copy of ``document`` with our entry merged in. An existing entry keeps its env values (a real key the user
     typed survives) and anything it adds; command, args and type are ours."""
     spec = CLIENTS[editor]
-    merged = json.loads(json.dumps(document))
-    section = merged.setdefault(spec.section, {})
-    if not isinstance(section, dict):
+    merged: dict[str, Any] = json.loads(json.dumps(document))
+    # The casts below follow isinstance checks on parsed JSON: objects have string keys. Each names the very
+    # object inside ``merged``, so writing through it changes ``merged``.
+    found: object = merged.setdefault(spec.section, {})
+    if not isinstance(found, dict):
         raise EditorConfigError(f"{path}: '{spec.section}' is not an object. It was left unchanged; fix it by hand.")
-    current = section.get(SERVER_NAME, {})
-    if not isinstance(current, dict):
+    section = cast("dict[str, Any]", found)
+    existing: object = section.get(SERVER_NAME, {})
+    if not isinstance(existing, dict):
         raise EditorConfigError(f"{path}: '{spec.section}.{SERVER_NAME}' is not an object. It was left unchanged.")
-    env = current.get("env") if isinstance(current.get("env"), dict) else {}
-    new = {**current, **entry, "env": {**entry["env"], **env}}  # pyright: ignore[reportUnknownArgumentType]
+    current = cast("dict[str, Any]", existing)
+    old_env: object = current.get("env")
+    env = cast("dict[str, Any]", old_env) if isinstance(old_env, dict) else {}
+    new: dict[str, Any] = {**current, **entry, "env": {**entry["env"], **env}}
     if editor == "zed" and isinstance(current.get("command"), dict):  # Zed's older nested form: replace it
         new.pop("settings", None)
     section[SERVER_NAME] = new
     if editor == "vscode" and keys:
-        inputs = merged.setdefault("inputs", [])
-        if not isinstance(inputs, list):
+        found_inputs: object = merged.setdefault("inputs", [])
+        if not isinstance(found_inputs, list):
             raise EditorConfigError(f"{path}: 'inputs' is not a list. It was left unchanged; fix it by hand.")
-        known = {i.get("id") for i in inputs if isinstance(i, dict)}  # pyright: ignore
-        inputs.extend(i for i in vscode_inputs(keys) if i["id"] not in known)  # pyright: ignore
+        inputs = cast("list[object]", found_inputs)
+        known = {cast("dict[str, Any]", i).get("id") for i in inputs if isinstance(i, dict)}
+        inputs.extend(i for i in vscode_inputs(keys) if i["id"] not in known)
     return merged
 
 
@@ -236,20 +242,22 @@ def install_editor(editor: str, root: Path, command: str, args: list[str], keys:
 
 def server_entries(document: Mapping[str, Any], editor: str) -> dict[str, dict[str, Any]]:
     """The server entries of a parsed config, by name (empty when the section is missing or malformed)."""
-    section = document.get(CLIENTS[editor].section)
-    if not isinstance(section, dict):
+    found: object = document.get(CLIENTS[editor].section)
+    if not isinstance(found, dict):
         return {}
-    return {str(k): v for k, v in section.items() if isinstance(v, dict)}  # pyright: ignore[reportUnknownVariableType]
+    section = cast("dict[object, object]", found)  # str(k) below copes with any key
+    return {str(k): cast("dict[str, Any]", v) for k, v in section.items() if isinstance(v, dict)}
 
 
 def entry_command(entry: Mapping[str, Any]) -> tuple[str, list[str]]:
     """(command, args) of an entry, in the flat form or Zed's older ``{"command": {"path", "args"}}`` form."""
-    command = entry.get("command")
-    args = entry.get("args")
+    command: object = entry.get("command")
+    args: object = entry.get("args")
     if isinstance(command, dict):
-        args = command.get("args")  # pyright: ignore[reportUnknownMemberType,reportUnknownVariableType]
-        command = command.get("path")  # pyright: ignore[reportUnknownMemberType,reportUnknownVariableType]
-    arg_list = [str(a) for a in args] if isinstance(args, list) else []  # pyright: ignore[reportUnknownVariableType]
+        nested = cast("dict[str, object]", command)  # parsed JSON: string keys
+        args = nested.get("args")
+        command = nested.get("path")
+    arg_list = [str(a) for a in cast("list[object]", args)] if isinstance(args, list) else []
     return (str(command) if command else ""), arg_list
 
 

@@ -75,15 +75,15 @@ def initialize(root: Path, project_name: str | None = None) -> InitResult:
         for directory in (paths.tasks_dir, paths.docs_dir, paths.reports_dir, paths.taskmaster / "templates"):
             directory.mkdir(parents=True, exist_ok=True)
         _write_new(paths, paths.config_file, dumps(default_config_document(name)) + "\n", result)
-        state = {"currentTag": DEFAULT_TAG, "lastSwitched": now_iso(), "branchTagMapping": {},
-                 "migrationNoticeShown": True}
+        state: dict[str, Any] = {"currentTag": DEFAULT_TAG, "lastSwitched": now_iso(), "branchTagMapping": {},
+                                 "migrationNoticeShown": True}
         _write_new(paths, paths.state_file, dumps(state) + "\n", result)
         if not paths.tasks_file.exists() and paths.legacy_tasks_file.exists():
             result.kept.append(str(paths.legacy_tasks_file.relative_to(root)))
         else:
             stamp = now_iso()
-            empty = {DEFAULT_TAG: {"tasks": [], "metadata": {"created": stamp, "updated": stamp,
-                                                              "description": "Tasks for master context"}}}
+            metadata = {"created": stamp, "updated": stamp, "description": "Tasks for master context"}
+            empty: dict[str, Any] = {DEFAULT_TAG: {"tasks": [], "metadata": metadata}}
             _write_new(paths, paths.tasks_file, dumps(empty) + "\n", result)
         _write_new(paths, paths.taskmaster / "templates" / "example_prd.txt", PRD_TEMPLATE, result)
         _write_new(paths, paths.docs_dir / "prd.txt", PRD_TEMPLATE.replace("<project name>", name), result)

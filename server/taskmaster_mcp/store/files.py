@@ -16,7 +16,7 @@ import re
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +123,7 @@ def _fsync_dir(directory: Path) -> None:
 
 
 @contextlib.contextmanager
-def project_lock(taskmaster_dir: Path) -> Iterator[None]:
+def project_lock(taskmaster_dir: Path) -> Generator[None, None, None]:
     """Hold the project's inter-process write lock (re-entrant within one process)."""
     taskmaster_dir.mkdir(parents=True, exist_ok=True)
     lock_path = taskmaster_dir / LOCK_NAME

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,7 +90,7 @@ class TaskStore:
         return document
 
     @contextlib.contextmanager
-    def mutate(self) -> Iterator[TaskFile]:
+    def mutate(self) -> Generator[TaskFile]:
         """Lock, yield the live document, then write it atomically; on any exception write nothing."""
         self.require_initialized()
         with project_lock(self.paths.taskmaster):

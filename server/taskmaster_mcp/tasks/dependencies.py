@@ -193,3 +193,25 @@ def encode_dependency(item: Ref, depends_on: Ref, sample: list[Any]) -> Any:
     if depends_on.task.isdigit() and not uses_strings:
         return int(depends_on.task)
     return depends_on.task
+
+
+def add(index: TagIndex, item: Ref, depends_on: Ref) -> None:
+    """Make ``item`` depend on ``depends_on`` (checked by :func:`check_new_dependency`), in the list's conventions."""
+    check_new_dependency(index, item, depends_on)
+    task, sub = index.get(item)
+    holder = sub if sub is not None else task
+    current = deps_of(holder)
+    holder["dependencies"] = [*current, encode_dependency(item, depends_on, current)]
+
+
+def remove(index: TagIndex, item: Ref, depends_on: Ref) -> None:
+    """Drop ``item``'s dependency on ``depends_on`` (however it is written); NotFound when there is none."""
+    task, sub = index.get(item)
+    holder = sub if sub is not None else task
+    current = deps_of(holder)
+    resolved = list(index.dep_refs(task, sub))
+    keep = [value for value, ref in zip(current, resolved, strict=True) if ref != depends_on]
+    if len(keep) == len(current):
+        raise NotFound(f"{item} does not depend on {depends_on}. Its dependencies: "
+                       f"{', '.join(str(r) for r in resolved) or 'none'}.")
+    holder["dependencies"] = keep

@@ -73,10 +73,11 @@ class TaskFile:
     def ensure_tag(self, tag: str) -> dict[str, Any]:
         """The block of ``tag``, creating it (with Task Master's metadata shape) when absent."""
         self.migrate_legacy()
-        block = self.block(tag)
+        block: dict[str, Any] | None = self.block(tag)
         if block is None:
             stamp = now_iso()
-            block = {"tasks": [], "metadata": {"created": stamp, "updated": stamp, "description": f"Tasks for {tag}"}}
+            meta: dict[str, Any] = {"created": stamp, "updated": stamp, "description": f"Tasks for {tag}"}
+            block = {"tasks": [], "metadata": meta}
             self.data[tag] = block
             self.changed()
         return block

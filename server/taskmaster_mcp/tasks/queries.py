@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from taskmaster_mcp.tasks.model import (
     DONE_STATUSES,
@@ -22,6 +23,8 @@ from taskmaster_mcp.tasks.model import (
     priority_rank,
     subtasks_of,
 )
+
+T = TypeVar("T")
 
 # A page never exceeds this many bytes of JSON (~8k tokens at the ~3 bytes/token of dense JSON).
 PAGE_BYTE_BUDGET = 24_000
@@ -126,7 +129,8 @@ def shrink(row: dict[str, Any], budget: int) -> dict[str, Any]:
     return result
 
 
-def page(rows_source: list[Task], *, offset: int, limit: int, render: Any) -> tuple[list[dict[str, Any]], int | None]:
+def page(rows_source: Sequence[T], *, offset: int, limit: int,
+         render: Callable[[T], dict[str, Any]]) -> tuple[list[dict[str, Any]], int | None]:
     """Render rows from ``offset`` until ``limit`` rows or the byte budget is reached; return rows and next offset."""
     rows: list[dict[str, Any]] = []
     used = 1  # the list brackets cost 2 bytes, the n-1 commas are counted as 1 per row
@@ -154,3 +158,45 @@ def ref_of(task: Task, sub: Task | None) -> Ref:
     """The Ref of a task or subtask."""
     tid = key(task.get("id"))
     return Ref(tid) if sub is None else Ref(tid, key(sub.get("id")))
+
+
+# Back-references some writers leave in subtasks ("parentId": "undefined"); kept in the file, not shown.
+_NOISE = frozenset({"parentId", "parentTaskId"})
+
+
+def full_item(index: TagIndex, task: Task, sub: Task | None, status: set[str] | None) -> dict[str, Any]:
+    """A task (or subtask) as the agent sees it: every field, subtasks filtered by ``status``, plus ``blockedBy``."""
+    item = {k: v for k, v in (sub if sub is not None else task).items() if k not in _NOISE}
+    if sub is not None:
+        item["id"] = f"{key(task.get('id'))}.{key(sub.get('id'))}"
+        item["parent"] = {"id": task.get("id"), "title": task.get("title")}
+    elif status is not None:
+        item["subtasks"] = [s for s in subtasks_of(task) if status_of(s) in status]
+    waiting = blocked_by(index, task, sub)
+    if waiting:
+        item["blockedBy"] = waiting
+    return shrink(item, 20_000)
+
+
+def nothing_next_reason(index: TagIndex) -> str:
+    """Why next_task found nothing: all done, or what the open tasks wait on."""
+    open_tasks = [t for t in index.tasks if status_of(t) not in ("done", "completed", "cancelled")]
+    if not index.tasks:
+        return "No tasks in this tag. Create them with parse_prd or add_task."
+    if not open_tasks:
+        return "Every task is done or cancelled. Add tasks, or switch tag with use_tag."
+    waiting = [f"{key(t.get('id'))} waits on {','.join(blocked_by(index, t))}" for t in open_tasks
+               if status_of(t) == "pending" and blocked_by(index, t)][:5]
+    others = sorted({status_of(t) for t in open_tasks} - {"pending"})
+    parts = ["No pending task has all its dependencies done."]
+    if waiting:
+        parts.append("Blocked: " + "; ".join(waiting) + ".")
+    if others:
+        parts.append(f"Other open statuses: {', '.join(others)} (set one to pending or in-progress to pick it up).")
+    return " ".join(parts)
+
+
+def score_of(entry: dict[str, Any]) -> float:
+    """A complexity entry's score for sorting (a missing or non-numeric score sorts as 0)."""
+    value = entry.get("complexityScore")
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0

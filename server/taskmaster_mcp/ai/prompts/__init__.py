@@ -15,7 +15,8 @@ Conventions for every template:
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 VERSION = "2026-11-21.1"
 
@@ -25,17 +26,23 @@ MODEL_VISIBLE_FIELDS = ("id", "title", "description", "details", "testStrategy",
 SUBTASK_VISIBLE_FIELDS = ("id", "title", "description", "details", "testStrategy", "status", "dependencies")
 
 
+def _visible(item: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """The ``fields`` of ``item`` that carry a value (empty strings and nulls are left out)."""
+    return {k: item[k] for k in fields if k in item and item[k] not in ("", None)}
+
+
 def task_context(task: dict[str, Any], *, with_subtasks: bool = True, max_details: int = 4000) -> str:
     """A task as compact JSON for a prompt: only model-visible fields, long details cut with a note."""
-    view: dict[str, Any] = {k: task[k] for k in MODEL_VISIBLE_FIELDS if k in task and task[k] not in ("", None)}
+    view = _visible(task, MODEL_VISIBLE_FIELDS)
     details = view.get("details")
     if isinstance(details, str) and len(details) > max_details:
         view["details"] = details[:max_details] + " [...cut]"
-    subtasks = task.get("subtasks")
+    subtasks: object = task.get("subtasks")
     if with_subtasks and isinstance(subtasks, list) and subtasks:
+        # Task JSON: a subtask that is an object has string keys; anything else in the list is skipped.
         view["subtasks"] = [
-            {k: s[k] for k in SUBTASK_VISIBLE_FIELDS if k in s and s[k] not in ("", None)}
-            for s in subtasks if isinstance(s, dict)
+            _visible(cast("dict[str, Any]", s), SUBTASK_VISIBLE_FIELDS)
+            for s in cast("list[object]", subtasks) if isinstance(s, dict)
         ]
     return json.dumps(view, ensure_ascii=False, separators=(",", ":"))
 

@@ -7,13 +7,12 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
-from taskmaster_mcp.errors import NotFound
 from taskmaster_mcp.mcp_server.calls import open_project
 from taskmaster_mcp.mcp_server.tools.params import FileArg, ProjectRoot, TagArg, TaskIdArg
 from taskmaster_mcp.mcp_server.tools.write import Changed
 from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.tasks import dependencies as deps
-from taskmaster_mcp.tasks.model import deps_of, parse_ref
+from taskmaster_mcp.tasks.model import parse_ref
 
 
 class DependencyReport(BaseModel):
@@ -38,13 +37,7 @@ async def add_dependency(
     the_tag = project.tag(tag)
     item, target = parse_ref(id), parse_ref(dependsOn)
     with project.store.mutate() as doc:
-        index = doc.index(the_tag)
-        deps.check_new_dependency(index, item, target)
-        task, sub = index.get(item)
-        holder = sub if sub is not None else task
-        current = deps_of(holder)
-        value = deps.encode_dependency(item, target, current)
-        holder["dependencies"] = [*current, value]
+        deps.add(doc.index(the_tag), item, target)
     return Changed(tag=the_tag, changed=[str(item)], message=f"{item} now depends on {target}.")
 
 
@@ -61,16 +54,7 @@ async def remove_dependency(
     the_tag = project.tag(tag)
     item, target = parse_ref(id), parse_ref(dependsOn)
     with project.store.mutate() as doc:
-        index = doc.index(the_tag)
-        task, sub = index.get(item)
-        holder = sub if sub is not None else task
-        current = deps_of(holder)
-        resolved = list(index.dep_refs(task, sub))
-        keep = [value for value, ref in zip(current, resolved, strict=True) if ref != target]
-        if len(keep) == len(current):
-            raise NotFound(f"{item} does not depend on {target}. Its dependencies: "
-                           f"{', '.join(str(r) for r in resolved) or 'none'}.")
-        holder["dependencies"] = keep
+        deps.remove(doc.index(the_tag), item, target)
     return Changed(tag=the_tag, changed=[str(item)], message=f"{item} no longer depends on {target}.")
 
 

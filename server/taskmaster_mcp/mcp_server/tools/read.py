@@ -10,17 +10,17 @@ from pydantic import BaseModel, Field
 from taskmaster_mcp.errors import InvalidInput, NotFound
 from taskmaster_mcp.mcp_server.calls import open_project
 from taskmaster_mcp.mcp_server.tools.params import FileArg, Ids, ProjectRoot, TagArg
-from taskmaster_mcp.store.files import load_json
-from taskmaster_mcp.store.project import Project
-from taskmaster_mcp.tasks.model import STATUSES, Task, key, parse_ref_list, split_list, subtasks_of
+from taskmaster_mcp.store.reports import read_report, scores_by_task
+from taskmaster_mcp.tasks.model import STATUSES, key, parse_ref_list, split_list
 from taskmaster_mcp.tasks.queries import (
     DEFAULT_LIMIT,
-    blocked_by,
     compact_row,
+    full_item,
     next_item,
+    nothing_next_reason,
     page,
     progress,
-    shrink,
+    score_of,
     status_of,
 )
 
@@ -112,25 +112,6 @@ async def get_tasks(
                     note=note)
 
 
-# Back-references some writers leave in subtasks ("parentId": "undefined"); kept in the file, not shown.
-_NOISE = frozenset({"parentId", "parentTaskId"})
-
-
-def full_task(project: Project, tag: str, task: Task, sub: Task | None, status: set[str] | None) -> dict[str, Any]:
-    """A task (or subtask) as the agent sees it: every field, subtasks filtered, plus ``blockedBy``."""
-    index = project.store.read().index(tag)
-    item = {k: v for k, v in (sub if sub is not None else task).items() if k not in _NOISE}
-    if sub is not None:
-        item["id"] = f"{key(task.get('id'))}.{key(sub.get('id'))}"
-        item["parent"] = {"id": task.get("id"), "title": task.get("title")}
-    elif status is not None:
-        item["subtasks"] = [s for s in subtasks_of(task) if status_of(s) in status]
-    waiting = blocked_by(index, task, sub)
-    if waiting:
-        item["blockedBy"] = waiting
-    return shrink(item, 20_000)
-
-
 async def get_task(
     ctx: Context[Any, Any],
     id: Ids,
@@ -152,38 +133,10 @@ async def get_task(
         except NotFound:
             missing.append(str(ref))
             continue
-        found.append(full_task(project, the_tag, task, sub, wanted))
+        found.append(full_item(index, task, sub, wanted))
     if not found:
         raise NotFound(f"No task with id {', '.join(missing)} in tag '{the_tag}'. Call get_tasks to list ids.")
     return TaskDetails(tag=the_tag, tasks=found, notFound=missing or None)
-
-
-def _complexity_scores(project: Project, tag: str) -> dict[str, Any]:
-    path = project.paths.complexity_report(tag)
-    if not path.is_file():
-        return {}
-    data, _ = load_json(path)
-    entries = data.get("complexityAnalysis", []) if isinstance(data, dict) else []  # pyright: ignore
-    return {key(e.get("taskId")): e for e in entries if isinstance(e, dict)}  # pyright: ignore
-
-
-def explain_nothing_next(project: Project, tag: str) -> str:
-    """Why next_task found nothing: all done, or what the open tasks wait on."""
-    index = project.store.read().index(tag)
-    open_tasks = [t for t in index.tasks if status_of(t) not in ("done", "completed", "cancelled")]
-    if not index.tasks:
-        return "No tasks in this tag. Create them with parse_prd or add_task."
-    if not open_tasks:
-        return "Every task is done or cancelled. Add tasks, or switch tag with use_tag."
-    waiting = [f"{key(t.get('id'))} waits on {','.join(blocked_by(index, t))}" for t in open_tasks
-               if status_of(t) == "pending" and blocked_by(index, t)][:5]
-    others = sorted({status_of(t) for t in open_tasks} - {"pending"})
-    parts = ["No pending task has all its dependencies done."]
-    if waiting:
-        parts.append("Blocked: " + "; ".join(waiting) + ".")
-    if others:
-        parts.append(f"Other open statuses: {', '.join(others)} (set one to pending or in-progress to pick it up).")
-    return " ".join(parts)
 
 
 async def next_task(
@@ -203,12 +156,12 @@ async def next_task(
         doc.memo[memo_key] = next_item(index)
     found = doc.memo[memo_key]
     if found is None:
-        return NextTask(tag=the_tag, reason=explain_nothing_next(project, the_tag))
+        return NextTask(tag=the_tag, reason=nothing_next_reason(index))
     task, sub = found
-    item = full_task(project, the_tag, task, sub, None)
+    item = full_item(index, task, sub, None)
     if complexityReport is not None:
         project.paths.inside(complexityReport, what="complexityReport")
-    entry = _complexity_scores(project, the_tag).get(key(task.get("id")))
+    entry = scores_by_task(project.paths, the_tag).get(key(task.get("id")))
     if entry is not None and sub is None:
         item["complexityScore"] = entry.get("complexityScore")
         item["recommendedSubtasks"] = entry.get("recommendedSubtasks")
@@ -229,14 +182,10 @@ async def complexity_report(
     project = await open_project(ctx, projectRoot)
     the_tag = project.tag(tag)
     path = project.paths.inside(file, what="file") if file else project.paths.complexity_report(the_tag)
-    if not path.is_file():
+    report = read_report(path)
+    if report is None:
         raise NotFound(f"No complexity report at {path}. Run analyze_project_complexity first.")
-    data, _ = load_json(path)
-    if not isinstance(data, dict):
-        raise InvalidInput(f"{path} is not a complexity report (expected an object with complexityAnalysis).")
-    entries = [e for e in data.get("complexityAnalysis", []) if isinstance(e, dict)]  # pyright: ignore
-    entries.sort(key=lambda e: -(e.get("complexityScore") or 0))  # pyright: ignore
-    rows, next_offset = page(entries, offset=_cursor(cursor), limit=500, render=lambda e: e)  # pyright: ignore
-    meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}  # pyright: ignore
-    return ComplexityReport(path=str(path.relative_to(project.paths.root)), meta=meta, entries=rows,  # pyright: ignore
+    entries = sorted(report.entries, key=lambda e: -score_of(e))
+    rows, next_offset = page(entries, offset=_cursor(cursor), limit=500, render=lambda e: e)
+    return ComplexityReport(path=str(path.relative_to(project.paths.root)), meta=report.meta, entries=rows,
                             nextCursor=str(next_offset) if next_offset else None)

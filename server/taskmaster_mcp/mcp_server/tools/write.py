@@ -20,8 +20,7 @@ from taskmaster_mcp.mcp_server.tools.params import (
     TaskIdArg,
 )
 from taskmaster_mcp.store.taskstore import NoChange
-from taskmaster_mcp.tasks import edits as ops
-from taskmaster_mcp.tasks import moves
+from taskmaster_mcp.tasks import edits, moves
 from taskmaster_mcp.tasks.model import check_priority, key, parse_ref, parse_ref_list, split_list
 from taskmaster_mcp.tasks.queries import compact_row, next_item
 
@@ -53,7 +52,7 @@ async def set_task_status(
     the_tag = project.tag(tag)
     refs = parse_ref_list(id)
     with project.store.mutate() as doc:
-        changed = ops.set_status(doc, the_tag, refs, status)
+        changed = edits.set_status(doc, the_tag, refs, status)
         if not changed:
             raise NoChange
     message = f"{len(changed)} item(s) set to {status}." if changed else f"{id} already {status}; nothing changed."
@@ -99,7 +98,7 @@ async def add_task(
         raise InvalidInput("Pass title (and description) for a manual task, or prompt to have the AI draft it.")
     chosen = priority or str(project.config().global_settings.get("defaultPriority") or "medium")
     with project.store.mutate() as doc:
-        task = ops.add_task(doc, the_tag, title=title, description=description, details=details,
+        task = edits.add_task(doc, the_tag, title=title, description=description, details=details,
                             test_strategy=testStrategy, dependencies=split_list(dependencies), priority=chosen)
     return Changed(tag=the_tag, changed=[key(task["id"])], message=f"Added task {task['id']}.", task=task)
 
@@ -121,7 +120,7 @@ async def add_subtask(
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
     with project.store.mutate() as doc:
-        sub = ops.add_subtask(doc, the_tag, id, title=title, description=description, details=details,
+        sub = edits.add_subtask(doc, the_tag, id, title=title, description=description, details=details,
                               status=status, dependencies=split_list(dependencies), task_id=taskId)
     sub_id = f"{parse_ref(id).task}.{sub['id']}"
     return Changed(tag=the_tag, changed=[sub_id], message=f"Added subtask {sub_id}.", task=sub)
@@ -166,7 +165,7 @@ async def update_task(
                                              overrides=changes)
         return await ai_edit.note_with_research(ai, tag=the_tag, ref=ref, note=prompt, changes=changes)
     with project.store.mutate() as doc:
-        changed = ops.update_fields(doc, the_tag, ref, changes, append=prompt)
+        changed = edits.update_fields(doc, the_tag, ref, changes, append=prompt)
     return Changed(tag=the_tag, changed=[f"{ref}.{name}" for name in changed], message=f"Updated {ref}.")
 
 
@@ -196,7 +195,7 @@ async def update_subtask(
 
         return await note_with_research(ai_context(ctx, project), tag=the_tag, ref=ref, note=prompt)
     with project.store.mutate() as doc:
-        ops.update_fields(doc, the_tag, ref, {}, append=prompt)
+        edits.update_fields(doc, the_tag, ref, {}, append=prompt)
     return Changed(tag=the_tag, changed=[f"{ref}.details"], message=f"Appended a note to {ref}.")
 
 
@@ -211,7 +210,7 @@ async def remove_task(
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
     with project.store.mutate() as doc:
-        removed = ops.remove(doc, the_tag, parse_ref_list(id))
+        removed = edits.remove(doc, the_tag, parse_ref_list(id))
     return Changed(tag=the_tag, changed=removed, message=f"Removed {len(removed)} item(s).")
 
 
@@ -227,7 +226,7 @@ async def remove_subtask(
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
     with project.store.mutate() as doc:
-        result = ops.remove_subtask(doc, the_tag, parse_ref_list(id), convert)
+        result = edits.remove_subtask(doc, the_tag, parse_ref_list(id), convert)
     verb = "Converted" if convert else "Removed"
     return Changed(tag=the_tag, changed=result, message=f"{verb} {len(result)} subtask(s).")
 
@@ -246,7 +245,7 @@ async def clear_subtasks(
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
     with project.store.mutate() as doc:
-        cleared = ops.clear_subtasks(doc, the_tag, None if all and not id else parse_ref_list(id or ""))
+        cleared = edits.clear_subtasks(doc, the_tag, None if all and not id else parse_ref_list(id or ""))
         if not cleared:
             raise NoChange
     message = f"Cleared subtasks of {len(cleared)} task(s)." if cleared else "No subtasks to clear; nothing changed."
@@ -284,7 +283,7 @@ async def move_task(
         raise InvalidInput(f"from has {len(sources)} id(s) but to has {len(targets)}; give one destination each.")
     the_tag = fromTag or project.tag(tag)
     with project.store.mutate() as doc:
-        done = []
+        done: list[str] = []
         for source, dest in zip(sources, targets, strict=True):
             done.append(moves.move_within(doc, the_tag, source, dest))
             doc.changed()
