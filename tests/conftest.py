@@ -101,3 +101,9 @@ def provider_server() -> Iterator[ProviderServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(params=["legacy", "auto"])
+def era(request: pytest.FixtureRequest) -> str:
+    """An MCP client connection mode: "legacy" (2025-11-25 handshake) or "auto" (negotiates 2026-07-28)."""
+    return str(request.param)

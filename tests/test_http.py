@@ -63,9 +63,10 @@ def _initialize(url: str, headers: dict[str, str]) -> httpx2.Response:
                                                             **headers})
 
 
-async def test_the_sdk_http_client_lists_and_calls_tools_and_bad_origins_are_refused(messy_project: Path) -> None:
+async def test_the_sdk_http_client_lists_and_calls_tools_and_bad_origins_are_refused(
+        era: str, messy_project: Path) -> None:
     with serving(messy_project) as url:
-        async with Client(url, read_timeout_seconds=30) as client:
+        async with Client(url, mode=era, read_timeout_seconds=30) as client:
             tools = {t.name for t in (await client.list_tools()).tools}
             result = await client.call_tool("next_task", {})
         evil = _initialize(url, {"Origin": "http://evil.example"})
@@ -77,12 +78,13 @@ async def test_the_sdk_http_client_lists_and_calls_tools_and_bad_origins_are_ref
     assert local.status_code == 200
 
 
-async def test_a_token_is_required_when_one_is_set(messy_project: Path) -> None:
+async def test_a_token_is_required_when_one_is_set(era: str, messy_project: Path) -> None:
     with serving(messy_project, env={"TASKMASTER_MCP_TOKEN": TOKEN}) as url:
         missing = _initialize(url, {})
         wrong = _initialize(url, {"Authorization": "Bearer nope"})
         async with (httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as http,
-                    Client(streamable_http_client(url, http_client=http), read_timeout_seconds=30) as client):
+                    Client(streamable_http_client(url, http_client=http), mode=era,
+                           read_timeout_seconds=30) as client):
             names = {t.name for t in (await client.list_tools()).tools}
     assert missing.status_code == 401 and "TASKMASTER_MCP_TOKEN" in missing.text
     assert wrong.status_code == 401
@@ -105,11 +107,11 @@ def test_bind_addresses_default_to_loopback() -> None:
 
 
 async def test_a_shared_server_initializes_only_its_pinned_project_whatever_folder_an_agent_names(
-        messy_project: Path, tmp_path: Path) -> None:
+        era: str, messy_project: Path, tmp_path: Path) -> None:
     elsewhere = tmp_path / "someone-elses-folder"
     elsewhere.mkdir()
     with serving(messy_project) as url:
-        async with Client(url, read_timeout_seconds=30) as client:
+        async with Client(url, mode=era, read_timeout_seconds=30) as client:
             result = await client.call_tool("initialize_project", {"projectRoot": str(elsewhere)})
     assert not result.is_error
     assert (result.structured_content or {})["projectRoot"] == str(messy_project.resolve())

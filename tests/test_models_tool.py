@@ -136,3 +136,20 @@ async def test_the_mcp_provider_without_client_sampling_says_so(tmp_path: Path) 
     async with connected(root, env={"TASKMASTER_MCP_DATA_DIR": str(tmp_path / "d")}) as client:
         message = await error(client, "parse_prd", prd="# PRD\nSample it.")
     assert "does not support sampling" in message
+
+
+async def test_the_mcp_provider_on_a_2026_era_session_says_sampling_needs_a_2025_session(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    (root / ".taskmaster/tasks").mkdir(parents=True)
+    write_config(root, {"main": {"provider": "mcp", "modelId": "mcp-sampling"}}, {})
+
+    async def sampling(_: Any, params: CreateMessageRequestParams) -> CreateMessageResult:
+        raise AssertionError("a 2026-era session cannot be asked to sample mid-call")
+
+    before = (root / ".taskmaster/tasks").iterdir()
+    async with connected(root, env={"TASKMASTER_MCP_DATA_DIR": str(tmp_path / "d")}, mode="auto",
+                         sampling_callback=sampling) as client:
+        message = await error(client, "parse_prd", prd="# PRD\nSample it.")
+    assert "2025-era MCP session" in message and "Configure a provider" in message
+    assert "back-channel" not in message.lower()
+    assert list((root / ".taskmaster/tasks").iterdir()) == list(before)

@@ -23,9 +23,9 @@ def console_script() -> str:
     return found
 
 
-async def test_the_installed_script_serves_tools_to_the_sdk_stdio_client(messy_project: Path) -> None:
+async def test_the_installed_script_serves_tools_to_the_sdk_stdio_client(era: str, messy_project: Path) -> None:
     params = StdioServerParameters(command=console_script(), args=[], cwd=str(messy_project))
-    async with Client(params, read_timeout_seconds=30) as client:
+    async with Client(params, mode=era, read_timeout_seconds=30) as client:
         tools = {t.name for t in (await client.list_tools()).tools}
         result = await client.call_tool("set_task_status", {"id": "8.1", "status": "done"})
         bad = await client.call_tool("get_task", {"id": "99"})
@@ -117,11 +117,11 @@ def test_stdout_carries_only_json_rpc_whatever_is_broken(tmp_path: Path, messy_p
 
 @pytest.mark.parametrize("root", ["/", "../..", "relative/folder", "."])
 async def test_the_filesystem_root_and_relative_project_roots_are_refused_and_nothing_is_written(
-        tmp_path: Path, root: str) -> None:
+        era: str, tmp_path: Path, root: str) -> None:
     workdir = tmp_path / "work"
     workdir.mkdir()
     params = StdioServerParameters(command=console_script(), args=[], cwd=str(workdir))
-    async with Client(params, read_timeout_seconds=30) as client:
+    async with Client(params, mode=era, read_timeout_seconds=30) as client:
         init = await client.call_tool("initialize_project", {"projectRoot": root})
         listing = await client.call_tool("get_tasks", {"projectRoot": root})
     for result in (init, listing):

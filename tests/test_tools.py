@@ -358,7 +358,9 @@ async def test_a_corrupt_tasks_file_is_reported_with_its_position_and_left_alone
     assert snapshot(messy_project) == before
 
 
-async def test_a_project_root_outside_the_client_roots_is_refused(messy_project: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("era", ["legacy", "auto"])
+async def test_a_project_root_outside_the_client_roots_is_refused_in_both_protocol_eras(
+        messy_project: Path, tmp_path: Path, era: str) -> None:
     from mcp.types import ListRootsResult, Root
 
     async def roots(_: Any) -> ListRootsResult:
@@ -366,7 +368,7 @@ async def test_a_project_root_outside_the_client_roots_is_refused(messy_project:
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    async with connected(messy_project, mode="legacy", list_roots_callback=roots) as client:
+    async with connected(messy_project.parent, mode=era, list_roots_callback=roots) as client:
         inside = await ok(client, "get_tasks")
         message = await error(client, "get_tasks", projectRoot=str(elsewhere))
     assert inside["stats"]["tasks"] == 8

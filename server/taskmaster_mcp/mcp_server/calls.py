@@ -18,13 +18,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
+from collections.abc import Awaitable
+from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 from mcp.server.mcpserver import Context
+from mcp.shared.message import ServerMessageMetadata
+from mcp.types import (
+    CreateMessageRequest,
+    CreateMessageRequestParams,
+    CreateMessageResult,
+    ListRootsRequest,
+    ListRootsResult,
+    SamplingMessage,
+    ServerRequest,
+    TextContent,
+)
+from pydantic import BaseModel
 
-from taskmaster_mcp.errors import InvalidInput
+from taskmaster_mcp.errors import ConfigError, InvalidInput
 from taskmaster_mcp.mcp_server.state import AppState
 from taskmaster_mcp.store.project import Project
 from taskmaster_mcp.store.roots import file_uri_to_path, resolve_root
@@ -34,6 +47,7 @@ if TYPE_CHECKING:
     from taskmaster_mcp.models.router import ProgressFn, Sampler
 
 log = logging.getLogger("taskmaster_mcp")
+R = TypeVar("R", bound=BaseModel)
 
 ROOTS_TIMEOUT_SECONDS = 2.0
 
@@ -46,20 +60,49 @@ def state_of(ctx: Context[Any, Any]) -> AppState:
     return state
 
 
-async def client_roots(ctx: Context[Any, Any]) -> list[Path] | None:
-    """The client's declared ``file://`` roots, or None when it declares no roots capability."""
-    caps = ctx.client_capabilities
-    if caps is None or caps.roots is None:
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = await asyncio.wait_for(ctx.session.list_roots(), ROOTS_TIMEOUT_SECONDS)
-    except Exception as exc:  # a client that declares roots but cannot answer: behave as if it had none
-        log.info("roots/list failed (%s); ignoring client roots", type(exc).__name__)
+# The roots of the tool call in progress, filled by the tool adapter from the SDK's roots resolver (which works in
+# both protocol eras). NOT_ASKED means no resolver ran: a resource or prompt read.
+NOT_ASKED: Final = object()
+CALL_ROOTS: ContextVar[list[Path] | object | None] = ContextVar("taskmaster_mcp_call_roots", default=NOT_ASKED)
+
+
+def _request(ctx: Context[Any, Any], request: ServerRequest, result_type: type[R]) -> Awaitable[R]:
+    """A 2025-era server-to-client request tied to the call in progress (its answer rides the call's stream).
+
+    The session's ``list_roots``/``create_message`` helpers are deprecated for the 2026 era and would warn; callers
+    check ``can_send_request`` first, so this is only used where the request is valid.
+    """
+    return ctx.session.send_request(request, result_type,
+                                    metadata=ServerMessageMetadata(related_request_id=ctx.request_id))
+
+
+def roots_of(result: ListRootsResult | None) -> list[Path] | None:
+    """The local folders of a roots/list answer (None when there was no answer or no ``file://`` root)."""
+    if result is None:
         return None
     paths = [file_uri_to_path(str(root.uri)) for root in result.roots]
     return [p for p in paths if p is not None] or None
+
+
+async def client_roots(ctx: Context[Any, Any]) -> list[Path] | None:
+    """The client's declared ``file://`` roots, or None when it declares no roots capability.
+
+    Tool calls get them from the SDK's resolver (see :mod:`taskmaster_mcp.mcp_server.registration`). A resource or
+    prompt read asks with ``roots/list`` where the session can send requests (2025 era); on a 2026 session it
+    cannot, and the read resolves without roots (resources and prompts take no ``projectRoot`` to confine).
+    """
+    asked = CALL_ROOTS.get()
+    if asked is not NOT_ASKED:
+        return cast(list[Path] | None, asked)
+    caps = ctx.client_capabilities
+    if caps is None or caps.roots is None or not ctx.session.can_send_request:
+        return None
+    try:
+        result = await asyncio.wait_for(_request(ctx, ListRootsRequest(), ListRootsResult), ROOTS_TIMEOUT_SECONDS)
+    except Exception as exc:  # a client that declares roots but cannot answer: behave as if it had none
+        log.warning("roots/list failed (%s); resolving the project without the client's roots", type(exc).__name__)
+        return None
+    return roots_of(result)
 
 
 async def project_folder(ctx: Context[Any, Any], project_root: str | None, *, creating: bool = False) -> Path:
@@ -81,21 +124,34 @@ async def open_project(ctx: Context[Any, Any], project_root: str | None, file: s
     return state_of(ctx).project_at(await project_folder(ctx, project_root), file)
 
 
-def sampler_for(ctx: Context[Any, Any]) -> Sampler | None:
-    """A sampler that asks the client's own model, when the client declared the sampling capability."""
-    from mcp.types import SamplingMessage, TextContent
+SAMPLING_NEEDS_LEGACY = (
+    "The 'mcp' provider asks your editor's own model (MCP sampling), which needs a 2025-era MCP session; this "
+    "session uses the 2026 protocol, where servers cannot ask the client mid-call. Configure a provider with its "
+    "own key for this role instead, e.g. `models` with setMain=claude-sonnet-4-20250514 (anthropic), or "
+    "setMain=<model> with ollama=true for a local model."
+)
 
+
+def sampler_for(ctx: Context[Any, Any]) -> Sampler | None:
+    """A sampler that asks the client's own model, when the client declared the sampling capability.
+
+    On a 2026-era session the sampler explains (as a ConfigError) that sampling needs a 2025-era session.
+    """
     caps = ctx.client_capabilities
     if caps is None or caps.sampling is None:
         return None
+    if not ctx.session.can_send_request:
+
+        async def unavailable(system: str, prompt: str, max_tokens: int) -> tuple[str, str]:
+            raise ConfigError(SAMPLING_NEEDS_LEGACY)
+
+        return unavailable
 
     async def sample(system: str, prompt: str, max_tokens: int) -> tuple[str, str]:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # sampling is deprecated in the 2026 protocol era; legacy sessions use it
-            result = await ctx.session.create_message(
-                [SamplingMessage(role="user", content=TextContent(type="text", text=prompt))],
-                max_tokens=max_tokens, system_prompt=system,
-            )
+        params = CreateMessageRequestParams(
+            messages=[SamplingMessage(role="user", content=TextContent(type="text", text=prompt))],
+            max_tokens=max_tokens, system_prompt=system)
+        result = await _request(ctx, CreateMessageRequest(params=params), CreateMessageResult)
         content = result.content
         blocks = content if isinstance(content, list) else [content]
         text = "".join(getattr(block, "text", "") for block in blocks)

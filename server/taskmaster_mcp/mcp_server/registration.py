@@ -20,14 +20,16 @@ import functools
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 from mcp.server import MCPServer
+from mcp.server.mcpserver import Context, ListRoots, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotations
 from pydantic import BaseModel
 
 from taskmaster_mcp.errors import TaskmasterError
+from taskmaster_mcp.mcp_server.calls import CALL_ROOTS, roots_of, state_of
 
 log = logging.getLogger("taskmaster_mcp")
 
@@ -112,6 +114,28 @@ def _aliases(signature: inspect.Signature) -> dict[str, str]:
     return found
 
 
+ROOTS_PARAM = "mcp_client_roots"
+
+
+def _ask_for_roots(ctx: Context[Any, Any]) -> ListRoots | None:
+    """Ask the client for its roots when it declares them and the server is not pinned to one project."""
+    caps = ctx.client_capabilities
+    if caps is None or caps.roots is None or state_of(ctx).pinned_root is not None:
+        return None
+    return ListRoots()
+
+
+def _with_roots_parameter(signature: inspect.Signature) -> inspect.Signature:
+    """``signature`` plus a keyword parameter the SDK fills with the client's roots, in either protocol era.
+
+    On a 2025 session the SDK sends ``roots/list`` mid-call; on a 2026 session it answers the call with an
+    input-required result and the client retries with its roots. The parameter never appears in the tool's schema.
+    """
+    roots = inspect.Parameter(ROOTS_PARAM, inspect.Parameter.KEYWORD_ONLY, default=None,
+                              annotation=Annotated[ListRootsResult | None, Resolve(_ask_for_roots)])
+    return signature.replace(parameters=[*signature.parameters.values(), roots])
+
+
 def register(
     server: MCPServer[Any],
     fn: ToolFn,
@@ -126,12 +150,14 @@ def register(
 
     signature = parameter_signature(fn)
     aliases = _aliases(signature)
+    signature = _with_roots_parameter(signature)
 
     @functools.wraps(fn)
     async def wrapper(*args: Any, **kwargs: Any) -> CallToolResult:
         for alias, name in aliases.items():
             if alias in kwargs:
                 kwargs[name] = kwargs.pop(alias)
+        token = CALL_ROOTS.set(roots_of(kwargs.pop(ROOTS_PARAM, None)))
         try:
             return to_result(await fn(*args, **kwargs))
         except ToolError:
@@ -146,6 +172,8 @@ def register(
                 f"{fn.__name__} failed unexpectedly ({type(exc).__name__}: {exc}). Nothing was written. "
                 "This is a bug in taskmaster-mcp; the server log (stderr) has the traceback."
             ) from exc
+        finally:
+            CALL_ROOTS.reset(token)
 
     wrapper.__signature__ = signature  # type: ignore[attr-defined]
     wrapper.__annotations__ = {**{n: p.annotation for n, p in signature.parameters.items()}, "return": CallToolResult}
