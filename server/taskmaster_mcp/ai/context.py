@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from taskmaster_mcp.ai.prompts import VERSION
+from taskmaster_mcp.ai.prompts.blocks import VERSION
 from taskmaster_mcp.errors import TaskmasterError
 from taskmaster_mcp.models.router import ModelRouter, ProgressFn, Sampler, Usage
 from taskmaster_mcp.store.project import Project

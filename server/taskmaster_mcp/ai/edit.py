@@ -26,7 +26,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from taskmaster_mcp.ai.context import AIContext, UsageSummary, research_step, summarize
-from taskmaster_mcp.ai.prompts import edit, task_context
+from taskmaster_mcp.ai.prompts import edit
+from taskmaster_mcp.ai.prompts.blocks import task_context
 from taskmaster_mcp.errors import Conflict, InvalidInput, NotFound
 from taskmaster_mcp.models.router import Usage
 from taskmaster_mcp.store.settings import update_concurrency

@@ -28,7 +28,8 @@ from typing import Any, cast
 from pydantic import BaseModel
 
 from taskmaster_mcp.ai.context import AIContext, UsageSummary, renumber, research_step, summarize, task_line
-from taskmaster_mcp.ai.prompts import expand, task_context
+from taskmaster_mcp.ai.prompts import expand
+from taskmaster_mcp.ai.prompts.blocks import task_context
 from taskmaster_mcp.errors import Conflict, TaskmasterError
 from taskmaster_mcp.models.router import Usage
 from taskmaster_mcp.store.config import Config

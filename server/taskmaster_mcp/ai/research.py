@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from taskmaster_mcp.ai.budget import input_budget_chars
 from taskmaster_mcp.ai.context import AIContext, UsageSummary, summarize
 from taskmaster_mcp.ai.prompts import research as prompts
-from taskmaster_mcp.ai.prompts import task_context
+from taskmaster_mcp.ai.prompts.blocks import task_context
 from taskmaster_mcp.errors import InvalidInput, NotFound
 from taskmaster_mcp.store.files import write_atomic
 from taskmaster_mcp.store.private import private

@@ -24,7 +24,7 @@ from taskmaster_mcp.ai import gitdiff
 from taskmaster_mcp.ai.budget import input_budget_chars
 from taskmaster_mcp.ai.context import AIContext, UsageSummary, summarize
 from taskmaster_mcp.ai.prompts import review as prompts
-from taskmaster_mcp.ai.prompts import task_context
+from taskmaster_mcp.ai.prompts.blocks import task_context
 from taskmaster_mcp.ai.prompts.review import Finding, FollowUp, ReviewOut, Verdict
 from taskmaster_mcp.errors import InvalidInput
 from taskmaster_mcp.models.router import Usage

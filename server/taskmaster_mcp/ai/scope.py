@@ -12,7 +12,8 @@ from pydantic import BaseModel
 
 from taskmaster_mcp.ai.context import AIContext, UsageSummary, research_step, run_each, summarize
 from taskmaster_mcp.ai.expand import ItemReason, reason_text
-from taskmaster_mcp.ai.prompts import expand, task_context
+from taskmaster_mcp.ai.prompts import expand
+from taskmaster_mcp.ai.prompts.blocks import task_context
 from taskmaster_mcp.errors import Conflict, InvalidInput, TaskmasterError
 from taskmaster_mcp.models.router import Usage
 from taskmaster_mcp.store.taskstore import NoChange

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from taskmaster_mcp.ai.prompts import research_block
+from taskmaster_mcp.ai.prompts.blocks import research_block
 
 PriorityOut = Literal["high", "medium", "low"]
 Title = Annotated[str, Field(min_length=3, max_length=200)]

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from taskmaster_mcp.ai.prompts import research_block
+from taskmaster_mcp.ai.prompts.blocks import research_block
 
 Strength = Literal["light", "regular", "heavy"]
 
