@@ -9,12 +9,14 @@ there is no reason to hide any of them from the agent.
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 import os
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from mcp.server import MCPServer
 
@@ -24,20 +26,6 @@ from taskmaster_mcp.mcp_server.lazytools import LazyToolServer
 from taskmaster_mcp.mcp_server.logs import level_from
 from taskmaster_mcp.mcp_server.registration import ToolFn, register
 from taskmaster_mcp.mcp_server.state import AppState
-from taskmaster_mcp.mcp_server.tools import (
-    dependencies,
-    edit,
-    expand,
-    models,
-    plan,
-    project,
-    read,
-    research,
-    review,
-    scope,
-    tags,
-    write,
-)
 
 log = logging.getLogger("taskmaster_mcp")
 
@@ -51,61 +39,83 @@ INSTRUCTIONS = (
 
 @dataclass(frozen=True)
 class ToolSpec:
-    """A tool function with its MCP annotations."""
+    """A tool, by name and the ``mcp_server.tools`` module that defines it, with its MCP annotations.
 
-    fn: ToolFn
+    The module is imported only when the tool is registered (first call, or a ``tools/list`` with no valid cache),
+    so start-up does not pay for the tool modules and their result models.
+    """
+
+    name: str
+    module: str
     read_only: bool = False
     destructive: bool = False
     idempotent: bool = False
     open_world: bool = False
     hidden: frozenset[str] = frozenset({"file"})
 
+    @property
+    def fn(self) -> ToolFn:
+        """The tool function (importing its module)."""
+        module = importlib.import_module(f"taskmaster_mcp.mcp_server.tools.{self.module}")
+        return cast(ToolFn, getattr(module, self.name))
+
 
 def _catalogue() -> list[ToolSpec]:
-    r, w, d, t = read, write, dependencies, tags
     return [
-        ToolSpec(r.get_tasks, read_only=True),
-        ToolSpec(r.next_task, read_only=True),
-        ToolSpec(r.get_task, read_only=True),
-        ToolSpec(w.set_task_status, idempotent=True),
-        ToolSpec(w.update_subtask, open_world=True),
-        ToolSpec(w.add_task, open_world=True),
-        ToolSpec(w.add_subtask),
-        ToolSpec(w.update_task, open_world=True),
-        ToolSpec(w.remove_task, destructive=True),
-        ToolSpec(w.remove_subtask, destructive=True),
-        ToolSpec(w.clear_subtasks, destructive=True, idempotent=True),
-        ToolSpec(w.move_task),
-        ToolSpec(d.add_dependency),
-        ToolSpec(d.remove_dependency, destructive=True),
-        ToolSpec(d.validate_dependencies, read_only=True),
-        ToolSpec(d.fix_dependencies, destructive=True, idempotent=True),
-        ToolSpec(r.complexity_report, read_only=True, hidden=frozenset()),
-        ToolSpec(t.list_tags, read_only=True),
-        ToolSpec(t.add_tag),
-        ToolSpec(t.use_tag, idempotent=True),
-        ToolSpec(t.delete_tag, destructive=True),
-        ToolSpec(t.rename_tag),
-        ToolSpec(t.copy_tag),
-        ToolSpec(project.initialize_project, idempotent=True),
-        ToolSpec(project.generate, idempotent=True),
-        ToolSpec(plan.parse_prd, open_world=True),
-        ToolSpec(edit.update, open_world=True),
-        ToolSpec(research.research, open_world=True),
-        ToolSpec(review.review, open_world=True),
-        ToolSpec(expand.expand_task, open_world=True),
-        ToolSpec(expand.expand_all, open_world=True),
-        ToolSpec(expand.analyze_project_complexity, open_world=True),
-        ToolSpec(scope.scope_up_task, open_world=True),
-        ToolSpec(scope.scope_down_task, open_world=True),
-        ToolSpec(models.models, open_world=True),
-        ToolSpec(models.usage_report, read_only=True),
+        ToolSpec("get_tasks", "read", read_only=True),
+        ToolSpec("next_task", "read", read_only=True),
+        ToolSpec("get_task", "read", read_only=True),
+        ToolSpec("set_task_status", "write", idempotent=True),
+        ToolSpec("update_subtask", "write", open_world=True),
+        ToolSpec("add_task", "write", open_world=True),
+        ToolSpec("add_subtask", "write"),
+        ToolSpec("update_task", "write", open_world=True),
+        ToolSpec("remove_task", "write", destructive=True),
+        ToolSpec("remove_subtask", "write", destructive=True),
+        ToolSpec("clear_subtasks", "write", destructive=True, idempotent=True),
+        ToolSpec("move_task", "write"),
+        ToolSpec("add_dependency", "dependencies"),
+        ToolSpec("remove_dependency", "dependencies", destructive=True),
+        ToolSpec("validate_dependencies", "dependencies", read_only=True),
+        ToolSpec("fix_dependencies", "dependencies", destructive=True, idempotent=True),
+        ToolSpec("complexity_report", "read", read_only=True, hidden=frozenset()),
+        ToolSpec("list_tags", "tags", read_only=True),
+        ToolSpec("add_tag", "tags"),
+        ToolSpec("use_tag", "tags", idempotent=True),
+        ToolSpec("delete_tag", "tags", destructive=True),
+        ToolSpec("rename_tag", "tags"),
+        ToolSpec("copy_tag", "tags"),
+        ToolSpec("initialize_project", "project", idempotent=True),
+        ToolSpec("generate", "project", idempotent=True),
+        ToolSpec("parse_prd", "plan", open_world=True),
+        ToolSpec("update", "edit", open_world=True),
+        ToolSpec("research", "research", open_world=True),
+        ToolSpec("review", "review", open_world=True),
+        ToolSpec("expand_task", "expand", open_world=True),
+        ToolSpec("expand_all", "expand", open_world=True),
+        ToolSpec("analyze_project_complexity", "expand", open_world=True),
+        ToolSpec("scope_up_task", "scope", open_world=True),
+        ToolSpec("scope_down_task", "scope", open_world=True),
+        ToolSpec("models", "models", open_world=True),
+        ToolSpec("usage_report", "models", read_only=True),
     ]
 
 
 CORE = ("get_tasks", "next_task", "get_task", "set_task_status", "update_subtask", "parse_prd", "expand_task")
 STANDARD = (*CORE, "initialize_project", "analyze_project_complexity", "expand_all", "add_subtask", "remove_task",
             "add_task", "complexity_report")
+
+
+def _register(server: MCPServer[AppState], spec: ToolSpec) -> None:
+    register(server, spec.fn, read_only=spec.read_only, destructive=spec.destructive, idempotent=spec.idempotent,
+             open_world=spec.open_world, hidden=spec.hidden)
+
+
+def _install_resources(server: MCPServer[AppState]) -> None:
+    """Resources and prompts (tools alone stay enough for everything), registered on first use."""
+    from taskmaster_mcp.mcp_server import resources
+
+    resources.install(server)
 
 
 def select_tools(profile: str | None, available: list[str]) -> list[str]:
@@ -159,13 +169,9 @@ def build_app(
     )
     specs = _catalogue()
     chosen = set(select_tools(profile if profile is not None else environment.get("TASK_MASTER_TOOLS"),
-                              [s.fn.__name__ for s in specs]))
+                              [s.name for s in specs]))
     for spec in specs:
-        if spec.fn.__name__ in chosen:
-            server.defer_tool(spec.fn.__name__, functools.partial(
-                register, server, spec.fn, read_only=spec.read_only, destructive=spec.destructive,
-                idempotent=spec.idempotent, open_world=spec.open_world, hidden=spec.hidden))
-    from taskmaster_mcp.mcp_server import resources  # resources and prompts (tools alone stay enough)
-
-    resources.install(server)
+        if spec.name in chosen:
+            server.defer_tool(spec.name, functools.partial(_register, server, spec))
+    server.defer_extras(functools.partial(_install_resources, server))
     return server

@@ -39,12 +39,12 @@ from pydantic import BaseModel
 
 from taskmaster_mcp.errors import ConfigError, InvalidInput
 from taskmaster_mcp.mcp_server.state import AppState
-from taskmaster_mcp.store.project import Project
 from taskmaster_mcp.store.roots import file_uri_to_path, resolve_root
 
 if TYPE_CHECKING:
     from taskmaster_mcp.ai.context import AIContext
     from taskmaster_mcp.models.router import ProgressFn, Sampler
+    from taskmaster_mcp.store.project import Project
 
 log = logging.getLogger("taskmaster_mcp")
 R = TypeVar("R", bound=BaseModel)
@@ -59,6 +59,10 @@ def state_of(ctx: Context[Any, Any]) -> AppState:
         raise InvalidInput("server state is missing; build the server with taskmaster_mcp.mcp_server.app.build_app")
     return state
 
+
+# The request's Context during a resource read: the SDK calls static resources without one (set by
+# :class:`taskmaster_mcp.mcp_server.lazytools.LazyToolServer`).
+READ_CONTEXT: ContextVar[Context[Any, Any] | None] = ContextVar("taskmaster_mcp_read_context", default=None)
 
 # The roots of the tool call in progress, filled by the tool adapter from the SDK's roots resolver (which works in
 # both protocol eras). NOT_ASKED means no resolver ran: a resource or prompt read.

@@ -3,7 +3,7 @@
 The SDK builds a pydantic argument model and a JSON schema for every tool it registers: about 1.5 ms a tool, or
 ~60 ms for our 36, which alone would put start-up past 1.1x a bare server. So :class:`LazyToolServer` keeps the
 tool specs and registers a tool only when it is first called. ``tools/list`` is answered from a cache file of the
-exact listing the SDK produced last time, keyed by a hash of everything that shapes it (this package's source, the
+exact listing the SDK produced last time, keyed by a hash of everything that shapes it (this package's files, the
 SDK and pydantic versions, the selected tools). A missing, stale or unreadable cache just means the slow path:
 register everything, list, and write the cache for next time. Nothing in the listing is hand-written.
 """
@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from mcp.server import MCPServer
-from mcp.types import Tool
+from mcp.types import Prompt, Resource, ResourceTemplate, Tool
 
+from taskmaster_mcp.mcp_server.calls import READ_CONTEXT
 from taskmaster_mcp.mcp_server.logs import use_plain_logging
-from taskmaster_mcp.store.files import write_atomic
 
 log = logging.getLogger("taskmaster_mcp")
 
@@ -46,7 +46,8 @@ def default_cache_dir(env: Mapping[str, str]) -> Path:
 
 
 def listing_key(names: Sequence[str]) -> str:
-    """A hash of what shapes ``tools/list``: our source files, SDK and pydantic versions, the chosen tools."""
+    """A hash of what shapes ``tools/list``: our source files (path, size, mtime), the SDK and pydantic versions, the
+    chosen tools."""
     digest = hashlib.sha256()
     for dist in ("mcp", "mcp-types", "pydantic"):
         try:
@@ -55,8 +56,8 @@ def listing_key(names: Sequence[str]) -> str:
             digest.update(f"{dist}=?;".encode())
     digest.update(",".join(names).encode())
     for source in sorted(PACKAGE_DIR.rglob("*.py")):
-        digest.update(source.relative_to(PACKAGE_DIR).as_posix().encode())
-        digest.update(source.read_bytes())
+        st = source.stat()  # size and mtime, not content: a stat per file instead of reading the whole package
+        digest.update(f"{source.relative_to(PACKAGE_DIR).as_posix()}:{st.st_size}:{st.st_mtime_ns};".encode())
     return digest.hexdigest()[:32]
 
 
@@ -70,6 +71,16 @@ class LazyToolServer(MCPServer[Any]):
         self._order: list[str] = []
         self._cache_dir = cache_dir
         self._listing: list[Tool] | None = None
+        self._extras: Callable[[], None] | None = None
+
+    def defer_extras(self, install: Callable[[], None]) -> None:
+        """Remember how to register resources and prompts; they are registered on the first request for either."""
+        self._extras = install
+
+    def _ensure_extras(self) -> None:
+        install, self._extras = self._extras, None
+        if install is not None:
+            install()
 
     def defer_tool(self, name: str, install: Callable[[], None]) -> None:
         """Remember how to register tool ``name``; it is registered when first called or listed."""
@@ -110,6 +121,8 @@ class LazyToolServer(MCPServer[Any]):
                 self.register_all()
                 self._listing = await super().list_tools()
                 if path is not None:
+                    from taskmaster_mcp.store.files import write_atomic
+
                     try:
                         data = [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in self._listing]
                         write_atomic(path, json.dumps(data, separators=(",", ":")))
@@ -121,6 +134,31 @@ class LazyToolServer(MCPServer[Any]):
         """Register ``name`` on its first call, then let the SDK run it."""
         self._ensure(name)
         return await super().call_tool(name, arguments, context)
+
+    async def list_resources(self) -> list[Resource]:
+        self._ensure_extras()
+        return await super().list_resources()
+
+    async def list_resource_templates(self) -> list[ResourceTemplate]:
+        self._ensure_extras()
+        return await super().list_resource_templates()
+
+    async def read_resource(self, uri: Any, context: Any = None) -> Any:
+        """Read with the request's Context available to static resources (see ``calls.READ_CONTEXT``)."""
+        self._ensure_extras()
+        token = READ_CONTEXT.set(context)
+        try:
+            return await super().read_resource(uri, context)
+        finally:
+            READ_CONTEXT.reset(token)
+
+    async def list_prompts(self) -> list[Prompt]:
+        self._ensure_extras()
+        return await super().list_prompts()
+
+    async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None, context: Any = None) -> Any:
+        self._ensure_extras()
+        return await super().get_prompt(name, arguments, context)
 
     def _tool_input_schema(self, name: str) -> dict[str, Any] | None:
         self._ensure(name)

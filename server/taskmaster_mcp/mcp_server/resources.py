@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from typing import Any
 
 from mcp.server import MCPServer
@@ -28,12 +27,21 @@ from mcp.server.mcpserver.exceptions import ResourceError
 from pydantic import BaseModel
 
 from taskmaster_mcp.errors import TaskmasterError
-from taskmaster_mcp.mcp_server.calls import open_project
-from taskmaster_mcp.mcp_server.tools import read as tools_read
-from taskmaster_mcp.setup import rules as agent_rules
+from taskmaster_mcp.mcp_server.calls import READ_CONTEXT, open_project
 from taskmaster_mcp.tasks import diagrams
 
-_CURRENT: ContextVar[Context[Any, Any] | None] = ContextVar("taskmaster_mcp_resource_ctx", default=None)
+
+def _read() -> Any:
+    """The read tools (imported on the first resource read, not at start)."""
+    from taskmaster_mcp.mcp_server.tools import read
+
+    return read
+
+
+def _workflow() -> str:
+    from taskmaster_mcp.setup.rules import WORKFLOW
+
+    return WORKFLOW
 
 
 def _json(model: BaseModel) -> str:
@@ -42,7 +50,7 @@ def _json(model: BaseModel) -> str:
 
 async def _guard(read: Callable[[Context[Any, Any]], Awaitable[str]], ctx: Context[Any, Any] | None = None) -> str:
     """Run ``read`` with the request's Context; our errors reach the client with their message."""
-    context = ctx or _CURRENT.get()
+    context = ctx or READ_CONTEXT.get()
     if context is None:  # pragma: no cover - only when read_resource is called outside a request
         raise ResourceError("taskmaster resources are read through an MCP request")
     try:
@@ -53,17 +61,17 @@ async def _guard(read: Callable[[Context[Any, Any]], Awaitable[str]], ctx: Conte
 
 async def tasks_summary() -> str:
     """Every task of the current tag as compact rows, with progress."""
-    return await _guard(lambda ctx: _as_json(tools_read.get_tasks(ctx, limit=500)))
+    return await _guard(lambda ctx: _as_json(_read().get_tasks(ctx, limit=500)))
 
 
 async def task_by_id(id: str, ctx: Context[Any, Any]) -> str:
     """One task or subtask in full, with blockedBy."""
-    return await _guard(lambda c: _as_json(tools_read.get_task(c, id=id)), ctx)
+    return await _guard(lambda c: _as_json(_read().get_task(c, id=id)), ctx)
 
 
 async def complexity() -> str:
     """The complexity report of the current tag, highest scores first."""
-    return await _guard(lambda ctx: _as_json(tools_read.complexity_report(ctx)))
+    return await _guard(lambda ctx: _as_json(_read().complexity_report(ctx)))
 
 
 async def graph() -> str:
@@ -103,8 +111,8 @@ def plan_from_prd(prd: str = ".taskmaster/docs/prd.txt", numTasks: str = "") -> 
 
 async def work_on_next_task(ctx: Context[Any, Any]) -> str:
     """Pick the next task and work it through to done."""
-    current = await _maybe(lambda: tools_read.next_task(ctx))
-    steps = agent_rules.WORKFLOW.split("\n", 1)[1].strip()
+    current = await _maybe(lambda: _read().next_task(ctx))
+    steps = _workflow().split("\n", 1)[1].strip()
     lead = f"The next task, from `next_task`:\n\n```json\n{current}\n```\n\n" if current else (
         "Call `next_task` (pass projectRoot) to find the next task.\n\n")
     return lead + "Work on it following this workflow:\n\n" + steps
@@ -112,7 +120,7 @@ async def work_on_next_task(ctx: Context[Any, Any]) -> str:
 
 async def review_task(id: str, ctx: Context[Any, Any]) -> str:
     """Review a task's implementation against its details and test strategy."""
-    details = await _maybe(lambda: tools_read.get_task(ctx, id=id))
+    details = await _maybe(lambda: _read().get_task(ctx, id=id))
     body = f"```json\n{details}\n```\n\n" if details else f"Call `get_task` with id={json.dumps(id)} first.\n\n"
     return (
         f"Review the implementation of task {id}.\n\n{body}"
@@ -126,16 +134,6 @@ async def review_task(id: str, ctx: Context[Any, Any]) -> str:
 
 def install(server: MCPServer[Any]) -> None:
     """Register the resources and prompts on ``server``."""
-    original = server.read_resource
-
-    async def read_resource(uri: Any, context: Context[Any, Any] | None = None) -> Any:
-        token = _CURRENT.set(context)
-        try:
-            return await original(uri, context)
-        finally:
-            _CURRENT.reset(token)
-
-    server.read_resource = read_resource  # type: ignore[method-assign]
     json_type = "application/json"
     server.resource("taskmaster://tasks", name="tasks", mime_type=json_type)(tasks_summary)
     server.resource("taskmaster://tasks/{id}", name="task", mime_type=json_type)(task_by_id)

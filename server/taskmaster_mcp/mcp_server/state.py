@@ -7,11 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from taskmaster_mcp.store.paths import Paths
-from taskmaster_mcp.store.project import Project
-
-if TYPE_CHECKING:  # the model layer is imported on the first AI call, not at start
+if TYPE_CHECKING:  # the store on the first call and the model layer on the first AI call, not at start
     from taskmaster_mcp.models.router import ModelRouter
+    from taskmaster_mcp.store.project import Project
 
 
 @dataclass
@@ -29,6 +27,9 @@ class AppState:
 
     def project_at(self, root: Path, file: str | None = None) -> Project:
         """The (cached) Project for ``root`` and an optional tasks file inside it."""
+        from taskmaster_mcp.store.paths import Paths
+        from taskmaster_mcp.store.project import Project
+
         custom = Paths(root).inside(file, what="file") if file else None
         cache_key = (root, custom)
         project = self.projects.get(cache_key)
