@@ -28,7 +28,7 @@ from typing import Any
 from taskmaster_mcp.errors import NotFound
 from taskmaster_mcp.store.files import dumps, dumps_bytes, load_json, project_lock, write_atomic
 from taskmaster_mcp.store.paths import Paths
-from taskmaster_mcp.tasks.document import DEFAULT_TAG, TaskFile, parse_document
+from taskmaster_mcp.tasks.document import DEFAULT_TAG, TaskFile, now_iso, parse_document
 
 
 @dataclass
@@ -142,3 +142,21 @@ class TaskStore:
             trailing = self.paths.state_file.is_file() and self.paths.state_file.read_bytes().endswith(b"\n")
             change(state)
             write_atomic(self.paths.state_file, dumps(state, trailing_newline=trailing))
+
+    def use_tag(self, name: str) -> TaskFile:
+        """Make ``name`` the current tag (it must exist once the file has tags); return the document read."""
+        self.require_initialized()
+        doc = self.read()
+        if doc.exists and not doc.has_tag(name):
+            raise NotFound(f"Tag '{name}' does not exist. Existing: {', '.join(doc.tags())}. Create it with add_tag.")
+        self.update_state(lambda state: state.update(currentTag=name, lastSwitched=now_iso()))
+        return doc
+
+    def follow_tag_change(self, old: str, new: str | None) -> None:
+        """Keep state.json's current tag valid after ``old`` was renamed to ``new``, or deleted (``new`` None: back
+        to master)."""
+        if self.current_tag() == old:
+            if new is None:
+                self.update_state(lambda state: state.update(currentTag=DEFAULT_TAG, lastSwitched=now_iso()))
+            else:
+                self.update_state(lambda state: state.update(currentTag=new))

@@ -7,12 +7,10 @@ from typing import Any
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel
 
-from taskmaster_mcp.errors import NotFound
 from taskmaster_mcp.mcp_server.calls import open_project
 from taskmaster_mcp.mcp_server.tools.params import FileArg, ProjectRoot
 from taskmaster_mcp.mcp_server.tools.write import Changed
 from taskmaster_mcp.tasks import tags
-from taskmaster_mcp.tasks.document import now_iso
 
 
 class TagList(BaseModel):
@@ -58,16 +56,7 @@ async def use_tag(
 ) -> Changed:
     """Switch the current tag."""
     project = await open_project(ctx, projectRoot, file)
-    project.store.require_initialized()
-    doc = project.store.read()
-    if doc.exists and not doc.has_tag(name):
-        raise NotFound(f"Tag '{name}' does not exist. Existing: {', '.join(doc.tags())}. Create it with add_tag.")
-
-    def switch(state: dict[str, Any]) -> None:
-        state["currentTag"] = name
-        state["lastSwitched"] = now_iso()
-
-    project.store.update_state(switch)
+    doc = project.store.use_tag(name)
     return Changed(tag=name, changed=[name], message=f"Current tag is now '{name}' ({len(doc.tasks(name))} tasks).")
 
 
@@ -81,8 +70,7 @@ async def delete_tag(
     project = await open_project(ctx, projectRoot, file)
     with project.store.mutate() as doc:
         count = tags.delete_tag(doc, name)
-    if project.store.current_tag() == name:
-        project.store.update_state(lambda s: s.update(currentTag="master", lastSwitched=now_iso()))
+    project.store.follow_tag_change(name, None)
     return Changed(tag=name, changed=[name], message=f"Deleted tag '{name}' and its {count} task(s).")
 
 
@@ -97,8 +85,7 @@ async def rename_tag(
     project = await open_project(ctx, projectRoot, file)
     with project.store.mutate() as doc:
         tags.rename_tag(doc, oldName, newName)
-    if project.store.current_tag() == oldName:
-        project.store.update_state(lambda s: s.update(currentTag=newName))
+    project.store.follow_tag_change(oldName, newName)
     return Changed(tag=newName, changed=[newName], message=f"Renamed tag '{oldName}' to '{newName}'.")
 
 
