@@ -16,13 +16,14 @@ import re
 import sys
 import tempfile
 import threading
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from taskmaster_mcp.errors import StoreError
+from taskmaster_mcp.tasks.jsonvalues import depth_exceeds
 
 LOCK_NAME = ".taskmaster-mcp.lock"
 
@@ -35,6 +36,52 @@ _thread_locks_guard = threading.Lock()
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+# Deepest nesting read or written. Task Master's own format makes depth expensive: with 2-space indentation a value
+# 5,000 levels deep writes 50 MB (3 s here), 20,000 levels 720 MB. 8,000 keeps a hostile file from turning one write
+# into gigabytes while every plausible document (and the 5,000-level case we test) reads and writes.
+MAX_DEPTH = 8_000
+_DEEP_STACK_BYTES = 512 * 1024 * 1024  # reserved address space for the worker thread; pages are used on demand
+
+
+def _deep(work: Callable[[Any], Any], value: Any) -> Any:
+    """Run the standard library's recursive JSON ``work`` on ``value`` where deep nesting cannot overflow.
+
+    Python's recursion limit (1,000) stops ``json`` long before a deep but valid document ends, and simply raising it
+    on this thread could overflow the C stack. So the work runs on a short-lived thread with a large stack and a
+    recursion limit sized for :data:`MAX_DEPTH`. The limit is process-wide while it is raised; the caller's thread
+    waits meanwhile, and no code of ours recurses that deep elsewhere.
+    """
+    outcome: list[Any] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work(value))
+        except BaseException as exc:  # handed to the calling thread below
+            failure.append(exc)
+
+    with _deep_guard:
+        try:
+            previous_stack = threading.stack_size(_DEEP_STACK_BYTES)
+        except ValueError:  # a platform with a lower ceiling: the deepest documents then fail with the clear error
+            previous_stack = threading.stack_size(64 * 1024 * 1024)
+        previous_limit = sys.getrecursionlimit()
+        try:
+            worker = threading.Thread(target=run, name="taskmaster-deep-json")
+            sys.setrecursionlimit(max(previous_limit, MAX_DEPTH * 3 + 200))
+            worker.start()
+            worker.join()
+        finally:
+            sys.setrecursionlimit(previous_limit)
+            threading.stack_size(previous_stack)
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+_deep_guard = threading.Lock()
+
+
 def dumps(data: Any, *, trailing_newline: bool = False) -> str:
     """Serialise like Task Master (``JSON.stringify(data, null, 2)``): 2-space indent, non-ASCII kept as is.
 
@@ -43,8 +90,10 @@ def dumps(data: Any, *, trailing_newline: bool = False) -> str:
     """
     try:
         text = orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8")
-    except (TypeError, orjson.JSONEncodeError):
-        text = json.dumps(data, indent=2, ensure_ascii=False)
+    except (TypeError, orjson.JSONEncodeError):  # lone surrogates, huge integers, or deeper than 254 levels
+        if depth_exceeds(data, MAX_DEPTH):
+            raise StoreError(f"A value nests more than {MAX_DEPTH:,} levels deep; nothing was written.") from None
+        text = _deep(lambda value: json.dumps(value, indent=2, ensure_ascii=False), data)
     if _LONE_SURROGATE.search(text):  # a JS string cut mid-emoji; raw, it could not be written as UTF-8
         text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return text + "\n" if trailing_newline else text
@@ -66,7 +115,7 @@ def load_json(path: Path) -> tuple[Any, bytes]:
     """Read and parse ``path``; return the value and the raw bytes.
 
     A file that is not valid JSON raises :class:`StoreError` with the path and the parse position, and is left
-    exactly as it is.
+    exactly as it is. Values nested deeper than orjson's limit (1,024 levels) are parsed by :func:`_deep`.
     """
     raw = path.read_bytes()
     try:
@@ -74,7 +123,10 @@ def load_json(path: Path) -> tuple[Any, bytes]:
     except orjson.JSONDecodeError:
         pass  # re-parse with the standard library for its precise message (and its tolerance of NaN)
     try:
-        return json.loads(raw), raw
+        value = _deep(json.loads, raw)
+        if depth_exceeds(value, MAX_DEPTH):
+            raise RecursionError
+        return value, raw
     except UnicodeDecodeError as exc:
         raise StoreError(
             f"{path} is not UTF-8 text (byte {exc.start}). Fix or restore the file; it was not changed."
@@ -83,6 +135,11 @@ def load_json(path: Path) -> tuple[Any, bytes]:
         raise StoreError(
             f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno} (char {exc.pos}). "
             "Fix the file by hand or restore it from git; nothing will be written to it until it parses."
+        ) from None
+    except RecursionError:
+        raise StoreError(
+            f"{path} nests values more than {MAX_DEPTH:,} levels deep. Flatten that value by hand (or restore the "
+            "file from git); it was not changed."
         ) from None
 
 

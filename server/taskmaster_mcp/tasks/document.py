@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from taskmaster_mcp.errors import NotFound, StoreError
+from taskmaster_mcp.errors import Conflict, NotFound, StoreError
+from taskmaster_mcp.tasks import shape
 from taskmaster_mcp.tasks.model import TagIndex, Task, task_list
 
 DEFAULT_TAG = "master"
@@ -75,6 +76,9 @@ class TaskFile:
         self.migrate_legacy()
         block: dict[str, Any] | None = self.block(tag)
         if block is None:
+            if tag in self.data:
+                raise Conflict(f"tasks.json has a top-level key '{tag}' that is not a tag. Use another tag name, or "
+                               "move that key away by hand.")
             stamp = now_iso()
             meta: dict[str, Any] = {"created": stamp, "updated": stamp, "description": f"Tasks for {tag}"}
             block = {"tasks": [], "metadata": meta}
@@ -102,12 +106,15 @@ class TaskFile:
 
 
 def parse_document(data: Any, path: Path) -> TaskFile:
-    """Classify a parsed tasks.json as tagged or legacy; reject shapes that are neither."""
+    """Classify a parsed tasks.json as tagged or legacy and check its shape (:mod:`taskmaster_mcp.tasks.shape`);
+    a document of any other shape raises StoreError and is never written over."""
     if not isinstance(data, dict):
         raise StoreError(f"{path} must hold a JSON object (tags or {{\"tasks\": [...]}}). It was not changed.")
-    document: dict[str, Any] = data  # pyright: ignore[reportUnknownVariableType]
+    document = cast(dict[str, Any], data)
     if isinstance(document.get("tasks"), list) and not any(
-        _is_tag_block(v) for k, v in document.items() if k != "tasks"
+        shape.is_tag_value(v) for k, v in document.items() if k != "tasks"
     ):
+        shape.check_legacy(document, path)
         return TaskFile(data=document, legacy=True)
+    shape.check_tagged(document, path)
     return TaskFile(data=document)

@@ -119,7 +119,7 @@ def add_subtask(doc: TaskFile, tag: str, parent_id: str, *, title: str = "", des
         subtask["dependencies"] = [str(d) for d in deps_of(source) if key(d) != parent_key]
         tasks = index.tasks
         tasks.remove(source)
-        _rewrite_refs(tasks, {ref.task: f"{parent_key}.{new_id}"})
+        rewrite_refs(tasks, {ref.task: f"{parent_key}.{new_id}"})
         subs.append(subtask)
         return subtask
     if not title.strip():
@@ -165,7 +165,7 @@ def remove(doc: TaskFile, tag: str, refs: list[Ref]) -> list[str]:
                 index.tasks.remove(task)
             removed_ids.add(ref.task)
             removed_ids.update(f"{ref.task}.{key(s.get('id'))}" for s in subtasks_of(task))
-    _drop_refs(index.tasks, removed_ids)
+    drop_refs(index.tasks, removed_ids)
     return sorted(removed_ids)
 
 
@@ -180,7 +180,7 @@ def _sub_dep_target(tid: str, dep: Any, task: Task, changed_ids: set[str] | dict
     return str(deps_rules.resolve_sub_dep(tid, dep, task))
 
 
-def _drop_refs(tasks: list[Task], gone: set[str]) -> None:
+def drop_refs(tasks: list[Task], gone: set[str]) -> None:
     for task in tasks:
         tid = key(task.get("id"))
         if any(key(d) in gone for d in deps_of(task)):
@@ -192,7 +192,7 @@ def _drop_refs(tasks: list[Task], gone: set[str]) -> None:
                 sub["dependencies"] = keep
 
 
-def _rewrite_refs(tasks: list[Task], mapping: dict[str, str]) -> None:
+def rewrite_refs(tasks: list[Task], mapping: dict[str, str]) -> None:
     """Point dependencies at new ids (``mapping`` old -> new, task or subtask ids), keeping each value's type."""
     for task in tasks:
         tid = key(task.get("id"))
@@ -240,7 +240,7 @@ def clear_subtasks(doc: TaskFile, tag: str, refs: list[Ref] | None) -> list[str]
         if subtasks_of(task):
             gone = {f"{key(task.get('id'))}.{key(s.get('id'))}" for s in subtasks_of(task)}
             task["subtasks"] = []
-            _drop_refs(index.tasks, gone)
+            drop_refs(index.tasks, gone)
             cleared.append(key(task.get("id")))
     return cleared
 
@@ -267,7 +267,7 @@ def remove_subtask(doc: TaskFile, tag: str, refs: list[Ref], convert: bool) -> l
         promoted.setdefault("priority", task.get("priority", "medium"))
         promoted.setdefault("subtasks", [])
         index.tasks.append(promoted)
-        _rewrite_refs(index.tasks, {str(ref): str(new_id)})
+        rewrite_refs(index.tasks, {str(ref): str(new_id)})
         result.append(f"{ref} -> {new_id}")
         doc.changed()
         index = doc.index(tag)

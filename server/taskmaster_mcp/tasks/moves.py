@@ -14,11 +14,10 @@ the mapping). A moved task that depends on a task left behind, or is depended on
 
 from __future__ import annotations
 
-import copy
-
 from taskmaster_mcp.errors import Conflict, InvalidInput
 from taskmaster_mcp.tasks.document import TaskFile
-from taskmaster_mcp.tasks.edits import _drop_refs, _rewrite_refs  # pyright: ignore[reportPrivateUsage]
+from taskmaster_mcp.tasks.edits import drop_refs, rewrite_refs
+from taskmaster_mcp.tasks.jsonvalues import clone
 from taskmaster_mcp.tasks.model import Ref, Task, deps_of, key, next_int_id, parse_ref, resolve_sub_dep, subtasks_of
 
 
@@ -34,7 +33,7 @@ def move_within(doc: TaskFile, tag: str, source: Ref, dest: Ref) -> str:
         task["id"] = int(dest.task) if dest.task.isdigit() and isinstance(task.get("id"), int) else dest.task
         mapping = {old: dest.task}
         mapping.update({f"{old}.{key(s.get('id'))}": f"{dest.task}.{key(s.get('id'))}" for s in subtasks_of(task)})
-        _rewrite_refs(tasks, mapping)
+        rewrite_refs(tasks, mapping)
         return f"task {source} is now task {dest}"
     if sub is None and dest.sub is not None:
         parent = index.task(dest.task)
@@ -47,7 +46,7 @@ def move_within(doc: TaskFile, tag: str, source: Ref, dest: Ref) -> str:
         new_sub["dependencies"] = [key(d) for d in deps_of(task) if key(d) != dest.task]
         tasks.remove(task)
         parent.setdefault("subtasks", []).append(new_sub)
-        _rewrite_refs(tasks, {source.task: str(dest)})
+        rewrite_refs(tasks, {source.task: str(dest)})
         return f"task {source} is now subtask {dest}"
     assert sub is not None
     item = {k: v for k, v in sub.items() if k not in ("id", "parentId", "parentTaskId")}
@@ -63,7 +62,7 @@ def move_within(doc: TaskFile, tag: str, source: Ref, dest: Ref) -> str:
         parent = index.task(dest.task)
         moved: Task = {"id": int(dest.sub) if dest.sub.isdigit() else dest.sub, **item, "dependencies": resolved}
         parent.setdefault("subtasks", []).append(moved)
-    _rewrite_refs(tasks, {str(source): str(dest)})
+    rewrite_refs(tasks, {str(source): str(dest)})
     return f"{'subtask'} {source} is now {'task' if dest.sub is None else 'subtask'} {dest}"
 
 
@@ -113,8 +112,8 @@ def move_across(doc: TaskFile, from_tag: str, to_tag: str, ids: list[Ref], *, wi
         mapping[old] = new
     staying_ids = {key(t.get("id")) for t in staying}
     staying_ids |= {f"{key(t.get('id'))}.{key(s.get('id'))}" for t in staying for s in subtasks_of(t)}
-    moved_copies = [copy.deepcopy(task) for task in moving]
-    _drop_refs(moved_copies, staying_ids)  # before renumbering, so a new id never collides with a staying one
+    moved_copies: list[Task] = [clone(task) for task in moving]
+    drop_refs(moved_copies, staying_ids)  # before renumbering, so a new id never collides with a staying one
     remap: dict[str, str] = {}
     for task in moving:
         old = key(task.get("id"))
@@ -123,15 +122,15 @@ def move_across(doc: TaskFile, from_tag: str, to_tag: str, ids: list[Ref], *, wi
             remap.update({f"{old}.{key(s.get('id'))}": f"{mapping[old]}.{key(s.get('id'))}" for s in subtasks_of(task)})
     # Rewrite while the copies still carry their old ids: after renumbering, task 1 -> 2 would read its sibling
     # dependency as 2.x, which the remap of task 2 -> 3 would then send to another task's subtask.
-    _rewrite_refs(moved_copies, remap)
-    for clone in moved_copies:
-        old = key(clone.get("id"))
+    rewrite_refs(moved_copies, remap)
+    for moved in moved_copies:
+        old = key(moved.get("id"))
         if mapping[old] != old:
-            clone["id"] = int(mapping[old]) if isinstance(clone.get("id"), int) else mapping[old]
+            moved["id"] = int(mapping[old]) if isinstance(moved.get("id"), int) else mapping[old]
     source_block = doc.block(from_tag)
     assert source_block is not None
     source_block["tasks"] = staying
-    _drop_refs(staying, set(chosen) | {f"{t}.{key(s.get('id'))}" for t in chosen for s in
+    drop_refs(staying, set(chosen) | {f"{t}.{key(s.get('id'))}" for t in chosen for s in
                                        subtasks_of(_find(moving, t))})
     target_tasks.extend(moved_copies)
     doc.changed()

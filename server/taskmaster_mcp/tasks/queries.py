@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from taskmaster_mcp.tasks.jsonvalues import clip
 from taskmaster_mcp.tasks.model import (
     DONE_STATUSES,
     Ref,
@@ -136,7 +137,7 @@ def page(rows_source: Sequence[T], *, offset: int, limit: int,
     used = 1  # the list brackets cost 2 bytes, the n-1 commas are counted as 1 per row
     index = offset
     while index < len(rows_source) and len(rows) < limit:
-        row = render(rows_source[index])
+        row = clip(render(rows_source[index]))
         cost = size_of(row) + 1
         if cost > PAGE_BYTE_BUDGET // 2:
             row = shrink(row, PAGE_BYTE_BUDGET // 2)
@@ -175,7 +176,7 @@ def full_item(index: TagIndex, task: Task, sub: Task | None, status: set[str] | 
     waiting = blocked_by(index, task, sub)
     if waiting:
         item["blockedBy"] = waiting
-    return shrink(item, 20_000)
+    return shrink(clip(item), 20_000)
 
 
 def nothing_next_reason(index: TagIndex) -> str:

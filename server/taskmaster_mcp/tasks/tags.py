@@ -5,12 +5,12 @@ Tag names follow Task Master: letters, digits, ``-`` and ``_``; ``master`` canno
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
 from taskmaster_mcp.errors import Conflict, InvalidInput, NotFound
 from taskmaster_mcp.tasks.document import DEFAULT_TAG, TaskFile, now_iso
+from taskmaster_mcp.tasks.jsonvalues import clone
 from taskmaster_mcp.tasks.queries import progress
 
 _TAG_NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
@@ -28,6 +28,12 @@ def _existing(doc: TaskFile, name: str) -> dict[str, Any]:
     if block is None:
         raise NotFound(f"Tag '{name}' does not exist. Existing tags: {', '.join(doc.tags()) or 'none'}.")
     return block
+
+
+def _free(doc: TaskFile, name: str) -> None:
+    """Refuse a name that a non-tag top-level key of tasks.json already uses (writing it would replace that key)."""
+    if name in doc.data:
+        raise Conflict(f"tasks.json has a top-level key '{name}' that is not a tag. Pick another tag name.")
 
 
 def list_tags(doc: TaskFile, current: str) -> list[dict[str, Any]]:
@@ -55,8 +61,9 @@ def add_tag(doc: TaskFile, name: str, *, description: str | None, copy_from: str
         raise Conflict(f"Tag '{name}' already exists. Pick another name, or use_tag to switch to it.")
     if copy_from is not None:
         _existing(doc, copy_from)
-    tasks: list[Any] = copy.deepcopy(doc.tasks(copy_from)) if copy_from is not None else []
+    tasks: list[Any] = clone(doc.tasks(copy_from)) if copy_from is not None else []
     doc.migrate_legacy()
+    _free(doc, name)
     stamp = now_iso()
     doc.data[name] = {"tasks": tasks, "metadata": {
         "created": stamp, "updated": stamp,
@@ -83,6 +90,7 @@ def rename_tag(doc: TaskFile, old: str, new: str) -> None:
     _existing(doc, old)
     if doc.has_tag(new):
         raise Conflict(f"Tag '{new}' already exists. Pick another name.")
+    _free(doc, new)
     doc.data = {(new if k == old else k): v for k, v in doc.data.items()}
 
 

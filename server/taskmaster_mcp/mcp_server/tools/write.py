@@ -21,6 +21,7 @@ from taskmaster_mcp.mcp_server.tools.params import (
 )
 from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.tasks import edits, moves
+from taskmaster_mcp.tasks.jsonvalues import clip
 from taskmaster_mcp.tasks.model import check_priority, key, parse_ref, parse_ref_list, split_list
 from taskmaster_mcp.tasks.queries import compact_row, next_item
 
@@ -100,7 +101,7 @@ async def add_task(
     with project.store.mutate() as doc:
         task = edits.add_task(doc, the_tag, title=title, description=description, details=details,
                             test_strategy=testStrategy, dependencies=split_list(dependencies), priority=chosen)
-    return Changed(tag=the_tag, changed=[key(task["id"])], message=f"Added task {task['id']}.", task=task)
+    return Changed(tag=the_tag, changed=[key(task["id"])], message=f"Added task {task['id']}.", task=clip(task))
 
 
 async def add_subtask(
@@ -123,7 +124,7 @@ async def add_subtask(
         sub = edits.add_subtask(doc, the_tag, id, title=title, description=description, details=details,
                               status=status, dependencies=split_list(dependencies), task_id=taskId)
     sub_id = f"{parse_ref(id).task}.{sub['id']}"
-    return Changed(tag=the_tag, changed=[sub_id], message=f"Added subtask {sub_id}.", task=sub)
+    return Changed(tag=the_tag, changed=[sub_id], message=f"Added subtask {sub_id}.", task=clip(sub))
 
 
 async def update_task(
