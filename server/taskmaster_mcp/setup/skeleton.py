@@ -38,7 +38,11 @@ What this version will not do.
 How we will know it is done.
 """
 
-GITIGNORE_LINES = [".env", ".taskmaster/.taskmaster-mcp.lock"]
+# Every artifact we create that must not be committed: secrets, our lock, temp files a killed write can leave
+# (".tasks.json.ab12cd34.tmp"), Task Master's lock (shared with it), and the backups `init --editor` makes of
+# editor configs ("mcp.json.bak-20261129-101500").
+GITIGNORE_LINES = [".env", ".taskmaster/.taskmaster-mcp.lock", ".taskmaster/**/.*.tmp", ".taskmaster/**/*.lock",
+                   "*.bak-[0-9]*"]
 
 
 @dataclass

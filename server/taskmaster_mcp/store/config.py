@@ -174,7 +174,7 @@ def update_config(paths: Paths, change: Callable[[dict[str, Any]], None]) -> Con
         trailing = False
         if current.source == paths.config_file:
             trailing = paths.config_file.read_bytes().endswith(b"\n")
-        write_atomic(paths.config_file, dumps(raw, trailing_newline=trailing))
+        write_atomic(paths.config_file, dumps(raw, trailing_newline=trailing), sweep=True)
         return Config(raw=raw, source=paths.config_file)
 
 

@@ -16,6 +16,7 @@ import re
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
@@ -143,12 +144,16 @@ def load_json(path: Path) -> tuple[Any, bytes]:
         ) from None
 
 
-def write_atomic(path: Path, text: str | bytes) -> None:
+def write_atomic(path: Path, text: str | bytes, *, sweep: bool = False) -> None:
     """Replace ``path`` with ``text`` (str as UTF-8, or bytes) atomically: temp file in the same directory, fsync,
     ``os.replace``.
 
     A reader sees either the old or the new file, never a torn one. The original file's permission bits are kept.
+    ``sweep`` (for callers holding the project lock) first removes temp files that earlier writes of this same file
+    left behind when their process was killed (see :func:`sweep_stale_temps`).
     """
+    if sweep:
+        sweep_stale_temps(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     mode: int | None = None
     with contextlib.suppress(FileNotFoundError):
@@ -167,6 +172,36 @@ def write_atomic(path: Path, text: str | bytes) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+# mkstemp's names: ".<file name>.<8 random characters>.tmp" (see write_atomic).
+_TEMP_SUFFIX = re.compile(r"\.[A-Za-z0-9_]{8}\.tmp")
+STALE_SECONDS = 5.0
+
+
+def sweep_stale_temps(path: Path, *, older_than: float = STALE_SECONDS) -> int:
+    """Remove the temp files of ``path`` that a killed writer left (ours only; return how many).
+
+    Only names write_atomic makes for this very file are touched, and only when older than ``older_than`` seconds:
+    callers hold the project lock, under which no write of this file can be in progress, and the age rule also
+    covers a writer that (wrongly) wrote without the lock.
+    """
+    prefix = f".{path.name}"
+    removed = 0
+    now = time.time()
+    try:
+        entries = list(os.scandir(path.parent))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        name = entry.name
+        if not name.startswith(prefix) or not _TEMP_SUFFIX.fullmatch(name[len(prefix):]):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            if now - entry.stat(follow_symlinks=False).st_mtime >= older_than and entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed += 1
+    return removed
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -97,5 +97,5 @@ def merge_report(paths: Paths, tag: str, entries: dict[int, dict[str, Any]], met
         report = {"meta": {**meta, "analysisCount": len(merged)}, ENTRIES: merged,
                   **{k: v for k, v in data.items() if k not in ("meta", ENTRIES)}}
         trailing = path.is_file() and path.read_bytes().endswith(b"\n")
-        write_atomic(path, dumps(report, trailing_newline=trailing))
+        write_atomic(path, dumps(report, trailing_newline=trailing), sweep=True)
     return path

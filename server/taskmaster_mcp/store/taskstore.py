@@ -106,7 +106,7 @@ class TaskStore:
             document.changed()
             target = self.paths.tasks_file
             encoded = dumps_bytes(document.data, trailing_newline=document.trailing_newline)
-            write_atomic(target, encoded)
+            write_atomic(target, encoded, sweep=True)
             st = target.stat()
             document.exists = True
             self._cache = _Cached((st.st_mtime_ns, st.st_size, st.st_ino), target, document, zlib.crc32(encoded))
@@ -141,7 +141,7 @@ class TaskStore:
             state = self.read_state()
             trailing = self.paths.state_file.is_file() and self.paths.state_file.read_bytes().endswith(b"\n")
             change(state)
-            write_atomic(self.paths.state_file, dumps(state, trailing_newline=trailing))
+            write_atomic(self.paths.state_file, dumps(state, trailing_newline=trailing), sweep=True)
 
     def use_tag(self, name: str) -> TaskFile:
         """Make ``name`` the current tag (it must exist once the file has tags); return the document read."""
