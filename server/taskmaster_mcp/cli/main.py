@@ -319,7 +319,14 @@ async def _task_command(args: argparse.Namespace, env: Mapping[str, str]) -> int
                                       "setFallback": args.set_fallback, "provider": args.provider,
                                       "baseURL": args.base_url, "listAvailableModels": args.list,
                                       "test": args.test})
-        return _emit(args, data, lambda out, d: _views().models_table(out, d))
+        code = _emit(args, data, lambda out, d: _views().models_table(out, d))
+        failed = [t for t in cast(list[dict[str, Any]], data.get("tests") or []) if not t.get("ok")]
+        if failed:  # a check that found broken roles must fail scripts and CI, not print and exit 0
+            roles = ", ".join(str(t.get("role")) for t in failed)
+            print(f"error: {len(failed)} role(s) failed the test: {roles}. Fix the key or model shown above, or "
+                  "set another model with `taskmaster-mcp models --set-main/--set-fallback`.", file=sys.stderr)
+            return 1
+        return code
     if cmd == "usage":
         data = await plain("usage_report", {"since": args.since})
         return _emit(args, data, lambda out, d: _views().usage_table(out, d))

@@ -21,7 +21,6 @@ from typing import cast
 from mcp.server import MCPServer
 
 from taskmaster_mcp import __version__
-from taskmaster_mcp.errors import ConfigError
 from taskmaster_mcp.mcp_server.lazytools import LazyToolServer
 from taskmaster_mcp.mcp_server.logs import level_from
 from taskmaster_mcp.mcp_server.registration import ToolFn, register
@@ -118,23 +117,30 @@ def _install_resources(server: MCPServer[AppState]) -> None:
     resources.install(server)
 
 
-def select_tools(profile: str | None, available: list[str]) -> list[str]:
-    """Tool names for a ``TASK_MASTER_TOOLS`` value; unknown names are an error naming the valid ones."""
+def select_tools(profile: str | None, available: list[str]) -> tuple[list[str], list[str]]:
+    """Tool names for a ``TASK_MASTER_TOOLS`` value, and warnings for stderr, as Task Master treats the variable.
+
+    ``all`` (our default), ``core`` (alias ``lean``), ``standard``, or a comma list of names (case-insensitive, ``-``
+    and ``_`` alike). An unknown name is skipped with a warning; a list naming no tool we have serves every tool,
+    with a warning, rather than a server with nothing on it.
+    """
     value = (profile or "all").strip().lower()
     if value == "all":
-        return list(available)
-    if value == "core":
-        return [n for n in available if n in CORE]
+        return list(available), []
+    if value in ("core", "lean"):
+        return [n for n in available if n in CORE], []
     if value == "standard":
-        return [n for n in available if n in STANDARD]
-    wanted = [part.strip().replace("-", "_") for part in value.split(",") if part.strip()]
-    unknown = [n for n in wanted if n not in available]
-    if unknown:
-        raise ConfigError(
-            f"TASK_MASTER_TOOLS names unknown tool(s) {', '.join(unknown)}. Use core, standard, all, or a comma "
-            f"list of: {', '.join(available)}."
-        )
-    return [n for n in available if n in wanted]
+        return [n for n in available if n in STANDARD], []
+    wanted = [part.strip() for part in value.split(",") if part.strip()]
+    known = {name.lower(): name for name in available}
+    chosen = {known[name.replace("-", "_")] for name in wanted if name.replace("-", "_") in known}
+    unknown = [name for name in wanted if name.replace("-", "_") not in known]
+    warnings = [f"TASK_MASTER_TOOLS: unknown tool(s) skipped: {', '.join(unknown)}."] if unknown else []
+    if not chosen:
+        warnings.append(f"TASK_MASTER_TOOLS={profile!r} names no tool of this server; serving all {len(available)} "
+                        "tools. Use all, core, standard, or a comma list of tool names.")
+        return list(available), warnings
+    return [n for n in available if n in chosen], warnings
 
 
 def build_app(
@@ -168,8 +174,11 @@ def build_app(
         log_level=level_from(environment), cache_dir=tool_cache,
     )
     specs = _catalogue()
-    chosen = set(select_tools(profile if profile is not None else environment.get("TASK_MASTER_TOOLS"),
-                              [s.name for s in specs]))
+    names, warnings = select_tools(profile if profile is not None else environment.get("TASK_MASTER_TOOLS"),
+                                   [s.name for s in specs])
+    for warning in warnings:
+        log.warning("%s", warning)
+    chosen = set(names)
     for spec in specs:
         if spec.name in chosen:
             server.defer_tool(spec.name, functools.partial(_register, server, spec))

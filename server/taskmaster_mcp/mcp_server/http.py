@@ -98,17 +98,25 @@ def check_token(host: str, token: str | None) -> None:
 
 
 class BearerToken:
-    """ASGI middleware: every HTTP request must carry ``Authorization: Bearer <token>``."""
+    """ASGI middleware: every HTTP request must carry ``Authorization: Bearer <token>``.
+
+    The scheme name is case-insensitive (RFC 9110 section 11.1), so ``bearer`` and ``BEARER`` pass too; the token is
+    compared in constant time.
+    """
 
     def __init__(self, app: Any, token: str) -> None:
         self.app = app
-        self.expected = f"Bearer {token}".encode()
+        self.expected = token.encode()
+
+    def accepts(self, header: bytes) -> bool:
+        """Whether an Authorization header value carries the token."""
+        scheme, _, credentials = header.strip().partition(b" ")
+        return scheme.lower() == b"bearer" and hmac.compare_digest(credentials.strip(), self.expected)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             headers = dict(scope.get("headers") or [])
-            given: bytes = headers.get(b"authorization", b"")
-            if not hmac.compare_digest(given, self.expected):
+            if not self.accepts(headers.get(b"authorization", b"")):
                 body = b"Missing or wrong bearer token. Send 'Authorization: Bearer <TASKMASTER_MCP_TOKEN>'."
                 await send({"type": "http.response.start", "status": 401, "headers": [
                     (b"content-type", b"text/plain"), (b"www-authenticate", b"Bearer"),
@@ -139,12 +147,13 @@ def serve_http(bind: str, env: Mapping[str, str], cwd: Path) -> int:
         return 2
     import uvicorn
 
+    from taskmaster_mcp.mcp_server.logs import configure_logging, level_from
     from taskmaster_mcp.store.roots import find_upwards
 
     # One shared server serves one project: a remote agent's projectRoot is a path on *its* machine, so the
     # server pins the root it was started for and ignores the argument (see mcp_server.calls).
     shared = Path(env["TASK_MASTER_PROJECT_ROOT"]) if env.get("TASK_MASTER_PROJECT_ROOT") else find_upwards(cwd) or cwd
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="taskmaster-mcp %(levelname)s %(message)s")
+    configure_logging(level_from(env))
     app = build_http_app(host, env, cwd, shared.resolve())
     shown = f"[{host}]" if ":" in host else host
     auth = "bearer token required" if env.get("TASKMASTER_MCP_TOKEN") else "no token (loopback only)"

@@ -20,10 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import Prompt, Resource, ResourceTemplate, Tool
+from pydantic import ValidationError
 
 from taskmaster_mcp.mcp_server.calls import READ_CONTEXT
 from taskmaster_mcp.mcp_server.logs import use_plain_logging
+from taskmaster_mcp.mcp_server.registration import argument_problems
 
 log = logging.getLogger("taskmaster_mcp")
 
@@ -131,9 +134,19 @@ class LazyToolServer(MCPServer[Any]):
         return self._listing
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
-        """Register ``name`` on its first call, then let the SDK run it."""
+        """Register ``name`` on its first call, then let the SDK run it.
+
+        Arguments that fail the SDK's validation come back as our message (each parameter, what it accepts, what
+        was sent) rather than pydantic's text.
+        """
         self._ensure(name)
-        return await super().call_tool(name, arguments, context)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            tool = self._tool_manager.get_tool(name)
+            if isinstance(exc.__cause__, ValidationError) and tool is not None:
+                raise ToolError(argument_problems(name, exc.__cause__, tool.parameters)) from exc.__cause__
+            raise
 
     async def list_resources(self) -> list[Resource]:
         self._ensure_extras()
@@ -159,6 +172,16 @@ class LazyToolServer(MCPServer[Any]):
     async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None, context: Any = None) -> Any:
         self._ensure_extras()
         return await super().get_prompt(name, arguments, context)
+
+    async def run_stdio_async(self) -> None:
+        """Serve stdio, answering unreadable lines with JSON-RPC errors (see :mod:`taskmaster_mcp.mcp_server.stdio`)."""
+        from mcp.server.stdio import stdio_server
+
+        from taskmaster_mcp.mcp_server.stdio import AnswerUnreadableLines
+
+        async with stdio_server() as (read_stream, write_stream):
+            await self._lowlevel_server.run(AnswerUnreadableLines(read_stream, write_stream), write_stream,
+                                            self._lowlevel_server.create_initialization_options())
 
     def _tool_input_schema(self, name: str) -> dict[str, Any] | None:
         self._ensure(name)

@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context, ListRoots, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotations
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from taskmaster_mcp.errors import TaskmasterError
 from taskmaster_mcp.mcp_server.calls import CALL_ROOTS, roots_of, state_of
@@ -76,6 +77,41 @@ def compact_schema(schema: Any, hidden: frozenset[str] = HIDDEN_PARAMS) -> Any:
         if not result["required"]:
             del result["required"]
     return result
+
+
+def _expected(schema: dict[str, Any]) -> str:
+    """What a parameter's published schema accepts, in words."""
+    kind = schema.get("type")
+    if "enum" in schema:
+        form = "one of " + ", ".join(repr(v) for v in cast(list[Any], schema["enum"]))
+    elif kind == "integer":
+        low, high = schema.get("minimum"), schema.get("maximum")
+        form = f"an integer from {low} to {high}" if low is not None and high is not None else "an integer"
+    elif kind == "boolean":
+        form = "true or false"
+    elif kind == "string":
+        form = "a string"
+    else:
+        form = f"a {kind}" if isinstance(kind, str) else "a value of the published type"
+    description = schema.get("description")
+    return f"{form} ({description})" if isinstance(description, str) else form
+
+
+def argument_problems(tool: str, error: ValidationError, schema: dict[str, Any]) -> str:
+    """A ToolError message for arguments that failed validation: each parameter, what it accepts, what came."""
+    properties = cast(dict[str, Any], schema.get("properties") or {})
+    problems: list[str] = []
+    for item in error.errors(include_url=False):
+        name = str(item["loc"][0]) if item["loc"] else "(arguments)"
+        expected = _expected(cast(dict[str, Any], properties.get(name) or {}))
+        if item["type"] == "missing":
+            problems.append(f"'{name}' is required: {expected}")
+        elif item["type"] == "extra_forbidden":
+            problems.append(f"'{name}' is not a parameter of {tool}")
+        else:
+            problems.append(f"'{name}' must be {expected}, got {json.dumps(item.get('input'), default=str)[:80]}")
+    unique = list(dict.fromkeys(problems))
+    return f"Invalid arguments for {tool}: {'; '.join(unique)}. Fix them and call {tool} again."
 
 
 def hints(*, read_only: bool, destructive: bool, idempotent: bool, open_world: bool) -> ToolAnnotations:

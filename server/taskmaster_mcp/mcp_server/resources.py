@@ -23,10 +23,12 @@ from typing import Any
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ResourceError
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS
 from pydantic import BaseModel
 
-from taskmaster_mcp.errors import TaskmasterError
+from taskmaster_mcp.errors import NotFound, TaskmasterError
 from taskmaster_mcp.mcp_server.calls import READ_CONTEXT, open_project
 from taskmaster_mcp.tasks import diagrams
 
@@ -55,6 +57,8 @@ async def _guard(read: Callable[[Context[Any, Any]], Awaitable[str]], ctx: Conte
         raise ResourceError("taskmaster resources are read through an MCP request")
     try:
         return await read(context)
+    except NotFound as exc:  # the spec's answer for a resource that does not exist (SEP-2164: -32602)
+        raise ResourceNotFoundError(str(exc)) from exc
     except TaskmasterError as exc:
         raise ResourceError(str(exc)) from exc
 
@@ -120,7 +124,12 @@ async def work_on_next_task(ctx: Context[Any, Any]) -> str:
 
 async def review_task(id: str, ctx: Context[Any, Any]) -> str:
     """Review a task's implementation against its details and test strategy."""
-    details = await _maybe(lambda: _read().get_task(ctx, id=id))
+    try:
+        details: str | None = _json(await _read().get_task(ctx, id=id))
+    except NotFound as exc:  # a prompt about a task that does not exist would send the agent after nothing
+        raise MCPError(INVALID_PARAMS, f"{exc} The review_task prompt needs the id of an existing task.") from exc
+    except TaskmasterError:  # no project yet: the prompt tells the agent how to get the task itself
+        details = None
     body = f"```json\n{details}\n```\n\n" if details else f"Call `get_task` with id={json.dumps(id)} first.\n\n"
     return (
         f"Review the implementation of task {id}.\n\n{body}"

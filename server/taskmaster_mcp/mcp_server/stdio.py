@@ -1,15 +1,118 @@
-"""Serving MCP over stdin/stdout: what an editor launches."""
+"""Serving MCP over stdin/stdout: what an editor launches.
+
+Two things the SDK's stdio loop does not do, done here:
+
+- A line that is not a JSON-RPC message (not JSON, a lone UTF-16 surrogate, nesting too deep to parse, or valid JSON
+  of the wrong shape) is answered at once with a JSON-RPC error (-32700 parse error, or -32600 invalid request),
+  carrying the request's id when the line is readable enough to have one, so the client does not wait for its own
+  timeout. The SDK only logs such lines.
+- SIGTERM (what editors and process managers send) shuts the server down cleanly: open calls are cancelled, the
+  lifespan closes the model clients, and the exit code is 0.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import signal
 import sys
+import threading
+from types import FrameType, TracebackType
+from typing import Any, Self, cast
+
+from mcp.shared.message import SessionMessage
+from mcp.types import ErrorData, JSONRPCError
+from pydantic import ValidationError
+
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+
+
+def _request_id(line: Any) -> str | int | None:
+    """The id of a request line that the standard library can still read (it accepts lone surrogates)."""
+    if not isinstance(line, str):
+        return None
+    try:
+        value = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(value, dict):
+        found = cast(dict[str, Any], value).get("id")
+        if isinstance(found, str | int) and not isinstance(found, bool):
+            return found
+    return None
+
+
+def error_reply(problem: Exception) -> SessionMessage:
+    """The JSON-RPC error answering one unreadable line."""
+    line: Any = None
+    code, what = INVALID_REQUEST, "Invalid request: not a JSON-RPC 2.0 message"
+    if isinstance(problem, ValidationError):
+        details = problem.errors(include_url=False)
+        line = details[0].get("input") if details else None
+        if any(d.get("type") == "json_invalid" for d in details):
+            code, what = PARSE_ERROR, f"Parse error: {details[0].get('msg', 'invalid JSON')}"
+    message = f"{what}. Send one JSON-RPC 2.0 message per line, as UTF-8 JSON."
+    error = JSONRPCError(jsonrpc="2.0", id=_request_id(line), error=ErrorData(code=code, message=message))
+    return SessionMessage(error)  # pyright: ignore[reportArgumentType]
+
+
+class AnswerUnreadableLines:
+    """A read stream that answers the transport's unreadable lines itself and passes every message on."""
+
+    def __init__(self, inner: Any, write: Any) -> None:
+        self._inner = inner
+        self._write = write
+
+    async def _next(self, take: Any) -> Any:
+        while True:
+            item = await take()
+            if not isinstance(item, Exception):
+                return item
+            await self._write.send(error_reply(item))
+
+    async def receive(self) -> Any:
+        return await self._next(self._inner.receive)
+
+    async def __anext__(self) -> Any:
+        return await self._next(self._inner.__anext__)
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc_val: BaseException | None,
+                        exc_tb: TracebackType | None) -> bool | None:
+        await self.aclose()
+        return None
+
+
+SHUTDOWN_GRACE_SECONDS = 3.0
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """Unwind the event loop like Ctrl-C (calls cancelled, lifespan closed), then leave.
+
+    The SDK reads stdin on a worker thread that only returns when a line or EOF arrives, so with the client's end of
+    stdin still open the unwinding would wait for it forever. Once the grace period is over the process exits with
+    0 regardless: every file write is atomic, so nothing is left half-written (at most a temp file the next write
+    sweeps away).
+    """
+    watchdog = threading.Timer(SHUTDOWN_GRACE_SECONDS, os._exit, args=(0,))
+    watchdog.daemon = True
+    watchdog.start()
+    raise KeyboardInterrupt
 
 
 def serve_stdio() -> int:
     """Run the MCP server on stdin/stdout. Logging goes to stderr; stdout carries only the protocol."""
     import contextlib
-    import logging
-    import os
 
     from taskmaster_mcp.mcp_server.logs import configure_logging, level_from
 
@@ -17,15 +120,13 @@ def serve_stdio() -> int:
     # Until the SDK takes over fd 1 (it diverts stray writes to stderr while serving), anything a dependency
     # prints while importing or building goes to stderr too.
     with contextlib.redirect_stdout(sys.stderr):
-        from taskmaster_mcp.errors import TaskmasterError
         from taskmaster_mcp.mcp_server.app import build_app
         from taskmaster_mcp.mcp_server.lazytools import default_cache_dir
 
-        cache = default_cache_dir(os.environ)
-        try:
-            server = build_app(tool_cache=cache)
-        except TaskmasterError as exc:  # a bad TASK_MASTER_TOOLS must not leave the editor with "Client closed"
-            logging.getLogger("taskmaster_mcp").error("%s Serving every tool instead.", exc)
-            server = build_app(profile="all", tool_cache=cache)
-    server.run("stdio")
+        server = build_app(tool_cache=default_cache_dir(os.environ))
+    logging.getLogger("taskmaster_mcp").info("taskmaster-mcp serving MCP over stdio (working directory %s)",
+                                              os.getcwd())
+    signal.signal(signal.SIGTERM, _terminate)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run("stdio")
     return 0

@@ -65,6 +65,7 @@ class Paths:
 
     def inside(self, candidate: str | Path, *, what: str = "path") -> Path:
         """Resolve ``candidate`` (relative to the root) and refuse it unless it lies inside the root."""
+        refuse_null_bytes(candidate, what)
         raw = Path(candidate).expanduser()
         full = (raw if raw.is_absolute() else self.root / raw).resolve()
         root = self.root.resolve()
@@ -74,6 +75,12 @@ class Paths:
                 "Pass a path inside the project (relative paths are taken from the project root)."
             )
         return full
+
+
+def refuse_null_bytes(candidate: str | Path, what: str) -> None:
+    """A path with a NUL character names no file on any system we run on; say so instead of failing deep inside."""
+    if "\x00" in str(candidate):
+        raise InvalidInput(f"{what} contains a null byte (\\x00). Pass a plain path without control characters.")
 
 
 def tag_slug(tag: str) -> str:

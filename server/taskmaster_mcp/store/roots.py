@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from taskmaster_mcp.errors import InvalidInput, NotFound
-from taskmaster_mcp.store.paths import TASKMASTER_DIR
+from taskmaster_mcp.store.paths import TASKMASTER_DIR, refuse_null_bytes
 
 
 def file_uri_to_path(uri: str) -> Path | None:
@@ -66,6 +66,9 @@ def resolve_root(
     With ``creating`` (a project about to be initialised), the last step is the working directory itself.
     """
     roots = [r.resolve() for r in client_roots or []]
+    for value, what in ((argument, "projectRoot"), (env_root, "TASK_MASTER_PROJECT_ROOT")):
+        if value:
+            refuse_null_bytes(value, what)
     if argument:
         raw = Path(argument).expanduser()
         if not raw.is_absolute():
