@@ -22,7 +22,7 @@ def _age(path: Path, seconds: float) -> None:
 def test_the_next_write_removes_old_temp_files_of_tasks_json_and_nothing_else(messy_project: Path) -> None:
     tasks_dir = messy_project / ".taskmaster" / "tasks"
     stale = [tasks_dir / ".tasks.json.ab12cd_9.tmp", tasks_dir / ".tasks.json.ZZZZZZZZ.tmp"]
-    fresh = tasks_dir / ".tasks.json.fresh123.tmp"  # a write in progress elsewhere (too young to touch)
+    fresh = tasks_dir / ".tasks.json.fresh123.tmp"  # left a moment ago by a writer killed mid-write
     others = [tasks_dir / ".task_001.txt.ab12cd34.tmp", tasks_dir / ".tasks.json.notours.tmp.bak",
               tasks_dir / ".tasks.json.short.tmp", tasks_dir / "tasks.json.ab12cd34.tmp"]
     for path in [*stale, fresh, *others]:
@@ -32,8 +32,17 @@ def test_the_next_write_removes_old_temp_files_of_tasks_json_and_nothing_else(me
     store = TaskStore(Paths(messy_project))
     with store.mutate() as doc:
         edits.set_status(doc, "master", [edits.parse_ref("1")], "done")
-    assert not any(p.exists() for p in stale)
-    assert fresh.exists() and all(p.exists() for p in others)
+    assert not any(p.exists() for p in [*stale, fresh])
+    assert all(p.exists() for p in others)
+
+
+def test_a_sweep_outside_the_lock_can_spare_temp_files_that_are_too_young(tmp_path: Path) -> None:
+    young, old = tmp_path / ".tasks.json.young123.tmp", tmp_path / ".tasks.json.old12345.tmp"
+    young.write_text("x")
+    old.write_text("x")
+    _age(old, 600)
+    assert sweep_stale_temps(tmp_path / "tasks.json", older_than=60) == 1
+    assert young.exists() and not old.exists()
 
 
 def test_sweeping_ignores_a_missing_directory_and_directories_named_like_temps(tmp_path: Path) -> None:

@@ -176,15 +176,16 @@ def write_atomic(path: Path, text: str | bytes, *, sweep: bool = False) -> None:
 
 # mkstemp's names: ".<file name>.<8 random characters>.tmp" (see write_atomic).
 _TEMP_SUFFIX = re.compile(r"\.[A-Za-z0-9_]{8}\.tmp")
-STALE_SECONDS = 5.0
+# Every write of our own files runs under the project lock, so while a caller holds it any temp file of that file is
+# a dead writer's: no age needs to pass. (The parameter stays for callers that sweep without the lock.)
+STALE_SECONDS = 0.0
 
 
 def sweep_stale_temps(path: Path, *, older_than: float = STALE_SECONDS) -> int:
     """Remove the temp files of ``path`` that a killed writer left (ours only; return how many).
 
-    Only names write_atomic makes for this very file are touched, and only when older than ``older_than`` seconds:
-    callers hold the project lock, under which no write of this file can be in progress, and the age rule also
-    covers a writer that (wrongly) wrote without the lock.
+    Only names write_atomic makes for this very file are touched, and only when older than ``older_than`` seconds.
+    Callers hold the project lock, under which no write of this file can be in progress.
     """
     prefix = f".{path.name}"
     removed = 0
