@@ -7,6 +7,7 @@ silently depend on (or leak to) a real model API.
 from __future__ import annotations
 
 import ipaddress
+import os
 import shutil
 import socket
 from collections.abc import Iterator
@@ -14,6 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+# Property tests (tests/test_properties.py): bounded example counts so CI stays fast, and a committed database of the
+# failing examples hypothesis has found, replayed first on every run. HYPOTHESIS_PROFILE=deep explores further.
+_EXAMPLES = DirectoryBasedExampleDatabase(str(Path(__file__).resolve().parent / "hypothesis-db"))
+settings.register_profile("ci", max_examples=60, database=_EXAMPLES, print_blob=True)
+settings.register_profile("deep", max_examples=1000, database=_EXAMPLES, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Copies of ../shared/fixtures, kept in the repo so a clean clone tests the same bytes everywhere.
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

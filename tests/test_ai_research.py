@@ -31,7 +31,7 @@ async def test_research_sends_the_chosen_tasks_files_notes_and_tree_but_never_me
     assert provider_server.seen(CHAT)[0].model == RESEARCH_MODEL
     assert "Implement storage layer" in body and "Validation for task 4." in body
     assert "storage-team" not in body and "ST-12" not in body
-    assert "MARKER_FILE" in body and "[cut: the first 30000 of" in body
+    assert "MARKER_FILE" in body and "[cut: the first 30000 characters shown; the file is 60016 bytes]" in body
     assert "MARKER_CUSTOM notes" in body and "Which ORM fits?" in body and "Be brief" in body
     assert "src/" in body and "app.py" in body
     assert "node_modules" not in body and "inside.txt" not in body and "__pycache__" not in body

@@ -152,3 +152,139 @@ async def test_review_outside_a_git_repository_or_with_a_bad_base_says_what_to_d
     assert "review takes a task id" in subtask
     assert provider_server.seen() == []
     assert (snapshot(plain), snapshot(root)) == before
+
+
+def committed_work(tmp_path: Path, server: ProviderServer, fixtures: Path) -> Path:
+    """The repository after an agent committed its work: two commits, .env ignored, a clean tree."""
+    root = repo(tmp_path, server, fixtures)
+    (root / ".gitignore").write_text(".env\n")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "work")
+    return root
+
+
+async def test_review_of_a_clean_tree_says_there_are_no_changes_and_which_base_to_pass_then_reviews_with_it(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = committed_work(tmp_path, provider_server, shared_fixtures)
+    before = snapshot(root)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        message = await error(client, "review", id="3")
+        assert provider_server.seen() == [] and snapshot(root) == before
+        provider_server.script(MESSAGES, Reply(text=verdict("approve", 90)))
+        data = await ok(client, "review", id="3", base="HEAD~1")
+    assert ("No changes between HEAD and the working tree. If the work is committed, pass base=<the commit before "
+            "it>, e.g. base=HEAD~1") in message
+    assert data["diff"]["files"] == [".gitignore", "src/calc.py", "src/new_module.py"]
+    assert "+def subtract(a, b):" in json.dumps(provider_server.seen(MESSAGES)[0].body)
+
+
+async def test_review_of_new_untracked_files_only_sends_them_to_the_model(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = committed_work(tmp_path, provider_server, shared_fixtures)
+    (root / "src/feature.py").write_text("FEATURE_MARKER = 'new'\n")
+    (root / "tests").mkdir()
+    (root / "tests/test_feature.py").write_text("def test_feature():\n    assert True\n")
+    index_before = index_digest(root)
+    provider_server.script(MESSAGES, Reply(text=verdict("approve", 88)))
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "review", id="3")
+    body = json.dumps(provider_server.seen(MESSAGES)[0].body)
+    assert "FEATURE_MARKER" in body and "def test_feature():" in body
+    assert data["diff"]["files"] == data["diff"]["untracked"] == ["src/feature.py", "tests/test_feature.py"]
+    assert index_digest(root) == index_before
+
+
+@pytest.mark.parametrize("change", ["deletion", "rename", "binary"])
+async def test_review_of_only_a_deletion_a_rename_or_a_binary_change_is_reviewed_without_crashing(
+        change: str, tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = committed_work(tmp_path, provider_server, shared_fixtures)
+    if change == "deletion":
+        (root / "src/new_module.py").unlink()
+    elif change == "rename":
+        git(root, "mv", "src/new_module.py", "src/module.py")
+    else:
+        (root / "src/logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00BINARY_BYTES")
+    provider_server.script(MESSAGES, Reply(text=verdict("approve", 80)))
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "review", id="3")
+    body = json.dumps(provider_server.seen(MESSAGES)[0].body)
+    expected = {"deletion": ("src/new_module.py", "deleted file mode"),
+                "rename": ("src/module.py", "rename from src/new_module.py"),
+                "binary": ("src/logo.png", "Binary file src/logo.png added")}[change]
+    assert data["diff"]["files"] == [expected[0]] and expected[1] in body and "BINARY_BYTES" not in body
+
+
+async def test_review_in_a_repository_without_commits_reviews_every_file_as_new_and_an_empty_one_says_so(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = ai_project(tmp_path / "fresh", provider_server, shared_fixtures / "messy-tasks.json")
+    git(root, "init", "-q")
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        empty = await error(client, "review", id="3")
+        (root / "app.py").write_text("APP_MARKER = 1\n")
+        provider_server.script(MESSAGES, Reply(text=verdict("approve", 81)))
+        data = await ok(client, "review", id="3")
+    assert "the repository has no commits" in empty and "new files are reviewed" in empty
+    assert ".taskmaster/tasks/tasks.json" in empty and "HEAD~1" not in empty
+    assert data["diff"]["files"] == ["app.py"]
+    assert data["diff"]["excluded"] == [".taskmaster/config.json", ".taskmaster/tasks/tasks.json"]
+    assert "storage-team" not in json.dumps(provider_server.seen(MESSAGES)[0].body)
+
+
+KEY_BODY = "b3BlbnNzaC1rZXktdjEAAAAA"
+PRIVATE_KEY = f"-----BEGIN OPENSSH {'PRIVATE'} KEY-----\n{KEY_BODY}\n-----END OPENSSH PRIVATE KEY-----\n"
+
+
+async def test_changed_env_key_and_credential_files_never_reach_the_model_and_the_result_lists_them(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = repo(tmp_path, provider_server, shared_fixtures)
+    tracked = {".env.production": "DB=1\n", "config/app.env": "A=1\n", "deploy/id_ed25519": "old\n",
+               ".npmrc": "registry=x\n", "config/settings.env": "S=1\n"}
+    for rel, text in tracked.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    git(root, "add", *tracked)
+    git(root, "commit", "-q", "-m", "config")
+    (root / ".env.production").write_text("DB_PASSWORD=sk-live-prod\n")
+    (root / "config/app.env").write_text("A=sk-live-app\n")
+    (root / "deploy/id_ed25519").write_text(PRIVATE_KEY)
+    (root / ".npmrc").write_text("//registry.npmjs.org/:_authToken=sk-live-npm\n")
+    git(root, "mv", "config/settings.env", "config/settings.txt")
+    (root / "certs").mkdir()
+    (root / "certs/server.pem").write_text(PRIVATE_KEY)
+    (root / "docs").mkdir()
+    (root / "docs/setup.txt").write_text("Deploy key:\n" + PRIVATE_KEY)
+    provider_server.script(MESSAGES, Reply(text=verdict("approve", 90)))
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "review", id="3")
+    body = json.dumps(provider_server.seen(MESSAGES)[0].body)
+    for secret in ("sk-live", KEY_BODY, "DB_PASSWORD", "_authToken"):
+        assert secret not in body
+    assert data["diff"]["files"] == ["src/calc.py", "src/new_module.py"]
+    assert data["diff"]["excluded"] == [".env", ".env.production", ".npmrc", "certs/server.pem", "config/app.env",
+                                        "config/settings.txt", "deploy/id_ed25519", "docs/setup.txt"]
+    assert "[not shown: changes to 8 file(s) that are never sent to a model" in body
+
+
+async def test_a_private_paths_entry_is_refused_and_only_private_changes_say_so_without_a_model_request(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = committed_work(tmp_path, provider_server, shared_fixtures)
+    (root / "src/settings.txt").symlink_to(root / ".env")
+    (root / ".npmrc").write_text("//registry.npmjs.org/:_authToken=sk-live-npm\n")
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        before = snapshot(root)
+        env = await error(client, "review", id="3", paths=".env")
+        link = await error(client, "review", id="3", paths="src/settings.txt")
+        store = await error(client, "review", id="3", paths=".taskmaster/tasks/tasks.json")
+        listed = await error(client, "review", id="3", paths="src,.npmrc")
+        assert snapshot(root) == before
+        (root / "src/settings.txt").unlink()
+        before = snapshot(root)
+        only_private = await error(client, "review", id="3")
+        assert snapshot(root) == before
+    assert "paths entry '.env' is private, an environment file" in env and "leave paths out" in env
+    assert "paths entry 'src/settings.txt' (it resolves to '.env') is private" in link
+    assert "is private, Task Master's internal state" in store
+    assert "paths entry '.npmrc' is private, a credentials file" in listed
+    assert ("The only changes between HEAD and the working tree are to files never sent to a model (.npmrc: "
+            in only_private) and "base=HEAD~1" in only_private
+    assert provider_server.seen() == []

@@ -4,8 +4,9 @@ save the answer to a task (as a dated note) and/or to ``.taskmaster/docs/researc
 Context sources, each bounded so one call cannot send the whole disk to a model:
 
 - tasks and subtasks (``taskIds``), rendered by :func:`task_context` (never the user-owned ``metadata``);
-- files (``filePaths``), each confined to the project and cut at :data:`MAX_FILE_CHARS` with a note
-  (``.taskmaster/`` and ``.env`` files are refused: they hold user metadata and keys);
+- files (``filePaths``), each read through :func:`~taskmaster_mcp.store.private.read_for_prompt` (confined to the
+  project, symlinks judged by their target; ``.taskmaster/`` internals, ``.env`` files, keys, credentials and
+  binary files are refused before any model call) and cut at :data:`MAX_FILE_CHARS` with a note;
 - the caller's own text (``customContext``);
 - a project tree of at most :data:`TREE_MAX_ENTRIES` entries, :data:`TREE_MAX_DEPTH` levels deep, without
   hidden directories and the usual dependency and cache directories.
@@ -26,9 +27,9 @@ from taskmaster_mcp.ai.budget import input_budget_chars
 from taskmaster_mcp.ai.context import AIContext, UsageSummary, summarize
 from taskmaster_mcp.ai.prompts import research as prompts
 from taskmaster_mcp.ai.prompts.blocks import task_context
-from taskmaster_mcp.errors import InvalidInput, NotFound
+from taskmaster_mcp.errors import InvalidInput
 from taskmaster_mcp.store.files import write_atomic
-from taskmaster_mcp.store.private import private
+from taskmaster_mcp.store.private import read_for_prompt
 from taskmaster_mcp.store.project import Project
 from taskmaster_mcp.tasks import edits
 from taskmaster_mcp.tasks.document import now_iso
@@ -38,6 +39,8 @@ MAX_FILE_CHARS = 30_000
 RESULT_CAP = 20_000
 TREE_MAX_ENTRIES = 300
 TREE_MAX_DEPTH = 4
+FILES_FIX = ("Pass project files relative to the project root, separated by commas; tasks as taskIds; anything else "
+             "as customContext text.")
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv", "site-packages", "dist", "build", "target"})
 
 Section = tuple[str, str]
@@ -70,26 +73,13 @@ def task_sections(project: Project, tag: str, task_ids: str) -> list[Section]:
 
 
 def file_sections(project: Project, file_paths: str) -> list[Section]:
-    """One section per file, each confined to the project and cut at MAX_FILE_CHARS with a note."""
+    """One section per file, each read through the private-file guard and cut at MAX_FILE_CHARS with a note."""
+    root = project.paths.root.resolve()
     sections: list[Section] = []
     for raw in split_list(file_paths):
-        path = project.paths.inside(raw, what="filePaths entry")
-        if not path.is_file():
-            raise NotFound(f"filePaths entry '{raw}' is not a file in the project. Pass paths relative to the "
-                           "project root, separated by commas.")
-        rel = path.relative_to(project.paths.root.resolve()).as_posix()
-        if private(rel):
-            raise InvalidInput(f"filePaths entry '{raw}' is private: .taskmaster/ files hold user metadata and .env "
-                               "files hold keys; neither is sent to a model. Pass tasks as taskIds instead.")
-        label = f"file {rel}"
-        data = path.read_bytes()
-        if b"\0" in data[:8192]:
-            sections.append((label, f"[binary file, {len(data)} bytes: not included]"))
-            continue
-        text = data.decode("utf-8", errors="replace")
-        if len(text) > MAX_FILE_CHARS:
-            text = text[:MAX_FILE_CHARS] + f"\n[cut: the first {MAX_FILE_CHARS} of {len(text)} characters shown]"
-        sections.append((label, text))
+        text = read_for_prompt(project.paths, raw, what="filePaths entry", fix=FILES_FIX, max_chars=MAX_FILE_CHARS)
+        rel = project.paths.inside(raw, what="filePaths entry").relative_to(root).as_posix()
+        sections.append((f"file {rel}", text))
     return sections
 
 

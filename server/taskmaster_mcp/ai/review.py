@@ -1,6 +1,8 @@
 """``review``: check the work done on a task (the git diff of the working tree) against what the task asked for.
 
-The task store (``.taskmaster/``) and ``.env`` files are never part of the diff (see :mod:`taskmaster_mcp.gitdiff`).
+Files :mod:`taskmaster_mcp.store.private` refuses (the task store's internals, ``.env`` files, keys and credentials)
+are never part of the diff; the result lists them under ``diff.excluded`` (see :mod:`taskmaster_mcp.ai.gitdiff`).
+When nothing is left to review, the error says which ``base`` to pass instead.
 One validated :class:`ReviewOut` from the main role. With ``secondOpinion`` a second model reviews the same input
 independently: the fallback role when it is configured with a different model than the one that answered, else
 the research role. Where the two disagree the stricter view wins (incomplete > changes_requested > approve, and the
@@ -143,6 +145,23 @@ def _tail(text: str | None) -> str | None:
     return f"[first {len(text) - TEST_OUTPUT_CHARS} characters cut]\n" + text[-TEST_OUTPUT_CHARS:]
 
 
+def nothing_to_review(diff: gitdiff.Diff, base: str, paths: str | None) -> str:
+    """Why there is nothing to send, and what to pass instead (the work is committed, or only private files
+    changed, or the repository is empty)."""
+    where = f" in {paths}" if paths else ""
+    private = f" ({', '.join(diff.excluded)}: keys, credentials or Task Master internals)" if diff.excluded else ""
+    if diff.unborn:
+        return (f"No files{where} to review: the repository has no commits, and the working tree holds no files "
+                f"other than ones never sent to a model{private}. Write the work, then call review again: new "
+                "files are reviewed.")
+    if diff.excluded:
+        return (f"The only changes{where} between {base} and the working tree are to files never sent to a "
+                f"model{private}, so there is nothing to review. If the work is committed, pass base=<the commit "
+                "before it>, e.g. base=HEAD~1.")
+    return (f"No changes{where} between {base} and the working tree. If the work is committed, pass base=<the "
+            "commit before it>, e.g. base=HEAD~1 (or base=main for a branch's work).")
+
+
 async def review(ai: AIContext, *, tag: str, ref: Ref, base: str, paths: str | None, test_output: str | None,
                  second_opinion: bool, apply: bool) -> ReviewResult:
     """Review the working tree's changes for task ``ref``; with ``apply``, set its status and record the outcome."""
@@ -159,9 +178,7 @@ async def review(ai: AIContext, *, tag: str, ref: Ref, base: str, paths: str | N
     diff = await asyncio.to_thread(gitdiff.collect, ai.project.paths, base, split_list(paths),
                                    per_file=PER_FILE_CHARS, total=max(4_000, min(budget, MAX_DIFF_CHARS)))
     if not diff.files:
-        where = f" in {paths}" if paths else ""
-        raise InvalidInput(f"No changes{where} between {base} and the working tree. If the work is committed, pass "
-                           "base=<the commit before it> (e.g. HEAD~3 or main).")
+        raise InvalidInput(nothing_to_review(diff, base, paths))
     prompt = prompts.review_prompt(task_text, diff.text, base=base, test_output=tests)
     await ai.progress(0, 2 if second_opinion else 1, f"reviewing {len(diff.files)} changed file(s)")
     first, usage = await ai.router.generate_object(

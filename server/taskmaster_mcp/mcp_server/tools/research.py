@@ -31,6 +31,8 @@ async def research(
     """Answer a question with the research model; context: tasks, files, tree (AI).
 
     Saving (``saveTo`` as a dated note, ``saveToFile`` as Markdown) reuses the answer: one model call in all.
+    ``filePaths`` go through the private-file guard (:mod:`taskmaster_mcp.store.private`): ``.env`` files, keys,
+    credentials and ``.taskmaster/`` internals are refused before any model call, links included.
     """
     from taskmaster_mcp.ai.research import research as run_research
     from taskmaster_mcp.mcp_server.calls import ai_context

@@ -32,6 +32,8 @@ async def review(
     Untracked files count as new files; the git index is never modified. ``apply``: approve with a score at or
     above ``taskmasterMcp.review.approveScore`` (default 80) sets done; otherwise status review (changes requested)
     or in-progress (incomplete), the follow-up subtasks are added and the review is appended as a dated note.
+    Files the private-file guard refuses (``.env``, keys, credentials, ``.taskmaster/`` internals) never reach the
+    model: they are listed in ``diff.excluded``, and a ``paths`` entry naming one is refused.
     """
     from taskmaster_mcp.ai.review import review as run_review
     from taskmaster_mcp.mcp_server.calls import ai_context
