@@ -49,7 +49,7 @@ class CrashReport:
 
     rounds: int = 0
     acknowledged: int = 0
-    temp_files_after_kills: int = 0
+    temp_files_after_kills: int = 0  # summed over rounds: what each kill left
     temp_files_after_next_write: int = 0
     problems: list[str] = field(default_factory=lambda: [])
 
@@ -118,6 +118,7 @@ def crash_rounds(command: list[str], root: Path, rounds: int, writes: int = 40, 
                 message = json.loads(line)
                 if message.get("id") and "result" in message and not message["result"].get("isError"):
                     acked.append(int(message["id"]))
+        time.sleep(rng.random() * 0.05)  # land the kill at varying points of the write in progress
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         proc.stdin.close()
@@ -133,7 +134,7 @@ def crash_rounds(command: list[str], root: Path, rounds: int, writes: int = 40, 
         lost = [titles[n] for n in acked if titles[n] not in present]
         if lost:
             report.problems.append(f"round {round_no}: acknowledged writes lost: {lost}")
-        report.temp_files_after_kills = len(_temps(root))
+        report.temp_files_after_kills += len(_temps(root))  # swept by the next round's first write
     if not _one_clean_write(command, root, env):
         report.problems.append("the clean write after the kills did not answer")
     report.temp_files_after_next_write = len(_temps(root))

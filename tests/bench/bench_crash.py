@@ -31,7 +31,7 @@ def main() -> None:
         print(f"  acknowledged writes before the kills: {report.acknowledged}, lost: "
               f"{sum('lost' in p for p in report.problems)}")
         print(f"  tasks.json unreadable after a kill: {sum('unreadable' in p for p in report.problems)}")
-        print(f"  stray temp files after the kills: {report.temp_files_after_kills}; "
+        print(f"  temp files left by the kills (summed over rounds): {report.temp_files_after_kills}; "
               f"after the next write: {report.temp_files_after_next_write}")
         for problem in report.problems:
             print(f"  PROBLEM {problem}")
