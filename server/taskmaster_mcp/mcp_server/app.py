@@ -46,6 +46,7 @@ class ToolSpec:
 
     name: str
     module: str
+    function: str | None = None  # when the tool's name is not a Python identifier (``response-language``)
     read_only: bool = False
     destructive: bool = False
     idempotent: bool = False
@@ -56,7 +57,7 @@ class ToolSpec:
     def fn(self) -> ToolFn:
         """The tool function (importing its module)."""
         module = importlib.import_module(f"taskmaster_mcp.mcp_server.tools.{self.module}")
-        return cast(ToolFn, getattr(module, self.name))
+        return cast(ToolFn, getattr(module, self.function or self.name))
 
 
 def _catalogue() -> list[ToolSpec]:
@@ -107,7 +108,7 @@ STANDARD = (*CORE, "initialize_project", "analyze_project_complexity", "expand_a
 
 def _register(server: MCPServer[AppState], spec: ToolSpec) -> None:
     register(server, spec.fn, read_only=spec.read_only, destructive=spec.destructive, idempotent=spec.idempotent,
-             open_world=spec.open_world, hidden=spec.hidden)
+             open_world=spec.open_world, hidden=spec.hidden, name=spec.name)
 
 
 def _install_resources(server: MCPServer[AppState]) -> None:

@@ -181,8 +181,11 @@ def register(
     idempotent: bool = False,
     open_world: bool = False,
     hidden: frozenset[str] = HIDDEN_PARAMS,
+    name: str | None = None,
 ) -> None:
-    """Register ``fn`` (async, returning a pydantic model) as a tool named after it, with its docstring."""
+    """Register ``fn`` (async, returning a pydantic model) as a tool named after it (or ``name``, for Task Master's
+    names that are not identifiers, like ``response-language``), with its docstring."""
+    tool_name = name or fn.__name__
 
     signature = parameter_signature(fn)
     aliases = _aliases(signature)
@@ -201,11 +204,11 @@ def register(
         except TaskmasterError as exc:
             raise ToolError(str(exc)) from exc
         except OSError as exc:
-            raise ToolError(f"{fn.__name__} failed on a file: {exc}. Check the path and its permissions.") from exc
+            raise ToolError(f"{tool_name} failed on a file: {exc}. Check the path and its permissions.") from exc
         except Exception as exc:
-            log.exception("unexpected failure in %s", fn.__name__)
+            log.exception("unexpected failure in %s", tool_name)
             raise ToolError(
-                f"{fn.__name__} failed unexpectedly ({type(exc).__name__}: {exc}). Nothing was written. "
+                f"{tool_name} failed unexpectedly ({type(exc).__name__}: {exc}). Nothing was written. "
                 "This is a bug in taskmaster-mcp; the server log (stderr) has the traceback."
             ) from exc
         finally:
@@ -216,10 +219,10 @@ def register(
     description = inspect.cleandoc(fn.__doc__ or "").split("\n\n", 1)[0].replace("\n", " ")
     server.add_tool(
         wrapper,
-        name=fn.__name__,
+        name=tool_name,
         description=description,
         annotations=hints(read_only=read_only, destructive=destructive, idempotent=idempotent, open_world=open_world),
     )
-    tool = server._tool_manager.get_tool(fn.__name__)  # pyright: ignore[reportPrivateUsage]
+    tool = server._tool_manager.get_tool(tool_name)  # pyright: ignore[reportPrivateUsage]
     if tool is not None:
         tool.parameters = compact_schema(tool.parameters, hidden)
