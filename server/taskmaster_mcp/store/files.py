@@ -3,8 +3,8 @@
 Every byte this package writes into a project goes through :func:`write_atomic`, and every read-modify-write runs
 inside :func:`project_lock`. The lock is an OS advisory lock (``flock`` / ``msvcrt.locking``) on
 ``.taskmaster/.taskmaster-mcp.lock``, so two servers, the CLI and a test's worker processes serialise on it, and a
-crashed holder releases it automatically. We do not share Task Master's own lock (it creates a
-``tasks.json.lock`` directory); running both tools against one project at the same moment is not protected.
+crashed holder releases it automatically. Writes of tasks.json also take Task Master's own lock
+(:mod:`taskmaster_mcp.store.tmlock`), so both tools can run against one project at the same moment.
 """
 
 from __future__ import annotations

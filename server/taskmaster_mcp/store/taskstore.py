@@ -28,6 +28,7 @@ from typing import Any
 from taskmaster_mcp.errors import NotFound
 from taskmaster_mcp.store.files import dumps, dumps_bytes, load_json, project_lock, write_atomic
 from taskmaster_mcp.store.paths import Paths
+from taskmaster_mcp.store.tmlock import taskmaster_lock
 from taskmaster_mcp.tasks.document import DEFAULT_TAG, TaskFile, now_iso, parse_document
 
 
@@ -93,7 +94,7 @@ class TaskStore:
     def mutate(self) -> Generator[TaskFile]:
         """Lock, yield the live document, then write it atomically; on any exception write nothing."""
         self.require_initialized()
-        with project_lock(self.paths.taskmaster):
+        with project_lock(self.paths.taskmaster), taskmaster_lock(self.paths.tasks_file):
             document = self._read_verified()
             try:
                 yield document
