@@ -7,11 +7,18 @@ suffix, so any base path prefix works. HTTP/1.1 keep-alive: JSON replies carry C
 Scripting: ``server.script(route, Reply(...), ..., model=None)`` queues replies for a route (optionally only for one
 model); when the queue is empty the route's default reply (``server.defaults[route]``) answers. Every request is
 recorded in ``server.requests``. Scripted errors carry ``retry-after-ms: 10``.
+
+Faults a reply can script: ``status`` (an error in the route's format), ``delay`` (answer late), ``hang`` (accept,
+never answer), ``drop`` (close without answering), ``raw`` (any body, e.g. not JSON, as a 200), ``truncate`` (cut
+a stream off after N events) and ``interval`` (a slow stream that keeps making progress). For a refused
+connection, point a role at :func:`closed_port_url`.
 """
 
 from __future__ import annotations
 
 import json
+import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -36,6 +43,9 @@ class Reply:
     message: str = "scripted error"
     delay: float = 0.0  # seconds before answering (bounded; cut short when the server stops)
     drop: bool = False  # close the connection without answering
+    hang: bool = False  # accept the request and never answer (until the server stops)
+    truncate: int | None = None  # stream only this many events, then cut the connection mid-body
+    interval: float = 0.0  # seconds between streamed events: a slow stream that keeps making progress
     raw: str | None = None  # send this body verbatim as application/json
     usage: tuple[int, int, int] = (12, 7, 0)  # input (incl. cached), output, cached
     chunks: int = 3
@@ -56,6 +66,16 @@ class Recorded:
         return self.body.get("model") if isinstance(self.body, dict) else None
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (a timeout under test) closes its socket; the reply's broken pipe is expected.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class ProviderServer:
     """The server plus its script and request log; start with :meth:`start`, stop with :meth:`stop`."""
 
@@ -66,8 +86,7 @@ class ProviderServer:
         self._queues: dict[tuple[str, str | None], deque[Reply]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _QuietServer(("127.0.0.1", 0), _make_handler(self))
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
                                         name="provider-server", daemon=True)
 
@@ -88,6 +107,13 @@ class ProviderServer:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
+
+    def reset(self) -> None:
+        """Forget every request and scripted reply, and restore the default replies (to reuse one server)."""
+        with self._lock:
+            self.requests.clear()
+            self._queues.clear()
+            self.defaults = {route: Reply() for route in ROUTES}
 
     def script(self, route: str, *replies: Reply, model: str | None = None) -> None:
         """Queue replies for ``route`` (for one model only, when ``model`` is given)."""
@@ -143,7 +169,9 @@ def _make_handler(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
             reply = server._next(route, record.model)
             if reply.delay:
                 server._stopping.wait(reply.delay)
-            if reply.drop:
+            if reply.hang:
+                server._stopping.wait()
+            if reply.drop or reply.hang:
                 self.close_connection = True
                 return
             if reply.raw is not None:
@@ -153,10 +181,10 @@ def _make_handler(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
             model = record.model or "scripted"
             stream = isinstance(body, dict) and bool(body.get("stream"))
             if route == MESSAGES:
-                return self._stream(_anthropic_events(reply, model)) if stream else \
+                return self._stream(_anthropic_events(reply, model), reply) if stream else \
                     self._json(200, _anthropic_message(reply, model), reply.headers)
             if route == CHAT:
-                return self._stream(_chat_events(reply, model)) if stream else \
+                return self._stream(_chat_events(reply, model), reply) if stream else \
                     self._json(200, _chat_completion(reply, model), reply.headers)
             return self._json(200, _response(reply, model), reply.headers)
 
@@ -181,15 +209,20 @@ def _make_handler(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def _stream(self, events: list[str]) -> None:
+        def _stream(self, events: list[str], reply: Reply) -> None:
             self.send_response(200)
             self.send_header("content-type", "text/event-stream")
             self.send_header("transfer-encoding", "chunked")
             self.end_headers()
-            for event in events:
+            for index, event in enumerate(events[:reply.truncate]):
+                if index and reply.interval and server._stopping.wait(reply.interval):
+                    return
                 data = event.encode()
                 self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
                 self.wfile.flush()
+            if reply.truncate is not None:  # no terminating chunk: the client sees the body cut off
+                self.close_connection = True
+                return
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
 
@@ -267,6 +300,19 @@ def _response(reply: Reply, model: str) -> dict[str, Any]:
             "usage": {"input_tokens": inp, "output_tokens": out, "total_tokens": inp + out,
                       "input_tokens_details": {"cached_tokens": cached},
                       "output_tokens_details": {"reasoning_tokens": 0}}}
+
+
+def stream_events(route: str, reply: Reply, model: str) -> list[str]:
+    """The server-sent events the server streams for ``reply`` on ``route`` (to build broken streams from)."""
+    return _anthropic_events(reply, model) if route == MESSAGES else _chat_events(reply, model)
+
+
+def closed_port_url() -> str:
+    """A loopback URL on which nothing listens: connecting to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
 
 
 def write_config(root: Any, models: dict[str, Any], ours: dict[str, Any] | None = None,

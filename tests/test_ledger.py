@@ -59,6 +59,14 @@ def test_check_budget_refuses_when_todays_spend_reached_the_daily_limit(tmp_path
     assert "$1.20" in message and "$1.00" in message and "taskmasterMcp.budgets.dailyUsd" in message
 
 
+def test_budget_refusal_shows_enough_digits_to_tell_the_spend_from_the_limit(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path, base_dir=tmp_path / "data")
+    ledger.record(entry(cost_usd=0.00312))
+    with pytest.raises(BudgetExceeded) as raised:
+        ledger.check_budget(Budgets(daily_usd=0.003), now=NOW)
+    assert "$0.0031 spent today (UTC) of a $0.003 limit" in str(raised.value)
+
+
 def test_monthly_budget_counts_every_day_of_the_month(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path, base_dir=tmp_path / "data")
     ledger.record(entry(ts="2025-06-01T10:00:00Z", cost_usd=3.0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -9,11 +10,13 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from provider_server import CHAT, MESSAGES, ProviderServer, Reply, write_config
+from provider_server import CHAT, MESSAGES, ProviderServer, Reply, closed_port_url, write_config
 from taskmaster_mcp.errors import AllProvidersFailed, BudgetExceeded, ConfigError
 from taskmaster_mcp.models.ledger import Entry
 from taskmaster_mcp.models.router import ModelRouter, extract_json
+from taskmaster_mcp.store.config import load_config
 from taskmaster_mcp.store.paths import Paths
+from taskmaster_mcp.store.settings import settings_from_config
 
 ENV = {"ANTHROPIC_API_KEY": "sk-ant-test", "OPENAI_API_KEY": "sk-openai-test"}
 FAST = {"retries": {"perRole": 2, "baseDelaySeconds": 0, "maxDelaySeconds": 0.05}}
@@ -156,7 +159,26 @@ async def test_circuit_breaker_skips_a_failing_model_and_reports_the_skip(
     await r.aclose()
     assert len(provider_server.seen(MESSAGES)) == 2
     assert usage.role == "fallback"
-    assert "skipped (circuit open after 2 failures in a row" in usage.fallbacks[0]
+    assert "skipped (circuit open after 2 failures in a row (last: authentication failed (401)" in usage.fallbacks[0]
+
+
+async def test_when_every_circuit_is_open_the_error_still_names_each_models_last_real_cause(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    provider_server.defaults[MESSAGES] = Reply(status=529, error_type="overloaded_error", message="Overloaded")
+    provider_server.defaults[CHAT] = Reply(status=401, error_type="invalid_api_key", message="bad key")
+    r = router(tmp_path, provider_server, {"circuitBreaker": {"failures": 1, "cooldownSeconds": 600}})
+    with pytest.raises(AllProvidersFailed):
+        await r.generate_text(command="c", role="main", system="s", prompt="p")
+    sent = len(provider_server.requests)
+    with pytest.raises(AllProvidersFailed) as raised:
+        await r.generate_text(command="c", role="main", system="s", prompt="p")
+    await r.aclose()
+    assert len(provider_server.requests) == sent
+    lines = str(raised.value).splitlines()
+    assert lines[1].startswith("- main") and "skipped: circuit open after 1 failure in a row (last: overloaded " \
+        "(529): Overloaded (3 attempts)); retrying it in" in lines[1]
+    for line in lines[2:4]:
+        assert "skipped: circuit open after 1 failure in a row (last: authentication failed (401): bad key)" in line
 
 
 async def test_invalid_output_is_reasked_once_with_the_validation_errors(
@@ -243,6 +265,8 @@ async def test_command_roles_and_fallback_order_come_from_config(
 @pytest.mark.parametrize(("ours", "named"), [
     ({"retries": {"perRole": -1}}, "taskmasterMcp.retries.perRole"),
     ({"timeouts": {"requestSeconds": "soon"}}, "taskmasterMcp.timeouts.requestSeconds"),
+    ({"timeouts": {"firstByteSeconds": 0}}, "taskmasterMcp.timeouts.firstByteSeconds"),
+    ({"timeouts": {"roleSeconds": True}}, "taskmasterMcp.timeouts.roleSeconds"),
     ({"fallbackOrder": {"main": ["main", "backup"]}}, "main, research, fallback"),
     ({"commandRoles": {"parse_prd": "best"}}, "taskmasterMcp.commandRoles.parse_prd"),
     ({"budgets": []}, "taskmasterMcp.budgets"),
@@ -280,6 +304,131 @@ async def test_a_slow_request_times_out_and_falls_back(tmp_path: Path, provider_
     _, usage = await r.generate_text(command="c", role="main", system="s", prompt="p")
     await r.aclose()
     assert usage.role == "fallback" and "timed out" in usage.fallbacks[0]
+
+
+def test_a_bad_timeout_names_the_key_what_it_accepts_and_the_file(tmp_path: Path) -> None:
+    write_config(tmp_path, {}, {"timeouts": {"firstByteSeconds": -1}})
+    with pytest.raises(ConfigError) as raised:
+        settings_from_config(load_config(Paths(tmp_path)))
+    assert str(raised.value) == ("taskmasterMcp.timeouts.firstByteSeconds in .taskmaster/config.json must be a "
+                                 "number >= 0.001, got -1.")
+
+
+def test_default_timeouts_hand_a_hung_role_over_well_inside_a_60s_client_timeout(tmp_path: Path) -> None:
+    write_config(tmp_path, {})
+    settings = settings_from_config(load_config(Paths(tmp_path)))
+    # A hung role hands over after roleSeconds at most; the fallback keeps the rest of the ~60 s window, and a
+    # hung request still gets one retry inside the role's turn.
+    assert (settings.first_byte_seconds, settings.role_seconds) == (15, 25)
+    assert settings.first_byte_seconds < settings.role_seconds <= 60 - 35
+
+
+async def test_a_hung_main_falls_back_once_its_turn_is_over(tmp_path: Path, provider_server: ProviderServer) -> None:
+    provider_server.defaults[MESSAGES] = Reply(hang=True)
+    r = router(tmp_path, provider_server, {"timeouts": {"firstByteSeconds": 0.2, "roleSeconds": 0.3}})
+    async with asyncio.timeout(10):
+        _, usage = await r.generate_text(command="c", role="main", system="s", prompt="p")
+    await r.aclose()
+    assert usage.role == "fallback"
+    assert "timed out: no response within" in usage.fallbacks[0] and "(2 attempts)" in usage.fallbacks[0]
+    assert provider_server.seen(MESSAGES) and len(provider_server.seen(CHAT)) == 1
+
+
+async def test_a_slow_stream_that_keeps_making_progress_is_not_cut(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    # 13 events 0.05 s apart: the answer takes ~0.6 s, twice the role's turn and thrice the first-byte limit.
+    provider_server.script(MESSAGES, Reply(text="slow but steady", chunks=8, interval=0.05))
+    r = router(tmp_path, provider_server, {"timeouts": {"firstByteSeconds": 0.2, "roleSeconds": 0.3,
+                                                        "requestSeconds": 10}})
+    async with asyncio.timeout(10):
+        text, usage = await r.generate_text(command="c", role="main", system="s", prompt="p")
+    await r.aclose()
+    assert (text, usage.role, usage.fallbacks) == ("slow but steady", "main", [])
+    assert len(provider_server.seen(MESSAGES)) == 1
+
+
+async def test_a_stream_that_stalls_is_still_bounded_by_request_seconds(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    provider_server.script(MESSAGES, Reply(text="never finishes", chunks=4, interval=5))
+    r = router(tmp_path, provider_server, {"timeouts": {"firstByteSeconds": 0.2, "requestSeconds": 0.4},
+                                           "retries": {"perRole": 0}})
+    async with asyncio.timeout(10):
+        _, usage = await r.generate_text(command="c", role="main", system="s", prompt="p")
+    await r.aclose()
+    assert usage.role == "fallback"
+    assert "timed out while streaming after 0.4s (timeouts.requestSeconds)" in usage.fallbacks[0]
+
+
+async def test_roles_left_when_the_deadline_has_passed_are_not_tried_and_not_blamed(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    provider_server.defaults[MESSAGES] = Reply(hang=True)
+    r = router(tmp_path, provider_server, {"timeouts": {"firstByteSeconds": 0.2, "totalSeconds": 0.2},
+                                           "circuitBreaker": {"failures": 1}})
+    with pytest.raises(AllProvidersFailed) as raised:
+        async with asyncio.timeout(10):
+            await r.generate_text(command="c", role="main", system="s", prompt="p")
+    assert "- fallback (openai/gpt-4o): skipped: the call's deadline (timeouts.totalSeconds = 0.2s) had passed" \
+        in str(raised.value)
+    assert provider_server.seen(CHAT) == []
+    # main's circuit is open now, but fallback's is not: it was never tried, so it answers the next call
+    _, usage = await r.generate_text(command="c", role="main", system="s", prompt="p")
+    await r.aclose()
+    assert usage.role == "fallback" and "circuit open" in usage.fallbacks[0]
+
+
+async def test_a_retry_wait_longer_than_the_roles_turn_hands_over_at_once(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    provider_server.defaults[MESSAGES] = Reply(status=529, headers={"retry-after-ms": "30000"})
+    r = router(tmp_path, provider_server, {"timeouts": {"roleSeconds": 0.5},
+                                           "retries": {"perRole": 2, "baseDelaySeconds": 1, "maxDelaySeconds": 8}})
+    async with asyncio.timeout(5):  # an 8 s wait for main would blow this bound
+        _, usage = await r.generate_text(command="c", role="main", system="s", prompt="p")
+    await r.aclose()
+    assert usage.role == "fallback" and len(provider_server.seen(MESSAGES)) == 1
+
+
+async def test_a_main_that_refuses_connections_falls_back(tmp_path: Path, provider_server: ProviderServer) -> None:
+    main = {"provider": "anthropic", "modelId": MAIN_MODEL, "maxTokens": 1000, "baseURL": closed_port_url()}
+    r = router(tmp_path, provider_server, main=main)
+    async with asyncio.timeout(10):
+        _, usage = await r.generate_text(command="c", role="main", system="s", prompt="p")
+    await r.aclose()
+    assert usage.role == "fallback" and "connection failed" in usage.fallbacks[0]
+    assert [e.outcome for e in ledger_lines(r)] == ["network", "network", "network", "ok"]
+
+
+async def test_a_200_that_is_not_an_event_stream_moves_on_without_retrying(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    provider_server.defaults[MESSAGES] = Reply(raw="<html>Welcome to nginx</html>")
+    r = router(tmp_path, provider_server)
+    text, usage = await r.generate_text(command="c", role="main", system="s", prompt="p")
+    await r.aclose()
+    assert (text, usage.role) == ("ok", "fallback")
+    assert "malformed response" in usage.fallbacks[0] and len(provider_server.seen(MESSAGES)) == 1
+
+
+async def test_a_stream_cut_off_is_retried_on_the_same_role(tmp_path: Path, provider_server: ProviderServer) -> None:
+    provider_server.script(MESSAGES, Reply(text="partial answer", truncate=5), Reply(text="whole answer"))
+    r = router(tmp_path, provider_server)
+    text, usage = await r.generate_text(command="c", role="main", system="s", prompt="p")
+    await r.aclose()
+    assert (text, usage.role) == ("whole answer", "main")
+    assert len(provider_server.seen(MESSAGES)) == 2
+
+
+async def test_a_sampled_answer_is_not_held_to_the_first_byte_limit(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    # Sampling answers arrive whole: a slow client model is bounded by requestSeconds only.
+    async def sampler(system: str, prompt: str, max_tokens: int) -> tuple[str, str]:
+        await asyncio.sleep(0.3)  # the client's model thinking
+        return "sampled", "client-model"
+
+    r = router(tmp_path, provider_server, {"timeouts": {"firstByteSeconds": 0.05, "roleSeconds": 0.1}},
+               main={"provider": "mcp", "modelId": "mcp-sampling"})
+    async with asyncio.timeout(10):
+        text, usage = await r.generate_text(command="c", role="main", system="s", prompt="p", sampler=sampler)
+    await r.aclose()
+    assert (text, usage.role) == ("sampled", "main")
 
 
 async def test_mcp_sampling_role_uses_the_sampler_at_no_cost(tmp_path: Path, provider_server: ProviderServer) -> None:

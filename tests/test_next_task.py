@@ -1,4 +1,9 @@
-"""Which task comes next: in-progress subtasks first, then priority, then the lowest id; dependencies must be done."""
+"""Which task comes next, exactly as Task Master 0.43's next_task answers (rules in tasks/queries.py).
+
+The expected answers below were worked out by hand from Task Master's rules: subtasks of in-progress tasks first
+(priority inherited from the parent, then fewer dependencies, then parent id, then subtask id); else pending or
+in-progress tasks by priority, then fewer dependencies, then lowest id; only done/completed satisfy a dependency.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +28,10 @@ def test_next_is_an_eligible_subtask_of_an_in_progress_task_before_any_pending_t
     assert next_id(doc) == "1.2"
 
 
-def test_next_skips_in_progress_subtasks_whose_dependencies_are_open() -> None:
+def test_next_skips_in_progress_subtasks_whose_dependencies_are_open_and_offers_the_in_progress_task_itself() -> None:
     doc = doc_of(task(1, "in-progress", subs=[sub(1, "blocked"), sub(2, "pending", [1])]), task(2))
+    assert next_id(doc) == "1"  # Task Master: an in-progress task is eligible; tie on priority and deps, lower id
+    doc = doc_of(task(1, "in-progress", subs=[sub(1, "blocked"), sub(2, "pending", [1])], priority="low"), task(2))
     assert next_id(doc) == "2"
 
 
@@ -64,3 +71,39 @@ def test_next_is_none_when_nothing_is_eligible() -> None:
     doc = doc_of(task(1, "done"), task(2, "deferred"), task(3, "blocked"), task(4, deps_=[3]), task(5, deps_=[99]))
     assert next_id(doc) is None
     assert next_id(doc_of()) is None
+
+
+def test_ties_on_priority_go_to_the_task_with_fewer_dependencies_before_the_lower_id() -> None:
+    doc = doc_of(task(1, "done"), task(2, "done"), task(3, deps_=[1, 2]), task(4, deps_=[1]), task(5, deps_=[2]))
+    assert next_id(doc) == "4"
+    doc = doc_of(task(1, "done"), task(7, deps_=[1]), task(9))
+    assert next_id(doc) == "9"
+
+
+def test_a_subtask_inherits_its_parents_priority_unless_it_has_its_own() -> None:
+    low_parent = task(1, "in-progress", priority="low", subs=[sub(1)])
+    high_parent = task(2, "in-progress", priority="high", subs=[sub(1)])
+    assert next_id(doc_of(low_parent, high_parent)) == "2.1"
+    own = task(1, "in-progress", priority="low", subs=[sub(1), {**sub(2), "priority": "critical"}])
+    assert next_id(doc_of(own, high_parent)) == "1.2"
+
+
+def test_among_subtasks_fewer_dependencies_win_then_parent_id_then_subtask_id() -> None:
+    parent = task(5, "in-progress", subs=[sub(1, "done"), sub(2, deps_=[1]), sub(3)])
+    assert next_id(doc_of(parent)) == "5.3"
+    first, second = task(3, "in-progress", subs=[sub(4)]), task(2, "in-progress", subs=[sub(9), sub(8)])
+    assert next_id(doc_of(first, second)) == "2.8"
+
+
+def test_a_subtask_dependency_without_a_dot_names_its_sibling_even_as_a_string() -> None:
+    parent = task(1, "in-progress", subs=[sub(1, "done"), sub(2, deps_=["1"]), sub(3, deps_=["2"])])
+    assert next_id(doc_of(parent, task(2, "done"))) == "1.2"
+    # "2" is sibling 1.2 (not done), not the done top-level task 2: no subtask is eligible, so the task itself is
+    lone = task(1, "in-progress", subs=[sub(1, deps_=["2"])])
+    assert next_id(doc_of(lone, task(2, "done"), task(3))) == "1"
+
+
+def test_an_in_progress_top_level_task_competes_with_pending_ones() -> None:
+    doc = doc_of(task(1, "pending", priority="medium"), task(2, "in-progress", priority="high"))
+    assert next_id(doc) == "2"
+    assert next_id(doc_of(task(1, "review"), task(2, "blocked"))) is None

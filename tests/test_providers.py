@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from provider_server import CHAT, MESSAGES, ProviderServer, Reply
+from provider_server import CHAT, MESSAGES, ProviderServer, Reply, closed_port_url, stream_events
 from taskmaster_mcp.errors import ConfigError, ProviderError
 from taskmaster_mcp.models.providers import ClientCache, Request, SamplingAdapter, map_error, resolve_base_url
 from taskmaster_mcp.store.config import resolve_key
@@ -165,6 +165,69 @@ async def test_a_dropped_connection_is_a_retryable_error_without_status(provider
         await clients.adapter("openai", "gpt-4o", provider_server.url + "/v1", "sk").complete(REQUEST)
     await clients.aclose()
     assert raised.value.status is None and raised.value.retryable
+
+
+ADAPTERS = [("anthropic", "claude-x", "", MESSAGES), ("openai", "gpt-4o", "/v1", CHAT)]
+
+
+async def complete_once(server: ProviderServer, adapter: tuple[str, str, str, str], url: str | None = None) -> str:
+    """Call one adapter; return the ProviderError it must raise, as (retryable, message) text for matching."""
+    provider, model, suffix, _ = adapter
+    clients = ClientCache()
+    try:
+        with pytest.raises(ProviderError) as raised:
+            await clients.adapter(provider, model, (url or server.url) + suffix, "sk-test-key").complete(REQUEST)
+    finally:
+        await clients.aclose()
+    assert raised.value.status is None
+    return f"retryable={raised.value.retryable}: {raised.value}"
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS, ids=["anthropic", "openai"])
+async def test_a_stream_cut_off_mid_body_is_retryable_and_says_how_much_arrived(
+        provider_server: ProviderServer, adapter: tuple[str, str, str, str]) -> None:
+    provider_server.script(adapter[3], Reply(text="abcdef", chunks=6, truncate=5))
+    message = await complete_once(provider_server, adapter)
+    assert message.startswith("retryable=True: stream cut off after ") and "characters" in message
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS, ids=["anthropic", "openai"])
+async def test_a_stream_that_ends_without_its_end_event_is_cut_off(
+        provider_server: ProviderServer, adapter: tuple[str, str, str, str]) -> None:
+    events = stream_events(adapter[3], Reply(text="half"), adapter[1])
+    provider_server.script(adapter[3], Reply(raw="".join(events[:-3])))  # the text, then a clean end of body
+    message = await complete_once(provider_server, adapter)
+    assert message.startswith("retryable=True: stream cut off after ") and "without its end event" in message
+
+
+@pytest.mark.parametrize("body", ["<html>Welcome to nginx</html>", '{"id": "x", "choices": []}', "data: nope\n\n"],
+                         ids=["html", "json-not-a-stream", "events-not-json"])
+@pytest.mark.parametrize("adapter", ADAPTERS, ids=["anthropic", "openai"])
+async def test_a_200_that_is_not_the_apis_event_stream_is_malformed_and_not_retried(
+        provider_server: ProviderServer, adapter: tuple[str, str, str, str], body: str) -> None:
+    provider_server.script(adapter[3], Reply(raw=body))
+    message = await complete_once(provider_server, adapter)
+    assert message.startswith("retryable=False: malformed response") and "baseURL" in message
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS, ids=["anthropic", "openai"])
+async def test_a_refused_connection_is_retryable_and_names_the_transport_cause(
+        provider_server: ProviderServer, adapter: tuple[str, str, str, str]) -> None:
+    message = await complete_once(provider_server, adapter, closed_port_url())
+    assert message.startswith("retryable=True: connection failed: ")
+    assert "Connection error." not in message  # the SDK's wrapper text says nothing; the cause beneath it does
+
+
+async def test_on_chunk_hears_the_stream_open_before_any_text(provider_server: ProviderServer) -> None:
+    clients = ClientCache()
+    seen: list[int] = []
+
+    async def on_chunk(received: int) -> None:
+        seen.append(received)
+
+    await clients.adapter("anthropic", "claude-x", provider_server.url, "sk").complete(REQUEST, on_chunk)
+    await clients.aclose()
+    assert seen[0] == 0 and seen[-1] == len("ok")
 
 
 async def test_error_messages_never_contain_the_api_key(provider_server: ProviderServer) -> None:

@@ -100,6 +100,20 @@ def error_kind(err: BaseException) -> str:
     return names.get(err.status, "server_error" if err.status >= 500 else f"http_{err.status}")
 
 
+def _usd_pair(a: float, b: float) -> tuple[str, str]:
+    """Two USD amounts with as many decimals (2 to 8) as it takes to show that they differ, when they do.
+
+    Cents hide small budgets: $0.00312 of $0.003 would read "$0.00 of $0.00". Trailing zeros past the cents go.
+    """
+    decimals = next((d for d in range(2, 8) if a == b or f"{a:.{d}f}" != f"{b:.{d}f}"), 8)
+    return _trim(f"{a:.{decimals}f}"), _trim(f"{b:.{decimals}f}")
+
+
+def _trim(amount: str) -> str:
+    whole, _, cents = amount.partition(".")
+    return f"{whole}.{cents.rstrip('0').ljust(2, '0')}"
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
@@ -185,8 +199,9 @@ class Ledger:
         for spent, limit, period, key in ((today, budgets.daily_usd, "today", "dailyUsd"),
                                           (month, budgets.monthly_usd, "this month", "monthlyUsd")):
             if limit is not None and spent >= limit:
+                shown_spent, shown_limit = _usd_pair(spent, limit)
                 raise BudgetExceeded(
-                    f"AI budget reached: ${spent:.2f} spent {period} (UTC) of a ${limit:.2f} limit. No model was "
+                    f"AI budget reached: ${shown_spent} spent {period} (UTC) of a ${shown_limit} limit. No model was "
                     f"called. Raise taskmasterMcp.budgets.{key} in .taskmaster/config.json, or remove it, to continue."
                 )
 

@@ -14,6 +14,14 @@ and Ollama URLs ending in ``/api``; both are normalised for the SDKs.
 
 SDK clients are built with ``max_retries=0`` (the router owns retries) and cached by (provider, base URL, key
 fingerprint). SDK exceptions become :class:`ProviderError` with ``status``, ``retryable`` and ``retry_after``.
+
+Streams are checked, because the SDKs accept a 200 whose body is not an event stream as an empty answer:
+
+- ``on_chunk`` is called on every streamed event (first with 0 characters when the stream opens), so the router
+  can tell a request that has not answered yet from a stream that is making progress.
+- A stream that ends without its end event (Anthropic ``message_stop``, an OpenAI ``finish_reason``) or is cut off
+  mid-body is a retryable "stream cut off" error; one that never sent a well-formed event is a non-retryable
+  "malformed response" (usually a ``baseURL`` pointing at something that is not that API).
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ import hashlib
 import json
 import warnings
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
 from taskmaster_mcp.errors import ConfigError, ProviderError
@@ -77,10 +85,12 @@ class Completion:
 
 
 class Provider(Protocol):
-    """Anything that can answer a :class:`Request`; ``on_chunk`` receives the characters received so far."""
+    """Anything that can answer a :class:`Request`; ``on_chunk`` is called on every streamed event with the number
+    of characters received so far (0 for events that carry no text, such as the first)."""
 
     provider: str
     model: str
+    streams: bool  # False: the answer arrives whole, so "no first byte yet" cannot be told from "still working"
 
     async def complete(self, request: Request, on_chunk: ChunkFn | None = None) -> Completion: ...
 
@@ -139,33 +149,56 @@ def _reason(status: int, detail: str) -> str:
     return f"{name} ({status}): {detail}" if detail else f"{name} ({status})"
 
 
-def map_error(exc: BaseException, provider: str, model: str, secret: str | None = None) -> ProviderError:
-    """Translate an SDK or transport exception into a ProviderError with the right retry decision."""
+def _deepest(exc: BaseException) -> str:
+    # The SDKs wrap transport errors ("Connection error."); the innermost one says what happened ("refused").
+    chain: list[BaseException] = [exc]
+    while (inner := chain[-1].__cause__ or chain[-1].__context__) is not None and len(chain) < 8:
+        chain.append(inner)
+    texts = [str(e).strip() for e in reversed(chain)]
+    return next((t for t in texts if t and not t.isdigit()), str(exc))
+
+
+def map_error(exc: BaseException, provider: str, model: str, secret: str | None = None,
+              received: int = 0) -> ProviderError:
+    """Translate an SDK or transport exception into a ProviderError with the right retry decision.
+
+    ``received`` is how many characters the stream had delivered: a transport failure after that is a cut-off
+    stream, reported as such.
+    """
     if isinstance(exc, ProviderError):
         return exc
     status: int | None = getattr(exc, "status_code", None)
     response = getattr(exc, "response", None)
     if isinstance(status, int) and response is not None:
-        body = getattr(exc, "body", None)
-        detail = body if isinstance(body, str) else json.dumps(body) if body is not None else ""
-        inner: Any = cast(dict[str, Any], body).get("error", body) if isinstance(body, dict) else None
-        message = str(cast(dict[str, Any], inner).get("message") or "") if isinstance(inner, dict) else ""
-        message = message or str(getattr(exc, "message", "") or detail)
-        quota = status == 429 and any(marker in (detail + message).lower() for marker in QUOTA_MARKERS)
-        retryable = not quota and (status in RETRYABLE_STATUS or status >= 500)
-        reason = _reason(status, _redact(message, secret)[:300])
-        if quota:
-            reason = f"quota exhausted (429): {_redact(message, secret)[:300]}; add credit or switch provider"
-        return ProviderError(reason, provider=provider, model=model, status=status, retryable=retryable,
-                             retry_after=_retry_after(response.headers) if retryable else None)
+        return _http_error(exc, status, response, provider, model, secret)
     name = type(exc).__name__
     if "Timeout" in name:
         return ProviderError("request timed out", provider=provider, model=model, retryable=True)
     if "Connection" in name or "Protocol" in name or "ReadError" in name or "Network" in name:
-        return ProviderError(f"connection failed: {_redact(str(exc), secret)[:200]}", provider=provider,
-                             model=model, retryable=True)
-    return ProviderError(f"unexpected {name}: {_redact(str(exc), secret)[:200]}", provider=provider, model=model,
-                         retryable=False)
+        what = f"stream cut off after {received} characters" if received else "connection failed"
+        cause = _redact(_deepest(exc), secret)[:200]
+        return ProviderError(f"{what}: {cause}", provider=provider, model=model, retryable=True)
+    detail = _redact(str(exc), secret)[:200]
+    if isinstance(exc, ValueError | TypeError | AttributeError | KeyError):  # the SDK could not parse an event
+        return ProviderError(f"malformed response ({name}: {detail}); check that the role's baseURL serves the "
+                             f"{provider} API", provider=provider, model=model, retryable=False)
+    return ProviderError(f"unexpected {name}: {detail}", provider=provider, model=model, retryable=False)
+
+
+def _http_error(exc: BaseException, status: int, response: Any, provider: str, model: str,
+                secret: str | None) -> ProviderError:
+    body = getattr(exc, "body", None)
+    detail = body if isinstance(body, str) else json.dumps(body) if body is not None else ""
+    inner: Any = cast(dict[str, Any], body).get("error", body) if isinstance(body, dict) else None
+    message = str(cast(dict[str, Any], inner).get("message") or "") if isinstance(inner, dict) else ""
+    message = message or str(getattr(exc, "message", "") or detail)
+    quota = status == 429 and any(marker in (detail + message).lower() for marker in QUOTA_MARKERS)
+    retryable = not quota and (status in RETRYABLE_STATUS or status >= 500)
+    reason = _reason(status, _redact(message, secret)[:300])
+    if quota:
+        reason = f"quota exhausted (429): {_redact(message, secret)[:300]}; add credit or switch provider"
+    return ProviderError(reason, provider=provider, model=model, status=status, retryable=retryable,
+                         retry_after=_retry_after(response.headers) if retryable else None)
 
 
 def _messages(request: Request) -> list[dict[str, str]]:
@@ -176,14 +209,60 @@ def _messages(request: Request) -> list[dict[str, str]]:
     return messages
 
 
+@dataclass
+class _Answer:
+    """What one stream has delivered so far, and whether it opened and finished properly."""
+
+    model: str
+    parts: list[str] = field(default_factory=lambda: [])
+    received: int = 0
+    opened: bool = False  # a well-formed first event arrived
+    finished: bool = False  # the end event arrived
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached: int = 0
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+        self.received += len(text)
+
+
 class _SDKAdapter:
     """An adapter over one cached SDK client; ``secret`` is the key, kept only to redact it from error text."""
+
+    streams = True
 
     def __init__(self, client: Any, provider: str, model: str, secret: str | None = None) -> None:
         self.client = client
         self.provider = provider
         self.model = model
         self._secret = secret
+
+    async def _drain(self, create: Callable[[], Awaitable[Any]], read: Callable[[Any, _Answer], None],
+                     on_chunk: ChunkFn | None) -> _Answer:
+        """Open the stream, feed every event to ``read``, and check that it ended the way its API ends."""
+        answer = _Answer(self.model)
+        content_type = "?"
+        try:
+            stream = await create()
+            content_type = str(getattr(getattr(stream, "response", None), "headers", {}).get("content-type", "?"))
+            try:
+                async for event in stream:
+                    read(event, answer)
+                    if on_chunk is not None:
+                        await on_chunk(answer.received)
+            finally:
+                await stream.close()
+        except Exception as exc:
+            raise map_error(exc, self.provider, self.model, self._secret, answer.received) from exc
+        if not answer.opened:
+            raise ProviderError(
+                f"malformed response: not an event stream of the {self.provider} API (content-type {content_type}); "
+                "check that the role's baseURL points at that API", provider=self.provider, model=self.model)
+        if not answer.finished:
+            raise ProviderError(f"stream cut off after {answer.received} characters: it ended without its end "
+                                "event", provider=self.provider, model=self.model, retryable=True)
+        return answer
 
 
 class AnthropicAdapter(_SDKAdapter):
@@ -196,33 +275,26 @@ class AnthropicAdapter(_SDKAdapter):
         # anthropic 2.x has no ``temperature`` parameter any more: the role's temperature is not sent.
         if request.json_schema is not None:
             kwargs["output_config"] = {"format": {"type": "json_schema", "schema": request.json_schema}}
-        parts: list[str] = []
-        received = 0
-        input_tokens = output_tokens = cached = 0
-        model = self.model
-        try:
-            stream = await self.client.messages.create(**kwargs)
-            try:
-                async for event in stream:
-                    kind = event.type
-                    if kind == "content_block_delta" and event.delta.type == "text_delta":
-                        parts.append(event.delta.text)
-                        received += len(event.delta.text)
-                        if on_chunk is not None:
-                            await on_chunk(received)
-                    elif kind == "message_start":
-                        model = event.message.model or model
-                        usage = event.message.usage
-                        input_tokens = (usage.input_tokens or 0) + (usage.cache_creation_input_tokens or 0)
-                        cached = usage.cache_read_input_tokens or 0
-                        output_tokens = usage.output_tokens or 0
-                    elif kind == "message_delta":
-                        output_tokens = max(output_tokens, event.usage.output_tokens or 0)
-            finally:
-                await stream.close()
-        except Exception as exc:
-            raise map_error(exc, self.provider, self.model, self._secret) from exc
-        return Completion("".join(parts), model, input_tokens + cached, output_tokens, cached)
+        answer = await self._drain(lambda: self.client.messages.create(**kwargs), _read_anthropic, on_chunk)
+        return Completion("".join(answer.parts), answer.model, answer.input_tokens + answer.cached,
+                          answer.output_tokens, answer.cached)
+
+
+def _read_anthropic(event: Any, answer: _Answer) -> None:
+    kind = getattr(event, "type", None)
+    if kind == "content_block_delta" and event.delta.type == "text_delta":
+        answer.add(event.delta.text)
+    elif kind == "message_start":
+        answer.opened = True
+        answer.model = event.message.model or answer.model
+        usage = event.message.usage
+        answer.input_tokens = (usage.input_tokens or 0) + (usage.cache_creation_input_tokens or 0)
+        answer.cached = usage.cache_read_input_tokens or 0
+        answer.output_tokens = usage.output_tokens or 0
+    elif kind == "message_delta":
+        answer.output_tokens = max(answer.output_tokens, event.usage.output_tokens or 0)
+    elif kind == "message_stop":
+        answer.finished = True
 
 
 class OpenAIChatAdapter(_SDKAdapter):
@@ -243,38 +315,33 @@ class OpenAIChatAdapter(_SDKAdapter):
         if request.json_schema is not None:
             kwargs["response_format"] = {"type": "json_schema", "json_schema": {
                 "name": request.schema_name, "schema": request.json_schema, "strict": True}}
-        parts: list[str] = []
-        received = 0
-        usage: Any = None
-        model = self.model
-        try:
-            stream = await self.client.chat.completions.create(**kwargs)
-            try:
-                async for chunk in stream:
-                    model = chunk.model or model
-                    if chunk.usage is not None:
-                        usage = chunk.usage
-                    for choice in chunk.choices:
-                        text = choice.delta.content if choice.delta is not None else None
-                        if text:
-                            parts.append(text)
-                            received += len(text)
-                            if on_chunk is not None:
-                                await on_chunk(received)
-            finally:
-                await stream.close()
-        except Exception as exc:
-            raise map_error(exc, self.provider, self.model, self._secret) from exc
-        prompt = completion = cached = 0
-        if usage is not None:
-            prompt, completion = usage.prompt_tokens or 0, usage.completion_tokens or 0
-            details = getattr(usage, "prompt_tokens_details", None)
-            cached = (getattr(details, "cached_tokens", 0) or 0) if details is not None else 0
-        return Completion("".join(parts), model, prompt, completion, cached)
+        answer = await self._drain(lambda: self.client.chat.completions.create(**kwargs), _read_chat, on_chunk)
+        return Completion("".join(answer.parts), answer.model, answer.input_tokens, answer.output_tokens,
+                          answer.cached)
+
+
+def _read_chat(chunk: Any, answer: _Answer) -> None:
+    choices = getattr(chunk, "choices", None)
+    if not isinstance(choices, list):
+        return  # not a chat.completion.chunk: if nothing else arrives, the stream is reported as malformed
+    answer.opened = True
+    answer.model = chunk.model or answer.model
+    for choice in cast(list[Any], choices):
+        text = choice.delta.content if choice.delta is not None else None
+        if text:
+            answer.add(text)
+        answer.finished = answer.finished or choice.finish_reason is not None
+    usage = chunk.usage
+    if usage is not None:
+        answer.input_tokens, answer.output_tokens = usage.prompt_tokens or 0, usage.completion_tokens or 0
+        details = getattr(usage, "prompt_tokens_details", None)
+        answer.cached = (getattr(details, "cached_tokens", 0) or 0) if details is not None else 0
 
 
 class SamplingAdapter:
     """Provider ``mcp``: ask the MCP client's own model through the server layer's sampler."""
+
+    streams = False
 
     def __init__(self, sampler: Sampler | None, model: str = "mcp-sampling") -> None:
         self.provider = "mcp"

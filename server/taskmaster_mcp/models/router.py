@@ -11,17 +11,38 @@ lists them all, including those read by the AI commands: ``timeouts.toolSeconds`
                        "research": ["research", "fallback", "main"],
                        "fallback": ["fallback", "main", "research"]},
     "commandRoles":   {"analyze_project_complexity": "fallback"},      # command -> role it starts on
-    "timeouts":       {"requestSeconds": 120, "totalSeconds": 300},    # per request / per whole call
+    "timeouts":       {"firstByteSeconds": 15, "roleSeconds": 25,      # first streamed event / one role's turn
+                       "requestSeconds": 120, "totalSeconds": 300},    # one request / one whole call
     "retries":        {"perRole": 2, "baseDelaySeconds": 1.0, "maxDelaySeconds": 8},
     "circuitBreaker": {"failures": 3, "cooldownSeconds": 60},          # skip a provider/model failing N times
     "budgets":        {"dailyUsd": 5, "monthlyUsd": 50},               # USD; absent = no limit
     "concurrency":    {"expandAll": 4}                                 # parallel model calls of expand_all
 
-Retryable errors (429, 408, 409, 5xx, 529, timeouts, connection errors) are retried on the same role with
-exponential backoff that honours ``retry-after`` (capped at ``maxDelaySeconds``), within ``totalSeconds``. Other
-errors (401, 403, 404, 400, exhausted quota), a missing key and invalid output move on to the next role at once.
-Structured output is native where the catalogue says so, else JSON asked for in the prompt; an answer that fails
-validation is re-asked once on the same model with the errors, then counts as that role's failure.
+Retryable errors (429, 408, 409, 5xx, 529, timeouts, connection errors, a stream cut off) are retried on the same
+role with exponential backoff that honours ``retry-after`` (capped at ``maxDelaySeconds``), within the role's turn.
+Other errors (401, 403, 404, 400, exhausted quota, a malformed response), a missing key and invalid output move on
+to the next role at once. Structured output is native where the catalogue says so, else JSON asked for in the
+prompt; an answer that fails validation is re-asked once on the same model with the errors, then counts as that
+role's failure. A model skipped by the circuit breaker is reported with the last error that tripped it; a role
+still untried when ``totalSeconds`` has passed is reported as skipped and not counted against its circuit.
+
+Timeouts. A streamed request must deliver its first event within ``firstByteSeconds``, or it is abandoned as a
+retryable timeout. Once events flow, only ``requestSeconds`` and ``totalSeconds`` bound it: a slow answer that is
+making progress is never cut. Each role gets ``roleSeconds`` to start answering a request, retries and back-off
+included (the clock restarts for the re-ask after invalid output). When that runs out, no retry starts, no retry
+wait that would end past it is taken, and the next role takes over. (Sampling answers arrive whole, so they are
+bounded by ``requestSeconds`` only.) The defaults, and why:
+
+- Clients cancel tool calls at about 60 s (Claude Desktop), and the fallback needs most of that window to write
+  its answer. So a role that is not answering hands over after ``roleSeconds`` = 25 s at most, leaving >= 35 s.
+- ``firstByteSeconds`` = 15: both APIs normally send their first event within 1-3 s, about 10 s for very long
+  prompts. 15 s is past that, and still leaves a hung request one retry within the role's turn (9 s, on a fresh
+  connection: a dead pooled connection is the usual cause of a hang). Models that think silently before their
+  first token (OpenAI o-series at high reasoning effort) may need more: raise it for them.
+- ``requestSeconds`` = 120 and ``totalSeconds`` = 300 bound an answer that is streaming: 8k tokens at ~60 tokens/s
+  take about 2 min, and clients that restart their timeout on progress notifications let such a call finish.
+- A main that refuses connections or answers 5xx fails in milliseconds; with back-off of 1 s then 2 s the fallback
+  starts within ~3 s. With long ``retry-after`` values (capped at 8 s) it starts within ``roleSeconds``.
 """
 
 from __future__ import annotations
@@ -128,6 +149,15 @@ class _Run:
             log.debug("progress callback failed: %s", exc)
 
 
+@dataclass(frozen=True)
+class _Trip:
+    """Failures in a row of one provider/model, for the circuit breaker."""
+
+    count: int
+    last: float  # time.monotonic() of the latest failure
+    cause: str  # the latest real error, shown while the circuit skips the model
+
+
 @dataclass
 class _Target:
     """One role resolved to an adapter."""
@@ -159,6 +189,28 @@ def _validation_summary(err: ValidationError) -> str:
     return "\n".join(lines)
 
 
+def _secs(seconds: float) -> str:
+    return f"{round(seconds, 2):g}"
+
+
+def _retry_delay(settings: RouterSettings, err: ProviderError, retries: int, until: float) -> float | None:
+    """Seconds to wait before retrying ``err`` on the same role, or None to move on: not retryable, out of
+    retries, or the wait would end past ``until`` (the role's turn or the call's deadline)."""
+    if not err.retryable or retries >= settings.retries_per_role:
+        return None
+    backoff = settings.base_delay * 2**retries if err.retry_after is None else err.retry_after
+    delay = min(settings.max_delay, backoff)
+    return None if time.monotonic() + delay >= until else delay
+
+
+def _attempted(err: ProviderError, attempts: int) -> ProviderError:
+    # The last error alone can mislead ("no response within 9s" after a first wait of 15s): say it was retried.
+    if attempts == 1:
+        return err
+    return ProviderError(f"{err} ({attempts} attempts)", provider=err.provider, model=err.model, status=err.status,
+                         retryable=err.retryable, retry_after=err.retry_after)
+
+
 def _tag(err: TaskmasterError, provider: str, model: str) -> TaskmasterError:
     # AllProvidersFailed names provider/model of each failure; MissingKey and InvalidModelOutput lack a model.
     if not hasattr(err, "model"):
@@ -178,7 +230,7 @@ class ModelRouter:
         self.env = dict(env)
         self.ledger = ledger or Ledger(paths.root, base_dir=data_dir, env=self.env)
         self._clients = ClientCache()
-        self._failures: dict[tuple[str, str], tuple[int, float]] = {}  # (provider, model) -> (in a row, last)
+        self._failures: dict[tuple[str, str], _Trip] = {}  # (provider, model) -> its failures in a row
         self._schemas: dict[tuple[str, type[BaseModel]], dict[str, Any]] = {}
 
     async def generate_object(self, *, command: str, role: Role, system: str, prompt: str, schema: type[T],
@@ -224,7 +276,7 @@ class ModelRouter:
         run = _Run(command, settings, time.monotonic() + settings.total_seconds, progress)
         failures: list[tuple[str, TaskmasterError]] = []
         notes: list[str] = []
-        tried: set[tuple[str, str, str | None]] = set()
+        tried: dict[tuple[str, str, str | None], str] = {}  # provider, model, base URL -> the role that tried it
         for name in settings.fallback_order[settings.command_roles.get(command, role)]:
             try:
                 rc = config.role(name)
@@ -236,19 +288,22 @@ class ModelRouter:
                 continue
             label = f"{name} {rc.provider}/{rc.model_id}"
             identity = (rc.provider, rc.model_id, rc.base_url)
-            skip = "same model as a role already tried" if identity in tried else self._open_circuit(rc, settings)
+            skip = f"same model as the {tried[identity]} role, tried above" if identity in tried else \
+                self._open_circuit(rc, settings)
+            if skip is None and time.monotonic() >= run.deadline:  # not the model's fault: no circuit failure
+                skip = f"the call's deadline (timeouts.totalSeconds = {settings.total_seconds:g}s) had passed"
             if skip is not None:
                 failures.append((name, ProviderError(f"skipped: {skip}", provider=rc.provider, model=rc.model_id)))
                 notes.append(f"{label}: skipped ({skip})")
                 continue
-            tried.add(identity)
+            tried[identity] = name
             try:
                 target = self._target(rc, config, sampler, fallback=bool(failures))
                 await run.say(0, f"asking {label}")
                 value, answered = await self._try_role(run, target, system, prompt, schema)
             except (ProviderError, InvalidModelOutput, ConfigError) as err:
                 if isinstance(err, ProviderError | InvalidModelOutput):
-                    self._circuit_failure(rc)
+                    self._circuit_failure(rc, err)
                 failures.append((name, _tag(err, rc.provider, rc.model_id)))
                 notes.append(f"{label}: {err}")
                 await run.say(0, f"{label} failed; trying the next role")
@@ -306,34 +361,20 @@ class ModelRouter:
                     schema: type[BaseModel] | None) -> tuple[Any, Completion]:
         settings, label = run.settings, target.label
         retries = 0
-
-        async def on_chunk(received: int) -> None:
-            await run.say(received, f"{label}: received {received} characters", force=not run.streamed)
-            run.streamed = True
-
+        turn_ends = time.monotonic() + settings.role_seconds  # this request's turn on the role, retries included
         while True:
-            remaining = run.deadline - time.monotonic()
-            if remaining <= 0:
-                raise ProviderError(f"gave up: total deadline of {settings.total_seconds:g}s reached",
-                                    provider=target.config.provider, model=target.config.model_id)
-            timeout = min(settings.request_seconds, remaining)
-            target.attempts += 1
+            if run.deadline - time.monotonic() <= 0:
+                raise ProviderError(f"gave up: total deadline of {settings.total_seconds:g}s reached "
+                                    "(timeouts.totalSeconds)", provider=target.config.provider,
+                                    model=target.config.model_id)
             started = time.perf_counter()
-
-            run.streamed = False
             try:
-                async with asyncio.timeout(timeout):
-                    completion = await target.adapter.complete(replace(request, timeout=timeout), on_chunk)
-            except (ProviderError, TimeoutError) as exc:
-                err = exc if isinstance(exc, ProviderError) else ProviderError(
-                    f"timed out after {timeout:g}s", provider=target.config.provider,
-                    model=target.config.model_id, retryable=True)
+                completion = await self._attempt(run, target, request, turn_ends)
+            except ProviderError as err:
                 self._record(run, target, None, started, error_kind(err))
-                backoff = settings.base_delay * 2**retries if err.retry_after is None else err.retry_after
-                delay = min(settings.max_delay, backoff)
-                if not err.retryable or retries >= settings.retries_per_role or \
-                        time.monotonic() + delay >= run.deadline:
-                    raise err from None
+                delay = _retry_delay(settings, err, retries, min(turn_ends, run.deadline))
+                if delay is None:
+                    raise _attempted(err, retries + 1) from None
                 retries += 1
                 await run.say(0, f"{label}: {err}; retry {retries} in {delay:.1f}s")
                 await asyncio.sleep(delay)
@@ -352,6 +393,38 @@ class ModelRouter:
             self._record(run, target, completion, started, "ok", cost)
             return value, completion
 
+    async def _attempt(self, run: _Run, target: _Target, request: Request, turn_ends: float) -> Completion:
+        """One request. Until its first streamed event it must answer within the first-byte limit and the role's
+        turn; after that only the request and total limits apply. A timeout is a retryable ProviderError."""
+        now, settings, label = time.monotonic(), run.settings, target.label
+        whole = min((settings.request_seconds, "timeouts.requestSeconds"),
+                    (run.deadline - now, "timeouts.totalSeconds"))
+        first = whole if not target.adapter.streams else min(
+            (settings.first_byte_seconds, "timeouts.firstByteSeconds"), (turn_ends - now, "timeouts.roleSeconds"),
+            whole)
+        whole_ends = asyncio.get_running_loop().time() + whole[0]
+        target.attempts += 1
+        run.streamed = False
+        opened = False
+
+        async def on_event(received: int) -> None:
+            nonlocal opened
+            if not opened:
+                opened = True
+                scope.reschedule(whole_ends)  # the answer is coming: a progressing stream is never cut early
+            if received:
+                await run.say(received, f"{label}: received {received} characters", force=not run.streamed)
+                run.streamed = True
+
+        try:
+            async with asyncio.timeout(first[0]) as scope:
+                return await target.adapter.complete(replace(request, timeout=whole[0]), on_event)
+        except TimeoutError:
+            seconds, limit = whole if opened else first
+            what = "timed out while streaming after" if opened else "timed out: no response within"
+            raise ProviderError(f"{what} {_secs(seconds)}s ({limit})", provider=target.config.provider,
+                                model=target.config.model_id, retryable=True) from None
+
     def _record(self, run: _Run, target: _Target, completion: Completion | None, started: float, outcome: str,
                 cost: float | None = None) -> None:
         done = completion or Completion("", target.config.model_id)
@@ -364,16 +437,20 @@ class ModelRouter:
             fallback=target.fallback, attempt=target.attempts))
 
     def _open_circuit(self, rc: RoleConfig, settings: RouterSettings) -> str | None:
-        count, last = self._failures.get((rc.provider, rc.model_id), (0, 0.0))
-        waited = time.monotonic() - last
-        if count >= settings.breaker_failures and waited < settings.breaker_cooldown:
-            return (f"circuit open after {count} failures in a row; "
-                    f"retrying it in {settings.breaker_cooldown - waited:.0f}s")
+        trip = self._failures.get((rc.provider, rc.model_id))
+        if trip is None:
+            return None
+        waited = time.monotonic() - trip.last
+        if trip.count >= settings.breaker_failures and waited < settings.breaker_cooldown:
+            return (f"circuit open after {trip.count} failure{'s' if trip.count > 1 else ''} in a row "
+                    f"(last: {trip.cause}); retrying it in {settings.breaker_cooldown - waited:.0f}s")
         return None
 
-    def _circuit_failure(self, rc: RoleConfig) -> None:
-        count, _ = self._failures.get((rc.provider, rc.model_id), (0, 0.0))
-        self._failures[(rc.provider, rc.model_id)] = (count + 1, time.monotonic())
+    def _circuit_failure(self, rc: RoleConfig, err: TaskmasterError) -> None:
+        # Keep the real cause: once the circuit opens, the skip note is all the user sees of this model.
+        trip = self._failures.get((rc.provider, rc.model_id))
+        cause = str(err).split("\n", 1)[0][:200]
+        self._failures[(rc.provider, rc.model_id)] = _Trip(trip.count + 1 if trip else 1, time.monotonic(), cause)
 
     async def test_roles(self, sampler: Sampler | None = None) -> list[RoleTestResult]:
         """Send a tiny request to each configured role (no retries, no fallback) and report ok/error + latency."""

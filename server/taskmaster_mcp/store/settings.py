@@ -36,6 +36,8 @@ class RouterSettings:
     command_roles: dict[str, Role] = field(default_factory=lambda: {})
     request_seconds: float = 120.0
     total_seconds: float = 300.0
+    first_byte_seconds: float = 15.0  # defaults explained in models/router.py's docstring
+    role_seconds: float = 25.0
     retries_per_role: int = 2
     base_delay: float = 1.0
     max_delay: float = 8.0
@@ -101,6 +103,8 @@ def settings_from_config(config: Config) -> RouterSettings:
         command_roles=commands,
         request_seconds=_number(timeouts, "timeouts", "requestSeconds", 120.0, minimum=0.001),
         total_seconds=_number(timeouts, "timeouts", "totalSeconds", 300.0, minimum=0.001),
+        first_byte_seconds=_number(timeouts, "timeouts", "firstByteSeconds", 15.0, minimum=0.001),
+        role_seconds=_number(timeouts, "timeouts", "roleSeconds", 25.0, minimum=0.001),
         retries_per_role=_number(retries, "retries", "perRole", 2, minimum=0, integer=True),
         base_delay=_number(retries, "retries", "baseDelaySeconds", 1.0, minimum=0),
         max_delay=_number(retries, "retries", "maxDelaySeconds", 8.0, minimum=0),

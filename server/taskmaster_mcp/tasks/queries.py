@@ -1,8 +1,18 @@
 """Read-side rules: which task is next, progress statistics, compact rows and size-bounded pages.
 
-``next_task`` follows Task Master: the first eligible subtask of an in-progress task (parents by priority, then
-id), else the highest-priority pending task whose dependencies are all done, ties broken by lowest id. Results are
-memoised on the document, which drops them whenever the file changes.
+``next_task`` answers exactly as Task Master 0.43 does (its MCP ``next_task``):
+
+1. Subtasks of in-progress tasks come first: a subtask whose status is pending or in-progress and whose
+   dependencies are all done. It inherits its parent's priority unless it has its own. Among them: higher priority,
+   then fewer dependencies, then lower parent id, then lower subtask id.
+2. Otherwise a top-level task whose status is pending *or in-progress* and whose dependencies are all done: higher
+   priority, then fewer dependencies, then lower id.
+
+Priorities rank critical > high > medium > low (missing or unknown counts as medium). Only done and completed
+satisfy a dependency. A subtask's dependency written without a dot (``2`` or ``"2"``) names its sibling, as Task
+Master reads it here. Results are memoised on the document, which drops them whenever the file changes.
+
+Progress counts done, completed and cancelled as finished, as Task Master's dashboard does.
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ from typing import Any, TypeVar
 
 from taskmaster_mcp.tasks.jsonvalues import clip
 from taskmaster_mcp.tasks.model import (
+    CLOSED_STATUSES,
     DONE_STATUSES,
     Ref,
     TagIndex,
@@ -32,6 +43,7 @@ PAGE_BYTE_BUDGET = 24_000
 DEFAULT_LIMIT = 100
 SUMMARY_FIELDS = ("id", "title", "status", "priority", "dependencies")
 DETAIL_FIELDS = ("description", "details", "testStrategy", "complexity", "updatedAt", "category")
+OPEN_STATUSES = frozenset({"pending", "in-progress"})
 TRUNCATION_NOTE = "… [truncated: call get_task for the full text]"
 
 
@@ -41,23 +53,51 @@ def status_of(item: Task) -> str:
     return status if isinstance(status, str) else "pending"
 
 
-def next_item(index: TagIndex) -> tuple[Task, Task | None] | None:
-    """The next (task, subtask) to work on, or None when nothing is eligible."""
-    in_progress = [t for t in index.tasks if status_of(t) == "in-progress"]
-    in_progress.sort(key=lambda t: (priority_rank(t), id_sort_key(t.get("id"))))
-    for task in in_progress:
-        for sub in sorted(subtasks_of(task), key=lambda s: id_sort_key(s.get("id"))):
-            if status_of(sub) in ("pending", "in-progress") and index.deps_done(task, sub):
-                return task, sub
-    best: Task | None = None
-    best_key: tuple[int, tuple[int, int, str]] | None = None
+def _finished_ids(index: TagIndex) -> set[str]:
+    done: set[str] = set()
     for task in index.tasks:
-        if status_of(task) != "pending" or not index.deps_done(task):
+        tid = key(task.get("id"))
+        if status_of(task) in DONE_STATUSES:
+            done.add(tid)
+        done.update(f"{tid}.{key(s.get('id'))}" for s in subtasks_of(task) if status_of(s) in DONE_STATUSES)
+    return done
+
+
+def _sub_dep_ids(parent_id: str, sub: Task) -> list[str]:
+    return [text if "." in text else f"{parent_id}.{text}" for text in (key(d) for d in deps_of(sub))]
+
+
+def next_item(index: TagIndex) -> tuple[Task, Task | None] | None:
+    """The next (task, subtask) to work on, or None when nothing is eligible (rules in the module docstring)."""
+    finished = _finished_ids(index)
+    best_sub: tuple[tuple[int, int, tuple[int, int, str], tuple[int, int, str]], Task, Task] | None = None
+    for task in index.tasks:
+        if status_of(task) != "in-progress":
             continue
-        candidate = (priority_rank(task), id_sort_key(task.get("id")))
-        if best_key is None or candidate < best_key:
-            best, best_key = task, candidate
-    return (best, None) if best is not None else None
+        tid = key(task.get("id"))
+        for sub in subtasks_of(task):
+            if status_of(sub) not in OPEN_STATUSES:
+                continue
+            deps = _sub_dep_ids(tid, sub)
+            if not all(dep in finished for dep in deps):
+                continue
+            rank = priority_rank(sub) if isinstance(sub.get("priority"), str) else priority_rank(task)
+            order = (rank, len(deps), id_sort_key(task.get("id")), id_sort_key(sub.get("id")))
+            if best_sub is None or order < best_sub[0]:
+                best_sub = (order, task, sub)
+    if best_sub is not None:
+        return best_sub[1], best_sub[2]
+    best: tuple[tuple[int, int, tuple[int, int, str]], Task] | None = None
+    for task in index.tasks:
+        if status_of(task) not in OPEN_STATUSES:
+            continue
+        deps = [key(d) for d in deps_of(task)]
+        if not all(dep in finished for dep in deps):
+            continue
+        order = (priority_rank(task), len(deps), id_sort_key(task.get("id")))
+        if best is None or order < best[0]:
+            best = (order, task)
+    return (best[1], None) if best is not None else None
 
 
 def progress(tasks: list[Task]) -> dict[str, Any]:
@@ -67,9 +107,9 @@ def progress(tasks: list[Task]) -> dict[str, Any]:
     for task in tasks:
         sub_status.update(status_of(s) for s in subtasks_of(task))
     total = len(tasks)
-    done = sum(by_status[s] for s in DONE_STATUSES)
+    done = sum(by_status[s] for s in CLOSED_STATUSES)
     sub_total = sum(sub_status.values())
-    sub_done = sum(sub_status[s] for s in DONE_STATUSES)
+    sub_done = sum(sub_status[s] for s in CLOSED_STATUSES)
     return {
         "tasks": total,
         "byStatus": dict(sorted(by_status.items())),
@@ -91,7 +131,7 @@ def compact_row(task: Task, fields: tuple[str, ...] = (), with_subtasks: bool = 
             row[name] = task[name]
     subs = subtasks_of(task)
     if subs:
-        row["subtasks"] = f"{sum(1 for s in subs if status_of(s) in DONE_STATUSES)}/{len(subs)}"
+        row["subtasks"] = f"{sum(1 for s in subs if status_of(s) in CLOSED_STATUSES)}/{len(subs)}"
     for name in fields:
         if name in task and name not in row and name != "subtasks" and task[name] not in ("", None, [], {}):
             row[name] = task[name]
