@@ -12,6 +12,7 @@ Decisions:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -73,11 +74,11 @@ def _select(tasks: list[Task], ids: list[str], first: int | None, last: int | No
 
 
 async def analyze(ai: AIContext, *, tag: str, threshold: int, ids: list[str], first: int | None, last: int | None,
-                  research: bool) -> AnalyzeResult:
+                  research: bool, output: Path | None = None) -> AnalyzeResult:
     """Score tasks, merge the scores into the tag's complexity report, and return the highlights."""
     project = ai.project
     project.store.require_initialized()
-    path = project.paths.complexity_report(tag)
+    path = output or project.paths.complexity_report(tag)
     read_report(path)  # a broken report is reported before any model call is paid for
     all_tasks = project.store.read().index(tag).tasks
     tasks, skipped = _select(all_tasks, ids, first, last)
@@ -125,7 +126,7 @@ async def analyze(ai: AIContext, *, tag: str, threshold: int, ids: list[str], fi
             "analysisCount": None, "thresholdScore": threshold,
             "projectName": config.global_settings.get("projectName"),
             "usedResearch": research}
-    merge_report(project.paths, tag, entries, meta)
+    merge_report(project.paths, tag, entries, meta, path)
     ranked = sorted(entries.values(), key=lambda e: (-e["complexityScore"], e["taskId"]))
     above = [e["taskId"] for e in ranked if e["complexityScore"] >= threshold]
     return AnalyzeResult(

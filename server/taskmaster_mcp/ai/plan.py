@@ -17,6 +17,7 @@ from taskmaster_mcp.ai.context import AIContext, UsageSummary, renumber, researc
 from taskmaster_mcp.ai.prompts import plan
 from taskmaster_mcp.errors import Conflict, InvalidInput
 from taskmaster_mcp.models.router import Usage
+from taskmaster_mcp.store.config import Config
 from taskmaster_mcp.tasks import edits
 from taskmaster_mcp.tasks.model import Task, key, next_int_id
 
@@ -60,6 +61,18 @@ def _assign(planned: list[plan.PlannedTask], start_id: int, known: set[int]) -> 
         for new_id, item_deps, item in zip(ids, deps, planned, strict=True)
     ]
     return tasks, dropped
+
+
+DEFAULT_NUM_TASKS = 10
+
+
+def default_num_tasks(config: Config) -> int:
+    """``global.defaultNumTasks`` when it is a sensible count (a number or numeric text, 0 to 200), else 10."""
+    value = config.global_settings.get("defaultNumTasks")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 200 else DEFAULT_NUM_TASKS
+
 
 
 async def parse_prd(ai: AIContext, *, prd: str, tag: str, num_tasks: int, force: bool, append: bool,

@@ -82,6 +82,13 @@ def compact_schema(schema: Any, hidden: frozenset[str] = HIDDEN_PARAMS) -> Any:
 def _expected(schema: dict[str, Any]) -> str:
     """What a parameter's published schema accepts, in words."""
     kind = schema.get("type")
+    options = schema.get("anyOf")
+    if isinstance(options, list):
+        forms = [_expected({k: v for k, v in cast(dict[str, Any], o).items() if k != "description"})
+                 for o in cast(list[Any], options) if isinstance(o, dict)]
+        form = " or ".join(dict.fromkeys(forms))
+        description = schema.get("description")
+        return f"{form} ({description})" if isinstance(description, str) else form
     if "enum" in schema:
         form = "one of " + ", ".join(repr(v) for v in cast(list[Any], schema["enum"]))
     elif kind == "integer":
@@ -91,6 +98,10 @@ def _expected(schema: dict[str, Any]) -> str:
         form = "true or false"
     elif kind == "string":
         form = "a string"
+    elif kind == "object":
+        form = "an object"
+    elif kind == "array":
+        form = "a list"
     else:
         form = f"a {kind}" if isinstance(kind, str) else "a value of the published type"
     description = schema.get("description")

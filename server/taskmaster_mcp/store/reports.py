@@ -78,13 +78,15 @@ def scores_by_task(paths: Paths, tag: str) -> dict[str, dict[str, Any]]:
     return report.by_task() if report is not None else {}
 
 
-def merge_report(paths: Paths, tag: str, entries: dict[int, dict[str, Any]], meta: dict[str, Any]) -> Path:
-    """Merge fresh ``entries`` (by task id) into the tag's report, with ``meta`` describing this run.
+def merge_report(paths: Paths, tag: str, entries: dict[int, dict[str, Any]], meta: dict[str, Any],
+                 path: Path | None = None) -> Path:
+    """Merge fresh ``entries`` (by task id) into the tag's report (or the report at ``path``), with ``meta``
+    describing this run.
 
     ``meta["analysisCount"]`` is set (in its place, when ``meta`` has the key) to the merged entry count.
     Returns the report's path.
     """
-    path = paths.complexity_report(tag)
+    path = path or paths.complexity_report(tag)
     with project_lock(paths.taskmaster):
         existing = read_report(path)
         data = existing.data if existing is not None else {}

@@ -6,7 +6,8 @@ the conventions of the data around them (a new subtask dependency on a sibling i
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, cast
 
 from taskmaster_mcp.errors import Conflict, InvalidInput
 from taskmaster_mcp.tasks import dependencies as deps_rules
@@ -131,22 +132,51 @@ def add_subtask(doc: TaskFile, tag: str, parent_id: str, *, title: str = "", des
     return subtask
 
 
-def update_fields(doc: TaskFile, tag: str, ref: Ref, changes: dict[str, Any], append: str | None = None) -> list[str]:
-    """Set the given fields (those that differ) and optionally append a timestamped note; return changed names."""
+def parse_metadata(text: str) -> dict[str, Any]:
+    """Task Master's ``metadata`` argument: a JSON object (as text) to merge into an item's ``metadata``."""
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise InvalidInput(f"metadata is not valid JSON ({exc}). Pass a JSON object as text, e.g. "
+                           '\'{"sprint": "Q1-S3"}\'.') from None
+    if not isinstance(value, dict):
+        raise InvalidInput('metadata must be a JSON object, e.g. \'{"githubIssue": 42}\'.')
+    return cast(dict[str, Any], value)
+
+
+def merge_metadata(item: Task, patch: dict[str, Any]) -> bool:
+    """Merge ``patch`` into the item's ``metadata`` (top-level keys replaced, others kept); return whether it changed.
+
+    ``metadata`` is user-owned: only this explicit call changes it, and it is never sent to a model.
+    """
+    current = item.get("metadata")
+    merged = {**(cast(dict[str, Any], current) if isinstance(current, dict) else {}), **patch}
+    if merged == current:
+        return False
+    item["metadata"] = merged
+    return True
+
+
+def update_fields(doc: TaskFile, tag: str, ref: Ref, changes: dict[str, Any], append: str | None = None,
+                  metadata: dict[str, Any] | None = None) -> list[str]:
+    """Set the given fields (those that differ), optionally append a timestamped note and merge ``metadata``;
+    return the changed names."""
     index = doc.index(tag)
     task, sub = index.get(ref)
     item = sub if sub is not None else task
     if "priority" in changes:
         check_priority(changes["priority"])
     changed = [name for name, value in changes.items() if item.get(name) != value]
-    if not changed and not append:
+    if not changed and not append and not metadata:
         raise InvalidInput("Nothing to change: pass at least one of title, description, details, testStrategy, "
-                           "priority, or a prompt to append.")
+                           "priority, metadata, or a prompt to append.")
     for name in changed:
         item[name] = changes[name]
     if append:
         append_note(item, append)
         changed.append("details")
+    if metadata and merge_metadata(item, metadata):
+        changed.append("metadata")
     return changed
 
 

@@ -68,14 +68,20 @@ async def analyze_project_complexity(
     from_: Annotated[int | None, Field(alias="from")] = None,
     to: int | None = None,
     research: bool = False,
+    output: Annotated[str | None, Field(description="Report path")] = None,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
     file: FileArg = None,
 ) -> AnalyzeResult:
-    """Score task complexity 1-10 into the complexity report (AI)."""
+    """Score task complexity 1-10 into the complexity report (AI).
+
+    ``output`` (Task Master's) writes the report to another path inside the project; by default it is the tag's
+    report under .taskmaster/reports/, the one expand_task and next_task read.
+    """
     from taskmaster_mcp.ai.analyze import analyze
     from taskmaster_mcp.mcp_server.calls import ai_context
 
     project = await open_project(ctx, projectRoot, file)
+    report = project.paths.inside(output, what="output") if output else None
     return await analyze(ai_context(ctx, project), tag=project.tag(tag), threshold=threshold, ids=split_list(ids),
-                         first=from_, last=to, research=research)
+                         first=from_, last=to, research=research, output=report)

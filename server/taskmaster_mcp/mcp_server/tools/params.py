@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -19,5 +19,5 @@ TaskIdArg = Annotated[str, Field()]
 Status = Annotated[str, Field(json_schema_extra={"enum": list(STATUSES)})]
 Priority = Annotated[str, Field(json_schema_extra={"enum": ["high", "medium", "low"]})]
 DepList = Annotated[str | None, Field(description="Comma list of ids")]
-
-
+# Task Master sends a JSON object as text; the SDK may hand it over already parsed. Both are accepted.
+MetadataArg = Annotated[str | dict[str, Any] | None, Field(description="JSON object to merge into metadata")]

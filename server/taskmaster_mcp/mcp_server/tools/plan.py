@@ -23,22 +23,28 @@ async def parse_prd(
     ctx: Context[Any, Any],
     input: Annotated[str | None, Field(description="PRD file (default .taskmaster/docs/prd.txt)")] = None,
     prd: Annotated[str | None, Field(description="PRD text instead of a file")] = None,
-    numTasks: Annotated[int, Field(ge=0, le=200, description="0 = model decides")] = 0,
+    numTasks: Annotated[int | None, Field(ge=0, le=200, description="0 = model decides")] = None,
     force: Annotated[bool, Field(description="Replace the tag's tasks")] = False,
     append: bool = False,
     research: bool = False,
+    output: Annotated[str | None, Field(description="tasks.json to write")] = None,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
 ) -> PlanResult:
     """Turn a PRD into dependency-ordered tasks (AI).
 
+    ``numTasks`` defaults to ``global.defaultNumTasks`` of config.json (10), as in Task Master; 0 lets the model
+    decide. ``output`` is Task Master's name for the tasks file to write (inside the project), like ``file``.
+
     ``input`` is read through the private-file guard (:mod:`taskmaster_mcp.store.private`): ``.env`` files, keys,
     credentials and ``.taskmaster/`` internals are refused, links included; ``.taskmaster/docs/`` is readable.
     """
+    from taskmaster_mcp.ai.plan import default_num_tasks
     from taskmaster_mcp.ai.plan import parse_prd as plan_from_prd
     from taskmaster_mcp.mcp_server.calls import ai_context
 
-    project = await open_project(ctx, projectRoot)
+    project = await open_project(ctx, projectRoot, output)
+    count = numTasks if numTasks is not None else default_num_tasks(project.config())
     if prd is None:
         if not input:
             found = [p for p in DEFAULT_PRD_PATHS if (project.paths.root / p).is_file()]
@@ -48,5 +54,5 @@ async def parse_prd(
             input = found[0]
         prd = read_for_prompt(project.paths, input, what="input", fix=PRD_FIX)
     ai = ai_context(ctx, project)
-    return await plan_from_prd(ai, prd=prd, tag=project.tag(tag), num_tasks=numTasks, force=force, append=append,
+    return await plan_from_prd(ai, prd=prd, tag=project.tag(tag), num_tasks=count, force=force, append=append,
                                research=research)

@@ -8,11 +8,12 @@ from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from taskmaster_mcp.errors import InvalidInput
-from taskmaster_mcp.mcp_server.calls import open_project
+from taskmaster_mcp.mcp_server.calls import open_project, state_of
 from taskmaster_mcp.mcp_server.tools.params import (
     DepList,
     FileArg,
     Ids,
+    MetadataArg,
     Priority,
     ProjectRoot,
     Status,
@@ -22,12 +23,13 @@ from taskmaster_mcp.mcp_server.tools.params import (
 from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.tasks import edits, moves
 from taskmaster_mcp.tasks.jsonvalues import clip
-from taskmaster_mcp.tasks.model import check_priority, key, parse_ref, parse_ref_list, split_list
+from taskmaster_mcp.tasks.model import Ref, check_priority, key, parse_ref, parse_ref_list, split_list
 from taskmaster_mcp.tasks.queries import compact_row, next_item
 
 if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
     from taskmaster_mcp.ai.edit import EditResult
     from taskmaster_mcp.ai.plan import AddedTask
+    from taskmaster_mcp.store.project import Project
 
 
 class Changed(BaseModel):
@@ -138,6 +140,7 @@ async def update_task(
     details: str | None = None,
     testStrategy: str | None = None,
     priority: Priority | None = None,
+    metadata: MetadataArg = None,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
     file: FileArg = None,
@@ -146,9 +149,12 @@ async def update_task(
 
     The AI rewrite keeps ids, status, dependencies, metadata and done subtasks. ``append`` stores the prompt
     verbatim with no model call (fast, free, and exactly the agent's words); with ``research`` the research role's
-    findings are added under the note.
+    findings are added under the note. ``metadata`` (a JSON object as text) is merged into the item's metadata when
+    the server's environment sets TASK_MASTER_ALLOW_METADATA_UPDATES=true, as in Task Master; it is applied after
+    a successful AI rewrite, never before.
     """
     project = await open_project(ctx, projectRoot, file)
+    patch = _metadata_patch(ctx, metadata)
     the_tag = project.tag(tag)
     changes = {name: value for name, value in (("title", title), ("description", description), ("details", details),
                                                ("testStrategy", testStrategy), ("priority", priority))
@@ -162,19 +168,23 @@ async def update_task(
 
         ai = ai_context(ctx, project)
         if not append:
-            return await ai_edit.update_item(ai, tag=the_tag, ref=ref, prompt=prompt, research=research,
-                                             overrides=changes)
-        return await ai_edit.note_with_research(ai, tag=the_tag, ref=ref, note=prompt, changes=changes)
+            result = await ai_edit.update_item(ai, tag=the_tag, ref=ref, prompt=prompt, research=research,
+                                               overrides=changes)
+        else:
+            result = await ai_edit.note_with_research(ai, tag=the_tag, ref=ref, note=prompt, changes=changes)
+        _merge_after(project, the_tag, ref, patch)
+        return result
     with project.store.mutate() as doc:
-        changed = edits.update_fields(doc, the_tag, ref, changes, append=prompt)
+        changed = edits.update_fields(doc, the_tag, ref, changes, append=prompt, metadata=patch)
     return Changed(tag=the_tag, changed=[f"{ref}.{name}" for name in changed], message=f"Updated {ref}.")
 
 
 async def update_subtask(
     ctx: Context[Any, Any],
     id: Annotated[str, Field(description="Subtask id")],
-    prompt: Annotated[str, Field()],
+    prompt: Annotated[str | None, Field()] = None,
     research: bool = False,
+    metadata: MetadataArg = None,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
     file: FileArg = None,
@@ -183,21 +193,48 @@ async def update_subtask(
 
     The note is the agent's text verbatim, with no model call: a progress log must record what was done in the
     words of whoever did it, and rewriting it would cost a model call and could lose facts. With ``research`` the
-    research role is asked about the note and its findings are appended under it (one text call).
+    research role is asked about the note and its findings are appended under it (one text call). ``metadata``
+    works as in update_task (needs TASK_MASTER_ALLOW_METADATA_UPDATES=true); prompt or metadata is required.
     """
     project = await open_project(ctx, projectRoot, file)
+    patch = _metadata_patch(ctx, metadata)
     the_tag = project.tag(tag)
     ref = parse_ref(id)
     if ref.sub is None:
         raise InvalidInput(f"{id} is not a subtask id. Use 'parent.sub' like '7.2', or update_task for tasks.")
-    if research:
+    if not prompt and not patch:
+        raise InvalidInput("Pass prompt (the note to append to the subtask), or metadata to merge.")
+    if research and prompt:
         from taskmaster_mcp.ai.edit import note_with_research
         from taskmaster_mcp.mcp_server.calls import ai_context
 
-        return await note_with_research(ai_context(ctx, project), tag=the_tag, ref=ref, note=prompt)
+        result = await note_with_research(ai_context(ctx, project), tag=the_tag, ref=ref, note=prompt)
+        _merge_after(project, the_tag, ref, patch)
+        return result
     with project.store.mutate() as doc:
-        edits.update_fields(doc, the_tag, ref, {}, append=prompt)
-    return Changed(tag=the_tag, changed=[f"{ref}.details"], message=f"Appended a note to {ref}.")
+        changed = edits.update_fields(doc, the_tag, ref, {}, append=prompt, metadata=patch)
+    message = f"Appended a note to {ref}." if prompt else f"Merged metadata into {ref}."
+    return Changed(tag=the_tag, changed=[f"{ref}.{name}" for name in changed], message=message)
+
+
+METADATA_GATE = "TASK_MASTER_ALLOW_METADATA_UPDATES"
+
+
+def _metadata_patch(ctx: Context[Any, Any], metadata: str | dict[str, Any] | None) -> dict[str, Any] | None:
+    """The parsed metadata argument, refused unless the server's environment allows metadata updates."""
+    if metadata is None:
+        return None
+    if state_of(ctx).env.get(METADATA_GATE, "").strip().lower() != "true":
+        raise InvalidInput(f"metadata updates are off. Set {METADATA_GATE}=true in the env block of the MCP server's "
+                           "config (as for Task Master), restart it, and retry; or leave metadata out.")
+    return metadata if isinstance(metadata, dict) else edits.parse_metadata(metadata)
+
+
+def _merge_after(project: Project, tag: str, ref: Ref, patch: dict[str, Any] | None) -> None:
+    """Merge metadata after an AI edit succeeded (so a failed model call changes nothing)."""
+    if patch:
+        with project.store.mutate() as doc:
+            edits.update_fields(doc, tag, ref, {}, metadata=patch)
 
 
 async def remove_task(
