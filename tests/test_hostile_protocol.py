@@ -172,3 +172,13 @@ def test_models_test_exits_1_when_every_role_fails(capsys: pytest.CaptureFixture
     code = cli_module.run(["-C", str(root), "models", "--test"], env={"HOME": str(root), **ai_env(tmp_path)})
     err = capsys.readouterr().err
     assert code == 1 and "failed the test" in err and "main" in err
+
+
+async def test_an_argument_a_tool_does_not_take_is_refused_not_silently_dropped(messy_project: Path) -> None:
+    before = snapshot(messy_project)
+    async with connected(messy_project) as client:
+        message = await error(client, "set_task_status", id="1", status="done", statuss="done", colour="red")
+        aliased = await ok(client, "move_task", **{"from": "8", "to": "20"})
+    assert "set_task_status does not take colour, statuss" in message and "Its parameters: " in message
+    assert aliased["changed"] == ["20"]
+    assert snapshot(messy_project) != before

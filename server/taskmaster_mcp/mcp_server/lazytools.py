@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from taskmaster_mcp.mcp_server.calls import READ_CONTEXT
 from taskmaster_mcp.mcp_server.logs import use_plain_logging
-from taskmaster_mcp.mcp_server.registration import argument_problems
+from taskmaster_mcp.mcp_server.registration import argument_problems, unknown_arguments
 
 log = logging.getLogger("taskmaster_mcp")
 
@@ -140,10 +140,16 @@ class LazyToolServer(MCPServer[Any]):
         was sent) rather than pydantic's text.
         """
         self._ensure(name)
+        tool = self._tool_manager.get_tool(name)
+        if tool is not None:
+            unknown = unknown_arguments(tool.fn_metadata.arg_model, arguments)
+            if unknown:
+                accepted = sorted(tool.parameters.get("properties", {}))
+                raise ToolError(f"{name} does not take {', '.join(unknown)}. Its parameters: {', '.join(accepted)}. "
+                                f"Leave the others out and call {name} again.")
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
-            tool = self._tool_manager.get_tool(name)
             if isinstance(exc.__cause__, ValidationError) and tool is not None:
                 raise ToolError(argument_problems(name, exc.__cause__, tool.parameters)) from exc.__cause__
             raise

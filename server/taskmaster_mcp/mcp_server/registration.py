@@ -125,6 +125,17 @@ def argument_problems(tool: str, error: ValidationError, schema: dict[str, Any])
     return f"Invalid arguments for {tool}: {'; '.join(unique)}. Fix them and call {tool} again."
 
 
+def unknown_arguments(arg_model: type[BaseModel], arguments: dict[str, Any]) -> list[str]:
+    """Argument names the tool does not take. The SDK would drop them silently; an agent (or a Task Master rule
+    written for another tool) that sends one must learn it had no effect."""
+    known: set[str] = set()
+    for field_name, field in arg_model.model_fields.items():
+        known.add(field_name)
+        if field.alias:
+            known.add(field.alias)
+    return sorted(k for k in arguments if k not in known and k != ROOTS_PARAM)
+
+
 def hints(*, read_only: bool, destructive: bool, idempotent: bool, open_world: bool) -> ToolAnnotations:
     """Tool annotations with only the values that differ from the spec's defaults (which are read-only false,
     destructive true, idempotent false, open-world true), so every hint is correct and none costs extra bytes."""
