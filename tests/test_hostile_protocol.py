@@ -14,7 +14,7 @@ import pytest
 from mcp import MCPError
 
 from ai_helpers import ai_env, ai_project
-from mcp_helpers import connected, error, snapshot
+from mcp_helpers import connected, error, ok, snapshot
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply
 from taskmaster_mcp.cli import main as cli_module
 from test_http import TOKEN, serving
