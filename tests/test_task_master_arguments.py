@@ -91,3 +91,54 @@ async def test_analyze_writes_its_report_to_output_inside_the_project(tmp_path: 
     assert report["complexityAnalysis"][0]["taskId"] == 1 and result["analyzed"] == 1
     assert "outside the project root" in outside
     assert not (root / ".taskmaster/reports/task-complexity-report.json").exists()
+
+
+async def test_add_tag_from_branch_names_the_tag_after_the_git_branch(messy_project: Path) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", "-b", "Feature/Auth_Flow", str(messy_project)], check=True)
+    async with connected(messy_project) as client:
+        made = await ok(client, "add_tag", fromBranch=True, name="ignored")
+        again = await error(client, "add_tag", fromBranch=True)
+        nameless = await error(client, "add_tag")
+    assert made["tag"] == "feature-auth_flow"
+    assert "already exists" in again and "fromBranch=true" in nameless
+
+
+async def test_add_tag_from_branch_outside_a_git_repository_says_so(messy_project: Path) -> None:
+    before = snapshot(messy_project)
+    async with connected(messy_project) as client:
+        message = await error(client, "add_tag", fromBranch=True)
+    assert "git" in message.lower()
+    assert snapshot(messy_project) == before
+
+
+async def test_list_tags_show_metadata_includes_each_tags_metadata(messy_project: Path) -> None:
+    async with connected(messy_project) as client:
+        plain = await ok(client, "list_tags")
+        full = await ok(client, "list_tags", showMetadata=True)
+    assert all("metadata" not in row for row in plain["tags"])
+    assert any(isinstance(row.get("metadata"), dict) and row["metadata"] for row in full["tags"])
+
+
+async def test_confirmation_flags_are_accepted_and_skip_generate_false_is_refused_with_the_reason(
+        messy_project: Path) -> None:
+    async with connected(messy_project) as client:
+        await ok(client, "remove_task", id="7", confirm=True)
+        await ok(client, "delete_tag", name="empty-tag", yes=True)
+        await ok(client, "add_subtask", id="8", title="New step", skipGenerate=True)
+        refused = await error(client, "remove_subtask", id="8.1", skipGenerate=False)
+    assert "never writes them as a side effect" in refused and "call generate" in refused
+
+
+async def test_set_task_status_and_next_task_read_complexity_from_the_report_named(messy_project: Path) -> None:
+    report = messy_project / "docs/scores.json"
+    report.parent.mkdir()
+    report.write_text(json.dumps({"meta": {}, "complexityAnalysis": [
+        {"taskId": tid, "complexityScore": 9, "recommendedSubtasks": 4} for tid in range(1, 9)]}))
+    async with connected(messy_project) as client:
+        nxt = await ok(client, "next_task", complexityReport="docs/scores.json")
+        done = await ok(client, "set_task_status", id="3", status="done", complexityReport="docs/scores.json")
+        outside = await error(client, "set_task_status", id="4", status="done", complexityReport="../x.json")
+    assert done["next"]["id"] == 4 and done["next"]["complexityScore"] == 9 and done["next"]["recommendedSubtasks"] == 4
+    assert nxt["next"]["id"] == "3.2" and "outside the project root" in outside

@@ -60,6 +60,11 @@ class ToolSpec:
         return cast(ToolFn, getattr(module, self.function or self.name))
 
 
+# Parameters accepted but not published: ``file`` (rare; explained once in the instructions) and Task Master's
+# confirmation flags, which a tool call makes moot (every call is non-interactive).
+COMPAT = frozenset({"file"})
+
+
 def _catalogue() -> list[ToolSpec]:
     return [
         ToolSpec("get_tasks", "read", read_only=True),
@@ -68,10 +73,10 @@ def _catalogue() -> list[ToolSpec]:
         ToolSpec("set_task_status", "write", idempotent=True),
         ToolSpec("update_subtask", "write", open_world=True),
         ToolSpec("add_task", "write", open_world=True),
-        ToolSpec("add_subtask", "write"),
+        ToolSpec("add_subtask", "write", hidden=COMPAT | {"skipGenerate"}),
         ToolSpec("update_task", "write", open_world=True),
-        ToolSpec("remove_task", "write", destructive=True),
-        ToolSpec("remove_subtask", "write", destructive=True),
+        ToolSpec("remove_task", "write", destructive=True, hidden=COMPAT | {"confirm"}),
+        ToolSpec("remove_subtask", "write", destructive=True, hidden=COMPAT | {"skipGenerate"}),
         ToolSpec("clear_subtasks", "write", destructive=True, idempotent=True),
         ToolSpec("move_task", "write"),
         ToolSpec("add_dependency", "dependencies"),
@@ -82,7 +87,7 @@ def _catalogue() -> list[ToolSpec]:
         ToolSpec("list_tags", "tags", read_only=True),
         ToolSpec("add_tag", "tags"),
         ToolSpec("use_tag", "tags", idempotent=True),
-        ToolSpec("delete_tag", "tags", destructive=True),
+        ToolSpec("delete_tag", "tags", destructive=True, hidden=COMPAT | {"yes"}),
         ToolSpec("rename_tag", "tags"),
         ToolSpec("copy_tag", "tags"),
         ToolSpec("initialize_project", "project", idempotent=True),
@@ -98,6 +103,16 @@ def _catalogue() -> list[ToolSpec]:
         ToolSpec("scope_down_task", "scope", open_world=True),
         ToolSpec("models", "models", open_world=True),
         ToolSpec("usage_report", "models", read_only=True),
+        ToolSpec("rules", "settings", destructive=True, idempotent=True),
+        ToolSpec("response-language", "settings", function="response_language", idempotent=True),
+        ToolSpec("autopilot_start", "autopilot", hidden=frozenset({"maxAttempts"})),  # accepted, as Task Master's
+        ToolSpec("autopilot_resume", "autopilot", read_only=True),
+        ToolSpec("autopilot_next", "autopilot", read_only=True),
+        ToolSpec("autopilot_status", "autopilot", read_only=True),
+        ToolSpec("autopilot_complete_phase", "autopilot"),
+        ToolSpec("autopilot_commit", "autopilot"),
+        ToolSpec("autopilot_finalize", "autopilot", open_world=True),  # review=true asks a model
+        ToolSpec("autopilot_abort", "autopilot", destructive=True, idempotent=True),
     ]
 
 

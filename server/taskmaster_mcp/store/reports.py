@@ -101,3 +101,20 @@ def merge_report(paths: Paths, tag: str, entries: dict[int, dict[str, Any]], met
         trailing = path.is_file() and path.read_bytes().endswith(b"\n")
         write_atomic(path, dumps(report, trailing_newline=trailing), sweep=True)
     return path
+
+
+def complexity_of(paths: Paths, tag: str, task: dict[str, Any], path: Path | None = None) -> dict[str, Any]:
+    """``complexityScore`` and ``recommendedSubtasks`` of a task from the tag's report (or the report at ``path``);
+    empty when the report has no entry for it or cannot be read."""
+    if path is None:
+        entry = scores_by_task(paths, tag).get(key(task.get("id")))
+    else:
+        try:
+            report = read_report(path)
+        except StoreError as err:
+            log.warning("ignoring the complexity report: %s", err)
+            report = None
+        entry = report.by_task().get(key(task.get("id"))) if report is not None else None
+    if entry is None:
+        return {}
+    return {"complexityScore": entry.get("complexityScore"), "recommendedSubtasks": entry.get("recommendedSubtasks")}

@@ -10,7 +10,7 @@ from typing import Any
 
 from taskmaster_mcp.errors import Conflict, InvalidInput, NotFound
 from taskmaster_mcp.tasks.document import DEFAULT_TAG, TaskFile, now_iso
-from taskmaster_mcp.tasks.jsonvalues import clone
+from taskmaster_mcp.tasks.jsonvalues import clip, clone
 from taskmaster_mcp.tasks.queries import progress
 
 _TAG_NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
@@ -36,8 +36,9 @@ def _free(doc: TaskFile, name: str) -> None:
         raise Conflict(f"tasks.json has a top-level key '{name}' that is not a tag. Pick another tag name.")
 
 
-def list_tags(doc: TaskFile, current: str) -> list[dict[str, Any]]:
-    """Each tag with its task counts, description and whether it is the current tag."""
+def list_tags(doc: TaskFile, current: str, *, with_metadata: bool = False) -> list[dict[str, Any]]:
+    """Each tag with its task counts, description and whether it is the current tag (and its whole ``metadata``
+    with ``with_metadata``, Task Master's showMetadata)."""
     rows: list[dict[str, Any]] = []
     names = doc.tags() or [DEFAULT_TAG]
     for name in names:
@@ -50,8 +51,17 @@ def list_tags(doc: TaskFile, current: str) -> list[dict[str, Any]]:
             row["current"] = True
         if isinstance(meta, dict) and isinstance(meta.get("description"), str):  # pyright: ignore[reportUnknownMemberType]
             row["description"] = meta["description"]
+        if with_metadata and isinstance(meta, dict):
+            row["metadata"] = clip(meta)
         rows.append(row)
     return rows
+
+
+def tag_from_branch(branch: str) -> str:
+    """Task Master's tag name for a git branch: other characters become ``-``, runs collapse, ends trimmed, lower
+    case, 50 characters (``feature/Auth`` -> ``feature-auth``)."""
+    slug = re.sub(r"-+", "-", re.sub(r"[^A-Za-z0-9_-]", "-", branch)).strip("-").lower()[:50]
+    return slug or "unknown-branch"
 
 
 def add_tag(doc: TaskFile, name: str, *, description: str | None, copy_from: str | None) -> int:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from taskmaster_mcp.errors import InvalidInput, NotFound
 from taskmaster_mcp.mcp_server.calls import open_project
 from taskmaster_mcp.mcp_server.tools.params import FileArg, Ids, ProjectRoot, TagArg
-from taskmaster_mcp.store.reports import read_report, scores_by_task
+from taskmaster_mcp.store.reports import complexity_of, read_report
 from taskmaster_mcp.tasks.model import STATUSES, key, parse_ref_list, split_list
 from taskmaster_mcp.tasks.queries import (
     DEFAULT_LIMIT,
@@ -159,12 +159,9 @@ async def next_task(
         return NextTask(tag=the_tag, reason=nothing_next_reason(index))
     task, sub = found
     item = full_item(index, task, sub, None)
-    if complexityReport is not None:
-        project.paths.inside(complexityReport, what="complexityReport")
-    entry = scores_by_task(project.paths, the_tag).get(key(task.get("id")))
-    if entry is not None and sub is None:
-        item["complexityScore"] = entry.get("complexityScore")
-        item["recommendedSubtasks"] = entry.get("recommendedSubtasks")
+    report = project.paths.inside(complexityReport, what="complexityReport") if complexityReport else None
+    if sub is None:
+        item.update(complexity_of(project.paths, the_tag, task, report))
     if sub is not None:
         reason = f"Next open subtask of in-progress task {key(task.get('id'))}."
         return NextTask(tag=the_tag, next=item, parent=item.pop("parent", None), reason=reason)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from taskmaster_mcp.errors import InvalidInput
 from taskmaster_mcp.mcp_server.calls import open_project
 from taskmaster_mcp.mcp_server.tools.params import FileArg, ProjectRoot
 from taskmaster_mcp.mcp_server.tools.write import Changed
+from taskmaster_mcp.store.git import current_branch
 from taskmaster_mcp.tasks import tags
 
 
@@ -22,26 +24,40 @@ class TagList(BaseModel):
 
 async def list_tags(
     ctx: Context[Any, Any],
+    showMetadata: bool = False,
     projectRoot: ProjectRoot = None,
     file: FileArg = None,
 ) -> TagList:
     """List tags with counts."""
     project = await open_project(ctx, projectRoot, file)
     current = project.tag(None)
-    return TagList(current=current, tags=tags.list_tags(project.store.read(), current))
+    return TagList(current=current, tags=tags.list_tags(project.store.read(), current, with_metadata=showMetadata))
 
 
 async def add_tag(
     ctx: Context[Any, Any],
-    name: str,
+    name: str | None = None,
     description: str | None = None,
     copyFromCurrent: bool = False,
     copyFromTag: str | None = None,
+    fromBranch: Annotated[bool, Field(description="Name it after the current git branch")] = False,
     projectRoot: ProjectRoot = None,
     file: FileArg = None,
 ) -> Changed:
-    """Create a tag (empty or a copy)."""
+    """Create a tag (empty or a copy).
+
+    ``fromBranch`` names the tag after the project's current git branch as Task Master does (``feature/Auth`` ->
+    ``feature-auth``), and ignores ``name``.
+    """
     project = await open_project(ctx, projectRoot, file)
+    if fromBranch:
+        branch = current_branch(project.paths.root)
+        if branch is None:
+            raise InvalidInput(f"fromBranch needs the project ({project.paths.root}) to be in a git repository with a "
+                               "branch checked out (not a detached HEAD). Check one out, or pass name instead.")
+        name = tags.tag_from_branch(branch)
+    if not name:
+        raise InvalidInput("Pass name (the new tag's name), or fromBranch=true to name it after the git branch.")
     source = copyFromTag or (project.tag(None) if copyFromCurrent else None)
     with project.store.mutate() as doc:
         count = tags.add_tag(doc, name, description=description, copy_from=source)
@@ -63,6 +79,7 @@ async def use_tag(
 async def delete_tag(
     ctx: Context[Any, Any],
     name: str,
+    yes: bool = True,
     projectRoot: ProjectRoot = None,
     file: FileArg = None,
 ) -> Changed:

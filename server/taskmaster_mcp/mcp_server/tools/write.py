@@ -20,6 +20,7 @@ from taskmaster_mcp.mcp_server.tools.params import (
     TagArg,
     TaskIdArg,
 )
+from taskmaster_mcp.store.reports import complexity_of
 from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.tasks import edits, moves
 from taskmaster_mcp.tasks.jsonvalues import clip
@@ -46,12 +47,18 @@ async def set_task_status(
     ctx: Context[Any, Any],
     id: Ids,
     status: Status,
+    complexityReport: Annotated[str | None, Field()] = None,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
     file: FileArg = None,
 ) -> Changed:
-    """Set status; done on a task also closes its subtasks."""
+    """Set status; done on a task also closes its subtasks.
+
+    After done, the result carries the next task, with its complexity from the tag's report (or from
+    ``complexityReport``, a report path inside the project, as in Task Master).
+    """
     project = await open_project(ctx, projectRoot, file)
+    report = project.paths.inside(complexityReport, what="complexityReport") if complexityReport else None
     the_tag = project.tag(tag)
     refs = parse_ref_list(id)
     with project.store.mutate() as doc:
@@ -67,6 +74,8 @@ async def set_task_status(
             row = compact_row(sub if sub is not None else task)
             if sub is not None:
                 row["id"] = f"{key(task.get('id'))}.{key(sub.get('id'))}"
+            else:
+                row.update(complexity_of(project.paths, the_tag, task, report))
             result.next = row
     return result
 
@@ -115,11 +124,17 @@ async def add_subtask(
     status: str = "pending",
     dependencies: DepList = None,
     taskId: Annotated[str | None, Field()] = None,
+    skipGenerate: bool = True,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
     file: FileArg = None,
 ) -> Changed:
-    """Add a subtask, or convert task taskId into one."""
+    """Add a subtask, or convert task taskId into one.
+
+    Task Master rewrites the task_NNN.txt files after this unless ``skipGenerate``; we never write task files as a
+    side effect (call generate), so ``skipGenerate=false`` is refused with that reason rather than ignored.
+    """
+    _no_side_effect_files(skipGenerate)
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
     with project.store.mutate() as doc:
@@ -217,6 +232,13 @@ async def update_subtask(
     return Changed(tag=the_tag, changed=[f"{ref}.{name}" for name in changed], message=message)
 
 
+def _no_side_effect_files(skip_generate: bool) -> None:
+    if not skip_generate:
+        raise InvalidInput("skipGenerate=false asks for task files to be rewritten after this change; this server "
+                           "never writes them as a side effect. Leave skipGenerate out, then call generate to "
+                           "write the task files.")
+
+
 METADATA_GATE = "TASK_MASTER_ALLOW_METADATA_UPDATES"
 
 
@@ -240,11 +262,15 @@ def _merge_after(project: Project, tag: str, ref: Ref, patch: dict[str, Any] | N
 async def remove_task(
     ctx: Context[Any, Any],
     id: Ids,
+    confirm: bool = True,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
     file: FileArg = None,
 ) -> Changed:
-    """Delete tasks/subtasks and all dependencies on them."""
+    """Delete tasks/subtasks and all dependencies on them.
+
+    ``confirm`` (Task Master's) is accepted for compatibility: a tool call is the confirmation, nothing prompts.
+    """
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
     with project.store.mutate() as doc:
@@ -256,11 +282,16 @@ async def remove_subtask(
     ctx: Context[Any, Any],
     id: Ids,
     convert: bool = False,
+    skipGenerate: bool = True,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
     file: FileArg = None,
 ) -> Changed:
-    """Remove subtasks (7.2), or convert them to tasks."""
+    """Remove subtasks (7.2), or convert them to tasks.
+
+    ``skipGenerate`` as in add_subtask.
+    """
+    _no_side_effect_files(skipGenerate)
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
     with project.store.mutate() as doc:
