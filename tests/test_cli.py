@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from ai_helpers import MAIN_MODEL, ai_env, ai_project, as_json
-from provider_server import MESSAGES, ProviderServer, Reply
+from provider_server import CHAT, MESSAGES, ProviderServer, Reply
 from taskmaster_mcp.cli import main as cli_module
 from test_stdio import console_script
 
@@ -57,7 +58,7 @@ def test_list_show_next_and_set_status_work_on_a_real_project(capsys: pytest.Cap
 def test_text_output_is_a_readable_table_without_colour_codes_when_piped(messy_project: Path) -> None:
     out = cli(messy_project, "list").stdout
     row = next(line for line in out.splitlines() if "HTTP API [0/3]" in line)
-    assert "Tag master: 8 tasks, 25.0% done" in out
+    assert "Tag master: 8 tasks, 37.5% done" in out  # done + cancelled count as finished, as in Task Master
     assert "pending" in row and "<- 3" in row
     assert "\x1b[" not in out
 
@@ -80,14 +81,15 @@ def test_add_then_graph_as_mermaid_and_dot(capsys: pytest.CaptureFixture[str], t
     assert dot.startswith("digraph tasks {") and "t1 -> t2;" in dot
 
 
-def test_add_without_a_title_or_prompt_fails_with_the_fix(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_add_without_a_title_or_prompt_is_bad_usage_with_the_fix(capsys: pytest.CaptureFixture[str],
+                                                                 tmp_path: Path) -> None:
     run(capsys, tmp_path, "init")
     code, out, err = run(capsys, tmp_path, "add")
-    assert code == 1 and "--title" in err and out == ""
+    assert code == 2 and "--title" in err and out == ""
 
 
 def test_a_tool_this_server_lacks_is_reported_cleanly(tmp_path: Path) -> None:
-    with pytest.raises(cli_module.CommandFailed, match="tool no_such_tool is not available"):
+    with pytest.raises(cli_module.CommandFailed, match="has no no_such_tool tool"):
         asyncio.run(cli_module.call("no_such_tool", {}, str(tmp_path), env={}))
 
 
@@ -153,7 +155,7 @@ def test_init_with_editors_in_ci_never_prompts_and_reports_each_editor(
                            "anthropic,openai", "--json", env=env)[1])
     reports = {r["editor"]: r for r in json.loads(out)["editors"]}
     windsurf = json.loads((tmp_path / "home/.codeium/windsurf/mcp_config.json").read_text())
-    assert code == 0 and reports["windsurf"]["changed"] and reports["vscode"]["rules"].endswith("AGENTS.md")
+    assert code == 0 and reports["windsurf"]["changed"] and reports["vscode"]["rules"].startswith(str(tmp_path))
     assert set(windsurf["mcpServers"]["taskmaster"]["env"]) == {"ANTHROPIC_API_KEY", "OPENAI_API_KEY"}
     assert [r["changed"] for r in again["editors"]] == [False, False]
 
@@ -190,14 +192,36 @@ def test_is_interactive_needs_a_terminal_and_no_ci(monkeypatch: pytest.MonkeyPat
     assert not cli_module.is_interactive(args, {})
 
 
-def test_failures_exit_1_with_the_fix_on_stderr(capsys: pytest.CaptureFixture[str], messy_project: Path) -> None:
-    missing = run(capsys, messy_project, "show", "99")
-    bad_status = run(capsys, messy_project, "set-status", "4", "finished")
-    assert missing[0] == 1 and "get_tasks" in missing[2] and missing[1] == ""
-    assert bad_status[0] == 1 and "pending, in-progress" in bad_status[2]
+def test_failures_exit_1_with_the_fix_on_stderr_in_terminal_terms(capsys: pytest.CaptureFixture[str],
+                                                                   messy_project: Path) -> None:
+    code, out, err = run(capsys, messy_project, "show", "99")
+    assert code == 1 and out == ""
+    assert "Run `taskmaster-mcp list`" in err and "get_tasks" not in err
 
 
-def test_bad_usage_exits_2(tmp_path: Path) -> None:
+BAD_USAGE = [
+    ["frobnicate"], ["list", "--frobnicate"], ["set-status", "--id", "4", "--status", "finished"],
+    ["set-status", "4", "finished"], ["list", "--status", "bogus"], ["add-task", "--title", ""], ["add-task"],
+    ["show"], ["set-status", "--status", "done"], ["remove-task"], ["update-task", "--prompt", "x"],
+    ["update-subtask", "--id", "4.2"], ["update", "--id", "3", "--prompt", "x"], ["add-dependency", "--id", "4"],
+    ["expand"], ["move"], ["clear-subtasks"], ["analyze-complexity", "--threshold", "11"],
+    ["parse-prd", "--num-tasks", "many"], ["research"], ["add-subtask", "--title", "x"], ["remove-subtask", "4"],
+    ["tags", "frobnicate"], ["add-tag"], ["rules"], ["rules", "add"], ["autopilot"], ["autopilot", "start"],
+    ["autopilot", "start", "3.1"], ["autopilot", "complete"], ["autopilot", "complete", "--results", "{oops"],
+]
+
+
+@pytest.mark.parametrize("argv", BAD_USAGE, ids=[" ".join(a) for a in BAD_USAGE])
+def test_bad_usage_exits_2_and_changes_nothing(capsys: pytest.CaptureFixture[str], messy_project: Path,
+                                               argv: list[str]) -> None:
+    before = (messy_project / ".taskmaster" / "tasks" / "tasks.json").read_bytes()
+    code, out, err = run(capsys, messy_project, *argv)
+    assert code == 2, err
+    assert "error" in err and out == ""
+    assert (messy_project / ".taskmaster" / "tasks" / "tasks.json").read_bytes() == before
+
+
+def test_bad_usage_exits_2_from_the_installed_script(tmp_path: Path) -> None:
     assert cli(tmp_path, "frobnicate").returncode == 2
 
 
@@ -253,3 +277,172 @@ def test_doctor_ping_calls_each_model_once(capsys: pytest.CaptureFixture[str], t
         assert any(secret in value for value in sent), f"the ping did not use {variable}"
         assert secret not in out, f"{variable} leaked to stdout"
         assert secret not in err, f"{variable} leaked to stderr"
+
+
+# --- Task Master's commands and flags ------------------------------------------------------------------------------
+
+def test_list_and_show_give_subtask_dependencies_as_full_ids(capsys: pytest.CaptureFixture[str],
+                                                              messy_project: Path) -> None:
+    _, listed, _ = run(capsys, messy_project, "list", "--with-subtasks")
+    _, shown, _ = run(capsys, messy_project, "show", "4")
+    _, subtask, _ = run(capsys, messy_project, "show", "4.3")
+    rows = {line.split()[0]: line.rstrip() for line in listed.splitlines() if line.strip()}
+    assert rows["4.3"].endswith("<- 4.1,4.2") and rows["8.2"].endswith("<- 8.1") and rows["3.3"].endswith("<- 3.2")
+    assert "4.3  blocked  Error envelope  <- 4.1,4.2" in shown
+    assert "dependencies: 4.1,4.2" in subtask
+
+
+def test_list_ready_blocking_and_all_tags_filter_as_task_master_does(capsys: pytest.CaptureFixture[str],
+                                                                     messy_project: Path) -> None:
+    ready = json.loads(run(capsys, messy_project, "list", "--ready", "--json")[1])
+    blocking = json.loads(run(capsys, messy_project, "list", "--blocking", "--status", "pending", "--json")[1])
+    every = json.loads(run(capsys, messy_project, "list", "--all-tags", "--ready", "--json")[1])
+    assert [t["id"] for t in ready["tasks"]] == ["3", 6]  # actionable, every dependency done/completed/cancelled
+    assert [t["id"] for t in blocking["tasks"]] == [4]
+    assert [(t["tag"], [r["id"] for r in t["tasks"]]) for t in every["tags"]] == [
+        ("master", ["3", 6]), ("feature-auth", ["1"]), ("empty-tag", [])]
+
+
+def test_list_options_of_task_master(capsys: pytest.CaptureFixture[str], messy_project: Path) -> None:
+    code, silent, _ = run(capsys, messy_project, "list", "--silent")
+    as_format = json.loads(run(capsys, messy_project, "list", "pending", "-f", "json")[1])
+    _, compact, _ = run(capsys, messy_project, "ls", "--compact")
+    _, tags, _ = run(capsys, messy_project, "tags", "--show-metadata", "--ready")
+    assert code == 0 and silent == ""
+    assert [t["id"] for t in as_format["tasks"]] == [4, 8]
+    assert "Tag master" not in compact and compact.splitlines()[0].split()[:2] == ["1", "done"]
+    assert "Tasks for the main line" in tags and "empty-tag" not in tags
+
+
+def test_the_tag_commands_old_and_new_manage_tags(capsys: pytest.CaptureFixture[str], messy_project: Path) -> None:
+    assert run(capsys, messy_project, "tags", "add", "sprint", "--copy-from", "feature-auth")[0] == 0
+    assert run(capsys, messy_project, "use-tag", "sprint")[0] == 0
+    listed = json.loads(run(capsys, messy_project, "list", "-t", "sprint", "--json")[1])
+    assert run(capsys, messy_project, "tags", "rename", "sprint", "sprint-2")[0] == 0
+    assert run(capsys, messy_project, "delete-tag", "sprint-2", "-y")[0] == 0
+    names = [t["name"] for t in json.loads(run(capsys, messy_project, "tags", "--json")[1])["tags"]]
+    assert [t["title"] for t in listed["tasks"]] == ["Auth spike", "Session store"]
+    assert names == ["master", "feature-auth", "empty-tag"]
+
+
+def test_remove_task_asks_on_a_terminal_and_no_changes_nothing(capsys: pytest.CaptureFixture[str],
+                                                               messy_project: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli_module, "is_interactive", lambda args, env: True)
+    asked: list[str] = []
+    monkeypatch.setattr("builtins.input", lambda question: asked.append(question) or "n")
+    tasks_file = messy_project / ".taskmaster/tasks/tasks.json"
+    before = tasks_file.read_bytes()
+    code, _, err = run(capsys, messy_project, "remove-task", "--id", "7")
+    assert code == 0 and "cancelled" in err and asked == ["Delete 7 permanently (with any subtasks)? [y/N] "]
+    assert tasks_file.read_bytes() == before
+    assert run(capsys, messy_project, "remove-task", "7", "--yes")[0] == 0
+    assert len(asked) == 1 and tasks_file.read_bytes() != before
+
+
+def test_a_missing_project_says_to_run_init_or_pass_c(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run(capsys, tmp_path, "list")
+    assert code == 1 and out == ""
+    assert f"No project found in {tmp_path}" in err and "`taskmaster-mcp init`" in err and "-C /path" in err
+    assert "projectRoot" not in err and "initialize_project" not in err and "env block" not in err
+
+
+TOOL_TEXTS = [
+    ("No project found: pass projectRoot (the absolute path of your project), or set TASK_MASTER_PROJECT_ROOT in "
+     "the server's env block. To start a new project there, call initialize_project.",
+     ["taskmaster-mcp init", "-C /path/to/project"], ["projectRoot", "initialize_project"]),
+    ("No .taskmaster directory in /p. Call initialize_project (or run `taskmaster-mcp init`) to create one, or pass "
+     "the right projectRoot.", ["taskmaster-mcp init", "-C"], ["projectRoot", "initialize_project"]),
+    ("ANTHROPIC_API_KEY is not set for provider 'anthropic'. Put it in the env block of your editor's MCP config "
+     "(e.g. \"env\": {...}), or in <project>/.env as ANTHROPIC_API_KEY=..., then retry.",
+     ["export ANTHROPIC_API_KEY=", "/proj/.env", "doctor"], ["env block", "MCP config"]),
+    ("No task with id 99 in tag 'master'. Call get_tasks to list ids.", ["Run `taskmaster-mcp list` to list ids"],
+     ["get_tasks"]),
+    ("Task 4 already has 3 subtasks. Pass force=true to replace existing subtasks, or expand_task one task.",
+     ["--force", "`taskmaster-mcp expand`"], ["force=true", "expand_task"]),
+    ("Moving would break dependencies across tags (8 -> 6). Pass withDependencies=true to move the dependencies too, "
+     "or ignoreDependencies=true to drop those links.", ["--with-dependencies", "--ignore-dependencies"], ["=true"]),
+    ("Tag 'x' does not exist. Create it with add_tag first.", ["`taskmaster-mcp add-tag`"], ["add_tag"]),
+    ("Set them with the `models` tool (setMain / setResearch / setFallback).", ["`taskmaster-mcp models`"],
+     ["models` tool"]),
+    ("get_tasks does not take bogus. Its parameters: cursor, limit. Leave the others out and call get_tasks again.",
+     ["get_tasks tool takes no bogus"], ["Leave the others out"]),
+    ("No autopilot workflow is in progress. Start one with `autopilot_start` taskId=<a task with subtasks>.",
+     ["`taskmaster-mcp autopilot start <a task with subtasks>`"], ["taskId="]),
+]
+
+
+@pytest.mark.parametrize(("text", "present", "absent"), TOOL_TEXTS, ids=[t[0][:30] for t in TOOL_TEXTS])
+def test_tool_errors_are_rewritten_for_a_person_at_a_terminal(text: str, present: list[str],
+                                                              absent: list[str]) -> None:
+    from taskmaster_mcp.cli.messages import for_terminal
+
+    shown = for_terminal(text, Path("/proj"))
+    for part in present:
+        assert part in shown, shown
+    for part in absent:
+        assert part not in shown, shown
+
+
+def test_a_closed_pipe_ends_quietly_with_exit_0(messy_project: Path) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head -1` that has already exited: the first write meets a closed pipe
+    try:
+        done = subprocess.run([console_script(), "list"], cwd=messy_project, stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120,
+                              env={"PATH": "/usr/bin:/bin", "HOME": str(messy_project)})
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0 and done.stderr == ""
+
+
+PLANS = [
+    (["lang", "--response", "Deutsch"], "response-language", {"language": "Deutsch"}),
+    (["lang"], "response-language", {}),
+    (["rules", "add", "cursor", "windsurf"], "rules", {"action": "add", "profiles": ["cursor", "windsurf"]}),
+    (["rules", "remove", "roo,cline", "--force"], "rules", {"action": "remove", "profiles": ["roo", "cline"],
+                                                            "force": True}),
+    (["autopilot", "start", "5", "--max-attempts", "4", "-f"], "autopilot_start",
+     {"taskId": "5", "maxAttempts": 4, "force": True}),
+    (["ap", "start", "5"], "autopilot_start", {"taskId": "5"}),
+    (["autopilot", "resume"], "autopilot_resume", {}),
+    (["autopilot", "next", "--json"], "autopilot_next", {}),
+    (["autopilot", "status", "-p", "/somewhere"], "autopilot_status", {}),
+    (["autopilot", "complete", "--results", '{"total":10,"passed":9,"failed":1}'], "autopilot_complete_phase",
+     {"testResults": {"total": 10, "passed": 9, "failed": 1, "skipped": 0}}),
+    (["autopilot", "commit"], "autopilot_commit", {}),
+    (["autopilot", "commit", "--files", "a.py,b.py", "-m", "feat: x"], "autopilot_commit",
+     {"files": ["a.py", "b.py"], "customMessage": "feat: x"}),
+    (["autopilot", "finalize"], "autopilot_finalize", {}),
+    (["autopilot", "abort", "--force"], "autopilot_abort", {}),
+]
+
+
+@pytest.mark.parametrize(("argv", "tool", "arguments"), PLANS, ids=[" ".join(p[0]) for p in PLANS])
+def test_rules_lang_and_autopilot_call_their_tools_with_task_masters_parameters(
+        argv: list[str], tool: str, arguments: dict[str, Any]) -> None:
+    from taskmaster_mcp.cli.parser import plan
+
+    planned = plan(argv)
+    assert (planned.tool, planned.arguments) == (tool, arguments)
+
+
+def test_init_takes_task_masters_flags_and_dry_run_writes_nothing(capsys: pytest.CaptureFixture[str],
+                                                                  tmp_path: Path) -> None:
+    code, out, _ = run(capsys, tmp_path, "init", "--dry-run", "-y", "-n", "Shop")
+    assert code == 0 and "Nothing was written" in out and not (tmp_path / ".taskmaster").exists()
+    code, _, err = run(capsys, tmp_path, "init", "-y", "--name", "Shop", "--git", "--no-aliases", "--skip-install",
+                       "--json")
+    assert code == 0 and (tmp_path / ".taskmaster" / "tasks" / "tasks.json").exists()
+    assert "note: --skip-install, --no-aliases, --git ignored" in err
+
+
+def test_research_save_writes_the_answer_to_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                   provider_server: ProviderServer) -> None:
+    root = ai_project(tmp_path / "p", provider_server)
+    provider_server.script(CHAT, Reply(text="Use PgBouncer."))
+    target = tmp_path / "answer.md"
+    code, out, _ = run(capsys, root, "research", "How to pool connections?", "--save", str(target),
+                       "--detail", "low", env=ai_env(tmp_path))
+    assert code == 0 and "Use PgBouncer." in out
+    assert target.read_text().startswith("# Research Query: How to pool connections?")

@@ -1,9 +1,14 @@
-"""Subcommands for people: tasks, AI commands for those without an agent, models and usage, init, doctor, serve.
+"""``taskmaster-mcp <command>``: run a command for a person, with Task Master's commands and flags.
 
-Every task and AI command calls the very same MCP tool an agent would, through the SDK's in-memory client, so the
-terminal and the agent always agree; AI commands show the tool's progress notifications as a live bar and end with
-a usage line (tokens, cost) from the result's ``usage`` block. ``--json`` prints the tool's structured result.
-Exit codes: 0 success, 1 the command failed (stderr says why and what to do), 2 bad usage.
+The commands live in tables (``commands``, ``ai_commands``, ``project_commands``, assembled by ``parser``); each maps
+its arguments to the very MCP tool an agent would call, and this module calls it through the SDK's in-memory client
+(``client``), so the terminal and the agent always agree. AI commands show the tool's progress notifications as a
+live bar and end with a usage line (tokens, cost) from the result's ``usage`` block. ``--json`` prints the tool's
+structured result. A tool's error is rewritten for a person (``messages``) before it is printed.
+
+Exit codes: 0 success; 1 the command failed (stderr says why and what to do); 2 bad usage (unknown command or flag,
+a bad value, a missing id); 130 interrupted. A closed output pipe (``taskmaster-mcp list | head -1``) ends quietly with
+0: every command prints only after its work is done, so only the display was cut short.
 """
 
 from __future__ import annotations
@@ -17,160 +22,79 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
-EXAMPLES = """examples:
-  taskmaster-mcp                          serve MCP over stdio (what editors run)
-  taskmaster-mcp init --editor cursor     create .taskmaster/ and add the server to Cursor
-  taskmaster-mcp list --status pending    the task table (--json for scripts)
-  taskmaster-mcp next                     what to work on now
-  taskmaster-mcp set-status 7 done
-  taskmaster-mcp add --title "Login page" --priority high --dependencies 3,4
-  taskmaster-mcp graph > deps.mmd         Mermaid (or --format dot) dependency graph
-  taskmaster-mcp parse-prd docs/prd.md --num-tasks 12
-  taskmaster-mcp expand 7 --num 5         (or: expand --all)
-  taskmaster-mcp models --set-main gpt-4o
-  taskmaster-mcp usage --since 2026-01-01
-  taskmaster-mcp serve --http 8765        share one project over Streamable HTTP
-  taskmaster-mcp doctor --ping            check the setup and call each model once
+from taskmaster_mcp.cli import ai_commands, listing, messages
+from taskmaster_mcp.cli.client import CommandFailed, ToolSession, call, session
+from taskmaster_mcp.cli.parser import build
+from taskmaster_mcp.cli.project_commands import EDITOR_NAMES, IGNORED_INIT_FLAGS, init_rules
+from taskmaster_mcp.cli.spec import Cancelled, Command, Usage
 
-exit codes: 0 ok, 1 the command failed (stderr says why), 2 bad usage
-"""
+__all__ = ["CommandFailed", "ask_missing", "call", "is_interactive", "run"]
 
-EDITOR_NAMES = ("cursor", "windsurf", "claude-desktop", "vscode", "claude-code", "zed")
-
-
-class CommandFailed(Exception):
-    """A tool returned an error (or is not available); its message is for the user."""
-
-
-def _common(defaults: bool) -> argparse.ArgumentParser:
-    """Options accepted before or after the subcommand (``--json list`` and ``list --json`` both work)."""
-    common = argparse.ArgumentParser(add_help=False)
-    none: object = None if defaults else argparse.SUPPRESS
-    flag: object = False if defaults else argparse.SUPPRESS
-    common.add_argument("-C", "--project", default=none, help="project root (default: nearest with .taskmaster/)")
-    common.add_argument("--tag", default=none, help="tag to use (default: the current tag)")
-    common.add_argument("--json", action="store_true", default=flag, help="print machine-readable JSON")
-    common.add_argument("--no-color", action="store_true", default=flag, help="no colour (also: NO_COLOR=1)")
-    return common
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="taskmaster-mcp", description="Task Master-compatible MCP server and CLI.",
-                                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     parents=[_common(True)])
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    c = [_common(False)]
-    serve = sub.add_parser("serve", help="serve MCP over stdio, or Streamable HTTP with --http", parents=c)
-    serve.add_argument("--http", metavar="[HOST:]PORT", help="serve http://HOST:PORT/mcp (default host 127.0.0.1)")
-    init = sub.add_parser("init", help="create .taskmaster/ and configure editors", parents=c)
-    init.add_argument("--name", help="project name (default: folder name)")
-    init.add_argument("--editor", action="append", choices=EDITOR_NAMES, default=[],
-                      help="add the server and agent rules to this editor (repeatable)")
-    init.add_argument("--keys", metavar="PROVIDERS", help="comma list of providers whose key variables go in the "
-                      "editor's env block (default: the configured roles' providers)")
-    init.add_argument("-y", "--yes", action="store_true", help="never prompt (also without a terminal or CI=true)")
-    listing = sub.add_parser("list", help="the task table with status and progress", parents=c)
-    listing.add_argument("--status", help="comma list of statuses, or all")
-    listing.add_argument("--with-subtasks", action="store_true")
-    sub.add_parser("show", help="show tasks by id", parents=c).add_argument("id")
-    sub.add_parser("next", help="show the next task to work on", parents=c)
-    status = sub.add_parser("set-status", help="set a task's status", parents=c)
-    status.add_argument("id")
-    status.add_argument("status")
-    add = sub.add_parser("add", help="add a task (from fields, or from --prompt with AI)", parents=c)
-    add.add_argument("--title")
-    add.add_argument("--description")
-    add.add_argument("--details")
-    add.add_argument("--test-strategy")
-    add.add_argument("--priority", choices=("high", "medium", "low"))
-    add.add_argument("--dependencies", help="comma list of ids")
-    add.add_argument("--prompt", help="describe the task; the main model drafts it")
-    add.add_argument("--research", action="store_true")
-    graph = sub.add_parser("graph", help="dependency graph as Mermaid or DOT text", parents=c)
-    graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
-    graph.add_argument("--subtasks", action="store_true", help="include subtasks")
-    prd = sub.add_parser("parse-prd", help="AI: turn a PRD into tasks", parents=c)
-    prd.add_argument("input", nargs="?", help="PRD file (default .taskmaster/docs/prd.txt)")
-    prd.add_argument("--num-tasks", type=int)
-    prd.add_argument("--append", action="store_true")
-    prd.add_argument("--force", action="store_true")
-    prd.add_argument("--research", action="store_true")
-    expand = sub.add_parser("expand", help="AI: split a task (or --all) into subtasks", parents=c)
-    expand.add_argument("id", nargs="?")
-    expand.add_argument("--all", action="store_true", help="expand every pending task")
-    expand.add_argument("--num", type=int, help="number of subtasks")
-    expand.add_argument("--prompt", help="extra context for the model")
-    expand.add_argument("--force", action="store_true", help="replace existing subtasks")
-    expand.add_argument("--research", action="store_true")
-    analyze = sub.add_parser("analyze", help="AI: score task complexity (writes the report)", parents=c)
-    analyze.add_argument("--threshold", type=int)
-    analyze.add_argument("--ids", help="comma list of ids")
-    analyze.add_argument("--research", action="store_true")
-    research = sub.add_parser("research", help="AI: ask the research model, with project context", parents=c)
-    research.add_argument("query")
-    research.add_argument("--ids", help="task ids to include as context")
-    research.add_argument("--files", help="comma list of files to include")
-    research.add_argument("--save-to", help="append the answer to this task or subtask")
-    research.add_argument("--detail", choices=("low", "medium", "high"))
-    review = sub.add_parser("review", help="AI: review a task's implementation (git diff) against the task",
-                            parents=c)
-    review.add_argument("id")
-    review.add_argument("--base", help="git ref to diff against (default HEAD)")
-    review.add_argument("--paths", help="limit to these paths (comma list)")
-    review.add_argument("--second-opinion", action="store_true", help="also ask a second model")
-    review.add_argument("--apply", action="store_true", help="set the status, add follow-ups and a note")
-    models = sub.add_parser("models", help="show or set the models of each role", parents=c)
-    models.add_argument("--set-main")
-    models.add_argument("--set-research")
-    models.add_argument("--set-fallback")
-    models.add_argument("--provider", help="provider hint for a custom model (openrouter, ollama, lmstudio...)")
-    models.add_argument("--base-url")
-    models.add_argument("--list", action="store_true", help="list available models")
-    models.add_argument("--test", action="store_true", help="ping each role's model")
-    usage = sub.add_parser("usage", help="AI usage and cost by role and model", parents=c)
-    usage.add_argument("--since", metavar="YYYY-MM-DD")
-    doctor = sub.add_parser("doctor", help="check editors, project, keys; start the server as an editor would",
-                            parents=c)
-    doctor.add_argument("--ping", action="store_true", help="also call each configured model once")
-    return parser
+AI_COMMANDS = frozenset({c.name for c in ai_commands.COMMANDS} | {"add-task"})
 
 
 def run(argv: list[str], env: Mapping[str, str] | None = None) -> int:
     """Parse ``argv`` and run the subcommand; return the exit code. ``env`` defaults to ``os.environ``."""
-    parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        args = build().parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
     environment = dict(os.environ if env is None else env)
-    if args.command in (None, "serve") and not getattr(args, "http", None):
+    command: Command | None = args.spec
+    if command is None or (command.name == "serve" and not args.http):
         from taskmaster_mcp.mcp_server.stdio import serve_stdio
 
         return serve_stdio()
     project = Path(args.project or os.getcwd()).resolve()
-    if args.command == "serve":
-        from taskmaster_mcp.mcp_server.http import serve_http
-
-        if args.project:
-            environment.setdefault("TASK_MASTER_PROJECT_ROOT", str(project))
-        return serve_http(args.http, environment, project)
-    if args.command == "expand" and not (args.id or args.all):
-        print("error: give a task id or --all (e.g. `taskmaster-mcp expand 7`)", file=sys.stderr)
-        return 2
     try:
-        if args.command == "init":
-            return _init(args, project, environment)
-        if args.command == "doctor":
-            from taskmaster_mcp.cli.doctor import run_doctor
-
-            return asyncio.run(run_doctor(project, as_json=args.json, ping=args.ping, env=environment))
-        return asyncio.run(_task_command(args, environment))
+        return _run(command, args, project, environment)
+    except Usage as exc:
+        print(f"error: {exc}\n(see `taskmaster-mcp {command.name} --help`)", file=sys.stderr)
+        return 2
     except CommandFailed as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        text = str(exc)
+        code = 2 if messages.is_usage(text) else exc.exit_code
+        print(f"error: {messages.for_terminal(text, project)}", file=sys.stderr)
+        return code
+    except Cancelled:
+        print("cancelled; nothing was changed", file=sys.stderr)
+        return 0
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush does not report the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a file (captured in tests): nothing left to flush
+        pass
+
+
+def _run(command: Command, args: argparse.Namespace, project: Path, env: dict[str, str]) -> int:
+    if command.name == "serve":
+        from taskmaster_mcp.mcp_server.http import serve_http
+
+        if args.project:
+            env.setdefault("TASK_MASTER_PROJECT_ROOT", str(project))
+        return serve_http(args.http, env, project)
+    if command.name == "init":
+        return _init(args, project, env)
+    if command.name == "doctor":
+        from taskmaster_mcp.cli.doctor import run_doctor
+
+        return asyncio.run(run_doctor(project, as_json=args.json, ping=args.ping, env=env))
+    if command.call is None:  # a family of subcommands (autopilot) named without one
+        actions = ", ".join(c.name.split()[-1] for c in command.subcommands)
+        raise Usage(f"say what to do: `taskmaster-mcp {command.name} <{actions.replace(', ', '|')}>`")
+    if command.prepare is not None:
+        command.prepare(args, input, is_interactive(args, env))
+    return asyncio.run(_tool_command(command, args, project, env))
 
 
 # --- init --------------------------------------------------------------------------------------------------------
@@ -178,7 +102,8 @@ def run(argv: list[str], env: Mapping[str, str] | None = None) -> int:
 def is_interactive(args: argparse.Namespace, env: Mapping[str, str]) -> bool:
     """Prompt only on a terminal, never in CI, with --yes or --json."""
     ci = env.get("CI", "").strip().lower() in ("1", "true", "yes")
-    return not (ci or args.yes or args.json) and sys.stdin.isatty() and sys.stdout.isatty()
+    quiet = getattr(args, "yes", False) or getattr(args, "json", False)
+    return not (ci or quiet) and sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def ask_missing(args: argparse.Namespace, project: Path, ask: Callable[[str], str] = input) -> None:
@@ -194,7 +119,7 @@ def ask_missing(args: argparse.Namespace, project: Path, ask: Callable[[str], st
         args.editor = [e.strip() for e in chosen.split(",") if e.strip() and e.strip() != "none"]
         unknown = [e for e in args.editor if e not in EDITOR_NAMES]
         if unknown:
-            raise CommandFailed(f"unknown editor(s) {', '.join(unknown)}; choose from {', '.join(EDITOR_NAMES)}")
+            raise Usage(f"unknown editor(s) {', '.join(unknown)}; choose from {', '.join(EDITOR_NAMES)}")
     if args.editor and args.keys is None:
         from taskmaster_mcp.setup.skeleton import role_providers
 
@@ -206,6 +131,16 @@ def _init(args: argparse.Namespace, project: Path, env: Mapping[str, str]) -> in
     from taskmaster_mcp.errors import TaskmasterError
     from taskmaster_mcp.setup.skeleton import initialize, setup_editors
 
+    given = {n.replace("_", "-"): getattr(args, n, None) for n in IGNORED_INIT_FLAGS}
+    ignored = [f"--{'' if value is not False else 'no-'}{name}" for name, value in given.items() if value is not None]
+    if ignored:
+        print(f"note: {', '.join(ignored)} ignored (taskmaster-mcp sets up .taskmaster/ and editors only)",
+              file=sys.stderr)
+    if args.dry_run:
+        state = "exists; missing files would be added" if (project / ".taskmaster").is_dir() else "would be created"
+        print(f"dry run: {project / '.taskmaster'} {state}; editors: {', '.join(args.editor) or 'none'}. "
+              "Nothing was written.")
+        return 0
     if is_interactive(args, env):
         ask_missing(args, project)
     result = initialize(project, args.name)
@@ -214,31 +149,18 @@ def _init(args: argparse.Namespace, project: Path, env: Mapping[str, str]) -> in
         editors = setup_editors(project, args.editor, providers=providers, env=env) if args.editor else []
     except TaskmasterError as exc:
         raise CommandFailed(str(exc)) from exc
+    rules = init_rules(args)
+    if rules is not None:
+        asyncio.run(call(rules.tool, rules.arguments, str(project), env=env))
     failed = [e for e in editors if e.get("error")]
     if args.json:
         print(json.dumps({"projectRoot": str(project), "created": result.created, "kept": result.kept,
                           "editors": editors}))
         return 1 if failed else 0
+    from taskmaster_mcp.cli.views import init_report
+
     out, err = _consoles(args)
-    out.print(f"Project: {project}")
-    for path in result.created:
-        out.print(f"  [green]created[/]  {path}")
-    for path in result.kept:
-        out.print(f"  [dim]kept[/]     {path}")
-    for report in editors:
-        if report.get("error"):
-            err.print(f"  [red]{report['editor']}: {report['error']}[/]")
-            continue
-        state = "updated" if report["changed"] else "already set up"
-        out.print(f"  [bold]{report['editor']}[/]: {state} {report['config']}")
-        if report.get("backup"):
-            out.print(f"    backup: {report['backup']}")
-        for note in report.get("notes", []):
-            out.print(f"    note: {note}")
-        if report.get("rules"):
-            out.print(f"    rules: {report['rules']}{'' if report['rulesChanged'] else ' (unchanged)'}")
-    out.print("Next: write your PRD to .taskmaster/docs/prd.txt, then `taskmaster-mcp parse-prd` or ask your agent "
-              "to call parse_prd. `taskmaster-mcp doctor` checks the setup.", soft_wrap=True)
+    init_report(out, err, project, result.created, result.kept, editors)
     return 1 if failed else 0
 
 
@@ -250,177 +172,110 @@ def _consoles(args: argparse.Namespace) -> tuple[Any, Any]:
     return consoles(bool(getattr(args, "no_color", False)))
 
 
-async def call(tool: str, arguments: dict[str, Any], project: str | None, *, env: Mapping[str, str] | None = None,
-               progress: Any = None) -> dict[str, Any]:
-    """Call one tool through the in-memory MCP client; raise CommandFailed with its message on error, or when this
-    server has no such tool (or the tool takes no such parameter)."""
-    from mcp import Client
-
-    from taskmaster_mcp.mcp_server.app import build_app
-
-    cwd = Path(project).resolve() if project else Path.cwd()
-    given = {k: v for k, v in arguments.items() if v is not None and v is not False}
-    async with Client(build_app(env=dict(os.environ if env is None else env), cwd=cwd, profile="all")) as client:
-        tools = {t.name: t for t in (await client.list_tools()).tools}
-        problem = None if tool in tools else f"tool {tool} is not available in this version of taskmaster-mcp"
-        if problem is None:
-            accepted = set((tools[tool].input_schema or {}).get("properties", {})) | {"file"}
-            unknown = sorted(set(given) - accepted)
-            problem = f"tool {tool} does not take {', '.join(unknown)} in this version" if unknown else None
-        result = None if problem else await client.call_tool(tool, given, progress_callback=progress)
-    if result is None:  # raised out here: inside the client's task group it would arrive wrapped in a group
-        raise CommandFailed(str(problem))
-    text = str(getattr(result.content[0], "text", "")) if result.content else ""
-    if result.is_error:
-        raise CommandFailed(str(text).removeprefix(f"Error executing tool {tool}: "))
-    return dict(result.structured_content or {})
+def _wants_json(args: argparse.Namespace) -> bool:
+    return bool(args.json) or getattr(args, "format", None) == "json"
 
 
-def _ai_arguments(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
-    """The tool and its arguments for an AI command."""
-    if args.command == "parse-prd":
-        return "parse_prd", {"input": args.input, "numTasks": args.num_tasks, "append": args.append,
-                             "force": args.force, "research": args.research}
-    if args.command == "expand":
-        common = {"num": args.num, "prompt": args.prompt, "force": args.force, "research": args.research}
-        return ("expand_all", common) if args.all else ("expand_task", {"id": args.id, **common})
-    if args.command == "analyze":
-        return "analyze_project_complexity", {"threshold": args.threshold, "ids": args.ids, "research": args.research}
-    if args.command == "research":
-        return "research", {"query": args.query, "taskIds": args.ids, "filePaths": args.files,
-                            "saveTo": args.save_to, "detailLevel": args.detail}
-    return "review", {"id": args.id, "base": args.base, "paths": args.paths, "secondOpinion": args.second_opinion,
-                      "apply": args.apply}
+async def _tool_command(command: Command, args: argparse.Namespace, project: Path, env: Mapping[str, str]) -> int:
+    """Plan the call, make it (and any the view needs) in one session, then print the result."""
+    assert command.call is not None, command.name
+    planned = command.call(args)
+    from taskmaster_mcp.cli import views
 
-
-async def _task_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    tag: dict[str, Any] = {"tag": args.tag}
-    project = args.project
-
-    async def plain(tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        return await call(tool, arguments, project, env=env)
-
-    cmd = args.command
-    if cmd == "list":
-        data = await plain("get_tasks", {**tag, "status": args.status, "withSubtasks": args.with_subtasks,
-                                         "limit": 500})
-        return _emit(args, data, lambda out, d: _views().task_table(out, d))
-    if cmd == "show":
-        return _emit(args, await plain("get_task", {**tag, "id": args.id}), _show)
-    if cmd == "next":
-        return _emit(args, await plain("next_task", tag), _next)
-    if cmd == "set-status":
-        data = await plain("set_task_status", {**tag, "id": args.id, "status": args.status})
-        return _emit(args, data, lambda out, d: out.print(d["message"]))
-    if cmd == "graph":
-        return await _graph(args, env)
-    if cmd == "models":
-        data = await plain("models", {"setMain": args.set_main, "setResearch": args.set_research,
-                                      "setFallback": args.set_fallback, "provider": args.provider,
-                                      "baseURL": args.base_url, "listAvailableModels": args.list,
-                                      "test": args.test})
-        code = _emit(args, data, lambda out, d: _views().models_table(out, d))
-        failed = [t for t in cast(list[dict[str, Any]], data.get("tests") or []) if not t.get("ok")]
-        if failed:  # a check that found broken roles must fail scripts and CI, not print and exit 0
-            roles = ", ".join(str(t.get("role")) for t in failed)
-            print(f"error: {len(failed)} role(s) failed the test: {roles}. Fix the key or model shown above, or "
-                  "set another model with `taskmaster-mcp models --set-main/--set-fallback`.", file=sys.stderr)
-            return 1
-        return code
-    if cmd == "usage":
-        data = await plain("usage_report", {"since": args.since})
-        return _emit(args, data, lambda out, d: _views().usage_table(out, d))
-    if cmd == "add":
-        if not (args.title or args.prompt):
-            raise CommandFailed("give --title (and other fields) or --prompt")
-        tool, arguments = "add_task", {**tag, "title": args.title, "description": args.description,
-                                       "details": args.details, "testStrategy": args.test_strategy,
-                                       "priority": args.priority, "dependencies": args.dependencies,
-                                       "prompt": args.prompt, "research": args.research}
-    else:
-        tool, arguments = _ai_arguments(args)
-        arguments = {**tag, **arguments}
-    return await _ai_call(args, tool, arguments, env)
-
-
-async def _ai_call(args: argparse.Namespace, tool: str, arguments: dict[str, Any], env: Mapping[str, str]) -> int:
-    """An AI (or possibly AI) command: live progress on stderr, the result, then the usage line."""
-    views = _views()
     out, err = _consoles(args)
-    with views.live_progress(err, tool) as on_progress:
-        data = await call(tool, arguments, args.project, env=env, progress=on_progress)
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False))
+    siblings: dict[str, list[str]] = {}
+    async with session(args.project, env) as tools:
+        if command.view == "tasks":
+            data = await listing.task_tables(tools, planned, all_tags=args.all_tags, only_ready=args.ready,
+                                             only_blocking=args.blocking)
+        elif command.name in AI_COMMANDS:
+            with views.live_progress(err, planned.tool) as on_progress:
+                data = await tools.run(planned, on_progress)
+        else:
+            data = await tools.run(planned)
+        if command.view == "tags" and args.ready:
+            data = await listing.tags_with_ready(tools, data)
+        if command.view in ("show", "next") and not _wants_json(args):
+            siblings = await _siblings(tools, data, args.tag)
+    if command.view == "graph":
+        data = _graph(args, data)
+    if command.name == "research" and args.save:
+        Path(args.save).write_text(f"# Research Query: {data.get('query', '')}\n\n{data.get('findings', '')}\n",
+                                   encoding="utf-8")
+    if getattr(args, "silent", False):
         return 0
-    _summary(out, data)
-    line = views.usage_line(data.get("usage"))
-    if line:
-        err.print(f"[dim]{line}[/]")
+    if _wants_json(args):
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        _render(command, args, out, _for_people(data, project), siblings)
+        line = views.usage_line(data.get("usage"))
+        if line:
+            err.print(f"[dim]{line}[/]")
+    return _exit_code(command, data)
+
+
+def _exit_code(command: Command, data: dict[str, Any]) -> int:
+    """1 when a check found something broken (``models --test``), so scripts and CI fail; else 0."""
+    failed = [t for t in cast(list[dict[str, Any]], data.get("tests") or []) if not t.get("ok")]
+    if command.name == "models" and failed:
+        roles = ", ".join(str(t.get("role")) for t in failed)
+        print(f"error: {len(failed)} role(s) failed the test: {roles}. Fix the key or model shown above, or "
+              "set another model with `taskmaster-mcp models --set-main/--set-fallback`.", file=sys.stderr)
+        return 1
     return 0
 
 
-def _summary(out: Any, data: dict[str, Any]) -> None:
-    """A readable account of an AI tool's result, whatever its exact shape."""
-    views = _views()
-    if isinstance(data.get("message"), str):
-        out.print(data["message"])
-    for name in ("created", "subtasks", "tasks", "added"):
-        items = data.get(name)
-        if isinstance(items, list) and items and all(isinstance(i, dict) for i in cast(list[Any], items)):
-            for item in cast(list[dict[str, Any]], items):
-                line = views.Text(f"  {item.get('id', '')}  ")  # pyright: ignore[reportUnknownMemberType]
-                line.append_text(views.status_text(str(item.get("status", "pending"))))  # pyright: ignore
-                line.append(f"  {item.get('title', '')}")  # pyright: ignore[reportUnknownMemberType]
-                out.print(line)
-    if isinstance(data.get("task"), dict):
-        views.task_detail(out, data["task"])
-    for name in ("answer", "summary", "review", "report"):
-        value = data.get(name)
-        if isinstance(value, str) and value:
-            out.print(value)
-    if data.get("note"):
-        out.print(data["note"])
+async def _siblings(tools: ToolSession, data: dict[str, Any], tag: str | None) -> dict[str, list[str]]:
+    """For each subtask shown, its parent's subtask ids (so ``1`` in its dependencies can read ``7.1``)."""
+    shown: list[dict[str, Any]] = [data["next"]] if data.get("next") else data.get("tasks") or []
+    parents = sorted({str(item["id"]).split(".")[0] for item in shown if "." in str(item.get("id", ""))})
+    if not parents:
+        return {}
+    found = await tools.call("get_task", {"id": ",".join(parents), "tag": tag})
+    parents_found: list[dict[str, Any]] = found["tasks"]
+    return {str(t["id"]): [str(s["id"]) for s in cast(list[dict[str, Any]], t.get("subtasks") or [])]
+            for t in parents_found}
 
 
-async def _graph(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    """The dependency graph of the tag, read through the same server (tasks via get_tasks with subtasks)."""
+def _graph(args: argparse.Namespace, data: dict[str, Any]) -> dict[str, Any]:
+    """The tag's dependency graph as Mermaid or DOT text, drawn from get_tasks' rows."""
     from taskmaster_mcp.tasks.diagrams import dot, mermaid
 
-    data = await call("get_tasks", {"tag": args.tag, "withSubtasks": True, "limit": 500},
-                   args.project, env=env)
     tasks = [{**row, "subtasks": [{**s, "id": str(s["id"]).rsplit(".", 1)[-1]} for s in row.get("subtaskList", [])]}
              for row in data["tasks"]]
-    text = (dot if args.format == "dot" else mermaid)(tasks, with_subtasks=args.subtasks)
-    if args.json:
-        print(json.dumps({"tag": data["tag"], "format": args.format, "graph": text}))
+    text = (dot if args.graph_format == "dot" else mermaid)(tasks, with_subtasks=args.subtasks)
+    return {"tag": data["tag"], "format": args.graph_format, "graph": text}
+
+
+def _for_people(data: dict[str, Any], project: Path) -> dict[str, Any]:
+    """The result with its notes (written for agents) rewritten for a person."""
+    return {k: messages.for_terminal(v, project) if k in ("note", "reason") and isinstance(v, str) else v
+            for k, v in data.items()}
+
+
+def _render(command: Command, args: argparse.Namespace, out: Any, data: dict[str, Any],
+            siblings: dict[str, list[str]]) -> None:
+    from taskmaster_mcp.cli import views
+
+    view = command.view
+    if view == "tasks":
+        compact = args.compact or args.format == "compact"
+        views.task_table(out, data, header=not (args.no_header or compact), compact=compact)
+    elif view == "show":
+        for task in data["tasks"]:
+            views.task_detail(out, task, siblings.get(str(task["id"]).split(".")[0]))
+        if data.get("notFound"):
+            out.print(f"not found: {', '.join(data['notFound'])}")
+    elif view == "next":
+        out.print(data["reason"])
+        if data.get("next"):
+            views.task_detail(out, data["next"], siblings.get(str(data["next"]["id"]).split(".")[0]))
+    elif view == "graph":
+        sys.stdout.write(data["graph"])
+    elif view == "tags":
+        views.tags_table(out, data, metadata=args.show_metadata)
     else:
-        sys.stdout.write(text)
-    return 0
-
-
-def _views() -> Any:
-    from taskmaster_mcp.cli import views as cli_views
-
-    return cli_views
-
-
-def _emit(args: argparse.Namespace, data: dict[str, Any], render: Callable[[Any, dict[str, Any]], None]) -> int:
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False))
-    else:
-        out, _ = _consoles(args)
-        render(out, data)
-    return 0
-
-
-def _show(out: Any, data: dict[str, Any]) -> None:
-    for task in data["tasks"]:
-        _views().task_detail(out, task)
-    if data.get("notFound"):
-        out.print(f"not found: {', '.join(data['notFound'])}")
-
-
-def _next(out: Any, data: dict[str, Any]) -> None:
-    out.print(data["reason"])
-    if data.get("next"):
-        _views().task_detail(out, data["next"])
+        renderers: dict[str, Callable[[Any, dict[str, Any]], None]] = {
+            "message": views.message, "dependencies": views.dependency_report, "complexity": views.complexity_table,
+            "generate": views.generated, "models": views.models_table, "usage": views.usage_table}
+        renderers.get(view, views.summary)(out, data)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, cast
 
 from rich.console import Console, JustifyMethod
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
+
+from taskmaster_mcp.tasks.model import resolve_sub_dep
 
 STATUS_STYLE = {
     "done": "green", "in-progress": "yellow", "review": "magenta", "pending": "cyan", "blocked": "red",
@@ -22,12 +25,21 @@ STATUS_STYLE = {
 PRIORITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
 
+class _Console(Console):
+    """A console that leaves a closed pipe (``| head -1``) to the command, which ends quietly with 0; rich's own
+    handling exits with 1."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def consoles(no_color: bool = False) -> tuple[Console, Console]:
     """(stdout, stderr) consoles; rich drops colour off a terminal and honours NO_COLOR."""
-    out = Console(no_color=no_color or None, highlight=False)
+    out = _Console(no_color=no_color or None, highlight=False)
     if not out.is_terminal:  # piped: wide enough that rows stay whole lines for grep
-        out = Console(no_color=no_color or None, highlight=False, width=max(out.width, 160))
-    return out, Console(stderr=True, no_color=no_color or None, highlight=False)
+        out = _Console(no_color=no_color or None, highlight=False, width=max(out.width, 160))
+    return out, _Console(stderr=True, no_color=no_color or None, highlight=False)
 
 
 def status_text(status: str) -> Text:
@@ -39,13 +51,32 @@ def progress_bar(done: int, total: int, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def task_table(out: Console, data: dict[str, Any]) -> None:
-    """``list``: the header line with a progress bar, then one row per task (and subtask)."""
+def full_ids(parent_id: str, deps: list[Any], siblings: list[str]) -> str:
+    """A subtask's dependencies as full ids (``11.1``, not ``1``), read by the model's rules: an int names a
+    sibling when one has that id, a dotted string a subtask, anything else a task."""
+    parent: dict[str, Any] = {"subtasks": [{"id": s} for s in siblings]}
+    return ",".join(str(resolve_sub_dep(parent_id, d, parent)) for d in deps)
+
+
+def _local(sub_id: object) -> str:
+    return str(sub_id).rsplit(".", 1)[-1]
+
+
+def task_table(out: Console, data: dict[str, Any], *, header: bool = True, compact: bool = False) -> None:
+    """``list``: the header line with a progress bar, then one row per task (and subtask); ``compact``: the rows
+    alone, without column names. A result of ``--all-tags`` holds one such table per tag."""
+    if "tags" in data:
+        for one in data["tags"]:
+            if not header:
+                out.print(f"Tag {one['tag']}")
+            task_table(out, one, header=header, compact=compact)
+        return
     stats = data["stats"]
     done = round(stats["tasks"] * stats["percentDone"] / 100)
-    out.print(f"Tag {data['tag']}: {stats['tasks']} tasks, {stats['percentDone']}% done  "
-              f"{progress_bar(done, stats['tasks'])}  subtasks {stats['subtasksDone']}/{stats['subtasks']}")
-    table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    if header:
+        out.print(f"Tag {data['tag']}: {stats['tasks']} tasks, {stats['percentDone']}% done  "
+                  f"{progress_bar(done, stats['tasks'])}  subtasks {stats['subtasksDone']}/{stats['subtasks']}")
+    table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold", show_header=not compact)
     columns: tuple[tuple[str, JustifyMethod], ...] = (("id", "right"), ("status", "left"), ("priority", "left"),
                                                       ("title", "left"), ("deps", "left"))
     for name, justify in columns:
@@ -57,30 +88,69 @@ def task_table(out: Console, data: dict[str, Any]) -> None:
         table.add_row(str(row["id"]), status_text(str(row.get("status", ""))),
                       Text(priority, style=PRIORITY_STYLE.get(priority, "")), f"{row.get('title', '')}{subs}",
                       f"<- {deps}" if deps else "")
-        for sub in row.get("subtaskList", []):
+        listed: list[dict[str, Any]] = row.get("subtaskList", [])
+        siblings = [_local(s["id"]) for s in listed]
+        for sub in listed:
+            sub_deps = full_ids(str(row["id"]), sub.get("dependencies") or [], siblings)
             table.add_row(str(sub["id"]), status_text(str(sub.get("status", ""))), "", f"  {sub.get('title', '')}",
-                          "")
+                          f"<- {sub_deps}" if sub_deps else "")
     out.print(table)
     if data.get("note"):
         out.print(data["note"])
 
 
-def task_detail(out: Console, task: dict[str, Any]) -> None:
-    """``show`` and ``next``: one task with its fields and subtasks."""
+def task_detail(out: Console, task: dict[str, Any], siblings: list[str] | None = None) -> None:
+    """``show`` and ``next``: one task with its fields and subtasks. For a subtask, ``siblings`` (its parent's
+    subtask ids) lets its dependencies show as full ids."""
     head = Text(f"{task['id']}: {task.get('title', '')}  ", style="bold")
     head.append_text(status_text(str(task.get("status", "pending"))))
     out.print(head)
+    task_id = str(task["id"])
     for name in ("priority", "dependencies", "blockedBy", "description", "details", "testStrategy"):
         value: object = task.get(name)
-        if value not in (None, "", []):
-            shown = ", ".join(str(v) for v in cast("list[object]", value)) if isinstance(value, list) else str(value)
-            out.print(f"  [bold]{name}[/]: ", Text(shown), sep="")
+        if value in (None, "", []):
+            continue
+        if name == "dependencies" and "." in task_id and isinstance(value, list):
+            shown = full_ids(task_id.split(".")[0], cast("list[Any]", value), siblings or [])
+        elif isinstance(value, list):
+            shown = ", ".join(str(v) for v in cast("list[object]", value))
+        else:
+            shown = str(value)
+        out.print(f"  [bold]{name}[/]: ", Text(shown), sep="")
     subtasks: list[dict[str, Any]] = task.get("subtasks") or []  # same as .get("subtasks", []) or []
+    local_ids = [_local(s.get("id")) for s in subtasks]
     for sub in subtasks:
-        line = Text(f"    {task['id']}.{sub.get('id')}  ")
+        line = Text(f"    {task_id}.{sub.get('id')}  ")
         line.append_text(status_text(str(sub.get("status", ""))))
         line.append(f"  {sub.get('title', '')}")
+        deps = full_ids(task_id, sub.get("dependencies") or [], local_ids)
+        if deps:
+            line.append(f"  <- {deps}")
         out.print(line)
+
+
+def init_report(out: Console, err: Console, project: Path, created: list[str], kept: list[str],
+                editors: list[dict[str, Any]]) -> None:
+    """``init``: the files created and kept, then what was done for each editor."""
+    out.print(f"Project: {project}")
+    for path in created:
+        out.print(f"  [green]created[/]  {path}")
+    for path in kept:
+        out.print(f"  [dim]kept[/]     {path}")
+    for report in editors:
+        if report.get("error"):
+            err.print(f"  [red]{report['editor']}: {report['error']}[/]")
+            continue
+        state = "updated" if report["changed"] else "already set up"
+        out.print(f"  [bold]{report['editor']}[/]: {state} {report['config']}")
+        if report.get("backup"):
+            out.print(f"    backup: {report['backup']}")
+        for note in report.get("notes", []):
+            out.print(f"    note: {note}")
+        if report.get("rules"):
+            out.print(f"    rules: {report['rules']}{'' if report['rulesChanged'] else ' (unchanged)'}")
+    out.print("Next: write your PRD to .taskmaster/docs/prd.txt, then `taskmaster-mcp parse-prd` or ask your agent "
+              "to call parse_prd. `taskmaster-mcp doctor` checks the setup.", soft_wrap=True)
 
 
 def usage_line(usage: dict[str, Any] | None) -> str | None:
@@ -169,5 +239,107 @@ def usage_table(out: Console, data: dict[str, Any]) -> None:
         out.print(table)
     total: dict[str, Any] = report.get("total") or {}
     out.print(f"total: {total.get('calls', 0)} call(s), ${total.get('cost_usd', 0):.4f}")
+    if data.get("note"):
+        out.print(data["note"])
+
+
+def message(out: Console, data: dict[str, Any]) -> None:
+    """A write's result: what changed, and the next task when the tool suggests one."""
+    out.print(data.get("message", "done"))
+    following: dict[str, Any] | None = data.get("next")
+    if following:
+        out.print(f"next: {following.get('id')}  {following.get('title', '')}")
+
+
+def dependency_report(out: Console, data: dict[str, Any]) -> None:
+    """``validate-dependencies`` / ``fix-dependencies``: the verdict, then one line per issue."""
+    out.print(data.get("message", ""))
+    for issue in cast(list[dict[str, str]], data.get("issues") or []):
+        out.print("  " + "  ".join(f"{k}: {v}" for k, v in issue.items()))
+
+
+def tags_table(out: Console, data: dict[str, Any], *, metadata: bool = False) -> None:
+    """``tags``: one row per tag, the current one marked."""
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    rows: list[dict[str, Any]] = data.get("tags") or []
+    names = ["", "tag", "tasks", "done", "subtasks"] + (["ready"] if any("ready" in r for r in rows) else [])
+    for name in [*names, *(["description", "metadata"] if metadata else [])]:
+        table.add_column(name, justify="right" if name in ("tasks", "done", "subtasks", "ready") else "left")
+    for row in rows:
+        cells = ["*" if row.get("current") else "", str(row["name"]), str(row.get("tasks", 0)),
+                 str(row.get("done", 0)), str(row.get("subtasks", 0))]
+        cells += [str(row.get("ready", ""))] if "ready" in names else []
+        if metadata:
+            meta: dict[str, Any] = row.get("metadata") or {}
+            cells += [str(row.get("description", "")),
+                      "  ".join(f"{k}={v}" for k, v in meta.items() if k != "description")]
+        table.add_row(*cells)
+    out.print(table)
+
+
+def complexity_table(out: Console, data: dict[str, Any]) -> None:
+    """``complexity-report``: the entries, highest score first."""
+    meta: dict[str, Any] = data.get("meta") or {}
+    out.print(f"{data.get('path', '')}: {meta.get('tasksAnalyzed', len(data.get('entries') or []))} task(s) "
+              f"analysed {meta.get('generatedAt', '')}, threshold {meta.get('thresholdScore', '-')}")
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for name in ("id", "score", "subtasks", "title"):
+        table.add_column(name, justify="left" if name == "title" else "right")
+    for entry in cast(list[dict[str, Any]], data.get("entries") or []):
+        table.add_row(str(entry.get("taskId", "")), str(entry.get("complexityScore", "")),
+                      str(entry.get("recommendedSubtasks", "")), str(entry.get("taskTitle", "")))
+    out.print(table)
+
+
+def generated(out: Console, data: dict[str, Any]) -> None:
+    """``generate``: how many task files were written, left as they were, removed."""
+    out.print(f"{data.get('output', '')}: {data.get('written', 0)} written, {data.get('unchanged', 0)} unchanged, "
+              f"{data.get('removed', 0)} removed")
+
+
+def summary(out: Console, data: dict[str, Any]) -> None:
+    """A readable account of a result whose shape is the tool's own (AI, rules, autopilot): its message, the items
+    it created or changed, the answer, then any other plain values."""
+    shown = False
+    if isinstance(data.get("message"), str):
+        out.print(data["message"])
+        shown = True
+    for profile in cast(list[Any], data.get("profiles") or []):  # rules
+        if isinstance(profile, dict):
+            entry = cast(dict[str, Any], profile)
+            where = entry.get("rules") or entry.get("config") or entry.get("error", "")
+            out.print(f"  {entry.get('editor', entry.get('profile', ''))}: {where}"
+                      f"{'' if entry.get('changed', True) or entry.get('rulesChanged') else ' (unchanged)'}")
+            shown = True
+    for name in ("created", "subtasks", "tasks", "added", "changed", "expanded", "top"):
+        items: Any = data.get(name)
+        if isinstance(items, list) and items and all(isinstance(i, dict) for i in cast(list[Any], items)):
+            for item in cast(list[dict[str, Any]], items):
+                line = Text(f"  {item.get('id', item.get('taskId', ''))}  ")
+                if "status" in item:
+                    line.append_text(status_text(str(item["status"])))
+                    line.append("  ")
+                line.append(str(item.get("title", item.get("taskTitle", item.get("reason", "")))))
+                out.print(line)
+            shown = True
+    for name in ("updated", "unchanged", "removed", "skipped", "failed", "remaining"):
+        values: Any = data.get(name)
+        if isinstance(values, list) and values:
+            listed = [str(cast(dict[str, Any], v).get("id", v)) if isinstance(v, dict) else str(v)
+                      for v in cast(list[Any], values)]
+            out.print(f"{name}: {', '.join(listed)}")
+            shown = True
+    if isinstance(data.get("task"), dict):
+        task_detail(out, data["task"])
+        shown = True
+    for name in ("findings", "answer", "summary", "review", "report"):
+        value = data.get(name)
+        if isinstance(value, str) and value:
+            out.print(value)
+            shown = True
+    if not shown:  # a shape we do not know (a newer tool): its plain values, one per line
+        for name, value in data.items():
+            if name != "usage" and not isinstance(value, dict | list):
+                out.print(f"{name}: {value}")
     if data.get("note"):
         out.print(data["note"])

@@ -1,0 +1,201 @@
+"""AI commands, with Task Master's names and flags, each mapped to the tool an agent would call.
+
+They show the tool's progress as a live bar on stderr and end with a usage line (see ``cli.main``). Task Master's
+spelling works as it is (``expand --id 7 -n 3``, ``update-task --id 7 --prompt "..."``); ours gives the id or the
+file positionally (``expand 7 --num 3``, ``parse-prd docs/prd.md``) or uses a short name (``analyze``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from taskmaster_mcp.cli.spec import (
+    Command,
+    ToolCall,
+    Usage,
+    count,
+    first,
+    ids,
+    nonempty,
+    one_id,
+    required,
+    tasks_file,
+    threshold,
+)
+from taskmaster_mcp.cli.spec import tool_call as make
+
+STRENGTHS = ("light", "regular", "heavy")
+DETAIL = ("low", "medium", "high")
+
+
+def _parse_prd_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("input_pos", nargs="?", metavar="FILE", help="PRD file (default .taskmaster/docs/prd.txt)")
+    p.add_argument("-i", "--input", help="same as FILE")
+    p.add_argument("-o", "--output", help="tasks file to write")
+    p.add_argument("-n", "--num-tasks", type=count, help="how many tasks (0: the model decides)")
+    p.add_argument("-f", "--force", action="store_true", help="replace the tag's existing tasks")
+    p.add_argument("--append", action="store_true", help="add to the tag's existing tasks")
+    p.add_argument("-r", "--research", action="store_true")
+
+
+def _parse_prd(a: argparse.Namespace) -> ToolCall:
+    return make("parse_prd", {"input": first(a.input_pos, a.input), "numTasks": a.num_tasks, "append": a.append,
+                              "force": a.force, "research": a.research, "output": a.output, "tag": a.tag})
+
+
+def _expand_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("id_pos", nargs="?", metavar="ID", type=one_id, help="the task to expand")
+    p.add_argument("-i", "--id", type=one_id, help="same as ID")
+    p.add_argument("-a", "--all", action="store_true", help="expand every pending task")
+    p.add_argument("-n", "--num", type=count, help="number of subtasks")
+    p.add_argument("-p", "--prompt", help="extra context for the model")
+    p.add_argument("-f", "--force", action="store_true", help="replace existing subtasks")
+    p.add_argument("-r", "--research", action="store_true")
+    p.add_argument("-cr", "--complexity-report", metavar="FILE", help="complexity report to take counts from")
+    tasks_file(p, short=False)
+
+
+def _expand(a: argparse.Namespace) -> ToolCall:
+    task = first(a.id_pos, a.id)
+    if not (task or a.all):
+        raise Usage("give a task id or --all (e.g. `taskmaster-mcp expand 7` or `expand --id 7`)")
+    common = {"num": a.num, "prompt": a.prompt, "force": a.force, "research": a.research,
+              "complexityReport": a.complexity_report, "tag": a.tag, "file": a.file}
+    return make("expand_all", common) if a.all else make("expand_task", {"id": task, **common})  # --all wins, as in TM
+
+
+def _analyze_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-t", "--threshold", type=threshold, help="expand tasks scoring at least this (1-10)")
+    p.add_argument("-i", "--id", "--ids", dest="ids", type=ids, help="only these task ids (comma list)")
+    p.add_argument("--from", dest="from_", type=count, help="first task id of a range")
+    p.add_argument("--to", type=count, help="last task id of a range")
+    p.add_argument("-o", "--output", help="report file to write")
+    p.add_argument("-m", "--model", help="model to use instead of the configured one")
+    p.add_argument("-r", "--research", action="store_true")
+    tasks_file(p)
+
+
+def _analyze(a: argparse.Namespace) -> ToolCall:
+    return make("analyze_project_complexity", {"threshold": a.threshold, "ids": a.ids, "from": a.from_, "to": a.to,
+                                               "research": a.research, "output": a.output, "model": a.model,
+                                               "tag": a.tag, "file": a.file})
+
+
+def _research_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("query", nargs="?", type=nonempty, help="the question")
+    p.add_argument("-i", "--id", "--ids", dest="ids", type=ids, help="task/subtask ids to include as context")
+    p.add_argument("-f", "--files", help="comma list of files to include as context")
+    p.add_argument("-c", "--context", help="extra context to include")
+    p.add_argument("-t", "--tree", action="store_true", help="include the project's file tree")
+    p.add_argument("-d", "--detail", type=str.lower, choices=DETAIL, help="answer detail (default medium)")
+    p.add_argument("--save-to", type=one_id, help="append the answer to this task or subtask")
+    p.add_argument("--save-file", action="store_true", help="save it in .taskmaster/docs/research/")
+    p.add_argument("-s", "--save", metavar="FILE", help="also write the answer to this file")
+    tasks_file(p, short=False)
+
+
+def _research(a: argparse.Namespace) -> ToolCall:
+    query = required(a.query, need='give the question: `taskmaster-mcp research "How should we cache sessions?"`')
+    return make("research", {"query": query, "taskIds": a.ids, "filePaths": a.files, "customContext": a.context,
+                             "includeProjectTree": a.tree, "detailLevel": a.detail, "saveTo": a.save_to,
+                             "saveToFile": a.save_file, "tag": a.tag, "file": a.file})
+
+
+def _prompt_flags(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("id_pos", nargs="?", metavar="ID", type=one_id, help=f"the {what} to update")
+    p.add_argument("words", nargs="*", metavar="PROMPT", help="the change, in words (no quotes needed)")
+    p.add_argument("-i", "--id", type=one_id, help="same as ID")
+    p.add_argument("-p", "--prompt", type=nonempty, help="same as PROMPT")
+    p.add_argument("-r", "--research", action="store_true")
+    tasks_file(p)
+
+
+def _update_task_flags(p: argparse.ArgumentParser) -> None:
+    _prompt_flags(p, "task")
+    p.add_argument("--append", action="store_true", help="append a dated note instead of rewriting the task")
+
+
+def _prompt_of(a: argparse.Namespace, command: str) -> tuple[str, str]:
+    task = required(a.id_pos, a.id, need=f'give the id: `taskmaster-mcp {command} 7 "what changed"` (or --id 7)')
+    prompt = " ".join(a.words) if a.words else a.prompt
+    if not prompt:
+        raise Usage(f'say what changed: `taskmaster-mcp {command} {task} "what changed"` (or --prompt "...")')
+    return str(task), prompt
+
+
+def _update_task(a: argparse.Namespace) -> ToolCall:
+    task, prompt = _prompt_of(a, "update-task")
+    if "." in task:
+        raise Usage(f"{task} is a subtask; use `taskmaster-mcp update-subtask {task} ...`")
+    return make("update_task", {"id": task, "prompt": prompt, "append": a.append, "research": a.research,
+                                "tag": a.tag, "file": a.file})
+
+
+def _update_subtask(a: argparse.Namespace) -> ToolCall:
+    task, prompt = _prompt_of(a, "update-subtask")
+    return make("update_subtask", {"id": task, "prompt": prompt, "research": a.research, "tag": a.tag, "file": a.file})
+
+
+def _update_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="from_", type=one_id, default="1", help="first task id to update (default 1)")
+    p.add_argument("-p", "--prompt", type=nonempty, help="the change (required)")
+    p.add_argument("-r", "--research", action="store_true")
+    p.add_argument("--id", dest="wrong_id", help=argparse.SUPPRESS)
+    tasks_file(p)
+
+
+def _update(a: argparse.Namespace) -> ToolCall:
+    if a.wrong_id:
+        raise Usage("update takes --from (it updates every task from that id on); for one task use "
+                    f'`taskmaster-mcp update-task --id {a.wrong_id} --prompt "..."`')
+    if not a.prompt:
+        raise Usage('say what changed: `taskmaster-mcp update --from 4 --prompt "We moved to Postgres"`')
+    return make("update", {"from": a.from_, "prompt": a.prompt, "research": a.research, "tag": a.tag, "file": a.file})
+
+
+def _scope_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("id_pos", nargs="?", metavar="ID", type=ids, help="task/subtask id(s)")
+    p.add_argument("-i", "--id", type=ids, help="same as ID")
+    p.add_argument("-s", "--strength", choices=STRENGTHS, help="how much to change (default regular)")
+    p.add_argument("-p", "--prompt", help="what to change")
+    p.add_argument("-r", "--research", action="store_true")
+    tasks_file(p)
+
+
+def _scope(tool: str, command: str) -> Callable[[argparse.Namespace], ToolCall]:
+    def to_call(a: argparse.Namespace) -> ToolCall:
+        task = required(a.id_pos, a.id, need=f"give the id: `taskmaster-mcp {command} 7` (or --id 7)")
+        return make(tool, {"id": task, "strength": a.strength, "prompt": a.prompt, "research": a.research,
+                           "tag": a.tag, "file": a.file})
+
+    return to_call
+
+
+def _review_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("id", type=one_id)
+    p.add_argument("--base", help="git ref to diff against (default HEAD)")
+    p.add_argument("--paths", help="limit to these paths (comma list)")
+    p.add_argument("--second-opinion", action="store_true", help="also ask a second model")
+    p.add_argument("--apply", action="store_true", help="set the status, add follow-ups and a note")
+
+
+def _review(a: argparse.Namespace) -> ToolCall:
+    return make("review", {"id": a.id, "base": a.base, "paths": a.paths, "secondOpinion": a.second_opinion,
+                           "apply": a.apply, "tag": a.tag})
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("parse-prd", "AI: turn a PRD into tasks", _parse_prd_flags, _parse_prd),
+    Command("expand", "AI: split a task (or --all) into subtasks", _expand_flags, _expand),
+    Command("analyze-complexity", "AI: score task complexity (writes the report)", _analyze_flags, _analyze,
+            aliases=("analyze",)),
+    Command("research", "AI: ask the research model, with project context", _research_flags, _research),
+    Command("update", "AI: update every task from an id on with a change", _update_flags, _update),
+    Command("update-task", "AI: update one task with a change", _update_task_flags, _update_task),
+    Command("update-subtask", "AI: append a dated note to a subtask", lambda p: _prompt_flags(p, "subtask"),
+            _update_subtask),
+    Command("scope-up", "AI: make tasks more complex", _scope_flags, _scope("scope_up_task", "scope-up")),
+    Command("scope-down", "AI: make tasks simpler", _scope_flags, _scope("scope_down_task", "scope-down")),
+    Command("review", "AI: review a task's implementation (git diff) against the task", _review_flags, _review),
+)

@@ -1,0 +1,225 @@
+"""Project and workflow commands: init, models, usage, lang, rules, autopilot, graph, doctor, serve.
+
+``lang``, ``rules`` and ``autopilot`` call the tools of the same names (``response-language``, ``rules``,
+``autopilot_*``) with Task Master's parameters. ``init``, ``doctor`` and ``serve`` call no tool: they set up or check
+the project and the editors, or start the server (see ``cli.main``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from taskmaster_mcp.cli.spec import Ask, Command, ToolCall, Usage, confirm, count, one_id, required, tool_call
+
+EDITOR_NAMES = ("cursor", "windsurf", "claude-desktop", "vscode", "claude-code", "zed")
+
+# Task Master's init flags that set things this server does not manage (package.json fields, shell aliases, git).
+IGNORED_INIT_FLAGS = ("description", "version", "author", "skip_install", "aliases", "git", "git_tasks")
+
+
+def _init_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-n", "--name", help="project name (default: folder name)")
+    p.add_argument("--editor", action="append", choices=EDITOR_NAMES, default=[],
+                   help="add the server and agent rules to this editor (repeatable)")
+    p.add_argument("--keys", metavar="PROVIDERS", help="comma list of providers whose key variables go in the "
+                   "editor's env block (default: the configured roles' providers)")
+    p.add_argument("-r", "--rules", nargs="+", metavar="PROFILE", help="also add these rule profiles (see `rules`)")
+    p.add_argument("-y", "--yes", action="store_true", help="never prompt (also without a terminal or CI=true)")
+    p.add_argument("--dry-run", action="store_true", help="say what would be set up; write nothing")
+    for flag in ("-d", "--description"), ("-v", "--version"), ("-a", "--author"):
+        p.add_argument(*flag, help=argparse.SUPPRESS)
+    for name in ("skip-install", "aliases", "no-aliases", "git", "no-git", "git-tasks", "no-git-tasks"):
+        dest = name.removeprefix("no-").replace("-", "_")
+        p.add_argument(f"--{name}", dest=dest, action="store_const", const=not name.startswith("no-"),
+                       help=argparse.SUPPRESS)
+
+
+def profiles(values: list[str] | None) -> list[str]:
+    """Rule profiles given space- or comma-separated (``cursor windsurf`` or ``cursor,windsurf``)."""
+    return [p.strip() for value in values or [] for p in value.split(",") if p.strip()]
+
+
+def init_rules(args: argparse.Namespace) -> ToolCall | None:
+    """The rules call ``init --rules`` makes after creating the project."""
+    chosen = profiles(args.rules)
+    return tool_call("rules", {"action": "add", "profiles": chosen}) if chosen else None
+
+
+def _models_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--set-main")
+    p.add_argument("--set-research")
+    p.add_argument("--set-fallback")
+    p.add_argument("--provider", help="provider hint for a custom model (openrouter, ollama, lmstudio...)")
+    p.add_argument("--base-url")
+    p.add_argument("--list", action="store_true", help="list available models")
+    p.add_argument("--test", action="store_true", help="ping each role's model")
+
+
+def _models(a: argparse.Namespace) -> ToolCall:
+    return tool_call("models", {"setMain": a.set_main, "setResearch": a.set_research, "setFallback": a.set_fallback,
+                                "provider": a.provider, "baseURL": a.base_url, "listAvailableModels": a.list,
+                                "test": a.test})
+
+
+def _lang_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--response", metavar="LANGUAGE", help="the language answers are written in (e.g. Deutsch)")
+    p.add_argument("--setup", action="store_true", help="ask for the language")
+
+
+def _lang_setup(args: argparse.Namespace, ask: Ask, interactive: bool) -> None:
+    if args.setup and args.response is None:
+        if not interactive:
+            raise Usage("--setup asks on a terminal; in a script use --response LANGUAGE")
+        args.response = ask("Response language [English]: ").strip() or "English"
+
+
+def _rules_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", nargs="?", choices=("add", "remove"), help="add or remove")
+    p.add_argument("profiles", nargs="*", metavar="PROFILE", help="rule profiles: cursor windsurf (or cursor,windsurf)")
+    p.add_argument("-f", "--force", action="store_true", help="remove without asking, even the last profile")
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask")
+    p.add_argument("-m", "--mode", choices=("solo", "team"), help="rules for solo or team work")
+    p.add_argument("--setup", action="store_true", help="ask which profiles to add")
+
+
+def _rules_setup(args: argparse.Namespace, ask: Ask, interactive: bool) -> None:
+    if args.setup:
+        args.action = args.action or "add"
+    if args.action == "remove":
+        confirm(lambda a: f"Remove the rules of {', '.join(profiles(a.profiles))}?")(args, ask, interactive)
+    elif args.action == "add" and not profiles(args.profiles) and interactive:
+        args.profiles = [ask("Rule profiles to add (e.g. cursor,windsurf): ")]
+
+
+def _rules(a: argparse.Namespace) -> ToolCall:
+    action = required(a.action, need="say add or remove: `taskmaster-mcp rules add cursor windsurf`")
+    chosen = profiles(a.profiles)
+    if not chosen:
+        raise Usage(f"name the profiles: `taskmaster-mcp rules {action} cursor windsurf`")
+    return tool_call("rules", {"action": action, "profiles": chosen, "force": a.force, "mode": a.mode})
+
+
+def _start_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("task_id", metavar="TASK_ID", type=one_id, help="the task (not a subtask) to work through")
+    p.add_argument("-f", "--force", action="store_true", help="start over even if a workflow exists")
+    p.add_argument("--max-attempts", type=count, help="attempts per subtask (default 3)")
+
+
+def _start(a: argparse.Namespace) -> ToolCall:
+    if "." in a.task_id:
+        raise Usage(f"{a.task_id} is a subtask; autopilot starts on a task, e.g. `taskmaster-mcp autopilot start "
+                    f"{a.task_id.split('.')[0]}`")
+    return tool_call("autopilot_start", {"taskId": a.task_id, "maxAttempts": a.max_attempts, "force": a.force})
+
+
+def _complete_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-r", "--results", metavar="JSON", help='test results: \'{"total":10,"passed":9,"failed":1}\'')
+    p.add_argument("-c", "--coverage", metavar="PERCENT", help=argparse.SUPPRESS)
+
+
+def _complete(a: argparse.Namespace) -> ToolCall:
+    example = '--results \'{"total":10,"passed":9,"failed":1,"skipped":0}\''
+    if not a.results:
+        raise Usage(f"give the test results: {example}")
+    try:
+        given: Any = json.loads(a.results)
+    except json.JSONDecodeError as exc:
+        raise Usage(f"--results is not JSON ({exc.msg}); e.g. {example}") from exc
+    if not isinstance(given, dict):
+        raise Usage(f"--results must be a JSON object, e.g. {example}")
+    results: dict[str, Any] = {name: given.get(name) or 0 for name in ("total", "passed", "failed", "skipped")}  # pyright: ignore[reportUnknownMemberType]
+    return tool_call("autopilot_complete_phase", {"testResults": results})
+
+
+def _commit_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--files", help="comma list of files to stage (default: every change)")
+    p.add_argument("-m", "--message", help="commit message instead of the generated one")
+
+
+def _commit(a: argparse.Namespace) -> ToolCall:
+    files = [f.strip() for f in a.files.split(",") if f.strip()] if a.files else None
+    return tool_call("autopilot_commit", {"files": files, "customMessage": a.message})
+
+
+def _no_flags(p: argparse.ArgumentParser) -> None:
+    return
+
+
+def _autopilot_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    p.add_argument("-p", "--project-root", dest="project", metavar="DIR", default=argparse.SUPPRESS,
+                   help="same as -C/--project")
+
+
+def _step(name: str, help: str, flags: Any = _no_flags, call: Any = None, **extra: Any) -> Command:
+    """An autopilot subcommand; it takes the autopilot options too (before or after its name)."""
+    tool = f"autopilot_{name}"
+
+    def all_flags(p: argparse.ArgumentParser) -> None:
+        _autopilot_flags(p)
+        flags(p)
+
+    return Command(f"autopilot {name}", help, all_flags, call or (lambda a: tool_call(tool, {})), **extra)
+
+
+def _finalize_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--review", action="store_true", help="first have a model review the branch against the task")
+    p.add_argument("-f", "--force", action="store_true", help="finish despite a failing review")
+
+
+def _finalize(a: argparse.Namespace) -> ToolCall:
+    return tool_call("autopilot_finalize", {"review": a.review, "force": a.force})
+
+
+def _abort_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
+
+
+AUTOPILOT = Command(
+    "autopilot", "test-driven workflow: start, next, complete, commit, finalize (or status, resume, abort)",
+    _autopilot_flags, aliases=("ap",), subcommands=(
+        _step("start", "start the workflow of a task (creates a branch)", _start_flags, _start),
+        _step("resume", "resume the workflow in progress"),
+        _step("next", "what to do now"),
+        _step("status", "where the workflow stands"),
+        _step("complete", "finish the RED or GREEN phase with the test results", _complete_flags, _complete),
+        _step("commit", "commit the finished subtask", _commit_flags, _commit),
+        _step("finalize", "check and finish the workflow", _finalize_flags, _finalize),
+        _step("abort", "abandon the workflow", _abort_flags,
+              prepare=confirm(lambda a: "Abort the workflow in progress?")),
+    ))
+
+
+def _graph_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", dest="graph_format", choices=("mermaid", "dot"), default="mermaid")
+    p.add_argument("--subtasks", action="store_true", help="include subtasks")
+
+
+def _serve_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--http", metavar="[HOST:]PORT", help="serve http://HOST:PORT/mcp (default host 127.0.0.1)")
+
+
+def _usage_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--since", metavar="YYYY-MM-DD")
+
+
+def _doctor_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ping", action="store_true", help="also call each configured model once")
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("serve", "serve MCP over stdio, or Streamable HTTP with --http", _serve_flags),
+    Command("init", "create .taskmaster/ and configure editors", _init_flags),
+    Command("models", "show or set the models of each role", _models_flags, _models, view="models"),
+    Command("usage", "AI usage and cost by role and model", _usage_flags,
+            lambda a: tool_call("usage_report", {"since": a.since}), view="usage"),
+    Command("lang", "show or set the language of AI answers", _lang_flags,
+            lambda a: tool_call("response-language", {"language": a.response}), prepare=_lang_setup),
+    Command("rules", "add or remove agent rule profiles", _rules_flags, _rules, prepare=_rules_setup),
+    AUTOPILOT,
+    Command("graph", "dependency graph as Mermaid or DOT text", _graph_flags,
+            lambda a: tool_call("get_tasks", {"tag": a.tag, "withSubtasks": True, "limit": 500}), view="graph"),
+    Command("doctor", "check editors, project, keys; start the server as an editor would", _doctor_flags),
+)
