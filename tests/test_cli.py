@@ -238,9 +238,9 @@ def test_doctor_reports_a_ready_server_and_what_is_missing(messy_project: Path) 
     checks = {c["name"]: c for c in report["checks"]}
     assert checks["server starts"]["ok"], checks["server starts"]
     assert checks["read tasks"]["detail"].startswith("tag 'master': 8 tasks")
-    assert not checks["role main"]["ok"]
+    assert checks["role main"]["warning"]  # task tools work without AI keys: a warning, not "not ready"
     assert "ANTHROPIC_API_KEY" in checks["role main"]["fix"]
-    assert result.returncode == 1
+    assert result.returncode == 0
 
 
 def test_doctor_without_a_project_says_to_run_init(tmp_path: Path) -> None:

@@ -83,7 +83,7 @@ def test_graph_text_in_mermaid_and_dot_points_from_dependency_to_dependent() -> 
 
 
 async def test_tool_annotations_match_what_each_tool_does(tmp_path: Path) -> None:
-    specs = {s.fn.__name__: s for s in _catalogue()}
+    specs = {s.name: s for s in _catalogue()}
     async with connected(tmp_path) as client:
         tools = (await client.list_tools()).tools
     for tool in tools:

@@ -41,3 +41,12 @@ def test_init_keeps_a_legacy_tasks_file_instead_of_creating_an_empty_one(tmp_pat
     result = init.initialize(tmp_path)
     assert "tasks/tasks.json" in result.kept
     assert not (tmp_path / ".taskmaster" / "tasks" / "tasks.json").exists()
+
+
+def test_store_tasks_in_git_false_adds_task_masters_section_once_after_our_lines(tmp_path: Path) -> None:
+    first = init.initialize(tmp_path, store_tasks_in_git=False)
+    text = (tmp_path / ".gitignore").read_text()
+    second = init.initialize(tmp_path, store_tasks_in_git=False)
+    assert text.splitlines() == ["# taskmaster-mcp", *init.GITIGNORE_LINES, "", "# Task files", ".taskmaster/tasks/"]
+    assert any("tasks ignored" in c for c in first.created) and ".gitignore" in second.kept
+    assert (tmp_path / ".gitignore").read_text() == text

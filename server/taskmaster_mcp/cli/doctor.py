@@ -4,6 +4,10 @@ It checks every editor config that launches us (it parses, its command exists), 
 pick, config.json and the API keys of each role (set or missing and from where; never the value), then spawns the
 console script over stdio with the SDK's client, lists the tools and reads the project through them. ``--ping``
 also calls each configured model once. Every problem comes with the exact fix.
+
+Warnings do not make the project "not ready": a missing AI key (every task tool works without one), a Task Master
+``task-master-ai`` entry still configured next to ours (the agent would see both tool sets), and a Claude Desktop
+entry that serves another project than this one.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from taskmaster_mcp.errors import TaskmasterError
 from taskmaster_mcp.setup.editors import server_command
@@ -33,6 +37,7 @@ class Check:
     ok: bool
     detail: str
     fix: str | None = None
+    warning: bool = False
 
 
 @dataclass
@@ -43,6 +48,10 @@ class Report:
 
     def add(self, name: str, ok: bool, detail: str, fix: str | None = None) -> None:
         self.checks.append(Check(name, ok, detail, None if ok else fix))
+
+    def warn(self, name: str, detail: str, fix: str) -> None:
+        """A problem worth fixing that does not stop the server from working."""
+        self.checks.append(Check(name, True, detail, fix, warning=True))
 
     @property
     def ok(self) -> bool:
@@ -103,8 +112,12 @@ def _check_project(report: Report, start: Path, environ: Mapping[str, str]) -> P
         key = resolve_key(rc.provider, environ, paths)
         where = {"env": "from the environment", ".env": "from .env", "not-needed": "no key needed",
                  "missing": "MISSING"}[key.source]
-        report.add(f"role {role}", key.present, f"{rc.provider}/{rc.model_id}: {key.variable or 'key'} {where}",
-                   f"Set {key.variable} in the env block of your editor's MCP config, or in {root / '.env'}.")
+        detail = f"{rc.provider}/{rc.model_id}: {key.variable or 'key'} {where}"
+        if key.present:
+            report.add(f"role {role}", True, detail)
+        else:  # only the AI tools need keys
+            report.warn(f"role {role}", detail + " (task tools work; AI tools need it)",
+                        f"Set {key.variable} in the env block of your editor's MCP config, or in {root / '.env'}.")
     return root
 
 
@@ -139,11 +152,12 @@ def _check_editors(report: Report, root: Path, environ: Mapping[str, str]) -> No
             continue
         label = f"editor {name}"
         try:
-            document, _ = ed.parse_jsonc(path.read_text(encoding="utf-8"), path)
+            document, _ = ed.parse_config(name, path.read_text(encoding="utf-8"), path)
         except (ed.EditorConfigError, OSError) as exc:
             report.add(label, False, str(exc), f"Fix {path} by hand, then run `taskmaster-mcp init --editor {name}`.")
             continue
-        ours = {n: e for n, e in ed.server_entries(document, name).items() if ed.points_at_us(e)}
+        entries = ed.server_entries(document, name)
+        ours = {n: e for n, e in entries.items() if ed.points_at_us(e)}
         for entry_name, entry in ours.items():
             found += 1
             problem, resolved = _command_problem(*ed.entry_command(entry))
@@ -151,12 +165,43 @@ def _check_editors(report: Report, root: Path, environ: Mapping[str, str]) -> No
             report.add(label, problem is None, detail if problem is None else f"{detail}: {problem}",
                        f"Set \"command\" to {json.dumps(command)}" + (f" with args {json.dumps(args)}" if args else "")
                        + f" in {path}, or run `taskmaster-mcp init --editor {name}` to do it (with a backup).")
-            if name == "claude-desktop" and problem is None:
-                report.add(f"{label} restart", True, "after any change, quit Claude Desktop fully (not just the "
-                           "window) and start it again")
+            if name == "claude-desktop":
+                _check_desktop_project(report, label, path, entry_name, entry, root)
+        if ours:
+            _check_task_master_entries(report, label, path, name, entries)
     if not found:
         report.add("editors", True, "no editor config here launches taskmaster-mcp yet; add one with "
-                   "`taskmaster-mcp init --editor cursor` (or windsurf, claude-desktop, vscode, claude-code, zed)")
+                   f"`taskmaster-mcp init --editor NAME` ({', '.join(ed.EDITORS)})")
+
+
+def _check_task_master_entries(report: Report, label: str, path: Path, editor: str,
+                               entries: Mapping[str, Mapping[str, Any]]) -> None:
+    """Migration: Task Master's own entry left next to ours gives the agent two servers with the same tool names."""
+    from taskmaster_mcp.setup import editors as ed
+
+    for old in (n for n, e in entries.items() if ed.is_task_master(n, e)):
+        section = ed.CLIENTS[editor].section
+        report.warn(f"{label} migration", f"{path} has both '{old}' (Task Master) and taskmaster-mcp under "
+                    f"'{section}': the agent sees two servers with the same tool names",
+                    f"Delete the \"{old}\" entry from \"{section}\" in {path} (its env keys, if you still need "
+                    "them, go in our entry's env block), then restart the editor. Your .taskmaster/ files stay as "
+                    "they are.")
+
+
+def _check_desktop_project(report: Report, label: str, path: Path, entry_name: str, entry: Mapping[str, Any],
+                           root: Path) -> None:
+    """Claude Desktop has no workspace: its entry names one project, which may not be this one."""
+    env: object = entry.get("env")
+    served = cast("dict[str, object]", env).get("TASK_MASTER_PROJECT_ROOT") if isinstance(env, dict) else None
+    if isinstance(served, str) and served and Path(served).expanduser().resolve() != root:
+        report.warn(f"{label} project", f"{path} [{entry_name}] serves {served}, not {root}",
+                    "Claude Desktop then works on the other project unless the agent passes projectRoot. Run "
+                    "`taskmaster-mcp init --editor claude-desktop` here to switch it to this project, or copy the "
+                    f"entry under another name (e.g. \"taskmaster-{root.name}\") with TASK_MASTER_PROJECT_ROOT "
+                    f"set to {root} to keep both; quit Claude Desktop fully and start it again.")
+    else:
+        report.add(f"{label} restart", True, "after any change, quit Claude Desktop fully (not just the window) and "
+                   "start it again")
 
 
 async def _ping(report: Report, root: Path, environ: Mapping[str, str]) -> None:
@@ -177,7 +222,7 @@ async def _ping(report: Report, root: Path, environ: Mapping[str, str]) -> None:
 
 async def run_doctor(start: Path, *, as_json: bool = False, ping: bool = False,
                      env: Mapping[str, str] | None = None) -> int:
-    """Run every check, print the report, and return 0 when everything is ready, else 1."""
+    """Run every check, print the report, and return 0 when everything is ready (warnings allowed), else 1."""
     environ = dict(os.environ if env is None else env)
     report = Report()
     root = _check_project(report, start.resolve(), environ)
@@ -189,9 +234,11 @@ async def run_doctor(start: Path, *, as_json: bool = False, ping: bool = False,
         print(json.dumps({"ok": report.ok, "checks": [c.__dict__ for c in report.checks]}))
     else:
         for check in report.checks:
-            mark = "ok " if check.ok else "FAIL"
+            mark = "warn" if check.warning else "ok " if check.ok else "FAIL"
             print(f"[{mark}] {check.name}: {check.detail}")
             if check.fix:
                 print(f"       fix: {check.fix}")
-        print("Ready." if report.ok else "Not ready: fix the FAIL lines above, then run doctor again.")
+        warned = any(c.warning for c in report.checks)
+        print(("Ready (see the warn lines above)." if warned else "Ready.") if report.ok
+              else "Not ready: fix the FAIL lines above, then run doctor again.")
     return 0 if report.ok else 1

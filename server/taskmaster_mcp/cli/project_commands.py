@@ -12,8 +12,9 @@ import json
 from typing import Any
 
 from taskmaster_mcp.cli.spec import Ask, Command, ToolCall, Usage, confirm, count, one_id, required, tool_call
+from taskmaster_mcp.setup.editors import EDITORS
 
-EDITOR_NAMES = ("cursor", "windsurf", "claude-desktop", "vscode", "claude-code", "zed")
+EDITOR_NAMES = (*EDITORS, "claude")  # every editor we set up; "claude" is Task Master's name for claude-code
 
 # Task Master's init flags that set things this server does not manage (package.json fields, shell aliases, git).
 IGNORED_INIT_FLAGS = ("description", "version", "author", "skip_install", "aliases", "git", "git_tasks")
@@ -80,7 +81,7 @@ def _rules_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("profiles", nargs="*", metavar="PROFILE", help="rule profiles: cursor windsurf (or cursor,windsurf)")
     p.add_argument("-f", "--force", action="store_true", help="remove without asking, even the last profile")
     p.add_argument("-y", "--yes", action="store_true", help="do not ask")
-    p.add_argument("-m", "--mode", choices=("solo", "team"), help="rules for solo or team work")
+    p.add_argument("-m", "--mode", choices=("solo", "team"), help="(Task Master's; refused: one set of rules)")
     p.add_argument("--setup", action="store_true", help="ask which profiles to add")
 
 
@@ -98,7 +99,10 @@ def _rules(a: argparse.Namespace) -> ToolCall:
     chosen = profiles(a.profiles)
     if not chosen:
         raise Usage(f"name the profiles: `taskmaster-mcp rules {action} cursor windsurf`")
-    return tool_call("rules", {"action": action, "profiles": chosen, "force": a.force, "mode": a.mode})
+    if a.mode:
+        raise Usage("--mode is Task Master's choice between solo and team rule texts; taskmaster-mcp writes one set of "
+                    "rules for both. Leave --mode out.")
+    return tool_call("rules", {"action": action, "profiles": chosen, "force": a.force})
 
 
 def _start_flags(p: argparse.ArgumentParser) -> None:

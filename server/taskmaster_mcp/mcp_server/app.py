@@ -148,7 +148,7 @@ def select_tools(profile: str | None, available: list[str]) -> tuple[list[str], 
     if value == "standard":
         return [n for n in available if n in STANDARD], []
     wanted = [part.strip() for part in value.split(",") if part.strip()]
-    known = {name.lower(): name for name in available}
+    known = {name.lower().replace("-", "_"): name for name in available}
     chosen = {known[name.replace("-", "_")] for name in wanted if name.replace("-", "_") in known}
     unknown = [name for name in wanted if name.replace("-", "_") not in known]
     warnings = [f"TASK_MASTER_TOOLS: unknown tool(s) skipped: {', '.join(unknown)}."] if unknown else []

@@ -1,8 +1,10 @@
-"""The agent rules that ``init --editor`` writes: the Task Master workflow in this server's tool names.
+"""The agent rules that ``init --editor`` and the ``rules`` tool write: the Task Master workflow in our tool names.
 
-Cursor gets its own ``.cursor/rules/taskmaster.mdc``; Claude Code a section of ``CLAUDE.md``; other editors a section
-of ``AGENTS.md``. Our text sits between two markers, so a re-run replaces only our section and leaves the rest of the
-file as the user wrote it.
+Each client gets the file its agent reads (:data:`RULE_FILES`, after Task Master's rule profiles): a file of our own
+where the client reads a folder of rules (Cursor, Windsurf, VS Code, Cline, Roo, Kilo, Kiro, Trae), else a section
+of the one file it reads (``CLAUDE.md``, ``AGENTS.md``, ``GEMINI.md``, Amp's ``AGENT.md``, Zed's ``.rules``). Our
+text sits between two markers, so a re-run replaces only our section, and removing it leaves the rest of the file as
+the user wrote it (a file left with nothing of the user's is deleted, with any folders that held only it).
 """
 
 from __future__ import annotations
@@ -41,17 +43,51 @@ alwaysApply: true
 """
 
 
+@dataclass(frozen=True)
+class RuleFile:
+    """Where one client reads agent rules, and the front matter a file of our own needs to be always applied."""
+
+    path: str  # relative to the project
+    header: str = ""
+
+
+RULE_FILES: dict[str, RuleFile] = {
+    "cursor": RuleFile(".cursor/rules/taskmaster.mdc", CURSOR_HEADER),
+    "windsurf": RuleFile(".windsurf/rules/taskmaster.md", "---\ntrigger: always_on\n---\n"),
+    "vscode": RuleFile(".github/instructions/taskmaster.instructions.md", '---\napplyTo: "**"\n---\n'),
+    "claude-code": RuleFile("CLAUDE.md"),
+    "zed": RuleFile(".rules"),
+    "amp": RuleFile("AGENT.md"),
+    "cline": RuleFile(".clinerules/taskmaster.md"),
+    "codex": RuleFile("AGENTS.md"),
+    "gemini": RuleFile("GEMINI.md"),
+    "kilo": RuleFile(".kilo/rules/taskmaster.md"),
+    "kiro": RuleFile(".kiro/steering/taskmaster.md", "---\ninclusion: always\n---\n"),
+    "opencode": RuleFile("AGENTS.md"),
+    "roo": RuleFile(".roo/rules/taskmaster.md"),
+    "trae": RuleFile(".trae/rules/taskmaster.md"),
+}  # Claude Desktop reads no project rules
+
+
 @dataclass
 class RulesResult:
-    """What writing the rules did."""
+    """What writing or removing the rules did."""
 
     path: str
     changed: bool
+    deleted: bool = False
 
 
 def section(text: str = WORKFLOW) -> str:
     """Our marked section."""
     return f"{START}\n{text.rstrip()}\n{END}\n"
+
+
+def _find(text: str) -> tuple[int, int] | None:
+    """Start and end offsets of our section in ``text`` (end just past the END marker), or None."""
+    start = text.find(START)
+    end = text.find(END, start + 1) if start >= 0 else -1
+    return (start, end + len(END)) if start >= 0 and end >= 0 else None
 
 
 def upsert_section(path: Path, header: str = "") -> RulesResult:
@@ -62,11 +98,9 @@ def upsert_section(path: Path, header: str = "") -> RulesResult:
         write_atomic(path, header + ours)
         return RulesResult(str(path), True)
     existing = path.read_text(encoding="utf-8")
-    start = existing.find(START)
-    end = existing.find(END, start + 1) if start >= 0 else -1
-    if start >= 0 and end >= 0:
-        tail = existing[end + len(END):]
-        updated = existing[:start] + ours + tail.removeprefix("\n")
+    found = _find(existing)
+    if found:
+        updated = existing[:found[0]] + ours + existing[found[1]:].removeprefix("\n")
     else:
         updated = existing + ("" if existing.endswith("\n") or not existing else "\n") + ("\n" if existing else "")
         updated += ours
@@ -76,7 +110,54 @@ def upsert_section(path: Path, header: str = "") -> RulesResult:
     return RulesResult(str(path), True)
 
 
-def write_rules(root: Path, rules_file: str) -> RulesResult:
-    """Write the rules to ``rules_file`` (relative to ``root``)."""
-    header = CURSOR_HEADER if rules_file.endswith(".mdc") else ""
-    return upsert_section(root / rules_file, header)
+def remove_section(path: Path, root: Path, header: str = "") -> RulesResult:
+    """Take our section out of ``path``; delete the file when nothing but our header is left, and then each parent
+    folder up to ``root`` that is left empty."""
+    existing = path.read_text(encoding="utf-8") if path.is_file() else ""
+    found = _find(existing)
+    if not found:
+        return RulesResult(str(path), False)
+    before, after = existing[:found[0]], existing[found[1]:].removeprefix("\n")
+    if before.strip() in ("", header.strip()) and not after.strip():
+        path.unlink()
+        prune_empty_folders(path.parent, root)
+        return RulesResult(str(path), True, deleted=True)
+    # Appending put a blank line before our section: at the end of the file, take it away again.
+    write_atomic(path, before + after if after.strip() else before.rstrip("\n") + "\n")
+    return RulesResult(str(path), True)
+
+
+def prune_empty_folders(folder: Path, root: Path) -> None:
+    """Remove ``folder`` and its parents below ``root`` while they are empty (``.roo/rules`` then ``.roo``)."""
+    for candidate in (folder, *folder.parents):
+        if candidate == root or root not in candidate.parents:
+            return
+        try:
+            candidate.rmdir()  # fails, and stops here, unless empty
+        except OSError:
+            return
+
+
+def has_rules(root: Path, editor: str) -> bool:
+    """True when ``editor``'s rules file holds our section."""
+    rule = RULE_FILES.get(editor)
+    path = root / rule.path if rule else None
+    return bool(path and path.is_file() and _find(path.read_text(encoding="utf-8")))
+
+
+def sharing(editor: str) -> list[str]:
+    """The other clients that read the same rules file as ``editor`` (Codex and OpenCode share AGENTS.md)."""
+    rule = RULE_FILES.get(editor)
+    return [name for name, other in RULE_FILES.items() if rule and name != editor and other.path == rule.path]
+
+
+def write_rules(root: Path, editor: str) -> RulesResult:
+    """Write ``editor``'s rules under ``root``."""
+    rule = RULE_FILES[editor]
+    return upsert_section(root / rule.path, rule.header)
+
+
+def remove_rules(root: Path, editor: str) -> RulesResult:
+    """Remove our section from ``editor``'s rules file under ``root``."""
+    rule = RULE_FILES[editor]
+    return remove_section(root / rule.path, root, rule.header)

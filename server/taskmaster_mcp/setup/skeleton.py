@@ -1,17 +1,22 @@
 """Create a project's ``.taskmaster/`` skeleton. Shared by ``taskmaster-mcp init`` and the initialize_project tool.
 
 Existing files are never overwritten: a re-run only adds what is missing, so it is safe on a Task Master project.
-With editors, it also merges our server entry into each editor's MCP config (:mod:`taskmaster_mcp.editors`, which
-backs the original up and never drops another server) and writes the agent rules (:mod:`taskmaster_mcp.agent_rules`).
+With editors (Task Master's rule profiles), it also merges our server entry into each editor's MCP config
+(:mod:`taskmaster_mcp.setup.editors`, which backs the original up and never drops another server) and writes the
+agent rules (:mod:`taskmaster_mcp.setup.rules`); :func:`remove_editors` takes both out again. Task Master's
+``storeTasksInGit`` and ``initGit`` choices are honoured the way it does (:func:`initialize`, :func:`init_git`).
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from taskmaster_mcp.errors import InvalidInput
 from taskmaster_mcp.store.config import KEY_VARIABLES, default_config_document
 from taskmaster_mcp.store.files import dumps, project_lock, write_atomic
 from taskmaster_mcp.store.paths import Paths
@@ -43,6 +48,13 @@ How we will know it is done.
 # editor configs ("mcp.json.bak-20261129-101500").
 GITIGNORE_LINES = [".env", ".taskmaster/.taskmaster-mcp.lock", ".taskmaster/**/.*.tmp", ".taskmaster/**/*.lock",
                    "*.bak-[0-9]*"]
+# Task Master's storeTasksInGit: a "# Task files" section whose lines are live (tasks kept out of git) or commented
+# out (tasks committed). Task Master writes the bare patterns "tasks.json" and "tasks/", which also hide every other
+# folder named tasks/ in the repository; we write the one folder it means, and recognise its lines when we replace
+# the section.
+TASK_FILES_HEADER = "# Task files"
+TASK_FILES_LINES = (".taskmaster/tasks/",)
+_TASK_LINES = {"tasks.json", "tasks/", ".taskmaster/tasks/"}
 
 
 @dataclass
@@ -70,8 +82,12 @@ def env_example() -> str:
     return "\n".join(lines) + "\n"
 
 
-def initialize(root: Path, project_name: str | None = None) -> InitResult:
-    """Create the skeleton under ``root``; return what was created and what was kept."""
+def initialize(root: Path, project_name: str | None = None, *, store_tasks_in_git: bool | None = None) -> InitResult:
+    """Create the skeleton under ``root``; return what was created and what was kept.
+
+    ``store_tasks_in_git`` False adds Task Master's "# Task files" section to .gitignore so tasks stay out of git;
+    True comments that section out again; None leaves it as it is.
+    """
     paths = Paths(root)
     result = InitResult()
     name = project_name or root.name
@@ -92,21 +108,67 @@ def initialize(root: Path, project_name: str | None = None) -> InitResult:
         _write_new(paths, paths.taskmaster / "templates" / "example_prd.txt", PRD_TEMPLATE, result)
         _write_new(paths, paths.docs_dir / "prd.txt", PRD_TEMPLATE.replace("<project name>", name), result)
         _write_new(paths, root / ".env.example", env_example(), result)
-        _ensure_gitignore(root, result)
+        _ensure_gitignore(root, result, store_tasks_in_git)
     return result
 
 
-def _ensure_gitignore(root: Path, result: InitResult) -> None:
+def _without_task_section(lines: list[str]) -> list[str]:
+    """``lines`` without a "# Task files" section (its header, then its task lines, live or commented)."""
+    kept: list[str] = []
+    inside = False
+    for line in lines:
+        bare = line.strip().removeprefix("#").strip()
+        if line.strip() == TASK_FILES_HEADER:
+            inside = True
+            continue
+        if inside and bare in _TASK_LINES:
+            continue
+        inside = False
+        kept.append(line)
+    while kept and not kept[-1].strip():
+        kept.pop()
+    return kept
+
+
+def _ensure_gitignore(root: Path, result: InitResult, store_tasks_in_git: bool | None) -> None:
     path = root / ".gitignore"
     existing = path.read_text(encoding="utf-8") if path.is_file() else ""
     present = {line.strip() for line in existing.splitlines()}
     missing = [line for line in GITIGNORE_LINES if line not in present]
-    if not missing:
+    text = existing if not existing or existing.endswith("\n") else existing + "\n"
+    changes = [*missing]
+    if missing:
+        text += "# taskmaster-mcp\n" + "\n".join(missing) + "\n"
+    if store_tasks_in_git is not None:
+        lines = _without_task_section(text.splitlines())
+        mark = "# " if store_tasks_in_git else ""
+        lines += [*([""] if lines else []), TASK_FILES_HEADER, *(mark + line for line in TASK_FILES_LINES)]
+        if "\n".join(lines) + "\n" != text:
+            text = "\n".join(lines) + "\n"
+            changes.append("tasks committed" if store_tasks_in_git else "tasks ignored: " + ", ".join(TASK_FILES_LINES))
+    if text == existing:
         result.kept.append(".gitignore")
         return
-    prefix = existing if not existing or existing.endswith("\n") else existing + "\n"
-    write_atomic(path, prefix + "# taskmaster-mcp\n" + "\n".join(missing) + "\n")
-    result.created.append(".gitignore (entries: " + ", ".join(missing) + ")")
+    write_atomic(path, text)
+    result.created.append(".gitignore (" + "; ".join(changes) + ")")
+
+
+def init_git(root: Path) -> str:
+    """Run ``git init`` in ``root`` unless it is already inside a work tree (as Task Master's initGit does); say
+    which. Refuses (InvalidInput) when git is not installed or fails, before anything else has changed."""
+    git = shutil.which("git")
+    if git is None:
+        raise InvalidInput("initGit: git is not installed (not on the PATH). Install git, or pass initGit=false.")
+    inside = subprocess.run([git, "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, text=True,
+                            timeout=30, check=False, stdin=subprocess.DEVNULL)
+    if inside.returncode == 0 and inside.stdout.strip() == "true":
+        return "already a git repository"
+    done = subprocess.run([git, "init", "-q"], cwd=root, capture_output=True, text=True, timeout=30, check=False,
+                          stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise InvalidInput(f"initGit: `git init` failed in {root}: {done.stderr.strip() or done.returncode}. "
+                           "Fix that, or pass initGit=false.")
+    return "git repository initialized"
 
 
 def role_providers(root: Path) -> list[str]:
@@ -124,34 +186,92 @@ def role_providers(root: Path) -> list[str]:
 
 def setup_editors(root: Path, editors: Sequence[str], *, providers: Sequence[str] | None = None,
                   env: Mapping[str, str] | None = None, home: Path | None = None,
-                  command: tuple[str, list[str]] | None = None) -> list[dict[str, Any]]:
+                  command: tuple[str, list[str]] | None = None, strict: bool = False) -> list[dict[str, Any]]:
     """Merge our server into each editor's MCP config and write its agent rules; one report per editor.
 
-    ``providers`` chooses which API key variables go in the env block (default: those of the configured roles).
-    ``command`` defaults to the installed script's absolute path (:func:`taskmaster_mcp.doctor.server_command`).
-    A config that cannot be parsed is reported with ``error`` and left untouched; the other editors still run.
+    ``editors`` are our editor names or Task Master's rule profile names; an unknown one is refused before anything
+    changes. ``providers`` chooses which API key variables go in the env block (default: those of the configured
+    roles). ``command`` defaults to the installed script's absolute path (:func:`editors.server_command`).
+    A config that cannot be parsed is reported with ``error`` and left untouched while the other editors still run;
+    with ``strict`` it is refused (EditorConfigError) before any file changes.
     """
     from taskmaster_mcp.setup import editors as ed
     from taskmaster_mcp.setup import rules as agent_rules
-    from taskmaster_mcp.setup.editors import server_command
 
-    environment = dict(env or {})
-    base = ed.home_dir(environment, home)
-    cmd, args = command or server_command()
+    names = ed.editor_names(editors)
+    base = ed.home_dir(dict(env or {}), home)
+    if strict:
+        for name in names:
+            ed.check_config(name, root, base)
+    cmd, args = command or ed.server_command()
     keys = ed.key_variables(list(providers) if providers is not None else role_providers(root))
     reports: list[dict[str, Any]] = []
-    for name in dict.fromkeys(editors):
-        if name not in ed.CLIENTS:
-            raise ed.EditorConfigError(f"Unknown editor '{name}'. Use one of: {', '.join(ed.EDITORS)}.")
+    for name in names:
         report: dict[str, Any] = {"editor": name}
         try:
             merged = ed.install_editor(name, root, cmd, args, keys, base)
             report.update(config=merged.path, changed=merged.changed, backup=merged.backup, notes=merged.notes)
         except ed.EditorConfigError as exc:
             report.update(error=str(exc))
-        rules_file = ed.CLIENTS[name].rules
-        if rules_file:
-            rules = agent_rules.write_rules(root, rules_file)
+        if name in agent_rules.RULE_FILES:
+            rules = agent_rules.write_rules(root, name)
             report.update(rules=rules.path, rulesChanged=rules.changed)
+        reports.append(report)
+    return reports
+
+
+def _launches_us(root: Path, editor: str, home: Path) -> bool:
+    from taskmaster_mcp.setup import editors as ed
+
+    try:
+        return any(ed.points_at_us(e) for e in ed.read_entries(editor, root, home).values())
+    except (ed.EditorConfigError, OSError):
+        return False
+
+
+def installed_profiles(root: Path, home: Path) -> list[str]:
+    """Editors whose rules this project holds. A rules file two clients share (AGENTS.md: Codex, OpenCode) counts
+    for a client only while its MCP config still launches us."""
+    from taskmaster_mcp.setup import rules as agent_rules
+
+    return [name for name in agent_rules.RULE_FILES if agent_rules.has_rules(root, name)
+            and (not agent_rules.sharing(name) or _launches_us(root, name, home))]
+
+
+def remove_editors(root: Path, editors: Sequence[str], *, env: Mapping[str, str] | None = None,
+                   home: Path | None = None, force: bool = False) -> list[dict[str, Any]]:
+    """Take our entry out of each editor's project MCP config and our section out of its rules; one report each.
+
+    As Task Master's ``rules remove``: refused when it would leave the project with no rule profile, unless
+    ``force``. Every refusal (unknown name, last profile, a config that does not parse) comes before any change.
+    Global configs are kept (other projects may use them), and so is a shared rules file another installed client
+    still reads.
+    """
+    from taskmaster_mcp.setup import editors as ed
+    from taskmaster_mcp.setup import rules as agent_rules
+
+    names = ed.editor_names(editors)
+    base = ed.home_dir(dict(env or {}), home)
+    installed = installed_profiles(root, base)
+    if installed and not force and not set(installed) - set(names):
+        raise InvalidInput(f"Removing {', '.join(names)} would leave no rule profile in this project (installed: "
+                           f"{', '.join(installed)}). Pass force=true if that is what you want.")
+    for name in names:
+        if not ed.CLIENTS[name].global_only:
+            ed.check_config(name, root, base)
+    reports: list[dict[str, Any]] = []
+    for name in names:
+        removed = ed.uninstall_editor(name, root, base)
+        report: dict[str, Any] = {"editor": name, "config": removed.path, "changed": removed.changed,
+                                  "backup": removed.backup, "notes": removed.notes}
+        if name in agent_rules.RULE_FILES:
+            readers = [o for o in agent_rules.sharing(name) if o not in names and _launches_us(root, o, base)]
+            if readers and agent_rules.has_rules(root, name):
+                path = root / agent_rules.RULE_FILES[name].path
+                report.update(rules=str(path), rulesChanged=False)
+                removed.notes.append(f"{path.name} kept: {', '.join(readers)} still reads it")
+            else:
+                rules = agent_rules.remove_rules(root, name)
+                report.update(rules=rules.path, rulesChanged=rules.changed)
         reports.append(report)
     return reports

@@ -1,4 +1,4 @@
-"""Project tools: initialize_project and generate."""
+"""Project tools: initialize_project (with Task Master's arguments) and generate."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 
 from taskmaster_mcp.mcp_server.calls import open_project, project_folder, state_of
 from taskmaster_mcp.mcp_server.tools.params import FileArg, ProjectRoot, TagArg
-from taskmaster_mcp.setup.skeleton import initialize
+from taskmaster_mcp.mcp_server.tools.settings import ProfileList
+from taskmaster_mcp.setup.skeleton import init_git, initialize
 from taskmaster_mcp.store import taskfiles
 
 
@@ -21,6 +22,8 @@ class InitReport(BaseModel):
     created: list[str]
     kept: list[str]
     editors: list[dict[str, Any]] | None = None
+    git: str | None = None
+    notes: list[str] | None = None
     next: str
 
 
@@ -38,20 +41,37 @@ async def initialize_project(
     ctx: Context[Any, Any],
     projectRoot: ProjectRoot = None,
     projectName: str | None = None,
-    editors: Annotated[str | None, Field(description="cursor,vscode,windsurf,claude-code,claude-desktop,zed")] = None,
+    rules: ProfileList | None = None,
+    editors: Annotated[str | None, Field(description="Comma list: rules names or claude-desktop")] = None,
+    initGit: bool | None = None,
+    storeTasksInGit: bool | None = None,
+    skipInstall: bool | None = None,
+    addAliases: bool | None = None,
+    yes: bool | None = None,
 ) -> InitReport:
     """Create .taskmaster/ (never overwrites); set up editors' MCP config and rules."""
+    from taskmaster_mcp.setup.editors import editor_names
+
     state = state_of(ctx)
     root = await project_folder(ctx, projectRoot, creating=True)
-    result = initialize(root, projectName)
+    names = editor_names([*(rules or []), *(editors or "").split(",")])  # refuses an unknown name up front
+    notes: list[str] = []
+    if addAliases:
+        notes.append("addAliases: not done; taskmaster-mcp does not edit shell startup files. Add "
+                     "`alias tm=taskmaster-mcp` to yours if you want it.")
+    if skipInstall is False:
+        notes.append("skipInstall: nothing to install; taskmaster-mcp needs no per-project packages.")
+    # yes: this tool never prompts, so there is nothing to answer.
+    git = init_git(root) if initGit else None  # first: a refusal leaves everything as it was
+    result = initialize(root, projectName, store_tasks_in_git=storeTasksInGit)
     configured = None
-    if editors:
+    if names:
         from taskmaster_mcp.setup.skeleton import setup_editors
 
-        names = [e.strip().lower() for e in editors.split(",") if e.strip()]
         configured = setup_editors(root, names, env=state.env)
     return InitReport(
-        projectRoot=str(root), created=result.created, kept=result.kept, editors=configured,
+        projectRoot=str(root), created=result.created, kept=result.kept, editors=configured, git=git,
+        notes=notes or None,
         next="Write your PRD to .taskmaster/docs/prd.txt and call parse_prd, or add tasks with add_task.",
     )
 
