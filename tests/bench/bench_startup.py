@@ -1,10 +1,10 @@
 """Cold start, context cost and memory at start.
 
 - Cold start: spawn -> initialize -> tools/list answered, median of N interleaved runs, as a ratio against a bare
-  MCPServer with one trivial tool measured in the same run (target <= 1.2x). Reported for a normal start (the
+  MCPServer with one trivial tool measured in the same run (target <= 1.0x). Reported for a normal start (the
   tools/list cache of an earlier start exists) and for the very first start (no cache).
 - Context cost: the exact bytes of the tools/list JSON-RPC response line, per tool profile (targets: the 25 data
-  tools <= 9,000 bytes, every tool <= 16,000; Task Master: 39,000 for 44 tools, 6,900 for its 7 core tools).
+  tools <= 9,000 bytes; every tool well under Task Master's 39,000 for its 44 tools; its 7 core tools: 6,900).
 - Memory: peak RSS of the server after start (target <= 90 MB).
 
 Run: python tests/bench/bench_startup.py [runs]
