@@ -1,8 +1,11 @@
 """A scripted model-provider HTTP server on 127.0.0.1 for driving the real SDKs over a real socket.
 
 Routes: Anthropic ``POST /v1/messages`` (JSON or SSE), OpenAI ``POST /v1/chat/completions`` (JSON or SSE with a final
-usage chunk and ``[DONE]``), OpenAI ``POST /v1/responses`` (JSON), and ``GET /v1/models``. Routes match by path
-suffix, so any base path prefix works. HTTP/1.1 keep-alive: JSON replies carry Content-Length, streams are chunked.
+usage chunk and ``[DONE]``), OpenAI ``POST /v1/responses`` (JSON), and ``GET /v1/models``. For the clouds: Bedrock's
+``POST /model/{id}/invoke-with-response-stream`` (the Anthropic events in AWS event-stream frames), Vertex AI's
+``POST .../publishers/anthropic/models/{id}:streamRawPredict`` (Anthropic SSE) and an OAuth ``POST /token`` (Google's
+token endpoint, for service-account and user credentials). Routes match by path suffix, so any base path prefix
+works. HTTP/1.1 keep-alive: JSON replies carry Content-Length, streams are chunked.
 
 Scripting: ``server.script(route, Reply(...), ..., model=None)`` queues replies for a route (optionally only for one
 model); when the queue is empty the route's default reply (``server.defaults[route]``) answers. Every request is
@@ -16,11 +19,14 @@ connection, point a role at :func:`closed_port_url`.
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
+import struct
 import sys
 import threading
 import time
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,7 +36,10 @@ MESSAGES = "/messages"
 CHAT = "/chat/completions"
 RESPONSES = "/responses"
 MODELS = "/models"
-ROUTES = (CHAT, MESSAGES, RESPONSES, MODELS)
+BEDROCK = "/invoke-with-response-stream"
+VERTEX_CLAUDE = ":streamRawPredict"
+TOKEN = "/token"
+ROUTES = (CHAT, MESSAGES, RESPONSES, MODELS, BEDROCK, VERTEX_CLAUDE, TOKEN)
 
 
 @dataclass
@@ -60,10 +69,11 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: Any
+    path_model: str | None = None  # Bedrock and Vertex name the model in the path, not the body
 
     @property
     def model(self) -> str | None:
-        return self.body.get("model") if isinstance(self.body, dict) else None
+        return self.body.get("model") if isinstance(self.body, dict) and "model" in self.body else self.path_model
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -157,7 +167,8 @@ def _make_handler(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
 
         def _handle(self, body: Any) -> None:
             path = self.path.split("?", 1)[0]
-            record = Recorded(self.command, path, {k.lower(): v for k, v in self.headers.items()}, body)
+            record = Recorded(self.command, path, {k.lower(): v for k, v in self.headers.items()}, body,
+                              _path_model(path))
             with server._lock:
                 server.requests.append(record)
             route = next((r for r in ROUTES if path.endswith(r)), None)
@@ -180,6 +191,13 @@ def _make_handler(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
                 return self._error(route, reply)
             model = record.model or "scripted"
             stream = isinstance(body, dict) and bool(body.get("stream"))
+            if route == TOKEN:
+                return self._json(200, {"access_token": f"ya29.scripted-{len(server.seen(TOKEN))}",
+                                        "expires_in": 3600, "token_type": "Bearer"})
+            if route == BEDROCK:
+                return self._stream(bedrock_frames(reply, model), reply, "application/vnd.amazon.eventstream")
+            if route == VERTEX_CLAUDE:
+                return self._stream(_anthropic_events(reply, model), reply)
             if route == MESSAGES:
                 return self._stream(_anthropic_events(reply, model), reply) if stream else \
                     self._json(200, _anthropic_message(reply, model), reply.headers)
@@ -189,7 +207,14 @@ def _make_handler(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
             return self._json(200, _response(reply, model), reply.headers)
 
         def _error(self, route: str, reply: Reply) -> None:
-            if route == MESSAGES:
+            if route == TOKEN:
+                return self._json(reply.status, {"error": reply.error_type or "invalid_grant",
+                                                 "error_description": reply.message})
+            if route == BEDROCK:
+                return self._json(reply.status, {"message": reply.message},
+                                  {"x-amzn-errortype": reply.error_type or "ThrottlingException",
+                                   "retry-after-ms": "10", **reply.headers})
+            if route in (MESSAGES, VERTEX_CLAUDE):
                 payload: dict[str, Any] = {"type": "error", "error": {
                     "type": reply.error_type or "api_error", "message": reply.message}}
             else:
@@ -209,15 +234,15 @@ def _make_handler(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def _stream(self, events: list[str], reply: Reply) -> None:
+        def _stream(self, events: list[str] | list[bytes], reply: Reply, ctype: str = "text/event-stream") -> None:
             self.send_response(200)
-            self.send_header("content-type", "text/event-stream")
+            self.send_header("content-type", ctype)
             self.send_header("transfer-encoding", "chunked")
             self.end_headers()
             for index, event in enumerate(events[:reply.truncate]):
                 if index and reply.interval and server._stopping.wait(reply.interval):
                     return
-                data = event.encode()
+                data = event.encode() if isinstance(event, str) else event
                 self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
                 self.wfile.flush()
             if reply.truncate is not None:  # no terminating chunk: the client sees the body cut off
@@ -248,23 +273,52 @@ def _anthropic_message(reply: Reply, model: str) -> dict[str, Any]:
                       "cache_creation_input_tokens": 0}}
 
 
-def _anthropic_events(reply: Reply, model: str) -> list[str]:
+def anthropic_event_payloads(reply: Reply, model: str) -> list[dict[str, Any]]:
+    """The Messages API stream events (as JSON objects) that answer ``reply``."""
     out = reply.usage[1]
     start = {**_anthropic_message(reply, model), "content": [], "stop_reason": None}
     start["usage"] = {**start["usage"], "output_tokens": 1}
-    events = [_sse("message_start", {"type": "message_start", "message": start}),
-              _sse("content_block_start", {"type": "content_block_start", "index": 0,
-                                           "content_block": {"type": "text", "text": ""}}),
-              _sse("ping", {"type": "ping"})]
-    events += [_sse("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                            "delta": {"type": "text_delta", "text": piece}})
+    events: list[dict[str, Any]] = [
+        {"type": "message_start", "message": start},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        {"type": "ping"}]
+    events += [{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}}
                for piece in _pieces(reply)]
-    events += [_sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
-               _sse("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn",
-                                                                         "stop_sequence": None},
-                                      "usage": {"output_tokens": out}}),
-               _sse("message_stop", {"type": "message_stop"})]
+    events += [{"type": "content_block_stop", "index": 0},
+               {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": out}},
+               {"type": "message_stop"}]
     return events
+
+
+def _anthropic_events(reply: Reply, model: str) -> list[str]:
+    return [_sse(event["type"], event) for event in anthropic_event_payloads(reply, model)]
+
+
+def _eventstream_frame(payload: bytes, headers: dict[str, str]) -> bytes:
+    """One AWS event-stream message: prelude (lengths + CRC), string headers, payload, message CRC."""
+    encoded = b"".join(len(name).to_bytes(1, "big") + name.encode() + b"\x07" + len(value).to_bytes(2, "big")
+                       + value.encode() for name, value in headers.items())
+    prelude = struct.pack(">II", 12 + len(encoded) + len(payload) + 4, len(encoded))
+    message = prelude + struct.pack(">I", zlib.crc32(prelude)) + encoded + payload
+    return message + struct.pack(">I", zlib.crc32(message))
+
+
+def bedrock_frames(reply: Reply, model: str) -> list[bytes]:
+    """Bedrock's invoke-with-response-stream body: each Anthropic event, base64 in a ``chunk`` event frame."""
+    headers = {":event-type": "chunk", ":content-type": "application/json", ":message-type": "event"}
+    return [_eventstream_frame(json.dumps({"bytes": base64.b64encode(json.dumps(event).encode()).decode()}).encode(),
+                               headers) for event in anthropic_event_payloads(reply, model)]
+
+
+def _path_model(path: str) -> str | None:
+    from urllib.parse import unquote
+
+    if path.endswith(BEDROCK) and "/model/" in path:
+        return unquote(path[path.index("/model/") + len("/model/"): -len(BEDROCK)])
+    if path.endswith(VERTEX_CLAUDE) and "/models/" in path:
+        return unquote(path[path.rindex("/models/") + len("/models/"): -len(VERTEX_CLAUDE)])
+    return None
 
 
 def _chat_usage(reply: Reply) -> dict[str, Any]:

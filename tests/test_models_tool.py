@@ -33,7 +33,7 @@ async def test_models_shows_each_role_with_where_its_key_comes_from_never_the_ke
     assert "secret" not in text
 
 
-async def test_set_main_picks_the_provider_from_the_catalogue_and_keeps_other_sections(
+async def test_set_main_picks_the_provider_from_the_catalogue_keeps_other_sections_and_drops_a_stale_base_url(
         tmp_path: Path, provider_server: ProviderServer) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     config = config_of(root)
@@ -44,10 +44,76 @@ async def test_set_main_picks_the_provider_from_the_catalogue_and_keeps_other_se
         result = await ok(client, "models", setMain="gpt-4o")
     after = config_of(root)
     assert after["models"]["main"]["provider"] == "openai" and after["models"]["main"]["modelId"] == "gpt-4o"
-    assert after["models"]["main"]["customKey"] == 1 and after["models"]["main"]["baseURL"] == provider_server.url
+    assert after["models"]["main"]["customKey"] == 1
+    assert "baseURL" not in after["models"]["main"]  # it named anthropic's endpoint, as Task Master drops it
     assert after["claudeCode"] == {"keep": True}
     assert after["taskmasterMcp"] == config["taskmasterMcp"]
     assert result["changed"][0].startswith("main is now openai/gpt-4o")
+    assert "old baseURL" in result["changed"][0]
+
+
+async def test_a_role_keeps_its_base_url_while_its_provider_stays_the_same(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    root = ai_project(tmp_path / "p", provider_server)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        await ok(client, "models", setFallback="gpt-4.1")
+    assert config_of(root)["models"]["fallback"] == {"provider": "openai", "modelId": "gpt-4.1", "maxTokens": 32768,
+                                                      "baseURL": provider_server.url + "/v1"}
+
+
+async def test_the_azure_hint_saves_azure_not_openai_and_needs_a_base_url(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    root = ai_project(tmp_path / "p", provider_server)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        refused = await error(client, "models", setMain="gpt-4o", azure=True)
+        result = await ok(client, "models", setMain="gpt-4o", azure=True,
+                          baseURL="https://res.openai.azure.com/openai")
+    assert "azure needs baseURL" in refused
+    main = config_of(root)["models"]["main"]
+    assert (main["provider"], main["modelId"], main["baseURL"]) == ("azure", "gpt-4o",
+                                                                    "https://res.openai.azure.com/openai")
+    assert result["changed"][0].startswith("main is now azure/gpt-4o")
+    view = next(r for r in result["roles"] if r["role"] == "main")
+    assert view["key"].startswith("MISSING: set AZURE_OPENAI_API_KEY")
+
+
+async def test_task_masters_hint_flags_each_save_their_provider(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    root = ai_project(tmp_path / "p", provider_server)
+    cases = [({"bedrock": True}, "us.anthropic.claude-sonnet-4-20250514-v1:0", "bedrock"),
+             ({"vertex": True}, "gemini-2.5-pro", "vertex"),
+             ({"openai-compatible": True, "baseURL": "http://127.0.0.1:9/v1"}, "my-model", "openai-compatible"),
+             ({"claude-code": True}, "sonnet", "claude-code"),
+             ({"codex-cli": True}, "gpt-5.2-codex", "codex-cli"),
+             ({"gemini-cli": True}, "gemini-2.5-pro", "gemini-cli"),
+             ({"provider": "zai"}, "glm-4.6", "zai")]
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        for flags, model, provider in cases:
+            await ok(client, "models", setMain=model, **flags)
+            assert config_of(root)["models"]["main"]["provider"] == provider, flags
+
+
+async def test_an_unknown_provider_is_refused_with_the_list_and_nothing_changes(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    root = ai_project(tmp_path / "p", provider_server)
+    before = snapshot(root)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        message = await error(client, "models", setMain="x", provider="not-a-provider")
+        two = await error(client, "models", setMain="x", ollama=True, bedrock=True)
+    assert "Unknown provider 'not-a-provider'" in message and "claude-code" in message and "bedrock" in message
+    assert "one provider hint" in two
+    assert snapshot(root) == before
+
+
+async def test_a_claude_code_role_shows_its_real_sign_in_not_an_invented_key_or_base_url(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    root = ai_project(tmp_path / "p", provider_server)
+    async with connected(root, env={**ai_env(tmp_path), "PATH": str(tmp_path)}) as client:
+        result = await ok(client, "models", setMain="sonnet", **{"claude-code": True})
+    main = next(r for r in result["roles"] if r["role"] == "main")
+    assert main["provider"] == "claude-code" and "costPer1M" in main and main["costPer1M"]["input"] == 0
+    assert "CLAUDE_CODE_API_KEY" not in main["key"] and "base URL" not in main["key"]
+    assert "claude" in main["key"].lower()
 
 
 async def test_a_custom_model_needs_a_provider_hint_and_has_unknown_cost(

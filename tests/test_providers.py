@@ -10,7 +10,8 @@ import pytest
 
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply, closed_port_url, stream_events
 from taskmaster_mcp.errors import ConfigError, ProviderError
-from taskmaster_mcp.models.providers import ClientCache, Request, SamplingAdapter, map_error, resolve_base_url
+from taskmaster_mcp.models.clients import ClientCache
+from taskmaster_mcp.models.providers import Request, SamplingAdapter, map_error, resolve_base_url
 from taskmaster_mcp.store.config import resolve_key
 from taskmaster_mcp.store.paths import Paths
 

@@ -5,7 +5,13 @@ the roles it may fill, whether our adapter can ask it for native JSON-schema out
 
 A ``null`` price means *unknown*, never free: :func:`cost` then returns None, and the ledger counts such calls
 separately instead of adding zero. Model ids that are not listed are allowed everywhere; their cost is unknown.
-Only provider ``mcp`` (model ``mcp-sampling``, the MCP client's own model) is listed with a price of 0.
+Listed with a price of 0: provider ``mcp`` (model ``mcp-sampling``, the MCP client's own model), the subscription
+CLI agents (claude-code, codex-cli, gemini-cli: a flat-rate plan; calls they make with an API key are recorded as
+unknown, see ``agents.py``), zai-coding (Z.ai's coding plan) and the free OpenRouter models.
+
+The file covers every entry of Task Master's ``supported-models.json`` and is refreshed from it with
+``python -m taskmaster_mcp.models.catalogue_refresh PATH`` (``catalogue_refresh.py`` gives the merge rules).
+Entries Task Master marks ``supported: false`` are found by :func:`lookup` but left out of :func:`models`.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ class ModelInfo:
     allowed_roles: tuple[str, ...]
     supports_structured_output: bool
     swe_score: float | None = None
+    supported: bool = True
 
     @property
     def priced(self) -> bool:
@@ -70,6 +77,7 @@ def _entry(provider: str, raw: dict[str, Any]) -> ModelInfo:
         allowed_roles=roles,
         supports_structured_output=bool(raw.get("supports_structured_output", False)),
         swe_score=_number(raw.get("swe_score")),
+        supported=raw.get("supported", True) is not False,
     )
 
 
@@ -99,7 +107,7 @@ def models(provider: str | None = None, role: str | None = None) -> list[ModelIn
     for name, entries in _catalogue().items():
         if provider is not None and name != provider.lower():
             continue
-        found.extend(m for m in entries.values() if role is None or role in m.allowed_roles)
+        found.extend(m for m in entries.values() if m.supported and (role is None or role in m.allowed_roles))
     return found
 
 

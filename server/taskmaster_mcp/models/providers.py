@@ -1,19 +1,27 @@
-"""Provider adapters: the only module that imports the ``anthropic`` and ``openai`` SDKs, and only on first use.
+"""Provider adapters over the ``anthropic`` and ``openai`` SDKs, imported only on first use.
 
-A provider is configuration, an adapter speaks one wire API:
+The provider modules of this package are the only importers of vendor SDKs: this one and ``clients.py``
+(``anthropic``, ``openai``), ``cloud.py`` (Claude on AWS Bedrock and Google Vertex AI, Gemini on Vertex: the same
+two SDKs plus ``botocore`` and ``google-auth``) and ``agents.py`` (the CLI agents: ``claude-agent-sdk`` and
+subprocesses). A provider is configuration, an adapter speaks one wire API:
 
-- :class:`AnthropicAdapter`: the Messages API, always streamed (the SDK refuses long non-streamed requests).
+- :class:`AnthropicAdapter`: the Messages API, always streamed (the SDK refuses long non-streamed requests). Also
+  Claude on Bedrock and Vertex, through the SDK's clients for those clouds.
 - :class:`OpenAIChatAdapter`: Chat Completions, streamed with ``include_usage``. Every "OpenAI-compatible" provider
-  (openrouter, ollama, lmstudio, groq, xai, google, perplexity, mistral, deepseek, azure, openai-compatible) is this
-  adapter plus a row of :data:`ENDPOINTS`.
+  (openrouter, ollama, lmstudio, groq, xai, google, perplexity, mistral, deepseek, zai, zai-coding, azure,
+  openai-compatible) is this adapter plus a row of :data:`ENDPOINTS`; so is Gemini on Vertex AI.
 - :class:`SamplingAdapter`: provider ``mcp``, the MCP client's own model through a sampler callable.
+- The CLI agents (claude-code, codex-cli, gemini-cli, grok-cli) in ``agents.py``.
 
 Base URL precedence: the role's ``baseURL``, then env ``<PROVIDER>_BASE_URL`` (upper case, ``-`` -> ``_``), then
-(ollama only) ``global.ollamaBaseURL``, then the table default. Task Master writes Anthropic URLs ending in ``/v1``
-and Ollama URLs ending in ``/api``; both are normalised for the SDKs.
+``global.ollamaBaseURL`` / ``global.azureBaseURL`` (Task Master's keys), then the table default. Task Master writes
+Anthropic URLs ending in ``/v1``, Ollama URLs ending in ``/api`` and Azure URLs ending in ``/openai``; all are
+normalised for the SDKs. Bedrock, Vertex and the CLI agents need no base URL (their SDK or CLI knows its endpoint);
+one given is used as an override (tests point them at a scripted server).
 
 SDK clients are built with ``max_retries=0`` (the router owns retries) and cached by (provider, base URL, key
-fingerprint). SDK exceptions become :class:`ProviderError` with ``status``, ``retryable`` and ``retry_after``.
+fingerprint) in ``clients.py``. SDK exceptions become :class:`ProviderError` with ``status``, ``retryable`` and
+``retry_after`` (``failures.py``).
 
 Streams are checked, because the SDKs accept a 200 whose body is not an event stream as an empty answer:
 
@@ -26,14 +34,12 @@ Streams are checked, because the SDKs accept a 200 whose body is not an event st
 
 from __future__ import annotations
 
-import hashlib
-import json
-import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from typing import Any, Literal, Protocol, cast
 
 from taskmaster_mcp.errors import ConfigError, ProviderError
+from taskmaster_mcp.models.failures import map_error
 
 ChunkFn = Callable[[int], Awaitable[None]]
 Sampler = Callable[[str, str, int], Awaitable[tuple[str, str]]]
@@ -51,12 +57,21 @@ ENDPOINTS: dict[str, tuple[str | None, str]] = {
     "perplexity": ("https://api.perplexity.ai", "openai"),
     "mistral": ("https://api.mistral.ai/v1", "openai"),
     "deepseek": ("https://api.deepseek.com/v1", "openai"),
+    "zai": ("https://api.z.ai/api/paas/v4", "openai"),
+    "zai-coding": ("https://api.z.ai/api/coding/paas/v4", "openai"),
     "azure": (None, "openai"),
     "openai-compatible": (None, "openai"),
     "mcp": (None, "sampling"),
+    "bedrock": (None, "bedrock"),
+    "vertex": (None, "vertex"),
+    "claude-code": (None, "agent"),
+    "codex-cli": (None, "agent"),
+    "gemini-cli": (None, "agent"),
+    "grok-cli": (None, "agent"),
 }
-RETRYABLE_STATUS = frozenset({408, 409, 429, 529})
-QUOTA_MARKERS = ("insufficient_quota", "quota_exceeded", "billing_hard_limit", "exceeded your current quota")
+SELF_LOCATED = frozenset({"sampling", "bedrock", "vertex", "agent"})  # wires that need no base URL
+GLOBAL_BASE_URL = {"ollama": "ollamaBaseURL", "azure": "azureBaseURL"}  # Task Master's global.* keys
+Billing = Literal["tokens", "subscription", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -75,13 +90,18 @@ class Request:
 
 @dataclass(frozen=True)
 class Completion:
-    """A model's answer and token usage (``input_tokens`` includes cached tokens)."""
+    """A model's answer and token usage (``input_tokens`` includes cached tokens).
+
+    ``billing`` says how the call is paid for: ``tokens`` (the catalogue's price per token), ``subscription`` (a
+    flat-rate plan behind a CLI agent: costs 0 per call) or ``unknown`` (billed at rates we do not know: cost null).
+    """
 
     text: str
     model: str
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int = 0
+    billing: Billing = "tokens"
 
 
 class Provider(Protocol):
@@ -96,7 +116,8 @@ class Provider(Protocol):
 
 
 def provider_wire(provider: str) -> str:
-    """The wire API of a provider: ``anthropic``, ``openai`` (also unknown providers) or ``sampling``."""
+    """The wire API of a provider: ``anthropic``, ``openai`` (also unknown providers), ``sampling``, ``bedrock``,
+    ``vertex`` or ``agent`` (a CLI agent)."""
     return ENDPOINTS.get(provider, (None, "openai"))[1]
 
 
@@ -106,99 +127,27 @@ def resolve_base_url(
     """Apply the documented base URL precedence; raise ConfigError when a provider needs one and has none."""
     variable = provider.upper().replace("-", "_") + "_BASE_URL"
     url = role_base_url or env.get(variable) or None
-    if url is None and provider == "ollama":
-        configured = global_settings.get("ollamaBaseURL")
+    if url is None and provider in GLOBAL_BASE_URL:
+        configured = global_settings.get(GLOBAL_BASE_URL[provider])
         url = configured if isinstance(configured, str) and configured else None
-    url = url or ENDPOINTS.get(provider, (None, "openai"))[0]
+    default, wire = ENDPOINTS.get(provider, (None, "openai"))
+    url = url or default
     if url is None:
-        if provider == "mcp":
+        if wire in SELF_LOCATED:
             return None
+        where = f", global.{GLOBAL_BASE_URL[provider]}" if provider in GLOBAL_BASE_URL else ""
         raise ConfigError(
             f"provider '{provider}' needs a base URL: set \"baseURL\" in the role's block of "
-            f".taskmaster/config.json (models tool, baseURL argument) or {variable} in the server's env."
+            f".taskmaster/config.json (models tool, baseURL argument){where} or {variable} in the server's env."
         )
     url = url.rstrip("/")
     if provider == "anthropic" and url.endswith("/v1"):
         url = url[: -len("/v1")]  # the SDK appends /v1/messages itself
     if provider == "ollama" and url.endswith("/api"):
         url = url[: -len("/api")] + "/v1"
+    if provider == "azure" and url.endswith("/openai"):
+        url += "/v1"  # Task Master's Azure URLs end in /openai; the OpenAI SDK speaks Azure's v1 API below it
     return url
-
-
-def _redact(text: str, secret: str | None) -> str:
-    return text.replace(secret, "***") if secret else text
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is None:
-            continue
-        try:
-            return max(0.0, float(value) / divisor)
-        except ValueError:
-            continue
-    return None
-
-
-def _reason(status: int, detail: str) -> str:
-    names = {400: "bad request", 401: "authentication failed", 403: "permission denied", 404: "model not found",
-             408: "request timeout", 409: "conflict", 413: "request too large", 429: "rate limited",
-             529: "overloaded"}
-    name = names.get(status, "server error" if status >= 500 else "error")
-    return f"{name} ({status}): {detail}" if detail else f"{name} ({status})"
-
-
-def _deepest(exc: BaseException) -> str:
-    # The SDKs wrap transport errors ("Connection error."); the innermost one says what happened ("refused").
-    chain: list[BaseException] = [exc]
-    while (inner := chain[-1].__cause__ or chain[-1].__context__) is not None and len(chain) < 8:
-        chain.append(inner)
-    texts = [str(e).strip() for e in reversed(chain)]
-    return next((t for t in texts if t and not t.isdigit()), str(exc))
-
-
-def map_error(exc: BaseException, provider: str, model: str, secret: str | None = None,
-              received: int = 0) -> ProviderError:
-    """Translate an SDK or transport exception into a ProviderError with the right retry decision.
-
-    ``received`` is how many characters the stream had delivered: a transport failure after that is a cut-off
-    stream, reported as such.
-    """
-    if isinstance(exc, ProviderError):
-        return exc
-    status: int | None = getattr(exc, "status_code", None)
-    response = getattr(exc, "response", None)
-    if isinstance(status, int) and response is not None:
-        return _http_error(exc, status, response, provider, model, secret)
-    name = type(exc).__name__
-    if "Timeout" in name:
-        return ProviderError("request timed out", provider=provider, model=model, retryable=True)
-    if "Connection" in name or "Protocol" in name or "ReadError" in name or "Network" in name:
-        what = f"stream cut off after {received} characters" if received else "connection failed"
-        cause = _redact(_deepest(exc), secret)[:200]
-        return ProviderError(f"{what}: {cause}", provider=provider, model=model, retryable=True)
-    detail = _redact(str(exc), secret)[:200]
-    if isinstance(exc, ValueError | TypeError | AttributeError | KeyError):  # the SDK could not parse an event
-        return ProviderError(f"malformed response ({name}: {detail}); check that the role's baseURL serves the "
-                             f"{provider} API", provider=provider, model=model, retryable=False)
-    return ProviderError(f"unexpected {name}: {detail}", provider=provider, model=model, retryable=False)
-
-
-def _http_error(exc: BaseException, status: int, response: Any, provider: str, model: str,
-                secret: str | None) -> ProviderError:
-    body = getattr(exc, "body", None)
-    detail = body if isinstance(body, str) else json.dumps(body) if body is not None else ""
-    inner: Any = cast(dict[str, Any], body).get("error", body) if isinstance(body, dict) else None
-    message = str(cast(dict[str, Any], inner).get("message") or "") if isinstance(inner, dict) else ""
-    message = message or str(getattr(exc, "message", "") or detail)
-    quota = status == 429 and any(marker in (detail + message).lower() for marker in QUOTA_MARKERS)
-    retryable = not quota and (status in RETRYABLE_STATUS or status >= 500)
-    reason = _reason(status, _redact(message, secret)[:300])
-    if quota:
-        reason = f"quota exhausted (429): {_redact(message, secret)[:300]}; add credit or switch provider"
-    return ProviderError(reason, provider=provider, model=model, status=status, retryable=retryable,
-                         retry_after=_retry_after(response.headers) if retryable else None)
 
 
 def _messages(request: Request) -> list[dict[str, str]]:
@@ -379,62 +328,3 @@ def native_schema(wire: str, schema: type[Any]) -> dict[str, Any]:
     import openai
 
     return dict(openai.pydantic_function_tool(schema)["function"].get("parameters") or {})
-
-
-class ClientCache:
-    """SDK clients reused across calls, keyed by (provider, base URL, key fingerprint)."""
-
-    def __init__(self) -> None:
-        self._clients: dict[tuple[str, str, str], Any] = {}
-
-    def adapter(self, provider: str, model: str, base_url: str | None, key: str | None,
-                sampler: Sampler | None = None) -> Provider:
-        """An adapter for ``provider``/``model``, building (once) the SDK client it needs."""
-        wire = provider_wire(provider)
-        if wire == "sampling":
-            return SamplingAdapter(sampler)
-        if base_url is None:
-            raise ConfigError(f"provider '{provider}' has no base URL; set baseURL in its role block.")
-        client = self._client(provider, wire, base_url, key)
-        if wire == "anthropic":
-            return AnthropicAdapter(client, provider, model, key)
-        return OpenAIChatAdapter(client, provider, model, key)
-
-    def _client(self, provider: str, wire: str, base_url: str, key: str | None) -> Any:
-        fingerprint = hashlib.sha256((key or "").encode()).hexdigest()[:16]
-        cache_key = (provider, base_url, fingerprint)
-        client = self._clients.get(cache_key)
-        if client is None:
-            client = self._build(provider, wire, base_url, key)
-            self._clients[cache_key] = client
-        return client
-
-    @staticmethod
-    def _build(provider: str, wire: str, base_url: str, key: str | None) -> Any:
-        if wire == "anthropic":
-            import anthropic
-
-            # The SDK warns on every call to a model it lists as deprecated; Task Master's default models are on
-            # that list, and a warning per call is noise (and an exception under pytest's filterwarnings=error).
-            warnings.filterwarnings("ignore", message=r"The model '.*' is deprecated", category=DeprecationWarning)
-            return anthropic.AsyncAnthropic(api_key=key or "", base_url=base_url, max_retries=0, timeout=120.0)
-        import openai
-
-        headers = {"api-key": key} if provider == "azure" and key else None
-        return openai.AsyncOpenAI(api_key=key or "not-needed", base_url=base_url, max_retries=0, timeout=120.0,
-                                  default_headers=headers)
-
-    async def list_models(self, provider: str, base_url: str, key: str | None) -> list[str]:
-        """Model ids served by an OpenAI-compatible endpoint (``GET /models``), e.g. a local Ollama or LM Studio."""
-        client = self._client(provider, "openai", base_url, key)
-        try:
-            page = await client.models.list()
-            return sorted(m.id for m in page.data)
-        except Exception as exc:
-            raise map_error(exc, provider, "*", key) from exc
-
-    async def aclose(self) -> None:
-        """Close every cached client's connection pool."""
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.close()

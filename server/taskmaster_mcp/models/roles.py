@@ -1,10 +1,12 @@
-"""The ``models`` command's core: show the roles with key status, set a role's model, list what is available.
+"""The ``models`` command's core: show the roles with their credential status, set a role's model, list models.
 
 Setting a role follows Task Master: ``setMain``/``setResearch``/``setFallback`` take a model id; the provider comes
-from a provider hint when one is given (``ollama``, ``openrouter``...), else from the catalogue (an id found under
-exactly one provider). Custom ids need a hint, and their cost is recorded as unknown, never zero. Only the role's
-``provider``, ``modelId`` (and ``maxTokens`` from the catalogue, ``baseURL`` when given) change; every other key and
-section of config.json is preserved.
+from a provider hint when one is given (the flags of :data:`HINT_PROVIDERS`, or ``provider`` naming any known
+provider), else from the catalogue (an id found under exactly one provider). An unknown provider is refused with the
+list of known ones. Custom ids need a hint, and their cost is recorded as unknown, never zero. Only the role's
+``provider``, ``modelId``, ``maxTokens`` (from the catalogue) and ``baseURL`` change; every other key and section
+of config.json is preserved. As in Task Master, a role's ``baseURL`` is kept while its provider stays the same and
+dropped when the provider changes (it named the old provider's endpoint); azure and openai-compatible need one.
 """
 
 from __future__ import annotations
@@ -16,13 +18,20 @@ from pydantic import BaseModel
 
 from taskmaster_mcp.errors import ConfigError, InvalidInput
 from taskmaster_mcp.models import catalogue
+from taskmaster_mcp.models.credentials import credential_status
 from taskmaster_mcp.models.ledger import LedgerReport
 from taskmaster_mcp.models.router import RoleTestResult
-from taskmaster_mcp.store.config import KEY_VARIABLES, ROLES, Role, load_config, resolve_key, update_config
+from taskmaster_mcp.store.config import KEY_VARIABLES, ROLES, Role, load_config, update_config
 from taskmaster_mcp.store.paths import Paths
 
-RESELLERS = frozenset({"openrouter", "azure", "ollama", "lmstudio", "openai-compatible"})
+RESELLERS = frozenset({"openrouter", "azure", "ollama", "lmstudio", "openai-compatible", "bedrock", "vertex",
+                       "claude-code", "codex-cli", "gemini-cli", "grok-cli", "zai-coding"})
 KNOWN_PROVIDERS = tuple(sorted({*KEY_VARIABLES, *catalogue.providers()}))
+# Provider hints as boolean flags, named as the providers are: Task Master's `models` tool takes openrouter, ollama,
+# bedrock, azure, vertex and openai-compatible; its CLI also --lmstudio, --claude-code, --gemini-cli, --codex-cli.
+HINT_PROVIDERS = ("openrouter", "ollama", "lmstudio", "bedrock", "azure", "vertex", "openai-compatible",
+                  "claude-code", "gemini-cli", "codex-cli", "grok-cli")
+NEEDS_BASE_URL = ("azure", "openai-compatible")
 
 
 class RoleView(BaseModel):
@@ -40,19 +49,24 @@ class RoleView(BaseModel):
     error: str | None = None
 
 
-def _key_text(provider: str, env: Mapping[str, str], paths: Paths) -> str:
-    status = resolve_key(provider, env, paths)
-    if status.source == "not-needed":
-        return "not needed"
-    if status.source == "missing":
-        return f"MISSING: set {status.variable} in your editor's MCP env block or in .env"
-    return f"{status.variable} set (from {'the environment' if status.source == 'env' else '.env'})"
+def provider_hint(flags: Mapping[str, bool], provider: str | None) -> str | None:
+    """The one provider hint among ``flags`` (named as in :data:`HINT_PROVIDERS`) and ``provider``; refuse two."""
+    chosen = [name for name, on in flags.items() if on]
+    if provider:
+        chosen.append(provider.strip().lower())
+    unknown = [name for name in chosen if name not in KNOWN_PROVIDERS]
+    if unknown:
+        raise InvalidInput(f"Unknown provider '{unknown[0]}'. Use one of: {', '.join(KNOWN_PROVIDERS)}.")
+    if len(set(chosen)) > 1:
+        raise InvalidInput(f"Give one provider hint, not {', '.join(chosen)}.")
+    return chosen[0] if chosen else None
 
 
 def show_roles(paths: Paths, env: Mapping[str, str]) -> list[RoleView]:
     """Every role with its merged settings, key status and catalogue facts."""
     config = load_config(paths)
     views: list[RoleView] = []
+    statuses: dict[str, str] = {}
     for role in ROLES:
         try:
             rc = config.role(role)
@@ -65,7 +79,9 @@ def show_roles(paths: Paths, env: Mapping[str, str]) -> list[RoleView]:
         info = catalogue.lookup(rc.provider, rc.model_id)
         views.append(RoleView(
             role=role, provider=rc.provider, modelId=rc.model_id, maxTokens=rc.max_tokens,
-            temperature=rc.temperature, baseURL=rc.base_url, key=_key_text(rc.provider, env, paths),
+            temperature=rc.temperature, baseURL=rc.base_url,
+            key=statuses.get(rc.provider) or statuses.setdefault(
+                rc.provider, credential_status(rc.provider, env, paths, config.raw).text),
             costPer1M={"input": info.input_price, "output": info.output_price} if info else None,
             contextWindow=info.context_window if info else None,
         ))
@@ -94,13 +110,29 @@ def resolve_provider(model_id: str, hint: str | None) -> str:
     )
 
 
+def _kept_base_url(paths: Paths, role: Role, provider: str) -> str | None:
+    """The role's current baseURL when it is already on ``provider`` (else that URL named another endpoint)."""
+    current = load_config(paths)
+    try:
+        rc = current.role(role)
+    except ConfigError:
+        return None
+    kept = rc.base_url if rc is not None and rc.provider == provider else None
+    if kept is None and provider == "azure":
+        configured = current.global_settings.get("azureBaseURL")
+        return configured if isinstance(configured, str) and configured else None
+    return kept
+
+
 def set_role(paths: Paths, role: Role, model_id: str, provider_hint: str | None, base_url: str | None) -> str:
     """Point ``role`` at a model; return a one-line description of the change."""
     if not model_id.strip():
         raise InvalidInput(f"The model id for {role} is empty. Pass a model id such as claude-sonnet-4-20250514.")
     provider = resolve_provider(model_id.strip(), provider_hint)
-    if provider == "openai-compatible" and not base_url:
-        raise InvalidInput("provider openai-compatible needs baseURL (e.g. http://localhost:8000/v1).")
+    kept = None if base_url else _kept_base_url(paths, role, provider)
+    if provider in NEEDS_BASE_URL and not (base_url or kept):
+        example = "https://YOUR-RESOURCE.openai.azure.com/openai" if provider == "azure" else "http://localhost:8000/v1"
+        raise InvalidInput(f"provider {provider} needs baseURL (e.g. {example}).")
     info = catalogue.lookup(provider, model_id)
     if info is not None and info.allowed_roles and role not in info.allowed_roles:
         raise InvalidInput(f"{provider}/{model_id} is not suited to the {role} role (catalogue roles: "
@@ -119,13 +151,17 @@ def set_role(paths: Paths, role: Role, model_id: str, provider_hint: str | None,
         block["modelId"] = model_id
         if info is not None and info.max_output_tokens:
             block["maxTokens"] = info.max_output_tokens
-        if base_url is not None:
-            block["baseURL"] = base_url
+        if base_url or kept:
+            block["baseURL"] = base_url or kept
+        elif "baseURL" in block:
+            dropped.append(str(block.pop("baseURL")))
 
+    dropped: list[str] = []
     update_config(paths, change)
     price = "unknown cost" if info is None or not info.priced else \
         f"${info.input_price}/${info.output_price} per 1M tokens in/out"
-    return f"{role} is now {provider}/{model_id} ({price})."
+    note = f"; its old baseURL {dropped[0]} was for another provider and is removed" if dropped else ""
+    return f"{role} is now {provider}/{model_id} ({price}){note}."
 
 
 def catalogue_rows(provider: str | None, role: str | None) -> list[dict[str, Any]]:

@@ -43,6 +43,8 @@ DEFAULT_GLOBAL: dict[str, Any] = {
     "defaultTag": "master",
 }
 
+# The API key variable of each provider; None for providers that sign in another way (a local server, the MCP
+# client, a cloud's credential chain, a CLI agent's own login: models/credentials.py says how each one does).
 KEY_VARIABLES: dict[str, str | None] = {
     "anthropic": "ANTHROPIC_API_KEY",
     "openai": "OPENAI_API_KEY",
@@ -53,11 +55,19 @@ KEY_VARIABLES: dict[str, str | None] = {
     "openrouter": "OPENROUTER_API_KEY",
     "mistral": "MISTRAL_API_KEY",
     "deepseek": "DEEPSEEK_API_KEY",
+    "zai": "ZAI_API_KEY",
+    "zai-coding": "ZAI_API_KEY",
     "azure": "AZURE_OPENAI_API_KEY",
     "openai-compatible": "OPENAI_COMPATIBLE_API_KEY",
     "ollama": None,
     "lmstudio": None,
     "mcp": None,
+    "bedrock": None,
+    "vertex": None,
+    "claude-code": None,
+    "codex-cli": None,
+    "gemini-cli": None,
+    "grok-cli": None,
 }
 
 

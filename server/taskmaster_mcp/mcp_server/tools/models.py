@@ -17,25 +17,23 @@ if TYPE_CHECKING:  # the model layer is imported on first use, not at server sta
 ENDPOINT_LISTED = ("ollama", "lmstudio", "openrouter")
 
 
-def _hint(flags: dict[str, bool], provider: str | None) -> str | None:
-    chosen = [name for name, on in flags.items() if on]
-    if provider:
-        chosen.append(provider)
-    if len(set(chosen)) > 1:
-        raise InvalidInput(f"Give one provider hint, not {', '.join(chosen)}.")
-    return chosen[0] if chosen else None
-
-
 async def models(
     ctx: Context[Any, Any],
     setMain: str | None = None,
     setResearch: str | None = None,
     setFallback: str | None = None,
-    provider: Annotated[str | None, Field(description="Provider of a custom model")] = None,
+    provider: Annotated[str | None, Field(description="Provider of the model, e.g. zai (or a flag)")] = None,
     openrouter: bool = False,
     ollama: bool = False,
     lmstudio: bool = False,
-    openaiCompatible: bool = False,
+    bedrock: bool = False,
+    azure: bool = False,
+    vertex: bool = False,
+    openai_compatible: Annotated[bool, Field(alias="openai-compatible")] = False,
+    claude_code: Annotated[bool, Field(alias="claude-code")] = False,
+    gemini_cli: Annotated[bool, Field(alias="gemini-cli")] = False,
+    codex_cli: Annotated[bool, Field(alias="codex-cli")] = False,
+    grok_cli: Annotated[bool, Field(alias="grok-cli")] = False,
     baseURL: str | None = None,
     listAvailableModels: bool = False,
     test: Annotated[bool, Field(description="Ping each role's model")] = False,
@@ -47,8 +45,9 @@ async def models(
 
     project = await open_project(ctx, projectRoot)
     env = state_of(ctx).env
-    hint = _hint({"openrouter": openrouter, "ollama": ollama, "lmstudio": lmstudio,
-                  "openai-compatible": openaiCompatible}, provider)
+    flags = (openrouter, ollama, lmstudio, bedrock, azure, vertex, openai_compatible, claude_code, gemini_cli,
+             codex_cli, grok_cli)
+    hint = model_roles.provider_hint(dict(zip(model_roles.HINT_PROVIDERS, flags, strict=True)), provider)
     changed: list[str] = []
     for role, model_id in (("main", setMain), ("research", setResearch), ("fallback", setFallback)):
         if model_id is not None:
@@ -64,7 +63,7 @@ async def models(
     if test:
         result.tests = await state_of(ctx).router_for(project).test_roles(sampler_for(ctx))
     if any(view.key.startswith("MISSING") for view in result.roles):
-        result.note = "A role's key is missing: AI tools fall back to the other roles, or fail if none has a key."
+        result.note = "A role cannot sign in (MISSING): AI tools fall back to the other roles, or fail if none can."
     return result
 
 

@@ -1,0 +1,77 @@
+"""Structured output: how a request asks for a JSON object, and how the answer is checked and re-asked once.
+
+A model the catalogue marks ``supports_structured_output`` gets the schema natively (Anthropic ``output_config``,
+OpenAI ``response_format``), built with the SDK's own helper; every other model (and sampling, and the CLI agents)
+is asked in the prompt for a bare JSON object matching the schema. Either way the answer is validated with
+pydantic; a failure is re-asked once on the same model with the validation errors (:func:`correction`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from taskmaster_mcp.models.catalogue import ModelInfo
+from taskmaster_mcp.models.providers import Request, native_schema, provider_wire
+
+NATIVE_WIRES = frozenset({"anthropic", "openai"})
+
+
+class Invalid(Exception):
+    """An answer that failed schema validation (internal: triggers the one re-ask)."""
+
+    def __init__(self, text: str, error: ValidationError) -> None:
+        super().__init__(str(error))
+        self.text = text
+        self.error = error
+
+
+def extract_json(text: str) -> str:
+    """The JSON object inside a model's answer: code fences stripped, outermost ``{...}`` kept."""
+    stripped = text.strip()
+    if stripped.startswith("```"):
+        stripped = stripped.split("\n", 1)[1] if "\n" in stripped else ""
+        stripped = stripped.rsplit("```", 1)[0]
+    start, end = stripped.find("{"), stripped.rfind("}")
+    return stripped[start : end + 1] if 0 <= start < end else stripped
+
+
+def validation_summary(err: ValidationError) -> str:
+    """The validation errors as short lines (path: message), at most 20."""
+    lines = [f"- {'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in err.errors()[:20]]
+    return "\n".join(lines)
+
+
+class SchemaCache:
+    """Native schemas per (wire, model class): building one imports the SDK and walks the model, so once each."""
+
+    def __init__(self) -> None:
+        self._schemas: dict[tuple[str, type[BaseModel]], dict[str, Any]] = {}
+
+    def ask(self, request: Request, provider: str, info: ModelInfo | None, schema: type[BaseModel]) -> Request:
+        """``request`` asking for an object of ``schema``: natively when the model supports it, else in the prompt."""
+        wire = provider_wire(provider)
+        if info is not None and info.supports_structured_output and wire in NATIVE_WIRES:
+            if (wire, schema) not in self._schemas:
+                self._schemas[(wire, schema)] = native_schema(wire, schema)
+            return replace(request, json_schema=self._schemas[(wire, schema)], schema_name=schema.__name__)
+        shape = json.dumps(schema.model_json_schema(), separators=(",", ":"))
+        return replace(request, prompt=f"{request.prompt}\n\nRespond with only a JSON object (no prose, no code "
+                                       f"fences) that matches this JSON Schema:\n{shape}")
+
+
+def parse(schema: type[BaseModel], text: str) -> Any:
+    """The answer validated against ``schema``; raise :class:`Invalid` (with the text) when it does not fit."""
+    try:
+        return schema.model_validate_json(extract_json(text))
+    except ValidationError as error:
+        raise Invalid(text, error) from None
+
+
+def correction(first: Invalid) -> str:
+    """The follow-up message of the one re-ask."""
+    return (f"That answer is not valid against the schema:\n{validation_summary(first.error)}\n"
+            "Reply again with only the corrected JSON object.")
