@@ -446,3 +446,14 @@ def test_research_save_writes_the_answer_to_a_file(capsys: pytest.CaptureFixture
                        "--detail", "low", env=ai_env(tmp_path))
     assert code == 0 and "Use PgBouncer." in out
     assert target.read_text().startswith("# Research Query: How to pool connections?")
+
+
+def test_models_takes_task_masters_provider_flags(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                  provider_server: ProviderServer) -> None:
+    root = ai_project(tmp_path / "p", provider_server)
+    code, _, _ = run(capsys, root, "models", "--set-research", "my-claude", "--claude-code", env=ai_env(tmp_path))
+    code_two, _, err = run(capsys, root, "models", "--set-main", "x", "--azure", "--bedrock", env=ai_env(tmp_path))
+    config = json.loads((root / ".taskmaster/config.json").read_text())
+    assert code == 0 and config["models"]["research"] == {**config["models"]["research"], "provider": "claude-code",
+                                                          "modelId": "my-claude"}
+    assert code_two != 0 and "azure" in err and "bedrock" in err

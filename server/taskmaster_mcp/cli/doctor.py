@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from taskmaster_mcp.errors import TaskmasterError
+from taskmaster_mcp.models.credentials import credential_status
 from taskmaster_mcp.setup.editors import server_command
-from taskmaster_mcp.store.config import ROLES, load_config, resolve_key
+from taskmaster_mcp.store.config import ROLES, load_config
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.roots import find_upwards
 
@@ -109,15 +110,16 @@ def _check_project(report: Report, start: Path, environ: Mapping[str, str]) -> P
         if rc is None:
             report.add(f"role {role}", True, "not configured (optional)")
             continue
-        key = resolve_key(rc.provider, environ, paths)
-        where = {"env": "from the environment", ".env": "from .env", "not-needed": "no key needed",
-                 "missing": "MISSING"}[key.source]
-        detail = f"{rc.provider}/{rc.model_id}: {key.variable or 'key'} {where}"
-        if key.present:
+        status = credential_status(rc.provider, environ, paths, config.raw)
+        detail = f"{rc.provider}/{rc.model_id}: {status.text}"
+        if status.ready:
             report.add(f"role {role}", True, detail)
-        else:  # only the AI tools need keys
+        elif status.ready is None:  # signed in somewhere we cannot look (a keychain, an instance role)
+            report.warn(f"role {role}", detail + " (not verifiable here; `doctor --ping` calls the model)",
+                        status.fix or "Run `taskmaster-mcp doctor --ping` to check it with one call.")
+        else:  # only the AI tools need credentials
             report.warn(f"role {role}", detail + " (task tools work; AI tools need it)",
-                        f"Set {key.variable} in the env block of your editor's MCP config, or in {root / '.env'}.")
+                        status.fix or f"Set the key in your editor's MCP env block, or in {root / '.env'}.")
     return root
 
 

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from taskmaster_mcp.cli.spec import Ask, Command, ToolCall, Usage, confirm, count, one_id, required, tool_call
+from taskmaster_mcp.models.roles import HINT_PROVIDERS
 from taskmaster_mcp.setup.editors import EDITORS
 
 EDITOR_NAMES = (*EDITORS, "claude")  # every editor we set up; "claude" is Task Master's name for claude-code
@@ -52,16 +53,20 @@ def _models_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set-main")
     p.add_argument("--set-research")
     p.add_argument("--set-fallback")
-    p.add_argument("--provider", help="provider hint for a custom model (openrouter, ollama, lmstudio...)")
+    p.add_argument("--provider", help="provider of a custom model (e.g. zai)")
+    for hint in HINT_PROVIDERS:  # Task Master's provider flags: --azure, --bedrock, --claude-code, ...
+        p.add_argument(f"--{hint}", dest=f"hint_{hint.replace('-', '_')}", action="store_true",
+                       help=f"the model is served by {hint}")
     p.add_argument("--base-url")
     p.add_argument("--list", action="store_true", help="list available models")
     p.add_argument("--test", action="store_true", help="ping each role's model")
 
 
 def _models(a: argparse.Namespace) -> ToolCall:
+    hints = {hint: True for hint in HINT_PROVIDERS if getattr(a, f"hint_{hint.replace('-', '_')}")}
     return tool_call("models", {"setMain": a.set_main, "setResearch": a.set_research, "setFallback": a.set_fallback,
                                 "provider": a.provider, "baseURL": a.base_url, "listAvailableModels": a.list,
-                                "test": a.test})
+                                "test": a.test, **hints})
 
 
 def _lang_flags(p: argparse.ArgumentParser) -> None:
