@@ -104,10 +104,15 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     0 regardless: every file write is atomic, so nothing is left half-written (at most a temp file the next write
     sweeps away).
     """
+    if not _serving.is_set():  # the loop already ended (stdin closed): nothing is left to unwind
+        os._exit(0)
     watchdog = threading.Timer(SHUTDOWN_GRACE_SECONDS, os._exit, args=(0,))
     watchdog.daemon = True
     watchdog.start()
     raise KeyboardInterrupt
+
+
+_serving = threading.Event()
 
 
 def serve_stdio() -> int:
@@ -127,6 +132,10 @@ def serve_stdio() -> int:
     logging.getLogger("taskmaster_mcp").info("taskmaster-mcp serving MCP over stdio (working directory %s)",
                                               os.getcwd())
     signal.signal(signal.SIGTERM, _terminate)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run("stdio")
+    _serving.set()
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run("stdio")
+    finally:
+        _serving.clear()
     return 0
