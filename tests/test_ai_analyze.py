@@ -152,3 +152,24 @@ async def test_invalid_scope_answers_change_nothing(tmp_path: Path, provider_ser
     async with connected(root, env=ai_env(tmp_path)) as client:
         message = await error(client, "scope_up_task", id="4")
     assert "Every configured model failed" in message and snapshot(root) == before
+
+
+async def test_every_batch_gets_the_same_plan_map_marking_subtasks_and_the_two_anchor_examples(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    root = project_with(tmp_path / "p", provider_server, 14, done=[1, 2])
+    doc = document(root)
+    doc["master"]["tasks"][4]["subtasks"] = [{"id": 1, "title": "s", "description": "s", "status": "pending",
+                                             "dependencies": []}]
+    (root / ".taskmaster/tasks/tasks.json").write_text(json.dumps(doc))
+    provider_server.defaults[MESSAGES] = Reply(text=scores(list(range(1, 15))))
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "analyze_project_complexity")
+    sent = prompts(provider_server)
+    maps = [p.split("<plan>\n")[1].split("\n</plan>")[0] for p in sent]
+    assert len(sent) == 2 and maps[0] == maps[1]
+    assert maps[0].splitlines()[:5] == ["1 Feature 1 [done]", "2 Feature 2 [done]", "3 Feature 3", "4 Feature 4",
+                                        "5 Feature 5 (1 subtasks)"]
+    assert len(maps[0].splitlines()) == 14 and all(p.startswith("The whole plan") for p in sent)
+    systems = [json.dumps(r.body.get("system")) for r in provider_server.seen(MESSAGES)]
+    assert all("Score 2, 0 subtasks" in s and "Score 8, 6 subtasks" in s for s in systems)
+    assert data["analyzed"] == 12 and data["usage"]["promptVersion"] == "analyze@2"

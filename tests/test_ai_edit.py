@@ -9,6 +9,7 @@ from typing import Any
 from ai_helpers import ai_env, ai_project, as_json
 from mcp_helpers import connected, error, ok, snapshot
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply
+from taskmaster_mcp.ai.quality import update_issues
 
 
 def tasks_of(root: Path, tag: str = "master") -> list[dict[str, Any]]:
@@ -24,7 +25,7 @@ def revision(title: str, **extra: Any) -> dict[str, Any]:
             "priority": None, "subtasks": [], **extra}
 
 
-async def test_update_task_prompt_rewrites_text_but_keeps_id_status_metadata_and_done_subtasks(
+async def test_update_task_prompt_rewrites_text_keeps_done_subtasks_and_turns_their_rewrite_into_a_follow_up(
         tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     before = task(root, "3")
@@ -43,9 +44,12 @@ async def test_update_task_prompt_rewrites_text_but_keeps_id_status_metadata_and
     assert after["subtasks"][1] == {**before["subtasks"][1], "title": "Repository classes for Postgres",
                                     "description": "Use asyncpg.", "details": "Pool."}
     assert after["subtasks"][2] == before["subtasks"][2]
-    assert after["subtasks"][3] == {"id": 4, "title": "Add indexes", "description": "Index hot columns.",
+    assert after["subtasks"][3] == {"id": 4, "title": "Follow-up to 3.1: Rewritten finished work", "description": "x",
+                                    "details": "", "status": "pending", "dependencies": [1]}
+    assert after["subtasks"][4] == {"id": 5, "title": "Add indexes", "description": "Index hot columns.",
                                     "details": "", "status": "pending", "dependencies": [2]}
-    assert "3.subtasks.4 (new)" in data["changed"] and data["usage"]["calls"] == 1
+    assert "3.subtasks.5 (new)" in data["changed"] and data["usage"]["calls"] == 1
+    assert data["followUps"] == ["3.4"] and "follow-up subtask(s) 3.4" in data["message"]
     sent = json.dumps(provider_server.seen(MESSAGES)[0].body)
     assert "Switch storage from SQLite to Postgres" in sent and "storage-team" not in sent and "ST-12" not in sent
 
@@ -172,3 +176,77 @@ async def test_update_task_research_asks_the_research_role_first_and_main_uses_i
         data = await ok(client, "update_task", id="5", prompt="Use OIDC", research=True)
     assert data["usage"]["calls"] == 2 and task(root, 5)["title"] == "OIDC login"
     assert "authlib 1.4 supports OIDC discovery" in json.dumps(provider_server.seen(MESSAGES)[0].body)
+
+
+def user_text(server: ProviderServer, n: int = 0) -> str:
+    return "\n".join(str(m.get("content")) for m in server.seen(MESSAGES)[n].body.get("messages", []))
+
+
+async def test_update_task_shows_what_the_task_builds_on_and_what_waits_for_it(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
+    provider_server.script(MESSAGES, Reply(text=as_json(revision("GraphQL API"))))
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "update_task", id="4", prompt="Use GraphQL")
+    text = user_text(provider_server)
+    builds_on, unblocks = text.split("It builds on these tasks")[1].split("These tasks depend on it")
+    assert '"id":"3","title":"Implement storage layer","status":"in-progress"' in builds_on
+    assert '"id":"5","title":"Authentication"' in unblocks and '"id":"8","title":"Release 1.0"' in unblocks
+    assert "storage-team" not in text and data["usage"]["promptVersion"] == "update_task@2"
+
+
+async def test_update_task_on_a_done_task_keeps_its_text_and_adds_a_labelled_follow_up(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
+    before = task(root, 1)
+    follow_up = {"title": "Move CI to GitHub Actions", "description": "Port the workflow.",
+                 "details": "Delete .travis.yml."}
+    provider_server.script(MESSAGES, Reply(text=as_json({"followUps": [follow_up]})))
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "update_task", id="1", prompt="We now use GitHub Actions for CI")
+    after = task(root, 1)
+    assert {k: v for k, v in after.items() if k != "subtasks"} == {k: v for k, v in before.items() if k != "subtasks"}
+    assert after["subtasks"][:2] == before["subtasks"]
+    assert after["subtasks"][2] == {"id": 3, "title": "Follow-up to 1: Move CI to GitHub Actions",
+                                    "description": "Port the workflow.", "details": "Delete .travis.yml.",
+                                    "status": "pending", "dependencies": []}
+    assert data["followUps"] == ["1.3"] and data["changed"] == ["1.3 (new)"]
+    assert data["message"].startswith("1 is done, so its text was kept as it is; the change is in follow-up")
+    assert "Finished item (not to be rewritten)" in user_text(provider_server)
+    assert data["usage"]["promptVersion"] == "update_done@1"
+
+
+async def test_update_task_on_a_done_subtask_adds_a_sibling_follow_up_that_depends_on_it(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
+    provider_server.script(MESSAGES, Reply(text=as_json({"followUps": [
+        {"title": "Follow-up: add a rollback migration", "description": "Rollback.", "testStrategy": "Down/up."}]})))
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "update_task", id="3.1", prompt="Migrations must be reversible")
+    subs = task(root, 3)["subtasks"]
+    assert subs[0]["title"] == "Schema migrations" and subs[0]["status"] == "done"
+    assert subs[3] == {"id": 4, "title": "Follow-up: add a rollback migration", "description": "Rollback.",
+                       "details": "", "status": "pending", "dependencies": [1], "testStrategy": "Down/up."}
+    assert data["followUps"] == ["3.4"] and "Set 3.1 back" not in data["message"]
+
+
+async def test_update_turns_a_revision_of_done_work_into_a_follow_up_and_shows_the_batchs_neighbours(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
+    before = task(root, 3)
+    revised = revision("Storage on Postgres", subtasks=[
+        {"id": None, "revises": 1, "title": "Port migrations to Postgres", "description": "Alembic on Postgres."},
+        {"id": None, "revises": 2, "title": "Not done, so not a follow-up", "description": "x"}])
+    provider_server.script(MESSAGES, Reply(text=as_json({"tasks": [{"id": 3, **revised}]})))
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "update", **{"from": "3", "prompt": "Switch to Postgres"})
+    subs = task(root, 3)["subtasks"]
+    assert [(s["id"], s["title"], s["dependencies"]) for s in subs[3:]] == [
+        (4, "Follow-up to 3.1: Port migrations to Postgres", [1]), (5, "Not done, so not a follow-up", [])]
+    assert data["followUps"] == ["3.4"] and data["updated"] == ["3"]
+    allowed = {"title", "description", "details", "testStrategy", "subtasks"}
+    assert update_issues(before, task(root, 3), allowed) == []  # done work and dated notes intact
+    text = user_text(provider_server)
+    around = text.split("Tasks these depend on or that depend on them")[1].split("Requested change")[0]
+    assert '"id":1,"title":"Set up repository","status":"done"' in around
+    assert '"id":2,"title":"Design data model"' in around and '"id":4,' not in around  # 4 is in the batch

@@ -87,8 +87,11 @@ async def test_expand_task_appends_subtasks_with_int_sibling_dependencies_and_us
     sent = bodies(provider_server)
     assert "Focus on connection retries." in sent and "about 3 subtasks" in sent
     assert "storage-team" not in sent and "ST-12" not in sent
-    assert "Set up repository" in sent  # the title of a dependency is context
-    assert "4: HTTP API [pending]" in sent  # and so is a task that depends on it
+    text = prompts(provider_server)
+    builds_on, unblocks = text.split("It builds on these tasks")[1].split("These tasks depend on it")
+    assert '"title":"Set up repository"' in builds_on  # a dependency, with its description and details
+    assert '{"id":"4","title":"HTTP API","status":"pending","description":"Expose CRUD endpoints.",' \
+           '"details":"REST first. <info added on' in unblocks  # and a task that depends on it
 
 
 async def test_expand_task_with_force_replaces_existing_subtasks(
@@ -236,3 +239,46 @@ async def test_an_invalid_tool_time_budget_names_the_key(tmp_path: Path, provide
     async with connected(root, env=ai_env(tmp_path)) as client:
         message = await error(client, "expand_all")
     assert "taskmasterMcp.timeouts.toolSeconds" in message
+
+
+async def test_expand_task_passes_the_reports_reasoning_asks_for_exactly_the_count_given_and_shows_the_code(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
+    (root / ".taskmaster/reports").mkdir()
+    (root / ".taskmaster/reports/task-complexity-report.json").write_text(json.dumps({
+        "meta": {}, "complexityAnalysis": [{"taskId": 4, "taskTitle": "HTTP API", "complexityScore": 7,
+                                            "recommendedSubtasks": 5, "expansionPrompt": "One subtask a resource.",
+                                            "reasoning": "Many endpoints and a pagination scheme to settle."}]}))
+    (root / "go.mod").write_text("module example.com/linkshelf\n\ngo 1.22\n")
+    (root / "api").mkdir()
+    (root / "api/routes.go").write_text("package api\n")
+    provider_server.script(MESSAGES, Reply(text=THREE), Reply(text=THREE))
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "expand_task", id="4", num=3)
+        (root / "go.mod").unlink()
+        (root / "api/routes.go").unlink()
+        await ok(client, "expand_task", id="8")
+    with_code, without_code = [
+        "\n".join(str(m.get("content")) for m in r.body["messages"]) for r in provider_server.seen(MESSAGES)]
+    assert with_code.startswith("Write exactly 3 subtasks.")
+    assert ("From the complexity analysis of this task:\nComplexity score: 7 of 10.\nRecommended number of "
+            "subtasks: 5.\nWhy: Many endpoints and a pagination scheme to settle.\nHow to split it: One subtask a "
+            "resource.") in with_code
+    assert "<project-tree>\ngo.mod\napi/\n  routes.go\n</project-tree>" in with_code
+    assert '<file path="go.mod">\nmodule example.com/linkshelf' in with_code
+    assert without_code.startswith("Write about 5 subtasks.")  # the default count, asked for loosely
+    assert "No project files were shown to you" in without_code and "<project-tree>" not in without_code
+    assert data["usage"]["promptVersion"] == "expand@2"
+
+
+async def test_expanding_a_subtask_shows_the_siblings_it_builds_on_and_those_that_wait_for_it(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
+    provider_server.script(MESSAGES, Reply(text=THREE))
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        await ok(client, "expand_task", id="3.2")
+    text = prompts(provider_server)
+    builds_on, unblocks = text.split("It builds on these tasks")[1].split("These tasks depend on it")
+    assert '{"id":"3.1","title":"Schema migrations","status":"done","description":"Schema migrations for task 3.",' \
+           '"details":"Work out schema migrations."}' in builds_on
+    assert '"id":"3.3","title":"Connection pooling"' in unblocks

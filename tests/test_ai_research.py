@@ -88,3 +88,26 @@ async def test_research_save_to_file_writes_the_dated_markdown_and_caps_the_resu
     assert data["findingsCut"] is True and len(data["findings"]) < 20_200
     assert f"The full text is in {data['savedFile']}" in data["findings"]
     assert len(provider_server.seen()) == 2
+
+
+async def test_research_without_task_ids_adds_the_related_tasks_and_says_which(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
+    provider_server.script(CHAT, Reply(text="- Use OAuth2."), Reply(text="- Nothing related."))
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "research", query="How should the HTTP API do authentication?")
+        unrelated = await ok(client, "research", query="Which font for the logo?")
+    body = sent(provider_server)
+    assert data["autoTasks"] == ["5", "4"] and data["context"] == ["task 5", "task 4"]
+    assert "Expose CRUD endpoints." in body and "storage-team" not in body
+    assert "autoTasks" not in unrelated and unrelated["context"] == []
+    assert data["usage"]["promptVersion"] == "research@1"
+
+
+async def test_research_outside_an_initialized_project_sends_no_tasks(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    root = ai_project(tmp_path / "p", provider_server)
+    provider_server.script(CHAT, Reply(text="- Fine."))
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "research", query="How should the HTTP API do authentication?")
+    assert data["context"] == [] and "autoTasks" not in data

@@ -288,3 +288,30 @@ async def test_a_private_paths_entry_is_refused_and_only_private_changes_say_so_
     assert ("The only changes between HEAD and the working tree are to files never sent to a model (.npmrc: "
             in only_private) and "base=HEAD~1" in only_private
     assert provider_server.seen() == []
+
+
+async def test_review_sends_code_around_changed_hunks_manifests_and_open_subtasks_and_drops_duplicate_follow_ups(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = ai_project(tmp_path / "repo", provider_server, shared_fixtures / "messy-tasks.json")
+    (root / "pyproject.toml").write_text('[project]\nname = "calc"\n')
+    (root / "src").mkdir()
+    lines = [f"def f{n}(x):\n    return x + {n}\n" for n in range(60)]
+    (root / "src/calc.py").write_text("".join(lines))
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "start")
+    lines[30] = "def f30(x):\n    return x * 30  # CHANGED_LINE\n"
+    (root / "src/calc.py").write_text("".join(lines))
+    provider_server.script(MESSAGES, Reply(text=verdict("changes_requested", 60, follow=[
+        "Validation", "Write the validation tests", "Document rate limits"])))
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "review", id="4")
+    text = "\n".join(str(m.get("content")) for m in provider_server.seen(MESSAGES)[0].body["messages"])
+    around = text.split('<code path="src/calc.py">\n')[1].split("\n</code>")[0]
+    assert around.startswith("lines 44-80:\n   44     return x + 21\n")  # the hunk (3 lines of context) +/- 15
+    assert "   62     return x * 30  # CHANGED_LINE" in around and around.endswith("   80     return x + 39")
+    assert '<file path="pyproject.toml">\n[project]\nname = "calc"' in text
+    assert "Open subtasks already planned (do not propose follow-ups that duplicate them):\n4.1 Routes\n" \
+           "4.2 Validation\n4.3 Error envelope" in text
+    assert [f["title"] for f in data["followUpSubtasks"]] == ["Write the validation tests", "Document rate limits"]
+    assert data["droppedFollowUps"] == ["Validation"] and data["usage"]["promptVersion"] == "review@2"

@@ -8,6 +8,9 @@ Decisions:
 - The report is merged by :func:`taskmaster_mcp.store.reports.merge_report`: re-analysed tasks are replaced in
   place, others kept, new ones appended; ``meta`` describes this run. Titles come from tasks.json, not the model.
 - Done, completed and cancelled tasks are skipped unless named in ``ids``.
+- Scores stay on one scale across batches: every batch gets the same map of the whole plan (one line a task,
+  marking the tasks that already have subtasks, bounded at :data:`PLAN_MAP_CHARS`; it comes first in the prompt, so
+  providers that cache prompt prefixes reuse it) and the system prompt fixes the scale with two anchor tasks.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from taskmaster_mcp.ai.context import AIContext, UsageSummary, research_step, run_each, summarize
+from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, research_step, run_each, summarize
 from taskmaster_mcp.ai.expand import ItemReason, reason_text
 from taskmaster_mcp.ai.prompts import expand
-from taskmaster_mcp.ai.prompts.blocks import task_context
+from taskmaster_mcp.ai.prompts.blocks import task_context, title_map
 from taskmaster_mcp.errors import InvalidInput, TaskmasterError
 from taskmaster_mcp.models.router import Usage
 from taskmaster_mcp.store.reports import merge_report, read_report
@@ -29,6 +32,7 @@ from taskmaster_mcp.tasks.model import CLOSED_STATUSES, Task, key, parse_ref
 
 BATCH = 10
 TOP = 10
+PLAN_MAP_CHARS = 10_000
 
 
 class ScoreRow(BaseModel):
@@ -87,18 +91,17 @@ async def analyze(ai: AIContext, *, tag: str, threshold: int, ids: list[str], fi
                            "skipped). Pass ids, or from/to, naming the tasks to score.")
     batches = [tasks[i:i + BATCH] for i in range(0, len(tasks), BATCH)]
     usages: list[Usage] = []
+    plan_map = title_map(all_tasks, PLAN_MAP_CHARS, with_subtasks=True)
 
     async def score(job_ai: AIContext, batch: list[Task]) -> list[expand.TaskScore]:
         views = [task_context(t, with_subtasks=False, max_details=1500) for t in batch]
         findings = None
         if research:
-            findings, usage = await research_step(job_ai, "analyze_project_complexity",
+            findings, usage = await research_step(job_ai, "analyze_project_complexity", expand.ANALYZE_RESEARCH,
                                                   expand.analyze_research_question(views))
             usages.append(usage)
-        answer, usage = await job_ai.router.generate_object(
-            command="analyze_project_complexity", role="main", system=expand.ANALYZE_SYSTEM,
-            prompt=expand.analyze_prompt(views, findings), schema=expand.ComplexityAnswer,
-            progress=job_ai.progress, sampler=job_ai.sampler)
+        answer, usage = await ask(job_ai, expand.ANALYZE, expand.analyze_prompt(plan_map, views, findings),
+                                  expand.ComplexityAnswer, command="analyze_project_complexity")
         usages.append(usage)
         return answer.tasks
 

@@ -1,8 +1,16 @@
 """What every AI command shares: the context it runs in, the usage block, the research step, running many jobs.
 
 The AI commands live one family a module beside this one. Each follows the same shape: read what it needs from the
-store, build a prompt from :mod:`taskmaster_mcp.ai.prompts`, ask the router for a validated object, then change the
-store in one atomic mutation. Nothing is written before the model's answer has been validated.
+store, build a prompt from :mod:`taskmaster_mcp.ai.prompts`, ask for a validated object with :func:`ask` (or text
+with :func:`ask_text`), then change the store in one atomic mutation. Nothing is written before the model's answer
+has been validated.
+
+Every call names its prompt :class:`~taskmaster_mcp.ai.prompts.blocks.Template`; the versions of the templates a
+tool call used are recorded in its result (``usage.promptVersion``, e.g. ``parse_prd.research@1 parse_prd@2``).
+The usage ledger has no field for them yet (``models/ledger.py`` ``Entry``); :func:`ask` and :func:`ask_text` are
+the one place that would pass ``template.id`` to the router once it takes one. Folding the version into the
+ledger's ``command`` would split ``usage_report``'s ``by_command`` per version and bypass ``commandRoles``, so it
+is not done.
 """
 
 from __future__ import annotations
@@ -14,14 +22,16 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from taskmaster_mcp.ai.prompts.blocks import VERSION
+from taskmaster_mcp.ai.prompts.blocks import Template
 from taskmaster_mcp.errors import TaskmasterError
 from taskmaster_mcp.models.router import ModelRouter, ProgressFn, Sampler, Usage
+from taskmaster_mcp.store.config import Role
 from taskmaster_mcp.store.project import Project
 from taskmaster_mcp.store.settings import settings_from_config
 
 T = TypeVar("T")
 R = TypeVar("R")
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass
@@ -45,7 +55,31 @@ class UsageSummary(BaseModel):
     costUsd: float | None
     latencyMs: float
     fallbacks: list[str] | None = None
-    promptVersion: str = VERSION
+    promptVersion: str = ""
+
+
+class PromptUsage(Usage):
+    """A router call's Usage and the template (``name@version``) that made its prompt."""
+
+    prompt: str = ""
+
+
+async def ask(ai: AIContext, template: Template, prompt: str, schema: type[M], *, command: str,
+              role: Role = "main", system: str | None = None) -> tuple[M, PromptUsage]:
+    """Ask the router for an object validated against ``schema`` with ``template``'s system prompt."""
+    value, usage = await ai.router.generate_object(
+        command=command, role=role, system=system or template.system, prompt=prompt, schema=schema,
+        progress=ai.progress, sampler=ai.sampler)
+    return value, PromptUsage(**usage.model_dump(), prompt=template.id)
+
+
+async def ask_text(ai: AIContext, template: Template, prompt: str, *, command: str, role: Role = "main",
+                   system: str | None = None) -> tuple[str, PromptUsage]:
+    """Ask the router for free text with ``template``'s system prompt (or ``system``, built from it)."""
+    text, usage = await ai.router.generate_text(
+        command=command, role=role, system=system or template.system, prompt=prompt, progress=ai.progress,
+        sampler=ai.sampler)
+    return text, PromptUsage(**usage.model_dump(), prompt=template.id)
 
 
 def summarize(usages: Iterable[Usage]) -> UsageSummary:
@@ -64,21 +98,17 @@ def summarize(usages: Iterable[Usage]) -> UsageSummary:
         costUsd=None if cost is None else round(cost, 6),
         latencyMs=round(sum(u.latency_ms for u in items), 1),
         fallbacks=fallbacks or None,
+        promptVersion=" ".join(dict.fromkeys(u.prompt for u in items if isinstance(u, PromptUsage) and u.prompt)),
     )
 
 
-RESEARCH_SYSTEM = ("You are a research assistant with access to current information. Answer with concise, factual "
-                   "bullet points. Name versions and dates where they matter. No preamble.")
-
-
-async def research_step(ai: AIContext, command: str, question: str) -> tuple[str, Usage]:
+async def research_step(ai: AIContext, command: str, template: Template, question: str) -> tuple[str, PromptUsage]:
     """Ask the research role for plain-text findings that a main-role call will use.
 
     Research models (Perplexity and the like) are good at fresh facts and poor at structured output, so they are
     asked for text only; the main role turns it into validated structure.
     """
-    return await ai.router.generate_text(command=f"{command}:research", role="research", system=RESEARCH_SYSTEM,
-                                         prompt=question, progress=ai.progress, sampler=ai.sampler)
+    return await ask_text(ai, template, question, command=f"{command}:research", role="research")
 
 
 def task_line(task: dict[str, Any]) -> str:

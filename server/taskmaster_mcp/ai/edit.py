@@ -1,15 +1,19 @@
 """AI edits of existing tasks: update_task with a prompt, ``update`` (every open task from an id), and the research
 note of update_subtask.
 
-What the model may change is decided here, not in the prompt:
+What the model may change is decided in code, not in the prompt (:mod:`taskmaster_mcp.ai.revision` holds the
+merge rules). Besides them:
 
-- a task keeps its id, status, dependencies, every field the model does not write (``metadata`` above all, which
-  is never sent to it) and its closed subtasks (done, completed, cancelled) exactly;
-- the model may rewrite title, description, details, testStrategy, priority (only when it returns one) and open
-  subtasks, and may add open subtasks, which get ids after the highest existing one;
-- dated ``<info added on ...>`` notes in details are the agent's own words: one the model dropped is put back;
+- done work is never rewritten: update_task on a done task or subtask asks the model only for follow-ups
+  (:data:`~taskmaster_mcp.ai.prompts.edit.UPDATE_DONE`) and adds them under the task (next to the subtask, depending
+  on it); the done item's text stays as it was. Follow-ups for done subtasks of an open task come from the
+  revision itself. The result lists every follow-up under ``followUps``;
 - the item must be unchanged on disk between the read and the write; if another call changed it meanwhile, that
   item is not written (update_task fails with Conflict, ``update`` reports it as skipped).
+
+The model sees the tasks around what it rewrites (:mod:`taskmaster_mcp.ai.neighbours`): for update_task the tasks
+the item builds on and those it unblocks; for an ``update`` batch the tasks outside it that the batch depends on or
+that depend on it (at most ``BATCH_NEIGHBOURS``, most connected first).
 
 ``update`` asks the model in batches of :data:`BATCH_SIZE` tasks, a few batches at a time
 (``taskmasterMcp.concurrency.update``, default 3), and writes once at the end: either every batch's answer is
@@ -19,25 +23,30 @@ applied or, if any batch fails, nothing is written, so a retry starts from the s
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 from typing import Any
 
 from pydantic import BaseModel
 
-from taskmaster_mcp.ai.context import AIContext, UsageSummary, research_step, summarize
+from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, ask_text, research_step, summarize
+from taskmaster_mcp.ai.neighbours import batch_neighbours, builds_on, dependents, unblocks
 from taskmaster_mcp.ai.prompts import edit
 from taskmaster_mcp.ai.prompts.blocks import task_context
+from taskmaster_mcp.ai.revision import (
+    apply_subtask_edit,
+    apply_task_edit,
+    fingerprint,
+    follow_up_title,
+    is_closed,
+    is_done,
+)
 from taskmaster_mcp.errors import Conflict, InvalidInput, NotFound
 from taskmaster_mcp.models.router import Usage
 from taskmaster_mcp.store.settings import update_concurrency
 from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.tasks import edits
-from taskmaster_mcp.tasks.model import CLOSED_STATUSES, Ref, Task, check_priority, key, next_int_id, subtasks_of
+from taskmaster_mcp.tasks.model import Ref, TagIndex, Task, check_priority, key, next_int_id, subtasks_of
 
 BATCH_SIZE = 8
-TEXT_FIELDS = ("title", "description", "details", "testStrategy")
-_NOTE = re.compile(r"<info added on ([^>\n]+)>.*?</info added on \1>", re.DOTALL)
 
 
 class EditResult(BaseModel):
@@ -47,6 +56,7 @@ class EditResult(BaseModel):
     changed: list[str]
     message: str
     task: dict[str, Any] | None = None
+    followUps: list[str] | None = None
     usage: UsageSummary
 
 
@@ -57,93 +67,30 @@ class BulkEditResult(BaseModel):
     updated: list[str]
     unchanged: list[str]
     skipped: list[str] | None = None
+    followUps: list[str] | None = None
     batches: int
     usage: UsageSummary
 
 
-def fingerprint(item: Task) -> str:
-    """A stable text of an item, to tell whether it changed between a read and a write."""
-    return json.dumps(item, sort_keys=True, default=str)
-
-
-def keep_notes(old: str, new: str) -> str:
-    """``new`` with every dated note of ``old`` that the model dropped appended again, in order."""
-    missing = [m.group(0) for m in _NOTE.finditer(old) if m.group(0) not in new]
-    if not missing:
-        return new
-    return "\n\n".join(part for part in (new.rstrip(), *missing) if part)
-
-
-def _set(item: Task, name: str, value: str) -> bool:
-    if name == "title":
-        value = value.strip()
-    if name == "details":
-        old = item.get("details")
-        value = keep_notes(old, value) if isinstance(old, str) else value
-    if item.get(name) == value or (name not in item and value == ""):
-        return False  # no placeholder fields: an absent field stays absent unless there is text for it
-    item[name] = value
-    return True
-
-
-def _is_closed(item: Task) -> bool:
-    return item.get("status") in CLOSED_STATUSES
-
-
-def apply_subtask_edit(sub: Task, proposal: edit.SubtaskEdit | edit.SubtaskDraft, prefix: str = "") -> list[str]:
-    """Write the model's text fields into a subtask; return the changed field names."""
-    return [prefix + name for name in TEXT_FIELDS if _set(sub, name, getattr(proposal, name))]
-
-
-def apply_task_edit(task: Task, proposal: edit.TaskEdit) -> list[str]:
-    """Merge the model's revision into a task under the rules of the module docstring; return what changed."""
-    changed = [name for name in TEXT_FIELDS if _set(task, name, getattr(proposal, name))]
-    if proposal.priority is not None and task.get("priority") != proposal.priority:
-        task["priority"] = proposal.priority
-        changed.append("priority")
-    subs = subtasks_of(task)
-    by_id = {key(s.get("id")): s for s in subs}
-    new: list[Task] = []
-    mapping: dict[int, int] = {}
-    for draft in proposal.subtasks:
-        existing = by_id.get(str(draft.id)) if draft.id is not None else None
-        if existing is not None:
-            if not _is_closed(existing):
-                changed += apply_subtask_edit(existing, draft, f"subtasks.{key(existing.get('id'))}.")
-            continue
-        new_id = next_int_id([*subs, *new])
-        if draft.id is not None:
-            mapping[draft.id] = new_id
-        known = {int(k) for k in by_id if k.isdigit()} | {n["id"] for n in new}
-        dependencies = list(dict.fromkeys(d for d in (mapping.get(d, d) for d in draft.dependencies)
-                                          if d in known and d != new_id))
-        sub: Task = {"id": new_id, "title": draft.title.strip(), "description": draft.description,
-                     "details": draft.details, "status": "pending", "dependencies": dependencies}
-        if draft.testStrategy:
-            sub["testStrategy"] = draft.testStrategy
-        new.append(sub)
-    if new:
-        if not isinstance(task.get("subtasks"), list):
-            task["subtasks"] = []
-        subtasks_of(task).extend(new)
-        changed += [f"subtasks.{s['id']} (new)" for s in new]
-    return changed
-
-
-def _find(ai: AIContext, tag: str, ref: Ref) -> tuple[Task, Task | None]:
+def _find(ai: AIContext, tag: str, ref: Ref) -> tuple[TagIndex, Task, Task | None]:
     store = ai.project.store
     store.require_initialized()
-    return store.read().index(tag).get(ref)
+    index = store.read().index(tag)
+    task, sub = index.get(ref)
+    return index, task, sub
 
 
 async def update_item(ai: AIContext, *, tag: str, ref: Ref, prompt: str, research: bool,
                       overrides: dict[str, Any]) -> EditResult:
-    """Rewrite one task or subtask as ``prompt`` asks; ``overrides`` (manual field values) win over the model."""
+    """Rewrite one task or subtask as ``prompt`` asks; ``overrides`` (manual field values) win over the model.
+
+    A done task or subtask is not rewritten: the change becomes follow-up subtasks (see the module docstring).
+    """
     if not prompt.strip():
         raise InvalidInput("prompt is empty. Describe the change, or pass fields (title, details, ...) to set.")
     if "priority" in overrides:
         check_priority(overrides["priority"])
-    task, sub = _find(ai, tag, ref)
+    index, task, sub = _find(ai, tag, ref)
     item = sub if sub is not None else task
     before = fingerprint(item)
     subject = task_context(item, with_subtasks=sub is None)
@@ -151,36 +98,86 @@ async def update_item(ai: AIContext, *, tag: str, ref: Ref, prompt: str, researc
     usages: list[Usage] = []
     findings = None
     if research:
-        findings, usage = await research_step(ai, "update_task", edit.edit_research_question(prompt, subject))
+        findings, usage = await research_step(ai, "update_task", edit.EDIT_RESEARCH,
+                                              edit.edit_research_question(prompt, subject))
         usages.append(usage)
-    system = edit.UPDATE_TASK_SYSTEM if sub is None else edit.UPDATE_SUBTASK_SYSTEM
+    if is_done(item):
+        plan, usage = await ask(ai, edit.UPDATE_DONE, edit.update_done_prompt(subject, prompt, parent=parent,
+                                                                             research=findings),
+                                edit.FollowUpPlan, command="update_task")
+        usages.append(usage)
+        return _write_follow_ups(ai, tag, ref, before, plan, overrides, usages)
+    template = edit.UPDATE_TASK if sub is None else edit.UPDATE_SUBTASK
     schema: type[edit.TaskEdit] | type[edit.SubtaskEdit] = edit.TaskEdit if sub is None else edit.SubtaskEdit
-    proposal, usage = await ai.router.generate_object(
-        command="update_task", role="main", system=system,
-        prompt=edit.update_task_prompt(subject, prompt, parent=parent, research=findings), schema=schema,
-        progress=ai.progress, sampler=ai.sampler)
+    text = edit.update_task_prompt(subject, prompt, parent=parent, research=findings,
+                                   builds_on=builds_on(index, task, sub), unblocks=unblocks(index, task, sub))
+    proposal, usage = await ask(ai, template, text, schema, command="update_task")
     usages.append(usage)
     changed: list[str] = []
+    follow_ups: list[str] = []
     with ai.project.store.mutate() as doc:
-        live_task, live_sub = doc.index(tag).get(ref)
-        live = live_sub if live_sub is not None else live_task
-        if fingerprint(live) != before:
-            raise Conflict(f"{ref} was changed by another call while the model was working; nothing was written. "
-                           "Call update_task again.")
+        live = _live(doc.index(tag), ref, before)
         if isinstance(proposal, edit.TaskEdit):
-            changed = apply_task_edit(live, proposal)
+            changed, follow_ups = apply_task_edit(live, proposal)
         else:
             changed = apply_subtask_edit(live, proposal)
-        for name, value in overrides.items():
-            if live.get(name) != value:
-                live[name] = value
-                changed.append(name)
-        changed = list(dict.fromkeys(changed))
+        changed = _override(live, overrides, changed)
         if not changed:
             raise NoChange
-    message = f"Updated {ref}: {', '.join(changed)}." if changed else f"The model proposed no change to {ref}."
+    message = f"Updated {ref}: {', '.join(changed)}."
+    if follow_ups:
+        message += (f" Done work was kept as it is; the change to it is in follow-up subtask(s) "
+                    f"{', '.join(follow_ups)}.")
     return EditResult(tag=tag, changed=[f"{ref}.{name}" for name in changed], message=message, task=live,
-                      usage=summarize(usages))
+                      followUps=follow_ups or None, usage=summarize(usages))
+
+
+def _live(index: TagIndex, ref: Ref, before: str) -> Task:
+    live_task, live_sub = index.get(ref)
+    live = live_sub if live_sub is not None else live_task
+    if fingerprint(live) != before:
+        raise Conflict(f"{ref} was changed by another call while the model was working; nothing was written. "
+                       "Call update_task again.")
+    return live
+
+
+def _override(live: Task, overrides: dict[str, Any], changed: list[str]) -> list[str]:
+    for name, value in overrides.items():
+        if live.get(name) != value:
+            live[name] = value
+            changed.append(name)
+    return list(dict.fromkeys(changed))
+
+
+def _write_follow_ups(ai: AIContext, tag: str, ref: Ref, before: str, plan: edit.FollowUpPlan,
+                      overrides: dict[str, Any], usages: list[Usage]) -> EditResult:
+    """Add the follow-ups of a done item: under the task, or next to the subtask (depending on it)."""
+    with ai.project.store.mutate() as doc:
+        index = doc.index(tag)
+        live = _live(index, ref, before)
+        owner, _ = index.get(Ref(ref.task))
+        if not isinstance(owner.get("subtasks"), list):
+            owner["subtasks"] = []
+        subs = subtasks_of(owner)
+        done_id = live.get("id") if ref.sub is not None else None
+        follow_ups: list[str] = []
+        for draft in plan.followUps:
+            new_id = next_int_id(subs)
+            sub: Task = {"id": new_id, "title": follow_up_title(str(ref), draft.title),
+                         "description": draft.description.strip(), "details": draft.details, "status": "pending",
+                         "dependencies": [done_id] if isinstance(done_id, int) and not isinstance(done_id, bool)
+                         else []}
+            if draft.testStrategy.strip():
+                sub["testStrategy"] = draft.testStrategy
+            subs.append(sub)
+            follow_ups.append(f"{ref.task}.{new_id}")
+        changed = _override(live, overrides, [])
+    message = (f"{ref} is done, so its text was kept as it is; the change is in follow-up subtask(s) "
+               f"{', '.join(follow_ups)}.")
+    if ref.sub is None:
+        message += f" Set {ref} back to in-progress when that work starts."
+    return EditResult(tag=tag, changed=[*(f"{f} (new)" for f in follow_ups), *(f"{ref}.{n}" for n in changed)],
+                      message=message, task=owner, followUps=follow_ups, usage=summarize(usages))
 
 
 async def update_from(ai: AIContext, *, tag: str, start: str, prompt: str, research: bool) -> BulkEditResult:
@@ -191,9 +188,9 @@ async def update_from(ai: AIContext, *, tag: str, start: str, prompt: str, resea
         raise InvalidInput(f"from must be a task id number like '4', got {start!r}.")
     first = int(key(start))
     concurrency = update_concurrency(ai.project.config())
-    tasks = _find_tasks(ai, tag)
-    targets = [t for t in tasks if key(t.get("id")).isdigit() and int(key(t.get("id"))) >= first
-               and not _is_closed(t)]
+    index = _find_index(ai, tag)
+    targets = [t for t in index.tasks if key(t.get("id")).isdigit() and int(key(t.get("id"))) >= first
+               and not is_closed(t)]
     if not targets:
         raise NotFound(f"No open task with id >= {first} in tag '{tag}' (done, completed and cancelled tasks are "
                        "never rewritten). Call get_tasks to see the ids.")
@@ -202,26 +199,27 @@ async def update_from(ai: AIContext, *, tag: str, start: str, prompt: str, resea
     usages: list[Usage] = []
     findings = None
     if research:
-        findings, usage = await research_step(ai, "update", edit.edit_research_question(prompt, "\n".join(
-            f"{t.get('id')}: {t.get('title', '')}" for t in targets)))
+        findings, usage = await research_step(ai, "update", edit.EDIT_RESEARCH, edit.edit_research_question(
+            prompt, "\n".join(f"{t.get('id')}: {t.get('title', '')}" for t in targets)))
         usages.append(usage)
     batches = [list(range(i, min(i + BATCH_SIZE, len(targets)))) for i in range(0, len(targets), BATCH_SIZE)]
+    reverse = dependents(index)
+    around = [batch_neighbours(index, [targets[i] for i in batch], reverse) for batch in batches]
     gate = asyncio.Semaphore(concurrency)
     finished = 0
 
-    async def ask(batch: list[int]) -> tuple[edit.BatchEdit, Usage]:
+    async def one(number: int, batch: list[int]) -> tuple[edit.BatchEdit, Usage]:
         nonlocal finished
         async with gate:
-            answer = await ai.router.generate_object(
-                command="update", role="main", system=edit.UPDATE_MANY_SYSTEM,
-                prompt=edit.update_many_prompt([lines[i] for i in batch], prompt, research=findings),
-                schema=edit.BatchEdit, progress=ai.progress, sampler=ai.sampler)
+            answer = await ask(ai, edit.UPDATE_MANY, edit.update_many_prompt(
+                [lines[i] for i in batch], prompt, research=findings, neighbours=around[number]),
+                edit.BatchEdit, command="update")
         finished += 1
         await ai.progress(finished, len(batches), f"batch {finished} of {len(batches)} answered")
         return answer
 
     await ai.progress(0, len(batches), f"revising {len(targets)} tasks in {len(batches)} batch(es)")
-    running = [asyncio.ensure_future(ask(batch)) for batch in batches]
+    running = [asyncio.ensure_future(one(number, batch)) for number, batch in enumerate(batches)]
     try:
         answers = await asyncio.gather(*running)
     except BaseException:  # one batch failed: stop the others, write nothing
@@ -231,8 +229,9 @@ async def update_from(ai: AIContext, *, tag: str, start: str, prompt: str, resea
         raise
     updated: list[str] = []
     skipped: list[str] = []
+    follow_ups: list[str] = []
     with ai.project.store.mutate() as doc:
-        index = doc.index(tag)
+        live_index = doc.index(tag)
         for batch, (answer, usage) in zip(batches, answers, strict=True):
             usages.append(usage)
             allowed = {key(targets[i].get("id")) for i in batch}
@@ -240,23 +239,25 @@ async def update_from(ai: AIContext, *, tag: str, start: str, prompt: str, resea
                 task_id = key(proposal.id)
                 if task_id not in allowed or task_id in updated or task_id in skipped:
                     continue
-                live = index.by_id.get(task_id)
-                if live is None or _is_closed(live) or fingerprint(live) != before[task_id]:
+                live = live_index.by_id.get(task_id)
+                if live is None or is_closed(live) or fingerprint(live) != before[task_id]:
                     skipped.append(task_id)
                     continue
-                if apply_task_edit(live, proposal):
+                changed, added = apply_task_edit(live, proposal)
+                follow_ups += added
+                if changed:
                     updated.append(task_id)
         if not updated:
             raise NoChange
     unchanged = [key(t.get("id")) for t in targets if key(t.get("id")) not in (*updated, *skipped)]
     return BulkEditResult(tag=tag, updated=updated, unchanged=unchanged, skipped=skipped or None,
-                          batches=len(batches), usage=summarize(usages))
+                          followUps=follow_ups or None, batches=len(batches), usage=summarize(usages))
 
 
-def _find_tasks(ai: AIContext, tag: str) -> list[Task]:
+def _find_index(ai: AIContext, tag: str) -> TagIndex:
     store = ai.project.store
     store.require_initialized()
-    return store.read().index(tag).tasks
+    return store.read().index(tag)
 
 
 async def note_with_research(ai: AIContext, *, tag: str, ref: Ref, note: str,
@@ -267,14 +268,12 @@ async def note_with_research(ai: AIContext, *, tag: str, ref: Ref, note: str,
         raise InvalidInput("The note is empty. Pass the text to append in prompt.")
     if changes and "priority" in changes:
         check_priority(changes["priority"])
-    task, sub = _find(ai, tag, ref)
+    _, task, sub = _find(ai, tag, ref)
     item = sub if sub is not None else task
-    findings, usage = await ai.router.generate_text(
-        command="update_subtask" if sub is not None else "update_task", role="research",
-        system=edit.NOTE_RESEARCH_SYSTEM,
-        prompt=edit.note_research_prompt(note, task_context(item, with_subtasks=False),
-                                         task_context(task, with_subtasks=False, max_details=1500)),
-        progress=ai.progress, sampler=ai.sampler)
+    findings, usage = await ask_text(
+        ai, edit.NOTE_RESEARCH, edit.note_research_prompt(note, task_context(item, with_subtasks=False),
+                                                          task_context(task, with_subtasks=False, max_details=1500)),
+        command="update_subtask" if sub is not None else "update_task", role="research")
     text = f"{note.strip()}\n\nResearch ({usage.provider}/{usage.model}):\n{findings.strip()}"
     with ai.project.store.mutate() as doc:
         changed = edits.update_fields(doc, tag, ref, changes or {}, append=text)

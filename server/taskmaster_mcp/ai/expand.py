@@ -2,6 +2,11 @@
 
 Decisions:
 
+- The model sees the task in full, the tasks it builds on and those it unblocks with their descriptions and the
+  start of their details (:mod:`taskmaster_mcp.ai.neighbours`), a few tasks on similar topics by title, the
+  complexity report's score, reasoning and expansion prompt for it, and the project's code when there is some
+  (:mod:`taskmaster_mcp.ai.codebase`, read once per call, shared by every task of expand_all). A count the caller
+  set is asked for exactly; a recommended or default count as "about".
 - The model numbers its subtasks 1..n and may depend only on earlier ones; we give them real ids after the parent's
   highest subtask id and store a sibling dependency as an int (Task Master's convention). A dependency on an unknown
   or later number is dropped and counted.
@@ -20,14 +25,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from pydantic import BaseModel
 
-from taskmaster_mcp.ai.context import AIContext, UsageSummary, renumber, research_step, summarize, task_line
+from taskmaster_mcp.ai.codebase import code_block
+from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, renumber, research_step, summarize, task_line
+from taskmaster_mcp.ai.neighbours import builds_on, dependents, relevant, unblocks
 from taskmaster_mcp.ai.prompts import expand
 from taskmaster_mcp.ai.prompts.blocks import task_context
 from taskmaster_mcp.errors import Conflict, TaskmasterError
@@ -52,10 +58,8 @@ from taskmaster_mcp.tasks.model import (
 log = logging.getLogger("taskmaster_mcp")
 
 DEFAULT_SUBTASKS = 5
+SIMILAR_TITLES = 4
 OPEN_STATUSES = frozenset({"pending", "in-progress"})
-_WORD = re.compile(r"[a-z0-9]{4,}")
-_COMMON = frozenset({"with", "from", "that", "this", "into", "task", "tasks", "using", "implement", "create", "build",
-                     "setup", "support", "add", "update", "make", "basic", "initial", "system"})
 
 
 class ExpandResult(BaseModel):
@@ -120,74 +124,59 @@ class Job:
     target: str
     parent: str | None
     count: int
-    dependencies: list[str]
+    exact: bool
+    builds_on: list[str]
+    unblocks: list[str]
     related: list[str]
     hint: str | None
     existing: bool
 
 
-def _words(item: Task) -> set[str]:
-    return set(_WORD.findall(str(item.get("title", "")).lower())) - _COMMON
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
-def _line(index: TagIndex, ref: Ref) -> str | None:
-    task = index.by_id.get(ref.task)
-    if task is None:
-        return None
-    if ref.sub is None:
-        return task_line(task)
-    sub = next((s for s in subtasks_of(task) if key(s.get("id")) == ref.sub), None)
-    return None if sub is None else task_line({**sub, "id": str(ref)})
-
-
-def _related(index: TagIndex, task: Task, limit: int = 6) -> list[str]:
-    """Tasks that depend on ``task``, then tasks whose titles share words with it: a small, relevant neighbourhood."""
-    tid = key(task.get("id"))
-    own_deps = {r.task for r in index.dep_refs(task)}
-    dependents = [t for t in index.tasks if t is not task and any(r.task == tid for r in index.dep_refs(t))]
-    words = _words(task)
-    shared = [(len(words & _words(t)), t) for t in index.tasks
-              if t is not task and key(t.get("id")) not in own_deps and all(t is not d for d in dependents)]
-    similar = [p[1] for p in sorted((p for p in shared if p[0]), key=lambda p: -p[0])]
-    return [task_line(t) for t in [*dependents[:limit // 2 + 1], *similar][:limit]]
+def _hint(entry: dict[str, Any], task: Task) -> tuple[str | None, int | None]:
+    """The complexity report's view of ``task`` (the task's own copies of it when the report has none)."""
+    recommended = entry.get("recommendedSubtasks", task.get("recommendedSubtasks"))
+    if not isinstance(recommended, int) or isinstance(recommended, bool) or recommended <= 0:
+        recommended = None
+    hint = expand.complexity_hint(entry.get("complexityScore", task.get("complexity")), recommended,
+                                  _text(entry.get("reasoning", task.get("complexityReasoning"))),
+                                  _text(entry.get("expansionPrompt", task.get("expansionPrompt"))))
+    return hint, recommended
 
 
 def make_job(index: TagIndex, ref: Ref, report: dict[str, dict[str, Any]], num: int | None, default: int,
-             force: bool) -> Job:
-    """Prepare the expansion of a task or a subtask."""
+             force: bool, reverse: dict[str, list[Task]] | None = None) -> Job:
+    """Prepare the expansion of a task or a subtask (``reverse``: :func:`dependents` of the index, if at hand)."""
     task, sub = index.get(ref)
     if sub is not None:
         view = {**sub, "id": str(ref)}
-        deps = [line for r in index.dep_refs(task, sub) if (line := _line(index, r))]
-        return Job(ref, task_context(view), task_context(task), num or default, deps, [], None, False)
-    entry = report.get(ref.task) or {}
-    recommended = entry.get("recommendedSubtasks")
-    hint_parts: list[str] = []
-    if isinstance(recommended, int) and not isinstance(recommended, bool) and recommended > 0:
-        hint_parts.append(f"Recommended number of subtasks: {recommended}.")
-    else:
-        recommended = None
-    if isinstance(entry.get("expansionPrompt"), str) and entry["expansionPrompt"].strip():
-        hint_parts.append(entry["expansionPrompt"].strip()[:2000])
-    deps = [line for r in index.dep_refs(task) if (line := _line(index, r))]
+        return Job(ref, task_context(view), task_context(task), num or default, num is not None,
+                   builds_on(index, task, sub), unblocks(index, task, sub), [], None, False)
+    hint, recommended = _hint(report.get(ref.task) or {}, task)
+    reverse = reverse if reverse is not None else dependents(index)
+    near = {ref.task, *(r.task for r in index.dep_refs(task)), *(key(t.get("id")) for t in reverse.get(ref.task, []))}
+    topic = f"{task.get('title', '')} {task.get('description', '')}"
+    similar = [task_line(t) for t in relevant(index, topic, SIMILAR_TITLES, exclude=near)]
     existing = bool(subtasks_of(task)) and not force
-    return Job(ref, task_context(task, with_subtasks=existing), None, num or recommended or default, deps,
-               _related(index, task), " ".join(hint_parts) or None, existing)
+    return Job(ref, task_context(task, with_subtasks=existing), None, num or recommended or default, num is not None,
+               builds_on(index, task), unblocks(index, task, reverse=reverse), similar, hint, existing)
 
 
 async def draft(ai: AIContext, command: str, job: Job, request: str | None, research: bool,
-                usages: list[Usage]) -> list[expand.PlannedSubtask]:
+                usages: list[Usage], code: str) -> list[expand.PlannedSubtask]:
     """Ask the model for the subtasks of one job (research first when asked); usage goes into ``usages``."""
     findings = None
     if research:
-        findings, usage = await research_step(ai, command, expand.expand_research_question(job.target))
+        findings, usage = await research_step(ai, command, expand.EXPAND_RESEARCH,
+                                              expand.expand_research_question(job.target))
         usages.append(usage)
-    answer, usage = await ai.router.generate_object(
-        command=command, role="main", system=expand.EXPAND_SYSTEM,
-        prompt=expand.expand_prompt(target=job.target, parent=job.parent, count=job.count,
-                                    dependencies=job.dependencies, related=job.related, hint=job.hint,
-                                    existing=job.existing, request=request, research=findings),
-        schema=expand.SubtaskPlan, progress=ai.progress, sampler=ai.sampler)
+    prompt = expand.expand_prompt(target=job.target, parent=job.parent, count=job.count, exact=job.exact,
+                                  builds_on=job.builds_on, unblocks=job.unblocks, related=job.related, hint=job.hint,
+                                  existing=job.existing, request=request, research=findings, codebase=code)
+    answer, usage = await ask(ai, expand.EXPAND, prompt, expand.SubtaskPlan, command=command)
     usages.append(usage)
     return answer.subtasks
 
@@ -265,7 +254,7 @@ async def expand_task(ai: AIContext, *, tag: str, id: str, num: int | None, requ
     job = make_job(index, ref, scores_by_task(ai.project.paths, tag), num, default_subtasks(config), force)
     await ai.progress(0, None, f"expanding {ref} into about {job.count} subtasks")
     usages: list[Usage] = []
-    planned = await draft(ai, "expand_task", job, request, research, usages)
+    planned = await draft(ai, "expand_task", job, request, research, usages, code_block(ai.project.paths))
     with store.mutate() as doc:
         made, removed, dropped = apply(doc, tag, ref, planned, force)
     return ExpandResult(tag=tag, id=str(ref), created=_created_rows(ref.task, made), removed=removed,
@@ -303,6 +292,7 @@ async def expand_all(ai: AIContext, *, tag: str, num: int | None, request: str |
         raise Conflict(f"No task in tag '{tag}' needs expanding: none is pending or in-progress without subtasks. "
                        "Pass force=true to replace existing subtasks, or expand_task one task.")
     report, default = scores_by_task(ai.project.paths, tag), default_subtasks(config)
+    reverse, code = dependents(index), code_block(ai.project.paths)
     total, semaphore = len(eligible), asyncio.Semaphore(limit)
     usages: list[Usage] = []
     expanded: dict[str, int] = {}
@@ -314,8 +304,9 @@ async def expand_all(ai: AIContext, *, tag: str, num: int | None, request: str |
 
         async with semaphore:
             try:
-                job = make_job(index, Ref(tid), report, num, default, force)  # built when started: large tags
-                planned = await draft(replace(ai, progress=progress), "expand_all", job, request, research, usages)
+                job = make_job(index, Ref(tid), report, num, default, force, reverse)  # built when started
+                planned = await draft(replace(ai, progress=progress), "expand_all", job, request, research, usages,
+                                      code)
                 with store.mutate() as doc:
                     made, _, _ = apply(doc, tag, Ref(tid), planned, force)
             except Exception as err:  # one task's failure must not stop the others

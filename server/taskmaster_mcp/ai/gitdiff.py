@@ -40,6 +40,7 @@ _DIFF = ("diff", "--no-color", "--no-ext-diff", "--no-textconv", "--find-renames
 _FILE_START = re.compile(r"^diff --git ", re.MULTILINE)
 _FROM_TO = re.compile(r"^(?:rename|copy) (from|to) (.*)$")
 _HEADER_END = ("@@", "--- ", "+++ ", "Binary files ")
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.MULTILINE)
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 
 
@@ -188,6 +189,23 @@ def chunk_names(chunk: str) -> tuple[str, list[str] | None]:
 def _split(text: str) -> list[str]:
     starts = [m.start() for m in _FILE_START.finditer(text)]
     return [text[a:b] for a, b in itertools.pairwise([*starts, len(text)])]
+
+
+def changed_ranges(text: str) -> dict[str, list[tuple[int, int]]]:
+    """Per file shown in a diff text, the (first line, line count) of each hunk in the new version of the file.
+
+    Deleted files (no new lines) and chunks whose name cannot be read back are left out.
+    """
+    found: dict[str, list[tuple[int, int]]] = {}
+    for chunk in _split(text):
+        name, names = chunk_names(chunk)
+        if names is None:
+            continue
+        hunks = [(int(m.group(1)), int(m.group(2) or 1)) for m in _HUNK.finditer(chunk)]
+        hunks = [(start, count) for start, count in hunks if start > 0 and count > 0]
+        if hunks:
+            found[name] = hunks
+    return found
 
 
 def collect(paths: Paths, base: str = "HEAD", only: list[str] | None = None, *, per_file: int = 12_000,

@@ -4,6 +4,16 @@ Ids are assigned here, never trusted from the model: tasks are numbered after th
 dependency survives only if it points at a real, earlier task. A PRD longer than the main model's input budget is
 split at headings into parts; each part is planned with the tasks of the earlier parts listed, so ids and
 dependencies stay consistent across parts.
+
+parse_prd also shows the model the project's code when there is some (:mod:`taskmaster_mcp.ai.codebase`). A count
+the caller set (not the configured default, which is asked for as "about N") is asked for exactly and checked
+(:func:`taskmaster_mcp.ai.quality.count_within`): a part answered with more than 20% too many or too few is asked
+again once, the answer closer to the count is kept, and ``notes`` in the result say so.
+The PRD section a task covers, when the model names it, ends the task's details (``PRD section: ...``).
+
+add_task with a prompt sees the whole plan as a bounded title map and the tasks related to the request in full
+(see :func:`add_task_context`). Dependencies the user gave are always kept; the model may only add to them, and
+the result lists what it added.
 """
 
 from __future__ import annotations
@@ -13,16 +23,25 @@ from typing import Any
 from pydantic import BaseModel
 
 from taskmaster_mcp.ai.budget import input_budget_chars, split_sections
-from taskmaster_mcp.ai.context import AIContext, UsageSummary, renumber, research_step, summarize, task_line
+from taskmaster_mcp.ai.codebase import code_block
+from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, renumber, research_step, summarize
+from taskmaster_mcp.ai.neighbours import dependents, foundations, relevant
 from taskmaster_mcp.ai.prompts import plan
+from taskmaster_mcp.ai.prompts.blocks import task_context, title_map
+from taskmaster_mcp.ai.quality import count_within, near_duplicates
 from taskmaster_mcp.errors import Conflict, InvalidInput
 from taskmaster_mcp.models.router import Usage
 from taskmaster_mcp.store.config import Config
 from taskmaster_mcp.tasks import edits
-from taskmaster_mcp.tasks.model import Task, key, next_int_id
+from taskmaster_mcp.tasks.model import TagIndex, Task, key, next_int_id, parse_ref
 
 MAX_PRD_BYTES = 1_000_000
-EXISTING_LISTED = 150
+EXISTING_TITLES_CHARS = 12_000
+ADD_TASK_TITLES_CHARS = 12_000
+RELATED_MATCHES = 6
+RELATED_FOUNDATIONS = 3
+RELATED_MAX = 12
+RELATED_DETAILS = 1_500
 
 
 class PlanResult(BaseModel):
@@ -33,14 +52,16 @@ class PlanResult(BaseModel):
     replaced: int = 0
     parts: int = 1
     droppedDependencies: int = 0
+    notes: list[str] | None = None
     usage: UsageSummary
 
 
 class AddedTask(BaseModel):
-    """What add_task with a prompt wrote."""
+    """What add_task with a prompt wrote; ``addedDependencies``: those the model added to the ones given."""
 
     tag: str
     task: dict[str, Any]
+    addedDependencies: list[str] | None = None
     usage: UsageSummary
 
 
@@ -55,12 +76,19 @@ def _assign(planned: list[plan.PlannedTask], start_id: int, known: set[int]) -> 
     ids, deps, dropped = renumber([t.id for t in planned], [t.dependencies for t in planned], start_id,
                                   frozenset(known))
     tasks: list[Task] = [
-        {"id": new_id, "title": item.title.strip(), "description": item.description.strip(), "details": item.details,
-         "testStrategy": item.testStrategy, "status": "pending", "dependencies": item_deps,
-         "priority": item.priority, "subtasks": []}
+        {"id": new_id, "title": item.title.strip(), "description": item.description.strip(),
+         "details": _traced(item.details, item.prdSection), "testStrategy": item.testStrategy, "status": "pending",
+         "dependencies": item_deps, "priority": item.priority, "subtasks": []}
         for new_id, item_deps, item in zip(ids, deps, planned, strict=True)
     ]
     return tasks, dropped
+
+
+def _traced(details: str, section: str) -> str:
+    section = " ".join(section.split())[:200]
+    if not section:
+        return details
+    return f"{details.rstrip()}\n\nPRD section: {section}" if details.strip() else f"PRD section: {section}"
 
 
 DEFAULT_NUM_TASKS = 10
@@ -76,8 +104,11 @@ def default_num_tasks(config: Config) -> int:
 
 
 async def parse_prd(ai: AIContext, *, prd: str, tag: str, num_tasks: int, force: bool, append: bool,
-                    research: bool) -> PlanResult:
-    """Plan tasks from a PRD and write them to ``tag`` (append, or replace with force)."""
+                    research: bool, exact: bool = False) -> PlanResult:
+    """Plan tasks from a PRD and write them to ``tag`` (append, or replace with force).
+
+    ``exact``: the caller set ``num_tasks`` (not the configured default), so it is asked for exactly and checked.
+    """
     if not prd.strip():
         raise InvalidInput("The PRD is empty. Write it to .taskmaster/docs/prd.txt or pass its text as prd.")
     if len(prd.encode("utf-8")) > MAX_PRD_BYTES:
@@ -89,30 +120,44 @@ async def parse_prd(ai: AIContext, *, prd: str, tag: str, num_tasks: int, force:
     usages: list[Usage] = []
     findings = None
     if research:
-        findings, usage = await research_step(ai, "parse_prd", plan.prd_research_question(prd))
+        findings, usage = await research_step(ai, "parse_prd", plan.PARSE_PRD_RESEARCH,
+                                              plan.prd_research_question(prd))
         usages.append(usage)
-    parts = split_sections(prd, input_budget_chars(ai, "main"))
+    code_text = code_block(ai.project.paths)
     kept = existing if append else []
+    listing = len(title_map(kept, EXISTING_TITLES_CHARS)) if kept else 0
+    parts = split_sections(prd, max(4_000, input_budget_chars(ai, "main") - len(code_text) - listing))
     start = next_int_id(kept)
     known = {int(key(t.get("id"))) for t in kept if key(t.get("id")).isdigit()}
-    listed = [task_line(t) for t in kept[-EXISTING_LISTED:]]
     planned: list[Task] = []
+    notes: list[str] = []
     dropped = 0
     for number, part in enumerate(parts, start=1):
         share = max(1, round(num_tasks * len(part) / len(prd))) if num_tasks > 0 else 0
         await ai.progress(number - 1, len(parts), f"planning part {number} of {len(parts)}")
-        answer, usage = await ai.router.generate_object(
-            command="parse_prd", role="main", system=plan.PARSE_PRD_SYSTEM,
-            prompt=plan.parse_prd_prompt(part, num_tasks=share, start_id=start, existing=listed,
-                                         part=(number, len(parts)) if len(parts) > 1 else None, research=findings),
-            schema=plan.TaskPlan, progress=ai.progress, sampler=ai.sampler)
+        listed = title_map([*kept, *planned], EXISTING_TITLES_CHARS) if kept or planned else None
+        prompt = plan.parse_prd_prompt(part, num_tasks=share, exact=exact, start_id=start, existing=listed,
+                                       part=(number, len(parts)) if len(parts) > 1 else None, research=findings,
+                                       codebase=code_text)
+        answer, usage = await ask(ai, plan.PARSE_PRD, prompt, plan.TaskPlan, command="parse_prd")
         usages.append(usage)
+        if exact and share and not count_within(len(answer.tasks), share):
+            where = f"part {number}: " if len(parts) > 1 else ""
+            await ai.progress(number - 1, len(parts), f"{len(answer.tasks)} tasks, not {share}; asking again")
+            again, usage = await ask(ai, plan.PARSE_PRD, plan.recount_prompt(prompt, len(answer.tasks), share),
+                                     plan.TaskPlan, command="parse_prd")
+            usages.append(usage)
+            closer = abs(len(again.tasks) - share) <= abs(len(answer.tasks) - share)
+            notes.append(f"{where}{len(answer.tasks)} tasks where {share} were asked for; asked again once and got "
+                         f"{len(again.tasks)} (kept the {'second' if closer else 'first'} answer).")
+            answer = again if closer else answer
         tasks, lost = _assign(answer.tasks, start, known)
         dropped += lost
         planned += tasks
         known |= {t["id"] for t in tasks}
-        listed += [task_line(t) for t in tasks]
         start += len(tasks)
+    notes += [f"Tasks {a} and {b} have nearly the same title; check whether one repeats the other."
+              for a, b in near_duplicates([*kept, *planned], only={str(t["id"]) for t in planned})]
     with store.mutate() as doc:
         block = doc.ensure_tag(tag)
         current = block["tasks"]
@@ -124,7 +169,34 @@ async def parse_prd(ai: AIContext, *, prd: str, tag: str, num_tasks: int, force:
     await ai.progress(len(parts), len(parts), f"wrote {len(planned)} tasks")
     return PlanResult(tag=tag, created=[{"id": t["id"], "title": t["title"], "dependencies": t["dependencies"]}
                                         for t in planned],
-                      replaced=replaced, parts=len(parts), droppedDependencies=dropped, usage=summarize(usages))
+                      replaced=replaced, parts=len(parts), droppedDependencies=dropped, notes=notes or None,
+                      usage=summarize(usages))
+
+
+def add_task_context(index: TagIndex, request: str, given: list[str], max_titles: int) -> tuple[str, list[str]]:
+    """What add_task shows the model: every title, and the related tasks in full.
+
+    The title map is bounded at ``max_titles`` characters (:data:`ADD_TASK_TITLES_CHARS`, 12,000, about 3,000
+    tokens: under 2% of a 200k-token window, under 10% of a 32k local model's). At about 40 characters a line that
+    holds some 300 tasks in full; larger plans first lose the titles of closed tasks (their ids stay listed, as
+    ranges), then the list is cut with a count. Titles are for avoiding duplicates and choosing dependencies by
+    id; the tasks that matter most are sent whole anyway: the dependencies the user gave, up to
+    :data:`RELATED_MATCHES` tasks sharing the request's words, and up to :data:`RELATED_FOUNDATIONS` foundation
+    tasks (those many others depend on), :data:`RELATED_MAX` in all, each with its details cut at
+    :data:`RELATED_DETAILS` characters.
+    """
+    chosen: dict[str, Task] = {}
+    for dep in given:
+        task = index.by_id.get(parse_ref(dep).task)
+        if task is not None:
+            chosen.setdefault(key(task.get("id")), task)
+    for task in relevant(index, request, RELATED_MATCHES, exclude=chosen):
+        chosen.setdefault(key(task.get("id")), task)
+    for task in foundations(index, dependents(index), RELATED_FOUNDATIONS, exclude=chosen):
+        chosen.setdefault(key(task.get("id")), task)
+    related = [task_context(t, with_subtasks=False, max_details=RELATED_DETAILS)
+               for t in list(chosen.values())[:RELATED_MAX]]
+    return title_map(index.tasks, max_titles), related
 
 
 async def add_task_from_prompt(ai: AIContext, *, tag: str, prompt: str, dependencies: list[str],
@@ -132,23 +204,25 @@ async def add_task_from_prompt(ai: AIContext, *, tag: str, prompt: str, dependen
     """Write one new task drafted by the main role from ``prompt`` (user-given dependencies and priority win)."""
     store = ai.project.store
     store.require_initialized()
-    existing = store.read().tasks(tag)
+    index = store.read().index(tag)
     usages: list[Usage] = []
     findings = None
     if research:
-        findings, usage = await research_step(ai, "add_task", f"Relevant current facts for this task:\n{prompt}")
+        findings, usage = await research_step(ai, "add_task", plan.ADD_TASK_RESEARCH,
+                                              plan.add_task_research_question(prompt))
         usages.append(usage)
-    listed = [task_line(t) for t in existing[-EXISTING_LISTED:]]
-    draft, usage = await ai.router.generate_object(
-        command="add_task", role="main", system=plan.ADD_TASK_SYSTEM,
-        prompt=plan.add_task_prompt(prompt, listed, findings), schema=plan.NewTask,
-        progress=ai.progress, sampler=ai.sampler)
+    bound = min(ADD_TASK_TITLES_CHARS, input_budget_chars(ai, "main") // 8)
+    titles, related = add_task_context(index, prompt, dependencies, bound)
+    draft, usage = await ask(ai, plan.ADD_TASK, plan.add_task_prompt(prompt, titles=titles, related=related,
+                                                                     given=dependencies, research=findings),
+                             plan.NewTask, command="add_task")
     usages.append(usage)
     with store.mutate() as doc:
         index = doc.index(tag)
-        model_deps = [str(d) for d in draft.dependencies if index.by_id.get(str(d)) is not None]
-        deps = list(dict.fromkeys([*dependencies, *model_deps]))
+        given = {key(d) for d in dependencies}
+        added = [str(d) for d in dict.fromkeys(draft.dependencies)
+                 if index.by_id.get(str(d)) is not None and str(d) not in given]
         task = edits.add_task(doc, tag, title=draft.title, description=draft.description, details=draft.details,
-                            test_strategy=draft.testStrategy, dependencies=deps,
-                            priority=priority or draft.priority)
-    return AddedTask(tag=tag, task=task, usage=summarize(usages))
+                              test_strategy=draft.testStrategy, dependencies=[*dependencies, *added],
+                              priority=priority or draft.priority)
+    return AddedTask(tag=tag, task=task, addedDependencies=added or None, usage=summarize(usages))

@@ -3,13 +3,16 @@ save the answer to a task (as a dated note) and/or to ``.taskmaster/docs/researc
 
 Context sources, each bounded so one call cannot send the whole disk to a model:
 
-- tasks and subtasks (``taskIds``), rendered by :func:`task_context` (never the user-owned ``metadata``);
+- tasks and subtasks (``taskIds``), rendered by :func:`task_context` (never the user-owned ``metadata``); without
+  ``taskIds``, up to :data:`DEFAULT_TASKS` tasks whose titles and descriptions share the query's keywords
+  (:func:`taskmaster_mcp.ai.neighbours.relevant`), listed in the result's ``autoTasks``;
 - files (``filePaths``), each read through :func:`~taskmaster_mcp.store.private.read_for_prompt` (confined to the
   project, symlinks judged by their target; ``.taskmaster/`` internals, ``.env`` files, keys, credentials and
   binary files are refused before any model call) and cut at :data:`MAX_FILE_CHARS` with a note;
 - the caller's own text (``customContext``);
 - a project tree of at most :data:`TREE_MAX_ENTRIES` entries, :data:`TREE_MAX_DEPTH` levels deep, without
-  hidden directories and the usual dependency and cache directories.
+  hidden entries, the usual dependency and cache directories, and names the private-file guard refuses
+  (:func:`taskmaster_mcp.ai.codebase.project_tree`).
 
 All of it together is cut to the research model's input budget, last sections first, with a note. Saving reuses
 the answer: there is never a second model call.
@@ -17,17 +20,18 @@ the answer: there is never a second model call.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from taskmaster_mcp.ai.budget import input_budget_chars
-from taskmaster_mcp.ai.context import AIContext, UsageSummary, summarize
+from taskmaster_mcp.ai.codebase import project_tree
+from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask_text, summarize
+from taskmaster_mcp.ai.neighbours import relevant
 from taskmaster_mcp.ai.prompts import research as prompts
 from taskmaster_mcp.ai.prompts.blocks import task_context
-from taskmaster_mcp.errors import InvalidInput
+from taskmaster_mcp.errors import InvalidInput, TaskmasterError
 from taskmaster_mcp.store.files import write_atomic
 from taskmaster_mcp.store.private import read_for_prompt
 from taskmaster_mcp.store.project import Project
@@ -39,10 +43,10 @@ MAX_FILE_CHARS = 30_000
 RESULT_CAP = 20_000
 TREE_MAX_ENTRIES = 300
 TREE_MAX_DEPTH = 4
+DEFAULT_TASKS = 8
+DEFAULT_TASK_DETAILS = 1_500
 FILES_FIX = ("Pass project files relative to the project root, separated by commas; tasks as taskIds; anything else "
              "as customContext text.")
-SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv", "site-packages", "dist", "build", "target"})
-
 Section = tuple[str, str]
 
 
@@ -53,6 +57,7 @@ class ResearchResult(BaseModel):
     findings: str
     findingsCut: bool | None = None
     context: list[str]
+    autoTasks: list[str] | None = None
     savedTo: str | None = None
     savedFile: str | None = None
     usage: UsageSummary
@@ -83,27 +88,14 @@ def file_sections(project: Project, file_paths: str) -> list[Section]:
     return sections
 
 
-def project_tree(root: Path) -> str:
-    """A bounded indented listing of the project, skipping hidden, dependency and cache directories."""
-    lines: list[str] = []
-    cut = False
-    for current, dirs, files in os.walk(root):
-        here = Path(current)
-        depth = len(here.relative_to(root).parts)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
-                         and not d.endswith(".egg-info"))
-        if depth >= TREE_MAX_DEPTH:
-            dirs[:] = []
-        if depth:
-            lines.append("  " * (depth - 1) + here.name + "/")
-        lines.extend("  " * depth + name for name in sorted(files) if not name.startswith("."))
-        if len(lines) >= TREE_MAX_ENTRIES:
-            cut = True
-            break
-    shown = lines[:TREE_MAX_ENTRIES]
-    if cut:
-        shown.append(f"[tree cut at {TREE_MAX_ENTRIES} entries]")
-    return "\n".join(shown) or "(empty)"
+def default_task_sections(project: Project, tag: str, query: str) -> list[Section]:
+    """Without taskIds: up to :data:`DEFAULT_TASKS` tasks related to the query by keywords (none without a store)."""
+    try:
+        index = project.store.read().index(tag)
+    except TaskmasterError:  # no .taskmaster yet, or no such tag: research works without tasks
+        return []
+    return [(f"task {t.get('id')}", task_context(t, with_subtasks=False, max_details=DEFAULT_TASK_DETAILS))
+            for t in relevant(index, query, DEFAULT_TASKS)]
 
 
 def fit(sections: list[Section], budget: int) -> list[Section]:
@@ -152,18 +144,22 @@ async def research(ai: AIContext, *, tag: str, query: str, task_ids: str | None,
     if save_to:  # checked before the model call, so a typo costs nothing
         project.store.read().index(tag).get(parse_ref(save_to))
     sections: list[Section] = []
+    auto: list[str] = []
     if task_ids:
         sections += task_sections(project, tag, task_ids)
+    elif project.paths.taskmaster.is_dir():
+        found = default_task_sections(project, tag, query)
+        auto = [label.removeprefix("task ") for label, _ in found]
+        sections += found
     if file_paths:
         sections += file_sections(project, file_paths)
     if custom_context and custom_context.strip():
         sections.append(("notes from the caller", custom_context))
     if include_tree:
-        sections.append(("project tree", project_tree(project.paths.root)))
+        sections.append(("project tree", project_tree(project.paths, TREE_MAX_ENTRIES, TREE_MAX_DEPTH).text))
     sections = fit(sections, input_budget_chars(ai, "research", reserve_tokens=2_000))
-    findings, usage = await ai.router.generate_text(
-        command="research", role="research", system=prompts.research_system(detail),
-        prompt=prompts.research_prompt(query, sections), progress=ai.progress, sampler=ai.sampler)
+    findings, usage = await ask_text(ai, prompts.RESEARCH, prompts.research_prompt(query, sections),
+                                     command="research", role="research", system=prompts.research_system(detail))
     if not findings.strip():
         raise InvalidInput("The research model returned an empty answer; nothing was saved. Ask again, perhaps "
                            "with a more specific query.")
@@ -187,4 +183,4 @@ async def research(ai: AIContext, *, tag: str, query: str, task_ids: str | None,
         shown, cut = findings[:RESULT_CAP] + f"\n[cut at {RESULT_CAP} of {len(findings)} characters.{where}]", True
     await ai.progress(1, 1, "research done")
     return ResearchResult(query=query, findings=shown, findingsCut=cut, context=[label for label, _ in sections],
-                          savedTo=saved_to, savedFile=saved_file, usage=summarize([usage]))
+                          autoTasks=auto or None, savedTo=saved_to, savedFile=saved_file, usage=summarize([usage]))

@@ -8,6 +8,12 @@ independently: the fallback role when it is configured with a different model th
 the research role. Where the two disagree the stricter view wins (incomplete > changes_requested > approve, and the
 lower score), both views are returned, and findings, unmet requirements and follow-ups are merged.
 
+Besides the diff the model sees the code around each changed hunk (new version, read through the private-file
+guard; see :func:`taskmaster_mcp.ai.codebase.surrounding`), the project's tree and manifests when there is code,
+and the task's open subtasks, so that it does not propose follow-ups they already cover; a follow-up whose title
+nearly duplicates an open subtask's is dropped anyway (:func:`taskmaster_mcp.ai.quality.duplicates_of`) and listed
+under ``droppedFollowUps``.
+
 With ``apply`` the verdict changes the task in one write:
 
 - approve with score >= ``taskmasterMcp.review.approveScore`` (default 80): status done, and its open subtasks
@@ -24,17 +30,19 @@ from pydantic import BaseModel
 
 from taskmaster_mcp.ai import gitdiff
 from taskmaster_mcp.ai.budget import input_budget_chars
-from taskmaster_mcp.ai.context import AIContext, UsageSummary, summarize
+from taskmaster_mcp.ai.codebase import SURROUNDING_TOTAL, codebase, surrounding
+from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, summarize
 from taskmaster_mcp.ai.prompts import review as prompts
-from taskmaster_mcp.ai.prompts.blocks import task_context
+from taskmaster_mcp.ai.prompts.blocks import codebase_block, task_context
 from taskmaster_mcp.ai.prompts.review import Finding, FollowUp, ReviewOut, Verdict
+from taskmaster_mcp.ai.quality import duplicates_of
 from taskmaster_mcp.errors import InvalidInput
 from taskmaster_mcp.models.router import Usage
 from taskmaster_mcp.store.config import Role
 from taskmaster_mcp.store.settings import approve_score
 from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.tasks import edits
-from taskmaster_mcp.tasks.model import Ref, split_list
+from taskmaster_mcp.tasks.model import CLOSED_STATUSES, Ref, Task, key, split_list, subtasks_of
 
 DEFAULT_APPROVE_SCORE = 80
 PER_FILE_CHARS = 12_000
@@ -84,6 +92,7 @@ class ReviewResult(BaseModel):
     findings: list[Finding]
     unmetRequirements: list[str]
     followUpSubtasks: list[FollowUp]
+    droppedFollowUps: list[str] | None = None
     diff: DiffInfo
     agreement: bool | None = None
     opinions: list[Opinion] | None = None
@@ -174,23 +183,27 @@ async def review(ai: AIContext, *, tag: str, ref: Ref, base: str, paths: str | N
     task, _ = store.read().index(tag).get(ref)
     task_text = task_context(task, max_details=8000)
     tests = _tail(test_output)
-    budget = input_budget_chars(ai, "main") - len(task_text) - len(tests or "") - 6_000
+    code = await asyncio.to_thread(codebase, ai.project.paths)
+    code_text = codebase_block(code.tree, code.manifests) if code is not None else ""
+    budget = input_budget_chars(ai, "main") - len(task_text) - len(tests or "") - len(code_text) - 6_000
     diff = await asyncio.to_thread(gitdiff.collect, ai.project.paths, base, split_list(paths),
                                    per_file=PER_FILE_CHARS, total=max(4_000, min(budget, MAX_DIFF_CHARS)))
     if not diff.files:
         raise InvalidInput(nothing_to_review(diff, base, paths))
-    prompt = prompts.review_prompt(task_text, diff.text, base=base, test_output=tests)
+    room = min(SURROUNDING_TOTAL, budget - len(diff.text))
+    around = await asyncio.to_thread(surrounding, ai.project.paths, gitdiff.changed_ranges(diff.text),
+                                     set(diff.untracked), total=room) if room > 1_000 else []
+    planned = open_subtask_lines(task)
+    prompt = prompts.review_prompt(task_text, diff.text, base=base, test_output=tests, open_subtasks=planned,
+                                   surrounding=around, codebase=code_text)
     await ai.progress(0, 2 if second_opinion else 1, f"reviewing {len(diff.files)} changed file(s)")
-    first, usage = await ai.router.generate_object(
-        command="review", role="main", system=prompts.REVIEW_SYSTEM, prompt=prompt, schema=ReviewOut,
-        progress=ai.progress, sampler=ai.sampler)
-    usages = [usage]
+    first, usage = await ask(ai, prompts.REVIEW, prompt, ReviewOut, command="review")
+    usages: list[Usage] = [usage]
     outcome, agreement, opinions = first, None, None
     if second_opinion:
         await ai.progress(1, 2, "asking for a second opinion")
-        other, other_usage = await ai.router.generate_object(
-            command="review", role=second_role(ai, usage), system=prompts.REVIEW_SYSTEM, prompt=prompt,
-            schema=ReviewOut, progress=ai.progress, sampler=ai.sampler)
+        other, other_usage = await ask(ai, prompts.REVIEW, prompt, ReviewOut, command="review",
+                                       role=second_role(ai, usage))
         usages.append(other_usage)
         labels = (f"{usage.role} {usage.provider}/{usage.model}",
                   f"{other_usage.role} {other_usage.provider}/{other_usage.model}")
@@ -198,14 +211,26 @@ async def review(ai: AIContext, *, tag: str, ref: Ref, base: str, paths: str | N
         agreement = first.verdict == other.verdict
         opinions = [Opinion(model=label, verdict=o.verdict, score=o.score, summary=o.summary, findings=o.findings)
                     for label, o in zip(labels, (first, other), strict=True)]
+    titles = [line.split(" ", 1)[1] for line in planned]
+    dropped = [f.title for f in outcome.followUpSubtasks if duplicates_of(f.title, titles)]
+    if dropped:
+        outcome = outcome.model_copy(update={"followUpSubtasks": [
+            f for f in outcome.followUpSubtasks if f.title not in dropped]})
     applied = _apply(ai, tag, ref, outcome, base, threshold) if apply else None
     return ReviewResult(
         id=str(ref), tag=tag, verdict=outcome.verdict, score=outcome.score, summary=outcome.summary,
         findings=outcome.findings, unmetRequirements=outcome.unmetRequirements,
-        followUpSubtasks=outcome.followUpSubtasks,
+        followUpSubtasks=outcome.followUpSubtasks, droppedFollowUps=dropped or None,
         diff=DiffInfo(base=base, files=diff.files, untracked=diff.untracked or None, cut=diff.cut or None,
                       omitted=diff.omitted or None, excluded=diff.excluded or None),
         agreement=agreement, opinions=opinions, applied=applied, usage=summarize(usages))
+
+
+def open_subtask_lines(task: Task) -> list[str]:
+    """``7.2 Title`` for each open subtask of ``task``."""
+    tid = key(task.get("id"))
+    return [f"{tid}.{key(s.get('id'))} {s.get('title', '')}" for s in subtasks_of(task)
+            if s.get("status", "pending") not in CLOSED_STATUSES]
 
 
 def _apply(ai: AIContext, tag: str, ref: Ref, outcome: ReviewOut, base: str, threshold: int) -> Applied:

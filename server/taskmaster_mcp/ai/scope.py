@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from taskmaster_mcp.ai.context import AIContext, UsageSummary, research_step, run_each, summarize
+from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, research_step, run_each, summarize
 from taskmaster_mcp.ai.expand import ItemReason, reason_text
 from taskmaster_mcp.ai.prompts import expand
 from taskmaster_mcp.ai.prompts.blocks import task_context
@@ -60,13 +60,12 @@ async def scope(ai: AIContext, *, tag: str, ids: list[str], direction: Literal["
         subs = [task_context(s) for s in subtasks_of(task) if _is_open(s)]
         findings = None
         if research:
-            findings, usage = await research_step(job_ai, command, expand.expand_research_question(view))
+            findings, usage = await research_step(job_ai, command, expand.EXPAND_RESEARCH,
+                                                  expand.expand_research_question(view))
             usages.append(usage)
-        answer, usage = await job_ai.router.generate_object(
-            command=command, role="main", system=expand.SCOPE_SYSTEM,
-            prompt=expand.scope_prompt(direction=direction, strength=strength,  # type: ignore[arg-type]
-                                       task=view, subtasks=subs, request=request, research=findings),
-            schema=expand.RescopedTask, progress=job_ai.progress, sampler=job_ai.sampler)
+        prompt = expand.scope_prompt(direction=direction, strength=strength,  # type: ignore[arg-type]
+                                     task=view, subtasks=subs, request=request, research=findings)
+        answer, usage = await ask(job_ai, expand.SCOPE, prompt, expand.RescopedTask, command=command)
         usages.append(usage)
         return answer
 

@@ -1,9 +1,11 @@
 """Prompts and output models for editing existing work: update_task with a prompt, update (bulk), and the research
 note of update_subtask.
 
-The model proposes new text; the code decides what it may change (see :mod:`taskmaster_mcp.ai_edit`). Ids, status,
+The model proposes new text; the code decides what it may change (see :mod:`taskmaster_mcp.ai.edit`). Ids, status,
 dependencies of existing items, user metadata and closed subtasks are never taken from an answer, so the prompts
-ask the model to leave them alone only to keep its answers short and on point.
+ask the model to leave them alone only to keep its answers short and on point. Finished work is never rewritten:
+a change that affects it becomes a follow-up subtask (``revises`` names the finished subtask; a done task or subtask
+being updated gets :class:`FollowUpPlan` and the :data:`UPDATE_DONE` template instead).
 """
 
 from __future__ import annotations
@@ -12,14 +14,22 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from taskmaster_mcp.ai.prompts.blocks import research_block
+from taskmaster_mcp.ai.prompts.blocks import (
+    RESEARCH_STEP_SYSTEM,
+    Template,
+    brief,
+    neighbour_block,
+    research_block,
+    task_context,
+)
 
 PriorityOut = Literal["high", "medium", "low"]
 Title = Annotated[str, Field(min_length=3, max_length=200)]
 
 
 class SubtaskDraft(BaseModel):
-    """A revised open subtask (``id`` of an existing one) or a new subtask (``id`` null or a new number)."""
+    """A revised open subtask (``id`` of an existing one) or a new subtask (``id`` null or a new number); a new one
+    with ``revises`` is a follow-up to that finished subtask."""
 
     id: int | None = None
     title: Title
@@ -27,6 +37,7 @@ class SubtaskDraft(BaseModel):
     details: str = ""
     testStrategy: str = ""
     dependencies: list[int] = []
+    revises: int | None = None
 
 
 class TaskEdit(BaseModel):
@@ -61,11 +72,28 @@ class BatchEdit(BaseModel):
     tasks: list[BatchTaskEdit]
 
 
+class FollowUpDraft(BaseModel):
+    """Work to do on top of finished work."""
+
+    title: Title
+    description: Annotated[str, Field(min_length=1)]
+    details: str = ""
+    testStrategy: str = ""
+
+
+class FollowUpPlan(BaseModel):
+    """The answer to update_task on a done task or subtask: follow-up subtasks (the done item stays as it is)."""
+
+    followUps: Annotated[list[FollowUpDraft], Field(min_length=1, max_length=5)]
+
+
 _RULES = """\
 Rules:
 - Change what the request asks for and what it logically implies; keep everything else as it is, word for word.
 - Never change ids, statuses or dependencies of existing items.
-- Subtasks whose status is done, completed or cancelled are finished work: do not return them.
+- Subtasks whose status is done or completed are finished work and are never rewritten. When the change affects
+  one, add a new subtask with "id": null and "revises": <the finished subtask's id> that describes the work needed
+  on top of it; it is labelled as a follow-up. Do not return cancelled subtasks.
 - Return open subtasks you revised with their existing id. Add new subtasks with "id": null when the request needs
   more work. Subtasks you leave out are kept unchanged.
 - priority: null keeps the current priority; set it only when the request asks for a different priority.
@@ -91,18 +119,45 @@ testStrategy, priority, subtasks). Leave out tasks the change does not affect.
 {_RULES}"""
 
 
-def update_task_prompt(task: str, request: str, *, parent: str | None = None, research: str | None = None) -> str:
+UPDATE_DONE_SYSTEM = """\
+You are a senior engineer applying a change of direction or new information to work that is already finished. The
+finished item stays exactly as it is: it records what was built. Describe the work needed on top of it as one to
+three follow-up subtasks: for each a specific title, a one-sentence description, details naming what must change
+in the finished work (files, APIs, data, tests) and why, and a test strategy. Do not restate work that is already
+done and still valid."""
+
+
+def update_task_prompt(task: str, request: str, *, parent: str | None = None, research: str | None = None,
+                       builds_on: list[str] | None = None, unblocks: list[str] | None = None) -> str:
     """The user prompt of update_task with a prompt. ``task`` is :func:`task_context` output."""
     owner = f"It is a subtask of this task (for context only):\n{parent}\n\n" if parent else ""
-    return (f"{owner}Current item:\n<task>\n{task}\n</task>{research_block(research)}\n\n"
+    return (f"{owner}Current item:\n<task>\n{task}\n</task>{neighbour_block(builds_on or [], unblocks or [])}"
+            f"{research_block(research)}\n\nRequested change:\n{request.strip()}")
+
+
+def update_done_prompt(task: str, request: str, *, parent: str | None = None, research: str | None = None) -> str:
+    """The user prompt for a done item: the item, its parent when it is a subtask, and the change."""
+    owner = f"It is a subtask of this task (for context only):\n{parent}\n\n" if parent else ""
+    return (f"{owner}Finished item (not to be rewritten):\n<task>\n{task}\n</task>{research_block(research)}\n\n"
             f"Requested change:\n{request.strip()}")
 
 
-def update_many_prompt(tasks: list[str], request: str, *, research: str | None = None) -> str:
-    """The user prompt of one ``update`` batch."""
+def update_many_prompt(tasks: list[str], request: str, *, research: str | None = None,
+                       neighbours: list[str] | None = None) -> str:
+    """The user prompt of one ``update`` batch; ``neighbours`` are briefs of tasks around the batch."""
     listing = "\n".join(tasks)
-    return (f"Tasks to revise (one JSON object per line):\n<tasks>\n{listing}\n</tasks>{research_block(research)}\n\n"
-            f"Requested change:\n{request.strip()}")
+    around = ("\n\nTasks these depend on or that depend on them (context only; not to be revised here):\n"
+              + "\n".join(neighbours)) if neighbours else ""
+    return (f"Tasks to revise (one JSON object per line):\n<tasks>\n{listing}\n</tasks>{around}"
+            f"{research_block(research)}\n\nRequested change:\n{request.strip()}")
+
+
+UPDATE_TASK = Template("update_task", 2, UPDATE_TASK_SYSTEM,
+                       (update_task_prompt, task_context, brief, neighbour_block, research_block))
+UPDATE_SUBTASK = Template("update_subtask", 2, UPDATE_SUBTASK_SYSTEM,
+                          (update_task_prompt, task_context, brief, neighbour_block, research_block))
+UPDATE_DONE = Template("update_done", 1, UPDATE_DONE_SYSTEM, (update_done_prompt, task_context, research_block))
+UPDATE_MANY = Template("update", 2, UPDATE_MANY_SYSTEM, (update_many_prompt, task_context, brief, research_block))
 
 
 def edit_research_question(request: str, subject: str) -> str:
@@ -111,6 +166,9 @@ def edit_research_question(request: str, subject: str) -> str:
             f"The work concerned:\n{subject[:8000]}\n\n"
             "List current, concrete facts that matter for this change: library versions and APIs, deprecations, "
             "pitfalls and recommended practice. Bullet points, no preamble.")
+
+
+EDIT_RESEARCH = Template("edit.research", 1, RESEARCH_STEP_SYSTEM, (edit_research_question, task_context))
 
 
 NOTE_RESEARCH_SYSTEM = """\
@@ -123,3 +181,6 @@ def note_research_prompt(note: str, item: str, parent: str) -> str:
     """The user prompt of the research step of update_subtask (and update_task append with research)."""
     return (f"Parent task (context):\n{parent}\n\nItem being worked on:\n{item}\n\n"
             f"The engineer's note or question:\n{note.strip()}")
+
+
+NOTE_RESEARCH = Template("note.research", 1, NOTE_RESEARCH_SYSTEM, (note_research_prompt, task_context))

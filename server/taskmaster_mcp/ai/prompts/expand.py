@@ -7,7 +7,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from taskmaster_mcp.ai.prompts.blocks import research_block
+from taskmaster_mcp.ai.prompts.blocks import (
+    RESEARCH_STEP_SYSTEM,
+    Template,
+    brief,
+    codebase_block,
+    neighbour_block,
+    research_block,
+    task_context,
+    title_map,
+)
 
 Strength = Literal["light", "regular", "heavy"]
 
@@ -78,14 +87,19 @@ For each subtask give:
 - dependencies: ids of EARLIER subtasks in your list that must be finished first (never a later id, never its
   own). A step with no prerequisite in your list has none.
 
-Do not repeat work that the existing subtasks (if any are listed) already cover. Follow the technologies and
-decisions already stated in the task."""
+Do not repeat work that the existing subtasks (if any are listed) already cover, nor work of the tasks it builds
+on or that depend on it. Follow the technologies and decisions already stated in the task, its neighbours and the
+project's code."""
 
 
-def expand_prompt(*, target: str, parent: str | None, count: int, dependencies: list[str], related: list[str],
-                  hint: str | None, existing: bool, request: str | None, research: str | None) -> str:
+def expand_prompt(*, target: str, parent: str | None, count: int, exact: bool, builds_on: list[str],
+                  unblocks: list[str], related: list[str], hint: str | None, existing: bool, request: str | None,
+                  research: str | None, codebase: str) -> str:
     """The user prompt of one expansion: ``target`` is the task (or subtask) JSON, ``parent`` its parent's."""
-    lines = [f"Write about {count} subtasks." if count > 0 else "Choose how many subtasks the work needs (3 to 8)."]
+    if count <= 0:
+        lines = ["Choose how many subtasks the work needs (3 to 8)."]
+    else:
+        lines = [f"Write exactly {count} subtasks." if exact else f"Write about {count} subtasks."]
     if parent is not None:
         lines.append("The item to split is itself a subtask of the task below. Replace it with finer steps that "
                      "together do exactly what it describes; the other subtasks of the parent stay as they are."
@@ -95,22 +109,43 @@ def expand_prompt(*, target: str, parent: str | None, count: int, dependencies: 
         lines.append(f"<task>\n{target}\n</task>")
         if existing:
             lines.append("The task already has the subtasks listed in it; the new ones are added after them.")
-    if dependencies:
-        lines.append("It builds on these tasks (already planned or done):\n" + "\n".join(dependencies))
+    text = "\n\n".join(lines) + neighbour_block(builds_on, unblocks)
     if related:
-        lines.append("Related tasks (for consistency; do not take over their work):\n" + "\n".join(related))
+        text += ("\n\nOther tasks on similar topics (for consistency; do not take over their work):\n"
+                 + "\n".join(related))
     if hint:
-        lines.append(f"Guidance from the complexity analysis:\n{hint}")
+        text += f"\n\nFrom the complexity analysis of this task:\n{hint}"
     if request:
-        lines.append(f"Additional instructions from the user:\n{request.strip()}")
-    return "\n\n".join(lines) + research_block(research)
+        text += f"\n\nAdditional instructions from the user:\n{request.strip()}"
+    return text + codebase + research_block(research)
+
+
+def complexity_hint(score: object, recommended: int | None, reasoning: str, prompt: str) -> str | None:
+    """The complexity report's view of a task, passed through to the expansion (None when there is none)."""
+    lines: list[str] = []
+    if isinstance(score, int | float) and not isinstance(score, bool):
+        lines.append(f"Complexity score: {score:g} of 10.")
+    if recommended:
+        lines.append(f"Recommended number of subtasks: {recommended}.")
+    if reasoning.strip():
+        lines.append(f"Why: {reasoning.strip()[:1500]}")
+    if prompt.strip():
+        lines.append(f"How to split it: {prompt.strip()[:2000]}")
+    return "\n".join(lines) or None
+
+
+EXPAND = Template("expand", 2, EXPAND_SYSTEM, (expand_prompt, complexity_hint, task_context, brief, neighbour_block,
+                                               codebase_block, research_block))
 
 
 def expand_research_question(target: str) -> str:
-    """What the research role is asked before an expansion (plain text answer)."""
+    """What the research role is asked before an expansion or a rescoping (plain text answer)."""
     return ("An engineer is about to break down the task below into implementation steps. List current, concrete "
             "facts that matter for it: recommended libraries and versions, APIs, pitfalls, security notes and "
             f"best practices. Be brief; bullet points.\n\n<task>\n{target}\n</task>")
+
+
+EXPAND_RESEARCH = Template("expand.research", 1, RESEARCH_STEP_SYSTEM, (expand_research_question, task_context))
 
 
 ANALYZE_SYSTEM = """\
@@ -125,14 +160,23 @@ For every task you are given, answer with:
 - expansionPrompt: one or two sentences telling the person who splits it what the subtasks should cover.
 - reasoning: one or two sentences on what makes it easy or hard.
 
+Use one scale for the whole plan. Two anchors fix it (these are examples, not tasks of this plan):
+- Score 2, 0 subtasks: "Add a --version flag to the command-line tool": one file, a known pattern, no unknowns.
+- Score 8, 6 subtasks: "Replace password sessions with OAuth2 / OpenID Connect login": several components,
+  security-critical, a data migration, an external provider's behaviour to learn.
 Score each task on its own merits (technical difficulty, unknowns, number of parts, risk), not on its position in
-the list. Answer for every task given and only for those."""
+the list. A task that already has subtasks is partly broken down: score the work it describes, and recommend only
+the further subtasks it still needs (often 0). Answer for every task given and only for those."""
 
 
-def analyze_prompt(tasks: list[str], research: str | None) -> str:
-    """The user prompt of one complexity batch; each item of ``tasks`` is one task's JSON."""
-    return (f"Assess these {len(tasks)} tasks:\n<tasks>\n" + "\n".join(tasks) + "\n</tasks>"
+def analyze_prompt(plan: str, tasks: list[str], research: str | None) -> str:
+    """The user prompt of one complexity batch: the plan's title map (the same for every batch) and the tasks."""
+    return (f"The whole plan, one task a line (id title [status] (subtasks it already has)):\n<plan>\n{plan}\n</plan>"
+            f"\n\nAssess these {len(tasks)} tasks:\n<tasks>\n" + "\n".join(tasks) + "\n</tasks>"
             + research_block(research))
+
+
+ANALYZE = Template("analyze", 2, ANALYZE_SYSTEM, (analyze_prompt, title_map, task_context, research_block))
 
 
 def analyze_research_question(tasks: list[str]) -> str:
@@ -140,6 +184,9 @@ def analyze_research_question(tasks: list[str]) -> str:
     return ("A team is estimating the tasks below. List current facts that change how hard they are: maturity of "
             "the libraries involved, known pitfalls, recent breaking changes. Brief bullet points.\n\n"
             + "\n".join(tasks))
+
+
+ANALYZE_RESEARCH = Template("analyze.research", 1, RESEARCH_STEP_SYSTEM, (analyze_research_question, task_context))
 
 
 SCOPE_SYSTEM = """\
@@ -164,3 +211,6 @@ def scope_prompt(*, direction: Literal["up", "down"], strength: Strength, task: 
     if request:
         lines.append(f"Additional instructions from the user:\n{request.strip()}")
     return "\n\n".join(lines) + research_block(research)
+
+
+SCOPE = Template("scope", 1, SCOPE_SYSTEM, (scope_prompt, task_context, research_block))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from taskmaster_mcp.ai.prompts.blocks import Template, task_context
+
 DetailLevel = Literal["low", "medium", "high"]
 
 _DETAIL: dict[str, str] = {
@@ -32,3 +34,6 @@ def research_prompt(query: str, sections: list[tuple[str, str]]) -> str:
     parts = [f'<context kind="{kind}">\n{body.strip()}\n</context>' for kind, body in sections if body.strip()]
     intro = "Project context:\n\n" + "\n\n".join(parts) + "\n\n" if parts else ""
     return f"{intro}Question:\n{query.strip()}"
+
+
+RESEARCH = Template("research", 1, _SYSTEM, (research_system, *_DETAIL.values(), research_prompt, task_context))

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from taskmaster_mcp.ai.prompts.blocks import Template, codebase_block, task_context
+
 Verdict = Literal["approve", "changes_requested", "incomplete"]
 Severity = Literal["critical", "major", "minor", "nit"]
 
@@ -54,16 +56,26 @@ Answer with:
   saying what is wrong and how to fix it.
 - unmetRequirements: each requirement of the task that the change does not meet, quoted or paraphrased briefly.
 - followUpSubtasks: the work still needed to finish the task, as small subtasks (title, description); empty when
-  the verdict is approve.
+  the verdict is approve. Never one that an open subtask listed already covers.
 
 If test output is given, use it: failing tests are findings. If the diff says parts were cut, say which
-requirements you could not check instead of guessing."""
+requirements you could not check instead of guessing. Code around the changed lines is shown where it could be
+read; in findings, name only files that appear in the diff, that code or the project listing."""
 
 
-def review_prompt(task: str, diff: str, *, base: str, test_output: str | None) -> str:
-    """The user prompt: the task (``task_context`` output), the diff against ``base``, and any test output."""
+def review_prompt(task: str, diff: str, *, base: str, test_output: str | None, open_subtasks: list[str],
+                  surrounding: list[tuple[str, str]], codebase: str) -> str:
+    """The user prompt: the task (``task_context`` output), its open subtasks, the diff against ``base``, the code
+    around the changed hunks, the project listing and any test output."""
     tests = f"\n\nTest output supplied by the caller:\n<test-output>\n{test_output.strip()}\n</test-output>" \
         if test_output and test_output.strip() else ""
-    return (f"Task under review:\n<task>\n{task}\n</task>\n\n"
+    planned = ("\n\nOpen subtasks already planned (do not propose follow-ups that duplicate them):\n"
+               + "\n".join(open_subtasks)) if open_subtasks else ""
+    around = "".join(f'\n<code path="{path}">\n{text}\n</code>' for path, text in surrounding)
+    around = f"\n\nCode around the changed lines (new version, numbered):{around}" if around else ""
+    return (f"Task under review:\n<task>\n{task}\n</task>{planned}\n\n"
             f"Changes in the working tree against {base} (git diff; untracked files shown as new files):\n"
-            f"<diff>\n{diff}\n</diff>{tests}")
+            f"<diff>\n{diff}\n</diff>{around}{codebase}{tests}")
+
+
+REVIEW = Template("review", 2, REVIEW_SYSTEM, (review_prompt, task_context, codebase_block))

@@ -55,4 +55,4 @@ async def parse_prd(
         prd = read_for_prompt(project.paths, input, what="input", fix=PRD_FIX)
     ai = ai_context(ctx, project)
     return await plan_from_prd(ai, prd=prd, tag=project.tag(tag), num_tasks=count, force=force, append=append,
-                               research=research)
+                               research=research, exact=numTasks is not None)
