@@ -130,9 +130,13 @@ async def test_the_other_task_master_arguments_are_accepted_and_say_what_they_di
 async def test_initialize_project_schema_has_task_masters_arguments_and_stays_small(tmp_path: Path) -> None:
     async with connected(tmp_path) as client:
         tool = next(t for t in (await client.list_tools()).tools if t.name == "initialize_project")
+    # Task Master's no-op flags (yes, skipInstall, addAliases) are accepted but not published: they change nothing
     assert set(tool.input_schema["properties"]) == {"projectRoot", "projectName", "editors", "rules", "initGit",
-                                                    "storeTasksInGit", "skipInstall", "addAliases", "yes"}
-    assert len(json.dumps(tool.input_schema, ensure_ascii=False)) < 700
+                                                    "storeTasksInGit"}
+    assert len(json.dumps(tool.input_schema, ensure_ascii=False)) < 600
+    async with connected(tmp_path) as client:
+        accepted = await client.call_tool("initialize_project", {"yes": True, "skipInstall": True, "addAliases": False})
+    assert not accepted.is_error
 
 
 async def test_a_refused_call_leaves_an_existing_project_byte_identical(messy_project: Path) -> None:
