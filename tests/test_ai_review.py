@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ai_helpers import FALLBACK_MODEL, ai_env, ai_project, as_json
+from git_helpers import git, isolated_git  # noqa: F401  (isolated_git applies to every test here)
 from mcp_helpers import connected, error, ok, snapshot
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply
-
-
-@pytest.fixture(autouse=True)
-def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No user or system git config, and no repository discovery above tmp_path (for the server's git too)."""
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-
-
-def git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "-c", "init.defaultBranch=main",
-                           *args], cwd=root, capture_output=True, text=True, check=True, timeout=30)
-    return done.stdout
 
 
 def repo(tmp_path: Path, server: ProviderServer, fixtures: Path, **ours: Any) -> Path:

@@ -4,13 +4,13 @@ file where Task Master keeps it (under a HOME inside tmp_path), and the scripted
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ai_helpers import ai_env, ai_project, as_json
+from git_helpers import git as _git
 from mcp_helpers import connected, error, ok, snapshot
 from provider_server import MESSAGES, ProviderServer, Reply
 from taskmaster_mcp.store.workflow_state import project_id, state_path
@@ -20,17 +20,8 @@ GREEN = {"total": 3, "passed": 3, "failed": 0, "skipped": 0}
 BRANCH = "tm/master/task-1-build-a-calculator"
 
 
-@pytest.fixture(autouse=True)
-def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No user or system git config, and no repository discovery above tmp_path (for the server's git too)."""
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-
-
 def git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True, timeout=30)
-    return done.stdout
+    return _git(root, *args, identity=False)
 
 
 def tasks_doc() -> dict[str, Any]:

@@ -3,28 +3,14 @@ can leave (clean, new files only, deletion, rename, binary, no commits) and name
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from git_helpers import git, isolated_git  # noqa: F401  (isolated_git applies to every test here)
 from taskmaster_mcp.ai.gitdiff import chunk_names, collect
 from taskmaster_mcp.errors import InvalidInput
 from taskmaster_mcp.store.paths import Paths
-
-
-@pytest.fixture(autouse=True)
-def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No user or system git config, and no repository discovery above tmp_path."""
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-
-
-def git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "-c", "init.defaultBranch=main",
-                           *args], cwd=root, capture_output=True, text=True, check=True, timeout=30)
-    return done.stdout
 
 
 def committed(root: Path, files: dict[str, str | bytes]) -> Path:
