@@ -11,6 +11,7 @@ import pytest
 
 from ai_helpers import ai_env, ai_project, as_json
 from git_helpers import git as _git
+from git_helpers import isolated_git  # noqa: F401  (applies to every test here)
 from mcp_helpers import connected, error, ok, snapshot
 from provider_server import MESSAGES, ProviderServer, Reply
 from taskmaster_mcp.store.workflow_state import project_id, state_path
