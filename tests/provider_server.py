@@ -8,8 +8,10 @@ token endpoint, for service-account and user credentials). Routes match by path 
 works. HTTP/1.1 keep-alive: JSON replies carry Content-Length, streams are chunked.
 
 Scripting: ``server.script(route, Reply(...), ..., model=None)`` queues replies for a route (optionally only for one
-model); when the queue is empty the route's default reply (``server.defaults[route]``) answers. Every request is
-recorded in ``server.requests``. Scripted errors carry ``retry-after-ms: 10``.
+model); when the queue is empty the route's default reply (``server.defaults[route]``) answers. A ``responder``
+(a function of the recorded request returning a Reply, or None to pass) answers before the queues: replaying
+recorded answers by what was asked (``tests/eval/replay.py``). Every request is recorded in ``server.requests``.
+Scripted errors carry ``retry-after-ms: 10``.
 
 Faults a reply can script: ``status`` (an error in the route's format), ``delay`` (answer late), ``hang`` (accept,
 never answer), ``drop`` (close without answering), ``raw`` (any body, e.g. not JSON, as a 200), ``truncate`` (cut
@@ -28,6 +30,7 @@ import threading
 import time
 import zlib
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -93,6 +96,7 @@ class ProviderServer:
         self.requests: list[Recorded] = []
         self.defaults: dict[str, Reply] = {route: Reply() for route in ROUTES}
         self.models = ["scripted-model-a", "scripted-model-b"]
+        self.responder: Callable[[Recorded], Reply | None] | None = None
         self._queues: dict[tuple[str, str | None], deque[Reply]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -124,6 +128,7 @@ class ProviderServer:
             self.requests.clear()
             self._queues.clear()
             self.defaults = {route: Reply() for route in ROUTES}
+            self.responder = None
 
     def script(self, route: str, *replies: Reply, model: str | None = None) -> None:
         """Queue replies for ``route`` (for one model only, when ``model`` is given)."""
@@ -177,7 +182,7 @@ def _make_handler(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
             if route == MODELS:
                 return self._json(200, {"object": "list", "data": [
                     {"id": m, "object": "model", "created": 0, "owned_by": "scripted"} for m in server.models]})
-            reply = server._next(route, record.model)
+            reply = (server.responder(record) if server.responder else None) or server._next(route, record.model)
             if reply.delay:
                 server._stopping.wait(reply.delay)
             if reply.hang:

@@ -45,7 +45,7 @@ def test_record_appends_one_compact_json_line_per_call(tmp_path: Path) -> None:
     second = json.loads(lines[1])
     assert second["outcome"] == "overloaded" and second["cost_usd"] is None and second["fallback"] is True
     assert set(second) == {"ts", "command", "role", "provider", "model", "input_tokens", "output_tokens",
-                           "cached_tokens", "cost_usd", "latency_ms", "outcome", "fallback", "attempt"}
+                           "cached_tokens", "cost_usd", "latency_ms", "outcome", "fallback", "attempt", "prompt"}
 
 
 def test_check_budget_refuses_when_todays_spend_reached_the_daily_limit(tmp_path: Path) -> None:
@@ -110,3 +110,52 @@ def test_damaged_lines_are_skipped(tmp_path: Path) -> None:
         handle.write("{not json\n")
     ledger.record(entry())
     assert len(ledger.entries()) == 2
+
+
+def test_lines_written_before_the_prompt_field_existed_parse_with_an_empty_prompt(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path, base_dir=tmp_path / "data")
+    old = {k: v for k, v in entry().__dict__.items() if k != "prompt"}
+    ledger.path.parent.mkdir(parents=True)
+    ledger.path.write_text(json.dumps(old) + "\n")
+    ledger.record(entry(prompt="parse_prd@2"))
+    assert [e.prompt for e in ledger.entries()] == ["", "parse_prd@2"]
+
+
+async def test_every_model_call_records_its_prompt_version_in_the_ledger_and_a_replayable_recording(
+        tmp_path: Path) -> None:
+    from ai_helpers import ai_env, ai_project, as_json
+    from mcp_helpers import connected, ok
+    from provider_server import MESSAGES, ProviderServer, Reply
+    from taskmaster_mcp.models.recording import load
+
+    answer = {"tasks": [{"id": 1, "title": "Project skeleton", "description": "Layout.", "details": "How.",
+                         "testStrategy": "Tests.", "priority": "high", "dependencies": []}]}
+    env = {**ai_env(tmp_path), "TASKMASTER_MCP_RECORD": str(tmp_path / "rec")}
+    server = ProviderServer().start()
+    try:
+        root = ai_project(tmp_path / "p", server)
+        server.script(MESSAGES, Reply(text=as_json(answer)))
+        async with connected(root, env=env) as client:
+            first = await ok(client, "parse_prd", prd="# Notes\nA note-taking app.", numTasks=1)
+        ledger = Ledger(root, env=env)
+        assert [(e.command, e.prompt) for e in ledger.entries()] == [("parse_prd", "parse_prd@2")]
+        [recording] = load(tmp_path / "rec")
+        assert (recording.prompt_version, recording.command, recording.role, recording.schema) == (
+            "parse_prd@2", "parse_prd", "main", "TaskPlan")
+        assert [t["title"] for t in recording.answer["tasks"]] == ["Project skeleton"]
+        assert "note-taking" in recording.prompt and (tmp_path / "rec" / f"{recording.key}.json").is_file()
+
+        import sys
+        sys.path.insert(0, str(Path(__file__).parent / "eval"))
+        from replay import Replayer
+
+        server.reset()
+        replayer = Replayer.from_dir(tmp_path / "rec")
+        server.responder = replayer
+        again = ai_project(tmp_path / "q", server)
+        async with connected(again, env=ai_env(tmp_path / "q")) as client:
+            second = await ok(client, "parse_prd", prd="# Notes\nA note-taking app.", numTasks=1)
+        assert [how for how, _, _ in replayer.served] == ["fresh"]
+        assert second["created"] == first["created"]
+    finally:
+        server.stop()

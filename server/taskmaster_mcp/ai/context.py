@@ -7,10 +7,10 @@ has been validated.
 
 Every call names its prompt :class:`~taskmaster_mcp.ai.prompts.blocks.Template`; the versions of the templates a
 tool call used are recorded in its result (``usage.promptVersion``, e.g. ``parse_prd.research@1 parse_prd@2``).
-The usage ledger has no field for them yet (``models/ledger.py`` ``Entry``); :func:`ask` and :func:`ask_text` are
-the one place that would pass ``template.id`` to the router once it takes one. Folding the version into the
-ledger's ``command`` would split ``usage_report``'s ``by_command`` per version and bypass ``commandRoles``, so it
-is not done.
+:func:`ask` and :func:`ask_text` are the one place that passes ``template.id`` to the router, which writes it to
+the ledger entry's own ``prompt`` field (and keys recordings by it). Folding the version into the ledger's
+``command`` would split ``usage_report``'s ``by_command`` per version and bypass ``commandRoles``, so it is not
+done.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ async def ask(ai: AIContext, template: Template, prompt: str, schema: type[M], *
     """Ask the router for an object validated against ``schema`` with ``template``'s system prompt."""
     value, usage = await ai.router.generate_object(
         command=command, role=role, system=system or template.system, prompt=prompt, schema=schema,
-        progress=ai.progress, sampler=ai.sampler)
+        progress=ai.progress, sampler=ai.sampler, prompt_version=template.id)
     return value, PromptUsage(**usage.model_dump(), prompt=template.id)
 
 
@@ -78,7 +78,7 @@ async def ask_text(ai: AIContext, template: Template, prompt: str, *, command: s
     """Ask the router for free text with ``template``'s system prompt (or ``system``, built from it)."""
     text, usage = await ai.router.generate_text(
         command=command, role=role, system=system or template.system, prompt=prompt, progress=ai.progress,
-        sampler=ai.sampler)
+        sampler=ai.sampler, prompt_version=template.id)
     return text, PromptUsage(**usage.model_dump(), prompt=template.id)
 
 

@@ -2,7 +2,8 @@
 
 File: ``<data dir>/ledgers/<sha256(project root)[:16]>.jsonl``. The data dir is the constructor's ``base_dir``, else
 env ``TASKMASTER_MCP_DATA_DIR``, else ``platformdirs.user_data_path("taskmaster-mcp")``. Lines are appended under an
-``fcntl.flock`` so that concurrent servers on one project do not interleave. Prompts and keys are never written.
+``fcntl.flock`` so that concurrent servers on one project do not interleave. Prompts and keys are never written;
+``prompt`` holds only the ids (``name@version``) of the templates a call's prompt was built from.
 
 Budgets come from ``taskmasterMcp.budgets = {"dailyUsd": x, "monthlyUsd": y}`` in config.json. Calls whose price is
 unknown add nothing to the spend and are counted apart in :meth:`Ledger.report`, never as zero cost.
@@ -46,6 +47,7 @@ class Entry:
     outcome: str  # "ok" or an error kind such as "overloaded", "auth", "invalid_output"
     fallback: bool
     attempt: int
+    prompt: str = ""  # the prompt templates' ``name@version`` ids; lines written before it existed parse as ""
 
 
 class GroupStats(BaseModel):

@@ -18,7 +18,9 @@ is reported with the last error that tripped it; a role still untried when ``tot
 as skipped and not counted against its circuit.
 
 Usage and cost accounting (subscription CLI agents cost 0 per call, unknown prices stay unknown) is in
-``usage.py``; provider clients are built once per router (``clients.py``).
+``usage.py``; provider clients are built once per router (``clients.py``). Every ledger entry carries the caller's
+``prompt_version`` (template ids); with ``TASKMASTER_MCP_RECORD`` in the env, each answered request and its validated
+answer is also saved for offline replay (``recording.py``).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from taskmaster_mcp.models.credentials import provider_env
 from taskmaster_mcp.models.ledger import Entry, Ledger, error_kind
 from taskmaster_mcp.models.policy import AttemptLimits, CircuitBreaker, attempted, bounded, retry_delay
 from taskmaster_mcp.models.providers import Completion, Provider, Request, provider_wire, resolve_base_url
+from taskmaster_mcp.models.recording import Recorder, Recording
 from taskmaster_mcp.models.structured import Invalid, SchemaCache, correction, extract_json, parse, validation_summary
 from taskmaster_mcp.models.usage import CallState, ProgressFn, Usage, cost_of
 from taskmaster_mcp.store.config import ROLES, Config, ConfigSource, Role, RoleConfig, resolve_key
@@ -109,18 +112,23 @@ class ModelRouter:
         self._clients = ClientCache()
         self._breaker = CircuitBreaker()
         self._schemas = SchemaCache()
+        self._recorder = Recorder.from_env(self.env)
 
     async def generate_object(self, *, command: str, role: Role, system: str, prompt: str, schema: type[T],
-                              progress: ProgressFn | None = None,
-                              sampler: Sampler | None = None) -> tuple[T, Usage]:
-        """Ask the role chain for an object validated against ``schema``; raise AllProvidersFailed if none can."""
-        value, usage = await self._route(command, role, system, prompt, schema, progress, sampler)
+                              progress: ProgressFn | None = None, sampler: Sampler | None = None,
+                              prompt_version: str = "") -> tuple[T, Usage]:
+        """Ask the role chain for an object validated against ``schema``; raise AllProvidersFailed if none can.
+
+        ``prompt_version`` names the templates (``name@version``) the prompt came from, for the ledger.
+        """
+        value, usage = await self._route(command, role, system, prompt, schema, progress, sampler, prompt_version)
         return value, usage
 
     async def generate_text(self, *, command: str, role: Role, system: str, prompt: str,
-                            progress: ProgressFn | None = None, sampler: Sampler | None = None) -> tuple[str, Usage]:
+                            progress: ProgressFn | None = None, sampler: Sampler | None = None,
+                            prompt_version: str = "") -> tuple[str, Usage]:
         """Ask the role chain for free text; raise AllProvidersFailed if every role fails."""
-        value, usage = await self._route(command, role, system, prompt, None, progress, sampler)
+        value, usage = await self._route(command, role, system, prompt, None, progress, sampler, prompt_version)
         return value, usage
 
     async def aclose(self) -> None:
@@ -143,14 +151,16 @@ class ModelRouter:
                                 provider=provider, model="*", retryable=True) from None
 
     async def _route(self, command: str, role: Role, system: str, prompt: str, schema: type[Any] | None,
-                     progress: ProgressFn | None, sampler: Sampler | None) -> tuple[Any, Usage]:
+                     progress: ProgressFn | None, sampler: Sampler | None,
+                     prompt_version: str = "") -> tuple[Any, Usage]:
         config = self._config()
         settings = settings_from_config(config)
         self.ledger.check_budget(settings.budgets)
         language = str(config.global_settings.get("responseLanguage") or "English").strip()
         if language.lower() not in ("english", "en"):
             system = f"{system}\n\nRespond in {language}."
-        run = CallState(command, settings, time.monotonic() + settings.total_seconds, progress)
+        run = CallState(command, settings, time.monotonic() + settings.total_seconds, progress,
+                        prompt_version=prompt_version)
         failures: list[tuple[str, TaskmasterError]] = []
         notes: list[str] = []
         tried: dict[tuple[str, str, str | None], str] = {}  # provider, model, base URL -> the role that tried it
@@ -186,6 +196,10 @@ class ModelRouter:
                 await run.say(0, f"{label} failed; trying the next role")
                 continue
             self._breaker.success(rc.provider, rc.model_id)
+            if self._recorder is not None:
+                self._recorder.save(Recording(prompt_version, command, name, rc.provider, rc.model_id,
+                                              "" if schema is None else schema.__name__, system, prompt,
+                                              value if schema is None else value.model_dump(mode="json")))
             usage = Usage(role=name, provider=rc.provider, model=answered.model, input_tokens=run.tokens[0],
                           output_tokens=run.tokens[1], cached_tokens=run.tokens[2],
                           cost_usd=None if run.cost is None else round(run.cost, 6),
@@ -281,7 +295,7 @@ class ModelRouter:
             output_tokens=done.output_tokens, cached_tokens=done.cached_tokens,
             cost_usd=None if cost is None else round(cost, 8),
             latency_ms=round((time.perf_counter() - started) * 1000, 1), outcome=outcome,
-            fallback=target.fallback, attempt=target.attempts))
+            fallback=target.fallback, attempt=target.attempts, prompt=run.prompt_version))
 
     async def test_roles(self, sampler: Sampler | None = None) -> list[RoleTestResult]:
         """Send a tiny request to each configured role (no retries, no fallback) and report ok/error + latency."""

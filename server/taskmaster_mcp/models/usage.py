@@ -60,6 +60,7 @@ class CallState:
     cost: float | None = 0.0
     last_report: float = float("-inf")
     streamed: bool = False  # the current attempt has reported a chunk
+    prompt_version: str = ""  # the templates the prompt came from, for the ledger
 
     def add(self, completion: Completion, cost: float | None) -> None:
         """Count one answer's tokens and cost (an unknown cost makes the total unknown)."""
