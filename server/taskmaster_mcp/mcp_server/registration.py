@@ -130,9 +130,7 @@ def unknown_arguments(arg_model: type[BaseModel], arguments: dict[str, Any]) -> 
     written for another tool) that sends one must learn it had no effect."""
     known: set[str] = set()
     for field_name, field in arg_model.model_fields.items():
-        known.add(field_name)
-        if field.alias:
-            known.add(field.alias)
+        known.add(field.alias or field_name)  # an aliased parameter is sent by its alias ("from", not "from_")
     return sorted(k for k in arguments if k not in known and k != ROOTS_PARAM)
 
 

@@ -67,7 +67,11 @@ class Paths:
         """Resolve ``candidate`` (relative to the root) and refuse it unless it lies inside the root."""
         refuse_null_bytes(candidate, what)
         raw = Path(candidate).expanduser()
-        full = (raw if raw.is_absolute() else self.root / raw).resolve()
+        try:
+            full = (raw if raw.is_absolute() else self.root / raw).resolve()
+        except (RuntimeError, OSError) as exc:  # a symlink loop, or a path the system cannot resolve
+            raise InvalidInput(f"{what} '{candidate}' cannot be resolved ({exc}). Pass a plain path inside the "
+                               "project, not a link that loops.") from None
         root = self.root.resolve()
         if full != root and root not in full.parents:
             raise InvalidInput(

@@ -60,6 +60,8 @@ _CREDENTIAL_NAMES = frozenset({
     "credentials.json", "application_default_credentials.json", "secrets.json", "secrets.yml", "secrets.yaml",
     "secrets.toml"})
 _CREDENTIAL_DIRS = frozenset({".aws", ".docker", ".kube", ".azure"})
+# Version-control internals: remote URLs in .git/config carry tokens, and nothing in them belongs in a prompt.
+_VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 _READABLE_STORE_DIRS = frozenset({"docs", "templates"})
 _LEGACY_STORE = frozenset({"tasks/tasks.json", ".taskmasterconfig"})
 # built from two parts so that this module's own source does not look like a key to the rule it defines
@@ -86,6 +88,8 @@ def why_private(rel: str) -> str | None:
         return ENV_REASON
     if name.endswith(_KEY_SUFFIXES) or name in _SSH_KEYS or _KEY_DIRS.intersection(parts):
         return KEY_REASON
+    if name == ".git" or _VCS_DIRS.intersection(parts):
+        return CREDENTIALS_REASON
     if (name in _CREDENTIAL_NAMES or name.endswith(".tfstate") or _CREDENTIAL_DIRS.intersection(parts)
             or (name.endswith(".json") and (name.startswith("client_secret") or "service-account" in name
                                             or "service_account" in name))):

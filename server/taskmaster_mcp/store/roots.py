@@ -76,7 +76,12 @@ def resolve_root(
                 f"projectRoot '{argument}' is a relative path; the server cannot know what it is relative to. "
                 "Pass the absolute path of your project folder (e.g. /home/me/myapp)."
             )
-        chosen = _usable(raw.resolve(), "projectRoot")
+        try:
+            resolved = raw.resolve()
+        except (RuntimeError, OSError) as exc:  # a symlink loop
+            raise InvalidInput(f"projectRoot '{argument}' cannot be resolved ({exc}). Pass the project folder's real "
+                               "absolute path.") from None
+        chosen = _usable(resolved, "projectRoot")
         if roots and not any(chosen == r or r in chosen.parents for r in roots):
             listed = ", ".join(str(r) for r in roots)
             raise InvalidInput(

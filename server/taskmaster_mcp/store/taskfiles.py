@@ -18,7 +18,9 @@ from taskmaster_mcp.tasks.model import Task, deps_of, key, subtasks_of
 def file_name(task_id: Any, tag: str) -> str:
     """``task_007.txt`` for master, ``task_007_<tagslug>.txt`` for other tags."""
     text = key(task_id)
-    number = text.zfill(3) if text.isdigit() else text
+    # An id is data from tasks.json: only [A-Za-z0-9_-] reach the file name, so an id like "../../x" cannot name a
+    # file outside the output folder.
+    number = text.zfill(3) if text.isdigit() else (re.sub(r"[^A-Za-z0-9_-]", "-", text) or "-")
     return f"task_{number}.txt" if tag == "master" else f"task_{number}_{tag_slug(tag)}.txt"
 
 

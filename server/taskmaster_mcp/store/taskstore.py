@@ -103,12 +103,16 @@ class TaskStore:
             except BaseException:
                 self._cache = None
                 raise
-            document.migrate_legacy()  # the first write of a legacy file turns it into the tagged format
-            document.changed()
-            target = self.paths.tasks_file
-            encoded = dumps_bytes(document.data, trailing_newline=document.trailing_newline)
-            write_atomic(target, encoded, sweep=True)
-            st = target.stat()
+            try:
+                document.migrate_legacy()  # the first write of a legacy file turns it into the tagged format
+                document.changed()
+                target = self.paths.tasks_file
+                encoded = dumps_bytes(document.data, trailing_newline=document.trailing_newline)
+                write_atomic(target, encoded, sweep=True)
+                st = target.stat()
+            except BaseException:  # the file was not written: the changed copy must never be read or saved
+                self._cache = None
+                raise
             document.exists = True
             self._cache = _Cached((st.st_mtime_ns, st.st_size, st.st_ino), target, document, zlib.crc32(encoded))
 

@@ -11,7 +11,7 @@ from taskmaster_mcp.errors import InvalidInput, NotFound
 from taskmaster_mcp.mcp_server.calls import open_project
 from taskmaster_mcp.mcp_server.tools.params import FileArg, Ids, ProjectRoot, TagArg
 from taskmaster_mcp.store.reports import complexity_of, read_report
-from taskmaster_mcp.tasks.model import STATUSES, key, parse_ref_list, split_list
+from taskmaster_mcp.tasks.model import STATUSES, Task, key, parse_ref_list, split_list
 from taskmaster_mcp.tasks.queries import (
     DEFAULT_LIMIT,
     compact_row,
@@ -87,19 +87,28 @@ async def get_tasks(
     fields: Annotated[str | None, Field(description="Extra fields: description,details...")] = None,
     limit: Annotated[int, Field(ge=1, le=500)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Field()] = None,
+    complexityReport: str | None = None,
     tag: TagArg = None,
     file: FileArg = None,
 ) -> TaskPage:
-    """List tasks (compact rows, progress stats); paged. get_task for details."""
+    """List tasks (compact rows, progress stats); paged. get_task for details.
+
+    ``complexityReport`` (Task Master's, a report path in the project) adds each row's complexityScore from it.
+    """
     project = await open_project(ctx, projectRoot, file)
+    report = project.paths.inside(complexityReport, what="complexityReport") if complexityReport else None
     the_tag = project.tag(tag)
     doc = project.store.read()
     index = doc.index(the_tag)
     wanted = _statuses(status)
     extra = tuple(split_list(fields))
     tasks = index.tasks if wanted is None else [t for t in index.tasks if status_of(t) in wanted]
-    rows, next_offset = page(tasks, offset=_cursor(cursor), limit=limit,
-                             render=lambda t: compact_row(t, extra, withSubtasks))
+
+    def render(task: Task) -> dict[str, Any]:
+        row = compact_row(task, extra, withSubtasks)
+        return {**row, **complexity_of(project.paths, the_tag, task, report)} if report is not None else row
+
+    rows, next_offset = page(tasks, offset=_cursor(cursor), limit=limit, render=render)
     stats = doc.memo.get(("progress", the_tag))
     if stats is None:
         stats = doc.memo[("progress", the_tag)] = progress(index.tasks)
@@ -117,11 +126,13 @@ async def get_task(
     id: Ids,
     projectRoot: ProjectRoot = None,
     status: Annotated[str | None, Field(description="Filter subtasks by status")] = None,
+    complexityReport: str | None = None,
     tag: TagArg = None,
     file: FileArg = None,
 ) -> TaskDetails:
     """Full details of tasks/subtasks."""
     project = await open_project(ctx, projectRoot, file)
+    report = project.paths.inside(complexityReport, what="complexityReport") if complexityReport else None
     the_tag = project.tag(tag)
     index = project.store.read().index(the_tag)
     wanted = _statuses(status)
@@ -133,7 +144,10 @@ async def get_task(
         except NotFound:
             missing.append(str(ref))
             continue
-        found.append(full_item(index, task, sub, wanted))
+        item = full_item(index, task, sub, wanted)
+        if report is not None and sub is None:
+            item.update(complexity_of(project.paths, the_tag, task, report))
+        found.append(item)
     if not found:
         raise NotFound(f"No task with id {', '.join(missing)} in tag '{the_tag}'. Call get_tasks to list ids.")
     return TaskDetails(tag=the_tag, tasks=found, notFound=missing or None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Annotated, Any
 
 from mcp.server.mcpserver import Context
@@ -249,7 +250,14 @@ def _metadata_patch(ctx: Context[Any, Any], metadata: str | dict[str, Any] | Non
     if state_of(ctx).env.get(METADATA_GATE, "").strip().lower() != "true":
         raise InvalidInput(f"metadata updates are off. Set {METADATA_GATE}=true in the env block of the MCP server's "
                            "config (as for Task Master), restart it, and retry; or leave metadata out.")
-    return metadata if isinstance(metadata, dict) else edits.parse_metadata(metadata)
+    if isinstance(metadata, dict):  # the SDK parsed the text already; refuse what JSON cannot hold, as for text
+        try:
+            text = json.dumps(metadata, allow_nan=True)
+        except (ValueError, RecursionError):
+            raise InvalidInput("metadata is nested too deeply or holds values JSON cannot. Pass a plain JSON "
+                               "object.") from None
+        return edits.parse_metadata(text)
+    return edits.parse_metadata(metadata)
 
 
 def _merge_after(project: Project, tag: str, ref: Ref, patch: dict[str, Any] | None) -> None:
