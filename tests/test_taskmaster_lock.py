@@ -154,3 +154,33 @@ def test_our_lock_is_reentrant_within_a_thread_and_released_after(tmp_path: Path
     with taskmaster_lock(tasks_file), taskmaster_lock(tasks_file, wait=0.1):
         assert json.loads(lock_path(tasks_file).read_text())["pid"] == os.getpid()
     assert not lock_path(tasks_file).exists()
+
+
+def test_a_read_during_task_masters_in_place_write_waits_for_its_lock_and_reads_the_whole_file(
+        tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    tasks_file = root / ".taskmaster/tasks/tasks.json"
+    lock = lock_path(tasks_file)
+    whole = json.dumps({"master": {"tasks": [{"id": 1, "title": "written whole", "status": "pending"}]}}, indent=2)
+    tasks_file.write_text(whole[: len(whole) // 2])  # Task Master is half-way through writing it, holding its lock
+    finisher = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time, os; time.sleep(0.3); open(sys.argv[1], 'w').write(sys.argv[2]); os.unlink(sys.argv[3])"),
+        str(tasks_file), whole, str(lock)])
+    lock.write_text(json.dumps({"pid": finisher.pid, "timestamp": int(time.time() * 1000)}))  # a live holder
+    try:
+        document = TaskStore(Paths(root)).read()
+    finally:
+        finisher.wait(timeout=30)
+    assert [t["title"] for t in document.tasks("master")] == ["written whole"]
+
+
+def test_a_lock_file_created_but_never_written_is_taken_over_after_two_seconds_not_ten(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _project(tmp_path)
+    lock = lock_path(root / ".taskmaster/tasks/tasks.json")
+    lock.touch()
+    old = time.time() - 3
+    os.utime(lock, (old, old))
+    monkeypatch.setattr(tmlock, "WAIT_SECONDS", 0.5)  # the 10 s age rule alone would refuse
+    _set_status(root)
+    assert not lock.exists()

@@ -25,11 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from taskmaster_mcp.errors import NotFound
+from taskmaster_mcp.errors import NotFound, StoreError
 from taskmaster_mcp.store.files import dumps, dumps_bytes, load_json, project_lock, write_atomic
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.tmlock import taskmaster_lock
 from taskmaster_mcp.tasks.document import DEFAULT_TAG, TaskFile, now_iso, parse_document
+
+TORN_READ_WAIT_SECONDS = 2.0
 
 
 @dataclass
@@ -68,7 +70,18 @@ class TaskStore:
         signature = (st.st_mtime_ns, st.st_size, st.st_ino)
         if self._cache is not None and self._cache.path == source and self._cache.signature == signature:
             return self._cache.file
-        data, raw = load_json(source)
+        try:
+            data, raw = load_json(source)
+        except StoreError as first:
+            # Task Master's scripts write tasks.json in place while holding its lock: a read in the middle sees a
+            # torn file. Read once more after its lock is free; a file still broken then is really broken.
+            try:
+                with taskmaster_lock(source, wait=TORN_READ_WAIT_SECONDS):
+                    data, raw = load_json(source)
+            except OSError:  # a read-only folder: no lock can be taken, so the first answer stands
+                raise first from None
+            st = source.stat()
+            signature = (st.st_mtime_ns, st.st_size, st.st_ino)
         parsed = parse_document(data, source)
         parsed.trailing_newline = raw.endswith(b"\n")
         self._cache = _Cached(signature, source, parsed, zlib.crc32(raw))

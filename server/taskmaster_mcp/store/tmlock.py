@@ -36,6 +36,7 @@ from taskmaster_mcp.errors import StoreError
 
 STALE_SECONDS = 10.0  # Task Master's staleLockAge / proper-lockfile's stale
 WAIT_SECONDS = 15.0  # long enough for a live holder's stale lock to age out
+UNWRITTEN_SECONDS = 2.0  # a lock file still without its pid this long after creation will never get one
 _FIRST_PAUSE, _LONGEST_PAUSE = 0.02, 0.5
 
 
@@ -75,6 +76,8 @@ def _stale(path: Path) -> bool:
     owner = _owner(path) if path.is_file() else None
     if owner is not None and owner != os.getpid() and not _pid_alive(owner):
         return True
+    if path.is_file() and owner is None and age > UNWRITTEN_SECONDS:
+        return True  # created but never written: its creator died between creating it and writing its pid
     return age > STALE_SECONDS
 
 
