@@ -222,6 +222,23 @@ async def _ping(report: Report, root: Path, environ: Mapping[str, str]) -> None:
                    "models --set-" + result.role + " MODEL` changes it.")
 
 
+def _check_merge_driver(report: Report, root: Path) -> None:
+    from taskmaster_mcp.setup.skeleton import merge_driver_status
+
+    try:
+        status = merge_driver_status(root)
+    except TaskmasterError:
+        return  # git is not installed: nothing merges tasks.json
+    if status is None:
+        return
+    ok, detail = status
+    if ok:
+        report.add("git merge driver", True, detail)
+    else:
+        report.warn("git merge driver", detail, "run `taskmaster-mcp init` in the project: it registers the driver "
+                    "(.gitattributes and the repository's git config), so branches merge tasks.json by task id")
+
+
 async def run_doctor(start: Path, *, as_json: bool = False, ping: bool = False,
                      env: Mapping[str, str] | None = None) -> int:
     """Run every check, print the report, and return 0 when everything is ready (warnings allowed), else 1."""
@@ -229,6 +246,8 @@ async def run_doctor(start: Path, *, as_json: bool = False, ping: bool = False,
     report = Report()
     root = _check_project(report, start.resolve(), environ)
     _check_editors(report, root or start.resolve(), environ)
+    if root is not None:
+        _check_merge_driver(report, root)
     if ping and root is not None:
         await _ping(report, root, environ)
     await _probe_server(report, root or start.resolve(), environ)

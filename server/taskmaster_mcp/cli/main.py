@@ -89,6 +89,10 @@ def _run(command: Command, args: argparse.Namespace, project: Path, env: dict[st
         from taskmaster_mcp.cli.doctor import run_doctor
 
         return asyncio.run(run_doctor(project, as_json=args.json, ping=args.ping, env=env))
+    if command.name in ("merge-driver", "fix-conflicts"):
+        from taskmaster_mcp.cli.merging import run_merge_command
+
+        return run_merge_command(command.name, args, project)
     if command.call is None:  # a family of subcommands (autopilot) named without one
         actions = ", ".join(c.name.split()[-1] for c in command.subcommands)
         raise Usage(f"say what to do: `taskmaster-mcp {command.name} <{actions.replace(', ', '|')}>`")

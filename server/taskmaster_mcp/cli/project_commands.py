@@ -214,6 +214,16 @@ def _usage_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--since", metavar="YYYY-MM-DD")
 
 
+def _merge_driver_flags(p: argparse.ArgumentParser) -> None:
+    for name, text in (("base", "%O: the common ancestor"), ("ours", "%A: our version; the result is written here"),
+                       ("theirs", "%B: their version"), ("path", "%P: the file's path in the repository")):
+        p.add_argument(name, metavar=name.upper(), help=text)
+
+
+def _fix_conflicts_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", nargs="?", metavar="FILE", help="tasks.json with conflict markers (default: the project's)")
+
+
 def _doctor_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ping", action="store_true", help="also call each configured model once")
 
@@ -231,4 +241,6 @@ COMMANDS: tuple[Command, ...] = (
     Command("graph", "dependency graph as Mermaid or DOT text", _graph_flags,
             lambda a: tool_call("get_tasks", {"tag": a.tag, "withSubtasks": True, "limit": 500}), view="graph"),
     Command("doctor", "check editors, project, keys; start the server as an editor would", _doctor_flags),
+    Command("merge-driver", "git merge driver for tasks.json (init registers it)", _merge_driver_flags),
+    Command("fix-conflicts", "repair a tasks.json left with git conflict markers", _fix_conflicts_flags),
 )

@@ -9,14 +9,17 @@ agent rules (:mod:`taskmaster_mcp.setup.rules`); :func:`remove_editors` takes bo
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from taskmaster_mcp.errors import InvalidInput
+from taskmaster_mcp.errors import InvalidInput, TaskmasterError
+from taskmaster_mcp.store import git
 from taskmaster_mcp.store.config import KEY_VARIABLES, default_config_document
 from taskmaster_mcp.store.files import dumps, project_lock, write_atomic
 from taskmaster_mcp.store.paths import Paths
@@ -55,6 +58,9 @@ GITIGNORE_LINES = [".env", ".taskmaster/.taskmaster-mcp.lock", ".taskmaster/**/.
 TASK_FILES_HEADER = "# Task files"
 TASK_FILES_LINES = (".taskmaster/tasks/",)
 _TASK_LINES = {"tasks.json", "tasks/", ".taskmaster/tasks/"}
+# The git merge driver for tasks.json (`taskmaster-mcp merge-driver`), registered by init in a git work tree.
+MERGE_DRIVER = "taskmaster-tasks"
+GITATTRIBUTES_LINE = f".taskmaster/tasks/tasks.json merge={MERGE_DRIVER}"
 
 
 @dataclass
@@ -109,6 +115,7 @@ def initialize(root: Path, project_name: str | None = None, *, store_tasks_in_gi
         _write_new(paths, paths.docs_dir / "prd.txt", PRD_TEMPLATE.replace("<project name>", name), result)
         _write_new(paths, root / ".env.example", env_example(), result)
         _ensure_gitignore(root, result, store_tasks_in_git)
+        register_merge_driver(root, result)
     return result
 
 
@@ -151,6 +158,50 @@ def _ensure_gitignore(root: Path, result: InitResult, store_tasks_in_git: bool |
         return
     write_atomic(path, text)
     result.created.append(".gitignore (" + "; ".join(changes) + ")")
+
+
+def merge_driver_command() -> str:
+    """The git config value that runs our merge driver: this installation's console script, by absolute path."""
+    beside = Path(sys.executable).parent / "taskmaster-mcp"
+    found = str(beside) if beside.exists() else shutil.which("taskmaster-mcp")
+    program = shlex.quote(found) if found else f"{shlex.quote(sys.executable)} -m taskmaster_mcp"
+    return f"{program} merge-driver %O %A %B %P"
+
+
+def merge_driver_status(root: Path) -> tuple[bool, str] | None:
+    """Whether tasks.json merges with our driver in ``root``'s repository (None outside a git work tree)."""
+    inside = git.run(root, "rev-parse", "--is-inside-work-tree")
+    if inside.returncode != 0 or inside.stdout.strip() != "true":
+        return None
+    attributes = root / ".gitattributes"
+    lines = attributes.read_text(encoding="utf-8").splitlines() if attributes.is_file() else []
+    driver = git.run(root, "config", "--get", f"merge.{MERGE_DRIVER}.driver").stdout.strip()
+    missing = [what for what, there in ((f".gitattributes line `{GITATTRIBUTES_LINE}`", GITATTRIBUTES_LINE in lines),
+                                        (f"git config merge.{MERGE_DRIVER}.driver", bool(driver))) if not there]
+    if missing:
+        return False, "tasks.json merges as plain text (missing: " + ", ".join(missing) + ")"
+    return True, f"tasks.json merges by task id ({driver})"
+
+
+def register_merge_driver(root: Path, result: InitResult) -> None:
+    """Register the tasks.json merge driver when ``root`` is in a git work tree: the ``.gitattributes`` line and
+    the repository's local ``merge.taskmaster-tasks`` config. Idempotent; outside git (or without git) nothing."""
+    try:
+        if merge_driver_status(root) is None:
+            return
+    except TaskmasterError:  # git is not installed: nothing to register with
+        return
+    attributes = root / ".gitattributes"
+    existing = attributes.read_text(encoding="utf-8") if attributes.is_file() else ""
+    if GITATTRIBUTES_LINE not in existing.splitlines():
+        text = existing if not existing or existing.endswith("\n") else existing + "\n"
+        write_atomic(attributes, text + GITATTRIBUTES_LINE + "\n")
+        result.created.append(".gitattributes (tasks.json merge driver)")
+    command = merge_driver_command()
+    if git.run(root, "config", "--get", f"merge.{MERGE_DRIVER}.driver").stdout.strip() != command:
+        git.run(root, "config", "--local", f"merge.{MERGE_DRIVER}.name", "taskmaster-mcp tasks.json merge by task id")
+        git.run(root, "config", "--local", f"merge.{MERGE_DRIVER}.driver", command)
+        result.created.append(f"git config merge.{MERGE_DRIVER}.driver")
 
 
 def init_git(root: Path) -> str:
