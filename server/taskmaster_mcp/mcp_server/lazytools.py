@@ -183,7 +183,7 @@ class LazyToolServer(MCPServer[Any]):
         """Serve stdio, answering unreadable lines with JSON-RPC errors (see :mod:`taskmaster_mcp.mcp_server.stdio`)."""
         from mcp.server.stdio import stdio_server
 
-        from taskmaster_mcp.mcp_server.stdio import AnswerUnreadableLines
+        from taskmaster_mcp.mcp_server.wire import AnswerUnreadableLines
 
         async with stdio_server() as (read_stream, write_stream):
             await self._lowlevel_server.run(AnswerUnreadableLines(read_stream, write_stream), write_stream,
