@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from taskmaster_mcp import __version__
 from taskmaster_mcp.cli import ai_commands, commands, project_commands, tag_commands
 from taskmaster_mcp.cli.spec import Command, ToolCall, common_options
 
@@ -52,6 +53,8 @@ def build() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="taskmaster-mcp", description="Task Master-compatible MCP server and CLI.",
                                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
                                      parents=[common_options(True)])
+    # `uvx --from ... taskmaster-mcp --version` / `pipx` users check an install with it (README "Install").
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.set_defaults(spec=None)
     sub = parser.add_subparsers(metavar="COMMAND")
     common = [common_options(False)]

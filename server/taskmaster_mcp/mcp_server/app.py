@@ -25,6 +25,7 @@ from taskmaster_mcp.mcp_server.lazytools import LazyToolServer
 from taskmaster_mcp.mcp_server.logs import level_from
 from taskmaster_mcp.mcp_server.registration import ToolFn, register
 from taskmaster_mcp.mcp_server.state import AppState
+from taskmaster_mcp.store.roots import is_unexpanded
 
 log = logging.getLogger("taskmaster_mcp")
 
@@ -175,7 +176,9 @@ def build_app(
     Tools are registered with the SDK on first use; ``tool_cache`` (a directory) lets ``tools/list`` be answered
     from the listing cached by an earlier start (see :mod:`taskmaster_mcp.mcp_server.lazytools`).
     """
-    environment = dict(os.environ if env is None else env)
+    # A variable whose value is a client's unexpanded template (an empty optional field of the Claude Desktop
+    # bundle) is unset: it must not pin the project root, pick a tool profile or pass for an API key.
+    environment = {k: v for k, v in (os.environ if env is None else env).items() if not is_unexpanded(v)}
     working_dir = cwd or Path.cwd()
 
     @asynccontextmanager

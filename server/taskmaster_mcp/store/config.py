@@ -19,6 +19,7 @@ from typing import Any, Literal
 from taskmaster_mcp.errors import ConfigError
 from taskmaster_mcp.store.files import dumps, load_json, project_lock, write_atomic
 from taskmaster_mcp.store.paths import Paths
+from taskmaster_mcp.store.roots import is_unexpanded
 
 Role = Literal["main", "research", "fallback"]
 ROLES: tuple[Role, ...] = ("main", "research", "fallback")
@@ -197,9 +198,10 @@ def default_config_document(project_name: str) -> dict[str, Any]:
 
 
 def is_placeholder(value: str) -> bool:
-    """True for values such as ``YOUR_ANTHROPIC_API_KEY_HERE`` that count as missing."""
+    """True for values such as ``YOUR_ANTHROPIC_API_KEY_HERE`` (or an unexpanded template) that count as missing."""
     upper = value.strip().upper()
-    return not upper or upper.startswith("YOUR_") or upper.endswith("_HERE") or upper in {"CHANGEME", "XXX", "..."}
+    return (not upper or upper.startswith("YOUR_") or upper.endswith("_HERE") or upper in {"CHANGEME", "XXX", "..."}
+            or is_unexpanded(value))
 
 
 def read_dotenv(path: Path) -> dict[str, str]:

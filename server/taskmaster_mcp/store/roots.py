@@ -53,6 +53,19 @@ def _usable(chosen: Path, what: str) -> Path:
     return chosen
 
 
+def is_unexpanded(value: str) -> bool:
+    """True for a whole value that is a client's template left unexpanded, such as ``${user_config.openai_api_key}``.
+
+    Claude Desktop's MCP bundles leave ``${user_config.KEY}`` as literal text when the user left an optional field
+    empty (the reference implementation substitutes only values it has), and other clients do the same with
+    ``${env:NAME}`` or ``${input:id}`` they cannot fill. Such a value means "not set", never a key or a path: the app
+    drops these variables from the environment it is given, and ``store/config.py`` counts them as missing keys. It
+    lives here, beside the other reader of the environment at start-up, so that start-up imports nothing more.
+    """
+    stripped = value.strip()
+    return stripped.startswith("${") and stripped.endswith("}")
+
+
 def resolve_root(
     argument: str | None,
     *,
