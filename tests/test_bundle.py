@@ -224,3 +224,14 @@ async def test_the_wheel_holds_the_package_data_and_its_console_script_serves_to
     async with Client(StdioServerParameters(command=str(script), args=[], cwd=str(tmp_path)),
                       read_timeout_seconds=60) as client:
         assert len((await client.list_tools()).tools) == len(manifest()["tools"])
+
+
+def test_an_editor_entry_that_runs_us_through_uvx_or_pipx_is_recognised_as_ours() -> None:
+    from taskmaster_mcp.setup.editors import points_at_us
+
+    assert points_at_us({"command": "/home/me/.local/bin/uvx", "args": ["--from", "/src/taskmaster-mcp",
+                                                                         "taskmaster-mcp"]})
+    assert points_at_us({"command": "C:\\Users\\me\\.local\\bin\\uvx.exe", "args": ["--from", "git+https://x/y",
+                                                                                     "taskmaster-mcp"]})
+    assert points_at_us({"command": "pipx", "args": ["run", "--spec", "dist/t.whl", "taskmaster-mcp"]})
+    assert not points_at_us({"command": "uvx", "args": ["mcp-server-git"]})

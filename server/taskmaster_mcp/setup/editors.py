@@ -365,10 +365,13 @@ def entry_command(entry: Mapping[str, Any]) -> tuple[str, list[str]]:
 
 
 def points_at_us(entry: Mapping[str, Any]) -> bool:
-    """True when an entry launches taskmaster-mcp (the script, or ``python -m taskmaster_mcp``)."""
+    """True when an entry launches taskmaster-mcp (the script, ``python -m taskmaster_mcp``, or the script through
+    a runner that installs it on the fly: ``uvx --from SOURCE taskmaster-mcp``, ``pipx run --spec SOURCE ...``)."""
     command, args = entry_command(entry)
     name = Path(command.replace("\\", "/")).name.lower()
     if name in ("taskmaster-mcp", "taskmaster-mcp.exe"):
+        return True
+    if name.removesuffix(".exe") in ("uvx", "pipx") and "taskmaster-mcp" in args:
         return True
     return "-m" in args and "taskmaster_mcp" in args
 
