@@ -186,7 +186,7 @@ def main(argv: list[str]) -> int:
             print("manifest.json is current")
             return 0
     if command in ("validate", "pack"):
-        print(f"$ mcpb validate {MANIFEST.relative_to(REPO)}")
+        print(f"$ mcpb validate {MANIFEST.relative_to(REPO)}", flush=True)
         result = run_mcpb(["validate", str(MANIFEST)])
         print(result.stdout, end="")
         if result.returncode != 0 or command == "validate":
@@ -194,7 +194,7 @@ def main(argv: list[str]) -> int:
         out = archive_path()
         out.parent.mkdir(exist_ok=True)
         staged = stage()
-        print(f"$ mcpb pack {staged.relative_to(REPO)} {out.relative_to(REPO)}")
+        print(f"$ mcpb pack {staged.relative_to(REPO)} {out.relative_to(REPO)}", flush=True)
         result = run_mcpb(["pack", str(staged), str(out)])
         print(result.stdout, end="")
         return result.returncode
