@@ -178,11 +178,14 @@ def _review_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--paths", help="limit to these paths (comma list)")
     p.add_argument("--second-opinion", action="store_true", help="also ask a second model")
     p.add_argument("--apply", action="store_true", help="set the status, add follow-ups and a note")
+    p.add_argument("--reviewers", help="two or three roles that review independently, e.g. main,fallback")
+    p.add_argument("--consensus-threshold", type=int, metavar="N", help="widest score spread that still agrees")
 
 
 def _review(a: argparse.Namespace) -> ToolCall:
     return make("review", {"id": a.id, "base": a.base, "paths": a.paths, "secondOpinion": a.second_opinion,
-                           "apply": a.apply, "tag": a.tag})
+                           "apply": a.apply, "reviewers": a.reviewers, "consensusThreshold": a.consensus_threshold,
+                           "tag": a.tag})
 
 
 COMMANDS: tuple[Command, ...] = (
