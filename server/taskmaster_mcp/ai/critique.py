@@ -101,7 +101,7 @@ class Critic:
         the draft's JSON) and revise once when there are findings. Every call's usage goes into ``usages``."""
         self.steps.append(_step("draft", drafted))
         await ai.progress(0, None, f"asking the {self.role} role to critique the draft")
-        text = draft.model_dump_json(indent=1)
+        text = draft.model_dump_json()
         review, usage = await ask(ai, self.template, source(text), prompts.CritiqueOut,
                                   command=f"{command}:critique", role=self.role)
         usages.append(usage)

@@ -29,7 +29,7 @@ async def expand_task(
     prompt: Prompt = None,
     force: Annotated[bool, Field(description="Replace existing subtasks")] = False,
     research: bool = False,
-    critique: Annotated[bool, Field(description="A critic role checks the draft; main revises")] = False,
+    critique: Annotated[bool, Field(description="Critic reviews draft, main revises")] = False,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
     file: FileArg = None,

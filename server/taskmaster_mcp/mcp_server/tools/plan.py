@@ -27,7 +27,7 @@ async def parse_prd(
     force: Annotated[bool, Field(description="Replace the tag's tasks")] = False,
     append: bool = False,
     research: bool = False,
-    critique: Annotated[bool, Field(description="A critic role checks the draft; main revises")] = False,
+    critique: Annotated[bool, Field(description="Critic reviews draft, main revises")] = False,
     output: Annotated[str | None, Field(description="tasks.json to write")] = None,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
