@@ -187,3 +187,15 @@ def test_the_cli_passes_reviewers_and_the_consensus_threshold(
     data = json.loads(capsys.readouterr().out)
     assert code == 0 and data["consensus"]["outcome"] == "needs_human" and data["consensus"]["threshold"] == 5
 
+
+
+async def test_a_bad_consensus_threshold_setting_blocks_only_panels_and_names_the_key(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = repo(tmp_path, provider_server, shared_fixtures, review={"consensusThreshold": 150})
+    provider_server.script(MESSAGES, Reply(text=verdict("approve", 93)))
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        plain = await ok(client, "review", id="3")
+        message = await error(client, "review", id="3", reviewers="main,fallback")
+    assert plain["verdict"] == "approve" and len(provider_server.seen()) == 1
+    assert "taskmasterMcp.review.consensusThreshold in .taskmaster/config.json must be an integer from 0 to 100" \
+        in message

@@ -150,7 +150,9 @@ async def review(ai: AIContext, *, tag: str, ref: Ref, base: str, paths: str | N
     if roles and second_opinion:
         raise InvalidInput("Pass reviewers or secondOpinion, not both (secondOpinion is main plus one other role).")
     solo = roles[0] if len(roles) == 1 else None
-    spread = consensus_threshold(ai.project.config()) if threshold_points is None else threshold_points
+    panel = len(roles) > 1 or second_opinion  # the threshold setting is checked only when a panel runs
+    spread = threshold_points if threshold_points is not None else \
+        consensus_threshold(ai.project.config()) if panel else 0
     task, _ = store.read().index(tag).get(ref)
     task_text = task_context(task, max_details=8000)
     tests = _tail(test_output)
@@ -171,7 +173,7 @@ async def review(ai: AIContext, *, tag: str, ref: Ref, base: str, paths: str | N
     await ai.progress(0, reviewing, f"reviewing {len(diff.files)} changed file(s)")
     agreement, opinions, verdict = None, None, None
     usages: list[Usage] = []
-    if reviewing > 1:
+    if panel:
         views = await panels.panel(ai, prompt, roles if len(roles) > 1 else [], second_opinion)
         usages = [v.usage for v in views if v.usage is not None]
         outcome, verdict, opinions = panels.decide(views, spread)
