@@ -158,7 +158,8 @@ async def review(ai: AIContext, *, tag: str, ref: Ref, base: str, paths: str | N
     tests = _tail(test_output)
     code = await asyncio.to_thread(codebase, ai.project.paths)
     code_text = codebase_block(code.tree, code.manifests) if code is not None else ""
-    budget = input_budget_chars(ai, solo or "main") - len(task_text) - len(tests or "") - len(code_text) - 6_000
+    fits = min(input_budget_chars(ai, role) for role in roles or ["main"])  # every reviewer sees the same prompt
+    budget = fits - len(task_text) - len(tests or "") - len(code_text) - 6_000
     diff = await asyncio.to_thread(gitdiff.collect, ai.project.paths, base, split_list(paths),
                                    per_file=PER_FILE_CHARS, total=max(4_000, min(budget, MAX_DIFF_CHARS)))
     if not diff.files:
