@@ -112,6 +112,25 @@ async def test_an_invalid_revision_from_every_role_writes_nothing(
     assert snapshot(root) == before
 
 
+@pytest.mark.parametrize(("revision", "expected"), [
+    (plan((1, "Bookmark search", [])), "it has 1 tasks where the draft had 3"),
+    (plan((1, "Project skeleton", []), (1, "Accounts", []), (2, "Bookmark search", [1])), "id 1 is used twice"),
+])
+async def test_a_revision_that_lost_half_the_draft_or_repeats_an_id_writes_nothing(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path, revision: str, expected: str) -> None:
+    root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
+    draft = plan((1, "Project skeleton", []), (2, "Accounts", [1]), (3, "Sessions", [2]))
+    provider_server.script(MESSAGES, Reply(text=draft), Reply(text=revision))
+    provider_server.script(CHAT, Reply(text=critique(MISSING_SEARCH)), model=FALLBACK_MODEL)
+    before = snapshot(root)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        message = await error(client, "parse_prd", prd=PRD, critique=True, append=True)
+    assert sequence(provider_server) == [MAIN, CRITIC, MAIN]
+    assert "The revised plan is not usable (" in message and expected in message
+    assert "nothing was written" in message and "without critique" in message
+    assert snapshot(root) == before
+
+
 async def test_expand_task_with_critique_checks_the_subtasks_against_the_task_and_writes_the_revision(
         tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")

@@ -16,8 +16,12 @@ Decisions:
 - The revision goes to the author's role (same command, so ``commandRoles`` applies as it did to the draft) with the
   author's own system and user prompt plus the draft and the findings, and is validated exactly as a draft is:
   the same schema (one re-ask, then the next role), then the same renumbering that keeps only dependencies on real,
-  earlier items. If no role produces a valid revision the call fails and nothing is written. A critic that fails on
-  its whole chain fails the call too: the caller asked for a checked plan (``critique=false`` writes the draft).
+  earlier items. Two checks of :mod:`taskmaster_mcp.ai.quality` guard against a revision that answered only the
+  changed items or lost its numbering: it must keep at least half as many items as the draft
+  (:func:`~taskmaster_mcp.ai.quality.count_within` at 50%) and have no structure issue (an id used twice, say).
+  If no role produces a valid revision, or the revision fails these checks, the call fails and nothing is written.
+  A critic that fails on its whole chain fails the call too: the caller asked for a checked plan
+  (``critique=false`` writes the draft).
 - A long PRD planned in parts is critiqued and revised part by part, each against its own text, so every prompt
   stays within the input budget the parts were cut for.
 - The result carries ``critique``: the role, the model(s) that answered it, every finding, whether the draft was
@@ -35,13 +39,16 @@ from taskmaster_mcp.ai.context import AIContext, ask
 from taskmaster_mcp.ai.prompts import critique as prompts
 from taskmaster_mcp.ai.prompts.blocks import Template
 from taskmaster_mcp.ai.prompts.critique import CritiqueFinding
+from taskmaster_mcp.ai.quality import count_within, structure_issues
 from taskmaster_mcp.ai.roles import configured_role
+from taskmaster_mcp.errors import InvalidModelOutput
 from taskmaster_mcp.models.router import Usage
 from taskmaster_mcp.store.config import Role
 from taskmaster_mcp.store.settings import critique_role
 
 M = TypeVar("M", bound=BaseModel)
 StepName = Literal["draft", "critique", "revision"]
+KEPT_SHARE = 0.5  # a revision may merge or drop items, but not lose half of them
 
 
 class Step(BaseModel):
@@ -89,6 +96,7 @@ class Critic:
         config = ai.project.config()
         self.role: Role = configured_role(config, critique_role(config), "taskmasterMcp.critique.role")
         self.template: Template = prompts.CRITIQUE_PLAN if kind == "plan" else prompts.CRITIQUE_SUBTASKS
+        self.field = "tasks" if kind == "plan" else "subtasks"
         self.findings: list[CritiqueFinding] = []
         self.steps: list[Step] = []
         self.models: list[str] = []
@@ -119,8 +127,20 @@ class Critic:
                                    type(draft), command=command, system=f"{author.system}\n\n{prompts.REVISE.system}")
         usages.append(usage)
         self.steps.append(_step("revision", usage))
+        self._validate(draft, revised)
         self.revised = True
         return revised
+
+    def _validate(self, draft: BaseModel, revised: BaseModel) -> None:
+        """Refuse a revision that lost at least half of the draft's items or repeats an id (nothing is written)."""
+        before, after = getattr(draft, self.field), getattr(revised, self.field)
+        items = [item.model_dump() for item in after]
+        problems = [issue.message for issue in structure_issues(items)]
+        if len(after) < len(before) and not count_within(len(after), len(before), KEPT_SHARE):
+            problems.insert(0, f"it has {len(after)} {self.field} where the draft had {len(before)}")
+        if problems:
+            raise InvalidModelOutput(f"The revised plan is not usable ({'; '.join(problems)}), so nothing was "
+                                     "written. Run the command again, or without critique to write a draft.")
 
     def report(self) -> CritiqueReport:
         """The ``critique`` block of the tool's result."""
