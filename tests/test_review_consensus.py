@@ -7,6 +7,7 @@ chat route with another model (sonar-pro): which route and model saw a request s
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 from ai_helpers import FALLBACK_MODEL, MAIN_MODEL, RESEARCH_MODEL, ai_env
 from git_helpers import isolated_git  # noqa: F401  (isolated_git applies to every test here)
 from mcp_helpers import connected, error, ok, snapshot
-from provider_server import CHAT, MESSAGES, ProviderServer, Reply
+from provider_server import CHAT, MESSAGES, ProviderServer, Recorded, Reply
 from taskmaster_mcp.cli import main as cli_module
 from test_ai_review import repo, verdict
 
@@ -102,6 +103,27 @@ async def test_three_reviewers_each_see_the_same_prompt_on_their_own_model(
     assert [o["role"] for o in data["opinions"]] == ["research", "main", "fallback"]
     assert (data["verdict"], data["score"], data["findings"]) == ("changes_requested", 55, [ISSUE])
     assert data["usage"]["calls"] == 3
+
+
+async def test_reviewers_run_concurrently_each_request_is_in_flight_while_the_other_arrives(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = repo(tmp_path, provider_server, shared_fixtures)
+    arrived = {MAIN_MODEL: threading.Event(), FALLBACK_MODEL: threading.Event()}
+    overlapped: dict[str, bool] = {}
+
+    def answer(record: Recorded) -> Reply:
+        # each reviewer's request is held until the other's has arrived (bounded): only concurrent calls both pass
+        mine = str(record.model)
+        other = FALLBACK_MODEL if mine == MAIN_MODEL else MAIN_MODEL
+        arrived[mine].set()
+        overlapped[mine] = arrived[other].wait(timeout=10)
+        return Reply(text=verdict("approve", 90))
+
+    provider_server.responder = answer
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "review", id="3", reviewers="main,fallback")
+    assert overlapped == {MAIN_MODEL: True, FALLBACK_MODEL: True}
+    assert data["consensus"]["outcome"] == "agree"
 
 
 async def test_a_reviewer_that_fails_entirely_makes_the_outcome_need_a_human_with_its_error_shown(
