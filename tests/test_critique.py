@@ -219,5 +219,11 @@ def test_the_cli_takes_critique_on_parse_prd_and_refuses_it_with_expand_all(
     code = cli_module.run(["-C", str(root), "parse-prd", "prd.md", "--critique", "--json"], env=env)
     data = json.loads(capsys.readouterr().out)
     assert code == 0 and data["critique"]["revised"] is True and len(data["created"]) == 3
+    provider_server.script(MESSAGES, Reply(text=DRAFT), Reply(text=REVISED))
+    provider_server.script(CHAT, Reply(text=critique(MISSING_SEARCH)), model=FALLBACK_MODEL)
+    code = cli_module.run(["-C", str(root), "parse-prd", "prd.md", "--critique", "--force"], env=env)
+    text = capsys.readouterr().out
+    assert code == 0 and "Bookmark search" in text and "critique: revised" in text
+    assert f"  critique [high] coverage: {MISSING_SEARCH[3]}" in text
     assert cli_module.run(["-C", str(root), "expand", "--all", "--critique"], env=env) == 2
     assert "--critique works on one task" in capsys.readouterr().err

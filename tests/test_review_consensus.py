@@ -208,6 +208,12 @@ def test_the_cli_passes_reviewers_and_the_consensus_threshold(
                            "5", "--json"], env={"HOME": str(root), **ai_env(tmp_path)})
     data = json.loads(capsys.readouterr().out)
     assert code == 0 and data["consensus"]["outcome"] == "needs_human" and data["consensus"]["threshold"] == 5
+    provider_server.script(MESSAGES, Reply(text=verdict("approve", 99)))
+    provider_server.script(CHAT, Reply(text=verdict("approve", 90)), model=FALLBACK_MODEL)
+    code = cli_module.run(["-C", str(root), "review", "3", "--reviewers", "main,fallback", "--consensus-threshold",
+                           "5"], env={"HOME": str(root), **ai_env(tmp_path)})
+    text = capsys.readouterr().out
+    assert code == 0 and "consensus: needs_human; the scores differ by 9 points, more than the threshold of 5" in text
 
 
 
