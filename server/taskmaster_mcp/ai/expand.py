@@ -33,6 +33,7 @@ from pydantic import BaseModel
 
 from taskmaster_mcp.ai.codebase import code_block
 from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, renumber, research_step, summarize, task_line
+from taskmaster_mcp.ai.critique import Critic, CritiqueReport, subtasks_source
 from taskmaster_mcp.ai.neighbours import builds_on, dependents, relevant, unblocks
 from taskmaster_mcp.ai.prompts import expand
 from taskmaster_mcp.ai.prompts.blocks import task_context
@@ -71,6 +72,7 @@ class ExpandResult(BaseModel):
     removed: list[str] = []
     droppedDependencies: int = 0
     usage: UsageSummary
+    critique: CritiqueReport | None = None
 
 
 class ItemCount(BaseModel):
@@ -166,8 +168,9 @@ def make_job(index: TagIndex, ref: Ref, report: dict[str, dict[str, Any]], num: 
 
 
 async def draft(ai: AIContext, command: str, job: Job, request: str | None, research: bool,
-                usages: list[Usage], code: str) -> list[expand.PlannedSubtask]:
-    """Ask the model for the subtasks of one job (research first when asked); usage goes into ``usages``."""
+                usages: list[Usage], code: str, critic: Critic | None = None) -> list[expand.PlannedSubtask]:
+    """Ask the model for the subtasks of one job (research first when asked; with ``critic``, critiqued and revised
+    once); usage goes into ``usages``."""
     findings = None
     if research:
         findings, usage = await research_step(ai, command, expand.EXPAND_RESEARCH,
@@ -178,6 +181,10 @@ async def draft(ai: AIContext, command: str, job: Job, request: str | None, rese
                                   existing=job.existing, request=request, research=findings, codebase=code)
     answer, usage = await ask(ai, expand.EXPAND, prompt, expand.SubtaskPlan, command=command)
     usages.append(usage)
+    if critic is not None:
+        answer = await critic.check(ai, command=command, author=expand.EXPAND, prompt=prompt, draft=answer,
+                                    drafted=usage, usages=usages, source=subtasks_source(job.target, job.parent,
+                                                                                         request))
     return answer.subtasks
 
 
@@ -242,8 +249,8 @@ def _created_rows(tid: str, made: list[Task]) -> list[dict[str, Any]]:
 
 
 async def expand_task(ai: AIContext, *, tag: str, id: str, num: int | None, request: str | None, force: bool,
-                      research: bool) -> ExpandResult:
-    """Break one task (or subtask) into subtasks and write them."""
+                      research: bool, critique: bool = False) -> ExpandResult:
+    """Break one task (or subtask) into subtasks and write them (``critique``: :mod:`taskmaster_mcp.ai.critique`)."""
     store = ai.project.store
     store.require_initialized()
     ref = parse_ref(id)
@@ -252,13 +259,15 @@ async def expand_task(ai: AIContext, *, tag: str, id: str, num: int | None, requ
     check_open(task, sub, ref)
     config = ai.project.config()
     job = make_job(index, ref, scores_by_task(ai.project.paths, tag), num, default_subtasks(config), force)
+    critic = Critic(ai, "subtasks") if critique else None
     await ai.progress(0, None, f"expanding {ref} into about {job.count} subtasks")
     usages: list[Usage] = []
-    planned = await draft(ai, "expand_task", job, request, research, usages, code_block(ai.project.paths))
+    planned = await draft(ai, "expand_task", job, request, research, usages, code_block(ai.project.paths), critic)
     with store.mutate() as doc:
         made, removed, dropped = apply(doc, tag, ref, planned, force)
     return ExpandResult(tag=tag, id=str(ref), created=_created_rows(ref.task, made), removed=removed,
-                        droppedDependencies=dropped, usage=summarize(usages))
+                        droppedDependencies=dropped, usage=summarize(usages),
+                        critique=critic.report() if critic is not None else None)
 
 
 def reason_text(err: BaseException) -> str:

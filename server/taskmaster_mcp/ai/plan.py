@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from taskmaster_mcp.ai.budget import input_budget_chars, split_sections
 from taskmaster_mcp.ai.codebase import code_block
 from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, renumber, research_step, summarize
+from taskmaster_mcp.ai.critique import Critic, CritiqueReport, plan_source
 from taskmaster_mcp.ai.neighbours import dependents, foundations, relevant
 from taskmaster_mcp.ai.prompts import plan
 from taskmaster_mcp.ai.prompts.blocks import task_context, title_map
@@ -54,6 +55,7 @@ class PlanResult(BaseModel):
     droppedDependencies: int = 0
     notes: list[str] | None = None
     usage: UsageSummary
+    critique: CritiqueReport | None = None
 
 
 class AddedTask(BaseModel):
@@ -104,10 +106,12 @@ def default_num_tasks(config: Config) -> int:
 
 
 async def parse_prd(ai: AIContext, *, prd: str, tag: str, num_tasks: int, force: bool, append: bool,
-                    research: bool, exact: bool = False) -> PlanResult:
+                    research: bool, exact: bool = False, critique: bool = False) -> PlanResult:
     """Plan tasks from a PRD and write them to ``tag`` (append, or replace with force).
 
     ``exact``: the caller set ``num_tasks`` (not the configured default), so it is asked for exactly and checked.
+    ``critique``: each part's draft is critiqued and revised once before anything is written
+    (:mod:`taskmaster_mcp.ai.critique`).
     """
     if not prd.strip():
         raise InvalidInput("The PRD is empty. Write it to .taskmaster/docs/prd.txt or pass its text as prd.")
@@ -117,6 +121,7 @@ async def parse_prd(ai: AIContext, *, prd: str, tag: str, num_tasks: int, force:
     store.require_initialized()
     existing = store.read().tasks(tag)
     _check_overwrite(existing, tag, force, append)
+    critic = Critic(ai, "plan") if critique else None
     usages: list[Usage] = []
     findings = None
     if research:
@@ -151,6 +156,9 @@ async def parse_prd(ai: AIContext, *, prd: str, tag: str, num_tasks: int, force:
             notes.append(f"{where}{len(answer.tasks)} tasks where {share} were asked for; asked again once and got "
                          f"{len(again.tasks)} (kept the {'second' if closer else 'first'} answer).")
             answer = again if closer else answer
+        if critic is not None:
+            answer = await critic.check(ai, command="parse_prd", author=plan.PARSE_PRD, prompt=prompt, draft=answer,
+                                        drafted=usage, usages=usages, source=plan_source(part, listed))
         tasks, lost = _assign(answer.tasks, start, known)
         dropped += lost
         planned += tasks
@@ -170,7 +178,7 @@ async def parse_prd(ai: AIContext, *, prd: str, tag: str, num_tasks: int, force:
     return PlanResult(tag=tag, created=[{"id": t["id"], "title": t["title"], "dependencies": t["dependencies"]}
                                         for t in planned],
                       replaced=replaced, parts=len(parts), droppedDependencies=dropped, notes=notes or None,
-                      usage=summarize(usages))
+                      usage=summarize(usages), critique=critic.report() if critic is not None else None)
 
 
 def add_task_context(index: TagIndex, request: str, given: list[str], max_titles: int) -> tuple[str, list[str]]:

@@ -3,10 +3,11 @@
 Files :mod:`taskmaster_mcp.store.private` refuses (the task store's internals, ``.env`` files, keys and credentials)
 are never part of the diff; the result lists them under ``diff.excluded`` (see :mod:`taskmaster_mcp.ai.gitdiff`).
 When nothing is left to review, the error says which ``base`` to pass instead.
-One validated :class:`ReviewOut` from the main role. With ``secondOpinion`` a second model reviews the same input
-independently: the fallback role when it is configured with a different model than the one that answered, else
-the research role. Where the two disagree the stricter view wins (incomplete > changes_requested > approve, and the
-lower score), both views are returned, and findings, unmet requirements and follow-ups are merged.
+One validated :class:`ReviewOut` from the main role (or the one role ``reviewers`` names). With two or three
+``reviewers``, or ``secondOpinion`` (main, then the fallback role when it is configured with a different model than
+the one that answered, else research), a panel reviews the same input independently and the consensus rule of
+:mod:`taskmaster_mcp.ai.consensus` decides ``agree`` or ``needs_human``; the most severe verdict and the lowest
+score are kept, every view is returned, and findings, unmet requirements and follow-ups are merged.
 
 Besides the diff the model sees the code around each changed hunk (new version, read through the private-file
 guard; see :func:`taskmaster_mcp.ai.codebase.surrounding`), the project's tree and manifests when there is code,
@@ -16,8 +17,9 @@ under ``droppedFollowUps``.
 
 With ``apply`` the verdict changes the task in one write:
 
-- approve with score >= ``taskmasterMcp.review.approveScore`` (default 80): status done, and its open subtasks
-  with it (as set_task_status does);
+- approve with score >= ``taskmasterMcp.review.approveScore`` (default 80), and no panel saying ``needs_human``:
+  status done, and its open subtasks with it (as set_task_status does);
+- a panel's ``needs_human``: status ``review`` whatever the verdict, with every view in the note;
 - otherwise: status ``review`` (changes requested, or approved below the score) or ``in-progress`` (incomplete),
   the follow-up subtasks are added, and the summary and findings are appended to details as a dated note.
 """
@@ -28,9 +30,11 @@ import asyncio
 
 from pydantic import BaseModel
 
+from taskmaster_mcp.ai import consensus as panels
 from taskmaster_mcp.ai import gitdiff
 from taskmaster_mcp.ai.budget import input_budget_chars
 from taskmaster_mcp.ai.codebase import SURROUNDING_TOTAL, codebase, surrounding
+from taskmaster_mcp.ai.consensus import Consensus, Opinion
 from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, summarize
 from taskmaster_mcp.ai.prompts import review as prompts
 from taskmaster_mcp.ai.prompts.blocks import codebase_block, task_context
@@ -38,8 +42,7 @@ from taskmaster_mcp.ai.prompts.review import Finding, FollowUp, ReviewOut, Verdi
 from taskmaster_mcp.ai.quality import duplicates_of
 from taskmaster_mcp.errors import InvalidInput
 from taskmaster_mcp.models.router import Usage
-from taskmaster_mcp.store.config import Role
-from taskmaster_mcp.store.settings import approve_score
+from taskmaster_mcp.store.settings import approve_score, consensus_threshold
 from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.tasks import edits
 from taskmaster_mcp.tasks.model import CLOSED_STATUSES, Ref, Task, key, split_list, subtasks_of
@@ -48,17 +51,6 @@ DEFAULT_APPROVE_SCORE = 80
 PER_FILE_CHARS = 12_000
 MAX_DIFF_CHARS = 300_000
 TEST_OUTPUT_CHARS = 12_000
-STRICTNESS: dict[str, int] = {"approve": 0, "changes_requested": 1, "incomplete": 2}
-
-
-class Opinion(BaseModel):
-    """One model's review, shown when a second opinion was asked for."""
-
-    model: str
-    verdict: Verdict
-    score: int
-    summary: str
-    findings: list[Finding]
 
 
 class DiffInfo(BaseModel):
@@ -96,40 +88,9 @@ class ReviewResult(BaseModel):
     diff: DiffInfo
     agreement: bool | None = None
     opinions: list[Opinion] | None = None
+    consensus: Consensus | None = None
     applied: Applied | None = None
     usage: UsageSummary
-
-
-def merge(first: ReviewOut, second: ReviewOut, labels: tuple[str, str]) -> ReviewOut:
-    """The stricter verdict and the lower score; findings, unmet requirements and follow-ups of both."""
-    strict, other = (first, second) if STRICTNESS[first.verdict] >= STRICTNESS[second.verdict] else (second, first)
-    seen = {(f.file, f.line, f.message) for f in strict.findings}
-    findings = [*strict.findings, *(f for f in other.findings if (f.file, f.line, f.message) not in seen)]
-    titles = {f.title.strip().lower() for f in strict.followUpSubtasks}
-    follow = [*strict.followUpSubtasks, *(f for f in other.followUpSubtasks if f.title.strip().lower() not in titles)]
-    summary = strict.summary
-    if first.verdict != second.verdict:
-        summary = (f"The reviewers disagree: {labels[0]} says {first.verdict} ({first.score}), {labels[1]} says "
-                   f"{second.verdict} ({second.score}); the stricter view is kept. {strict.summary}")
-    return ReviewOut(verdict=strict.verdict, score=min(first.score, second.score), summary=summary,
-                     findings=findings,
-                     unmetRequirements=list(dict.fromkeys([*strict.unmetRequirements, *other.unmetRequirements])),
-                     followUpSubtasks=follow)
-
-
-def second_role(ai: AIContext, answered: Usage) -> Role:
-    """The fallback role when it is configured with another model than the one that answered, else research."""
-    config = ai.project.config()
-    fallback = config.role("fallback")
-    if fallback is not None and (fallback.provider, fallback.model_id) != (answered.provider, _model_of(ai, answered)):
-        return "fallback"
-    return "research"
-
-
-def _model_of(ai: AIContext, usage: Usage) -> str:
-    # the answering role's configured id (the API may report a dated variant of it)
-    rc = ai.project.config().role(usage.role)  # type: ignore[arg-type]
-    return rc.model_id if rc is not None else usage.model
 
 
 def review_note(review: ReviewOut, base: str, added: list[str]) -> str:
@@ -172,20 +133,33 @@ def nothing_to_review(diff: gitdiff.Diff, base: str, paths: str | None) -> str:
 
 
 async def review(ai: AIContext, *, tag: str, ref: Ref, base: str, paths: str | None, test_output: str | None,
-                 second_opinion: bool, apply: bool) -> ReviewResult:
-    """Review the working tree's changes for task ``ref``; with ``apply``, set its status and record the outcome."""
+                 second_opinion: bool, apply: bool, reviewers: str | None = None,
+                 threshold_points: int | None = None) -> ReviewResult:
+    """Review the working tree's changes for task ``ref``; with ``apply``, set its status and record the outcome.
+
+    ``reviewers`` / ``second_opinion``: a panel under the consensus rule of :mod:`taskmaster_mcp.ai.consensus`
+    (``threshold_points`` overrides ``taskmasterMcp.review.consensusThreshold``).
+    """
     if ref.sub is not None:
         raise InvalidInput(f"review takes a task id; {ref} is a subtask. Pass {ref.task}: its subtasks are part "
                            "of what is checked.")
     store = ai.project.store
     store.require_initialized()
     threshold = approve_score(ai.project.config()) if apply else DEFAULT_APPROVE_SCORE
+    roles = panels.reviewer_roles(ai, reviewers)
+    if roles and second_opinion:
+        raise InvalidInput("Pass reviewers or secondOpinion, not both (secondOpinion is main plus one other role).")
+    solo = roles[0] if len(roles) == 1 else None
+    panel = len(roles) > 1 or second_opinion  # the threshold setting is checked only when a panel runs
+    spread = threshold_points if threshold_points is not None else \
+        consensus_threshold(ai.project.config()) if panel else 0
     task, _ = store.read().index(tag).get(ref)
     task_text = task_context(task, max_details=8000)
     tests = _tail(test_output)
     code = await asyncio.to_thread(codebase, ai.project.paths)
     code_text = codebase_block(code.tree, code.manifests) if code is not None else ""
-    budget = input_budget_chars(ai, "main") - len(task_text) - len(tests or "") - len(code_text) - 6_000
+    fits = min(input_budget_chars(ai, role) for role in roles or ["main"])  # every reviewer sees the same prompt
+    budget = fits - len(task_text) - len(tests or "") - len(code_text) - 6_000
     diff = await asyncio.to_thread(gitdiff.collect, ai.project.paths, base, split_list(paths),
                                    per_file=PER_FILE_CHARS, total=max(4_000, min(budget, MAX_DIFF_CHARS)))
     if not diff.files:
@@ -196,34 +170,31 @@ async def review(ai: AIContext, *, tag: str, ref: Ref, base: str, paths: str | N
     planned = open_subtask_lines(task)
     prompt = prompts.review_prompt(task_text, diff.text, base=base, test_output=tests, open_subtasks=planned,
                                    surrounding=around, codebase=code_text)
-    await ai.progress(0, 2 if second_opinion else 1, f"reviewing {len(diff.files)} changed file(s)")
-    first, usage = await ask(ai, prompts.REVIEW, prompt, ReviewOut, command="review")
-    usages: list[Usage] = [usage]
-    outcome, agreement, opinions = first, None, None
-    if second_opinion:
-        await ai.progress(1, 2, "asking for a second opinion")
-        other, other_usage = await ask(ai, prompts.REVIEW, prompt, ReviewOut, command="review",
-                                       role=second_role(ai, usage))
-        usages.append(other_usage)
-        labels = (f"{usage.role} {usage.provider}/{usage.model}",
-                  f"{other_usage.role} {other_usage.provider}/{other_usage.model}")
-        outcome = merge(first, other, labels)
-        agreement = first.verdict == other.verdict
-        opinions = [Opinion(model=label, verdict=o.verdict, score=o.score, summary=o.summary, findings=o.findings)
-                    for label, o in zip(labels, (first, other), strict=True)]
+    reviewing = 2 if second_opinion else max(1, len(roles))
+    await ai.progress(0, reviewing, f"reviewing {len(diff.files)} changed file(s)")
+    agreement, opinions, verdict = None, None, None
+    usages: list[Usage] = []
+    if panel:
+        views = await panels.panel(ai, prompt, roles if len(roles) > 1 else [], second_opinion)
+        usages = [v.usage for v in views if v.usage is not None]
+        outcome, verdict, opinions = panels.decide(views, spread)
+        agreement = verdict.outcome == "agree"
+    else:
+        outcome, usage = await ask(ai, prompts.REVIEW, prompt, ReviewOut, command="review", role=solo or "main")
+        usages = [usage]
     titles = [line.split(" ", 1)[1] for line in planned]
     dropped = [f.title for f in outcome.followUpSubtasks if duplicates_of(f.title, titles)]
     if dropped:
         outcome = outcome.model_copy(update={"followUpSubtasks": [
             f for f in outcome.followUpSubtasks if f.title not in dropped]})
-    applied = _apply(ai, tag, ref, outcome, base, threshold) if apply else None
+    applied = _apply(ai, tag, ref, outcome, base, threshold, verdict, opinions) if apply else None
     return ReviewResult(
         id=str(ref), tag=tag, verdict=outcome.verdict, score=outcome.score, summary=outcome.summary,
         findings=outcome.findings, unmetRequirements=outcome.unmetRequirements,
         followUpSubtasks=outcome.followUpSubtasks, droppedFollowUps=dropped or None,
         diff=DiffInfo(base=base, files=diff.files, untracked=diff.untracked or None, cut=diff.cut or None,
                       omitted=diff.omitted or None, excluded=diff.excluded or None),
-        agreement=agreement, opinions=opinions, applied=applied, usage=summarize(usages))
+        agreement=agreement, opinions=opinions, consensus=verdict, applied=applied, usage=summarize(usages))
 
 
 def open_subtask_lines(task: Task) -> list[str]:
@@ -233,9 +204,12 @@ def open_subtask_lines(task: Task) -> list[str]:
             if s.get("status", "pending") not in CLOSED_STATUSES]
 
 
-def _apply(ai: AIContext, tag: str, ref: Ref, outcome: ReviewOut, base: str, threshold: int) -> Applied:
-    approved = outcome.verdict == "approve" and outcome.score >= threshold
-    status = "done" if approved else "in-progress" if outcome.verdict == "incomplete" else "review"
+def _apply(ai: AIContext, tag: str, ref: Ref, outcome: ReviewOut, base: str, threshold: int,
+           verdict: Consensus | None = None, opinions: list[Opinion] | None = None) -> Applied:
+    human = verdict is not None and verdict.outcome == "needs_human"  # never done, whatever the scores
+    approved = outcome.verdict == "approve" and outcome.score >= threshold and not human
+    status = "done" if approved else "review" if human else "in-progress" if outcome.verdict == "incomplete" \
+        else "review"
     added: list[str] = []
     with ai.project.store.mutate() as doc:
         changed = edits.set_status(doc, tag, [ref], status)
@@ -246,5 +220,8 @@ def _apply(ai: AIContext, tag: str, ref: Ref, outcome: ReviewOut, base: str, thr
                 sub = edits.add_subtask(doc, tag, str(ref), title=follow.title, description=follow.description)
                 added.append(f"{ref}.{sub['id']}")
             task, _ = doc.index(tag).get(ref)
-            edits.append_note(task, review_note(outcome, base, added))
+            note = review_note(outcome, base, added)
+            if verdict is not None and opinions is not None:
+                note += "\n" + panels.views_note(verdict, opinions)
+            edits.append_note(task, note)
     return Applied(status=status, changed=changed, addedSubtasks=added or None, note=not approved)

@@ -37,11 +37,13 @@ def _parse_prd_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("-f", "--force", action="store_true", help="replace the tag's existing tasks")
     p.add_argument("--append", action="store_true", help="add to the tag's existing tasks")
     p.add_argument("-r", "--research", action="store_true")
+    p.add_argument("--critique", action="store_true", help="a critic role checks the draft, main revises it")
 
 
 def _parse_prd(a: argparse.Namespace) -> ToolCall:
     return make("parse_prd", {"input": first(a.input_pos, a.input), "numTasks": a.num_tasks, "append": a.append,
-                              "force": a.force, "research": a.research, "output": a.output, "tag": a.tag})
+                              "force": a.force, "research": a.research, "critique": a.critique, "output": a.output,
+                              "tag": a.tag})
 
 
 def _expand_flags(p: argparse.ArgumentParser) -> None:
@@ -53,6 +55,7 @@ def _expand_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("-f", "--force", action="store_true", help="replace existing subtasks")
     p.add_argument("-r", "--research", action="store_true")
     p.add_argument("-cr", "--complexity-report", metavar="FILE", help="complexity report to take counts from")
+    p.add_argument("--critique", action="store_true", help="a critic role checks the draft, main revises it")
     tasks_file(p, short=False)
 
 
@@ -62,7 +65,10 @@ def _expand(a: argparse.Namespace) -> ToolCall:
         raise Usage("give a task id or --all (e.g. `taskmaster-mcp expand 7` or `expand --id 7`)")
     common = {"num": a.num, "prompt": a.prompt, "force": a.force, "research": a.research,
               "complexityReport": a.complexity_report, "tag": a.tag, "file": a.file}
-    return make("expand_all", common) if a.all else make("expand_task", {"id": task, **common})  # --all wins, as in TM
+    if a.all and a.critique:
+        raise Usage("--critique works on one task: `taskmaster-mcp expand 7 --critique`, not with --all")
+    return make("expand_all", common) if a.all else make("expand_task", {"id": task, "critique": a.critique,
+                                                                          **common})  # --all wins, as in TM
 
 
 def _analyze_flags(p: argparse.ArgumentParser) -> None:
@@ -178,11 +184,14 @@ def _review_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--paths", help="limit to these paths (comma list)")
     p.add_argument("--second-opinion", action="store_true", help="also ask a second model")
     p.add_argument("--apply", action="store_true", help="set the status, add follow-ups and a note")
+    p.add_argument("--reviewers", help="two or three roles that review independently, e.g. main,fallback")
+    p.add_argument("--consensus-threshold", type=int, metavar="N", help="widest score spread that still agrees")
 
 
 def _review(a: argparse.Namespace) -> ToolCall:
     return make("review", {"id": a.id, "base": a.base, "paths": a.paths, "secondOpinion": a.second_opinion,
-                           "apply": a.apply, "tag": a.tag})
+                           "apply": a.apply, "reviewers": a.reviewers, "consensusThreshold": a.consensus_threshold,
+                           "tag": a.tag})
 
 
 COMMANDS: tuple[Command, ...] = (

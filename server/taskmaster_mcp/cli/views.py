@@ -337,6 +337,14 @@ def summary(out: Console, data: dict[str, Any]) -> None:
         if isinstance(value, str) and value:
             out.print(value)
             shown = True
+    panel: Any = data.get("critique") or data.get("consensus")  # models working together: what the others said
+    if isinstance(panel, dict):
+        block = cast(dict[str, Any], panel)
+        for f in cast(list[dict[str, Any]], block.get("findings") or []):
+            out.print(Text(f"  critique [{f.get('severity')}] {f.get('kind')}: {f.get('message')}"))
+        state = block.get("outcome") or ("revised" if block.get("revised") else "not revised")
+        out.print(Text(f"{'consensus' if 'outcome' in block else 'critique'}: {state}"
+                       + "".join(f"; {r}" for r in cast(list[str], block.get("reasons") or []))))
     if not shown:  # a shape we do not know (a newer tool): its plain values, one per line
         for name, value in data.items():
             if name != "usage" and not isinstance(value, dict | list):

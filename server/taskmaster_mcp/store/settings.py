@@ -140,3 +140,19 @@ def approve_score(config: Config) -> int:
 def input_budget_tokens(config: Config) -> int | None:
     """``inputBudgetTokens``: a cap on prompt size per model call (default: from the model's context window)."""
     return _number(config.ours, None, "inputBudgetTokens", None, minimum=1000, integer=True, allow_none=True)
+
+
+def critique_role(config: Config) -> str:
+    """``critique.role``: the role that critiques a draft plan (default ``fallback``); checked as a role by the caller
+    (``ai.roles.configured_role``), so named roles need no change here."""
+    value = _section(config.ours, "critique").get("role", "fallback")
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{_where('critique.role')} must be a role name such as \"fallback\", got {value!r}.")
+    return value.strip()
+
+
+def consensus_threshold(config: Config) -> int:
+    """``review.consensusThreshold``: the widest score spread between reviewers that still counts as agreement
+    (default 20 points)."""
+    return _number(_section(config.ours, "review"), "review", "consensusThreshold", 20, minimum=0, maximum=100,
+                   integer=True)

@@ -29,17 +29,22 @@ async def expand_task(
     prompt: Prompt = None,
     force: Annotated[bool, Field(description="Replace existing subtasks")] = False,
     research: bool = False,
+    critique: Annotated[bool, Field(description="Critic reviews draft, main revises")] = False,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
     file: FileArg = None,
 ) -> ExpandResult:
-    """Break a task into subtasks, or a subtask '7.2' into finer ones (AI)."""
+    """Break a task into subtasks, or a subtask '7.2' into finer ones (AI).
+
+    ``critique``: the ``taskmasterMcp.critique.role`` role (default fallback) checks the draft against the task;
+    main revises once; only the revision is written.
+    """
     from taskmaster_mcp.ai.expand import expand_task as expand_one
     from taskmaster_mcp.mcp_server.calls import ai_context
 
     project = await open_project(ctx, projectRoot, file)
     return await expand_one(ai_context(ctx, project), tag=project.tag(tag), id=id, num=num, request=prompt,
-                            force=force, research=research)
+                            force=force, research=research, critique=critique)
 
 
 async def expand_all(

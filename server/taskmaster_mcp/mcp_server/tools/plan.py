@@ -27,6 +27,7 @@ async def parse_prd(
     force: Annotated[bool, Field(description="Replace the tag's tasks")] = False,
     append: bool = False,
     research: bool = False,
+    critique: Annotated[bool, Field(description="Critic reviews draft, main revises")] = False,
     output: Annotated[str | None, Field(description="tasks.json to write")] = None,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
@@ -35,6 +36,9 @@ async def parse_prd(
 
     ``numTasks`` defaults to ``global.defaultNumTasks`` of config.json (10), as in Task Master; 0 lets the model
     decide. ``output`` is Task Master's name for the tasks file to write (inside the project), like ``file``.
+
+    ``critique``: the ``taskmasterMcp.critique.role`` role (default fallback) checks the draft against the PRD
+    (coverage, dependency order, test strategies, duplicates); main revises once; only the revision is written.
 
     ``input`` is read through the private-file guard (:mod:`taskmaster_mcp.store.private`): ``.env`` files, keys,
     credentials and ``.taskmaster/`` internals are refused, links included; ``.taskmaster/docs/`` is readable.
@@ -55,4 +59,4 @@ async def parse_prd(
         prd = read_for_prompt(project.paths, input, what="input", fix=PRD_FIX)
     ai = ai_context(ctx, project)
     return await plan_from_prd(ai, prd=prd, tag=project.tag(tag), num_tasks=count, force=force, append=append,
-                               research=research, exact=numTasks is not None)
+                               research=research, exact=numTasks is not None, critique=critique)
