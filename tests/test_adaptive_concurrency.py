@@ -95,6 +95,14 @@ async def test_retry_after_pauses_admission_and_the_wait_is_bounded_by_the_deadl
         raise AssertionError("a paused limiter admitted a request")
 
 
+async def test_an_overload_without_retry_after_pauses_admission_for_the_base_delay() -> None:
+    limiter = AdaptiveLimiter(limit=4.0, maximum=4, backoff=600.0)
+    first, second = await admit(limiter, 2)
+    assert second.failed(overload()) is True
+    first.succeeded()
+    assert limiter.paused_until > time.monotonic() + 500
+
+
 async def test_without_adaptation_the_limit_stays_fixed_and_429s_are_not_retried_for_free() -> None:
     limiter = AdaptiveLimiter(limit=3.0, maximum=16, adaptive=False)
     slots = await admit(limiter, 3)

@@ -12,6 +12,8 @@ Decisions:
   only a request admitted after the last decrease can decrease it again, so eight requests rejected together halve
   the limit once, not eight times. It never exceeds ``concurrency.max`` (default 16).
 - A ``retry-after`` on the overload pauses admission of new requests until it has passed: the provider said when.
+  Without one, admission pauses for ``retries.baseDelaySeconds`` so that a provider in trouble is not hammered by
+  the requests that were queued behind the rejected ones.
 - An overload answered while other requests of ours were in flight is our own doing, not the model's: the router
   retries it after the limiter has slowed down, without spending the role's retries or counting toward its
   circuit breaker, bounded by the call's deadline. Once the limit is down to one request, a 429 is the provider's
@@ -87,6 +89,7 @@ class AdaptiveLimiter:
     decreases: int = 0
     slow_start: bool = True
     paused_until: float = 0.0
+    backoff: float = 0.0  # pause after an overload without retry-after (retries.baseDelaySeconds)
     _epoch: int = 0
     _waiters: deque[asyncio.Future[None]] = field(default_factory=lambda: deque())
 
@@ -139,8 +142,9 @@ class AdaptiveLimiter:
                 self.slow_start = False
                 self.decreases += 1
                 self._epoch += 1
-            if retry_after:
-                self.paused_until = max(self.paused_until, time.monotonic() + retry_after)
+            pause = self.backoff if retry_after is None else retry_after
+            if pause > 0:
+                self.paused_until = max(self.paused_until, time.monotonic() + pause)
         self._wake()
 
     def _wake(self) -> None:
@@ -164,6 +168,7 @@ class Limiters:
             limiter = self._by_key[(provider, model, base_url)] = AdaptiveLimiter(
                 float(min(settings.concurrency_start, settings.concurrency_max)), settings.concurrency_max, adaptive)
         limiter.configure(settings.concurrency_start, settings.concurrency_max, adaptive)
+        limiter.backoff = settings.base_delay
         return limiter
 
     def all(self) -> dict[tuple[str, str, str | None], AdaptiveLimiter]:
