@@ -21,6 +21,7 @@ from taskmaster_mcp.models.router import ModelRouter
 from taskmaster_mcp.store.config import load_config
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.settings import RouterSettings, settings_from_config
+from test_ai_analyze import scores
 from test_ai_expand import pending_project, plan
 
 MODEL = "claude-sonnet-4-20250514"
@@ -204,3 +205,15 @@ async def test_expand_all_fails_no_task_when_the_provider_allows_only_three_requ
     assert provider_server.busy_rejections >= 1 and provider_server.peak_in_flight == 3
     stored = json.loads((root / ".taskmaster/tasks/tasks.json").read_text())["master"]["tasks"]
     assert all(len(task["subtasks"]) == 2 for task in stored)
+
+
+async def test_analyze_fails_no_batch_when_the_provider_takes_one_request_at_a_time(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    root = pending_project(tmp_path / "p", provider_server, 30, ours={"retries": {"perRole": 0}})
+    provider_server.max_in_flight = 1
+    provider_server.defaults[MESSAGES] = Reply(text=scores(list(range(1, 31))), delay=0.2)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "analyze_project_complexity")
+    assert data["analyzed"] == 30 and data["failed"] == []
+    assert provider_server.busy_rejections >= 1 and provider_server.peak_in_flight == 1
+    assert not provider_server.seen(CHAT)
