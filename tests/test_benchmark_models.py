@@ -147,6 +147,7 @@ def test_the_cli_prints_a_ranked_table_and_refuses_paid_models_without_max_usd(
 def test_quality_checks_score_dependencies_duplicates_count_and_coverage() -> None:
     sections = prd_sections(PRD)
     assert sections == ["Recipes", "Shopping list", "Sharing"]
+    assert prd_sections("## Login\nx\n## Search\n") == ["Login", "Search"]  # no title heading: every section
     items = [{"id": 1, "title": "Recipe storage", "dependencies": []},
              {"id": 2, "title": "Shopping list builder", "dependencies": [1]}]
     assert score_items(items, 2, sections) == {"dependencies": 1.0, "duplicates": 1.0, "count": 1.0,

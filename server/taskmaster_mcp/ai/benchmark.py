@@ -184,11 +184,10 @@ def samples(config: Config, index: TagIndex | None, prd: str | None, tasks: int)
         plan.TaskPlan, wanted, tuple(prd_sections(text)))]
     open_tasks = [t for t in index.tasks if t.get("status", "pending") in OPEN_STATUSES] if index else []
     source = "project" if own_prd else "built-in PRD"
-    if not open_tasks:
+    if index is None or not open_tasks:
         index = TaskFile(data={"master": {"tasks": SAMPLE_TASKS}}).index("master")
         open_tasks = list(index.tasks)
         source += ", built-in tasks"
-    assert index is not None
     open_tasks.sort(key=lambda t: bool(subtasks_of(t)))  # tasks not yet broken down first
     for task in open_tasks[:tasks]:
         job = make_job(index, Ref(key(task.get("id"))), {}, SUBTASKS, default_subtasks(config), True)

@@ -22,13 +22,16 @@ from typing import Any
 from taskmaster_mcp.ai.quality import count_within, dependency_issues, near_duplicates, uncovered
 
 CHECKS = ("dependencies", "duplicates", "count", "coverage")
-_HEADING = re.compile(r"^\s{0,3}#{1,4}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_HEADING = re.compile(r"^\s{0,3}(#{1,4})\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
 def prd_sections(prd: str) -> list[str]:
-    """The PRD's Markdown headings below the title (the sections a plan should cover); [] without headings."""
-    headings = [h.strip() for h in _HEADING.findall(prd) if h.strip()]
-    return headings[1:] if len(headings) > 1 else headings
+    """The PRD's Markdown headings (the sections a plan should cover), without a leading ``# Title`` when other
+    headings follow it; [] without headings."""
+    headings = [(marks, text.strip()) for marks, text in _HEADING.findall(prd) if text.strip()]
+    if len(headings) > 1 and headings[0][0] == "#":
+        headings = headings[1:]
+    return [text for _, text in headings]
 
 
 def score_items(items: Sequence[Mapping[str, Any]], wanted: int, sections: Sequence[str]) -> dict[str, float]:
