@@ -24,14 +24,14 @@ if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
 
 async def benchmark_models(
     ctx: Context[Any, Any],
-    roles: Annotated[str | None, Field(description="Roles to compare, e.g. main,fallback")] = None,
-    models: Annotated[str | None, Field(description="Model ids to compare instead")] = None,
-    tasks: Annotated[int, Field(ge=0, le=10, description="Open tasks to expand")] = 3,
-    maxUsd: Annotated[float | None, Field(ge=0, description="Spend cap; required for paid models")] = None,
+    roles: Annotated[str | None, Field(description="e.g. main,fallback")] = None,
+    models: Annotated[str | None, Field(description="Model ids, not roles")] = None,
+    tasks: Annotated[int, Field(ge=0, le=10, description="Tasks to expand")] = 3,
+    maxUsd: Annotated[float | None, Field(ge=0, description="Required for paid models")] = None,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
 ) -> BenchmarkResult:
-    """Compare models on this project's PRD and tasks: validity, latency, cost, quality; writes nothing to tasks."""
+    """Rank models on this project's PRD and tasks: validity, latency, cost, quality (AI; no task writes)."""
     from taskmaster_mcp.ai.benchmark import benchmark_models as run_benchmark
     from taskmaster_mcp.mcp_server.calls import ai_context
 
