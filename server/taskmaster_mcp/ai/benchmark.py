@@ -305,6 +305,7 @@ def _summary(candidate: Candidate, runs: list[_Run]) -> CandidateResult:
 async def benchmark_models(ai: AIContext, *, tag: str, roles: list[str], models: list[str], tasks: int,
                            max_usd: float | None, prd: str | None) -> BenchmarkResult:
     """Run every candidate on the same sample work, rank them, and write the report (never tasks.json)."""
+    ai.project.store.require_initialized()  # the report goes in .taskmaster/reports; never create .taskmaster here
     config = ai.project.config()
     chosen = candidates(config, roles, models)
     if not chosen:
