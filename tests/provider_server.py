@@ -17,6 +17,11 @@ Faults a reply can script: ``status`` (an error in the route's format), ``delay`
 never answer), ``drop`` (close without answering), ``raw`` (any body, e.g. not JSON, as a 200), ``truncate`` (cut
 a stream off after N events) and ``interval`` (a slow stream that keeps making progress). For a refused
 connection, point a role at :func:`closed_port_url`.
+
+A provider's concurrency limit: with ``server.max_in_flight = N`` a model request arriving while N are being
+answered gets ``server.busy_reply`` (a 429 rate-limit error by default; give it ``headers`` for a retry-after) before
+any script is consumed. ``server.peak_in_flight`` is the most requests answered at once and ``server.busy_rejections``
+counts the 429s sent.
 """
 
 from __future__ import annotations
@@ -97,6 +102,11 @@ class ProviderServer:
         self.defaults: dict[str, Reply] = {route: Reply() for route in ROUTES}
         self.models = ["scripted-model-a", "scripted-model-b"]
         self.responder: Callable[[Recorded], Reply | None] | None = None
+        self.max_in_flight: int | None = None
+        self.busy_reply = Reply(status=429, error_type="rate_limit_error", message="too many requests in flight")
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self.busy_rejections = 0
         self._queues: dict[tuple[str, str | None], deque[Reply]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -129,6 +139,7 @@ class ProviderServer:
             self._queues.clear()
             self.defaults = {route: Reply() for route in ROUTES}
             self.responder = None
+            self.max_in_flight, self.peak_in_flight, self.busy_rejections = None, 0, 0
 
     def script(self, route: str, *replies: Reply, model: str | None = None) -> None:
         """Queue replies for ``route`` (for one model only, when ``model`` is given)."""
@@ -182,6 +193,22 @@ def _make_handler(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
             if route == MODELS:
                 return self._json(200, {"object": "list", "data": [
                     {"id": m, "object": "model", "created": 0, "owned_by": "scripted"} for m in server.models]})
+            if route != TOKEN:
+                with server._lock:
+                    busy = server.max_in_flight is not None and server.in_flight >= server.max_in_flight
+                    server.busy_rejections += busy
+                    server.in_flight += not busy
+                    server.peak_in_flight = max(server.peak_in_flight, server.in_flight)
+                if busy:
+                    return self._error(route, server.busy_reply)
+                try:
+                    return self._answer(route, record, body)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+            return self._answer(route, record, body)
+
+        def _answer(self, route: str, record: Recorded, body: Any) -> None:
             reply = (server.responder(record) if server.responder else None) or server._next(route, record.model)
             if reply.delay:
                 server._stopping.wait(reply.delay)

@@ -195,7 +195,9 @@ async def test_expand_all_saves_the_tasks_that_succeed_when_one_fails_on_every_r
 
 async def test_expand_all_falls_back_when_main_is_overloaded_mid_run(
         tmp_path: Path, provider_server: ProviderServer) -> None:
-    root = pending_project(tmp_path / "p", provider_server, 3, ours={"concurrency": {"expandAll": 1}})
+    # one task at a time (no adaptive limit), so the scripted 529s all reach task 1
+    root = pending_project(tmp_path / "p", provider_server, 3,
+                           ours={"concurrency": {"expandAll": 1, "adaptive": False}})
     provider_server.defaults[MESSAGES] = Reply(text=THREE)
     provider_server.defaults[CHAT] = Reply(text=plan((1, "Fallback step", []), (2, "Second step", [1])))
     provider_server.script(MESSAGES, Reply(status=529, error_type="overloaded_error"),

@@ -2,7 +2,7 @@
 
 Decisions:
 
-- Tasks go to the model in batches of :data:`BATCH`, run concurrently (``taskmasterMcp.concurrency.expandAll``).
+- Tasks go to the model in batches of :data:`BATCH`, run concurrently (adaptive, ``models/concurrency.py``).
   Every returned ``taskId`` must be one of its batch's; others are dropped, and a task left without a score is
   listed as failed. If no batch succeeds, the first error is raised and nothing is written.
 - The report is merged by :func:`taskmaster_mcp.store.reports.merge_report`: re-analysed tasks are replaced in

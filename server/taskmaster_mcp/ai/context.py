@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from taskmaster_mcp.ai.prompts.blocks import Template
 from taskmaster_mcp.errors import TaskmasterError
+from taskmaster_mcp.models.concurrency import launch_width
 from taskmaster_mcp.models.router import ModelRouter, ProgressFn, Sampler, Usage
 from taskmaster_mcp.store.config import Role
 from taskmaster_mcp.store.project import Project
@@ -144,8 +145,9 @@ def renumber(model_ids: list[int], model_deps: list[list[int]], start: int,
 
 async def run_each(ai: AIContext, items: Sequence[T], work: Callable[[AIContext, T], Awaitable[R]],
                    label: Callable[[T], str]) -> list[R | TaskmasterError]:
-    """Run ``work`` on every item with the configured concurrency; each result is a value or its TaskmasterError."""
-    semaphore = asyncio.Semaphore(settings_from_config(ai.project.config()).expand_all_concurrency)
+    """Run ``work`` on every item, as many at once as the adaptive limiter admits (models/concurrency.py); each
+    result is a value or its TaskmasterError."""
+    semaphore = asyncio.Semaphore(launch_width(settings_from_config(ai.project.config())))
     finished = 0
 
     async def one(item: T) -> R | TaskmasterError:

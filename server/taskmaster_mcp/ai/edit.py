@@ -15,9 +15,9 @@ The model sees the tasks around what it rewrites (:mod:`taskmaster_mcp.ai.neighb
 the item builds on and those it unblocks; for an ``update`` batch the tasks outside it that the batch depends on or
 that depend on it (at most ``BATCH_NEIGHBOURS``, most connected first).
 
-``update`` asks the model in batches of :data:`BATCH_SIZE` tasks, a few batches at a time
-(``taskmasterMcp.concurrency.update``, default 3), and writes once at the end: either every batch's answer is
-applied or, if any batch fails, nothing is written, so a retry starts from the same state.
+``update`` asks the model in batches of :data:`BATCH_SIZE` tasks, as many at once as the adaptive limiter admits
+(``taskmasterMcp.concurrency.update`` caps it), and writes once at the end: either every batch's answer is applied
+or, if any batch fails, nothing is written, so a retry starts from the same state.
 """
 
 from __future__ import annotations
@@ -40,8 +40,9 @@ from taskmaster_mcp.ai.revision import (
     is_done,
 )
 from taskmaster_mcp.errors import Conflict, InvalidInput, NotFound
+from taskmaster_mcp.models.concurrency import launch_width
 from taskmaster_mcp.models.router import Usage
-from taskmaster_mcp.store.settings import update_concurrency
+from taskmaster_mcp.store.settings import settings_from_config, update_concurrency
 from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.tasks import edits
 from taskmaster_mcp.tasks.model import Ref, TagIndex, Task, check_priority, key, next_int_id, subtasks_of
@@ -187,7 +188,8 @@ async def update_from(ai: AIContext, *, tag: str, start: str, prompt: str, resea
     if not key(start).isdigit():
         raise InvalidInput(f"from must be a task id number like '4', got {start!r}.")
     first = int(key(start))
-    concurrency = update_concurrency(ai.project.config())
+    config = ai.project.config()
+    concurrency = update_concurrency(config) or launch_width(settings_from_config(config))
     index = _find_index(ai, tag)
     targets = [t for t in index.tasks if key(t.get("id")).isdigit() and int(key(t.get("id"))) >= first
                and not is_closed(t)]

@@ -15,7 +15,7 @@ Decisions:
 - Expanding a subtask ``7.2`` (Task Master cannot) replaces it, in its place in the list, by finer subtasks of task
   7 with new ids: the first inherits 7.2's dependencies, a later one without dependencies from the model follows the
   one before it, and everything that depended on 7.2 now depends on the last new one.
-- expand_all runs one model call per task concurrently (``taskmasterMcp.concurrency.expandAll``) and saves each
+- expand_all runs one model call per task concurrently (adaptive, ``models/concurrency.py``) and saves each
   task's subtasks in its own write as soon as its answer arrives, so a failure or a cancellation loses nothing done.
   It stops at ``taskmasterMcp.timeouts.toolSeconds`` (default 50, under common client timeouts of 60 s): calls in
   flight are cancelled and their tasks are listed as ``remaining`` for the next call.
@@ -38,6 +38,7 @@ from taskmaster_mcp.ai.neighbours import builds_on, dependents, relevant, unbloc
 from taskmaster_mcp.ai.prompts import expand
 from taskmaster_mcp.ai.prompts.blocks import task_context
 from taskmaster_mcp.errors import Conflict, TaskmasterError
+from taskmaster_mcp.models.concurrency import launch_width
 from taskmaster_mcp.models.router import Usage
 from taskmaster_mcp.store.config import Config
 from taskmaster_mcp.store.reports import scores_by_task
@@ -282,7 +283,7 @@ async def expand_all(ai: AIContext, *, tag: str, num: int | None, request: str |
     store = ai.project.store
     store.require_initialized()
     config = ai.project.config()
-    limit, budget = settings_from_config(config).expand_all_concurrency, tool_seconds(config)
+    limit, budget = launch_width(settings_from_config(config)), tool_seconds(config)  # the limiter paces calls
     deadline = time.monotonic() + budget
     index = store.read().index(tag)
     eligible: list[str] = []

@@ -194,6 +194,20 @@ def _review(a: argparse.Namespace) -> ToolCall:
                            "tag": a.tag})
 
 
+def _benchmark_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--roles", help="roles to compare (comma list; default main,fallback)")
+    p.add_argument("--models", help="model ids to compare instead of roles (comma list)")
+    p.add_argument("--tasks", type=int, metavar="N", help="open tasks to expand per model (default 3, at most 10)")
+    p.add_argument("--max-usd", type=float, metavar="X", help="the most it may spend; required for paid models")
+
+
+def _benchmark(a: argparse.Namespace) -> ToolCall:
+    if a.roles and a.models:
+        raise Usage("give --roles or --models, not both")
+    return make("benchmark_models", {"roles": a.roles, "models": a.models, "tasks": a.tasks, "maxUsd": a.max_usd,
+                                     "tag": a.tag})
+
+
 COMMANDS: tuple[Command, ...] = (
     Command("parse-prd", "AI: turn a PRD into tasks", _parse_prd_flags, _parse_prd),
     Command("expand", "AI: split a task (or --all) into subtasks", _expand_flags, _expand),
@@ -207,4 +221,6 @@ COMMANDS: tuple[Command, ...] = (
     Command("scope-up", "AI: make tasks more complex", _scope_flags, _scope("scope_up_task", "scope-up")),
     Command("scope-down", "AI: make tasks simpler", _scope_flags, _scope("scope_down_task", "scope-down")),
     Command("review", "AI: review a task's implementation (git diff) against the task", _review_flags, _review),
+    Command("benchmark", "AI: compare models on this project's PRD and tasks (writes a report, not tasks)",
+            _benchmark_flags, _benchmark, view="benchmark"),
 )

@@ -30,7 +30,7 @@ COMMANDS = {
     "autopilot_start": "autopilot start", "autopilot_resume": "autopilot resume", "autopilot_next": "autopilot next",
     "autopilot_status": "autopilot status", "autopilot_complete_phase": "autopilot complete",
     "autopilot_commit": "autopilot commit", "autopilot_finalize": "autopilot finalize",
-    "autopilot_abort": "autopilot abort",
+    "autopilot_abort": "autopilot abort", "benchmark_models": "benchmark",
 }
 
 # Parameters whose flag is not simply the kebab-case of the name.

@@ -105,6 +105,7 @@ def _catalogue() -> list[ToolSpec]:
         ToolSpec("scope_down_task", "scope", open_world=True),
         ToolSpec("models", "models", open_world=True),
         ToolSpec("usage_report", "models", read_only=True),
+        ToolSpec("benchmark_models", "benchmark", open_world=True),
         ToolSpec("rules", "settings", destructive=True, idempotent=True),
         ToolSpec("response-language", "settings", function="response_language", idempotent=True),
         ToolSpec("autopilot_start", "autopilot", hidden=frozenset({"maxAttempts"})),  # accepted, as Task Master's

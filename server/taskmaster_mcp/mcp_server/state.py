@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the store on the first call and the model layer on the first AI call, not at start
+    from taskmaster_mcp.models.concurrency import Limiters
     from taskmaster_mcp.models.router import ModelRouter
     from taskmaster_mcp.store.project import Project
 
@@ -24,6 +25,7 @@ class AppState:
     pinned_root: Path | None = None
     projects: dict[tuple[Path, Path | None], Project] = field(default_factory=lambda: {})
     routers: dict[Path, ModelRouter] = field(default_factory=lambda: {})
+    limiters: Limiters | None = None  # one adaptive concurrency registry for every router of this server
 
     def project_at(self, root: Path, file: str | None = None) -> Project:
         """The (cached) Project for ``root`` and an optional tasks file inside it."""
@@ -41,9 +43,12 @@ class AppState:
         """The (cached) ModelRouter of a project root; SDK clients and their connections are reused across calls."""
         router = self.routers.get(project.paths.root)
         if router is None:
+            from taskmaster_mcp.models.concurrency import Limiters
             from taskmaster_mcp.models.router import ModelRouter
 
-            router = self.routers[project.paths.root] = ModelRouter(project.paths, self.env, config=project.config)
+            self.limiters = self.limiters or Limiters()
+            router = self.routers[project.paths.root] = ModelRouter(project.paths, self.env, config=project.config,
+                                                                    limiters=self.limiters)
         return router
 
     async def aclose(self) -> None:

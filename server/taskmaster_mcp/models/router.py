@@ -44,6 +44,7 @@ from taskmaster_mcp.errors import (
 )
 from taskmaster_mcp.models import catalogue
 from taskmaster_mcp.models.clients import ClientCache, ProviderSetup
+from taskmaster_mcp.models.concurrency import AdaptiveLimiter, Limiters
 from taskmaster_mcp.models.credentials import provider_env
 from taskmaster_mcp.models.ledger import Entry, Ledger, error_kind
 from taskmaster_mcp.models.policy import AttemptLimits, CircuitBreaker, attempted, bounded, retry_delay
@@ -85,6 +86,7 @@ class _Target:
     info: catalogue.ModelInfo | None
     fallback: bool
     attempts: int = 0
+    limiter: AdaptiveLimiter | None = None  # paces requests to this provider/model (models/concurrency.py)
 
     @property
     def label(self) -> str:
@@ -104,7 +106,8 @@ class ModelRouter:
     """Routes AI commands to the configured roles with retries, fallback, validation and a usage ledger."""
 
     def __init__(self, paths: Paths, env: Mapping[str, str], *, ledger: Ledger | None = None,
-                 data_dir: Path | None = None, config: Callable[[], Config] | None = None) -> None:
+                 data_dir: Path | None = None, config: Callable[[], Config] | None = None,
+                 limiters: Limiters | None = None) -> None:
         self.paths = paths
         self._config = config or ConfigSource(paths).get
         self.env = dict(env)
@@ -113,6 +116,7 @@ class ModelRouter:
         self._breaker = CircuitBreaker()
         self._schemas = SchemaCache()
         self._recorder = Recorder.from_env(self.env)
+        self.limiters = limiters or Limiters()  # the server shares one registry across its routers
 
     async def generate_object(self, *, command: str, role: Role, system: str, prompt: str, schema: type[T],
                               progress: ProgressFn | None = None, sampler: Sampler | None = None,
@@ -219,7 +223,8 @@ class ModelRouter:
         setup = ProviderSetup(provider_env(self.env, self.paths), config.raw, str(self.paths.root))
         adapter = self._clients.adapter(rc.provider, rc.model_id, base_url, key.value, sampler, setup)
         info = catalogue.lookup(rc.provider, rc.model_id)
-        return _Target(rc.role, rc, adapter, info, fallback)
+        limiter = self.limiters.get(rc.provider, rc.model_id, base_url, settings_from_config(config), wire)
+        return _Target(rc.role, rc, adapter, info, fallback, limiter=limiter)
 
     async def _try_role(self, run: CallState, target: _Target, system: str, prompt: str,
                         schema: type[BaseModel] | None) -> tuple[Any, Completion]:
@@ -250,11 +255,19 @@ class ModelRouter:
                 raise ProviderError(f"gave up: total deadline of {settings.total_seconds:g}s reached "
                                     "(timeouts.totalSeconds)", provider=target.config.provider,
                                     model=target.config.model_id)
+            slot = target.limiter and await target.limiter.acquire(run.deadline, target.config.provider,
+                                                                    target.config.model_id)
+            turn_ends += slot.waited if slot else 0.0  # queueing for a slot is not the role's time
             started = time.perf_counter()
             try:
                 completion = await self._attempt(run, target, request, turn_ends)
+                if slot:
+                    slot.succeeded()
             except ProviderError as err:
                 self._record(run, target, None, started, error_kind(err))
+                if slot and slot.failed(err):  # our own concurrency: the limiter slowed down; retry at no cost
+                    await run.say(0, f"{label}: {err}; sending fewer requests at once and retrying")
+                    continue
                 delay = retry_delay(settings, err, retries, min(turn_ends, run.deadline))
                 if delay is None:
                     raise attempted(err, retries + 1) from None
@@ -262,6 +275,9 @@ class ModelRouter:
                 await run.say(0, f"{label}: {err}; retry {retries} in {delay:.1f}s")
                 await asyncio.sleep(delay)
                 continue
+            finally:
+                if slot:
+                    slot.abandon()  # cancelled or not a provider error; no-op once released
             cost = cost_of(target.info, completion)
             run.add(completion, cost)
             try:

@@ -45,6 +45,9 @@ class RouterSettings:
     breaker_cooldown: float = 60.0
     budgets: Budgets = field(default_factory=Budgets)
     expand_all_concurrency: int = 4
+    concurrency_start: int = 8  # models/concurrency.py explains the adaptive limit and these defaults
+    concurrency_max: int = 16
+    adaptive: bool = True
 
 
 def _where(key: str) -> str:
@@ -71,6 +74,13 @@ def _number(section: dict[str, Any], parent: str | None, key: str, default: floa
         name = f"{parent}.{key}" if parent else key
         raise ConfigError(f"{_where(name)} must be {what} {bound}, got {value!r}.")
     return value if integer else float(value)
+
+
+def _flag(section: dict[str, Any], parent: str, key: str, default: bool) -> bool:
+    value = section.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{_where(f'{parent}.{key}')} must be true or false, got {value!r}.")
+    return value
 
 
 def _role(value: Any, key: str) -> Role:
@@ -115,6 +125,10 @@ def settings_from_config(config: Config) -> RouterSettings:
             monthly_usd=_number(budgets, "budgets", "monthlyUsd", None, minimum=0, allow_none=True),
         ),
         expand_all_concurrency=_number(concurrency, "concurrency", "expandAll", 4, minimum=1, integer=True),
+        concurrency_start=_number(concurrency, "concurrency", "start", concurrency.get("expandAll", 8), minimum=1,
+                                  integer=True),
+        concurrency_max=_number(concurrency, "concurrency", "max", 16, minimum=1, integer=True),
+        adaptive=_flag(concurrency, "concurrency", "adaptive", True),
     )
     return settings
 
@@ -126,9 +140,11 @@ def tool_seconds(config: Config) -> float:
     return _number(_section(config.ours, "timeouts"), "timeouts", "toolSeconds", 50.0, minimum=0.001)
 
 
-def update_concurrency(config: Config) -> int:
-    """``concurrency.update``: parallel batches of the update command (default 3)."""
-    return _number(_section(config.ours, "concurrency"), "concurrency", "update", 3, minimum=1, integer=True)
+def update_concurrency(config: Config) -> int | None:
+    """``concurrency.update``: a cap on parallel batches of the update command (default none: the adaptive limit
+    paces them)."""
+    return _number(_section(config.ours, "concurrency"), "concurrency", "update", None, minimum=1, integer=True,
+                   allow_none=True)
 
 
 def approve_score(config: Config) -> int:
