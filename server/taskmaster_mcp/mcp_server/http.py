@@ -134,7 +134,12 @@ def build_http_app(host: str, env: Mapping[str, str], cwd: Path, pinned_root: Pa
     server = build_app(env=env, cwd=cwd, tool_cache=default_cache_dir(env), pinned_root=pinned_root)
     app: Any = server.streamable_http_app(host=host, transport_security=security_settings(host, env))
     token = env.get("TASKMASTER_MCP_TOKEN")
-    return BearerToken(app, token) if token else app
+    mcp_app = BearerToken(app, token) if token else app
+    # The dashboard at / (mcp_server/dashboard): same Host/Origin settings and token, its own cookie login.
+    from taskmaster_mcp.mcp_server.dashboard.serve import dashboard_app, with_dashboard
+
+    dashboard, _ = dashboard_app(pinned_root or cwd, host, env, token)
+    return with_dashboard(mcp_app, dashboard)
 
 
 def serve_http(bind: str, env: Mapping[str, str], cwd: Path) -> int:
@@ -147,6 +152,7 @@ def serve_http(bind: str, env: Mapping[str, str], cwd: Path) -> int:
         return 2
     import uvicorn
 
+    from taskmaster_mcp.mcp_server.dashboard.serve import GRACE_SECONDS
     from taskmaster_mcp.mcp_server.logs import configure_logging, level_from
     from taskmaster_mcp.store.roots import find_upwards
 
@@ -157,7 +163,9 @@ def serve_http(bind: str, env: Mapping[str, str], cwd: Path) -> int:
     app = build_http_app(host, env, cwd, shared.resolve())
     shown = f"[{host}]" if ":" in host else host
     auth = "bearer token required" if env.get("TASKMASTER_MCP_TOKEN") else "no token (loopback only)"
-    print(f"taskmaster-mcp: serving http://{shown}:{port}/mcp ({auth}); Ctrl-C to stop", file=sys.stderr, flush=True)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    print(f"taskmaster-mcp: serving http://{shown}:{port}/mcp and the dashboard at / ({auth}); Ctrl-C to stop",
+          file=sys.stderr, flush=True)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
+                            timeout_graceful_shutdown=GRACE_SECONDS)  # open dashboard streams must not hold Ctrl-C
     uvicorn.Server(config).run()
     return 0
