@@ -3,8 +3,8 @@
 "use strict";
 
 const STATUS = {
-  "pending": "○ Pending", "in-progress": "◐ In progress", "review": "◎ Review", "blocked": "⛔ Blocked",
-  "deferred": "⏸ Deferred", "done": "✓ Done", "cancelled": "✕ Cancelled", "completed": "✓ Completed",
+  "pending": "○ Pending", "in-progress": "◐ In progress", "review": "◎ Review", "blocked": "⊘ Blocked",
+  "deferred": "‖ Deferred", "done": "✓ Done", "cancelled": "✕ Cancelled", "completed": "✓ Completed",
 };
 const PRIORITY = { critical: "‼ critical", high: "▲ high", medium: "■ medium", low: "▽ low" };
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -187,7 +187,7 @@ function renderGraph(g) {
   const root = svg("svg", { width: g.width + 2 * pad, height: g.height + 2 * pad, role: "group",
     "aria-label": `Dependency graph of ${g.nodes.length} tasks` });
   const defs = svg("defs", {}, svg("marker", { id: "arrow", viewBox: "0 0 8 8", refX: "8", refY: "4",
-    markerWidth: "7", markerHeight: "7", orient: "auto" }, svg("path", { d: "M0,0 L8,4 L0,8 z", fill: "#57606a" })));
+    markerWidth: "8", markerHeight: "8", markerUnits: "userSpaceOnUse", orient: "auto" }, svg("path", { d: "M0,0 L8,4 L0,8 z", fill: "#57606a" })));
   root.append(defs);
   const edges = svg("g", {});
   for (const e of g.edges) {
@@ -198,7 +198,7 @@ function renderGraph(g) {
   }
   root.append(edges);
   for (const n of g.nodes) {
-    const title = n.title.length > 24 ? `${n.title.slice(0, 23)}…` : n.title;
+    const title = n.title.length > 21 ? `${n.title.slice(0, 20)}…` : n.title;
     const node = svg("g", { class: `node g-${n.status}${n.critical ? " critical" : ""}`, tabindex: "0",
       role: "button", "data-id": n.id, transform: `translate(${n.x + pad},${n.y + pad})`,
       "aria-label": `Task ${n.id}: ${n.title}, ${statusText(n.status)}${n.critical ? ", on the critical path" : ""}` },
