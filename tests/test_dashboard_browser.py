@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from browser_helpers import browser_missing, chromium, screenshot
 from dashboard_helpers import TOKEN, Running, running_dashboard, wait_until
-
 from taskmaster_mcp.models.ledger import Entry, Ledger
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.taskstore import TaskStore

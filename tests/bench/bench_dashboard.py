@@ -27,15 +27,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx2  # noqa: E402
-import orjson  # noqa: E402
-from bench_large import make_tasks  # noqa: E402
-from browser_helpers import browser_missing, chromium  # noqa: E402
-from dashboard_helpers import TOKEN, running_dashboard, wait_until  # noqa: E402
+import httpx2
+import orjson
+from bench_large import make_tasks
 
-from taskmaster_mcp.mcp_server.dashboard.data import DashboardData  # noqa: E402
-from taskmaster_mcp.store.paths import Paths  # noqa: E402
-from taskmaster_mcp.store.project import Project  # noqa: E402
+from browser_helpers import browser_missing, chromium
+from dashboard_helpers import TOKEN, running_dashboard, wait_until
+from taskmaster_mcp.mcp_server.dashboard.data import DashboardData
+from taskmaster_mcp.store.paths import Paths
+from taskmaster_mcp.store.project import Project
 
 RUNS = 15
 
