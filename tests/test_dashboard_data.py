@@ -126,3 +126,18 @@ def test_a_broken_config_is_reported_in_the_models_view_instead_of_failing_it(me
     (messy_project / ".taskmaster" / "config.json").write_text(json.dumps({"taskmasterMcp": {"budgets": 3}}))
     models = DashboardData(Project.open(Paths(messy_project)), {"TASKMASTER_MCP_DATA_DIR": str(tmp_path)}).models()
     assert models["problems"] and "budgets" in models["problems"][0]
+
+
+def test_every_page_asset_is_package_data_so_the_wheel_ships_it() -> None:
+    import tomllib
+    from fnmatch import fnmatch
+
+    from taskmaster_mcp.mcp_server.dashboard import routes
+
+    root = Path(__file__).resolve().parents[1]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    static = root / "server" / "taskmaster_mcp" / "mcp_server" / "dashboard" / "static"
+    for name in ("index.html", *routes.ASSETS):
+        assert (static / name).is_file()
+        assert any(fnmatch(f"mcp_server/dashboard/static/{name}", p) for p in patterns["taskmaster_mcp"]), name
+    assert not [p for p in static.iterdir() if p.name not in ("index.html", *routes.ASSETS)]  # nothing unserved
