@@ -122,3 +122,32 @@ def test_the_models_view_renders_the_cost_chart_and_the_per_model_table(page: tu
     row = [td.text for td in driver.find_elements("css selector", "#models table tbody tr:first-child td")]
     assert row[:3] == ["main", "anthropic/claude-sonnet-4", "3"] and row[5] == "66.7%"
     screenshot(driver, "models")
+
+
+def test_dragging_a_card_to_another_column_moves_it(page: tuple[Any, Running, Path]) -> None:
+    driver, _, project = page
+    tasks_file = project / ".taskmaster" / "tasks" / "tasks.json"
+    before = tasks_file.read_text(encoding="utf-8")
+    driver.execute_script("""
+        const card = document.querySelector('.card[data-id="8"]');
+        const column = document.querySelector('.column[data-status="review"]');
+        const data = new DataTransfer();
+        card.dispatchEvent(new DragEvent('dragstart', {dataTransfer: data, bubbles: true}));
+        column.dispatchEvent(new DragEvent('dragover', {dataTransfer: data, bubbles: true, cancelable: true}));
+        column.dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true, cancelable: true}));""")
+    wait_until(lambda: driver.find_elements("css selector", '.column[data-status="review"] .card[data-id="8"]'),
+               what="the dropped card in the review column")
+    after = tasks_file.read_text(encoding="utf-8")
+    assert sum(a != b for a, b in zip(before.splitlines(), after.splitlines(), strict=True)) == 1
+    assert json.loads(after)["master"]["tasks"][7]["status"] == "review"
+
+
+def test_the_tag_switcher_shows_another_tag_without_changing_the_current_one(
+        page: tuple[Any, Running, Path]) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    driver, _, project = page
+    Select(driver.find_element("id", "tag")).select_by_value("feature-auth")
+    wait_until(lambda: "feature-auth" in driver.find_element("id", "board-summary").text, what="the other tag")
+    assert driver.find_element("id", "board-summary").text.startswith("2 tasks")
+    assert not (project / ".taskmaster" / "state.json").exists()  # nothing was written for a view change

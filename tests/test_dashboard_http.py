@@ -193,3 +193,26 @@ def test_the_live_stream_announces_a_write_from_outside_and_stops_watching_when_
                 doc.tasks("master")[0]["title"] = "Renamed by an agent"
             assert "event: tasks" in [next(lines) for _ in range(3)]
         wait_until(lambda: server.state.watchers == 0, what="the watcher to stop after the client left")
+
+
+def test_a_server_shutting_down_ends_the_live_streams_so_an_open_page_cannot_hold_it(messy_project: Path) -> None:
+    with running_dashboard(messy_project) as server, \
+            httpx2.stream("GET", f"{server.url}/api/events", headers=BEARER, timeout=10) as stream:
+        lines = stream.iter_lines()
+        assert next(lines).startswith("retry:")
+        server.state.closing = True  # what closing_server's Ctrl-C / SIGTERM handler sets
+        assert [line for line in lines if line.startswith("event:")] == ["event: hello"]  # the stream ended
+        wait_until(lambda: server.state.watchers == 0, what="the watcher to stop")
+
+
+def test_without_a_token_reads_are_open_on_loopback_but_writes_still_need_the_page_csrf_token(
+        messy_project: Path) -> None:
+    original = _tasks_file(messy_project).read_bytes()
+    with running_dashboard(messy_project, token=None) as server, \
+            httpx2.Client(base_url=server.url, timeout=10) as client:
+        assert client.get("/api/board").status_code == 200
+        refused = client.post("/api/status", json={"id": "4", "status": "done"}, headers={"origin": server.url})
+        assert refused.status_code == 403 and _tasks_file(messy_project).read_bytes() == original
+        moved = client.post("/api/status", json={"id": "4", "status": "review"},
+                            headers={"origin": server.url, "x-csrf-token": _csrf(client)})
+    assert moved.status_code == 200 and moved.json()["changed"] == ["4"]

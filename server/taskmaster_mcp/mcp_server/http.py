@@ -136,10 +136,10 @@ def build_http_app(host: str, env: Mapping[str, str], cwd: Path, pinned_root: Pa
     token = env.get("TASKMASTER_MCP_TOKEN")
     mcp_app = BearerToken(app, token) if token else app
     # The dashboard at / (mcp_server/dashboard): same Host/Origin settings and token, its own cookie login.
-    from taskmaster_mcp.mcp_server.dashboard.serve import dashboard_app, with_dashboard
+    from taskmaster_mcp.mcp_server.dashboard.serve import WithDashboard, dashboard_app
 
-    dashboard, _ = dashboard_app(pinned_root or cwd, host, env, token)
-    return with_dashboard(mcp_app, dashboard)
+    dashboard, state = dashboard_app(pinned_root or cwd, host, env, token)
+    return WithDashboard(mcp_app, dashboard, state)
 
 
 def serve_http(bind: str, env: Mapping[str, str], cwd: Path) -> int:
@@ -152,7 +152,7 @@ def serve_http(bind: str, env: Mapping[str, str], cwd: Path) -> int:
         return 2
     import uvicorn
 
-    from taskmaster_mcp.mcp_server.dashboard.serve import GRACE_SECONDS
+    from taskmaster_mcp.mcp_server.dashboard.serve import GRACE_SECONDS, closing_server
     from taskmaster_mcp.mcp_server.logs import configure_logging, level_from
     from taskmaster_mcp.store.roots import find_upwards
 
@@ -167,5 +167,5 @@ def serve_http(bind: str, env: Mapping[str, str], cwd: Path) -> int:
           file=sys.stderr, flush=True)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
                             timeout_graceful_shutdown=GRACE_SECONDS)  # open dashboard streams must not hold Ctrl-C
-    uvicorn.Server(config).run()
+    closing_server(config, getattr(app, "state", None)).run()
     return 0

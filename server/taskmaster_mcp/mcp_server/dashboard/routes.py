@@ -50,6 +50,7 @@ class DashboardState:
     data: DashboardData
     guard: Guard
     watchers: int = 0
+    closing: bool = False  # set when the server is shutting down: live streams end at their next poll
     assets: dict[str, bytes] = field(default_factory=lambda: {})
 
 
@@ -173,7 +174,7 @@ async def _stream(state: DashboardState, request: Request) -> AsyncIterator[byte
         quiet = 0.0
         while True:
             await anyio.sleep(POLL_SECONDS)
-            if await request.is_disconnected():
+            if state.closing or await request.is_disconnected():
                 return
             now_tasks, now_models = _signatures(state)
             if now_tasks != tasks:

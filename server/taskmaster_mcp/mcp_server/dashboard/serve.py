@@ -11,8 +11,9 @@ Decisions:
 - Under ``serve --http``, :func:`with_dashboard` routes every HTTP path but ``/mcp`` to the dashboard, which applies
   the same Host/Origin settings and the same ``TASKMASTER_MCP_TOKEN`` (as a cookie after ``/?token=``, or bearer);
   ``/mcp`` and the lifespan go to the MCP app exactly as before.
-- Open live-update streams would hold a server's shutdown forever, so the servers give connections
-  ``GRACE_SECONDS`` to finish after Ctrl-C (writes are atomic, so nothing is lost by cutting a stream).
+- Open live-update streams would hold a server's shutdown forever, so both servers tell them to end on Ctrl-C or
+  SIGTERM (:func:`closing_server`; a stream notices within one poll) and give any other connection
+  ``GRACE_SECONDS`` (writes are atomic, so nothing is lost by cutting a request).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import time
 import webbrowser
 from collections.abc import Mapping
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from taskmaster_mcp.errors import ConfigError
@@ -45,17 +47,34 @@ def dashboard_app(root: Path, host: str, env: Mapping[str, str], token: str | No
     return build_dashboard(state), state
 
 
-def with_dashboard(mcp_app: Any, dashboard: Any) -> Any:
+class WithDashboard:
     """One ASGI app: ``/mcp`` (and the lifespan) to the MCP app, every other HTTP path to the dashboard."""
 
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    def __init__(self, mcp_app: Any, dashboard: Any, state: Any) -> None:
+        self.mcp_app = mcp_app
+        self.dashboard = dashboard
+        self.state = state
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         path = str(scope.get("path", ""))
         if scope["type"] == "http" and not (path == "/mcp" or path.startswith("/mcp/")):
-            await dashboard(scope, receive, send)
+            await self.dashboard(scope, receive, send)
         else:
-            await mcp_app(scope, receive, send)
+            await self.mcp_app(scope, receive, send)
 
-    return app
+
+def closing_server(config: Any, state: Any) -> Any:
+    """A uvicorn server that, on Ctrl-C or SIGTERM, first tells the dashboard's live streams to end (they check at
+    every poll), so open pages let it stop at once instead of being cut off after ``GRACE_SECONDS``."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            if state is not None:
+                state.closing = True
+            super().handle_exit(sig, frame)
+
+    return Server(config)
 
 
 def _listening_socket(port: int | None) -> socket.socket:
@@ -84,12 +103,12 @@ def serve_ui(root: Path, env: Mapping[str, str], *, port: int | None, open_brows
         return 2
     configure_logging(level_from(env))
     token = env.get("TASKMASTER_MCP_TOKEN") or secrets.token_urlsafe(24)
-    app, _ = dashboard_app(root, "127.0.0.1", env, token)
+    app, state = dashboard_app(root, "127.0.0.1", env, token)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/?token={token}"
     print(f"taskmaster-mcp: dashboard of {root} at {url} ; Ctrl-C to stop", file=sys.stderr, flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                             timeout_graceful_shutdown=GRACE_SECONDS)
-    server = uvicorn.Server(config)
+    server = closing_server(config, state)
     if open_browser:
         threading.Thread(target=_open_when_ready, args=(server, url), daemon=True).start()
     try:

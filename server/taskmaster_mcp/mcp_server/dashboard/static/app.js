@@ -311,7 +311,13 @@ function refresh(kind) {
 function connect() {
   const live = document.getElementById("live");
   const source = new EventSource("/api/events");
-  source.addEventListener("hello", () => { live.textContent = "● live"; live.classList.add("on"); });
+  let connected = false;
+  source.addEventListener("hello", () => {
+    live.textContent = "● live";
+    live.classList.add("on");
+    if (connected) { refresh("tasks"); refresh("models"); }  // back after a drop: catch up on what was missed
+    connected = true;
+  });
   source.addEventListener("tasks", () => refresh("tasks"));
   source.addEventListener("models", () => refresh("models"));
   source.onerror = () => { live.textContent = "○ reconnecting…"; live.classList.remove("on"); };
