@@ -49,6 +49,18 @@ def test_every_edge_points_to_a_later_column_and_the_critical_path_is_the_longes
     assert len(places) == len(tasks)  # no two boxes on top of each other
 
 
+def test_an_edge_across_several_columns_runs_in_lanes_between_the_boxes_it_passes() -> None:
+    tasks = [_task(1), _task(2, deps=[1]), _task(3, deps=[2]), _task(4, deps=[3, 1]), _task(5), _task(6, deps=[5])]
+    graph = layout(TagIndex("master", tasks))
+    long_edge = next(e for e in graph["edges"] if (e["from"], e["to"]) == ("1", "4"))
+    boxes = {n["id"]: n for n in graph["nodes"]}
+    assert [x for x, _ in long_edge["via"]] == [boxes["2"]["x"], boxes["3"]["x"]]  # one lane per crossed column
+    for x, y in long_edge["via"]:
+        for box in (b for b in graph["nodes"] if b["x"] == x):
+            assert not box["y"] <= y <= box["y"] + graph["nodeHeight"], f"lane at {y} crosses task {box['id']}"
+    assert all(e["via"] == [] for e in graph["edges"] if e is not long_edge)
+
+
 def test_a_dependency_cycle_is_drawn_without_its_back_edge_and_reported() -> None:
     graph = layout(TagIndex("master", [_task(1, deps=[3]), _task(2, deps=[1]), _task(3, deps=[2])]))
     assert graph["cycleEdges"] == [{"from": "3", "to": "1"}]

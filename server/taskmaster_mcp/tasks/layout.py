@@ -8,7 +8,9 @@ draws plain SVG. Decisions:
 - **Layered (Sugiyama-style) layout, left to right.** Each task sits one column right of its deepest dependency
   (longest-path layering), so every edge points right and a column is "what can start once the columns to its left
   are done". Within a column, tasks are ordered by the barycentre of their neighbours, swept four times down and up,
-  which removes most crossings at O(edges) a sweep; ties keep id order, so the picture is stable.
+  which removes most crossings at O(edges) a sweep; ties keep id order, so the picture is stable. An edge that
+  spans several columns gets a waypoint in each column it crosses, ordered with the tasks, so it runs in a thin
+  lane between boxes instead of through them (``via``: the left end of each lane, which is as wide as a box).
 - **Cycles** (a hand-edited file can have them) are broken by dropping the edges a depth-first walk in id order finds
   pointing back; they are listed in ``cycleEdges`` so the page can say so, rather than failing to draw.
 - **Critical path** = the longest chain of *unfinished* tasks (anything but done, completed, cancelled) linked by
@@ -28,6 +30,7 @@ NODE_WIDTH = 180
 NODE_HEIGHT = 44
 COLUMN_GAP = 70
 ROW_GAP = 16
+LANE = 10  # the height a long edge's lane takes in a column it crosses
 SWEEPS = 4
 
 
@@ -135,44 +138,76 @@ def _order_layers(layers: list[list[str]], preds: dict[str, list[str]], succs: d
                 position[node] = i
 
 
+def _with_waypoints(layers: list[list[str]], edges: list[tuple[str, str]], depth: dict[str, int]
+                    ) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[tuple[str, str], list[str]]]:
+    """Split every edge that spans several columns into a chain through one waypoint per column it crosses.
+
+    The waypoints are ordered with the tasks, so a long edge runs in a lane between boxes instead of through them.
+    Returns (predecessors, successors) over tasks and waypoints, and each edge's waypoints.
+    """
+    preds: dict[str, list[str]] = {n: [] for layer in layers for n in layer}
+    succs: dict[str, list[str]] = {n: [] for layer in layers for n in layer}
+    chains: dict[tuple[str, str], list[str]] = {}
+    for a, b in edges:
+        chain = [f"\0{a}\0{b}\0{k}" for k in range(1, depth[b] - depth[a])]
+        for k, point in enumerate(chain, start=1):
+            layers[depth[a] + k].append(point)
+            preds[point], succs[point] = [], []
+        for x, y in pairwise([a, *chain, b]):
+            succs[x].append(y)
+            preds[y].append(x)
+        chains[(a, b)] = chain
+    return preds, succs, chains
+
+
 def layout(index: TagIndex) -> dict[str, Any]:
-    """Positioned nodes, edges (with whether each is on the critical path), the critical path and any cycle edges."""
+    """Positioned nodes, edges (with their waypoints and whether each is on the critical path), the critical path
+    and any cycle edges."""
     ids, all_edges = _edges(index)
     edges, dropped = _acyclic(ids, all_edges)
     tasks = {key(t.get("id")): t for t in reversed(index.tasks)}  # the first task of a duplicated id wins
     status = {n: status_of(tasks[n]) for n in ids}
-    preds: dict[str, list[str]] = {n: [] for n in ids}
-    succs: dict[str, list[str]] = {n: [] for n in ids}
+    task_preds: dict[str, list[str]] = {n: [] for n in ids}
     for a, b in edges:
-        preds[b].append(a)
-        succs[a].append(b)
+        task_preds[b].append(a)
     depth: dict[str, int] = {}
     for node in _topological(ids, edges):
-        depth[node] = 1 + max((depth[p] for p in preds[node]), default=-1)
+        depth[node] = 1 + max((depth[p] for p in task_preds[node]), default=-1)
     layers: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
     for node in ids:
         layers[depth[node]].append(node)
+    preds, succs, chains = _with_waypoints(layers, edges, depth)
     _order_layers(layers, preds, succs)
     path = critical_path(ids, edges, status)
     on_path = set(path)
     path_edges = set(pairwise(path))
     nodes: list[dict[str, Any]] = []
+    lane_y: dict[str, float] = {}
+    height = 0
     for column, layer in enumerate(layers):
-        for row, node in enumerate(layer):
-            task = tasks[node]
-            title = task.get("title")
-            nodes.append({"id": node, "title": title if isinstance(title, str) else "", "status": status[node],
-                          "layer": column, "x": column * (NODE_WIDTH + COLUMN_GAP),
-                          "y": row * (NODE_HEIGHT + ROW_GAP), "critical": node in on_path})
-    tallest = max((len(layer) for layer in layers), default=0)
+        y = 0
+        for node in layer:
+            if node in status:
+                title = tasks[node].get("title")
+                nodes.append({"id": node, "title": title if isinstance(title, str) else "", "status": status[node],
+                              "layer": column, "x": column * (NODE_WIDTH + COLUMN_GAP), "y": y,
+                              "critical": node in on_path})
+                y += NODE_HEIGHT + ROW_GAP
+            else:
+                lane_y[node] = y + LANE / 2
+                y += LANE
+        height = max(height, y - ROW_GAP)
+    column_of = {n: c for c, layer in enumerate(layers) for n in layer}
     return {
         "tag": index.tag,
         "nodes": nodes,
-        "edges": [{"from": a, "to": b, "critical": (a, b) in path_edges} for a, b in edges],
+        "edges": [{"from": a, "to": b, "critical": (a, b) in path_edges,
+                   "via": [[column_of[p] * (NODE_WIDTH + COLUMN_GAP), lane_y[p]] for p in chains[(a, b)]]}
+                  for a, b in edges],
         "criticalPath": path,
         "cycleEdges": [{"from": a, "to": b} for a, b in dropped],
         "nodeWidth": NODE_WIDTH,
         "nodeHeight": NODE_HEIGHT,
         "width": max(len(layers) * (NODE_WIDTH + COLUMN_GAP) - COLUMN_GAP, 0),
-        "height": max(tallest * (NODE_HEIGHT + ROW_GAP) - ROW_GAP, 0),
+        "height": max(height, 0),
     }

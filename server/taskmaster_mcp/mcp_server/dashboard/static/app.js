@@ -192,9 +192,17 @@ function renderGraph(g) {
   const edges = svg("g", {});
   for (const e of g.edges) {
     const a = at.get(e.from), b = at.get(e.to);
-    const x1 = a.x + w + pad, y1 = a.y + h / 2 + pad, x2 = b.x + pad, y2 = b.y + h / 2 + pad, mid = (x1 + x2) / 2;
+    // From the box's right edge, along each lane it crosses (a waypoint per column), into the next box's left edge.
+    let x = a.x + w + pad, y = a.y + h / 2 + pad, d = `M${x},${y}`;
+    for (const [vx, vy] of [...e.via, [b.x, b.y + h / 2]]) {
+      const tx = vx + pad, ty = vy + pad, mid = (x + tx) / 2;
+      d += ` C${mid},${y} ${mid},${ty} ${tx},${ty}`;
+      x = tx + w;
+      y = ty;
+      if (vx !== b.x || vy !== b.y + h / 2) d += ` L${x},${y}`;
+    }
     edges.append(svg("path", { class: e.critical ? "edge critical" : "edge", "marker-end": "url(#arrow)",
-      d: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}` }));
+      "data-from": e.from, "data-to": e.to, d }));
   }
   root.append(edges);
   for (const n of g.nodes) {
@@ -207,6 +215,11 @@ function renderGraph(g) {
     svg("text", { x: 8, y: 17, text: `${n.critical ? "★ " : ""}#${n.id} ${title}` }),
     svg("text", { x: 8, y: 34, class: "status", text: statusText(n.status) }));
     node.addEventListener("click", () => openTask(n.id));
+    const mark = (on) => {
+      root.classList.toggle("tracing", on);
+      for (const p of edges.querySelectorAll(`[data-from="${CSS.escape(n.id)}"], [data-to="${CSS.escape(n.id)}"]`)) p.classList.toggle("traced", on);
+    };
+    for (const [kind, on] of [["mouseenter", true], ["mouseleave", false], ["focus", true], ["blur", false]]) node.addEventListener(kind, () => mark(on));
     node.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); openTask(n.id); } });
     root.append(node);
   }
