@@ -66,7 +66,9 @@ def test_moving_a_card_with_the_keyboard_changes_exactly_one_value_in_tasks_json
     tasks_file = project / ".taskmaster" / "tasks" / "tasks.json"
     before = tasks_file.read_text(encoding="utf-8")
     card = driver.find_element("css selector", '.card[data-id="4"]')
-    select = card.find_element("css selector", "select.move")
+    card.find_element("css selector", "button.move-open").send_keys(Keys.ENTER)
+    select = driver.switch_to.active_element  # the status list opens with the keyboard focus on it
+    assert select.get_attribute("class") == "move"
     select.send_keys(Keys.DOWN)  # pending -> in-progress, chosen from the keyboard
     card.find_element("css selector", "button.go").send_keys(Keys.ENTER)
     wait_until(lambda: tasks_file.read_text(encoding="utf-8") != before, what="tasks.json to change")

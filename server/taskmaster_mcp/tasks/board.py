@@ -21,6 +21,7 @@ from taskmaster_mcp.tasks.model import (
     DONE_STATUSES,
     TagIndex,
     Task,
+    deps_of,
     key,
     subtasks_of,
 )
@@ -33,10 +34,29 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def card(index: TagIndex, task: Task) -> dict[str, Any]:
-    """One board card: id, title, status, priority, dependencies (with whether each is done), subtask counts."""
+def finished_ids(index: TagIndex) -> set[str]:
+    """Ids (``"3"``, ``"3.2"``) of the tag's done or completed tasks and subtasks."""
+    done: set[str] = set()
+    for task in index.tasks:
+        tid = key(task.get("id"))
+        if status_of(task) in DONE_STATUSES:
+            done.add(tid)
+        for sub in subtasks_of(task):
+            if status_of(sub) in DONE_STATUSES:
+                done.add(f"{tid}.{key(sub.get('id'))}")
+    return done
+
+
+def card(task: Task, done: set[str]) -> dict[str, Any]:
+    """One board card: id, title, status, priority, dependencies (with whether each is done), subtask counts.
+
+    ``done`` is :func:`finished_ids` of the tag, computed once per board rather than once per dependency.
+    """
     subs = subtasks_of(task)
-    deps = [{"id": str(ref), "done": index.is_done(ref)} for ref in index.dep_refs(task)]
+    deps = [{"id": text, "done": text in done} for text in (key(d) for d in deps_of(task))]
+    closed = 0
+    for sub in subs:
+        closed += status_of(sub) in CLOSED_STATUSES
     return {
         "id": key(task.get("id")),
         "title": _text(task.get("title")),
@@ -44,15 +64,16 @@ def card(index: TagIndex, task: Task) -> dict[str, Any]:
         "priority": _text(task.get("priority")) or "medium",
         "dependencies": deps,
         "subtasks": len(subs),
-        "subtasksDone": sum(status_of(s) in CLOSED_STATUSES for s in subs),
+        "subtasksDone": closed,
     }
 
 
 def board(index: TagIndex) -> dict[str, Any]:
     """Columns by status (in :data:`COLUMN_ORDER`, unknown statuses after) with their cards in file order."""
     columns: dict[str, list[dict[str, Any]]] = {status: [] for status in COLUMN_ORDER}
+    done = finished_ids(index)
     for task in index.tasks:
-        row = card(index, task)
+        row = card(task, done)
         columns.setdefault(row["status"], []).append(row)
     return {
         "tag": index.tag,

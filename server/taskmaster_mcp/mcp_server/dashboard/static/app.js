@@ -66,10 +66,23 @@ function renderTags(data) {
     value: t, selected: t === data.tag, text: t === data.currentTag ? `${t} (current)` : t })));
 }
 
+const cardNodes = new Map();  // card id -> [its JSON, its element]: a re-render rebuilds only the cards that changed
+
+function cardNode(card) {
+  const text = JSON.stringify(card);
+  const known = cardNodes.get(card.id);
+  if (known && known[0] === text) return known[1];
+  const node = renderCard(card);
+  cardNodes.set(card.id, [text, node]);
+  return node;
+}
+
 function renderBoard(data) {
+  if (state.shownTag !== data.tag) cardNodes.clear();
+  state.shownTag = data.tag;
   const columns = data.columns.map((column) => {
     const list = el("ol", { "aria-label": `${statusText(column.status)} tasks` },
-      ...column.cards.map((c) => renderCard(c)));
+      ...column.cards.map((c) => cardNode(c)));
     const section = el("section", { class: `column s-${column.status}`, "data-status": column.status,
       "data-count": String(column.count), "aria-label": `${statusText(column.status)}: ${column.count}` },
       el("h2", { text: `${statusText(column.status)} (${column.count})` }), list);
@@ -95,11 +108,21 @@ function renderBoard(data) {
 function renderCard(card) {
   const deps = card.dependencies.length
     ? `waits for ${card.dependencies.map((d) => d.done ? `${d.id} ✓` : d.id).join(", ")}` : "no dependencies";
-  const move = el("select", { class: "move", "aria-label": `New status of task ${card.id}` },
-    ...Object.keys(STATUS).filter((s) => s !== "completed" || card.status === "completed")
-      .map((s) => el("option", { value: s, selected: s === card.status, text: statusText(s) })));
-  const go = el("button", { type: "button", class: "go", text: "Move", "aria-label": `Move task ${card.id}`,
-    onclick: () => { if (move.value !== card.status) moveTask(card.id, card.status, move.value); } });
+  // The status list is built only when asked for: a thousand cards with seven options each would make every board
+  // render (and every live update) several times slower.
+  const mover = el("div", { class: "mover" });
+  const open = el("button", { type: "button", class: "move-open", text: "Move…",
+    "aria-label": `Move task ${card.id} to another status`, "aria-expanded": "false",
+    onclick: () => {
+      const move = el("select", { class: "move", "aria-label": `New status of task ${card.id}` },
+        ...Object.keys(STATUS).filter((s) => s !== "completed" || card.status === "completed")
+          .map((s) => el("option", { value: s, selected: s === card.status, text: statusText(s) })));
+      const go = el("button", { type: "button", class: "go", text: "Move", "aria-label": `Move task ${card.id}`,
+        onclick: () => { if (move.value !== card.status) moveTask(card.id, card.status, move.value); } });
+      mover.replaceChildren(el("label", {}, "to ", move), go);
+      move.focus();
+    } });
+  mover.append(open);
   const item = el("li", { class: `card prio-${card.priority}`, draggable: "true", "data-id": card.id,
       "data-status": card.status },
     el("button", { type: "button", class: "open", text: `#${card.id} ${card.title}`,
@@ -110,7 +133,7 @@ function renderCard(card) {
       el("progress", { max: String(card.subtasks), value: String(card.subtasksDone),
         "aria-label": `subtasks of ${card.id}` }),
       el("span", { text: `${card.subtasksDone}/${card.subtasks} subtasks done` })) : null,
-    el("label", {}, "Move to", move, go));
+    mover);
   item.addEventListener("dragstart", (e) => {
     e.dataTransfer.setData("text/plain", `${card.id}|${card.status}`);
     item.classList.add("dragging");
