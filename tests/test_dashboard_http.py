@@ -148,7 +148,7 @@ def test_page_writes_need_same_origin_and_the_csrf_token_and_leave_the_file_alon
             "x-csrf-token": csrf, "origin": server.url, "content-type": "application/x-www-form-urlencoded"})
     assert (no_csrf.status_code, no_origin.status_code, other_origin.status_code) == (403, 403, 403)
     assert "CSRF" in no_csrf.json()["error"] and "same origin" in no_origin.json()["error"]
-    assert form.status_code == 400
+    assert form.status_code == 400 and "application/json" in form.json()["error"]
     assert _tasks_file(messy_project).read_bytes() == original
 
 
@@ -157,7 +157,8 @@ def test_hosts_and_origins_outside_the_allowed_names_are_refused(messy_project: 
         rebinding = httpx2.get(f"{server.url}/api/board", headers={**BEARER, "host": "evil.example:80"}, timeout=10)
         foreign = httpx2.get(f"{server.url}/api/board", headers={**BEARER, "origin": "https://evil.example"},
                              timeout=10)
-    assert rebinding.status_code == 421 and foreign.status_code == 403
+    assert rebinding.status_code == 421 and "TASKMASTER_MCP_ALLOWED_HOSTS" in rebinding.json()["error"]
+    assert foreign.status_code == 403 and "TASKMASTER_MCP_ALLOWED_ORIGINS" in foreign.json()["error"]
 
 
 def test_no_response_carries_a_key_the_token_or_a_credential_in_a_base_url(messy_project: Path,

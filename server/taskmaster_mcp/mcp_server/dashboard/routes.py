@@ -145,7 +145,7 @@ def build_dashboard(state: DashboardState) -> Starlette:
                                  headers={"cache-control": "no-store", "x-accel-buffering": "no"})
 
     async def login_or_index(request: Request) -> Response:
-        refused = await state.guard.transport.validate_request(request)
+        refused = await state.guard.transport_check(request)
         if refused is None:
             login = state.guard.login(request)
             if login is not None:

@@ -56,7 +56,7 @@ class Guard:
 
     async def check(self, request: Request) -> Response | None:
         """None when the request may proceed; otherwise the refusal to send (with what to do in its message)."""
-        refused = await self.transport.validate_request(request, is_post=request.method == "POST")
+        refused = await self.transport_check(request)
         if refused is not None:
             return refused
         if self.token and not (self._bearer(request) or self._cookie_ok(request)):
@@ -66,6 +66,20 @@ class Guard:
         if request.method == "POST" and not self._bearer(request):
             return self._same_origin_with_csrf(request)
         return None
+
+    async def transport_check(self, request: Request) -> Response | None:
+        """The SDK's Host/Origin (and, for POST, JSON content type) check, its refusal re-said as JSON with the fix."""
+        refused = await self.transport.validate_request(request, is_post=request.method == "POST")
+        if refused is None:
+            return None
+        fixes = {
+            421: f"Host {request.headers.get('host')!r} is not one of this server's names. Open the dashboard by "
+                 "the URL the server printed, or add the name to TASKMASTER_MCP_ALLOWED_HOSTS.",
+            403: f"Pages from {request.headers.get('origin')!r} may not use this dashboard. If that site is yours, "
+                 "add it to TASKMASTER_MCP_ALLOWED_ORIGINS.",
+            400: "Send changes as JSON (Content-Type: application/json).",
+        }
+        return _refusal(refused.status_code, fixes.get(refused.status_code, bytes(refused.body).decode()))
 
     def _same_origin_with_csrf(self, request: Request) -> Response | None:
         origin = request.headers.get("origin")
