@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx2
 
+from dashboard_helpers import wait_until
 from taskmaster_mcp.cli.main import run
 from test_http import TOKEN as HTTP_TOKEN
 from test_http import serving
@@ -61,3 +62,24 @@ def test_the_dashboard_is_served_beside_mcp_with_the_same_token(messy_project: P
         assert board.json()["total"] == 8
         rebinding = httpx2.get(f"{base}/", headers={"host": "evil.example"}, timeout=10)
         assert rebinding.status_code == 421
+
+
+def test_ui_opens_the_printed_url_in_the_browser_unless_told_not_to(messy_project: Path, tmp_path: Path) -> None:
+    opened = tmp_path / "opened.txt"
+    fake_browser = tmp_path / "fake-browser"
+    fake_browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    fake_browser.chmod(0o755)
+    env = {**_env(messy_project), "BROWSER": str(fake_browser)}  # stdlib webbrowser's documented override
+    with subprocess.Popen([console_script(), "ui"], cwd=messy_project, env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stderr is not None
+            printed = re.search(r"http://\S+", proc.stderr.readline())
+            wait_until(lambda: opened.exists() and opened.read_text().strip() != "", what="the browser to be opened")
+            assert printed is not None and opened.read_text().strip() == printed.group(0)
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=20) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
