@@ -78,7 +78,9 @@ def main(count: int) -> None:
         cold = median_ms(board, before=touched)
         graph_warm = median_ms(lambda: (data.project.store.read().memo.clear(), graph()))
         graph_cold = median_ms(graph, before=touched)
-        print(f"dashboard, {count:,} tasks ({size_mb:.1f} MB tasks.json), median of {RUNS}:")
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"dashboard, {count:,} tasks ({size_mb:.1f} MB tasks.json), median of {RUNS}; "
+              f"load average {load:.1f} on {os.cpu_count()} cores:")
         print(f"  board data (build + JSON, {board_bytes / 1000:.0f} KB): {warm:.1f} ms parsed; {cold:.1f} ms "
               f"right after an outside write (re-parse included); target <= 50 ms")
         print(f"  graph layout + JSON: {graph_warm:.1f} ms parsed; {graph_cold:.1f} ms after an outside write")
