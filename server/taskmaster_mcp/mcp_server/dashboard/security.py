@@ -7,8 +7,10 @@ The model, in the order a request meets it:
 2. **The session token**, when there is one (always for ``taskmaster-mcp ui``, which makes a random one per run;
    ``TASKMASTER_MCP_TOKEN`` under ``serve --http``), is needed for everything, the page included. A browser brings it
    once as ``/?token=...`` (the URL ``ui`` prints); the answer is a redirect to ``/`` that sets an HttpOnly,
-   SameSite=Strict cookie holding an HMAC of the token (never the token), so the token leaves the address bar and
-   history at once. Scripts may send ``Authorization: Bearer <token>`` instead.
+   SameSite=Strict cookie holding an HMAC of the token (never the token), so the token leaves the address bar at
+   once and is never sent again (the page sends no Referer either). The token lives as long as the server run:
+   a second tab or browser may use the same URL; a restarted ``ui`` makes a new one, so old URLs and cookies stop
+   working. Scripts may send ``Authorization: Bearer <token>`` instead.
 3. **State-changing requests** (POST) also need either the bearer header (a script, which no browser page can forge
    across origins) or, from the page, both a same-origin ``Origin`` header and the CSRF token that the page carries
    in a ``<meta>`` tag: a random value per server run, never stored, that another origin cannot read. They must be
