@@ -32,6 +32,14 @@ def page(messy_project: Path, tmp_path: Path) -> Iterator[tuple[Any, Running, Pa
         ledger.record(Entry(ts=f"{today}T09:00:00Z", command="expand_task", role="main", provider="anthropic",
                             model="claude-sonnet-4", input_tokens=1200, output_tokens=300, cached_tokens=0,
                             cost_usd=cost, latency_ms=latency, outcome=outcome, fallback=False, attempt=1))
+    taskmaster = messy_project / ".taskmaster"
+    (taskmaster / "config.json").write_text(json.dumps({"taskmasterMcp": {"budgets": {"dailyUsd": 1.0}}}))
+    (taskmaster / "reports").mkdir()
+    (taskmaster / "reports" / "model-benchmark.json").write_text(json.dumps({
+        "generatedAt": "2026-11-29T08:00:00Z", "candidates": [
+            {"role": "main", "provider": "anthropic", "modelId": "claude-sonnet-4", "runs": 5, "validFirstTry": 0.8,
+             "reasks": 1, "failures": 0, "latencyMs": {"p50": 950.0, "p95": 1400.0}, "inputTokens": 6000,
+             "outputTokens": 1500, "costUsd": 0.41, "quality": 0.92}]}))
     with running_dashboard(messy_project, env) as server, chromium() as driver:
         driver.get(f"{server.url}/?token={TOKEN}")
         wait_until(lambda: driver.execute_script("return document.body.dataset.boardRendered") is not None,
@@ -123,6 +131,12 @@ def test_the_models_view_renders_the_cost_chart_and_the_per_model_table(page: tu
     assert max(float(b.get_attribute("height")) for b in bars) > 0
     row = [td.text for td in driver.find_elements("css selector", "#models table tbody tr:first-child td")]
     assert row[:3] == ["main", "anthropic/claude-sonnet-4", "3"] and row[5] == "66.7%"
+    budget = driver.find_element("css selector", "#models meter")
+    assert float(budget.get_attribute("value")) == pytest.approx(0.42)
+    assert "Today: $0.42 of $1.00 (42%)" in budget.find_element("xpath", "..").text  # in words, not only the bar
+    tables = driver.find_elements("css selector", "#models table")
+    benchmark = [td.text for td in tables[-1].find_elements("css selector", "tbody td")]
+    assert benchmark[:4] == ["main", "anthropic/claude-sonnet-4", "5", "80%"] and benchmark[-1] == "92%"
     screenshot(driver, "models")
 
 

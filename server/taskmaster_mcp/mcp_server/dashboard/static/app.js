@@ -97,7 +97,7 @@ function renderBoard(data) {
     return section;
   });
   document.getElementById("board").replaceChildren(...columns);
-  const done = data.columns.filter((c) => c.status === "done").reduce((n, c) => n + c.count, 0);
+  const done = data.columns.filter((c) => c.status === "done" || c.status === "completed").reduce((n, c) => n + c.count, 0);
   document.getElementById("board-summary").textContent =
     `${data.total} tasks in tag “${data.tag}”, ${done} done.`;
   state.renders += 1;
