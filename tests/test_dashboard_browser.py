@@ -87,6 +87,8 @@ def test_moving_a_card_with_the_keyboard_changes_exactly_one_value_in_tasks_json
     wait_until(lambda: driver.find_elements("css selector", '.column[data-status="in-progress"] .card[data-id="4"]'),
                what="the card in the in-progress column")
     assert "moved to" in driver.find_element("id", "announce").get_attribute("textContent")
+    focused = driver.switch_to.active_element  # the keyboard stays with the moved card
+    assert focused.get_attribute("class") == "move-open" and "task 4" in focused.get_attribute("aria-label")
     screenshot(driver, "board-after-move")
 
 

@@ -153,3 +153,11 @@ def test_every_page_asset_is_package_data_so_the_wheel_ships_it() -> None:
         assert (static / name).is_file()
         assert any(fnmatch(f"mcp_server/dashboard/static/{name}", p) for p in patterns["taskmaster_mcp"]), name
     assert not [p for p in static.iterdir() if p.name not in ("index.html", *routes.ASSETS)]  # nothing unserved
+
+
+def test_a_project_without_tasks_yet_shows_an_empty_board_and_graph(tmp_path: Path) -> None:
+    (tmp_path / ".taskmaster").mkdir()
+    data = DashboardData(Project.open(Paths(tmp_path)), {"TASKMASTER_MCP_DATA_DIR": str(tmp_path / "data")})
+    board_data = data.board(None)
+    assert (board_data["total"], board_data["tags"]) == (0, ["master"])
+    assert data.graph(None)["nodes"] == [] and data.graph(None)["criticalPath"] == []

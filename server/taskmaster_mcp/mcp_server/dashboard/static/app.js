@@ -100,6 +100,11 @@ function renderBoard(data) {
   const done = data.columns.filter((c) => c.status === "done" || c.status === "completed").reduce((n, c) => n + c.count, 0);
   document.getElementById("board-summary").textContent =
     `${data.total} tasks in tag “${data.tag}”, ${done} done.`;
+  if (state.focusAfter) {  // keep the keyboard where the moved card went, not at the top of the page
+    const moved = document.querySelector(`.card[data-id="${CSS.escape(state.focusAfter)}"] .move-open`);
+    if (moved) moved.focus();
+    state.focusAfter = null;
+  }
   state.renders += 1;
   document.body.dataset.boardRendered = String(state.renders);
   window.boardRenderedAt = performance.now();
@@ -148,6 +153,7 @@ async function moveTask(id, from, to) {
       method: "POST", headers: { "content-type": "application/json", "x-csrf-token": csrf },
       body: JSON.stringify({ id, status: to, expected: from, tag: state.tag }),
     });
+    state.focusAfter = id;
     announce(`Task ${id} moved to ${statusText(to)}${result.changed.length > 1 ? ` (${result.changed.length} items changed)` : ""}.`);
   } catch (err) {
     problem(err.message);
