@@ -86,9 +86,11 @@ def test_moving_a_card_with_the_keyboard_changes_exactly_one_value_in_tasks_json
     assert json.loads(tasks_file.read_text())["master"]["tasks"][3]["status"] == "in-progress"
     wait_until(lambda: driver.find_elements("css selector", '.column[data-status="in-progress"] .card[data-id="4"]'),
                what="the card in the in-progress column")
-    assert "moved to" in driver.find_element("id", "announce").get_attribute("textContent")
-    focused = driver.switch_to.active_element  # the keyboard stays with the moved card
-    assert focused.get_attribute("class") == "move-open" and "task 4" in focused.get_attribute("aria-label")
+    wait_until(lambda: "moved to" in driver.find_element("id", "announce").get_attribute("textContent"),
+               what="the move to be announced to screen readers")
+    wait_until(lambda: driver.switch_to.active_element.get_attribute("class") == "move-open",
+               what="the focus to follow the moved card")  # the re-render after the move is asynchronous
+    assert "task 4" in driver.switch_to.active_element.get_attribute("aria-label")
     screenshot(driver, "board-after-move")
 
 
