@@ -12,6 +12,9 @@ Safety, in order:
 The server's own environment picks the project (``TASK_MASTER_PROJECT_ROOT`` or ``-C DIR``) and holds the API keys;
 clients need only the URL and the token. The project is pinned: a ``projectRoot`` sent by a remote agent names a
 folder on the agent's machine, so it is ignored rather than refused.
+
+The live web dashboard is served at ``/`` beside ``/mcp``, behind the same Host/Origin settings and token
+(``mcp_server/dashboard``, whose ``security`` module describes its cookie login and CSRF check).
 """
 
 from __future__ import annotations
