@@ -93,6 +93,10 @@ def _run(command: Command, args: argparse.Namespace, project: Path, env: dict[st
         from taskmaster_mcp.cli.merging import run_merge_command
 
         return run_merge_command(command.name, args, project)
+    if command.name == "ui":
+        from taskmaster_mcp.cli.dashboard import run_ui
+
+        return run_ui(args, project, env)
     if command.call is None:  # a family of subcommands (autopilot) named without one
         actions = ", ".join(c.name.split()[-1] for c in command.subcommands)
         raise Usage(f"say what to do: `taskmaster-mcp {command.name} <{actions.replace(', ', '|')}>`")

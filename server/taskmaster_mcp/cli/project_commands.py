@@ -224,6 +224,11 @@ def _fix_conflicts_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", nargs="?", metavar="FILE", help="tasks.json with conflict markers (default: the project's)")
 
 
+def _ui_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, metavar="N", help="listen on 127.0.0.1:N (default: a free port)")
+    p.add_argument("--no-browser", action="store_true", help="only print the URL; do not open a browser")
+
+
 def _doctor_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ping", action="store_true", help="also call each configured model once")
 
@@ -243,4 +248,5 @@ COMMANDS: tuple[Command, ...] = (
     Command("doctor", "check editors, project, keys; start the server as an editor would", _doctor_flags),
     Command("merge-driver", "git merge driver for tasks.json (init registers it)", _merge_driver_flags),
     Command("fix-conflicts", "repair a tasks.json left with git conflict markers", _fix_conflicts_flags),
+    Command("ui", "live web dashboard of this project on 127.0.0.1 (board, graph, models)", _ui_flags),
 )

@@ -12,6 +12,9 @@ Safety, in order:
 The server's own environment picks the project (``TASK_MASTER_PROJECT_ROOT`` or ``-C DIR``) and holds the API keys;
 clients need only the URL and the token. The project is pinned: a ``projectRoot`` sent by a remote agent names a
 folder on the agent's machine, so it is ignored rather than refused.
+
+The live web dashboard is served at ``/`` beside ``/mcp``, behind the same Host/Origin settings and token
+(``mcp_server/dashboard``, whose ``security`` module describes its cookie login and CSRF check).
 """
 
 from __future__ import annotations
@@ -134,7 +137,12 @@ def build_http_app(host: str, env: Mapping[str, str], cwd: Path, pinned_root: Pa
     server = build_app(env=env, cwd=cwd, tool_cache=default_cache_dir(env), pinned_root=pinned_root)
     app: Any = server.streamable_http_app(host=host, transport_security=security_settings(host, env))
     token = env.get("TASKMASTER_MCP_TOKEN")
-    return BearerToken(app, token) if token else app
+    mcp_app = BearerToken(app, token) if token else app
+    # The dashboard at / (mcp_server/dashboard): same Host/Origin settings and token, its own cookie login.
+    from taskmaster_mcp.mcp_server.dashboard.serve import WithDashboard, dashboard_app
+
+    dashboard, state = dashboard_app(pinned_root or cwd, host, env, token)
+    return WithDashboard(mcp_app, dashboard, state)
 
 
 def serve_http(bind: str, env: Mapping[str, str], cwd: Path) -> int:
@@ -147,6 +155,7 @@ def serve_http(bind: str, env: Mapping[str, str], cwd: Path) -> int:
         return 2
     import uvicorn
 
+    from taskmaster_mcp.mcp_server.dashboard.serve import GRACE_SECONDS, closing_server
     from taskmaster_mcp.mcp_server.logs import configure_logging, level_from
     from taskmaster_mcp.store.roots import find_upwards
 
@@ -157,7 +166,9 @@ def serve_http(bind: str, env: Mapping[str, str], cwd: Path) -> int:
     app = build_http_app(host, env, cwd, shared.resolve())
     shown = f"[{host}]" if ":" in host else host
     auth = "bearer token required" if env.get("TASKMASTER_MCP_TOKEN") else "no token (loopback only)"
-    print(f"taskmaster-mcp: serving http://{shown}:{port}/mcp ({auth}); Ctrl-C to stop", file=sys.stderr, flush=True)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
-    uvicorn.Server(config).run()
+    print(f"taskmaster-mcp: serving http://{shown}:{port}/mcp and the dashboard at / ({auth}); Ctrl-C to stop",
+          file=sys.stderr, flush=True)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
+                            timeout_graceful_shutdown=GRACE_SECONDS)  # open dashboard streams must not hold Ctrl-C
+    closing_server(config, getattr(app, "state", None)).run()
     return 0

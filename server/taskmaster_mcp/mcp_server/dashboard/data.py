@@ -1,0 +1,123 @@
+"""What the dashboard's JSON endpoints answer: one project's board, task, graph and model figures, and a card move.
+
+Every answer is built by the plain functions below the face (``tasks.board``, ``tasks.layout``,
+``models.performance``, ``store.benchmark_report``); this module only opens the files and assembles them.
+Decisions:
+
+- **A move is ``set_task_status``'s core, under the same locks**: ``TaskStore.mutate`` around ``edits.set_status``,
+  exactly as the tool does, so it changes one value (plus, for done, the open subtasks it closes, as the tool does),
+  refuses a bad status or id with the tool's message, and leaves the file byte-identical when refused.
+  ``expected`` (the status the card showed) makes a move from a stale page a conflict instead of a silent overwrite.
+- **The tag switcher only changes what the page shows**; it never writes state.json's ``currentTag``, because that
+  is what every agent on the project acts on.
+- **Nothing secret is read**: model figures come from the ledger (which never holds keys or prompts) and the roles
+  show provider and model id only, never a base URL (which can carry credentials) or a key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from taskmaster_mcp.errors import ConfigError, Conflict, InvalidInput
+from taskmaster_mcp.models.ledger import Ledger
+from taskmaster_mcp.models.performance import budget_rows, cost_by_day, model_rows
+from taskmaster_mcp.store.benchmark_report import read_benchmark_report
+from taskmaster_mcp.store.config import ROLES
+from taskmaster_mcp.store.project import Project
+from taskmaster_mcp.store.reports import scores_by_task
+from taskmaster_mcp.store.settings import settings_from_config
+from taskmaster_mcp.store.taskstore import NoChange
+from taskmaster_mcp.tasks import edits
+from taskmaster_mcp.tasks.board import board, task_view
+from taskmaster_mcp.tasks.document import DEFAULT_TAG
+from taskmaster_mcp.tasks.layout import layout
+from taskmaster_mcp.tasks.model import parse_ref
+
+
+class DashboardData:
+    """The dashboard's view of one project (its own TaskStore: reads are cached, writes locked like every tool)."""
+
+    def __init__(self, project: Project, env: Mapping[str, str]) -> None:
+        self.project = project
+        self.ledger = Ledger(project.paths.root, env=env)
+
+    def _tag(self, requested: str | None) -> tuple[str, list[str], str]:
+        """(tag to show, every tag, the project's current tag)."""
+        self.project.store.require_initialized()
+        doc = self.project.store.read()
+        current = self.project.tag(None)
+        tags = doc.tags() or [DEFAULT_TAG]
+        return requested or current, tags, current
+
+    def board(self, tag: str | None) -> dict[str, Any]:
+        """Board columns for the tag, with the tag list for the switcher."""
+        shown, tags, current = self._tag(tag)
+        doc = self.project.store.read()
+        memo_key = ("dashboard-board", shown)
+        cached = doc.memo.get(memo_key)
+        if cached is None:
+            cached = doc.memo[memo_key] = board(doc.index(shown))
+        return {**cached, "tags": tags, "currentTag": current}
+
+    def task(self, tag: str | None, task_id: str) -> dict[str, Any]:
+        """One task in full (NotFound, saying how to list ids, for an unknown one)."""
+        shown, _, _ = self._tag(tag)
+        index = self.project.store.read().index(shown)
+        task = index.task(parse_ref(task_id).task)
+        return task_view(index, task, scores_by_task(self.project.paths, shown).get(task_id))
+
+    def graph(self, tag: str | None) -> dict[str, Any]:
+        """The laid-out dependency graph of the tag with its critical path."""
+        shown, _, _ = self._tag(tag)
+        doc = self.project.store.read()
+        memo_key = ("dashboard-graph", shown)
+        cached = doc.memo.get(memo_key)
+        if cached is None:
+            cached = doc.memo[memo_key] = layout(doc.index(shown))
+        return cached
+
+    def models(self) -> dict[str, Any]:
+        """Per role and model figures, cost per day, budgets against spend, roles, the latest benchmark report."""
+        entries = self.ledger.entries()
+        problems: list[str] = []
+        budgets: list[dict[str, Any]] = []
+        roles: list[dict[str, Any]] = []
+        try:
+            config = self.project.config()
+            today, month = self.ledger.spend()
+            budgets = budget_rows(settings_from_config(config).budgets, today, month)
+            for role in ROLES:
+                chosen = config.role(role)
+                if chosen is not None:
+                    roles.append({"role": role, "provider": chosen.provider, "modelId": chosen.model_id})
+        except ConfigError as err:
+            problems.append(str(err))
+        return {
+            "rows": model_rows(entries),
+            "costByDay": cost_by_day(entries),
+            "budgets": budgets,
+            "roles": roles,
+            "benchmark": read_benchmark_report(self.project.paths),
+            "calls": len(entries),
+            "problems": problems,
+        }
+
+    def move(self, tag: str | None, task_id: str, status: str, expected: str | None) -> dict[str, Any]:
+        """Set one task's (or subtask's) status through set_task_status's core; the ids changed."""
+        if not isinstance(task_id, str) or not isinstance(status, str) or not task_id or not status:  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise InvalidInput("Send JSON {\"id\": \"7\", \"status\": \"done\"} (and optionally tag, expected).")
+        shown, _, _ = self._tag(tag)
+        ref = parse_ref(task_id)
+        changed: list[str] = []
+        with self.project.store.mutate() as doc:
+            if expected is not None:
+                task, sub = doc.index(shown).get(ref)
+                now = (sub if sub is not None else task).get("status", "pending")
+                if now != expected:
+                    raise Conflict(f"Task {task_id} is now '{now}', not '{expected}': someone changed it. The board "
+                                   "has been refreshed; move the card again if you still want to.")
+            changed = edits.set_status(doc, shown, [ref], status)
+            if not changed:
+                raise NoChange
+        return {"tag": shown, "changed": changed, "status": status}
