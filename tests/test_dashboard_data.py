@@ -10,7 +10,7 @@ from typing import Any
 from taskmaster_mcp.mcp_server.dashboard.data import DashboardData
 from taskmaster_mcp.models.ledger import Entry, Ledger
 from taskmaster_mcp.models.performance import budget_rows, cost_by_day, model_rows
-from taskmaster_mcp.store.benchmark_report import read_benchmark_report
+from taskmaster_mcp.store.benchmarks import read_benchmark_report
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.project import Project
 from taskmaster_mcp.store.settings import Budgets

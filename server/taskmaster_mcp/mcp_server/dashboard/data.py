@@ -22,7 +22,7 @@ from typing import Any
 from taskmaster_mcp.errors import ConfigError, Conflict, InvalidInput
 from taskmaster_mcp.models.ledger import Ledger
 from taskmaster_mcp.models.performance import budget_rows, cost_by_day, model_rows
-from taskmaster_mcp.store.benchmark_report import read_benchmark_report
+from taskmaster_mcp.store.benchmarks import read_benchmark_report
 from taskmaster_mcp.store.config import ROLES
 from taskmaster_mcp.store.project import Project
 from taskmaster_mcp.store.reports import scores_by_task

@@ -35,7 +35,7 @@ from starlette.routing import Route
 from taskmaster_mcp.errors import Conflict, InvalidInput, NotFound, TaskmasterError
 from taskmaster_mcp.mcp_server.dashboard.data import DashboardData
 from taskmaster_mcp.mcp_server.dashboard.security import Guard
-from taskmaster_mcp.store.benchmark_report import REPORT_NAME
+from taskmaster_mcp.store.benchmarks import REPORT_NAME
 
 POLL_SECONDS = 0.2
 PING_SECONDS = 15.0
