@@ -42,7 +42,9 @@ def roles(server: ProviderServer, **overrides: dict[str, Any]) -> dict[str, Any]
 
 def router(tmp_path: Path, server: ProviderServer, ours: dict[str, Any] | None = None,
            env: dict[str, str] | None = None, **overrides: Any) -> ModelRouter:
-    write_config(tmp_path, roles(server, **overrides), {**FAST, **(ours or {})})
+    # These tests pin routing, so identical requests must reach the server: the response cache is off here
+    # (tests/test_response_cache.py pins it).
+    write_config(tmp_path, roles(server, **overrides), {**FAST, "cache": {"enabled": False}, **(ours or {})})
     return ModelRouter(Paths(tmp_path), ENV if env is None else env, data_dir=tmp_path / "data")
 
 

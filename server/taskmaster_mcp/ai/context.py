@@ -42,6 +42,7 @@ class AIContext:
     router: ModelRouter
     sampler: Sampler | None
     progress: ProgressFn
+    fresh: bool = False  # skip the response cache (``fresh: true`` on the tool, ``--fresh`` on the CLI)
 
 
 class UsageSummary(BaseModel):
@@ -56,6 +57,8 @@ class UsageSummary(BaseModel):
     latencyMs: float
     fallbacks: list[str] | None = None
     promptVersion: str = ""
+    cacheHits: int | None = None  # calls answered from the response cache (cost 0); omitted when none
+    cache: str | None = None  # when any were: where they came from and how to get new answers
 
 
 class PromptUsage(Usage):
@@ -69,7 +72,7 @@ async def ask(ai: AIContext, template: Template, prompt: str, schema: type[M], *
     """Ask the router for an object validated against ``schema`` with ``template``'s system prompt."""
     value, usage = await ai.router.generate_object(
         command=command, role=role, system=system or template.system, prompt=prompt, schema=schema,
-        progress=ai.progress, sampler=ai.sampler, prompt_version=template.id)
+        progress=ai.progress, sampler=ai.sampler, prompt_version=template.id, fresh=ai.fresh)
     return value, PromptUsage(**usage.model_dump(), prompt=template.id)
 
 
@@ -78,7 +81,7 @@ async def ask_text(ai: AIContext, template: Template, prompt: str, *, command: s
     """Ask the router for free text with ``template``'s system prompt (or ``system``, built from it)."""
     text, usage = await ai.router.generate_text(
         command=command, role=role, system=system or template.system, prompt=prompt, progress=ai.progress,
-        sampler=ai.sampler, prompt_version=template.id)
+        sampler=ai.sampler, prompt_version=template.id, fresh=ai.fresh)
     return text, PromptUsage(**usage.model_dump(), prompt=template.id)
 
 
@@ -89,6 +92,7 @@ def summarize(usages: Iterable[Usage]) -> UsageSummary:
     for usage in items:
         cost = None if cost is None or usage.cost_usd is None else cost + usage.cost_usd
     fallbacks = [note for usage in items for note in usage.fallbacks]
+    hits = sorted(u.cache_saved_at for u in items if u.cache_saved_at)
     return UsageSummary(
         calls=len(items),
         models=list(dict.fromkeys(f"{u.role} {u.provider}/{u.model}" for u in items)),
@@ -99,7 +103,19 @@ def summarize(usages: Iterable[Usage]) -> UsageSummary:
         latencyMs=round(sum(u.latency_ms for u in items), 1),
         fallbacks=fallbacks or None,
         promptVersion=" ".join(dict.fromkeys(u.prompt for u in items if isinstance(u, PromptUsage) and u.prompt)),
+        cacheHits=len(hits) or None,
+        cache=cache_note(hits, len(items)),
     )
+
+
+def cache_note(saved: list[str], calls: int) -> str | None:
+    """What the usage block says when answers came from the response cache (``saved``: when each was stored)."""
+    if not saved:
+        return None
+    when = saved[0] if saved[0] == saved[-1] else f"{saved[0]} to {saved[-1]}"
+    which = "answered" if len(saved) == calls else f"{len(saved)} of {calls} answers came"
+    return (f"{which} from the response cache (saved {when}), at no cost; pass fresh: true (CLI --fresh) for a new "
+            "answer")
 
 
 async def research_step(ai: AIContext, command: str, template: Template, question: str) -> tuple[str, PromptUsage]:

@@ -22,6 +22,7 @@ from taskmaster_mcp.cli.spec import (
     required,
     tasks_file,
     threshold,
+    with_fresh,
 )
 from taskmaster_mcp.cli.spec import tool_call as make
 
@@ -185,7 +186,7 @@ def _review(a: argparse.Namespace) -> ToolCall:
                            "apply": a.apply, "tag": a.tag})
 
 
-COMMANDS: tuple[Command, ...] = (
+COMMANDS: tuple[Command, ...] = tuple(with_fresh(command) for command in (
     Command("parse-prd", "AI: turn a PRD into tasks", _parse_prd_flags, _parse_prd),
     Command("expand", "AI: split a task (or --all) into subtasks", _expand_flags, _expand),
     Command("analyze-complexity", "AI: score task complexity (writes the report)", _analyze_flags, _analyze,
@@ -198,4 +199,4 @@ COMMANDS: tuple[Command, ...] = (
     Command("scope-up", "AI: make tasks more complex", _scope_flags, _scope("scope_up_task", "scope-up")),
     Command("scope-down", "AI: make tasks simpler", _scope_flags, _scope("scope_down_task", "scope-down")),
     Command("review", "AI: review a task's implementation (git diff) against the task", _review_flags, _review),
-)
+))

@@ -49,11 +49,12 @@ from taskmaster_mcp.models.ledger import Entry, Ledger, error_kind
 from taskmaster_mcp.models.policy import AttemptLimits, CircuitBreaker, attempted, bounded, retry_delay
 from taskmaster_mcp.models.providers import Completion, Provider, Request, provider_wire, resolve_base_url
 from taskmaster_mcp.models.recording import Recorder, Recording
+from taskmaster_mcp.models.response_cache import ResponseCache, default_cache_dir, request_key
 from taskmaster_mcp.models.structured import Invalid, SchemaCache, correction, extract_json, parse, validation_summary
 from taskmaster_mcp.models.usage import CallState, ProgressFn, Usage, cost_of
 from taskmaster_mcp.store.config import ROLES, Config, ConfigSource, Role, RoleConfig, resolve_key
 from taskmaster_mcp.store.paths import Paths
-from taskmaster_mcp.store.settings import RouterSettings, settings_from_config
+from taskmaster_mcp.store.settings import RouterSettings, cache_settings, settings_from_config
 
 __all__ = ["ModelRouter", "ProgressFn", "RoleTestResult", "RouterSettings", "Sampler", "Usage", "extract_json",
            "settings_from_config"]
@@ -85,6 +86,7 @@ class _Target:
     info: catalogue.ModelInfo | None
     fallback: bool
     attempts: int = 0
+    base_url: str | None = None
 
     @property
     def label(self) -> str:
@@ -113,22 +115,26 @@ class ModelRouter:
         self._breaker = CircuitBreaker()
         self._schemas = SchemaCache()
         self._recorder = Recorder.from_env(self.env)
+        self._responses = ResponseCache(default_cache_dir(self.env))
 
     async def generate_object(self, *, command: str, role: Role, system: str, prompt: str, schema: type[T],
                               progress: ProgressFn | None = None, sampler: Sampler | None = None,
-                              prompt_version: str = "") -> tuple[T, Usage]:
+                              prompt_version: str = "", fresh: bool = False) -> tuple[T, Usage]:
         """Ask the role chain for an object validated against ``schema``; raise AllProvidersFailed if none can.
 
-        ``prompt_version`` names the templates (``name@version``) the prompt came from, for the ledger.
+        ``prompt_version`` names the templates (``name@version``) the prompt came from, for the ledger; ``fresh``
+        skips the response cache (a new answer is still stored).
         """
-        value, usage = await self._route(command, role, system, prompt, schema, progress, sampler, prompt_version)
+        value, usage = await self._route(command, role, system, prompt, schema, progress, sampler, prompt_version,
+                                         fresh)
         return value, usage
 
     async def generate_text(self, *, command: str, role: Role, system: str, prompt: str,
                             progress: ProgressFn | None = None, sampler: Sampler | None = None,
-                            prompt_version: str = "") -> tuple[str, Usage]:
+                            prompt_version: str = "", fresh: bool = False) -> tuple[str, Usage]:
         """Ask the role chain for free text; raise AllProvidersFailed if every role fails."""
-        value, usage = await self._route(command, role, system, prompt, None, progress, sampler, prompt_version)
+        value, usage = await self._route(command, role, system, prompt, None, progress, sampler, prompt_version,
+                                         fresh)
         return value, usage
 
     async def aclose(self) -> None:
@@ -152,7 +158,7 @@ class ModelRouter:
 
     async def _route(self, command: str, role: Role, system: str, prompt: str, schema: type[Any] | None,
                      progress: ProgressFn | None, sampler: Sampler | None,
-                     prompt_version: str = "") -> tuple[Any, Usage]:
+                     prompt_version: str = "", fresh: bool = False) -> tuple[Any, Usage]:
         config = self._config()
         settings = settings_from_config(config)
         self.ledger.check_budget(settings.budgets)
@@ -161,6 +167,7 @@ class ModelRouter:
             system = f"{system}\n\nRespond in {language}."
         run = CallState(command, settings, time.monotonic() + settings.total_seconds, progress,
                         prompt_version=prompt_version)
+        run.cache, run.fresh = cache_settings(config), fresh
         failures: list[tuple[str, TaskmasterError]] = []
         notes: list[str] = []
         tried: dict[tuple[str, str, str | None], str] = {}  # provider, model, base URL -> the role that tried it
@@ -204,6 +211,7 @@ class ModelRouter:
                           output_tokens=run.tokens[1], cached_tokens=run.tokens[2],
                           cost_usd=None if run.cost is None else round(run.cost, 6),
                           latency_ms=round((time.perf_counter() - run.started) * 1000, 1), fallbacks=notes)
+            usage.cache_saved_at = run.cache_hit
             return value, usage
         raise AllProvidersFailed(failures)
 
@@ -219,18 +227,36 @@ class ModelRouter:
         setup = ProviderSetup(provider_env(self.env, self.paths), config.raw, str(self.paths.root))
         adapter = self._clients.adapter(rc.provider, rc.model_id, base_url, key.value, sampler, setup)
         info = catalogue.lookup(rc.provider, rc.model_id)
-        return _Target(rc.role, rc, adapter, info, fallback)
+        return _Target(rc.role, rc, adapter, info, fallback, base_url=base_url)
 
     async def _try_role(self, run: CallState, target: _Target, system: str, prompt: str,
                         schema: type[BaseModel] | None) -> tuple[Any, Completion]:
+        """Answer from the response cache (``response_cache.py``) when it can, else ask the role and store."""
+        request, key, started = self._request(target, system, prompt, schema), "", time.perf_counter()
+        if run.cache is not None and run.cache.enabled:
+            key = request_key(target.config.provider, target.config.model_id, target.base_url, request, schema)
+            hit = None if run.fresh else self._responses.get(key, run.cache, schema)
+            if hit is not None:
+                run.cache_hit = hit.saved_at
+                self._record(run, target, None, started, "cache_hit", 0.0)
+                return hit.value, Completion("", hit.model or target.config.model_id, billing="subscription")
+        value, completion = await self._ask_role(run, target, request, schema)
+        if key and run.cache is not None:
+            self._responses.put(key, value, completion, run.cache)
+        return value, completion
+
+    def _request(self, target: _Target, system: str, prompt: str, schema: type[BaseModel] | None) -> Request:
         rc, info = target.config, target.info
         max_tokens = rc.max_tokens or DEFAULT_MAX_TOKENS
         if info is not None and info.max_output_tokens:
             max_tokens = min(max_tokens, info.max_output_tokens)
         request = Request(system=system, prompt=prompt, max_tokens=max_tokens, temperature=rc.temperature)
+        return request if schema is None else self._schemas.ask(request, rc.provider, info, schema)
+
+    async def _ask_role(self, run: CallState, target: _Target, request: Request,
+                        schema: type[BaseModel] | None) -> tuple[Any, Completion]:
         if schema is None:
             return await self._call(run, target, request, None)
-        request = self._schemas.ask(request, rc.provider, info, schema)
         try:
             return await self._call(run, target, request, schema)
         except Invalid as first:

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from taskmaster_mcp.models import catalogue
 from taskmaster_mcp.models.providers import Completion
-from taskmaster_mcp.store.settings import RouterSettings
+from taskmaster_mcp.store.settings import CacheSettings, RouterSettings
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[float, float | None, str], Awaitable[None]]
@@ -36,6 +36,7 @@ class Usage(BaseModel):
     cost_usd: float | None = None
     latency_ms: float = 0.0
     fallbacks: list[str] = []
+    cache_saved_at: str | None = None  # set when the answer came from the response cache: when it was stored
 
 
 def cost_of(info: catalogue.ModelInfo | None, completion: Completion) -> float | None:
@@ -61,6 +62,9 @@ class CallState:
     last_report: float = float("-inf")
     streamed: bool = False  # the current attempt has reported a chunk
     prompt_version: str = ""  # the templates the prompt came from, for the ledger
+    cache: CacheSettings | None = None  # the response cache's settings (None: not used)
+    fresh: bool = False  # skip the response cache for this call
+    cache_hit: str | None = None  # when the cached answer used was stored (UTC ISO)
 
     def add(self, completion: Completion, cost: float | None) -> None:
         """Count one answer's tokens and cost (an unknown cost makes the total unknown)."""

@@ -140,3 +140,24 @@ def approve_score(config: Config) -> int:
 def input_budget_tokens(config: Config) -> int | None:
     """``inputBudgetTokens``: a cap on prompt size per model call (default: from the model's context window)."""
     return _number(config.ours, None, "inputBudgetTokens", None, minimum=1000, integer=True, allow_none=True)
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    """``cache``: the response cache (models/response_cache.py). On by default: an identical request within
+    ``ttlSeconds`` (default 1800) is answered from the cache; ``maxMegabytes`` (default 50) bounds its folder."""
+
+    enabled: bool = True
+    ttl_seconds: float = 1800.0
+    max_bytes: int = 50 * 1024 * 1024
+
+
+def cache_settings(config: Config) -> CacheSettings:
+    """``cache.enabled``, ``cache.ttlSeconds`` and ``cache.maxMegabytes``, validated."""
+    section = _section(config.ours, "cache")
+    enabled = section.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{_where('cache.enabled')} must be true or false, got {enabled!r}.")
+    ttl = _number(section, "cache", "ttlSeconds", 1800.0, minimum=0)
+    megabytes = _number(section, "cache", "maxMegabytes", 50.0, minimum=0.001)
+    return CacheSettings(enabled=enabled, ttl_seconds=ttl, max_bytes=int(megabytes * 1024 * 1024))
