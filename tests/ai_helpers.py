@@ -41,3 +41,11 @@ def ai_project(root: Path, server: ProviderServer, tasks: Path | None = None, ou
 def as_json(value: Any) -> str:
     """A model reply carrying ``value`` as JSON text."""
     return json.dumps(value)
+
+
+def message_text(content: Any) -> str:
+    """A message's text: a plain string, or the text blocks of an Anthropic message (the prompt-cached prefix is a
+    block of its own) joined back together."""
+    if isinstance(content, list):
+        return "".join(str(block.get("text", "")) for block in content if isinstance(block, dict))  # pyright: ignore
+    return str(content)

@@ -192,7 +192,7 @@ async def test_invalid_output_is_reasked_once_with_the_validation_errors(
     await r.aclose()
     assert plan == Plan(title="x", steps=["a", "b"]) and usage.role == "main"
     first, second = provider_server.seen(MESSAGES)
-    assert "JSON Schema" in first.body["messages"][0]["content"]
+    assert "JSON Schema" in first.body["system"] and first.body["messages"][0]["content"] == "p"
     messages = second.body["messages"]
     assert messages[1] == {"role": "assistant", "content": '{"title": "x"}'}
     assert "steps: Field required" in messages[2]["content"]

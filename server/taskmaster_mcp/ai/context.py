@@ -68,11 +68,15 @@ class PromptUsage(Usage):
 
 
 async def ask(ai: AIContext, template: Template, prompt: str, schema: type[M], *, command: str,
-              role: Role = "main", system: str | None = None) -> tuple[M, PromptUsage]:
-    """Ask the router for an object validated against ``schema`` with ``template``'s system prompt."""
+              role: Role = "main", system: str | None = None, prefix: str = "") -> tuple[M, PromptUsage]:
+    """Ask the router for an object validated against ``schema`` with ``template``'s system prompt.
+
+    ``prefix``: the stable start of the prompt (project context shared by many calls), sent before ``prompt`` and
+    marked for the provider's prompt cache; it must be byte-identical from call to call to be reused.
+    """
     value, usage = await ai.router.generate_object(
         command=command, role=role, system=system or template.system, prompt=prompt, schema=schema,
-        progress=ai.progress, sampler=ai.sampler, prompt_version=template.id, fresh=ai.fresh)
+        progress=ai.progress, sampler=ai.sampler, prompt_version=template.id, fresh=ai.fresh, prefix=prefix)
     return value, PromptUsage(**usage.model_dump(), prompt=template.id)
 
 

@@ -119,22 +119,25 @@ class ModelRouter:
 
     async def generate_object(self, *, command: str, role: Role, system: str, prompt: str, schema: type[T],
                               progress: ProgressFn | None = None, sampler: Sampler | None = None,
-                              prompt_version: str = "", fresh: bool = False) -> tuple[T, Usage]:
+                              prompt_version: str = "", fresh: bool = False,
+                              prefix: str = "") -> tuple[T, Usage]:
         """Ask the role chain for an object validated against ``schema``; raise AllProvidersFailed if none can.
 
         ``prompt_version`` names the templates (``name@version``) the prompt came from, for the ledger; ``fresh``
-        skips the response cache (a new answer is still stored).
+        skips the response cache (a new answer is still stored); ``prefix`` is the stable start of the prompt, shared
+        by many calls, sent before ``prompt`` and marked for the provider's prompt cache (``prompt_cache.py``).
         """
         value, usage = await self._route(command, role, system, prompt, schema, progress, sampler, prompt_version,
-                                         fresh)
+                                         fresh, prefix)
         return value, usage
 
     async def generate_text(self, *, command: str, role: Role, system: str, prompt: str,
                             progress: ProgressFn | None = None, sampler: Sampler | None = None,
-                            prompt_version: str = "", fresh: bool = False) -> tuple[str, Usage]:
+                            prompt_version: str = "", fresh: bool = False,
+                            prefix: str = "") -> tuple[str, Usage]:
         """Ask the role chain for free text; raise AllProvidersFailed if every role fails."""
         value, usage = await self._route(command, role, system, prompt, None, progress, sampler, prompt_version,
-                                         fresh)
+                                         fresh, prefix)
         return value, usage
 
     async def aclose(self) -> None:
@@ -158,7 +161,7 @@ class ModelRouter:
 
     async def _route(self, command: str, role: Role, system: str, prompt: str, schema: type[Any] | None,
                      progress: ProgressFn | None, sampler: Sampler | None,
-                     prompt_version: str = "", fresh: bool = False) -> tuple[Any, Usage]:
+                     prompt_version: str = "", fresh: bool = False, prefix: str = "") -> tuple[Any, Usage]:
         config = self._config()
         settings = settings_from_config(config)
         self.ledger.check_budget(settings.budgets)
@@ -167,7 +170,7 @@ class ModelRouter:
             system = f"{system}\n\nRespond in {language}."
         run = CallState(command, settings, time.monotonic() + settings.total_seconds, progress,
                         prompt_version=prompt_version)
-        run.cache, run.fresh = cache_settings(config), fresh
+        run.cache, run.fresh, run.cache_prefix, prompt = cache_settings(config), fresh, len(prefix), prefix + prompt
         failures: list[tuple[str, TaskmasterError]] = []
         notes: list[str] = []
         tried: dict[tuple[str, str, str | None], str] = {}  # provider, model, base URL -> the role that tried it
@@ -232,7 +235,7 @@ class ModelRouter:
     async def _try_role(self, run: CallState, target: _Target, system: str, prompt: str,
                         schema: type[BaseModel] | None) -> tuple[Any, Completion]:
         """Answer from the response cache (``response_cache.py``) when it can, else ask the role and store."""
-        request, key, started = self._request(target, system, prompt, schema), "", time.perf_counter()
+        request, key, started = self._request(run, target, system, prompt, schema), "", time.perf_counter()
         if run.cache is not None and run.cache.enabled:
             key = request_key(target.config.provider, target.config.model_id, target.base_url, request, schema)
             hit = None if run.fresh else self._responses.get(key, run.cache, schema)
@@ -245,12 +248,14 @@ class ModelRouter:
             self._responses.put(key, value, completion, run.cache)
         return value, completion
 
-    def _request(self, target: _Target, system: str, prompt: str, schema: type[BaseModel] | None) -> Request:
+    def _request(self, run: CallState, target: _Target, system: str, prompt: str,
+                 schema: type[BaseModel] | None) -> Request:
         rc, info = target.config, target.info
         max_tokens = rc.max_tokens or DEFAULT_MAX_TOKENS
         if info is not None and info.max_output_tokens:
             max_tokens = min(max_tokens, info.max_output_tokens)
-        request = Request(system=system, prompt=prompt, max_tokens=max_tokens, temperature=rc.temperature)
+        request = Request(system=system, prompt=prompt, max_tokens=max_tokens, temperature=rc.temperature,
+                          cache_prefix=run.cache_prefix)
         return request if schema is None else self._schemas.ask(request, rc.provider, info, schema)
 
     async def _ask_role(self, run: CallState, target: _Target, request: Request,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 from taskmaster_mcp.models import catalogue
+from taskmaster_mcp.models.prompt_cache import write_premium
 from taskmaster_mcp.models.providers import Completion
 from taskmaster_mcp.store.settings import CacheSettings, RouterSettings
 
@@ -45,7 +46,10 @@ def cost_of(info: catalogue.ModelInfo | None, completion: Completion) -> float |
         return 0.0
     if completion.billing == "unknown":
         return None
-    return catalogue.cost(info, completion.input_tokens, completion.output_tokens, completion.cached_tokens)
+    total = catalogue.cost(info, completion.input_tokens, completion.output_tokens, completion.cached_tokens)
+    if total is None or info is None:
+        return total
+    return total + write_premium(info.input_price, completion.cache_write_tokens)
 
 
 @dataclass
@@ -65,6 +69,7 @@ class CallState:
     cache: CacheSettings | None = None  # the response cache's settings (None: not used)
     fresh: bool = False  # skip the response cache for this call
     cache_hit: str | None = None  # when the cached answer used was stored (UTC ISO)
+    cache_prefix: int = 0  # leading characters of the prompt marked for the provider's prompt cache
 
     def add(self, completion: Completion, cost: float | None) -> None:
         """Count one answer's tokens and cost (an unknown cost makes the total unknown)."""
