@@ -59,6 +59,7 @@ class UsageSummary(BaseModel):
     promptVersion: str = ""
     cacheHits: int | None = None  # calls answered from the response cache (cost 0); omitted when none
     cache: str | None = None  # when any were: where they came from and how to get new answers
+    warnings: list[str] | None = None  # budgets past budgets.warnAt; costs that count against no budget
 
 
 class PromptUsage(Usage):
@@ -108,6 +109,7 @@ def summarize(usages: Iterable[Usage]) -> UsageSummary:
         fallbacks=fallbacks or None,
         promptVersion=" ".join(dict.fromkeys(u.prompt for u in items if isinstance(u, PromptUsage) and u.prompt)),
         cacheHits=len(hits) or None,
+        warnings=list(dict.fromkeys(w for u in items for w in u.warnings)) or None,
         cache=cache_note(hits, len(items)),
     )
 

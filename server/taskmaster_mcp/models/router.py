@@ -50,11 +50,12 @@ from taskmaster_mcp.models.policy import AttemptLimits, CircuitBreaker, attempte
 from taskmaster_mcp.models.providers import Completion, Provider, Request, provider_wire, resolve_base_url
 from taskmaster_mcp.models.recording import Recorder, Recording
 from taskmaster_mcp.models.response_cache import ResponseCache, default_cache_dir, request_key
+from taskmaster_mcp.models.spend import SpendGuard, user_price
 from taskmaster_mcp.models.structured import Invalid, SchemaCache, correction, extract_json, parse, validation_summary
 from taskmaster_mcp.models.usage import CallState, ProgressFn, Usage, cost_of
 from taskmaster_mcp.store.config import ROLES, Config, ConfigSource, Role, RoleConfig, resolve_key
 from taskmaster_mcp.store.paths import Paths
-from taskmaster_mcp.store.settings import RouterSettings, cache_settings, settings_from_config
+from taskmaster_mcp.store.settings import RouterSettings, cache_settings, cost_controls, settings_from_config
 
 __all__ = ["ModelRouter", "ProgressFn", "RoleTestResult", "RouterSettings", "Sampler", "Usage", "extract_json",
            "settings_from_config"]
@@ -116,6 +117,7 @@ class ModelRouter:
         self._schemas = SchemaCache()
         self._recorder = Recorder.from_env(self.env)
         self._responses = ResponseCache(default_cache_dir(self.env))
+        self._guard = SpendGuard(self.ledger)
 
     async def generate_object(self, *, command: str, role: Role, system: str, prompt: str, schema: type[T],
                               progress: ProgressFn | None = None, sampler: Sampler | None = None,
@@ -164,7 +166,8 @@ class ModelRouter:
                      prompt_version: str = "", fresh: bool = False, prefix: str = "") -> tuple[Any, Usage]:
         config = self._config()
         settings = settings_from_config(config)
-        self.ledger.check_budget(settings.budgets)
+        controls = cost_controls(config)
+        self._guard.check(command, settings.budgets, controls)  # daily/monthly budgets, per-command caps (spend.py)
         language = str(config.global_settings.get("responseLanguage") or "English").strip()
         if language.lower() not in ("english", "en"):
             system = f"{system}\n\nRespond in {language}."
@@ -215,6 +218,7 @@ class ModelRouter:
                           cost_usd=None if run.cost is None else round(run.cost, 6),
                           latency_ms=round((time.perf_counter() - run.started) * 1000, 1), fallbacks=notes)
             usage.cache_saved_at = run.cache_hit
+            usage.warnings = self._guard.warnings(command, settings.budgets, controls, usage)
             return value, usage
         raise AllProvidersFailed(failures)
 
@@ -229,7 +233,8 @@ class ModelRouter:
         base_url = resolve_base_url(rc.provider, rc.base_url, self.env, config.global_settings)
         setup = ProviderSetup(provider_env(self.env, self.paths), config.raw, str(self.paths.root))
         adapter = self._clients.adapter(rc.provider, rc.model_id, base_url, key.value, sampler, setup)
-        info = catalogue.lookup(rc.provider, rc.model_id)
+        info = user_price(catalogue.lookup(rc.provider, rc.model_id), rc.provider, rc.model_id, rc.role,
+                          cost_controls(config).prices)
         return _Target(rc.role, rc, adapter, info, fallback, base_url=base_url)
 
     async def _try_role(self, run: CallState, target: _Target, system: str, prompt: str,

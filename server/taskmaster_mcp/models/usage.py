@@ -38,6 +38,7 @@ class Usage(BaseModel):
     latency_ms: float = 0.0
     fallbacks: list[str] = []
     cache_saved_at: str | None = None  # set when the answer came from the response cache: when it was stored
+    warnings: list[str] = []  # budgets past budgets.warnAt, a cost that counts against no budget (spend.py)
 
 
 def cost_of(info: catalogue.ModelInfo | None, completion: Completion) -> float | None:
