@@ -201,3 +201,21 @@ def test_cli_fresh_is_passed_to_every_ai_command_as_the_tools_fresh() -> None:
     assert cli_plan(["parse-prd", "docs/prd.md", "--fresh"]).arguments["fresh"] is True
     assert cli_plan(["add-task", "--prompt", "Login page", "--fresh"]).arguments["fresh"] is True
     assert "fresh" not in cli_plan(["research", "What changed?"]).arguments
+
+
+async def test_a_hit_builds_no_provider_client(tmp_path: Path, provider_server: ProviderServer) -> None:
+    """A new server process answering from the cache needs no SDK client (no import, no connection pool)."""
+    from taskmaster_mcp.models.router import ModelRouter
+    from taskmaster_mcp.store.paths import Paths
+
+    root = project(tmp_path / "p", provider_server)
+    provider_server.defaults[MESSAGES] = Reply(text="an answer")
+    first = ModelRouter(Paths(root), ai_env(tmp_path))
+    await first.generate_text(command="research", role="main", system="s", prompt="p")
+    await first.aclose()
+    second = ModelRouter(Paths(root), ai_env(tmp_path))
+    text, usage = await second.generate_text(command="research", role="main", system="s", prompt="p")
+    assert (text, usage.cache_saved_at is not None) == ("an answer", True)
+    assert second._clients._clients == {}  # pyright: ignore[reportPrivateUsage]
+    await second.aclose()
+    assert len(provider_server.seen(MESSAGES)) == 1

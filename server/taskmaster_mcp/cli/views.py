@@ -167,7 +167,10 @@ def usage_line(usage: dict[str, Any] | None) -> str | None:
         parts.append(f"{usage['latencyMs'] / 1000:.1f} s")
     if usage.get("fallbacks"):
         parts.append(f"{usage['fallbacks']} fallback(s)")
-    return "usage: " + " · ".join(parts)
+    if usage.get("cacheHits"):
+        parts.append(f"{usage['cacheHits']} from the response cache (--fresh asks again)")
+    warnings: list[str] = usage.get("warnings") or []
+    return "usage: " + " · ".join(parts) + "".join(f"\nwarning: {w}" for w in warnings)
 
 
 @contextmanager

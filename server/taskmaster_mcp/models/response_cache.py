@@ -6,8 +6,9 @@ had already answered cost nothing the second time.
 Decisions:
 
 - The key is a sha256 over everything that shapes the answer: provider, model, base URL, system prompt (which
-  carries the response language), user prompt, the re-ask follow-up, the output schema's name and JSON schema, the
-  native-structured-output schema actually sent, max_tokens and temperature. Never a key, a header or an env
+  carries the response language), user prompt, the output schema's name and JSON schema, whether it is asked for
+  natively (the native form derives from the same schema), max_tokens and temperature. It is taken before the
+  schema is added to the request, so a hit needs no provider SDK (no import, no client). Never a key, a header or an env
   value: the request is hashed, not the HTTP call, so no secret can reach the cache.
 - Only answers that passed validation are stored (the router stores after :func:`parse` succeeded); errors and
   invalid output never are. A hit is validated against the schema again, so an entry that no longer fits is a miss.
@@ -65,12 +66,11 @@ class Hit:
 
 
 def request_key(provider: str, model: str, base_url: str | None, request: Request,
-                schema: type[BaseModel] | None) -> str:
+                schema: type[BaseModel] | None, native: bool = False) -> str:
     """The sha256 of everything that shapes the answer to ``request`` (see the module docstring)."""
     shape = {"provider": provider, "model": model, "base_url": base_url, "system": request.system,
-             "prompt": request.prompt, "followup": request.followup, "max_tokens": request.max_tokens,
-             "temperature": request.temperature, "native": request.json_schema, "schema_name": request.schema_name,
-             "schema": None if schema is None else [schema.__name__, schema.model_json_schema()]}
+             "prompt": request.prompt, "max_tokens": request.max_tokens, "temperature": request.temperature,
+             "native": native, "schema": None if schema is None else [schema.__name__, schema.model_json_schema()]}
     text = json.dumps(shape, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 

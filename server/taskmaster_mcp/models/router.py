@@ -79,15 +79,22 @@ class RoleTestResult(BaseModel):
 
 @dataclass
 class _Target:
-    """One role resolved to an adapter."""
+    """One role resolved to an adapter, built on first use (an answer from the response cache needs no SDK)."""
 
     role: Role
     config: RoleConfig
-    adapter: Provider
+    build: Callable[[], Provider]
     info: catalogue.ModelInfo | None
     fallback: bool
     attempts: int = 0
     base_url: str | None = None
+    built: Provider | None = None
+
+    @property
+    def adapter(self) -> Provider:
+        if self.built is None:
+            self.built = self.build()
+        return self.built
 
     @property
     def label(self) -> str:
@@ -232,36 +239,41 @@ class ModelRouter:
             raise MissingKey(rc.provider, key.variable or "API key")
         base_url = resolve_base_url(rc.provider, rc.base_url, self.env, config.global_settings)
         setup = ProviderSetup(provider_env(self.env, self.paths), config.raw, str(self.paths.root))
-        adapter = self._clients.adapter(rc.provider, rc.model_id, base_url, key.value, sampler, setup)
+
+        def build() -> Provider:
+            return self._clients.adapter(rc.provider, rc.model_id, base_url, key.value, sampler, setup)
+
         info = user_price(catalogue.lookup(rc.provider, rc.model_id), rc.provider, rc.model_id, rc.role,
                           cost_controls(config).prices)
-        return _Target(rc.role, rc, adapter, info, fallback, base_url=base_url)
+        return _Target(rc.role, rc, build, info, fallback, base_url=base_url)
 
     async def _try_role(self, run: CallState, target: _Target, system: str, prompt: str,
                         schema: type[BaseModel] | None) -> tuple[Any, Completion]:
         """Answer from the response cache (``response_cache.py``) when it can, else ask the role and store."""
-        request, key, started = self._request(run, target, system, prompt, schema), "", time.perf_counter()
+        rc, info, key, started = target.config, target.info, "", time.perf_counter()
+        request = self._request(run, target, system, prompt)
         if run.cache is not None and run.cache.enabled:
-            key = request_key(target.config.provider, target.config.model_id, target.base_url, request, schema)
+            key = request_key(rc.provider, rc.model_id, target.base_url, request, schema,
+                              self._schemas.native(rc.provider, info))
             hit = None if run.fresh else self._responses.get(key, run.cache, schema)
             if hit is not None:
                 run.cache_hit = hit.saved_at
                 self._record(run, target, None, started, "cache_hit", 0.0)
-                return hit.value, Completion("", hit.model or target.config.model_id, billing="subscription")
+                return hit.value, Completion("", hit.model or rc.model_id, billing="subscription")
+        if schema is not None:
+            request = self._schemas.ask(request, rc.provider, info, schema)
         value, completion = await self._ask_role(run, target, request, schema)
         if key and run.cache is not None:
             self._responses.put(key, value, completion, run.cache)
         return value, completion
 
-    def _request(self, run: CallState, target: _Target, system: str, prompt: str,
-                 schema: type[BaseModel] | None) -> Request:
+    def _request(self, run: CallState, target: _Target, system: str, prompt: str) -> Request:
         rc, info = target.config, target.info
         max_tokens = rc.max_tokens or DEFAULT_MAX_TOKENS
         if info is not None and info.max_output_tokens:
             max_tokens = min(max_tokens, info.max_output_tokens)
-        request = Request(system=system, prompt=prompt, max_tokens=max_tokens, temperature=rc.temperature,
-                          cache_prefix=run.cache_prefix)
-        return request if schema is None else self._schemas.ask(request, rc.provider, info, schema)
+        return Request(system=system, prompt=prompt, max_tokens=max_tokens, temperature=rc.temperature,
+                       cache_prefix=run.cache_prefix)
 
     async def _ask_role(self, run: CallState, target: _Target, request: Request,
                         schema: type[BaseModel] | None) -> tuple[Any, Completion]:

@@ -53,10 +53,15 @@ class SchemaCache:
     def __init__(self) -> None:
         self._schemas: dict[tuple[str, type[BaseModel]], dict[str, Any]] = {}
 
+    @staticmethod
+    def native(provider: str, info: ModelInfo | None) -> bool:
+        """True when the model is asked for structured output natively (no SDK import needed to tell)."""
+        return info is not None and info.supports_structured_output and provider_wire(provider) in NATIVE_WIRES
+
     def ask(self, request: Request, provider: str, info: ModelInfo | None, schema: type[BaseModel]) -> Request:
         """``request`` asking for an object of ``schema``: natively when the model supports it, else in the prompt."""
         wire = provider_wire(provider)
-        if info is not None and info.supports_structured_output and wire in NATIVE_WIRES:
+        if self.native(provider, info):
             if (wire, schema) not in self._schemas:
                 self._schemas[(wire, schema)] = native_schema(wire, schema)
             return replace(request, json_schema=self._schemas[(wire, schema)], schema_name=schema.__name__)
