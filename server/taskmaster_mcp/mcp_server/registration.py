@@ -11,6 +11,8 @@ Decisions, each measured in ``tests/bench/bench_context.py``:
   and validated but left out of the published schema; the server instructions mention them once.
 - The tools that ask a model (:data:`AI_TOOLS`) get one more parameter here, ``fresh`` (skip the response
   cache), so it is declared once and reaches the AI core through :data:`~taskmaster_mcp.mcp_server.calls.FRESH`.
+  It is published without a description (13 tools x ~40 bytes in every conversation): a result answered from the
+  cache says "pass fresh: true for a new answer", which is when an agent needs to know.
 - Every :class:`TaskmasterError` becomes a ``ToolError`` with its message. An unexpected exception is logged with
   its traceback to stderr and reaches the agent as a ``ToolError`` naming the exception, never as the SDK's
   message-less "Error executing tool".
@@ -29,7 +31,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import Context, ListRoots, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from taskmaster_mcp.errors import TaskmasterError
 from taskmaster_mcp.mcp_server.calls import CALL_ROOTS, FRESH, roots_of, state_of
@@ -201,7 +203,7 @@ def _with_roots_parameter(signature: inspect.Signature) -> inspect.Signature:
 def _with_fresh_parameter(signature: inspect.Signature) -> inspect.Signature:
     """``signature`` plus ``fresh``: an AI tool's answer from the response cache is skipped for a new one."""
     fresh = inspect.Parameter(FRESH_PARAM, inspect.Parameter.KEYWORD_ONLY, default=False,
-                              annotation=Annotated[bool, Field(description="Skip the response cache")])
+                              annotation=bool)
     return signature.replace(parameters=[*signature.parameters.values(), fresh])
 
 
