@@ -259,7 +259,7 @@ class ModelRouter:
             if hit is not None:
                 run.cache_hit = hit.saved_at
                 self._record(run, target, None, started, "cache_hit", 0.0)
-                return hit.value, Completion("", hit.model or rc.model_id, billing="subscription")
+                return hit.value, Completion("", hit.model or rc.model_id)  # no tokens: the run costs 0
         if schema is not None:
             request = self._schemas.ask(request, rc.provider, info, schema)
         value, completion = await self._ask_role(run, target, request, schema)
