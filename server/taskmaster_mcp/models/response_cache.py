@@ -24,6 +24,7 @@ Decisions:
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -70,9 +71,15 @@ def request_key(provider: str, model: str, base_url: str | None, request: Reques
     """The sha256 of everything that shapes the answer to ``request`` (see the module docstring)."""
     shape = {"provider": provider, "model": model, "base_url": base_url, "system": request.system,
              "prompt": request.prompt, "max_tokens": request.max_tokens, "temperature": request.temperature,
-             "native": native, "schema": None if schema is None else [schema.__name__, schema.model_json_schema()]}
+             "native": native, "schema": None if schema is None else _schema_text(schema)}
     text = json.dumps(shape, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@functools.cache
+def _schema_text(schema: type[BaseModel]) -> str:
+    """A schema's name and JSON schema, once per class (building it costs more than the rest of a hit)."""
+    return schema.__name__ + json.dumps(schema.model_json_schema(), sort_keys=True, separators=(",", ":"))
 
 
 class ResponseCache:
