@@ -21,6 +21,10 @@ Usage and cost accounting (subscription CLI agents cost 0 per call, unknown pric
 ``usage.py``; provider clients are built once per router (``clients.py``). Every ledger entry carries the caller's
 ``prompt_version`` (template ids); with ``TASKMASTER_MCP_RECORD`` in the env, each answered request and its validated
 answer is also saved for offline replay (``recording.py``).
+
+Cost: per-command caps, warnings past ``budgets.warnAt`` and user prices are ``spend.py``; an identical request is
+answered from the response cache (``response_cache.py``, checked per role before any request, ``fresh`` skips it);
+the stable prefix of a prompt is marked for the provider's prompt cache (``prompt_cache.py``).
 """
 
 from __future__ import annotations
