@@ -16,9 +16,10 @@ FAST = {"retries": {"perRole": 1, "baseDelaySeconds": 0, "maxDelaySeconds": 0.05
 
 
 def ai_env(tmp_path: Path) -> dict[str, str]:
-    """Fake keys for every provider in use, and a ledger directory inside tmp_path."""
+    """Fake keys for every provider in use, and ledger and cache directories inside tmp_path."""
     return {"ANTHROPIC_API_KEY": "sk-ant-test", "OPENAI_API_KEY": "sk-openai-test",
-            "PERPLEXITY_API_KEY": "pplx-test", "TASKMASTER_MCP_DATA_DIR": str(tmp_path / "ledger")}
+            "PERPLEXITY_API_KEY": "pplx-test", "TASKMASTER_MCP_DATA_DIR": str(tmp_path / "ledger"),
+            "TASKMASTER_MCP_CACHE_DIR": str(tmp_path / "cache")}
 
 
 def ai_project(root: Path, server: ProviderServer, tasks: Path | None = None, ours: dict[str, Any] | None = None,
@@ -40,3 +41,11 @@ def ai_project(root: Path, server: ProviderServer, tasks: Path | None = None, ou
 def as_json(value: Any) -> str:
     """A model reply carrying ``value`` as JSON text."""
     return json.dumps(value)
+
+
+def message_text(content: Any) -> str:
+    """A message's text: a plain string, or the text blocks of an Anthropic message (the prompt-cached prefix is a
+    block of its own) joined back together."""
+    if isinstance(content, list):
+        return "".join(str(block.get("text", "")) for block in content if isinstance(block, dict))  # pyright: ignore
+    return str(content)

@@ -117,3 +117,10 @@ def provider_server() -> Iterator[ProviderServer]:
 def era(request: pytest.FixtureRequest) -> str:
     """An MCP client connection mode: "legacy" (2025-11-25 handshake) or "auto" (negotiates 2026-07-28)."""
     return str(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _private_user_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test gets its own user cache folder (platformdirs reads XDG_CACHE_HOME), so the response cache of one
+    test never answers another's requests and no test writes to the real user cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))

@@ -13,6 +13,12 @@ model); when the queue is empty the route's default reply (``server.defaults[rou
 recorded answers by what was asked (``tests/eval/replay.py``). Every request is recorded in ``server.requests``.
 Scripted errors carry ``retry-after-ms: 10``.
 
+Prompt caching as Anthropic bills it: with ``server.prompt_cache = True``, a Messages request's usage is computed
+from what it sent (:func:`simulated_cache_usage`, ~4 characters a token): the text up to the last block marked
+``cache_control`` (system included) is written to the cache on first use per model (``cache_creation_input_tokens``)
+and read from it by every later request with the same prefix (``cache_read_input_tokens``); the rest is
+``input_tokens``.
+
 Faults a reply can script: ``status`` (an error in the route's format), ``delay`` (answer late), ``hang`` (accept,
 never answer), ``drop`` (close without answering), ``raw`` (any body, e.g. not JSON, as a 200), ``truncate`` (cut
 a stream off after N events) and ``interval`` (a slow stream that keeps making progress). For a refused
@@ -36,7 +42,7 @@ import time
 import zlib
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -67,6 +73,7 @@ class Reply:
     usage: tuple[int, int, int] = (12, 7, 0)  # input (incl. cached), output, cached
     chunks: int = 3
     headers: dict[str, str] = field(default_factory=lambda: {})
+    cache_written: int = 0  # Anthropic cache_creation_input_tokens (part of usage[0])
 
 
 @dataclass
@@ -78,6 +85,7 @@ class Recorded:
     headers: dict[str, str]
     body: Any
     path_model: str | None = None  # Bedrock and Vertex name the model in the path, not the body
+    billed: tuple[int, int, int] | None = None  # simulated prompt caching: input, cache read, cache write tokens
 
     @property
     def model(self) -> str | None:
@@ -107,6 +115,8 @@ class ProviderServer:
         self.in_flight = 0
         self.peak_in_flight = 0
         self.busy_rejections = 0
+        self.prompt_cache = False  # bill Messages requests as Anthropic's prompt cache would (simulated_cache_usage)
+        self.cached_prefixes: set[tuple[str, str]] = set()  # (model, prefix text) written to the simulated cache
         self._queues: dict[tuple[str, str | None], deque[Reply]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -221,6 +231,10 @@ def _make_handler(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
                 return self._send(reply.status, "application/json", reply.raw.encode(), reply.headers)
             if reply.status >= 400:
                 return self._error(route, reply)
+            if server.prompt_cache and route == MESSAGES and isinstance(body, dict):
+                reply = simulated_cache_usage(server, body, reply)
+                record.billed = (reply.usage[0] - reply.usage[2] - reply.cache_written, reply.usage[2],
+                                 reply.cache_written)
             model = record.model or "scripted"
             stream = isinstance(body, dict) and bool(body.get("stream"))
             if route == TOKEN:
@@ -301,8 +315,46 @@ def _anthropic_message(reply: Reply, model: str) -> dict[str, Any]:
     inp, out, cached = reply.usage
     return {"id": "msg_scripted", "type": "message", "role": "assistant", "model": model,
             "content": [{"type": "text", "text": reply.text}], "stop_reason": "end_turn", "stop_sequence": None,
-            "usage": {"input_tokens": inp - cached, "output_tokens": out, "cache_read_input_tokens": cached,
-                      "cache_creation_input_tokens": 0}}
+            "usage": {"input_tokens": inp - cached - reply.cache_written, "output_tokens": out,
+                      "cache_read_input_tokens": cached, "cache_creation_input_tokens": reply.cache_written}}
+
+
+def _blocks(content: Any) -> list[dict[str, Any]]:
+    """A system or message content as text blocks (a plain string is one unmarked block)."""
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    return [b for b in content if isinstance(b, dict)] if isinstance(content, list) else []  # pyright: ignore
+
+
+def tokens(text: str) -> int:
+    """The simulated token count of ``text``: ~4 characters a token (the same rule for every run)."""
+    return -(-len(text) // 4)
+
+
+def _texts(body: dict[str, Any]) -> tuple[list[str], list[int]]:
+    """The text blocks of a Messages request (system first) and the indexes of those marked ``cache_control``."""
+    blocks = _blocks(body.get("system")) + [b for m in body.get("messages", []) for b in _blocks(m.get("content"))]
+    return [str(b.get("text", "")) for b in blocks], [i for i, b in enumerate(blocks) if b.get("cache_control")]
+
+
+def request_tokens(body: dict[str, Any]) -> int:
+    """The simulated input tokens of a Messages request: all of its system and message text."""
+    return tokens("".join(_texts(body)[0]))
+
+
+def simulated_cache_usage(server: ProviderServer, body: dict[str, Any], reply: Reply) -> Reply:
+    """``reply`` with the usage Anthropic would bill for ``body`` under prompt caching (see the module docstring)."""
+    texts, marked = _texts(body)
+    total = tokens("".join(texts))
+    if not marked:
+        return replace(reply, usage=(total, reply.usage[1], 0), cache_written=0)
+    prefix = "".join(texts[:marked[-1] + 1])
+    key = (str(body.get("model")), prefix)
+    with server._lock:
+        hit = key in server.cached_prefixes
+        server.cached_prefixes.add(key)
+    size = tokens(prefix)
+    return replace(reply, usage=(total, reply.usage[1], size if hit else 0), cache_written=0 if hit else size)
 
 
 def anthropic_event_payloads(reply: Reply, model: str) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ai_helpers import ai_env, ai_project, as_json
+from ai_helpers import ai_env, ai_project, as_json, message_text
 from mcp_helpers import connected, error, ok, snapshot
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply
 
@@ -18,7 +18,8 @@ def document(root: Path) -> dict[str, Any]:
 
 
 def prompts(server: ProviderServer) -> list[str]:
-    return ["\n".join(str(m.get("content")) for m in r.body.get("messages", [])) for r in server.seen(MESSAGES)]
+    return ["\n".join(message_text(m.get("content")) for m in r.body.get("messages", []))
+            for r in server.seen(MESSAGES)]
 
 
 def scores(ids: list[int]) -> str:
@@ -172,4 +173,4 @@ async def test_every_batch_gets_the_same_plan_map_marking_subtasks_and_the_two_a
     assert len(maps[0].splitlines()) == 14 and all(p.startswith("The whole plan") for p in sent)
     systems = [json.dumps(r.body.get("system")) for r in provider_server.seen(MESSAGES)]
     assert all("Score 2, 0 subtasks" in s and "Score 8, 6 subtasks" in s for s in systems)
-    assert data["analyzed"] == 12 and data["usage"]["promptVersion"] == "analyze@2"
+    assert data["analyzed"] == 12 and data["usage"]["promptVersion"] == "analyze@3"

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ai_helpers import ai_env, ai_project, as_json
+from ai_helpers import ai_env, ai_project, as_json, message_text
 from mcp_helpers import connected, error, ok, snapshot
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply
 from taskmaster_mcp.ai.quality import update_issues
@@ -179,7 +179,7 @@ async def test_update_task_research_asks_the_research_role_first_and_main_uses_i
 
 
 def user_text(server: ProviderServer, n: int = 0) -> str:
-    return "\n".join(str(m.get("content")) for m in server.seen(MESSAGES)[n].body.get("messages", []))
+    return "\n".join(message_text(m.get("content")) for m in server.seen(MESSAGES)[n].body.get("messages", []))
 
 
 async def test_update_task_shows_what_the_task_builds_on_and_what_waits_for_it(
@@ -247,6 +247,7 @@ async def test_update_turns_a_revision_of_done_work_into_a_follow_up_and_shows_t
     allowed = {"title", "description", "details", "testStrategy", "subtasks"}
     assert update_issues(before, task(root, 3), allowed) == []  # done work and dated notes intact
     text = user_text(provider_server)
-    around = text.split("Tasks these depend on or that depend on them")[1].split("Requested change")[0]
+    assert text.startswith("Requested change:\nSwitch to Postgres\n\nTasks to revise")  # the shared part first
+    around = text.split("Tasks these depend on or that depend on them")[1]
     assert '"id":1,"title":"Set up repository","status":"done"' in around
     assert '"id":2,"title":"Design data model"' in around and '"id":4,' not in around  # 4 is in the batch

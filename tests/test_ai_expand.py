@@ -8,7 +8,7 @@ from typing import Any
 
 import anthropic  # noqa: F401  imported up front so a test's time budget covers model calls, not the SDK import
 
-from ai_helpers import FALLBACK_MODEL, RESEARCH_MODEL, ai_env, ai_project, as_json
+from ai_helpers import FALLBACK_MODEL, RESEARCH_MODEL, ai_env, ai_project, as_json, message_text
 from mcp_helpers import connected, error, ok, snapshot
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply
 
@@ -37,7 +37,7 @@ def bodies(server: ProviderServer, route: str = MESSAGES) -> str:
 
 def prompts(server: ProviderServer, route: str = MESSAGES) -> str:
     """The user messages the model was sent, as plain text."""
-    return "\n".join(str(m.get("content")) for r in server.seen(route) for m in r.body.get("messages", []))
+    return "\n".join(message_text(m.get("content")) for r in server.seen(route) for m in r.body.get("messages", []))
 
 
 def pending_project(root: Path, server: ProviderServer, count: int, ours: dict[str, Any] | None = None) -> Path:
@@ -261,16 +261,16 @@ async def test_expand_task_passes_the_reports_reasoning_asks_for_exactly_the_cou
         (root / "api/routes.go").unlink()
         await ok(client, "expand_task", id="8")
     with_code, without_code = [
-        "\n".join(str(m.get("content")) for m in r.body["messages"]) for r in provider_server.seen(MESSAGES)]
-    assert with_code.startswith("Write exactly 3 subtasks.")
+        "\n".join(message_text(m.get("content")) for m in r.body["messages"]) for r in provider_server.seen(MESSAGES)]
+    assert with_code.startswith("The project's code") and "\n\nWrite exactly 3 subtasks." in with_code
     assert ("From the complexity analysis of this task:\nComplexity score: 7 of 10.\nRecommended number of "
             "subtasks: 5.\nWhy: Many endpoints and a pagination scheme to settle.\nHow to split it: One subtask a "
             "resource.") in with_code
     assert "<project-tree>\ngo.mod\napi/\n  routes.go\n</project-tree>" in with_code
     assert '<file path="go.mod">\nmodule example.com/linkshelf' in with_code
-    assert without_code.startswith("Write about 5 subtasks.")  # the default count, asked for loosely
+    assert "\n\nWrite about 5 subtasks." in without_code  # the default count, asked for loosely
     assert "No project files were shown to you" in without_code and "<project-tree>" not in without_code
-    assert data["usage"]["promptVersion"] == "expand@2"
+    assert data["usage"]["promptVersion"] == "expand@3"
 
 
 async def test_expanding_a_subtask_shows_the_siblings_it_builds_on_and_those_that_wait_for_it(

@@ -78,7 +78,7 @@ async def test_research_save_to_file_writes_the_dated_markdown_and_caps_the_resu
     provider_server.script(CHAT, Reply(text=long_answer), Reply(text="Second answer."))
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "research", query="What's new in Python 3.13?", saveToFile=True)
-        again = await ok(client, "research", query="What's new in Python 3.13?", saveToFile=True)
+        again = await ok(client, "research", query="What's new in Python 3.13?", saveToFile=True, fresh=True)
     day = datetime.now(UTC).strftime("%Y-%m-%d")
     assert data["savedFile"] == f".taskmaster/docs/research/{day}_what-s-new-in-python-3-13.md"
     assert again["savedFile"] == f".taskmaster/docs/research/{day}_what-s-new-in-python-3-13-2.md"

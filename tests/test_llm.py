@@ -42,7 +42,9 @@ def roles(server: ProviderServer, **overrides: dict[str, Any]) -> dict[str, Any]
 
 def router(tmp_path: Path, server: ProviderServer, ours: dict[str, Any] | None = None,
            env: dict[str, str] | None = None, **overrides: Any) -> ModelRouter:
-    write_config(tmp_path, roles(server, **overrides), {**FAST, **(ours or {})})
+    # These tests pin routing, so identical requests must reach the server: the response cache is off here
+    # (tests/test_response_cache.py pins it).
+    write_config(tmp_path, roles(server, **overrides), {**FAST, "cache": {"enabled": False}, **(ours or {})})
     return ModelRouter(Paths(tmp_path), ENV if env is None else env, data_dir=tmp_path / "data")
 
 
@@ -190,7 +192,7 @@ async def test_invalid_output_is_reasked_once_with_the_validation_errors(
     await r.aclose()
     assert plan == Plan(title="x", steps=["a", "b"]) and usage.role == "main"
     first, second = provider_server.seen(MESSAGES)
-    assert "JSON Schema" in first.body["messages"][0]["content"]
+    assert "JSON Schema" in first.body["system"] and first.body["messages"][0]["content"] == "p"
     messages = second.body["messages"]
     assert messages[1] == {"role": "assistant", "content": '{"title": "x"}'}
     assert "steps: Field required" in messages[2]["content"]

@@ -41,7 +41,7 @@ def project(root: Path, server: ProviderServer) -> Paths:
     write_config(root, {
         "main": {"provider": "anthropic", "modelId": MODEL, "maxTokens": 1000, "baseURL": server.url},
         "fallback": {"provider": "openai", "modelId": "gpt-4o", "maxTokens": 1000, "baseURL": server.url + "/v1"},
-    })
+    }, {"cache": {"enabled": False}})  # every call must reach the model: the response cache is measured apart
     return Paths(root)
 
 

@@ -36,7 +36,10 @@ def make_project(root: Path, server: ProviderServer, concurrency: int | None) ->
              for n in range(1, TASKS + 3)]
     (root / ".taskmaster" / "tasks").mkdir(parents=True)
     (root / ".taskmaster" / "tasks" / "tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}, indent=2))
-    ours = {"concurrency": {"expandAll": concurrency}} if concurrency else None
+    # Repeated identical calls are measured, so the response cache (bench_response_cache.py) is off.
+    ours: dict[str, object] = {"cache": {"enabled": False}}
+    if concurrency:
+        ours["concurrency"] = {"expandAll": concurrency}
     write_config(root, {"main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514", "maxTokens": 4000,
                                  "baseURL": server.url}}, ours)
 

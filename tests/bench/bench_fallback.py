@@ -47,7 +47,7 @@ async def scenario(root: Path, main: Reply | None) -> tuple[float, str, int, int
         write_config(root, {
             "main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514", "baseURL": main_url},
             "fallback": {"provider": "openai", "modelId": "gpt-4o", "baseURL": server.url + "/v1"},
-        })
+        }, {"cache": {"enabled": False}})  # the warm-up's answer must not answer the measured call
         router = ModelRouter(Paths(root), ENV, data_dir=root / "data")
         await router.generate_text(command="warm", role="fallback", system="s", prompt="p")  # connect
         server.requests.clear()

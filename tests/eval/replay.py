@@ -3,8 +3,8 @@
 :class:`Replayer` is a ``ProviderServer.responder``. For each request it finds the text the router sent (system
 prompt, user messages) and answers, in this order:
 
-1. **fresh**: a recording with the same system prompt whose user prompt is in the request, i.e. the exact request
-   that was recorded (the prompts have not changed since);
+1. **fresh**: a recording whose system prompt starts the request's and whose user prompt is in the request, i.e. the
+   exact request that was recorded (the prompts have not changed since);
 2. **stale**: else the next unused recording of the same template, by name with any version, in the order they were
    recorded; the template is recognised by its current system prompt (a request that no template's system starts
    takes any unused recording). This is how a changed prompt is judged against answers recorded for the old one,
@@ -95,6 +95,7 @@ class Replayer:
 
     def _exact(self, system: str, user: str) -> int | None:
         for index, recording in enumerate(self.recordings):
-            if recording.prompt and recording.system == system and recording.prompt in user:
+            # The router may end the system prompt with the JSON schema it asks for (models/structured.py).
+            if recording.prompt and system.startswith(recording.system) and recording.prompt in user:
                 return index
         return None

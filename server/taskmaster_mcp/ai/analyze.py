@@ -100,8 +100,9 @@ async def analyze(ai: AIContext, *, tag: str, threshold: int, ids: list[str], fi
             findings, usage = await research_step(job_ai, "analyze_project_complexity", expand.ANALYZE_RESEARCH,
                                                   expand.analyze_research_question(views))
             usages.append(usage)
-        answer, usage = await ask(job_ai, expand.ANALYZE, expand.analyze_prompt(plan_map, views, findings),
-                                  expand.ComplexityAnswer, command="analyze_project_complexity")
+        answer, usage = await ask(job_ai, expand.ANALYZE, expand.analyze_prompt(views, findings),
+                                  expand.ComplexityAnswer, command="analyze_project_complexity",
+                                  prefix=expand.analyze_context(plan_map))
         usages.append(usage)
         return answer.tasks
 

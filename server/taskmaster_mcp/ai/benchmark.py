@@ -193,7 +193,7 @@ def samples(config: Config, index: TagIndex | None, prd: str | None, tasks: int)
         job = make_job(index, Ref(key(task.get("id"))), {}, SUBTASKS, default_subtasks(config), True)
         prompt = expand.expand_prompt(target=job.target, parent=job.parent, count=job.count, exact=job.exact,
                                       builds_on=job.builds_on, unblocks=job.unblocks, related=job.related,
-                                      hint=job.hint, existing=job.existing, request=None, research=None, codebase="")
+                                      hint=job.hint, existing=job.existing, research=None)
         work.append(Sample("expand_task", f"task {key(task.get('id'))}", expand.EXPAND, prompt, expand.SubtaskPlan,
                            SUBTASKS))
     return work, source
@@ -259,7 +259,8 @@ async def _run_all(ai: AIContext, chosen: list[Candidate], work: list[Sample]) -
         started = time.perf_counter()
         error: str | None = None
         try:
-            answer, _ = await ask(replace(ai, router=routers[number], progress=quiet), sample.template,
+            # fresh: a benchmark measures the models, so it never takes an answer from the response cache
+            answer, _ = await ask(replace(ai, router=routers[number], progress=quiet, fresh=True), sample.template,
                                   sample.prompt, sample.schema, command=COMMAND)
             items = [t.model_dump() for t in (answer.tasks if isinstance(answer, plan.TaskPlan) else answer.subtasks)]
             scores = score_items(items, sample.wanted, sample.sections)

@@ -43,6 +43,7 @@ class AIContext:
     router: ModelRouter
     sampler: Sampler | None
     progress: ProgressFn
+    fresh: bool = False  # skip the response cache (``fresh: true`` on the tool, ``--fresh`` on the CLI)
 
 
 class UsageSummary(BaseModel):
@@ -57,6 +58,9 @@ class UsageSummary(BaseModel):
     latencyMs: float
     fallbacks: list[str] | None = None
     promptVersion: str = ""
+    cacheHits: int | None = None  # calls answered from the response cache (cost 0); omitted when none
+    cache: str | None = None  # when any were: where they came from and how to get new answers
+    warnings: list[str] | None = None  # budgets past budgets.warnAt; costs that count against no budget
 
 
 class PromptUsage(Usage):
@@ -66,11 +70,15 @@ class PromptUsage(Usage):
 
 
 async def ask(ai: AIContext, template: Template, prompt: str, schema: type[M], *, command: str,
-              role: Role = "main", system: str | None = None) -> tuple[M, PromptUsage]:
-    """Ask the router for an object validated against ``schema`` with ``template``'s system prompt."""
+              role: Role = "main", system: str | None = None, prefix: str = "") -> tuple[M, PromptUsage]:
+    """Ask the router for an object validated against ``schema`` with ``template``'s system prompt.
+
+    ``prefix``: the stable start of the prompt (project context shared by many calls), sent before ``prompt`` and
+    marked for the provider's prompt cache; it must be byte-identical from call to call to be reused.
+    """
     value, usage = await ai.router.generate_object(
         command=command, role=role, system=system or template.system, prompt=prompt, schema=schema,
-        progress=ai.progress, sampler=ai.sampler, prompt_version=template.id)
+        progress=ai.progress, sampler=ai.sampler, prompt_version=template.id, fresh=ai.fresh, prefix=prefix)
     return value, PromptUsage(**usage.model_dump(), prompt=template.id)
 
 
@@ -79,7 +87,7 @@ async def ask_text(ai: AIContext, template: Template, prompt: str, *, command: s
     """Ask the router for free text with ``template``'s system prompt (or ``system``, built from it)."""
     text, usage = await ai.router.generate_text(
         command=command, role=role, system=system or template.system, prompt=prompt, progress=ai.progress,
-        sampler=ai.sampler, prompt_version=template.id)
+        sampler=ai.sampler, prompt_version=template.id, fresh=ai.fresh)
     return text, PromptUsage(**usage.model_dump(), prompt=template.id)
 
 
@@ -90,6 +98,7 @@ def summarize(usages: Iterable[Usage]) -> UsageSummary:
     for usage in items:
         cost = None if cost is None or usage.cost_usd is None else cost + usage.cost_usd
     fallbacks = [note for usage in items for note in usage.fallbacks]
+    hits = sorted(u.cache_saved_at for u in items if u.cache_saved_at)
     return UsageSummary(
         calls=len(items),
         models=list(dict.fromkeys(f"{u.role} {u.provider}/{u.model}" for u in items)),
@@ -100,7 +109,20 @@ def summarize(usages: Iterable[Usage]) -> UsageSummary:
         latencyMs=round(sum(u.latency_ms for u in items), 1),
         fallbacks=fallbacks or None,
         promptVersion=" ".join(dict.fromkeys(u.prompt for u in items if isinstance(u, PromptUsage) and u.prompt)),
+        cacheHits=len(hits) or None,
+        warnings=list(dict.fromkeys(w for u in items for w in u.warnings)) or None,
+        cache=cache_note(hits, len(items)),
     )
+
+
+def cache_note(saved: list[str], calls: int) -> str | None:
+    """What the usage block says when answers came from the response cache (``saved``: when each was stored)."""
+    if not saved:
+        return None
+    when = saved[0] if saved[0] == saved[-1] else f"{saved[0]} to {saved[-1]}"
+    which = "answered" if len(saved) == calls else f"{len(saved)} of {calls} answers came"
+    return (f"{which} from the response cache (saved {when}), at no cost; pass fresh: true (CLI --fresh) for a new "
+            "answer")
 
 
 async def research_step(ai: AIContext, command: str, template: Template, question: str) -> tuple[str, PromptUsage]:

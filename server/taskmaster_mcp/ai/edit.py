@@ -214,8 +214,8 @@ async def update_from(ai: AIContext, *, tag: str, start: str, prompt: str, resea
         nonlocal finished
         async with gate:
             answer = await ask(ai, edit.UPDATE_MANY, edit.update_many_prompt(
-                [lines[i] for i in batch], prompt, research=findings, neighbours=around[number]),
-                edit.BatchEdit, command="update")
+                [lines[i] for i in batch], neighbours=around[number]), edit.BatchEdit, command="update",
+                prefix=edit.update_many_context(prompt, findings))
         finished += 1
         await ai.progress(finished, len(batches), f"batch {finished} of {len(batches)} answered")
         return answer

@@ -179,8 +179,9 @@ async def draft(ai: AIContext, command: str, job: Job, request: str | None, rese
         usages.append(usage)
     prompt = expand.expand_prompt(target=job.target, parent=job.parent, count=job.count, exact=job.exact,
                                   builds_on=job.builds_on, unblocks=job.unblocks, related=job.related, hint=job.hint,
-                                  existing=job.existing, request=request, research=findings, codebase=code)
-    answer, usage = await ask(ai, expand.EXPAND, prompt, expand.SubtaskPlan, command=command)
+                                  existing=job.existing, research=findings)
+    answer, usage = await ask(ai, expand.EXPAND, prompt, expand.SubtaskPlan, command=command,
+                              prefix=expand.expand_context(codebase=code, request=request))
     usages.append(usage)
     if critic is not None:
         answer = await critic.check(ai, command=command, author=expand.EXPAND, prompt=prompt, draft=answer,

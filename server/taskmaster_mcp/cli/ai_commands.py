@@ -22,6 +22,7 @@ from taskmaster_mcp.cli.spec import (
     required,
     tasks_file,
     threshold,
+    with_fresh,
 )
 from taskmaster_mcp.cli.spec import tool_call as make
 
@@ -208,7 +209,7 @@ def _benchmark(a: argparse.Namespace) -> ToolCall:
                                      "tag": a.tag})
 
 
-COMMANDS: tuple[Command, ...] = (
+COMMANDS: tuple[Command, ...] = (*(with_fresh(command) for command in (
     Command("parse-prd", "AI: turn a PRD into tasks", _parse_prd_flags, _parse_prd),
     Command("expand", "AI: split a task (or --all) into subtasks", _expand_flags, _expand),
     Command("analyze-complexity", "AI: score task complexity (writes the report)", _analyze_flags, _analyze,
@@ -221,6 +222,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("scope-up", "AI: make tasks more complex", _scope_flags, _scope("scope_up_task", "scope-up")),
     Command("scope-down", "AI: make tasks simpler", _scope_flags, _scope("scope_down_task", "scope-down")),
     Command("review", "AI: review a task's implementation (git diff) against the task", _review_flags, _review),
+)),
+    # a benchmark always asks the models (never the response cache), so it has no --fresh
     Command("benchmark", "AI: compare models on this project's PRD and tasks (writes a report, not tasks)",
             _benchmark_flags, _benchmark, view="benchmark"),
 )

@@ -26,6 +26,7 @@ from taskmaster_mcp.cli.spec import (
     status_list,
     tasks_file,
     tool_call,
+    with_fresh,
 )
 
 NEED_ID = "give a task id, positionally or with --id (e.g. `{} 7` or `{} --id 7`)"
@@ -244,8 +245,8 @@ COMMANDS: tuple[Command, ...] = (
             lambda a: tool_call("next_task", {"tag": a.tag}), view="next"),
     Command("set-status", "set the status of tasks", _set_status_flags, _set_status, aliases=("status",),
             view="message"),
-    Command("add-task", "add a task (from fields, or from --prompt with AI)", _add_task_flags, _add_task,
-            aliases=("add",)),
+    with_fresh(Command("add-task", "add a task (from fields, or from --prompt with AI)", _add_task_flags, _add_task,
+                       aliases=("add",))),
     Command("add-subtask", "add a subtask, or turn a task into one", _add_subtask_flags, _add_subtask,
             view="message"),
     Command("remove-subtask", "remove subtasks (or --convert them to tasks)", _remove_subtask_flags,

@@ -212,6 +212,8 @@ def _serve_flags(p: argparse.ArgumentParser) -> None:
 
 def _usage_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--since", metavar="YYYY-MM-DD")
+    p.add_argument("--period", metavar="PERIOD", help="last-week, last-month or YYYY-MM")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="end date (inclusive)")
 
 
 def _merge_driver_flags(p: argparse.ArgumentParser) -> None:
@@ -238,7 +240,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("init", "create .taskmaster/ and configure editors", _init_flags),
     Command("models", "show or set the models of each role", _models_flags, _models, view="models"),
     Command("usage", "AI usage and cost by role and model", _usage_flags,
-            lambda a: tool_call("usage_report", {"since": a.since}), view="usage"),
+            lambda a: tool_call("usage_report", {"since": a.since, "period": a.period, "until": a.until}),
+            view="usage"),
     Command("lang", "show or set the language of AI answers", _lang_flags,
             lambda a: tool_call("response-language", {"language": a.response}), prepare=_lang_setup),
     Command("rules", "add or remove agent rule profiles", _rules_flags, _rules, prepare=_rules_setup),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from taskmaster_mcp.errors import InvalidInput
@@ -177,3 +177,20 @@ def display(parser: argparse.ArgumentParser, formats: tuple[str, ...] = ("text",
 def short_tag(parser: argparse.ArgumentParser) -> None:
     """``-t`` for ``--tag``, where Task Master has it."""
     parser.add_argument("-t", dest="tag", metavar="TAG", default=argparse.SUPPRESS, help="same as --tag")
+
+
+def with_fresh(command: Command) -> Command:
+    """``command`` with ``--fresh``: skip the response cache and ask the model again (the tool's ``fresh``)."""
+    flags, call = command.flags, command.call
+    if call is None:
+        return command
+
+    def add_flags(p: argparse.ArgumentParser) -> None:
+        flags(p)
+        p.add_argument("--fresh", action="store_true", help="skip the response cache: ask the model again")
+
+    def fresh_call(a: argparse.Namespace) -> ToolCall:
+        made = call(a)
+        return replace(made, arguments={**made.arguments, "fresh": True}) if getattr(a, "fresh", False) else made
+
+    return replace(command, flags=add_flags, call=fresh_call)

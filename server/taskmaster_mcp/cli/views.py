@@ -167,7 +167,10 @@ def usage_line(usage: dict[str, Any] | None) -> str | None:
         parts.append(f"{usage['latencyMs'] / 1000:.1f} s")
     if usage.get("fallbacks"):
         parts.append(f"{usage['fallbacks']} fallback(s)")
-    return "usage: " + " · ".join(parts)
+    if usage.get("cacheHits"):
+        parts.append(f"{usage['cacheHits']} from the response cache (--fresh asks again)")
+    warnings: list[str] = usage.get("warnings") or []
+    return "usage: " + " · ".join(parts) + "".join(f"\nwarning: {w}" for w in warnings)
 
 
 @contextmanager
@@ -222,23 +225,38 @@ def models_table(out: Console, data: dict[str, Any]) -> None:
 
 
 def usage_table(out: Console, data: dict[str, Any]) -> None:
-    """``usage``: a compact table per role and per model, then the total."""
+    """``usage``: the period, a compact table per role and per model (with each one's share of the cost), the
+    total, then each budget's status."""
     report: dict[str, Any] = data.get("report", {})
+    if data.get("since") or data.get("until"):
+        out.print(f"period: {data.get('since') or 'start'} to {data.get('until') or 'today'} (UTC)")
     for title, key in (("role", "by_role"), ("model", "by_model")):
         groups: dict[str, Any] = report.get(key) or {}
         if not groups:
             continue
         table = Table(box=None, header_style="bold", pad_edge=False)
-        for name in (title, "calls", "in tok", "out tok", "cost $", "p50 ms", "errors", "fallbacks"):
+        for name in (title, "calls", "in tok", "out tok", "cost $", "share", "p50 ms", "errors", "fallbacks"):
             table.add_column(name, justify="left" if name == title else "right")
         for name, g in groups.items():
+            share = g.get("cost_share")
             table.add_row(name, str(g.get("calls", 0)), f"{g.get('input_tokens', 0):,}",
-                          f"{g.get('output_tokens', 0):,}", f"{g.get('cost_usd', 0):.4f}",
-                          str(g.get("p50_latency_ms") or ""), str(g.get("errors", 0)),
-                          str(g.get("fallbacks", 0)))
+                          f"{g.get('output_tokens', 0):,}",
+                          "unknown" if g.get("unknown_cost_calls") and not g.get("cost_usd") else
+                          f"{g.get('cost_usd', 0):.4f}", "" if share is None else f"{share:.0%}",
+                          str(g.get("p50_latency_ms") or ""), str(g.get("errors", 0)), str(g.get("fallbacks", 0)))
         out.print(table)
     total: dict[str, Any] = report.get("total") or {}
-    out.print(f"total: {total.get('calls', 0)} call(s), ${total.get('cost_usd', 0):.4f}")
+    extra = [f"{total['cache_hits']} from the response cache"] if total.get("cache_hits") else []
+    if total.get("unknown_cost_calls"):
+        extra.append(f"{total['unknown_cost_calls']} of unknown cost (not counted)")
+    out.print(f"total: {total.get('calls', 0)} call(s), ${total.get('cost_usd', 0):.4f}"
+              + (f" ({'; '.join(extra)})" if extra else ""))
+    budgets: list[dict[str, Any]] = data.get("budgets") or []
+    for budget in budgets:
+        unknown = int(budget.get("unknownCostCalls") or 0)
+        out.print(f"budget {budget['budget']} ({budget['period']}): ${budget['spentUsd']:g} of "
+                  f"${budget['limitUsd']:g} ({budget['used']:.0%})"
+                  + (f", {unknown} call(s) of unknown cost not counted" if unknown else ""))
     if data.get("note"):
         out.print(data["note"])
 

@@ -68,6 +68,8 @@ READ_CONTEXT: ContextVar[Context[Any, Any] | None] = ContextVar("taskmaster_mcp_
 # both protocol eras). NOT_ASKED means no resolver ran: a resource or prompt read.
 NOT_ASKED: Final = object()
 CALL_ROOTS: ContextVar[list[Path] | object | None] = ContextVar("taskmaster_mcp_call_roots", default=NOT_ASKED)
+# The AI tool call in progress passed ``fresh: true`` (skip the response cache); set by the tool adapter.
+FRESH: ContextVar[bool] = ContextVar("taskmaster_mcp_fresh", default=False)
 
 
 def _request(ctx: Context[Any, Any], request: ServerRequest, result_type: type[R]) -> Awaitable[R]:
@@ -197,4 +199,4 @@ def ai_context(ctx: Context[Any, Any], project: Project) -> AIContext:
             log.debug("progress notification failed: %s", exc)
 
     return AIContext(project=project, router=state_of(ctx).router_for(project), sampler=sampler_for(ctx),
-                     progress=monotonic_progress(progress))
+                     progress=monotonic_progress(progress), fresh=FRESH.get())

@@ -9,6 +9,10 @@ Decisions, each measured in ``tests/bench/bench_context.py``:
 - Input schemas are published without pydantic's ``title`` keys and with ``X | None = None`` shown as plain ``X``.
   Parameters listed in ``HIDDEN_PARAMS`` (today only ``file``, a rarely used Task Master parameter) are accepted
   and validated but left out of the published schema; the server instructions mention them once.
+- The tools that ask a model (:data:`AI_TOOLS`) get one more parameter here, ``fresh`` (skip the response
+  cache), so it is declared once and reaches the AI core through :data:`~taskmaster_mcp.mcp_server.calls.FRESH`.
+  It is published without a description (13 tools x ~40 bytes in every conversation): a result answered from the
+  cache says "pass fresh: true for a new answer", which is when an agent needs to know.
 - Every :class:`TaskmasterError` becomes a ``ToolError`` with its message. An unexpected exception is logged with
   its traceback to stderr and reaches the agent as a ``ToolError`` naming the exception, never as the SDK's
   message-less "Error executing tool".
@@ -30,11 +34,15 @@ from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotati
 from pydantic import BaseModel, ValidationError
 
 from taskmaster_mcp.errors import TaskmasterError
-from taskmaster_mcp.mcp_server.calls import CALL_ROOTS, roots_of, state_of
+from taskmaster_mcp.mcp_server.calls import CALL_ROOTS, FRESH, roots_of, state_of
 
 log = logging.getLogger("taskmaster_mcp")
 
 HIDDEN_PARAMS = frozenset({"file"})
+AI_TOOLS = frozenset({"parse_prd", "expand_task", "expand_all", "analyze_project_complexity", "update", "update_task",
+                      "update_subtask", "add_task", "research", "review", "scope_up_task", "scope_down_task",
+                      "autopilot_finalize"})
+FRESH_PARAM = "fresh"
 
 ToolFn = Callable[..., Awaitable[BaseModel]]
 
@@ -192,6 +200,13 @@ def _with_roots_parameter(signature: inspect.Signature) -> inspect.Signature:
     return signature.replace(parameters=[*signature.parameters.values(), roots])
 
 
+def _with_fresh_parameter(signature: inspect.Signature) -> inspect.Signature:
+    """``signature`` plus ``fresh``: an AI tool's answer from the response cache is skipped for a new one."""
+    fresh = inspect.Parameter(FRESH_PARAM, inspect.Parameter.KEYWORD_ONLY, default=False,
+                              annotation=bool)
+    return signature.replace(parameters=[*signature.parameters.values(), fresh])
+
+
 def register(
     server: MCPServer[Any],
     fn: ToolFn,
@@ -210,6 +225,8 @@ def register(
     signature = parameter_signature(fn)
     aliases = _aliases(signature)
     signature = _with_roots_parameter(signature)
+    if tool_name in AI_TOOLS:
+        signature = _with_fresh_parameter(signature)
 
     @functools.wraps(fn)
     async def wrapper(*args: Any, **kwargs: Any) -> CallToolResult:
@@ -217,6 +234,7 @@ def register(
             if alias in kwargs:
                 kwargs[name] = kwargs.pop(alias)
         token = CALL_ROOTS.set(roots_of(kwargs.pop(ROOTS_PARAM, None)))
+        fresh = FRESH.set(bool(kwargs.pop(FRESH_PARAM, False)))
         try:
             return to_result(await fn(*args, **kwargs))
         except ToolError:
@@ -232,6 +250,7 @@ def register(
                 "This is a bug in taskmaster-mcp; the server log (stderr) has the traceback."
             ) from exc
         finally:
+            FRESH.reset(fresh)
             CALL_ROOTS.reset(token)
 
     wrapper.__signature__ = signature  # type: ignore[attr-defined]

@@ -44,7 +44,7 @@ class Entry:
     cached_tokens: int
     cost_usd: float | None
     latency_ms: float
-    outcome: str  # "ok" or an error kind such as "overloaded", "auth", "invalid_output"
+    outcome: str  # "ok", "cache_hit" (answered from the response cache) or an error kind such as "auth"
     fallback: bool
     attempt: int
     prompt: str = ""  # the prompt templates' ``name@version`` ids; lines written before it existed parse as ""
@@ -65,6 +65,9 @@ class GroupStats(BaseModel):
     p95_latency_ms: float | None = None
     error_rate: float = 0.0
     fallback_rate: float = 0.0
+    cache_hits: int = 0  # calls answered from the response cache (cost 0; not errors, not in the latencies)
+    cost_share: float | None = None  # of the report's total cost (by_role, by_model; None when nothing was spent)
+    call_share: float | None = None  # of the report's calls (by_role, by_model)
 
 
 class LedgerReport(BaseModel):
@@ -207,10 +210,11 @@ class Ledger:
                     f"called. Raise taskmasterMcp.budgets.{key} in .taskmaster/config.json, or remove it, to continue."
                 )
 
-    def report(self, since: str | None = None) -> LedgerReport:
-        """Aggregate calls (from ``since``, a YYYY-MM-DD date, when given) by role, model, command and day."""
+    def report(self, since: str | None = None, until: str | None = None) -> LedgerReport:
+        """Aggregate calls (from ``since`` to ``until``, YYYY-MM-DD dates, inclusive) by role, model, command, day."""
         groups: dict[str, dict[str, list[Entry]]] = {"role": {}, "model": {}, "command": {}, "day": {}}
-        selected = [e for e in self.entries() if since is None or e.ts[:10] >= since]
+        selected = [e for e in self.entries() if (since is None or e.ts[:10] >= since)
+                    and (until is None or e.ts[:10] <= until)]
         for e in selected:
             for name, key in (("role", e.role), ("model", f"{e.provider}/{e.model}"), ("command", e.command),
                               ("day", e.ts[:10])):
@@ -236,7 +240,10 @@ def _stats(entries: list[Entry]) -> GroupStats:
     stats = GroupStats(calls=len(entries))
     latencies: list[float] = []
     for e in entries:
-        stats.errors += e.outcome != "ok"
+        stats.errors += e.outcome not in ("ok", "cache_hit")
+        if e.outcome == "cache_hit":
+            stats.cache_hits += 1
+            continue
         stats.fallbacks += e.fallback
         stats.input_tokens += e.input_tokens
         stats.output_tokens += e.output_tokens
@@ -246,9 +253,10 @@ def _stats(entries: list[Entry]) -> GroupStats:
         else:
             stats.cost_usd += e.cost_usd
         latencies.append(e.latency_ms)
-    if entries:
+    if latencies:
         stats.p50_latency_ms = _percentile(latencies, 0.5)
         stats.p95_latency_ms = _percentile(latencies, 0.95)
+    if entries:
         stats.error_rate = round(stats.errors / len(entries), 4)
         stats.fallback_rate = round(stats.fallbacks / len(entries), 4)
     stats.cost_usd = round(stats.cost_usd, 6)

@@ -40,6 +40,7 @@ from typing import Any, Literal, Protocol, cast
 
 from taskmaster_mcp.errors import ConfigError, ProviderError
 from taskmaster_mcp.models.failures import map_error
+from taskmaster_mcp.models.prompt_cache import mark_prefix
 
 ChunkFn = Callable[[int], Awaitable[None]]
 Sampler = Callable[[str, str, int], Awaitable[tuple[str, str]]]
@@ -86,6 +87,7 @@ class Request:
     schema_name: str = "result"
     followup: tuple[str, str] | None = None
     timeout: float = 120.0
+    cache_prefix: int = 0  # leading characters of ``prompt`` shared by many calls: marked for caching (prompt_cache)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class Completion:
     output_tokens: int = 0
     cached_tokens: int = 0
     billing: Billing = "tokens"
+    cache_write_tokens: int = 0  # of input_tokens, written to the provider's prompt cache (Anthropic bills 1.25x)
 
 
 class Provider(Protocol):
@@ -150,8 +153,8 @@ def resolve_base_url(
     return url
 
 
-def _messages(request: Request) -> list[dict[str, str]]:
-    messages = [{"role": "user", "content": request.prompt}]
+def _messages(request: Request) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = [{"role": "user", "content": request.prompt}]
     if request.followup is not None:
         previous, correction = request.followup
         messages += [{"role": "assistant", "content": previous}, {"role": "user", "content": correction}]
@@ -170,6 +173,7 @@ class _Answer:
     input_tokens: int = 0
     output_tokens: int = 0
     cached: int = 0
+    written: int = 0  # tokens written to the prompt cache
 
     def add(self, text: str) -> None:
         self.parts.append(text)
@@ -220,13 +224,14 @@ class AnthropicAdapter(_SDKAdapter):
     async def complete(self, request: Request, on_chunk: ChunkFn | None = None) -> Completion:
         """Stream one message; structured output goes through ``output_config.format`` when requested."""
         kwargs: dict[str, Any] = {"model": self.model, "max_tokens": request.max_tokens, "system": request.system,
-                                  "messages": _messages(request), "stream": True, "timeout": request.timeout}
+                                  "messages": mark_prefix(_messages(request), request.cache_prefix), "stream": True,
+                                  "timeout": request.timeout}
         # anthropic 2.x has no ``temperature`` parameter any more: the role's temperature is not sent.
         if request.json_schema is not None:
             kwargs["output_config"] = {"format": {"type": "json_schema", "schema": request.json_schema}}
         answer = await self._drain(lambda: self.client.messages.create(**kwargs), _read_anthropic, on_chunk)
         return Completion("".join(answer.parts), answer.model, answer.input_tokens + answer.cached,
-                          answer.output_tokens, answer.cached)
+                          answer.output_tokens, answer.cached, cache_write_tokens=answer.written)
 
 
 def _read_anthropic(event: Any, answer: _Answer) -> None:
@@ -239,6 +244,7 @@ def _read_anthropic(event: Any, answer: _Answer) -> None:
         usage = event.message.usage
         answer.input_tokens = (usage.input_tokens or 0) + (usage.cache_creation_input_tokens or 0)
         answer.cached = usage.cache_read_input_tokens or 0
+        answer.written = usage.cache_creation_input_tokens or 0
         answer.output_tokens = usage.output_tokens or 0
     elif kind == "message_delta":
         answer.output_tokens = max(answer.output_tokens, event.usage.output_tokens or 0)

@@ -21,6 +21,7 @@ from taskmaster_mcp.models import catalogue
 from taskmaster_mcp.models.credentials import credential_status
 from taskmaster_mcp.models.ledger import LedgerReport
 from taskmaster_mcp.models.router import RoleTestResult
+from taskmaster_mcp.models.spend import BudgetStatus
 from taskmaster_mcp.store.config import KEY_VARIABLES, ROLES, Role, load_config, update_config
 from taskmaster_mcp.store.paths import Paths
 
@@ -189,7 +190,11 @@ class ModelsResult(BaseModel):
 
 
 class UsageResult(BaseModel):
-    """Ledger totals and breakdowns (latency percentiles, error and fallback rates, cost)."""
+    """Ledger totals and breakdowns (latency percentiles, error and fallback rates, cost, shares) over
+    ``since``..``until``, and each budget's status over its current day or month."""
 
     report: LedgerReport
     note: str | None = None
+    since: str | None = None
+    until: str | None = None
+    budgets: list[BudgetStatus] | None = None

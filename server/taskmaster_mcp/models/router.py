@@ -21,6 +21,10 @@ Usage and cost accounting (subscription CLI agents cost 0 per call, unknown pric
 ``usage.py``; provider clients are built once per router (``clients.py``). Every ledger entry carries the caller's
 ``prompt_version`` (template ids); with ``TASKMASTER_MCP_RECORD`` in the env, each answered request and its validated
 answer is also saved for offline replay (``recording.py``).
+
+Cost: per-command caps, warnings past ``budgets.warnAt`` and user prices are ``spend.py``; an identical request is
+answered from the response cache (``response_cache.py``, checked per role before any request, ``fresh`` skips it);
+the stable prefix of a prompt is marked for the provider's prompt cache (``prompt_cache.py``).
 """
 
 from __future__ import annotations
@@ -50,11 +54,13 @@ from taskmaster_mcp.models.ledger import Entry, Ledger, error_kind
 from taskmaster_mcp.models.policy import AttemptLimits, CircuitBreaker, attempted, bounded, retry_delay
 from taskmaster_mcp.models.providers import Completion, Provider, Request, provider_wire, resolve_base_url
 from taskmaster_mcp.models.recording import Recorder, Recording
+from taskmaster_mcp.models.response_cache import ResponseCache, default_cache_dir, request_key
+from taskmaster_mcp.models.spend import SpendGuard, user_price
 from taskmaster_mcp.models.structured import Invalid, SchemaCache, correction, extract_json, parse, validation_summary
 from taskmaster_mcp.models.usage import CallState, ProgressFn, Usage, cost_of
 from taskmaster_mcp.store.config import ROLES, Config, ConfigSource, Role, RoleConfig, resolve_key
 from taskmaster_mcp.store.paths import Paths
-from taskmaster_mcp.store.settings import RouterSettings, settings_from_config
+from taskmaster_mcp.store.settings import RouterSettings, cache_settings, cost_controls, settings_from_config
 
 __all__ = ["ModelRouter", "ProgressFn", "RoleTestResult", "RouterSettings", "Sampler", "Usage", "extract_json",
            "settings_from_config"]
@@ -78,15 +84,23 @@ class RoleTestResult(BaseModel):
 
 @dataclass
 class _Target:
-    """One role resolved to an adapter."""
+    """One role resolved to an adapter, built on first use (an answer from the response cache needs no SDK)."""
 
     role: Role
     config: RoleConfig
-    adapter: Provider
+    build: Callable[[], Provider]
     info: catalogue.ModelInfo | None
     fallback: bool
     attempts: int = 0
     limiter: AdaptiveLimiter | None = None  # paces requests to this provider/model (models/concurrency.py)
+    base_url: str | None = None
+    built: Provider | None = None
+
+    @property
+    def adapter(self) -> Provider:
+        if self.built is None:
+            self.built = self.build()
+        return self.built
 
     @property
     def label(self) -> str:
@@ -117,22 +131,30 @@ class ModelRouter:
         self._schemas = SchemaCache()
         self._recorder = Recorder.from_env(self.env)
         self.limiters = limiters or Limiters()  # the server shares one registry across its routers
+        self._responses = ResponseCache(default_cache_dir(self.env))
+        self._guard = SpendGuard(self.ledger)
 
     async def generate_object(self, *, command: str, role: Role, system: str, prompt: str, schema: type[T],
                               progress: ProgressFn | None = None, sampler: Sampler | None = None,
-                              prompt_version: str = "") -> tuple[T, Usage]:
+                              prompt_version: str = "", fresh: bool = False,
+                              prefix: str = "") -> tuple[T, Usage]:
         """Ask the role chain for an object validated against ``schema``; raise AllProvidersFailed if none can.
 
-        ``prompt_version`` names the templates (``name@version``) the prompt came from, for the ledger.
+        ``prompt_version`` names the templates (``name@version``) the prompt came from, for the ledger; ``fresh``
+        skips the response cache (a new answer is still stored); ``prefix`` is the stable start of the prompt, shared
+        by many calls, sent before ``prompt`` and marked for the provider's prompt cache (``prompt_cache.py``).
         """
-        value, usage = await self._route(command, role, system, prompt, schema, progress, sampler, prompt_version)
+        value, usage = await self._route(command, role, system, prompt, schema, progress, sampler, prompt_version,
+                                         fresh, prefix)
         return value, usage
 
     async def generate_text(self, *, command: str, role: Role, system: str, prompt: str,
                             progress: ProgressFn | None = None, sampler: Sampler | None = None,
-                            prompt_version: str = "") -> tuple[str, Usage]:
+                            prompt_version: str = "", fresh: bool = False,
+                            prefix: str = "") -> tuple[str, Usage]:
         """Ask the role chain for free text; raise AllProvidersFailed if every role fails."""
-        value, usage = await self._route(command, role, system, prompt, None, progress, sampler, prompt_version)
+        value, usage = await self._route(command, role, system, prompt, None, progress, sampler, prompt_version,
+                                         fresh, prefix)
         return value, usage
 
     async def aclose(self) -> None:
@@ -156,15 +178,17 @@ class ModelRouter:
 
     async def _route(self, command: str, role: Role, system: str, prompt: str, schema: type[Any] | None,
                      progress: ProgressFn | None, sampler: Sampler | None,
-                     prompt_version: str = "") -> tuple[Any, Usage]:
+                     prompt_version: str = "", fresh: bool = False, prefix: str = "") -> tuple[Any, Usage]:
         config = self._config()
         settings = settings_from_config(config)
-        self.ledger.check_budget(settings.budgets)
+        controls = cost_controls(config)
+        self._guard.check(command, settings.budgets, controls)  # daily/monthly budgets, per-command caps (spend.py)
         language = str(config.global_settings.get("responseLanguage") or "English").strip()
         if language.lower() not in ("english", "en"):
             system = f"{system}\n\nRespond in {language}."
         run = CallState(command, settings, time.monotonic() + settings.total_seconds, progress,
                         prompt_version=prompt_version)
+        run.cache, run.fresh, run.cache_prefix, prompt = cache_settings(config), fresh, len(prefix), prefix + prompt
         failures: list[tuple[str, TaskmasterError]] = []
         notes: list[str] = []
         tried: dict[tuple[str, str, str | None], str] = {}  # provider, model, base URL -> the role that tried it
@@ -208,6 +232,8 @@ class ModelRouter:
                           output_tokens=run.tokens[1], cached_tokens=run.tokens[2],
                           cost_usd=None if run.cost is None else round(run.cost, 6),
                           latency_ms=round((time.perf_counter() - run.started) * 1000, 1), fallbacks=notes)
+            usage.cache_saved_at = run.cache_hit
+            usage.warnings = self._guard.warnings(command, settings.budgets, controls, usage)
             return value, usage
         raise AllProvidersFailed(failures)
 
@@ -221,21 +247,47 @@ class ModelRouter:
             raise MissingKey(rc.provider, key.variable or "API key")
         base_url = resolve_base_url(rc.provider, rc.base_url, self.env, config.global_settings)
         setup = ProviderSetup(provider_env(self.env, self.paths), config.raw, str(self.paths.root))
-        adapter = self._clients.adapter(rc.provider, rc.model_id, base_url, key.value, sampler, setup)
-        info = catalogue.lookup(rc.provider, rc.model_id)
+
+        def build() -> Provider:
+            return self._clients.adapter(rc.provider, rc.model_id, base_url, key.value, sampler, setup)
+
+        info = user_price(catalogue.lookup(rc.provider, rc.model_id), rc.provider, rc.model_id, rc.role,
+                          cost_controls(config).prices)
         limiter = self.limiters.get(rc.provider, rc.model_id, base_url, settings_from_config(config), wire)
-        return _Target(rc.role, rc, adapter, info, fallback, limiter=limiter)
+        return _Target(rc.role, rc, build, info, fallback, base_url=base_url, limiter=limiter)
 
     async def _try_role(self, run: CallState, target: _Target, system: str, prompt: str,
                         schema: type[BaseModel] | None) -> tuple[Any, Completion]:
+        """Answer from the response cache (``response_cache.py``) when it can, else ask the role and store."""
+        rc, info, key, started = target.config, target.info, "", time.perf_counter()
+        request = self._request(run, target, system, prompt)
+        if run.cache is not None and run.cache.enabled:
+            key = request_key(rc.provider, rc.model_id, target.base_url, request, schema,
+                              self._schemas.native(rc.provider, info))
+            hit = None if run.fresh else self._responses.get(key, run.cache, schema)
+            if hit is not None:
+                run.cache_hit = hit.saved_at
+                self._record(run, target, None, started, "cache_hit", 0.0)
+                return hit.value, Completion("", hit.model or rc.model_id)  # no tokens: the run costs 0
+        if schema is not None:
+            request = self._schemas.ask(request, rc.provider, info, schema)
+        value, completion = await self._ask_role(run, target, request, schema)
+        if key and run.cache is not None:
+            self._responses.put(key, value, completion, run.cache)
+        return value, completion
+
+    def _request(self, run: CallState, target: _Target, system: str, prompt: str) -> Request:
         rc, info = target.config, target.info
         max_tokens = rc.max_tokens or DEFAULT_MAX_TOKENS
         if info is not None and info.max_output_tokens:
             max_tokens = min(max_tokens, info.max_output_tokens)
-        request = Request(system=system, prompt=prompt, max_tokens=max_tokens, temperature=rc.temperature)
+        return Request(system=system, prompt=prompt, max_tokens=max_tokens, temperature=rc.temperature,
+                       cache_prefix=run.cache_prefix)
+
+    async def _ask_role(self, run: CallState, target: _Target, request: Request,
+                        schema: type[BaseModel] | None) -> tuple[Any, Completion]:
         if schema is None:
             return await self._call(run, target, request, None)
-        request = self._schemas.ask(request, rc.provider, info, schema)
         try:
             return await self._call(run, target, request, schema)
         except Invalid as first:

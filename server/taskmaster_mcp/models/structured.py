@@ -2,7 +2,9 @@
 
 A model the catalogue marks ``supports_structured_output`` gets the schema natively (Anthropic ``output_config``,
 OpenAI ``response_format``), built with the SDK's own helper; every other model (and sampling, and the CLI agents)
-is asked in the prompt for a bare JSON object matching the schema. Either way the answer is validated with
+is asked for a bare JSON object matching the schema at the end of the system prompt: the schema is the same for
+every call of a command, so it belongs to the stable prefix that providers cache (``prompt_cache.py``), not after the
+per-call part of the user prompt. Either way the answer is validated with
 pydantic; a failure is re-asked once on the same model with the validation errors (:func:`correction`).
 """
 
@@ -51,15 +53,20 @@ class SchemaCache:
     def __init__(self) -> None:
         self._schemas: dict[tuple[str, type[BaseModel]], dict[str, Any]] = {}
 
+    @staticmethod
+    def native(provider: str, info: ModelInfo | None) -> bool:
+        """True when the model is asked for structured output natively (no SDK import needed to tell)."""
+        return info is not None and info.supports_structured_output and provider_wire(provider) in NATIVE_WIRES
+
     def ask(self, request: Request, provider: str, info: ModelInfo | None, schema: type[BaseModel]) -> Request:
         """``request`` asking for an object of ``schema``: natively when the model supports it, else in the prompt."""
         wire = provider_wire(provider)
-        if info is not None and info.supports_structured_output and wire in NATIVE_WIRES:
+        if self.native(provider, info):
             if (wire, schema) not in self._schemas:
                 self._schemas[(wire, schema)] = native_schema(wire, schema)
             return replace(request, json_schema=self._schemas[(wire, schema)], schema_name=schema.__name__)
         shape = json.dumps(schema.model_json_schema(), separators=(",", ":"))
-        return replace(request, prompt=f"{request.prompt}\n\nRespond with only a JSON object (no prose, no code "
+        return replace(request, system=f"{request.system}\n\nRespond with only a JSON object (no prose, no code "
                                        f"fences) that matches this JSON Schema:\n{shape}")
 
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 from taskmaster_mcp.models import catalogue
+from taskmaster_mcp.models.prompt_cache import write_premium
 from taskmaster_mcp.models.providers import Completion
-from taskmaster_mcp.store.settings import RouterSettings
+from taskmaster_mcp.store.settings import CacheSettings, RouterSettings
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[float, float | None, str], Awaitable[None]]
@@ -36,6 +37,8 @@ class Usage(BaseModel):
     cost_usd: float | None = None
     latency_ms: float = 0.0
     fallbacks: list[str] = []
+    cache_saved_at: str | None = None  # set when the answer came from the response cache: when it was stored
+    warnings: list[str] = []  # budgets past budgets.warnAt, a cost that counts against no budget (spend.py)
 
 
 def cost_of(info: catalogue.ModelInfo | None, completion: Completion) -> float | None:
@@ -44,7 +47,10 @@ def cost_of(info: catalogue.ModelInfo | None, completion: Completion) -> float |
         return 0.0
     if completion.billing == "unknown":
         return None
-    return catalogue.cost(info, completion.input_tokens, completion.output_tokens, completion.cached_tokens)
+    total = catalogue.cost(info, completion.input_tokens, completion.output_tokens, completion.cached_tokens)
+    if total is None or info is None:
+        return total
+    return total + write_premium(info.input_price, completion.cache_write_tokens)
 
 
 @dataclass
@@ -61,6 +67,10 @@ class CallState:
     last_report: float = float("-inf")
     streamed: bool = False  # the current attempt has reported a chunk
     prompt_version: str = ""  # the templates the prompt came from, for the ledger
+    cache: CacheSettings | None = None  # the response cache's settings (None: not used)
+    fresh: bool = False  # skip the response cache for this call
+    cache_hit: str | None = None  # when the cached answer used was stored (UTC ISO)
+    cache_prefix: int = 0  # leading characters of the prompt marked for the provider's prompt cache
 
     def add(self, completion: Completion, cost: float | None) -> None:
         """Count one answer's tokens and cost (an unknown cost makes the total unknown)."""

@@ -172,3 +172,83 @@ def consensus_threshold(config: Config) -> int:
     (default 20 points)."""
     return _number(_section(config.ours, "review"), "review", "consensusThreshold", 20, minimum=0, maximum=100,
                    integer=True)
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    """``cache``: the response cache (models/response_cache.py). On by default: an identical request within
+    ``ttlSeconds`` (default 1800) is answered from the cache; ``maxMegabytes`` (default 50) bounds its folder."""
+
+    enabled: bool = True
+    ttl_seconds: float = 1800.0
+    max_bytes: int = 50 * 1024 * 1024
+
+
+def cache_settings(config: Config) -> CacheSettings:
+    """``cache.enabled``, ``cache.ttlSeconds`` and ``cache.maxMegabytes``, validated."""
+    section = _section(config.ours, "cache")
+    enabled = section.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{_where('cache.enabled')} must be true or false, got {enabled!r}.")
+    ttl = _number(section, "cache", "ttlSeconds", 1800.0, minimum=0)
+    megabytes = _number(section, "cache", "maxMegabytes", 50.0, minimum=0.001)
+    return CacheSettings(enabled=enabled, ttl_seconds=ttl, max_bytes=int(megabytes * 1024 * 1024))
+
+
+@dataclass(frozen=True)
+class Price:
+    """A user's price for a model, USD per 1M tokens (``cached`` None: cache reads at the input price)."""
+
+    input: float
+    output: float
+    cached: float | None = None
+
+
+@dataclass(frozen=True)
+class CostControls:
+    """``budgets.perCommandUsd``, ``budgets.warnAt`` and ``costPer1M`` (models/spend.py applies them).
+
+    ``per_command``: a cap per command name (the part before ``:``, so ``expand_all`` covers its research steps);
+    a number is a daily cap, an object gives ``dailyUsd`` and/or ``monthlyUsd``. ``prices``: keyed by
+    ``provider/modelId`` or by a role name (``main``...); Task Master owns ``models.*`` and may drop keys it does not
+    know when it rewrites config.json, so user prices live in our own section.
+    """
+
+    per_command: dict[str, Budgets] = field(default_factory=lambda: {})
+    warn_at: float = 0.8
+    prices: dict[str, Price] = field(default_factory=lambda: {})
+
+
+def cost_controls(config: Config) -> CostControls:
+    """Validate ``budgets.perCommandUsd``, ``budgets.warnAt`` and ``costPer1M``."""
+    budgets = _section(config.ours, "budgets")
+    caps: dict[str, Budgets] = {}
+    per_command = budgets.get("perCommandUsd", {})
+    if not isinstance(per_command, dict):
+        raise ConfigError(f"{_where('budgets.perCommandUsd')} must be an object like {{\"research\": 5}}, got "
+                          f"{per_command!r}.")
+    for command, cap in cast(dict[str, Any], per_command).items():
+        where = f"budgets.perCommandUsd.{command}"
+        if isinstance(cap, dict):
+            limits = cast(dict[str, Any], cap)
+            unknown = sorted(set(limits) - {"dailyUsd", "monthlyUsd"})
+            if unknown or not limits:
+                raise ConfigError(f"{_where(where)} must be a number (USD a day) or an object with dailyUsd and/or "
+                                  f"monthlyUsd, got {cap!r}.")
+            caps[command] = Budgets(_number(limits, where, "dailyUsd", None, minimum=0, allow_none=True),
+                                    _number(limits, where, "monthlyUsd", None, minimum=0, allow_none=True))
+        else:
+            caps[command] = Budgets(daily_usd=_number({command: cap}, "budgets.perCommandUsd", command, None,
+                                                      minimum=0))
+    warn_at = _number(budgets, "budgets", "warnAt", 0.8, minimum=0, maximum=1)
+    prices: dict[str, Price] = {}
+    for name, raw in _section(config.ours, "costPer1M").items():
+        where = f"costPer1M.{name}"
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{_where(where)} must be an object like {{\"input\": 0.5, \"output\": 1.5}} (USD per "
+                              f"1M tokens), got {raw!r}.")
+        entry = cast(dict[str, Any], raw)
+        prices[name] = Price(_number(entry, where, "input", None, minimum=0),
+                             _number(entry, where, "output", None, minimum=0),
+                             _number(entry, where, "cachedInput", None, minimum=0, allow_none=True))
+    return CostControls(per_command=caps, warn_at=warn_at, prices=prices)

@@ -142,14 +142,18 @@ def update_done_prompt(task: str, request: str, *, parent: str | None = None, re
             f"Requested change:\n{request.strip()}")
 
 
-def update_many_prompt(tasks: list[str], request: str, *, research: str | None = None,
-                       neighbours: list[str] | None = None) -> str:
-    """The user prompt of one ``update`` batch; ``neighbours`` are briefs of tasks around the batch."""
+def update_many_context(request: str, research: str | None = None) -> str:
+    """The stable start of every ``update`` batch of one call: the change and the research findings, the same for
+    every batch, so they come first and the provider's prompt cache serves them after the first batch."""
+    return f"Requested change:\n{request.strip()}{research_block(research)}\n\n"
+
+
+def update_many_prompt(tasks: list[str], *, neighbours: list[str] | None = None) -> str:
+    """The per-batch part, after :func:`update_many_context`; ``neighbours`` are briefs of tasks around the batch."""
     listing = "\n".join(tasks)
     around = ("\n\nTasks these depend on or that depend on them (context only; not to be revised here):\n"
               + "\n".join(neighbours)) if neighbours else ""
-    return (f"Tasks to revise (one JSON object per line):\n<tasks>\n{listing}\n</tasks>{around}"
-            f"{research_block(research)}\n\nRequested change:\n{request.strip()}")
+    return f"Tasks to revise (one JSON object per line):\n<tasks>\n{listing}\n</tasks>{around}"
 
 
 UPDATE_TASK = Template("update_task", 2, UPDATE_TASK_SYSTEM,
@@ -157,7 +161,8 @@ UPDATE_TASK = Template("update_task", 2, UPDATE_TASK_SYSTEM,
 UPDATE_SUBTASK = Template("update_subtask", 2, UPDATE_SUBTASK_SYSTEM,
                           (update_task_prompt, task_context, brief, neighbour_block, research_block))
 UPDATE_DONE = Template("update_done", 1, UPDATE_DONE_SYSTEM, (update_done_prompt, task_context, research_block))
-UPDATE_MANY = Template("update", 2, UPDATE_MANY_SYSTEM, (update_many_prompt, task_context, brief, research_block))
+UPDATE_MANY = Template("update", 3, UPDATE_MANY_SYSTEM, (update_many_context, update_many_prompt, task_context, brief,
+                                                        research_block))
 
 
 def edit_research_question(request: str, subject: str) -> str:

@@ -92,21 +92,29 @@ on or that depend on it. Follow the technologies and decisions already stated in
 project's code."""
 
 
+def expand_context(*, codebase: str, request: str | None) -> str:
+    """The stable start of every expansion prompt of one call: the project's code, then the user's instructions.
+
+    It is the same for every task of expand_all (and for repeated expand_task calls), so it goes first and the
+    provider's prompt cache serves it after the first request; everything about the task follows it.
+    """
+    text = codebase.lstrip("\n")
+    if request:
+        text += f"\n\nAdditional instructions from the user:\n{request.strip()}"
+    return text + "\n\n"
+
+
 def expand_prompt(*, target: str, parent: str | None, count: int, exact: bool, builds_on: list[str],
-                  unblocks: list[str], related: list[str], hint: str | None, existing: bool, request: str | None,
-                  research: str | None, codebase: str) -> str:
-    """The user prompt of one expansion: ``target`` is the task (or subtask) JSON, ``parent`` its parent's."""
-    if count <= 0:
-        lines = ["Choose how many subtasks the work needs (3 to 8)."]
-    else:
-        lines = [f"Write exactly {count} subtasks." if exact else f"Write about {count} subtasks."]
+                  unblocks: list[str], related: list[str], hint: str | None, existing: bool,
+                  research: str | None) -> str:
+    """The per-task part of one expansion, after :func:`expand_context`: ``target`` is the task (or subtask) JSON,
+    ``parent`` its parent's."""
     if parent is not None:
-        lines.append("The item to split is itself a subtask of the task below. Replace it with finer steps that "
-                     "together do exactly what it describes; the other subtasks of the parent stay as they are."
-                     f"\n<parent>\n{parent}\n</parent>")
-        lines.append(f"<subtask>\n{target}\n</subtask>")
+        lines = ["The item to split is itself a subtask of the task below. Replace it with finer steps that "
+                 "together do exactly what it describes; the other subtasks of the parent stay as they are."
+                 f"\n<parent>\n{parent}\n</parent>", f"<subtask>\n{target}\n</subtask>"]
     else:
-        lines.append(f"<task>\n{target}\n</task>")
+        lines = [f"<task>\n{target}\n</task>"]
         if existing:
             lines.append("The task already has the subtasks listed in it; the new ones are added after them.")
     text = "\n\n".join(lines) + neighbour_block(builds_on, unblocks)
@@ -115,9 +123,11 @@ def expand_prompt(*, target: str, parent: str | None, count: int, exact: bool, b
                  + "\n".join(related))
     if hint:
         text += f"\n\nFrom the complexity analysis of this task:\n{hint}"
-    if request:
-        text += f"\n\nAdditional instructions from the user:\n{request.strip()}"
-    return text + codebase + research_block(research)
+    if count <= 0:
+        text += "\n\nChoose how many subtasks the work needs (3 to 8)."
+    else:
+        text += f"\n\nWrite exactly {count} subtasks." if exact else f"\n\nWrite about {count} subtasks."
+    return text + research_block(research)
 
 
 def complexity_hint(score: object, recommended: int | None, reasoning: str, prompt: str) -> str | None:
@@ -134,8 +144,8 @@ def complexity_hint(score: object, recommended: int | None, reasoning: str, prom
     return "\n".join(lines) or None
 
 
-EXPAND = Template("expand", 2, EXPAND_SYSTEM, (expand_prompt, complexity_hint, task_context, brief, neighbour_block,
-                                               codebase_block, research_block))
+EXPAND = Template("expand", 3, EXPAND_SYSTEM, (expand_context, expand_prompt, complexity_hint, task_context, brief,
+                                               neighbour_block, codebase_block, research_block))
 
 
 def expand_research_question(target: str) -> str:
@@ -169,14 +179,20 @@ the list. A task that already has subtasks is partly broken down: score the work
 the further subtasks it still needs (often 0). Answer for every task given and only for those."""
 
 
-def analyze_prompt(plan: str, tasks: list[str], research: str | None) -> str:
-    """The user prompt of one complexity batch: the plan's title map (the same for every batch) and the tasks."""
+def analyze_context(plan: str) -> str:
+    """The stable start of every complexity batch: the plan's title map, the same for every batch of a call."""
     return (f"The whole plan, one task a line (id title [status] (subtasks it already has)):\n<plan>\n{plan}\n</plan>"
-            f"\n\nAssess these {len(tasks)} tasks:\n<tasks>\n" + "\n".join(tasks) + "\n</tasks>"
+            "\n\n")
+
+
+def analyze_prompt(tasks: list[str], research: str | None) -> str:
+    """The per-batch part, after :func:`analyze_context`: the tasks to score."""
+    return (f"Assess these {len(tasks)} tasks:\n<tasks>\n" + "\n".join(tasks) + "\n</tasks>"
             + research_block(research))
 
 
-ANALYZE = Template("analyze", 2, ANALYZE_SYSTEM, (analyze_prompt, title_map, task_context, research_block))
+ANALYZE = Template("analyze", 3, ANALYZE_SYSTEM, (analyze_context, analyze_prompt, title_map, task_context,
+                                                 research_block))
 
 
 def analyze_research_question(tasks: list[str]) -> str:

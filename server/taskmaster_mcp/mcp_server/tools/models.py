@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from taskmaster_mcp.errors import InvalidInput
 from taskmaster_mcp.mcp_server.calls import open_project, state_of
 from taskmaster_mcp.mcp_server.tools.params import ProjectRoot
 
@@ -69,16 +68,22 @@ async def models(
 
 async def usage_report(
     ctx: Context[Any, Any],
+    period: Annotated[str | None, Field(description="last-week, last-month or YYYY-MM")] = None,
     since: Annotated[str | None, Field(description="YYYY-MM-DD")] = None,
+    until: Annotated[str | None, Field(description="YYYY-MM-DD, inclusive")] = None,
     projectRoot: ProjectRoot = None,
 ) -> UsageResult:
-    """AI calls, tokens, cost, latency, errors, fallbacks by role/model/command/day."""
+    """AI calls, tokens, cost and shares, latency, errors, fallbacks by role/model/command/day; budgets."""
     from taskmaster_mcp.models.ledger import Ledger
     from taskmaster_mcp.models.roles import UsageResult
+    from taskmaster_mcp.models.spend import add_shares, period_bounds, statuses
+    from taskmaster_mcp.store.settings import cost_controls, settings_from_config
 
     project = await open_project(ctx, projectRoot)
-    if since is not None and not (len(since) == 10 and since[4] == "-" and since[7] == "-"):
-        raise InvalidInput(f"since '{since}' is not a date. Use YYYY-MM-DD, e.g. 2026-11-01.")
-    report = Ledger(project.paths.root, env=state_of(ctx).env).report(since)
-    note = None if report.total.calls else "No AI calls recorded for this project yet."
-    return UsageResult(report=report, note=note)
+    start, end = period_bounds(period, since, until)
+    ledger = Ledger(project.paths.root, env=state_of(ctx).env)
+    report = add_shares(ledger.report(start, end))
+    config = project.config()
+    budgets = statuses(ledger.entries(), settings_from_config(config).budgets, cost_controls(config))
+    note = None if report.total.calls else "No AI calls recorded for this project in this period."
+    return UsageResult(report=report, note=note, since=start, until=end, budgets=budgets or None)

@@ -1,0 +1,185 @@
+"""Cost controls over the usage ledger: per-command caps, the warning threshold, budget status, user prices, periods.
+
+Settings (validated in ``store/settings.py``, listed in README): ``budgets.dailyUsd`` / ``budgets.monthlyUsd`` (the
+ledger checks them), ``budgets.perCommandUsd`` (a cap per command over the same periods: a number is USD a day, an
+object gives ``dailyUsd`` and/or ``monthlyUsd``), ``budgets.warnAt`` (default 0.8) and ``costPer1M``.
+
+Decisions:
+
+- A command's cap covers the command and its steps: the ledger's ``expand_all:research`` counts for ``expand_all``.
+- Past ``warnAt`` of any budget, every AI result carries a warning (``usage.warnings``) and stderr logs it once per
+  budget and period (a long expand_all would otherwise log it for every task).
+- A call whose price is unknown adds nothing to any budget, and never silently: the call's result says so, and a
+  budget whose period holds such calls says how many (in warnings, refusals and ``usage_report``).
+- User prices (``costPer1M``, USD per 1M tokens ``{"input", "output", "cachedInput"?}``) keyed by
+  ``provider/modelId``, else by role name, replace the catalogue's; that is how a custom or local model gets a cost.
+- Periods of reports are UTC dates: ``last-week`` is the 7 days ending today, ``last-month`` the 30 days ending
+  today, ``YYYY-MM`` a calendar month; ``until`` ends any of them earlier.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+from pydantic import BaseModel
+
+from taskmaster_mcp.errors import BudgetExceeded, InvalidInput
+from taskmaster_mcp.models.catalogue import ROLE_NAMES, ModelInfo
+from taskmaster_mcp.models.ledger import Entry, Ledger, LedgerReport
+from taskmaster_mcp.models.usage import Usage
+from taskmaster_mcp.store.settings import Budgets, CostControls, Price
+
+log = logging.getLogger(__name__)
+WHERE = "in .taskmaster/config.json"
+
+
+class BudgetStatus(BaseModel):
+    """One budget over its current period: what is spent of the limit, and calls of unknown cost left out."""
+
+    budget: str  # the setting, e.g. budgets.dailyUsd or budgets.perCommandUsd.research.monthlyUsd
+    period: str  # YYYY-MM-DD or YYYY-MM (UTC)
+    limitUsd: float
+    spentUsd: float
+    used: float  # spent / limit (1.0 = reached)
+    unknownCostCalls: int = 0
+
+
+def user_price(info: ModelInfo | None, provider: str, model_id: str, role: str,
+               prices: dict[str, Price]) -> ModelInfo | None:
+    """``info`` with the user's price for this model (``provider/modelId``) or role, when one is configured."""
+    price = prices.get(f"{provider}/{model_id}") or prices.get(role)
+    if price is None:
+        return info
+    base = info or ModelInfo(provider, model_id, None, None, None, None, None, ROLE_NAMES, False)
+    return replace(base, input_price=price.input, output_price=price.output, cached_input_price=price.cached)
+
+
+def base_command(command: str) -> str:
+    """The command a ledger entry counts for: ``expand_all:research`` -> ``expand_all``."""
+    return command.split(":", 1)[0]
+
+
+def _limits(budgets: Budgets, controls: CostControls, command: str | None) -> list[tuple[str, str, float]]:
+    """(setting, "day" or "month", USD) of every budget that applies (to ``command``; all of them when None)."""
+    found: list[tuple[str, str, float]] = []
+    for name, cap in [("budgets", budgets)] + [(f"budgets.perCommandUsd.{c}", b) for c, b in
+                                                controls.per_command.items() if command is None or c == command]:
+        for key, span, limit in (("dailyUsd", "day", cap.daily_usd), ("monthlyUsd", "month", cap.monthly_usd)):
+            if limit is not None:
+                found.append((f"{name}.{key}", span, limit))
+    return found
+
+
+def statuses(entries: list[Entry], budgets: Budgets, controls: CostControls, command: str | None = None,
+             now: datetime | None = None) -> list[BudgetStatus]:
+    """Every budget that applies (to ``command``, or all) over its current UTC period."""
+    moment = now or datetime.now(UTC)
+    day, month = moment.strftime("%Y-%m-%d"), moment.strftime("%Y-%m")
+    result: list[BudgetStatus] = []
+    for setting, span, limit in _limits(budgets, controls, command):
+        period = day if span == "day" else month
+        scoped = setting.startswith("budgets.perCommandUsd.")
+        name = setting.split(".")[2] if scoped else ""
+        chosen = [e for e in entries if e.ts.startswith(period) and (not scoped or base_command(e.command) == name)]
+        spent = sum(e.cost_usd or 0.0 for e in chosen)
+        unknown = sum(1 for e in chosen if e.cost_usd is None and e.outcome == "ok")
+        result.append(BudgetStatus(budget=setting, period=period, limitUsd=limit, spentUsd=round(spent, 6),
+                                   used=round(spent / limit, 4) if limit else 1.0, unknownCostCalls=unknown))
+    return result
+
+
+def _unknown(status: BudgetStatus) -> str:
+    if not status.unknownCostCalls:
+        return ""
+    return (f"; {status.unknownCostCalls} call(s) of unknown cost in this period are not counted (set "
+            "taskmasterMcp.costPer1M for their models)")
+
+
+def _when(status: BudgetStatus) -> str:
+    return f"today ({status.period}, UTC)" if len(status.period) == 10 else f"in {status.period} (UTC)"
+
+
+class SpendGuard:
+    """Refuses calls past a per-command cap and words the warnings past ``warnAt``; logs each warning once."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._logged: set[str] = set()
+
+    def check(self, command: str, budgets: Budgets, controls: CostControls, now: datetime | None = None) -> None:
+        """Raise BudgetExceeded when a daily/monthly budget or this command's cap is reached (no model called)."""
+        try:
+            self.ledger.check_budget(budgets, now)
+        except BudgetExceeded as err:
+            unknown = [s for s in statuses(self.ledger.entries(), budgets, CostControls(), None, now)
+                       if s.unknownCostCalls]
+            raise BudgetExceeded(str(err) + (_unknown(unknown[0]) if unknown else "")) from None
+        if base_command(command) not in controls.per_command:
+            return
+        for status in statuses(self.ledger.entries(), Budgets(), controls, base_command(command), now):
+            if status.spentUsd >= status.limitUsd:
+                raise BudgetExceeded(
+                    f"AI budget for {base_command(command)} reached: ${status.spentUsd:g} spent {_when(status)} of a "
+                    f"${status.limitUsd:g} cap{_unknown(status)}. No model was called. Raise "
+                    f"taskmasterMcp.{status.budget} {WHERE}, or remove it, to continue.")
+
+    def warnings(self, command: str, budgets: Budgets, controls: CostControls, usage: Usage,
+                 now: datetime | None = None) -> list[str]:
+        """The warnings for a call's result: budgets past ``warnAt``, and a cost that counts against none."""
+        found: list[tuple[str, str]] = []  # (what it is about, for logging once; the message)
+        limits = _limits(budgets, controls, base_command(command))
+        if usage.cost_usd is None and limits:
+            model = f"{usage.provider}/{usage.model}"
+            found.append((model, f"this call's cost is unknown (no price for {model}), so it counts against no "
+                                 f"budget; set taskmasterMcp.costPer1M[\"{model}\"] = {{\"input\": ..., \"output\": "
+                                 f"...}} (USD per 1M tokens) {WHERE} to count it."))
+        if limits:
+            for status in statuses(self.ledger.entries(), budgets, controls, base_command(command), now):
+                if status.used >= controls.warn_at:
+                    found.append((f"{status.budget}@{status.period}",
+                                  f"AI spend at {status.used:.0%} of taskmasterMcp.{status.budget}: "
+                                  f"${status.spentUsd:g} of ${status.limitUsd:g} {_when(status)}{_unknown(status)}. "
+                                  + ("The next call is refused" if status.used >= 1 else
+                                     "Calls are refused once it is reached")
+                                  + f"; raise it {WHERE} to allow more."))
+        for key, message in found:
+            if key not in self._logged:
+                self._logged.add(key)
+                log.warning("%s", message)
+        return [message for _, message in found]
+
+
+def period_bounds(period: str | None, since: str | None, until: str | None,
+                  today: date | None = None) -> tuple[str | None, str | None]:
+    """(since, until) as YYYY-MM-DD (inclusive, None = open) for ``usage_report``; InvalidInput on a bad value."""
+    day = today or datetime.now(UTC).date()
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise InvalidInput(f"{name} '{value}' is not a date. Use YYYY-MM-DD, e.g. 2026-11-01.")
+    if period is None:
+        return since, until
+    if since is not None:
+        raise InvalidInput("Pass either period or since, not both (until may end either).")
+    end = date.fromisoformat(until) if until else day
+    if period in ("last-week", "last-month"):
+        start = end - timedelta(days=6 if period == "last-week" else 29)
+        return start.isoformat(), end.isoformat()
+    match = re.fullmatch(r"(\d{4})-(\d{2})", period)
+    if match is None or not 1 <= int(match.group(2)) <= 12:
+        raise InvalidInput(f"period '{period}' is not one of last-week, last-month or YYYY-MM (e.g. 2026-11).")
+    first = date(int(match.group(1)), int(match.group(2)), 1)
+    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return first.isoformat(), min(last, end).isoformat() if until else last.isoformat()
+
+
+def add_shares(report: LedgerReport) -> LedgerReport:
+    """Fill each role's and model's share of the total cost (None when nothing was spent) and of the calls."""
+    total = report.total
+    for groups in (report.by_role, report.by_model):
+        for stats in groups.values():
+            stats.cost_share = round(stats.cost_usd / total.cost_usd, 4) if total.cost_usd else None
+            stats.call_share = round(stats.calls / total.calls, 4) if total.calls else None
+    return report
