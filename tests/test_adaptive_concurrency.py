@@ -214,6 +214,6 @@ async def test_analyze_fails_no_batch_when_the_provider_takes_one_request_at_a_t
     provider_server.defaults[MESSAGES] = Reply(text=scores(list(range(1, 31))), delay=0.2)
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "analyze_project_complexity")
-    assert data["analyzed"] == 30 and data["failed"] == []
+    assert data["analyzed"] == 30 and data["failed"] == [], data["failed"]
     assert provider_server.busy_rejections >= 1 and provider_server.peak_in_flight == 1
     assert not provider_server.seen(CHAT)

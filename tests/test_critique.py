@@ -149,7 +149,7 @@ async def test_expand_task_with_critique_checks_the_subtasks_against_the_task_an
     assert [(s["id"], s["title"], s["dependencies"]) for s in task["subtasks"][3:]] == [
         (4, "Define the schema", []), (5, "Write the adapter", [4])]
     assert data["critique"]["revised"] is True and data["critique"]["findings"][0]["taskIds"] == [1, 2]
-    assert data["usage"]["promptVersion"] == "expand@2 critique.expand@1 revise@1"
+    assert data["usage"]["promptVersion"] == "expand@3 critique.expand@1 revise@1"
 
 
 async def test_the_critic_role_comes_from_settings(tmp_path: Path, provider_server: ProviderServer) -> None:

@@ -14,7 +14,8 @@ Decisions:
 - A ``retry-after`` on the overload pauses admission of new requests until it has passed: the provider said when.
   Without one, admission pauses for ``retries.baseDelaySeconds`` so that a provider in trouble is not hammered by
   the requests that were queued behind the rejected ones.
-- An overload answered while other requests of ours were in flight is our own doing, not the model's: the router
+- An overload answered while other requests of ours were in flight (when it was admitted, or when it was refused)
+  is our own doing, not the model's: the router
   retries it after the limiter has slowed down, without spending the role's retries or counting toward its
   circuit breaker, bounded by the call's deadline. Once the limit is down to one request, a 429 is the provider's
   and takes the normal retry path, so this cannot loop.
@@ -63,7 +64,11 @@ class Slot:
     def failed(self, err: ProviderError) -> bool:
         """The request failed; True when it was an overload caused by our own concurrency, to retry for free."""
         overload = err.retryable and err.status in OVERLOAD_STATUSES
-        ours = overload and self.others > 0 and self.limiter.adaptive and not self.released
+        # Ours when other requests of ours were in flight when it was admitted or are still in flight now: which of
+        # several concurrent requests the provider refuses depends on arrival order, not on admission order (the
+        # first admitted may arrive last, e.g. while its SDK client is still being built).
+        others = self.others > 0 or self.limiter.in_flight > 1
+        ours = overload and others and self.limiter.adaptive and not self.released
         self._release("overload" if overload else "other", err.retry_after)
         return ours
 
