@@ -25,9 +25,11 @@ from pydantic import BaseModel
 from taskmaster_mcp.ai.prompts.blocks import Template
 from taskmaster_mcp.errors import TaskmasterError
 from taskmaster_mcp.models.router import ModelRouter, ProgressFn, Sampler, Usage
-from taskmaster_mcp.store.config import Role
+from taskmaster_mcp.models.routing import TaskFacts, facts_of
 from taskmaster_mcp.store.project import Project
+from taskmaster_mcp.store.reports import scores_by_task
 from taskmaster_mcp.store.settings import settings_from_config
+from taskmaster_mcp.tasks.model import key
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -56,6 +58,8 @@ class UsageSummary(BaseModel):
     latencyMs: float
     fallbacks: list[str] | None = None
     promptVersion: str = ""
+    route: list[str] | None = None  # why each call started on its role (the routing rule or pin that chose it)
+    escalated: list[str] | None = None  # calls that moved up to a stronger role, and why
 
 
 class PromptUsage(Usage):
@@ -65,21 +69,29 @@ class PromptUsage(Usage):
 
 
 async def ask(ai: AIContext, template: Template, prompt: str, schema: type[M], *, command: str,
-              role: Role = "main", system: str | None = None) -> tuple[M, PromptUsage]:
-    """Ask the router for an object validated against ``schema`` with ``template``'s system prompt."""
+              role: str = "main", system: str | None = None, task: TaskFacts | None = None) -> tuple[M, PromptUsage]:
+    """Ask the router for an object validated against ``schema`` with ``template``'s system prompt.
+
+    ``task``: the routing facts of the task the call is about (:func:`task_facts`), so the policy can route it.
+    """
     value, usage = await ai.router.generate_object(
         command=command, role=role, system=system or template.system, prompt=prompt, schema=schema,
-        progress=ai.progress, sampler=ai.sampler, prompt_version=template.id)
+        progress=ai.progress, sampler=ai.sampler, prompt_version=template.id, task=task)
     return value, PromptUsage(**usage.model_dump(), prompt=template.id)
 
 
-async def ask_text(ai: AIContext, template: Template, prompt: str, *, command: str, role: Role = "main",
-                   system: str | None = None) -> tuple[str, PromptUsage]:
+async def ask_text(ai: AIContext, template: Template, prompt: str, *, command: str, role: str = "main",
+                   system: str | None = None, task: TaskFacts | None = None) -> tuple[str, PromptUsage]:
     """Ask the router for free text with ``template``'s system prompt (or ``system``, built from it)."""
     text, usage = await ai.router.generate_text(
         command=command, role=role, system=system or template.system, prompt=prompt, progress=ai.progress,
-        sampler=ai.sampler, prompt_version=template.id)
+        sampler=ai.sampler, prompt_version=template.id, task=task)
     return text, PromptUsage(**usage.model_dump(), prompt=template.id)
+
+
+def task_facts(ai: AIContext, tag: str, task: dict[str, Any]) -> TaskFacts:
+    """The routing facts of ``task`` (complexity from the tag's report, type, pin); they only route, never prompt."""
+    return facts_of(task, scores_by_task(ai.project.paths, tag).get(key(task.get("id"))))
 
 
 def summarize(usages: Iterable[Usage]) -> UsageSummary:
@@ -99,6 +111,8 @@ def summarize(usages: Iterable[Usage]) -> UsageSummary:
         latencyMs=round(sum(u.latency_ms for u in items), 1),
         fallbacks=fallbacks or None,
         promptVersion=" ".join(dict.fromkeys(u.prompt for u in items if isinstance(u, PromptUsage) and u.prompt)),
+        route=list(dict.fromkeys(u.route for u in items if u.route)) or None,
+        escalated=[u.escalated for u in items if u.escalated] or None,
     )
 
 

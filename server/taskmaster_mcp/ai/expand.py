@@ -38,6 +38,7 @@ from taskmaster_mcp.ai.prompts import expand
 from taskmaster_mcp.ai.prompts.blocks import task_context
 from taskmaster_mcp.errors import Conflict, TaskmasterError
 from taskmaster_mcp.models.router import Usage
+from taskmaster_mcp.models.routing import TaskFacts, facts_of
 from taskmaster_mcp.store.config import Config
 from taskmaster_mcp.store.reports import scores_by_task
 from taskmaster_mcp.store.settings import settings_from_config, tool_seconds
@@ -130,6 +131,7 @@ class Job:
     related: list[str]
     hint: str | None
     existing: bool
+    facts: TaskFacts | None = None  # routing only (models/routing.py); never part of the prompt
 
 
 def _text(value: object) -> str:
@@ -154,7 +156,8 @@ def make_job(index: TagIndex, ref: Ref, report: dict[str, dict[str, Any]], num: 
     if sub is not None:
         view = {**sub, "id": str(ref)}
         return Job(ref, task_context(view), task_context(task), num or default, num is not None,
-                   builds_on(index, task, sub), unblocks(index, task, sub), [], None, False)
+                   builds_on(index, task, sub), unblocks(index, task, sub), [], None, False,
+                   facts_of(task, report.get(ref.task)))
     hint, recommended = _hint(report.get(ref.task) or {}, task)
     reverse = reverse if reverse is not None else dependents(index)
     near = {ref.task, *(r.task for r in index.dep_refs(task)), *(key(t.get("id")) for t in reverse.get(ref.task, []))}
@@ -162,7 +165,8 @@ def make_job(index: TagIndex, ref: Ref, report: dict[str, dict[str, Any]], num: 
     similar = [task_line(t) for t in relevant(index, topic, SIMILAR_TITLES, exclude=near)]
     existing = bool(subtasks_of(task)) and not force
     return Job(ref, task_context(task, with_subtasks=existing), None, num or recommended or default, num is not None,
-               builds_on(index, task), unblocks(index, task, reverse=reverse), similar, hint, existing)
+               builds_on(index, task), unblocks(index, task, reverse=reverse), similar, hint, existing,
+               facts_of(task, report.get(ref.task)))
 
 
 async def draft(ai: AIContext, command: str, job: Job, request: str | None, research: bool,
@@ -176,7 +180,7 @@ async def draft(ai: AIContext, command: str, job: Job, request: str | None, rese
     prompt = expand.expand_prompt(target=job.target, parent=job.parent, count=job.count, exact=job.exact,
                                   builds_on=job.builds_on, unblocks=job.unblocks, related=job.related, hint=job.hint,
                                   existing=job.existing, request=request, research=findings, codebase=code)
-    answer, usage = await ask(ai, expand.EXPAND, prompt, expand.SubtaskPlan, command=command)
+    answer, usage = await ask(ai, expand.EXPAND, prompt, expand.SubtaskPlan, command=command, task=job.facts)
     usages.append(usage)
     return answer.subtasks
 

@@ -31,7 +31,7 @@ from pydantic import BaseModel
 from taskmaster_mcp.ai import gitdiff
 from taskmaster_mcp.ai.budget import input_budget_chars
 from taskmaster_mcp.ai.codebase import SURROUNDING_TOTAL, codebase, surrounding
-from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, summarize
+from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, summarize, task_facts
 from taskmaster_mcp.ai.prompts import review as prompts
 from taskmaster_mcp.ai.prompts.blocks import codebase_block, task_context
 from taskmaster_mcp.ai.prompts.review import Finding, FollowUp, ReviewOut, Verdict
@@ -197,7 +197,7 @@ async def review(ai: AIContext, *, tag: str, ref: Ref, base: str, paths: str | N
     prompt = prompts.review_prompt(task_text, diff.text, base=base, test_output=tests, open_subtasks=planned,
                                    surrounding=around, codebase=code_text)
     await ai.progress(0, 2 if second_opinion else 1, f"reviewing {len(diff.files)} changed file(s)")
-    first, usage = await ask(ai, prompts.REVIEW, prompt, ReviewOut, command="review")
+    first, usage = await ask(ai, prompts.REVIEW, prompt, ReviewOut, command="review", task=task_facts(ai, tag, task))
     usages: list[Usage] = [usage]
     outcome, agreement, opinions = first, None, None
     if second_opinion:

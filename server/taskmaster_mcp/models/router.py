@@ -45,15 +45,17 @@ from taskmaster_mcp.errors import (
 from taskmaster_mcp.models import catalogue
 from taskmaster_mcp.models.clients import ClientCache, ProviderSetup
 from taskmaster_mcp.models.credentials import provider_env
+from taskmaster_mcp.models.escalation import Climb, escalate_next
 from taskmaster_mcp.models.ledger import Entry, Ledger, error_kind
 from taskmaster_mcp.models.policy import AttemptLimits, CircuitBreaker, attempted, bounded, retry_delay
 from taskmaster_mcp.models.providers import Completion, Provider, Request, provider_wire, resolve_base_url
 from taskmaster_mcp.models.recording import Recorder, Recording
+from taskmaster_mcp.models.routing import TaskFacts, choose, policy_of
 from taskmaster_mcp.models.structured import Invalid, SchemaCache, correction, extract_json, parse, validation_summary
 from taskmaster_mcp.models.usage import CallState, ProgressFn, Usage, cost_of
 from taskmaster_mcp.store.config import ROLES, Config, ConfigSource, Role, RoleConfig, resolve_key
 from taskmaster_mcp.store.paths import Paths
-from taskmaster_mcp.store.settings import RouterSettings, settings_from_config
+from taskmaster_mcp.store.settings import RouterSettings, extra_chain, settings_from_config
 
 __all__ = ["ModelRouter", "ProgressFn", "RoleTestResult", "RouterSettings", "Sampler", "Usage", "extract_json",
            "settings_from_config"]
@@ -79,12 +81,13 @@ class RoleTestResult(BaseModel):
 class _Target:
     """One role resolved to an adapter."""
 
-    role: Role
+    role: str
     config: RoleConfig
     adapter: Provider
     info: catalogue.ModelInfo | None
     fallback: bool
     attempts: int = 0
+    escalation: str = ""  # why the call escalated to this role (for the ledger), when it did
 
     @property
     def label(self) -> str:
@@ -114,21 +117,25 @@ class ModelRouter:
         self._schemas = SchemaCache()
         self._recorder = Recorder.from_env(self.env)
 
-    async def generate_object(self, *, command: str, role: Role, system: str, prompt: str, schema: type[T],
+    async def generate_object(self, *, command: str, role: str, system: str, prompt: str, schema: type[T],
                               progress: ProgressFn | None = None, sampler: Sampler | None = None,
-                              prompt_version: str = "") -> tuple[T, Usage]:
+                              prompt_version: str = "", task: TaskFacts | None = None) -> tuple[T, Usage]:
         """Ask the role chain for an object validated against ``schema``; raise AllProvidersFailed if none can.
 
+        ``role`` is the command's default role (any configured role name); the routing policy may start the call
+        elsewhere, from ``command`` and ``task`` (the facts of the task the call is about, see models/routing.py).
         ``prompt_version`` names the templates (``name@version``) the prompt came from, for the ledger.
         """
-        value, usage = await self._route(command, role, system, prompt, schema, progress, sampler, prompt_version)
+        value, usage = await self._route(command, role, system, prompt, schema, progress, sampler, prompt_version,
+                                         task)
         return value, usage
 
-    async def generate_text(self, *, command: str, role: Role, system: str, prompt: str,
+    async def generate_text(self, *, command: str, role: str, system: str, prompt: str,
                             progress: ProgressFn | None = None, sampler: Sampler | None = None,
-                            prompt_version: str = "") -> tuple[str, Usage]:
+                            prompt_version: str = "", task: TaskFacts | None = None) -> tuple[str, Usage]:
         """Ask the role chain for free text; raise AllProvidersFailed if every role fails."""
-        value, usage = await self._route(command, role, system, prompt, None, progress, sampler, prompt_version)
+        value, usage = await self._route(command, role, system, prompt, None, progress, sampler, prompt_version,
+                                         task)
         return value, usage
 
     async def aclose(self) -> None:
@@ -150,21 +157,51 @@ class ModelRouter:
             raise ProviderError(f"{url} did not answer within {timeout:g}s; is the server running?",
                                 provider=provider, model="*", retryable=True) from None
 
-    async def _route(self, command: str, role: Role, system: str, prompt: str, schema: type[Any] | None,
+    async def _route(self, command: str, role: str, system: str, prompt: str, schema: type[Any] | None,
                      progress: ProgressFn | None, sampler: Sampler | None,
-                     prompt_version: str = "") -> tuple[Any, Usage]:
+                     prompt_version: str = "", task: TaskFacts | None = None) -> tuple[Any, Usage]:
         config = self._config()
         settings = settings_from_config(config)
+        policy = policy_of(config, settings)
+        route = choose(policy, command, role, task, config.role_names())
         self.ledger.check_budget(settings.budgets)
         language = str(config.global_settings.get("responseLanguage") or "English").strip()
         if language.lower() not in ("english", "en"):
             system = f"{system}\n\nRespond in {language}."
         run = CallState(command, settings, time.monotonic() + settings.total_seconds, progress,
                         prompt_version=prompt_version)
+        chain = settings.fallback_order.get(route.role) or extra_chain(route.role)
+        climb = Climb.of(config, policy, route.role, chain)
+        value, usage = await self._chain(run, config, chain, system, prompt, schema, sampler, climb)
+        usage.route = route.reason
+        low = climb.low_confidence(value) if climb is not None and usage.role == climb.start else None
+        if climb is not None and low is not None:
+            if time.monotonic() >= run.deadline:
+                usage.fallbacks.append(f"not escalated ({low}): the call's deadline had passed")
+                return value, usage
+            try:
+                value, usage = await self._chain(run, config, (climb.to,), system, prompt, schema, sampler, None,
+                                                 low)
+            except AllProvidersFailed as err:
+                usage.fallbacks.append(f"escalation failed ({low}); kept the first answer: {err}")
+                return value, usage
+            usage.route = route.reason
+        return value, usage
+
+    async def _chain(self, run: CallState, config: Config, chain: tuple[str, ...], system: str, prompt: str,
+                     schema: type[Any] | None, sampler: Sampler | None, climb: Climb | None,
+                     escalation: str = "") -> tuple[Any, Usage]:
+        """Try the roles of ``chain`` in order until one answers (escalating after invalid output per ``climb``).
+
+        ``escalation`` marks every role of this chain as an escalation (the low-confidence second ask).
+        """
+        command, settings, prompt_version = run.command, run.settings, run.prompt_version
         failures: list[tuple[str, TaskmasterError]] = []
         notes: list[str] = []
         tried: dict[tuple[str, str, str | None], str] = {}  # provider, model, base URL -> the role that tried it
-        for name in settings.fallback_order[settings.command_roles.get(command, role)]:
+        queue = list(chain)
+        escalated: dict[str, str] = dict.fromkeys(chain, escalation) if escalation else {}
+        for position, name in enumerate(queue):  # escalate_next may reorder the roles after ``position``
             try:
                 rc = config.role(name)
             except ConfigError as err:
@@ -186,6 +223,7 @@ class ModelRouter:
             tried[identity] = name
             try:
                 target = self._target(rc, config, sampler, fallback=bool(failures))
+                target.escalation = escalated.get(name, "")
                 await run.say(0, f"asking {label}")
                 value, answered = await self._try_role(run, target, system, prompt, schema)
             except (ProviderError, InvalidModelOutput, ConfigError) as err:
@@ -193,6 +231,9 @@ class ModelRouter:
                     self._breaker.failure(rc.provider, rc.model_id, err)
                 failures.append((name, _tag(err, rc.provider, rc.model_id)))
                 notes.append(f"{label}: {err}")
+                if climb is not None and position == 0 and isinstance(err, InvalidModelOutput):
+                    escalate_next(queue, position, climb.to)
+                    escalated[climb.to] = climb.invalid_reason()
                 await run.say(0, f"{label} failed; trying the next role")
                 continue
             self._breaker.success(rc.provider, rc.model_id)
@@ -203,7 +244,8 @@ class ModelRouter:
             usage = Usage(role=name, provider=rc.provider, model=answered.model, input_tokens=run.tokens[0],
                           output_tokens=run.tokens[1], cached_tokens=run.tokens[2],
                           cost_usd=None if run.cost is None else round(run.cost, 6),
-                          latency_ms=round((time.perf_counter() - run.started) * 1000, 1), fallbacks=notes)
+                          latency_ms=round((time.perf_counter() - run.started) * 1000, 1), fallbacks=notes,
+                          escalated=escalated.get(name) or None)
             return value, usage
         raise AllProvidersFailed(failures)
 
@@ -295,7 +337,8 @@ class ModelRouter:
             output_tokens=done.output_tokens, cached_tokens=done.cached_tokens,
             cost_usd=None if cost is None else round(cost, 8),
             latency_ms=round((time.perf_counter() - started) * 1000, 1), outcome=outcome,
-            fallback=target.fallback, attempt=target.attempts, prompt=run.prompt_version))
+            fallback=target.fallback, attempt=target.attempts, prompt=run.prompt_version,
+            escalation=target.escalation))
 
     async def test_roles(self, sampler: Sampler | None = None) -> list[RoleTestResult]:
         """Send a tiny request to each configured role (no retries, no fallback) and report ok/error + latency."""

@@ -36,6 +36,8 @@ class Usage(BaseModel):
     cost_usd: float | None = None
     latency_ms: float = 0.0
     fallbacks: list[str] = []
+    route: str = ""  # why the call started on its role (models/routing.py), e.g. "routing[1]: complexity 2 ≤ 3 → fast"
+    escalated: str | None = None  # why it moved up to a stronger role (models/escalation.py), when it did
 
 
 def cost_of(info: catalogue.ModelInfo | None, completion: Completion) -> float | None:
