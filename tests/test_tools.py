@@ -421,7 +421,8 @@ async def test_every_tool_is_annotated_and_has_a_description(tmp_path: Path) -> 
         assert not any("title" in schema for schema in tool.input_schema["properties"].values()), tool.name
     read_only = {t.name for t in tools if t.annotations and t.annotations.read_only_hint}
     assert read_only == {"get_tasks", "get_task", "next_task", "validate_dependencies", "list_tags",
-                         "complexity_report", "usage_report", "autopilot_resume", "autopilot_next", "autopilot_status"}
+                         "complexity_report", "usage_report", "autopilot_resume", "autopilot_next", "autopilot_status",
+                         "route"}
 
 
 async def test_a_shared_server_ignores_a_remote_agents_project_root(messy_project: Path) -> None:

@@ -36,10 +36,9 @@ from taskmaster_mcp.errors import ConfigError
 from taskmaster_mcp.models import catalogue
 from taskmaster_mcp.store.config import OUR_SECTION, Config
 from taskmaster_mcp.store.settings import RouterSettings
+from taskmaster_mcp.tasks.pins import pin_of
 from taskmaster_mcp.tasks.tasktype import TASK_TYPES, classify
 
-PIN_SECTION: Final = "taskmasterMcp"  # metadata.taskmasterMcp.role: the per-task pin
-PIN_KEY: Final = "role"
 RULE_KEYS: Final = ("command", "complexityAtMost", "complexityAtLeast", "taskType", "role")
 
 
@@ -184,23 +183,19 @@ def policy_of(config: Config, settings: RouterSettings) -> Policy:
     return Policy(tuple(rules), _parse_escalation(ours.get("escalation"), roles))
 
 
-def pin_of(task: Mapping[str, Any]) -> str | None:
-    """The role a task is pinned to (``metadata.taskmasterMcp.role``), or None."""
-    metadata = task.get("metadata")
-    if not isinstance(metadata, dict):
-        return None
-    ours = cast(dict[str, Any], metadata).get(PIN_SECTION)
-    pin = cast(dict[str, Any], ours).get(PIN_KEY) if isinstance(ours, dict) else None
-    return pin if isinstance(pin, str) and pin else None
+def facts_of(task: dict[str, Any], report_entry: Mapping[str, Any] | None = None,
+             min_type_confidence: float = 0.0) -> TaskFacts:
+    """A task's routing facts: complexity (the report's score, else the task's own), type, pin.
 
-
-def facts_of(task: Mapping[str, Any], report_entry: Mapping[str, Any] | None = None) -> TaskFacts:
-    """A task's routing facts: complexity (the report's score, else the task's own), type, pin."""
+    A type classified with less than ``min_type_confidence`` is left unknown (no type rule matches it).
+    """
     score: object = (report_entry or {}).get("complexityScore")
     if isinstance(score, bool) or not isinstance(score, int | float):
         score = task.get("complexity")
     complexity = float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None
-    return TaskFacts(str(task.get("id", "")), complexity, classify(task).type, pin_of(task))
+    kind = classify(task)
+    known = kind.type if kind.confidence >= min_type_confidence else None
+    return TaskFacts(str(task.get("id", "")), complexity, known, pin_of(task))
 
 
 def choose(policy: Policy, command: str, default: str, task: TaskFacts | None, roles: tuple[str, ...]) -> Route:
