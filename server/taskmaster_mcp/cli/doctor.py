@@ -101,7 +101,7 @@ def _check_project(report: Report, start: Path, environ: Mapping[str, str]) -> P
         report.add("config.json", False, str(exc), "Fix config.json (or delete it to use the defaults).")
         return root
     report.add("config.json", True, str(config.source.relative_to(root)) if config.source else "absent: defaults")
-    for role in ROLES:
+    for role in config.role_names():  # Task Master's roles, then the extra roles (taskmasterMcp.roles)
         try:
             rc = config.role(role)
         except TaskmasterError as exc:
@@ -219,7 +219,8 @@ async def _ping(report: Report, root: Path, environ: Mapping[str, str]) -> None:
                    f"{result.provider}/{result.model}: " + (f"answered in {result.latency_ms} ms" if result.ok
                                                             else str(result.error)),
                    "Check the key, the model id (`taskmaster-mcp models --list`) and baseURL; `taskmaster-mcp "
-                   "models --set-" + result.role + " MODEL` changes it.")
+                   "models " + (f"--set-{result.role}" if result.role in ROLES else f"--set-role {result.role}")
+                   + " MODEL` changes it.")
 
 
 def _check_merge_driver(report: Report, root: Path) -> None:

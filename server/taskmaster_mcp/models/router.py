@@ -53,7 +53,7 @@ from taskmaster_mcp.models.recording import Recorder, Recording
 from taskmaster_mcp.models.routing import TaskFacts, choose, policy_of
 from taskmaster_mcp.models.structured import Invalid, SchemaCache, correction, extract_json, parse, validation_summary
 from taskmaster_mcp.models.usage import CallState, ProgressFn, Usage, cost_of
-from taskmaster_mcp.store.config import ROLES, Config, ConfigSource, Role, RoleConfig, resolve_key
+from taskmaster_mcp.store.config import Config, ConfigSource, RoleConfig, resolve_key
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.settings import RouterSettings, extra_chain, settings_from_config
 
@@ -345,7 +345,7 @@ class ModelRouter:
         config = self._config()
         settings = settings_from_config(config)
 
-        async def probe(name: Role) -> RoleTestResult | None:
+        async def probe(name: str) -> RoleTestResult | None:
             try:
                 rc = config.role(name)
             except ConfigError as err:
@@ -365,6 +365,6 @@ class ModelRouter:
             return RoleTestResult(role=name, provider=rc.provider, model=rc.model_id, ok=True,
                                   latency_ms=round((time.perf_counter() - started) * 1000, 1))
 
-        results = await asyncio.gather(*(probe(name) for name in ROLES))
+        results = await asyncio.gather(*(probe(name) for name in config.role_names()))
         return [r for r in results if r is not None]
 

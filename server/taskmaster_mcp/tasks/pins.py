@@ -3,7 +3,7 @@
 It lives under the task's ``metadata`` because Task Master keeps that object as it is (it is the user's), and under
 our own key inside it so it never collides with the user's keys. Like all metadata it is never sent to a model
 (``ai/prompts/blocks.py`` lets only named fields into a prompt). Setting a pin changes only that key; clearing it
-removes the key, and our section too when nothing else is left in it.
+removes the key, our section when nothing else is left in it, and ``metadata`` when it held only the pin.
 """
 
 from __future__ import annotations
@@ -46,5 +46,8 @@ def set_pin(task: Task, role: str | None) -> bool:
         merged[PIN_SECTION] = ours
     else:
         merged.pop(PIN_SECTION, None)
-    task["metadata"] = merged
+    if merged:
+        task["metadata"] = merged
+    else:
+        task.pop("metadata", None)  # metadata that held only the pin goes with it: the task is as before the pin
     return True

@@ -30,7 +30,7 @@ _KEYWORDS: Final[dict[str, tuple[str, ...]]] = {
     "testing": ("test", "tests", "testing", "unit", "e2e", "integration", "coverage", "qa", "pytest", "jest",
                 "fixture", "fixtures", "benchmark", "spec"),
     "documentation": ("doc", "docs", "documentation", "document", "readme", "guide", "tutorial", "changelog",
-                      "docstring", "docstrings", "manual", "wiki", "faq"),
+                      "docstring", "docstrings", "manual", "wiki", "faq", "reference"),
     "research": ("research", "investigate", "investigation", "evaluate", "evaluation", "compare", "comparison",
                  "spike", "explore", "survey", "prototype", "feasibility", "assess"),
     "code": ("implement", "build", "add", "create", "endpoint", "api", "refactor", "feature", "integrate",
