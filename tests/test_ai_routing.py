@@ -230,3 +230,28 @@ async def test_assign_models_proposes_pins_from_the_rules_and_writes_them_only_w
     assert task(root, 3)["metadata"] == {"taskmasterMcp": {"role": "fast"}}
     assert task(root, 4)["metadata"] == {"owner": "owner-ana-7731"}
     assert provider_server.seen() == []
+
+
+async def test_assign_models_asks_the_classifier_only_about_unsure_tasks_and_trusts_it_above_the_threshold(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    root = routed_project(tmp_path / "p", provider_server)
+    document = json.loads((root / ".taskmaster/tasks/tasks.json").read_text())
+    document["master"]["tasks"] = [
+        {"id": 6, "title": "Onboarding flow", "description": "Welcome screens.", "status": "pending",
+         "metadata": {"secret": "meta-7731"}},
+        {"id": 7, "title": "Misc cleanup", "description": "Odds and ends.", "status": "pending"},
+        {"id": 8, "title": "Write the README guide", "description": "Document setup.", "status": "pending"}]
+    (root / ".taskmaster/tasks/tasks.json").write_text(json.dumps(document))
+    provider_server.script(MESSAGES, Reply(text=as_json({"tasks": [
+        {"id": 6, "type": "documentation", "confidence": 0.9}, {"id": 7, "type": "code", "confidence": 0.3}]})),
+        model=MAIN)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "assign_models", classify=True, apply=True)
+    proposals = {p["id"]: p for p in data["proposals"]}
+    assert proposals["6"]["type"] == "documentation" and proposals["6"]["role"] == "fast"
+    assert proposals["7"].get("role") is None and "default route" in proposals["7"]["reason"]
+    assert proposals["8"]["role"] == "fast" and proposals["8"]["confidence"] == 1.0  # keywords were sure enough
+    assert data["changed"] == ["6", "8"] and data["usage"]["promptVersion"] == "assign_models.classify@1"
+    sent = json.dumps([r.body for r in provider_server.seen(MESSAGES)])
+    assert "Onboarding flow" in sent and "Misc cleanup" in sent and "README" not in sent and "meta-7731" not in sent
+    assert task(root, 6)["metadata"] == {"secret": "meta-7731", "taskmasterMcp": {"role": "fast"}}

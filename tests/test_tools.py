@@ -413,7 +413,7 @@ async def test_every_tool_is_annotated_and_has_a_description(tmp_path: Path) -> 
         tools = (await client.list_tools()).tools
     model_backed = {"parse_prd", "add_task", "expand_task", "expand_all", "analyze_project_complexity",
                     "update_task", "update_subtask", "update", "research", "scope_up_task", "scope_down_task",
-                    "review", "models", "autopilot_finalize"}
+                    "review", "models", "autopilot_finalize", "assign_models"}
     for tool in tools:
         assert tool.description, tool.name
         assert tool.annotations is not None, tool.name

@@ -21,7 +21,7 @@ from taskmaster_mcp.errors import ConfigError
 from taskmaster_mcp.models.routing import Policy, TaskFacts, choose, facts_of
 from taskmaster_mcp.store.config import Config
 from taskmaster_mcp.tasks.model import CLOSED_STATUSES, Task, key
-from taskmaster_mcp.tasks.tasktype import classify
+from taskmaster_mcp.tasks.tasktype import TaskType, classify
 
 FAMILIES: Final = (("expand", "expand_task", "main"), ("update", "update_task", "main"), ("review", "review", "main"),
                    ("research", "expand_task:research", "research"))
@@ -113,13 +113,21 @@ def route_rows(config: Config, policy: Policy, tasks: Sequence[Task],
 
 
 def proposals(config: Config, policy: Policy, tasks: Sequence[Task], report: Mapping[str, Mapping[str, Any]],
-              min_confidence: float) -> list[Proposal]:
-    """A pin per open task from the routing rules (see the module docstring); nothing is written."""
+              min_confidence: float, model_types: Mapping[str, tuple[str, float]] | None = None) -> list[Proposal]:
+    """A pin per open task from the routing rules (see the module docstring); nothing is written.
+
+    ``model_types``: a classifier model's (type, confidence) by task id, used where the keyword type is unsure.
+    """
     roles = config.role_names()
     found: list[Proposal] = []
     for task in open_tasks(tasks):
         kind = classify(task)
         facts = facts_of(task, report.get(key(task.get("id"))), min_confidence)
+        judged = (model_types or {}).get(facts.id)
+        if facts.type is None and judged is not None:
+            kind = TaskType(judged[0], round(judged[1], 2), 0)
+            facts = TaskFacts(facts.id, facts.complexity, kind.type if kind.confidence >= min_confidence else None,
+                              facts.pin)
         unpinned = TaskFacts(facts.id, facts.complexity, facts.type, None)
         route = choose(policy, "expand_task", "main", unpinned, roles)
         routed = route.role != "main" or not route.reason.startswith("default")

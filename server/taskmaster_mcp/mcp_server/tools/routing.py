@@ -19,6 +19,7 @@ from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.tasks.model import parse_ref, split_list
 
 if TYPE_CHECKING:  # the model layer is imported on first use, not at server start
+    from taskmaster_mcp.ai.assign import AssignResult
     from taskmaster_mcp.models.routing_table import PinResult, RouteTable
     from taskmaster_mcp.store.project import Project
 
@@ -93,23 +94,15 @@ async def assign_models(
     ctx: Context[Any, Any],
     apply: Annotated[bool, Field(description="Write the proposed pins")] = False,
     minConfidence: Annotated[float, Field(ge=0, le=1, description="Type confidence needed")] = 0.5,
+    classify: Annotated[bool, Field(description="Ask the model about unsure types")] = False,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
     file: FileArg = None,
-) -> PinResult:
+) -> AssignResult:
     """Propose a model role per open task from type + complexity rules; apply writes pins."""
-    from taskmaster_mcp.models.routing_table import PinResult, proposals
+    from taskmaster_mcp.ai.assign import assign_models as assign
+    from taskmaster_mcp.mcp_server.calls import ai_context
 
     project = await open_project(ctx, projectRoot, file)
-    project.store.require_initialized()
-    the_tag = project.tag(tag)
-    policy = _policy(project)
-    tasks = project.store.read().index(the_tag).tasks
-    found = proposals(project.config(), policy, tasks, scores_by_task(project.paths, the_tag), minConfidence)
-    wanted = {p.id: p.role for p in found if p.role is not None and p.current is None}
-    if not apply:
-        return PinResult(tag=the_tag, changed=[], proposals=found,
-                         message=f"{len(wanted)} pin(s) proposed; call again with apply=true to write them "
-                                 "(tasks already pinned keep their pin).")
-    changed = _write_pins(project, the_tag, dict(wanted)) if wanted else []
-    return PinResult(tag=the_tag, changed=changed, proposals=found, message=f"{len(changed)} task(s) pinned.")
+    return await assign(ai_context(ctx, project), tag=project.tag(tag), apply=apply, min_confidence=minConfidence,
+                        use_model=classify)
