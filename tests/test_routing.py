@@ -185,3 +185,9 @@ def test_escalate_next_moves_the_stronger_role_right_after_the_failed_one() -> N
     queue = ["fast", "main", "fallback", "strong"]
     escalate_next(queue, 0, "strong")
     assert queue == ["fast", "strong", "main", "fallback"]
+
+
+def test_a_caller_naming_a_role_that_does_not_exist_is_refused_not_sent_to_main() -> None:
+    with pytest.raises(ConfigError, match=r"review asked for role 'reviewr', which does not exist \(roles: main, "):
+        route(config(), "review", None, default="reviewr")
+    assert route(config(), "review", None, default="strong") == ("strong", "default: review → strong")

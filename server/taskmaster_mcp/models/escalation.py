@@ -18,12 +18,19 @@ stronger role's calls) and in the result's usage block (``escalated``).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 
+from taskmaster_mcp.errors import AllProvidersFailed
 from taskmaster_mcp.models.routing import Policy, stronger_role
+from taskmaster_mcp.models.usage import Usage
 from taskmaster_mcp.store.config import Config
+
+AskStronger = Callable[[str, str], Awaitable[tuple[Any, Usage]]]  # (role, why) -> the stronger role's answer
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,22 @@ class Climb:
         if confidence >= self.min_confidence:
             return None
         return f"confidence {confidence:g} < {self.min_confidence:g}: {self.start} → {self.to}"
+
+    async def settle(self, value: Any, usage: Usage, deadline: float, ask: AskStronger) -> tuple[Any, Usage]:
+        """The answer to keep: ``value``, or, when the starting role answered with low confidence, the stronger
+        role's answer (asked once with ``ask``). Past the deadline, or if the stronger role fails, ``value`` stays
+        and its usage says why."""
+        low = self.low_confidence(value) if usage.role == self.start else None
+        if low is None:
+            return value, usage
+        if time.monotonic() >= deadline:
+            usage.fallbacks.append(f"not escalated ({low}): the call's deadline had passed")
+            return value, usage
+        try:
+            return await ask(self.to, low)
+        except AllProvidersFailed as err:
+            usage.fallbacks.append(f"escalation failed ({low}); kept the first answer: {err}")
+            return value, usage
 
 
 def escalate_next(queue: list[str], position: int, to: str) -> None:

@@ -173,19 +173,10 @@ class ModelRouter:
         chain = settings.fallback_order.get(route.role) or extra_chain(route.role)
         climb = Climb.of(config, policy, route.role, chain)
         value, usage = await self._chain(run, config, chain, system, prompt, schema, sampler, climb)
+        if climb is not None:
+            value, usage = await climb.settle(value, usage, run.deadline, lambda to, why: self._chain(
+                run, config, (to,), system, prompt, schema, sampler, None, why))
         usage.route = route.reason
-        low = climb.low_confidence(value) if climb is not None and usage.role == climb.start else None
-        if climb is not None and low is not None:
-            if time.monotonic() >= run.deadline:
-                usage.fallbacks.append(f"not escalated ({low}): the call's deadline had passed")
-                return value, usage
-            try:
-                value, usage = await self._chain(run, config, (climb.to,), system, prompt, schema, sampler, None,
-                                                 low)
-            except AllProvidersFailed as err:
-                usage.fallbacks.append(f"escalation failed ({low}); kept the first answer: {err}")
-                return value, usage
-            usage.route = route.reason
         return value, usage
 
     async def _chain(self, run: CallState, config: Config, chain: tuple[str, ...], system: str, prompt: str,

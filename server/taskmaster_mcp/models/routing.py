@@ -199,7 +199,13 @@ def facts_of(task: dict[str, Any], report_entry: Mapping[str, Any] | None = None
 
 
 def choose(policy: Policy, command: str, default: str, task: TaskFacts | None, roles: tuple[str, ...]) -> Route:
-    """The role a call starts on and why (see the module docstring for the order of precedence)."""
+    """The role a call starts on and why (see the module docstring for the order of precedence).
+
+    A ``default`` that is not a role is refused: a caller's typo must not quietly become a fallback to main.
+    """
+    if default not in roles:
+        raise ConfigError(f"{command} asked for role '{default}', which does not exist (roles: {', '.join(roles)}). "
+                          "Add it under taskmasterMcp.roles in .taskmaster/config.json.")
     routes_task = default == "main"
     if task is not None and task.pin is not None and routes_task:
         if task.pin not in roles:
