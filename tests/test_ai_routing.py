@@ -255,3 +255,19 @@ async def test_assign_models_asks_the_classifier_only_about_unsure_tasks_and_tru
     sent = json.dumps([r.body for r in provider_server.seen(MESSAGES)])
     assert "Onboarding flow" in sent and "Misc cleanup" in sent and "README" not in sent and "meta-7731" not in sent
     assert task(root, 6)["metadata"] == {"secret": "meta-7731", "taskmasterMcp": {"role": "fast"}}
+
+
+async def test_when_the_stronger_role_fails_the_low_confidence_answer_is_kept_and_the_usage_says_why(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    root = routed_project(tmp_path / "p", provider_server,
+                          {"escalation": {"minConfidence": 0.6, "order": ["fast", "strong"]}})
+    provider_server.script(MESSAGES, Reply(text=plan("Rename it", confidence=0.2)), model=FAST)
+    provider_server.script(MESSAGES, Reply(status=400, error_type="invalid_request_error", message="bad model"),
+                           model=STRONG)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "expand_task", id="1")
+    assert models_seen(provider_server) == [FAST, STRONG]
+    assert task(root, 1)["subtasks"][0]["title"] == "Rename it"
+    assert data["usage"]["models"] == [f"fast anthropic/{FAST}"] and data["usage"].get("escalated") is None
+    assert any(note.startswith("escalation failed (confidence 0.2 < 0.6: fast → strong); kept the first answer")
+               for note in data["usage"]["fallbacks"])
