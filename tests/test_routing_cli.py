@@ -137,3 +137,21 @@ def test_models_optimize_shows_before_and_after_with_reasons_and_applies_only_wh
     assert "benchmark (1 candidates)" in result["optimization"]["evidence"]
     assert config(project)["models"]["main"]["modelId"] == "claude-opus-4-5-20251101"
     assert config(project)["custom"] == {"kept": [1, 2.5, None]}
+
+
+async def test_doctor_lists_extra_roles_with_their_key_status_and_fails_on_an_invalid_policy(
+        capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    from taskmaster_mcp.cli.doctor import run_doctor
+
+    env = {"TASKMASTER_MCP_HOME": str(project / "home"), "ANTHROPIC_API_KEY": "sk-ant-test"}
+    await run_doctor(project, as_json=True, env=env)
+    checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert checks["role fast"]["ok"] and "anthropic/claude-haiku-4-5-20251001: " in checks["role fast"]["detail"]
+    assert checks["routing"]["ok"] and checks["routing"]["detail"].startswith("4 rule(s), escalation on")
+    broken = config(project)
+    broken["taskmasterMcp"]["routing"][2]["role"] = "huge"
+    (project / ".taskmaster/config.json").write_text(json.dumps(broken))
+    code = await run_doctor(project, as_json=True, env=env)
+    checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert code == 1 and not checks["routing"]["ok"]
+    assert "taskmasterMcp.routing[2].role" in checks["routing"]["detail"]

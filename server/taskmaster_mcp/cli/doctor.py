@@ -25,7 +25,7 @@ from typing import Any, cast
 from taskmaster_mcp.errors import TaskmasterError
 from taskmaster_mcp.models.credentials import credential_status
 from taskmaster_mcp.setup.editors import server_command
-from taskmaster_mcp.store.config import ROLES, load_config
+from taskmaster_mcp.store.config import ROLES, Config, load_config
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.roots import find_upwards
 
@@ -120,7 +120,24 @@ def _check_project(report: Report, start: Path, environ: Mapping[str, str]) -> P
         else:  # only the AI tools need credentials
             report.warn(f"role {role}", detail + " (task tools work; AI tools need it)",
                         status.fix or f"Set the key in your editor's MCP env block, or in {root / '.env'}.")
+    _check_routing(report, config)
     return root
+
+
+def _check_routing(report: Report, config: Config) -> None:
+    """The routing policy as every AI call will read it (an invalid one refuses every AI call)."""
+    from taskmaster_mcp.models.routing import policy_of
+    from taskmaster_mcp.store.settings import settings_from_config
+
+    try:
+        policy = policy_of(config, settings_from_config(config))
+    except TaskmasterError as exc:
+        report.add("routing", False, str(exc), "Fix taskmasterMcp in config.json; README's Routing section has "
+                   "examples. `taskmaster-mcp route` shows the result.")
+        return
+    escalation = "on" if policy.escalation is not None else "off"
+    report.add("routing", True, f"{len(policy.rules)} rule(s), escalation {escalation}; `taskmaster-mcp route` "
+               "shows where each task goes")
 
 
 def _command_problem(command: str, args: list[str]) -> tuple[str | None, str]:
