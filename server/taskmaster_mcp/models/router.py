@@ -1,7 +1,10 @@
 """The role router: pick a model by role, retry, fall back, validate structured output, account for usage.
 
-Roles (``main``, ``research``, ``fallback``) come from ``models`` in ``.taskmaster/config.json``, re-read on every
-call so that ``models`` changes apply at once. API keys: the server's env, then ``<root>/.env`` (see config.py).
+Roles (``main``, ``research``, ``fallback``) come from ``models`` in ``.taskmaster/config.json``, extra roles from
+``taskmasterMcp.roles``; both are re-read on every call so that ``models`` changes apply at once. Which role a call
+starts on is the routing policy's answer (``routing.py``: pins, ``routing`` rules, ``commandRoles``, the default);
+a weak answer may move up once to a stronger role (``escalation.py``). API keys: the server's env, then
+``<root>/.env`` (see config.py).
 
 Our settings live in config.json under ``"taskmasterMcp"`` (every key optional, all listed in README's
 Configuration section, validated in ``store/settings.py``). The router reads ``fallbackOrder`` (the roles to try,
