@@ -271,3 +271,30 @@ async def test_when_the_stronger_role_fails_the_low_confidence_answer_is_kept_an
     assert data["usage"]["models"] == [f"fast anthropic/{FAST}"] and data["usage"].get("escalated") is None
     assert any(note.startswith("escalation failed (confidence 0.2 < 0.6: fast → strong); kept the first answer")
                for note in data["usage"]["fallbacks"])
+
+
+async def test_update_task_model_role_pins_the_task_routes_its_own_rewrite_and_is_written_only_on_success(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    root = routed_project(tmp_path / "p", provider_server)
+    files = snapshot(root)
+    edit = as_json({"title": "Implement the export endpoint", "description": "CSV and JSON export.",
+                    "details": "Stream rows.", "testStrategy": "Golden files."})
+    provider_server.script(MESSAGES, Reply(status=400, error_type="invalid_request_error", message="no"),
+                           model=STRONG)
+    provider_server.defaults[MESSAGES] = Reply(status=400, error_type="invalid_request_error", message="no")
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        refused = await error(client, "update_task", id="4", prompt="Add JSON export.", modelRole="giant")
+        subtask = await error(client, "update_task", id="4.1", modelRole="fast")
+        await error(client, "update_task", id="4", prompt="Add JSON export.", modelRole="strong")  # models fail
+        assert snapshot(root) == files  # refused or failed: nothing written, not even the pin
+        provider_server.defaults[MESSAGES] = Reply()
+        provider_server.script(MESSAGES, Reply(text=edit), model=STRONG)
+        data = await ok(client, "update_task", id="4", prompt="Add JSON export.", modelRole="strong")
+        only_pin = await ok(client, "update_task", id="3", modelRole="fast")
+        cleared = await ok(client, "update_task", id="3", modelRole="")
+    assert "Role 'giant' does not exist" in refused and "modelRole pins tasks; 4.1 is a subtask" in subtask
+    assert data["usage"]["route"] == ["pin: task 4 → strong"] and provider_server.seen(MESSAGES)[-1].model == STRONG
+    assert task(root, 4)["metadata"] == {"owner": "owner-ana-7731", "taskmasterMcp": {"role": "strong"}}
+    assert task(root, 4)["description"] == "CSV and JSON export."
+    assert only_pin["changed"] == ["3.metadata"] and cleared["changed"] == ["3.metadata"]
+    assert "metadata" not in task(root, 3)

@@ -44,6 +44,7 @@ class AIContext:
     router: ModelRouter
     sampler: Sampler | None
     progress: ProgressFn
+    route_pin: str | None = None  # a pin being set by this very call (update_task modelRole): it routes the call
 
 
 class UsageSummary(BaseModel):
@@ -91,7 +92,8 @@ async def ask_text(ai: AIContext, template: Template, prompt: str, *, command: s
 
 def task_facts(ai: AIContext, tag: str, task: dict[str, Any]) -> TaskFacts:
     """The routing facts of ``task`` (complexity from the tag's report, type, pin); they only route, never prompt."""
-    return facts_of(task, scores_by_task(ai.project.paths, tag).get(key(task.get("id"))))
+    facts = facts_of(task, scores_by_task(ai.project.paths, tag).get(key(task.get("id"))))
+    return replace(facts, pin=ai.route_pin) if ai.route_pin else facts
 
 
 def summarize(usages: Iterable[Usage]) -> UsageSummary:
