@@ -413,7 +413,7 @@ async def test_every_tool_is_annotated_and_has_a_description(tmp_path: Path) -> 
         tools = (await client.list_tools()).tools
     model_backed = {"parse_prd", "add_task", "expand_task", "expand_all", "analyze_project_complexity",
                     "update_task", "update_subtask", "update", "research", "scope_up_task", "scope_down_task",
-                    "review", "models", "autopilot_finalize", "benchmark_models"}
+                    "review", "models", "autopilot_finalize", "benchmark_models", "assign_models"}
     for tool in tools:
         assert tool.description, tool.name
         assert tool.annotations is not None, tool.name
@@ -421,7 +421,8 @@ async def test_every_tool_is_annotated_and_has_a_description(tmp_path: Path) -> 
         assert not any("title" in schema for schema in tool.input_schema["properties"].values()), tool.name
     read_only = {t.name for t in tools if t.annotations and t.annotations.read_only_hint}
     assert read_only == {"get_tasks", "get_task", "next_task", "validate_dependencies", "list_tags",
-                         "complexity_report", "usage_report", "autopilot_resume", "autopilot_next", "autopilot_status"}
+                         "complexity_report", "usage_report", "autopilot_resume", "autopilot_next", "autopilot_status",
+                         "route"}
 
 
 async def test_a_shared_server_ignores_a_remote_agents_project_root(messy_project: Path) -> None:

@@ -6,14 +6,13 @@ import re
 
 from taskmaster_mcp.ai.context import AIContext
 from taskmaster_mcp.models import catalogue
-from taskmaster_mcp.store.config import Role
 from taskmaster_mcp.store.settings import input_budget_tokens
 
 CHARS_PER_TOKEN = 4
 DEFAULT_CONTEXT_TOKENS = 128_000
 
 
-def input_budget_chars(ai: AIContext, role: Role, reserve_tokens: int = 6_000) -> int:
+def input_budget_chars(ai: AIContext, role: str, reserve_tokens: int = 6_000) -> int:
     """Characters of input the role's model can take, leaving room for instructions and the answer.
 
     ``taskmasterMcp.inputBudgetTokens`` in config.json caps it (useful for small local models); otherwise it comes

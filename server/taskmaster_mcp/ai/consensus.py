@@ -39,7 +39,6 @@ from taskmaster_mcp.ai.prompts.review import Finding, FollowUp, ReviewOut, Verdi
 from taskmaster_mcp.ai.roles import configured_role, model_of
 from taskmaster_mcp.errors import InvalidInput, TaskmasterError
 from taskmaster_mcp.models.router import Usage
-from taskmaster_mcp.store.config import Role
 from taskmaster_mcp.tasks.model import split_list
 
 STRICTNESS: dict[str, int] = {"approve": 0, "changes_requested": 1, "incomplete": 2}
@@ -87,7 +86,7 @@ class View:
         return f"{self.usage.role} {self.usage.provider}/{self.usage.model}" if self.usage else self.role
 
 
-def reviewer_roles(ai: AIContext, reviewers: str | None) -> list[Role]:
+def reviewer_roles(ai: AIContext, reviewers: str | None) -> list[str]:
     """The roles named by ``reviewers`` (1 to 3, distinct, configured, different models); [] when not given."""
     names = split_list(reviewers)
     if not names:
@@ -96,8 +95,8 @@ def reviewer_roles(ai: AIContext, reviewers: str | None) -> list[Role]:
         raise InvalidInput(f"reviewers takes one to {MAX_REVIEWERS} different roles, e.g. reviewers=main,fallback; "
                            f"got {reviewers!r}.")
     config = ai.project.config()
-    roles: list[Role] = [configured_role(config, name, "reviewers") for name in names]
-    models: dict[tuple[str, str], Role] = {}
+    roles: list[str] = [configured_role(config, name, "reviewers") for name in names]
+    models: dict[tuple[str, str], str] = {}
     for role in roles:
         model = model_of(config, role)
         if model in models:
@@ -108,7 +107,7 @@ def reviewer_roles(ai: AIContext, reviewers: str | None) -> list[Role]:
     return roles
 
 
-def second_role(ai: AIContext, answered: Usage) -> Role:
+def second_role(ai: AIContext, answered: Usage) -> str:
     """The fallback role when it is configured with another model than the one that answered, else research."""
     config = ai.project.config()
     fallback = config.role("fallback")
@@ -123,7 +122,7 @@ def _model_of(ai: AIContext, usage: Usage) -> str:
     return rc.model_id if rc is not None else usage.model
 
 
-async def ask_reviewer(ai: AIContext, prompt: str, role: Role) -> View:
+async def ask_reviewer(ai: AIContext, prompt: str, role: str) -> View:
     """One reviewer's view; a failure on its whole fallback chain is kept as the view's error, not raised."""
     try:
         answer, usage = await ask(ai, prompts.REVIEW, prompt, ReviewOut, command="review", role=role)
@@ -132,7 +131,7 @@ async def ask_reviewer(ai: AIContext, prompt: str, role: Role) -> View:
     return View(role=role, review=answer, usage=usage)
 
 
-async def panel(ai: AIContext, prompt: str, roles: list[Role], second_opinion: bool) -> list[View]:
+async def panel(ai: AIContext, prompt: str, roles: list[str], second_opinion: bool) -> list[View]:
     """Every reviewer's view: ``roles`` concurrently, or main then :func:`second_role` for ``second_opinion``."""
     if roles:
         return list(await asyncio.gather(*(ask_reviewer(ai, prompt, role) for role in roles)))

@@ -26,9 +26,11 @@ from taskmaster_mcp.ai.prompts.blocks import Template
 from taskmaster_mcp.errors import TaskmasterError
 from taskmaster_mcp.models.concurrency import launch_width
 from taskmaster_mcp.models.router import ModelRouter, ProgressFn, Sampler, Usage
-from taskmaster_mcp.store.config import Role
+from taskmaster_mcp.models.routing import TaskFacts, facts_of
 from taskmaster_mcp.store.project import Project
+from taskmaster_mcp.store.reports import scores_by_task
 from taskmaster_mcp.store.settings import settings_from_config
+from taskmaster_mcp.tasks.model import key
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -44,6 +46,7 @@ class AIContext:
     sampler: Sampler | None
     progress: ProgressFn
     fresh: bool = False  # skip the response cache (``fresh: true`` on the tool, ``--fresh`` on the CLI)
+    route_pin: str | None = None  # a pin being set by this very call (update_task modelRole): it routes the call
 
 
 class UsageSummary(BaseModel):
@@ -61,6 +64,8 @@ class UsageSummary(BaseModel):
     cacheHits: int | None = None  # calls answered from the response cache (cost 0); omitted when none
     cache: str | None = None  # when any were: where they came from and how to get new answers
     warnings: list[str] | None = None  # budgets past budgets.warnAt; costs that count against no budget
+    route: list[str] | None = None  # why each call started on its role (the routing rule or pin that chose it)
+    escalated: list[str] | None = None  # calls that moved up to a stronger role, and why
 
 
 class PromptUsage(Usage):
@@ -70,25 +75,34 @@ class PromptUsage(Usage):
 
 
 async def ask(ai: AIContext, template: Template, prompt: str, schema: type[M], *, command: str,
-              role: Role = "main", system: str | None = None, prefix: str = "") -> tuple[M, PromptUsage]:
+              role: str = "main", system: str | None = None, prefix: str = "",
+              task: TaskFacts | None = None) -> tuple[M, PromptUsage]:
     """Ask the router for an object validated against ``schema`` with ``template``'s system prompt.
 
     ``prefix``: the stable start of the prompt (project context shared by many calls), sent before ``prompt`` and
-    marked for the provider's prompt cache; it must be byte-identical from call to call to be reused.
+    marked for the provider's prompt cache; it must be byte-identical from call to call to be reused. ``task``: the
+    routing facts of the task the call is about (:func:`task_facts`), so the policy can route it.
     """
     value, usage = await ai.router.generate_object(
         command=command, role=role, system=system or template.system, prompt=prompt, schema=schema,
-        progress=ai.progress, sampler=ai.sampler, prompt_version=template.id, fresh=ai.fresh, prefix=prefix)
+        progress=ai.progress, sampler=ai.sampler, prompt_version=template.id, fresh=ai.fresh, prefix=prefix,
+        task=task)
     return value, PromptUsage(**usage.model_dump(), prompt=template.id)
 
 
-async def ask_text(ai: AIContext, template: Template, prompt: str, *, command: str, role: Role = "main",
-                   system: str | None = None) -> tuple[str, PromptUsage]:
+async def ask_text(ai: AIContext, template: Template, prompt: str, *, command: str, role: str = "main",
+                   system: str | None = None, task: TaskFacts | None = None) -> tuple[str, PromptUsage]:
     """Ask the router for free text with ``template``'s system prompt (or ``system``, built from it)."""
     text, usage = await ai.router.generate_text(
         command=command, role=role, system=system or template.system, prompt=prompt, progress=ai.progress,
-        sampler=ai.sampler, prompt_version=template.id, fresh=ai.fresh)
+        sampler=ai.sampler, prompt_version=template.id, fresh=ai.fresh, task=task)
     return text, PromptUsage(**usage.model_dump(), prompt=template.id)
+
+
+def task_facts(ai: AIContext, tag: str, task: dict[str, Any]) -> TaskFacts:
+    """The routing facts of ``task`` (complexity from the tag's report, type, pin); they only route, never prompt."""
+    facts = facts_of(task, scores_by_task(ai.project.paths, tag).get(key(task.get("id"))))
+    return replace(facts, pin=ai.route_pin) if ai.route_pin else facts
 
 
 def summarize(usages: Iterable[Usage]) -> UsageSummary:
@@ -112,6 +126,8 @@ def summarize(usages: Iterable[Usage]) -> UsageSummary:
         cacheHits=len(hits) or None,
         warnings=list(dict.fromkeys(w for u in items for w in u.warnings)) or None,
         cache=cache_note(hits, len(items)),
+        route=list(dict.fromkeys(u.route for u in items if u.route)) or None,
+        escalated=[u.escalated for u in items if u.escalated] or None,
     )
 
 

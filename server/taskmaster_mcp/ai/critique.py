@@ -43,7 +43,6 @@ from taskmaster_mcp.ai.quality import count_within, structure_issues
 from taskmaster_mcp.ai.roles import configured_role
 from taskmaster_mcp.errors import InvalidModelOutput
 from taskmaster_mcp.models.router import Usage
-from taskmaster_mcp.store.config import Role
 from taskmaster_mcp.store.settings import critique_role
 
 M = TypeVar("M", bound=BaseModel)
@@ -94,7 +93,7 @@ class Critic:
 
     def __init__(self, ai: AIContext, kind: Literal["plan", "subtasks"]) -> None:
         config = ai.project.config()
-        self.role: Role = configured_role(config, critique_role(config), "taskmasterMcp.critique.role")
+        self.role: str = configured_role(config, critique_role(config), "taskmasterMcp.critique.role")
         self.template: Template = prompts.CRITIQUE_PLAN if kind == "plan" else prompts.CRITIQUE_SUBTASKS
         self.field = "tasks" if kind == "plan" else "subtasks"
         self.findings: list[CritiqueFinding] = []

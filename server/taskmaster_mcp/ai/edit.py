@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, ask_text, research_step, summarize
+from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, ask_text, research_step, summarize, task_facts
 from taskmaster_mcp.ai.neighbours import batch_neighbours, builds_on, dependents, unblocks
 from taskmaster_mcp.ai.prompts import edit
 from taskmaster_mcp.ai.prompts.blocks import task_context
@@ -105,14 +105,14 @@ async def update_item(ai: AIContext, *, tag: str, ref: Ref, prompt: str, researc
     if is_done(item):
         plan, usage = await ask(ai, edit.UPDATE_DONE, edit.update_done_prompt(subject, prompt, parent=parent,
                                                                              research=findings),
-                                edit.FollowUpPlan, command="update_task")
+                                edit.FollowUpPlan, command="update_task", task=task_facts(ai, tag, task))
         usages.append(usage)
         return _write_follow_ups(ai, tag, ref, before, plan, overrides, usages)
     template = edit.UPDATE_TASK if sub is None else edit.UPDATE_SUBTASK
     schema: type[edit.TaskEdit] | type[edit.SubtaskEdit] = edit.TaskEdit if sub is None else edit.SubtaskEdit
     text = edit.update_task_prompt(subject, prompt, parent=parent, research=findings,
                                    builds_on=builds_on(index, task, sub), unblocks=unblocks(index, task, sub))
-    proposal, usage = await ask(ai, template, text, schema, command="update_task")
+    proposal, usage = await ask(ai, template, text, schema, command="update_task", task=task_facts(ai, tag, task))
     usages.append(usage)
     changed: list[str] = []
     follow_ups: list[str] = []

@@ -40,6 +40,7 @@ from taskmaster_mcp.ai.prompts.blocks import task_context
 from taskmaster_mcp.errors import Conflict, TaskmasterError
 from taskmaster_mcp.models.concurrency import launch_width
 from taskmaster_mcp.models.router import Usage
+from taskmaster_mcp.models.routing import TaskFacts, facts_of
 from taskmaster_mcp.store.config import Config
 from taskmaster_mcp.store.reports import scores_by_task
 from taskmaster_mcp.store.settings import settings_from_config, tool_seconds
@@ -133,6 +134,7 @@ class Job:
     related: list[str]
     hint: str | None
     existing: bool
+    facts: TaskFacts | None = None  # routing only (models/routing.py); never part of the prompt
 
 
 def _text(value: object) -> str:
@@ -157,7 +159,8 @@ def make_job(index: TagIndex, ref: Ref, report: dict[str, dict[str, Any]], num: 
     if sub is not None:
         view = {**sub, "id": str(ref)}
         return Job(ref, task_context(view), task_context(task), num or default, num is not None,
-                   builds_on(index, task, sub), unblocks(index, task, sub), [], None, False)
+                   builds_on(index, task, sub), unblocks(index, task, sub), [], None, False,
+                   facts_of(task, report.get(ref.task)))
     hint, recommended = _hint(report.get(ref.task) or {}, task)
     reverse = reverse if reverse is not None else dependents(index)
     near = {ref.task, *(r.task for r in index.dep_refs(task)), *(key(t.get("id")) for t in reverse.get(ref.task, []))}
@@ -165,7 +168,8 @@ def make_job(index: TagIndex, ref: Ref, report: dict[str, dict[str, Any]], num: 
     similar = [task_line(t) for t in relevant(index, topic, SIMILAR_TITLES, exclude=near)]
     existing = bool(subtasks_of(task)) and not force
     return Job(ref, task_context(task, with_subtasks=existing), None, num or recommended or default, num is not None,
-               builds_on(index, task), unblocks(index, task, reverse=reverse), similar, hint, existing)
+               builds_on(index, task), unblocks(index, task, reverse=reverse), similar, hint, existing,
+               facts_of(task, report.get(ref.task)))
 
 
 async def draft(ai: AIContext, command: str, job: Job, request: str | None, research: bool,
@@ -181,7 +185,7 @@ async def draft(ai: AIContext, command: str, job: Job, request: str | None, rese
                                   builds_on=job.builds_on, unblocks=job.unblocks, related=job.related, hint=job.hint,
                                   existing=job.existing, research=findings)
     answer, usage = await ask(ai, expand.EXPAND, prompt, expand.SubtaskPlan, command=command,
-                              prefix=expand.expand_context(codebase=code, request=request))
+                              prefix=expand.expand_context(codebase=code, request=request), task=job.facts)
     usages.append(usage)
     if critic is not None:
         answer = await critic.check(ai, command=command, author=expand.EXPAND, prompt=prompt, draft=answer,

@@ -35,7 +35,7 @@ from taskmaster_mcp.ai import gitdiff
 from taskmaster_mcp.ai.budget import input_budget_chars
 from taskmaster_mcp.ai.codebase import SURROUNDING_TOTAL, codebase, surrounding
 from taskmaster_mcp.ai.consensus import Consensus, Opinion
-from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, summarize
+from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, summarize, task_facts
 from taskmaster_mcp.ai.prompts import review as prompts
 from taskmaster_mcp.ai.prompts.blocks import codebase_block, task_context
 from taskmaster_mcp.ai.prompts.review import Finding, FollowUp, ReviewOut, Verdict
@@ -180,7 +180,8 @@ async def review(ai: AIContext, *, tag: str, ref: Ref, base: str, paths: str | N
         outcome, verdict, opinions = panels.decide(views, spread)
         agreement = verdict.outcome == "agree"
     else:
-        outcome, usage = await ask(ai, prompts.REVIEW, prompt, ReviewOut, command="review", role=solo or "main")
+        outcome, usage = await ask(ai, prompts.REVIEW, prompt, ReviewOut, command="review", role=solo or "main",
+                                  task=None if solo else task_facts(ai, tag, task))
         usages = [usage]
     titles = [line.split(" ", 1)[1] for line in planned]
     dropped = [f.title for f in outcome.followUpSubtasks if duplicates_of(f.title, titles)]

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, research_step, run_each, summarize
+from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, research_step, run_each, summarize, task_facts
 from taskmaster_mcp.ai.expand import ItemReason, reason_text
 from taskmaster_mcp.ai.prompts import expand
 from taskmaster_mcp.ai.prompts.blocks import task_context
@@ -65,7 +65,8 @@ async def scope(ai: AIContext, *, tag: str, ids: list[str], direction: Literal["
             usages.append(usage)
         prompt = expand.scope_prompt(direction=direction, strength=strength,  # type: ignore[arg-type]
                                      task=view, subtasks=subs, request=request, research=findings)
-        answer, usage = await ask(job_ai, expand.SCOPE, prompt, expand.RescopedTask, command=command)
+        answer, usage = await ask(job_ai, expand.SCOPE, prompt, expand.RescopedTask, command=command,
+                                  task=task_facts(job_ai, tag, task))
         usages.append(usage)
         return answer
 

@@ -25,7 +25,7 @@ from typing import Any, cast
 from taskmaster_mcp.errors import TaskmasterError
 from taskmaster_mcp.models.credentials import credential_status
 from taskmaster_mcp.setup.editors import server_command
-from taskmaster_mcp.store.config import ROLES, load_config
+from taskmaster_mcp.store.config import ROLES, Config, load_config
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.roots import find_upwards
 
@@ -101,7 +101,7 @@ def _check_project(report: Report, start: Path, environ: Mapping[str, str]) -> P
         report.add("config.json", False, str(exc), "Fix config.json (or delete it to use the defaults).")
         return root
     report.add("config.json", True, str(config.source.relative_to(root)) if config.source else "absent: defaults")
-    for role in ROLES:
+    for role in config.role_names():  # Task Master's roles, then the extra roles (taskmasterMcp.roles)
         try:
             rc = config.role(role)
         except TaskmasterError as exc:
@@ -120,7 +120,24 @@ def _check_project(report: Report, start: Path, environ: Mapping[str, str]) -> P
         else:  # only the AI tools need credentials
             report.warn(f"role {role}", detail + " (task tools work; AI tools need it)",
                         status.fix or f"Set the key in your editor's MCP env block, or in {root / '.env'}.")
+    _check_routing(report, config)
     return root
+
+
+def _check_routing(report: Report, config: Config) -> None:
+    """The routing policy as every AI call will read it (an invalid one refuses every AI call)."""
+    from taskmaster_mcp.models.routing import policy_of
+    from taskmaster_mcp.store.settings import settings_from_config
+
+    try:
+        policy = policy_of(config, settings_from_config(config))
+    except TaskmasterError as exc:
+        report.add("routing", False, str(exc), "Fix taskmasterMcp in config.json; README's Routing section has "
+                   "examples. `taskmaster-mcp route` shows the result.")
+        return
+    escalation = "on" if policy.escalation is not None else "off"
+    report.add("routing", True, f"{len(policy.rules)} rule(s), escalation {escalation}; `taskmaster-mcp route` "
+               "shows where each task goes")
 
 
 def _command_problem(command: str, args: list[str]) -> tuple[str | None, str]:
@@ -219,7 +236,8 @@ async def _ping(report: Report, root: Path, environ: Mapping[str, str]) -> None:
                    f"{result.provider}/{result.model}: " + (f"answered in {result.latency_ms} ms" if result.ok
                                                             else str(result.error)),
                    "Check the key, the model id (`taskmaster-mcp models --list`) and baseURL; `taskmaster-mcp "
-                   "models --set-" + result.role + " MODEL` changes it.")
+                   "models " + (f"--set-{result.role}" if result.role in ROLES else f"--set-role {result.role}")
+                   + " MODEL` changes it.")
 
 
 def _check_merge_driver(report: Report, root: Path) -> None:

@@ -263,7 +263,7 @@ def _for_people(data: dict[str, Any], project: Path) -> dict[str, Any]:
 
 def _render(command: Command, args: argparse.Namespace, out: Any, data: dict[str, Any],
             siblings: dict[str, list[str]]) -> None:
-    from taskmaster_mcp.cli import views
+    from taskmaster_mcp.cli import routing_views, views
     from taskmaster_mcp.cli.benchmark_view import benchmark_table
 
     view = command.view
@@ -287,5 +287,5 @@ def _render(command: Command, args: argparse.Namespace, out: Any, data: dict[str
         renderers: dict[str, Callable[[Any, dict[str, Any]], None]] = {
             "message": views.message, "dependencies": views.dependency_report, "complexity": views.complexity_table,
             "generate": views.generated, "models": views.models_table, "usage": views.usage_table,
-            "benchmark": benchmark_table}
+            "benchmark": benchmark_table, "route": routing_views.route_table, "pins": routing_views.pins}
         renderers.get(view, views.summary)(out, data)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from taskmaster_mcp import __version__
-from taskmaster_mcp.cli import ai_commands, commands, project_commands, tag_commands
+from taskmaster_mcp.cli import ai_commands, commands, project_commands, routing_commands, tag_commands
 from taskmaster_mcp.cli.spec import Command, ToolCall, common_options
 
 EXAMPLES = """examples:
@@ -33,7 +33,7 @@ exit codes: 0 ok, 1 the command failed (stderr says why), 2 bad usage
 """
 
 TABLES: tuple[tuple[Command, ...], ...] = (commands.COMMANDS, tag_commands.COMMANDS, ai_commands.COMMANDS,
-                                           project_commands.COMMANDS)
+                                           project_commands.COMMANDS, routing_commands.COMMANDS)
 
 
 def _add(sub: argparse._SubParsersAction[argparse.ArgumentParser], command: Command,  # pyright: ignore[reportPrivateUsage]

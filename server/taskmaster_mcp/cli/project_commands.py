@@ -60,13 +60,17 @@ def _models_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base-url")
     p.add_argument("--list", action="store_true", help="list available models")
     p.add_argument("--test", action="store_true", help="ping each role's model")
+    p.add_argument("--set-role", nargs=2, metavar=("NAME", "MODEL"), help="set an extra role (e.g. fast MODEL)")
+    p.add_argument("--optimize", choices=("speed", "quality", "cost"), help="propose a role assignment")
+    p.add_argument("--apply", action="store_true", help="apply the --optimize proposal")
 
 
 def _models(a: argparse.Namespace) -> ToolCall:
     hints = {hint: True for hint in HINT_PROVIDERS if getattr(a, f"hint_{hint.replace('-', '_')}")}
     return tool_call("models", {"setMain": a.set_main, "setResearch": a.set_research, "setFallback": a.set_fallback,
                                 "provider": a.provider, "baseURL": a.base_url, "listAvailableModels": a.list,
-                                "test": a.test, **hints})
+                                "test": a.test, "setRole": "=".join(a.set_role) if a.set_role else None,
+                                "optimize": a.optimize, "apply": a.apply, **hints})
 
 
 def _lang_flags(p: argparse.ArgumentParser) -> None:

@@ -167,6 +167,10 @@ def usage_line(usage: dict[str, Any] | None) -> str | None:
         parts.append(f"{usage['latencyMs'] / 1000:.1f} s")
     if usage.get("fallbacks"):
         parts.append(f"{usage['fallbacks']} fallback(s)")
+    if usage.get("route"):  # why each call started on its role (routing rules, pins)
+        parts.append("route: " + "; ".join(usage["route"]))
+    if usage.get("escalated"):
+        parts.append("escalated: " + "; ".join(usage["escalated"]))
     if usage.get("cacheHits"):
         parts.append(f"{usage['cacheHits']} from the response cache (--fresh asks again)")
     warnings: list[str] = usage.get("warnings") or []

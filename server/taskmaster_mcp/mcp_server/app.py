@@ -116,6 +116,9 @@ def _catalogue() -> list[ToolSpec]:
         ToolSpec("autopilot_commit", "autopilot"),
         ToolSpec("autopilot_finalize", "autopilot", open_world=True),  # review=true asks a model
         ToolSpec("autopilot_abort", "autopilot", destructive=True, idempotent=True),
+        ToolSpec("route", "routing", read_only=True),
+        ToolSpec("set_task_model", "routing", idempotent=True),
+        ToolSpec("assign_models", "routing", open_world=True),  # classify=true asks a model
     ]
 
 

@@ -48,6 +48,7 @@ class Entry:
     fallback: bool
     attempt: int
     prompt: str = ""  # the prompt templates' ``name@version`` ids; lines written before it existed parse as ""
+    escalation: str = ""  # why the call was escalated to this role (models/escalation.py); "" when it was not
 
 
 class GroupStats(BaseModel):
@@ -153,7 +154,10 @@ class Ledger:
 
     def record(self, entry: Entry) -> None:
         """Append one call; a failure to write is logged, never raised (accounting must not break a command)."""
-        line = json.dumps(asdict(entry), separators=(",", ":")) + "\n"
+        data = asdict(entry)
+        if not entry.escalation:  # only escalated calls carry the key: lines stay as compact as before
+            del data["escalation"]
+        line = json.dumps(data, separators=(",", ":")) + "\n"
         try:
             with _locked(self.path) as handle:
                 handle.write(line)

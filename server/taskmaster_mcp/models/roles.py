@@ -11,6 +11,7 @@ dropped when the provider changes (it named the old provider's endpoint); azure 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -20,9 +21,10 @@ from taskmaster_mcp.errors import ConfigError, InvalidInput
 from taskmaster_mcp.models import catalogue
 from taskmaster_mcp.models.credentials import credential_status
 from taskmaster_mcp.models.ledger import LedgerReport
+from taskmaster_mcp.models.optimize import Optimization
 from taskmaster_mcp.models.router import RoleTestResult
 from taskmaster_mcp.models.spend import BudgetStatus
-from taskmaster_mcp.store.config import KEY_VARIABLES, ROLES, Role, load_config, update_config
+from taskmaster_mcp.store.config import EXTRA_ROLES, KEY_VARIABLES, OUR_SECTION, ROLES, load_config, update_config
 from taskmaster_mcp.store.paths import Paths
 
 RESELLERS = frozenset({"openrouter", "azure", "ollama", "lmstudio", "openai-compatible", "bedrock", "vertex",
@@ -33,6 +35,7 @@ KNOWN_PROVIDERS = tuple(sorted({*KEY_VARIABLES, *catalogue.providers()}))
 HINT_PROVIDERS = ("openrouter", "ollama", "lmstudio", "bedrock", "azure", "vertex", "openai-compatible",
                   "claude-code", "gemini-cli", "codex-cli", "grok-cli")
 NEEDS_BASE_URL = ("azure", "openai-compatible")
+EXTRA_ROLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}")
 
 
 class RoleView(BaseModel):
@@ -68,7 +71,7 @@ def show_roles(paths: Paths, env: Mapping[str, str]) -> list[RoleView]:
     config = load_config(paths)
     views: list[RoleView] = []
     statuses: dict[str, str] = {}
-    for role in ROLES:
+    for role in config.role_names():  # Task Master's roles, then the extra roles of taskmasterMcp.roles
         try:
             rc = config.role(role)
         except ConfigError as exc:
@@ -111,7 +114,7 @@ def resolve_provider(model_id: str, hint: str | None) -> str:
     )
 
 
-def _kept_base_url(paths: Paths, role: Role, provider: str) -> str | None:
+def _kept_base_url(paths: Paths, role: str, provider: str) -> str | None:
     """The role's current baseURL when it is already on ``provider`` (else that URL named another endpoint)."""
     current = load_config(paths)
     try:
@@ -125,8 +128,15 @@ def _kept_base_url(paths: Paths, role: Role, provider: str) -> str | None:
     return kept
 
 
-def set_role(paths: Paths, role: Role, model_id: str, provider_hint: str | None, base_url: str | None) -> str:
-    """Point ``role`` at a model; return a one-line description of the change."""
+def set_role(paths: Paths, role: str, model_id: str, provider_hint: str | None, base_url: str | None) -> str:
+    """Point ``role`` at a model; return a one-line description of the change.
+
+    A Task Master role is written to ``models.<role>``; any other name is an extra role, written to (and created
+    in) ``taskmasterMcp.roles.<name>`` with the same fields. Catalogue role limits apply to Task Master's roles only.
+    """
+    if role not in ROLES and not EXTRA_ROLE_NAME.fullmatch(role):
+        raise InvalidInput(f"Role name '{role}' is not valid: use a letter, then letters, digits, - or _ "
+                           "(at most 32), e.g. fast or strong.")
     if not model_id.strip():
         raise InvalidInput(f"The model id for {role} is empty. Pass a model id such as claude-sonnet-4-20250514.")
     provider = resolve_provider(model_id.strip(), provider_hint)
@@ -135,14 +145,21 @@ def set_role(paths: Paths, role: Role, model_id: str, provider_hint: str | None,
         example = "https://YOUR-RESOURCE.openai.azure.com/openai" if provider == "azure" else "http://localhost:8000/v1"
         raise InvalidInput(f"provider {provider} needs baseURL (e.g. {example}).")
     info = catalogue.lookup(provider, model_id)
-    if info is not None and info.allowed_roles and role not in info.allowed_roles:
+    if info is not None and info.allowed_roles and role in ROLES and role not in info.allowed_roles:
         raise InvalidInput(f"{provider}/{model_id} is not suited to the {role} role (catalogue roles: "
                            f"{', '.join(info.allowed_roles)}). Pick another model for {role}.")
 
     def change(raw: dict[str, Any]) -> None:
-        models: object = raw.setdefault("models", {})
+        if role in ROLES:
+            models: object = raw.setdefault("models", {})
+        else:
+            ours: object = raw.setdefault(OUR_SECTION, {})
+            if not isinstance(ours, dict):
+                raise ConfigError(f"config.json '{OUR_SECTION}' is not an object; fix or delete it, then retry.")
+            models = cast("dict[str, Any]", ours).setdefault(EXTRA_ROLES, {})
         if not isinstance(models, dict):
-            raise ConfigError("config.json 'models' is not an object; fix or delete it, then retry.")
+            where = "models" if role in ROLES else f"{OUR_SECTION}.{EXTRA_ROLES}"
+            raise ConfigError(f"config.json '{where}' is not an object; fix or delete it, then retry.")
         by_role = cast("dict[str, Any]", models)  # a JSON object: string keys, any values
         found: object = by_role.setdefault(role, {})
         if not isinstance(found, dict):
@@ -186,6 +203,7 @@ class ModelsResult(BaseModel):
     available: list[dict[str, Any]] | None = None
     endpointModels: list[str] | None = None
     tests: list[RoleTestResult] | None = None
+    optimization: Optimization | None = None
     note: str | None = None
 
 

@@ -1,7 +1,10 @@
 """The role router: pick a model by role, retry, fall back, validate structured output, account for usage.
 
-Roles (``main``, ``research``, ``fallback``) come from ``models`` in ``.taskmaster/config.json``, re-read on every
-call so that ``models`` changes apply at once. API keys: the server's env, then ``<root>/.env`` (see config.py).
+Roles (``main``, ``research``, ``fallback``) come from ``models`` in ``.taskmaster/config.json``, extra roles from
+``taskmasterMcp.roles``; both are re-read on every call so that ``models`` changes apply at once. Which role a call
+starts on is the routing policy's answer (``routing.py``: pins, ``routing`` rules, ``commandRoles``, the default);
+a weak answer may move up once to a stronger role (``escalation.py``). API keys: the server's env, then
+``<root>/.env`` (see config.py).
 
 Our settings live in config.json under ``"taskmasterMcp"`` (every key optional, all listed in README's
 Configuration section, validated in ``store/settings.py``). The router reads ``fallbackOrder`` (the roles to try,
@@ -50,17 +53,25 @@ from taskmaster_mcp.models import catalogue
 from taskmaster_mcp.models.clients import ClientCache, ProviderSetup
 from taskmaster_mcp.models.concurrency import AdaptiveLimiter, Limiters
 from taskmaster_mcp.models.credentials import provider_env
+from taskmaster_mcp.models.escalation import Climb, escalate_next
 from taskmaster_mcp.models.ledger import Entry, Ledger, error_kind
 from taskmaster_mcp.models.policy import AttemptLimits, CircuitBreaker, attempted, bounded, retry_delay
 from taskmaster_mcp.models.providers import Completion, Provider, Request, provider_wire, resolve_base_url
 from taskmaster_mcp.models.recording import Recorder, Recording
 from taskmaster_mcp.models.response_cache import ResponseCache, default_cache_dir, request_key
+from taskmaster_mcp.models.routing import TaskFacts, choose, policy_of
 from taskmaster_mcp.models.spend import SpendGuard, user_price
 from taskmaster_mcp.models.structured import Invalid, SchemaCache, correction, extract_json, parse, validation_summary
 from taskmaster_mcp.models.usage import CallState, ProgressFn, Usage, cost_of
-from taskmaster_mcp.store.config import ROLES, Config, ConfigSource, Role, RoleConfig, resolve_key
+from taskmaster_mcp.store.config import Config, ConfigSource, RoleConfig, resolve_key
 from taskmaster_mcp.store.paths import Paths
-from taskmaster_mcp.store.settings import RouterSettings, cache_settings, cost_controls, settings_from_config
+from taskmaster_mcp.store.settings import (
+    RouterSettings,
+    cache_settings,
+    cost_controls,
+    extra_chain,
+    settings_from_config,
+)
 
 __all__ = ["ModelRouter", "ProgressFn", "RoleTestResult", "RouterSettings", "Sampler", "Usage", "extract_json",
            "settings_from_config"]
@@ -86,7 +97,7 @@ class RoleTestResult(BaseModel):
 class _Target:
     """One role resolved to an adapter, built on first use (an answer from the response cache needs no SDK)."""
 
-    role: Role
+    role: str
     config: RoleConfig
     build: Callable[[], Provider]
     info: catalogue.ModelInfo | None
@@ -101,6 +112,7 @@ class _Target:
         if self.built is None:
             self.built = self.build()
         return self.built
+    escalation: str = ""  # why the call escalated to this role (for the ledger), when it did
 
     @property
     def label(self) -> str:
@@ -134,27 +146,29 @@ class ModelRouter:
         self._responses = ResponseCache(default_cache_dir(self.env))
         self._guard = SpendGuard(self.ledger)
 
-    async def generate_object(self, *, command: str, role: Role, system: str, prompt: str, schema: type[T],
+    async def generate_object(self, *, command: str, role: str, system: str, prompt: str, schema: type[T],
                               progress: ProgressFn | None = None, sampler: Sampler | None = None,
-                              prompt_version: str = "", fresh: bool = False,
-                              prefix: str = "") -> tuple[T, Usage]:
+                              prompt_version: str = "", fresh: bool = False, prefix: str = "",
+                              task: TaskFacts | None = None) -> tuple[T, Usage]:
         """Ask the role chain for an object validated against ``schema``; raise AllProvidersFailed if none can.
 
+        ``role`` is the command's default role (any configured role name); the routing policy may start the call
+        elsewhere, from ``command`` and ``task`` (the facts of the task the call is about, see models/routing.py).
         ``prompt_version`` names the templates (``name@version``) the prompt came from, for the ledger; ``fresh``
         skips the response cache (a new answer is still stored); ``prefix`` is the stable start of the prompt, shared
         by many calls, sent before ``prompt`` and marked for the provider's prompt cache (``prompt_cache.py``).
         """
         value, usage = await self._route(command, role, system, prompt, schema, progress, sampler, prompt_version,
-                                         fresh, prefix)
+                                         fresh, prefix, task)
         return value, usage
 
-    async def generate_text(self, *, command: str, role: Role, system: str, prompt: str,
+    async def generate_text(self, *, command: str, role: str, system: str, prompt: str,
                             progress: ProgressFn | None = None, sampler: Sampler | None = None,
-                            prompt_version: str = "", fresh: bool = False,
-                            prefix: str = "") -> tuple[str, Usage]:
+                            prompt_version: str = "", fresh: bool = False, prefix: str = "",
+                            task: TaskFacts | None = None) -> tuple[str, Usage]:
         """Ask the role chain for free text; raise AllProvidersFailed if every role fails."""
         value, usage = await self._route(command, role, system, prompt, None, progress, sampler, prompt_version,
-                                         fresh, prefix)
+                                         fresh, prefix, task)
         return value, usage
 
     async def aclose(self) -> None:
@@ -176,12 +190,15 @@ class ModelRouter:
             raise ProviderError(f"{url} did not answer within {timeout:g}s; is the server running?",
                                 provider=provider, model="*", retryable=True) from None
 
-    async def _route(self, command: str, role: Role, system: str, prompt: str, schema: type[Any] | None,
+    async def _route(self, command: str, role: str, system: str, prompt: str, schema: type[Any] | None,
                      progress: ProgressFn | None, sampler: Sampler | None,
-                     prompt_version: str = "", fresh: bool = False, prefix: str = "") -> tuple[Any, Usage]:
+                     prompt_version: str = "", fresh: bool = False, prefix: str = "",
+                     task: TaskFacts | None = None) -> tuple[Any, Usage]:
         config = self._config()
         settings = settings_from_config(config)
         controls = cost_controls(config)
+        policy = policy_of(config, settings)
+        route = choose(policy, command, role, task, config.role_names())
         self._guard.check(command, settings.budgets, controls)  # daily/monthly budgets, per-command caps (spend.py)
         language = str(config.global_settings.get("responseLanguage") or "English").strip()
         if language.lower() not in ("english", "en"):
@@ -189,10 +206,31 @@ class ModelRouter:
         run = CallState(command, settings, time.monotonic() + settings.total_seconds, progress,
                         prompt_version=prompt_version)
         run.cache, run.fresh, run.cache_prefix, prompt = cache_settings(config), fresh, len(prefix), prefix + prompt
+        chain = settings.fallback_order.get(route.role) or extra_chain(route.role)
+        climb = Climb.of(config, policy, route.role, chain)
+        value, usage = await self._chain(run, config, chain, system, prompt, schema, sampler, climb)
+        if climb is not None:
+            value, usage = await climb.settle(value, usage, run.deadline, lambda to, why: self._chain(
+                run, config, (to,), system, prompt, schema, sampler, None, why))
+        usage.route = route.reason
+        usage.cache_saved_at = run.cache_hit
+        usage.warnings = self._guard.warnings(command, settings.budgets, controls, usage)
+        return value, usage
+
+    async def _chain(self, run: CallState, config: Config, chain: tuple[str, ...], system: str, prompt: str,
+                     schema: type[Any] | None, sampler: Sampler | None, climb: Climb | None,
+                     escalation: str = "") -> tuple[Any, Usage]:
+        """Try the roles of ``chain`` in order until one answers (escalating after invalid output per ``climb``).
+
+        ``escalation`` marks every role of this chain as an escalation (the low-confidence second ask).
+        """
+        command, settings, prompt_version = run.command, run.settings, run.prompt_version
         failures: list[tuple[str, TaskmasterError]] = []
         notes: list[str] = []
         tried: dict[tuple[str, str, str | None], str] = {}  # provider, model, base URL -> the role that tried it
-        for name in settings.fallback_order[settings.command_roles.get(command, role)]:
+        queue = list(chain)
+        escalated: dict[str, str] = dict.fromkeys(chain, escalation) if escalation else {}
+        for position, name in enumerate(queue):  # escalate_next may reorder the roles after ``position``
             try:
                 rc = config.role(name)
             except ConfigError as err:
@@ -214,6 +252,7 @@ class ModelRouter:
             tried[identity] = name
             try:
                 target = self._target(rc, config, sampler, fallback=bool(failures))
+                target.escalation = escalated.get(name, "")
                 await run.say(0, f"asking {label}")
                 value, answered = await self._try_role(run, target, system, prompt, schema)
             except (ProviderError, InvalidModelOutput, ConfigError) as err:
@@ -221,6 +260,9 @@ class ModelRouter:
                     self._breaker.failure(rc.provider, rc.model_id, err)
                 failures.append((name, _tag(err, rc.provider, rc.model_id)))
                 notes.append(f"{label}: {err}")
+                if climb is not None and position == 0 and isinstance(err, InvalidModelOutput):
+                    escalate_next(queue, position, climb.to)
+                    escalated[climb.to] = climb.invalid_reason()
                 await run.say(0, f"{label} failed; trying the next role")
                 continue
             self._breaker.success(rc.provider, rc.model_id)
@@ -231,9 +273,8 @@ class ModelRouter:
             usage = Usage(role=name, provider=rc.provider, model=answered.model, input_tokens=run.tokens[0],
                           output_tokens=run.tokens[1], cached_tokens=run.tokens[2],
                           cost_usd=None if run.cost is None else round(run.cost, 6),
-                          latency_ms=round((time.perf_counter() - run.started) * 1000, 1), fallbacks=notes)
-            usage.cache_saved_at = run.cache_hit
-            usage.warnings = self._guard.warnings(command, settings.budgets, controls, usage)
+                          latency_ms=round((time.perf_counter() - run.started) * 1000, 1), fallbacks=notes,
+                          escalated=escalated.get(name) or None)
             return value, usage
         raise AllProvidersFailed(failures)
 
@@ -363,14 +404,15 @@ class ModelRouter:
             output_tokens=done.output_tokens, cached_tokens=done.cached_tokens,
             cost_usd=None if cost is None else round(cost, 8),
             latency_ms=round((time.perf_counter() - started) * 1000, 1), outcome=outcome,
-            fallback=target.fallback, attempt=target.attempts, prompt=run.prompt_version))
+            fallback=target.fallback, attempt=target.attempts, prompt=run.prompt_version,
+            escalation=target.escalation))
 
     async def test_roles(self, sampler: Sampler | None = None) -> list[RoleTestResult]:
         """Send a tiny request to each configured role (no retries, no fallback) and report ok/error + latency."""
         config = self._config()
         settings = settings_from_config(config)
 
-        async def probe(name: Role) -> RoleTestResult | None:
+        async def probe(name: str) -> RoleTestResult | None:
             try:
                 rc = config.role(name)
             except ConfigError as err:
@@ -390,6 +432,6 @@ class ModelRouter:
             return RoleTestResult(role=name, provider=rc.provider, model=rc.model_id, ok=True,
                                   latency_ms=round((time.perf_counter() - started) * 1000, 1))
 
-        results = await asyncio.gather(*(probe(name) for name in ROLES))
+        results = await asyncio.gather(*(probe(name) for name in config.role_names()))
         return [r for r in results if r is not None]
 

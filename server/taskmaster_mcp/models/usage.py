@@ -39,6 +39,8 @@ class Usage(BaseModel):
     fallbacks: list[str] = []
     cache_saved_at: str | None = None  # set when the answer came from the response cache: when it was stored
     warnings: list[str] = []  # budgets past budgets.warnAt, a cost that counts against no budget (spend.py)
+    route: str = ""  # why the call started on its role (models/routing.py), e.g. "routing[1]: complexity 2 ≤ 3 → fast"
+    escalated: str | None = None  # why it moved up to a stronger role (models/escalation.py), when it did
 
 
 def cost_of(info: catalogue.ModelInfo | None, completion: Completion) -> float | None:

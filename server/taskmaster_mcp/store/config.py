@@ -24,6 +24,7 @@ from taskmaster_mcp.store.roots import is_unexpanded
 Role = Literal["main", "research", "fallback"]
 ROLES: tuple[Role, ...] = ("main", "research", "fallback")
 OUR_SECTION = "taskmasterMcp"
+EXTRA_ROLES = "roles"  # taskmasterMcp.roles: extra named roles (fast, strong, reviewer...), same fields as models.*
 
 DEFAULT_MODELS: dict[str, dict[str, Any]] = {
     "main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514", "maxTokens": 64000, "temperature": 0.2},
@@ -76,7 +77,7 @@ KEY_VARIABLES: dict[str, str | None] = {
 class RoleConfig:
     """One model role after merging the file's block over the defaults."""
 
-    role: Role
+    role: str  # one of ROLES, or an extra role named under taskmasterMcp.roles
     provider: str
     model_id: str
     max_tokens: int | None
@@ -106,32 +107,56 @@ class Config:
         section = self.raw.get(OUR_SECTION)
         return section if isinstance(section, dict) else {}  # pyright: ignore[reportUnknownVariableType]
 
-    def role(self, role: Role) -> RoleConfig | None:
-        """The merged role block; None for a fallback role without both provider and modelId."""
-        models = self.raw.get("models")
+    @property
+    def extra_roles(self) -> dict[str, Any]:
+        """``taskmasterMcp.roles``: extra named roles (empty when absent or not an object)."""
+        section = self.ours.get(EXTRA_ROLES)
+        return section if isinstance(section, dict) else {}  # pyright: ignore[reportUnknownVariableType]
+
+    def role_names(self) -> tuple[str, ...]:
+        """Task Master's roles, then the extra roles in file order (an extra role cannot shadow a Task Master one)."""
+        return (*ROLES, *(name for name in self.extra_roles if name not in ROLES))
+
+    def role(self, role: str) -> RoleConfig | None:
+        """The merged role block; None for a fallback role without both provider and modelId.
+
+        An extra role (``taskmasterMcp.roles.<name>``) has no defaults: it needs its own provider and modelId.
+        An unknown role name raises ConfigError listing the roles that exist.
+        """
+        if role in ROLES:
+            models = self.raw.get("models")
+            where = f"models.{role}"
+        elif role in self.extra_roles:
+            models = self.extra_roles
+            where = f"{OUR_SECTION}.{EXTRA_ROLES}.{role}"
+        else:
+            raise ConfigError(f"role '{role}' does not exist; roles are {', '.join(self.role_names())}. Add it "
+                              f"under {OUR_SECTION}.{EXTRA_ROLES} in .taskmaster/config.json or use one of those.")
         block: dict[str, Any] = {}
         if isinstance(models, dict):
             candidate = models.get(role)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
             if isinstance(candidate, dict):
                 block = candidate  # pyright: ignore[reportUnknownVariableType]
+            elif role not in ROLES:
+                raise ConfigError(f"{where} in config.json must be an object with 'provider' and 'modelId'.")
         if role == "fallback" and not (block.get("provider") and block.get("modelId")):
             return None
-        merged = {**DEFAULT_MODELS[role], **block}
+        merged = {**DEFAULT_MODELS.get(role, {}), **block}
         provider = merged.get("provider")
         model_id = merged.get("modelId")
         if not isinstance(provider, str) or not provider or not isinstance(model_id, str) or not model_id:
             raise ConfigError(
-                f"models.{role} in config.json needs a non-empty string 'provider' and 'modelId'. "
-                "Set them with the `models` tool (setMain / setResearch / setFallback)."
+                f"{where} in config.json needs a non-empty string 'provider' and 'modelId'. "
+                "Set them with the `models` tool (setMain / setResearch / setFallback / setRole)."
             )
         max_tokens = merged.get("maxTokens")
         temperature = merged.get("temperature")
         if max_tokens is not None and (not isinstance(max_tokens, int) or isinstance(max_tokens, bool)
                                        or max_tokens <= 0):
-            raise ConfigError(f"models.{role}.maxTokens must be a positive integer, got {max_tokens!r}.")
+            raise ConfigError(f"{where}.maxTokens must be a positive integer, got {max_tokens!r}.")
         if temperature is not None and (not isinstance(temperature, int | float) or isinstance(temperature, bool)
                                         or not 0 <= temperature <= 2):
-            raise ConfigError(f"models.{role}.temperature must be a number from 0 to 2, got {temperature!r}.")
+            raise ConfigError(f"{where}.temperature must be a number from 0 to 2, got {temperature!r}.")
         base_url = merged.get("baseURL")
         return RoleConfig(
             role=role,

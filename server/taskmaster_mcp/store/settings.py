@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from taskmaster_mcp.errors import ConfigError
-from taskmaster_mcp.store.config import OUR_SECTION, ROLES, Config, Role
+from taskmaster_mcp.store.config import OUR_SECTION, ROLES, Config
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Budgets:
     monthly_usd: float | None = None
 
 
-DEFAULT_FALLBACK_ORDER: dict[Role, tuple[Role, ...]] = {
+DEFAULT_FALLBACK_ORDER: dict[str, tuple[str, ...]] = {
     "main": ("main", "fallback", "research"),
     "research": ("research", "fallback", "main"),
     "fallback": ("fallback", "main", "research"),
@@ -32,8 +32,8 @@ DEFAULT_FALLBACK_ORDER: dict[Role, tuple[Role, ...]] = {
 class RouterSettings:
     """The router's settings after validation, with defaults filled in."""
 
-    fallback_order: dict[Role, tuple[Role, ...]] = field(default_factory=lambda: dict(DEFAULT_FALLBACK_ORDER))
-    command_roles: dict[str, Role] = field(default_factory=lambda: {})
+    fallback_order: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_FALLBACK_ORDER))
+    command_roles: dict[str, str] = field(default_factory=lambda: {})
     request_seconds: float = 120.0
     total_seconds: float = 300.0
     first_byte_seconds: float = 15.0  # defaults explained in models/router.py's docstring
@@ -83,26 +83,32 @@ def _flag(section: dict[str, Any], parent: str, key: str, default: bool) -> bool
     return value
 
 
-def _role(value: Any, key: str) -> Role:
-    if value not in ROLES:
-        raise ConfigError(f"{_where(key)} must be one of {', '.join(ROLES)}, got {value!r}.")
+def _role(value: Any, key: str, known: tuple[str, ...] = ROLES) -> str:
+    if value not in known:
+        raise ConfigError(f"{_where(key)} must be one of {', '.join(known)}, got {value!r}.")
     return value
+
+
+def extra_chain(role: str) -> tuple[str, ...]:
+    """An extra role's fallback order when ``fallbackOrder.<role>`` does not set one: itself, then main's chain."""
+    return (role, *DEFAULT_FALLBACK_ORDER["main"])
 
 
 def settings_from_config(config: Config) -> RouterSettings:
     """Validate ``taskmasterMcp`` and return the settings; raise ConfigError naming the first bad key."""
     ours = config.ours
-    order = dict(DEFAULT_FALLBACK_ORDER)
+    known = config.role_names()
+    order: dict[str, tuple[str, ...]] = {**DEFAULT_FALLBACK_ORDER, **{r: extra_chain(r) for r in known[len(ROLES):]}}
     for start, chain in _section(ours, "fallbackOrder").items():
-        first = _role(start, f"fallbackOrder key {start!r}")
+        first = _role(start, f"fallbackOrder key {start!r}", known)
         if not isinstance(chain, list) or not chain:
             raise ConfigError(f"{_where(f'fallbackOrder.{start}')} must be a non-empty list of roles "
-                              f"({', '.join(ROLES)}), got {chain!r}.")
-        roles: list[Role] = [_role(r, f"fallbackOrder.{start}") for r in cast(list[Any], chain)]
+                              f"({', '.join(known)}), got {chain!r}.")
+        roles: list[str] = [_role(r, f"fallbackOrder.{start}", known) for r in cast(list[Any], chain)]
         order[first] = tuple(dict.fromkeys(roles).keys())
-    commands: dict[str, Role] = {}
+    commands: dict[str, str] = {}
     for command, role in _section(ours, "commandRoles").items():
-        commands[command] = _role(role, f"commandRoles.{command}")
+        commands[command] = _role(role, f"commandRoles.{command}", known)
     timeouts = _section(ours, "timeouts")
     retries = _section(ours, "retries")
     breaker = _section(ours, "circuitBreaker")

@@ -193,3 +193,9 @@ def research_block(findings: str | None) -> str:
 
 RESEARCH_STEP_SYSTEM = ("You are a research assistant with access to current information. Answer with concise, "
                         "factual bullet points. Name versions and dates where they matter. No preamble.")
+
+# The self-reported confidence of parse_prd, expand_task and analyze answers: routing escalates a weak role's answer
+# below taskmasterMcp.escalation.minConfidence to a stronger role (models/escalation.py). Optional, so a model that
+# leaves it out is never re-asked for it.
+CONFIDENCE = ("How sure you are, from 0 to 1, that this answer is complete and right for the input given (0.5: it "
+              "needs a closer look).")

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from taskmaster_mcp.ai.prompts.blocks import (
+    CONFIDENCE,
     RESEARCH_STEP_SYSTEM,
     Template,
     brief,
@@ -36,6 +37,7 @@ class SubtaskPlan(BaseModel):
     """The answer to expand_task: subtasks in the order they should be done."""
 
     subtasks: Annotated[list[PlannedSubtask], Field(min_length=1, max_length=60)]
+    confidence: Annotated[float | None, Field(ge=0, le=1, description=CONFIDENCE)] = None
 
 
 class TaskScore(BaseModel):
@@ -52,6 +54,7 @@ class ComplexityAnswer(BaseModel):
     """The answer to one analyze_project_complexity batch."""
 
     tasks: list[TaskScore]
+    confidence: Annotated[float | None, Field(ge=0, le=1, description=CONFIDENCE)] = None
 
 
 class RescopedSubtask(BaseModel):

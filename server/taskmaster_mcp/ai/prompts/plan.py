@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from taskmaster_mcp.ai.prompts.blocks import (
+    CONFIDENCE,
     RESEARCH_STEP_SYSTEM,
     Template,
     codebase_block,
@@ -35,6 +36,7 @@ class TaskPlan(BaseModel):
     """The answer to parse_prd: tasks in the order they should be done."""
 
     tasks: Annotated[list[PlannedTask], Field(min_length=1)]
+    confidence: Annotated[float | None, Field(ge=0, le=1, description=CONFIDENCE)] = None
 
 
 class NewTask(BaseModel):

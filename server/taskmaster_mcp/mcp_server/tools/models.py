@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
+from taskmaster_mcp.errors import InvalidInput
 from taskmaster_mcp.mcp_server.calls import open_project, state_of
 from taskmaster_mcp.mcp_server.tools.params import ProjectRoot
 
 if TYPE_CHECKING:  # the model layer is imported on first use, not at server start
+    from taskmaster_mcp.models.optimize import Optimization
     from taskmaster_mcp.models.roles import ModelsResult, UsageResult
+    from taskmaster_mcp.store.project import Project
 
 ENDPOINT_LISTED = ("ollama", "lmstudio", "openrouter")
 
@@ -36,9 +40,12 @@ async def models(
     baseURL: str | None = None,
     listAvailableModels: bool = False,
     test: Annotated[bool, Field(description="Ping each role's model")] = False,
+    setRole: Annotated[str | None, Field(description="NAME=MODEL: set an extra role")] = None,
+    optimize: Literal["speed", "quality", "cost"] | None = None,
+    apply: Annotated[bool, Field(description="Apply the optimize proposal")] = False,
     projectRoot: ProjectRoot = None,
 ) -> ModelsResult:
-    """Show/set the main, research, fallback models (with key status); list or test models."""
+    """Show/set the main, research, fallback and extra roles (with key status); list, test or optimize models."""
     from taskmaster_mcp.mcp_server.calls import sampler_for
     from taskmaster_mcp.models import roles as model_roles
 
@@ -52,7 +59,18 @@ async def models(
         if model_id is not None:
             project.store.require_initialized()
             changed.append(model_roles.set_role(project.paths, role, model_id, hint, baseURL))  # type: ignore[arg-type]
-    result = model_roles.ModelsResult(roles=model_roles.show_roles(project.paths, env), changed=changed or None)
+    if setRole is not None:
+        name, _, model_id = setRole.partition("=")
+        if not name.strip() or not model_id.strip():
+            raise InvalidInput(f"setRole '{setRole}' needs NAME=MODEL, e.g. fast=claude-haiku-4-5-20251001.")
+        project.store.require_initialized()
+        changed.append(model_roles.set_role(project.paths, name.strip(), model_id.strip(), hint, baseURL))
+    optimization = None
+    if optimize is not None:
+        optimization = _optimize(project, env, optimize, apply)
+        changed += [f"{c.role} is now {c.after} ({c.reason})." for c in optimization.changes if optimization.applied]
+    result = model_roles.ModelsResult(roles=model_roles.show_roles(project.paths, env), changed=changed or None,
+                                      optimization=optimization)
     if listAvailableModels:
         if hint in ENDPOINT_LISTED:
             router = state_of(ctx).router_for(project)
@@ -64,6 +82,22 @@ async def models(
     if any(view.key.startswith("MISSING") for view in result.roles):
         result.note = "A role cannot sign in (MISSING): AI tools fall back to the other roles, or fail if none can."
     return result
+
+
+def _optimize(project: Project, env: Mapping[str, str], preset: Literal["speed", "quality", "cost"],
+              apply: bool) -> Optimization:
+    from taskmaster_mcp.models import roles as model_roles
+    from taskmaster_mcp.models.ledger import Ledger
+    from taskmaster_mcp.models.optimize import propose
+
+    by_model = Ledger(project.paths.root, env=env).report().by_model
+    proposal, chosen = propose(project.config(), project.paths, env, preset, by_model)
+    if apply and proposal.changes:
+        project.store.require_initialized()
+        for role, pick in chosen.items():
+            model_roles.set_role(project.paths, role, pick.info.id, pick.info.provider, None)
+        proposal.applied = True
+    return proposal
 
 
 async def usage_report(

@@ -26,6 +26,7 @@ from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.tasks import edits, moves
 from taskmaster_mcp.tasks.jsonvalues import clip
 from taskmaster_mcp.tasks.model import Ref, check_priority, key, parse_ref, parse_ref_list, split_list
+from taskmaster_mcp.tasks.pins import set_pin
 from taskmaster_mcp.tasks.queries import compact_row, next_item
 
 if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
@@ -157,6 +158,7 @@ async def update_task(
     testStrategy: str | None = None,
     priority: Priority | None = None,
     metadata: MetadataArg = None,
+    modelRole: Annotated[str | None, Field(description="Pin the task to a role; '' clears")] = None,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
     file: FileArg = None,
@@ -167,7 +169,8 @@ async def update_task(
     verbatim with no model call (fast, free, and exactly the agent's words); with ``research`` the research role's
     findings are added under the note. ``metadata`` (a JSON object as text) is merged into the item's metadata when
     the server's environment sets TASK_MASTER_ALLOW_METADATA_UPDATES=true, as in Task Master; it is applied after
-    a successful AI rewrite, never before.
+    a successful AI rewrite, never before. ``modelRole`` pins the task to a role as set_task_model does (this call's
+    rewrite is already routed by it), written with the edit.
     """
     project = await open_project(ctx, projectRoot, file)
     patch = _metadata_patch(ctx, metadata)
@@ -176,6 +179,7 @@ async def update_task(
                                                ("testStrategy", testStrategy), ("priority", priority))
                if value is not None}
     ref = parse_ref(id)
+    pin = _checked_pin(project, ref, modelRole)
     if append and not prompt:
         raise InvalidInput("append=true needs prompt: the text of the note to append.")
     if prompt and (research or not append):
@@ -183,16 +187,25 @@ async def update_task(
         from taskmaster_mcp.mcp_server.calls import ai_context
 
         ai = ai_context(ctx, project)
+        if pin:
+            ai.route_pin = pin
         if not append:
             result = await ai_edit.update_item(ai, tag=the_tag, ref=ref, prompt=prompt, research=research,
                                                overrides=changes)
         else:
             result = await ai_edit.note_with_research(ai, tag=the_tag, ref=ref, note=prompt, changes=changes)
-        _merge_after(project, the_tag, ref, patch)
+        _merge_after(project, the_tag, ref, patch, modelRole)
         return result
+    changed: list[str] = []
     with project.store.mutate() as doc:
-        changed = edits.update_fields(doc, the_tag, ref, changes, append=prompt, metadata=patch)
-    return Changed(tag=the_tag, changed=[f"{ref}.{name}" for name in changed], message=f"Updated {ref}.")
+        if changes or prompt or patch or modelRole is None:
+            changed = edits.update_fields(doc, the_tag, ref, changes, append=prompt, metadata=patch)
+        if modelRole is not None and set_pin(doc.index(the_tag).task(ref.task), pin) and "metadata" not in changed:
+            changed.append("metadata")
+        if not changed:
+            raise NoChange
+    return Changed(tag=the_tag, changed=[f"{ref}.{name}" for name in changed],
+                   message=f"Updated {ref}." if changed else f"Nothing to change: {ref} is already so.")
 
 
 async def update_subtask(
@@ -260,11 +273,28 @@ def _metadata_patch(ctx: Context[Any, Any], metadata: str | dict[str, Any] | Non
     return edits.parse_metadata(metadata)
 
 
-def _merge_after(project: Project, tag: str, ref: Ref, patch: dict[str, Any] | None) -> None:
-    """Merge metadata after an AI edit succeeded (so a failed model call changes nothing)."""
-    if patch:
+def _merge_after(project: Project, tag: str, ref: Ref, patch: dict[str, Any] | None,
+                 model_role: str | None = None) -> None:
+    """Merge metadata and set the pin after an AI edit succeeded (so a failed model call changes nothing)."""
+    if patch or model_role is not None:
         with project.store.mutate() as doc:
-            edits.update_fields(doc, tag, ref, {}, metadata=patch)
+            if patch:
+                edits.update_fields(doc, tag, ref, {}, metadata=patch)
+            if model_role is not None:
+                set_pin(doc.index(tag).task(ref.task), model_role.strip() or None)
+
+
+def _checked_pin(project: Project, ref: Ref, model_role: str | None) -> str | None:
+    """The role ``modelRole`` pins (None: no pin, or clear it); refused before anything is written."""
+    if model_role is None or not model_role.strip():
+        return None
+    if ref.sub is not None:
+        raise InvalidInput(f"modelRole pins tasks; {ref} is a subtask, routed by its task's pin. Pass {ref.task}.")
+    roles = project.config().role_names()
+    if model_role.strip() not in roles:
+        raise InvalidInput(f"Role '{model_role.strip()}' does not exist; roles are {', '.join(roles)}. Add it with "
+                           "`models --set-role NAME MODEL` first.")
+    return model_role.strip()
 
 
 async def remove_task(
