@@ -41,7 +41,9 @@ def plan(title: str, confidence: float | None = None) -> str:
 def routed_project(root: Path, server: ProviderServer, ours: dict[str, Any] | None = None) -> Path:
     roles = {"fast": {"provider": "anthropic", "modelId": FAST, "maxTokens": 4000, "baseURL": server.url},
              "strong": {"provider": "anthropic", "modelId": STRONG, "maxTokens": 4000, "baseURL": server.url}}
-    ai_project(root, server, ours={"roles": roles, "routing": RULES, **(ours or {})})
+    # the response cache is off: these tests count which model saw each request, and two projects asking the same
+    # thing would otherwise share an answer (tests/test_response_cache.py specifies the cache)
+    ai_project(root, server, ours={"roles": roles, "routing": RULES, "cache": {"enabled": False}, **(ours or {})})
     tasks = [{**t, "dependencies": [], "priority": "medium", "details": "", "testStrategy": "", "subtasks": []}
              for t in TASKS]
     (root / ".taskmaster/tasks/tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}, indent=2))
