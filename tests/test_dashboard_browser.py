@@ -90,7 +90,8 @@ def test_moving_a_card_with_the_keyboard_changes_exactly_one_value_in_tasks_json
                what="the move to be announced to screen readers")
     wait_until(lambda: driver.switch_to.active_element.get_attribute("class") == "move-open",
                what="the focus to follow the moved card")  # the re-render after the move is asynchronous
-    assert "task 4" in driver.switch_to.active_element.get_attribute("aria-label")
+    label = driver.switch_to.active_element.get_attribute("aria-label")
+    assert "task 4" in label, label
     screenshot(driver, "board-after-move")
 
 

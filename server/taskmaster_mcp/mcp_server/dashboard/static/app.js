@@ -50,8 +50,10 @@ async function api(path, options) {
 // --- board --------------------------------------------------------------------------------------------------------
 
 async function loadBoard() {
+  const asked = (state.boardAsked = (state.boardAsked || 0) + 1);
   try {
     const data = await api(`/api/board${tagQuery()}`);
+    if (asked !== state.boardAsked) return;  // a later request is under way: never draw an older board over it
     problem("");
     state.board = data;
     state.tag = state.tag || data.tag;
@@ -96,7 +98,19 @@ function renderBoard(data) {
     });
     return section;
   });
+  // replaceChildren detaches the kept card nodes for a moment, which drops the keyboard focus: a live update (or
+  // a board fetched before a move, answered after it) must not throw a keyboard user back to the top of the page.
+  const active = document.activeElement;
+  const activeCard = active && active.closest ? active.closest(".card") : null;
   document.getElementById("board").replaceChildren(...columns);
+  if (!state.focusAfter && active && active !== document.activeElement) {
+    if (active.isConnected) active.focus();
+    else if (activeCard && active.classList.length) {  // the card was redrawn: focus the same control on it
+      const again = document.querySelector(
+        `.card[data-id="${CSS.escape(activeCard.dataset.id)}"] .${CSS.escape(active.classList[0])}`);
+      if (again) again.focus();
+    }
+  }
   const done = data.columns.filter((c) => c.status === "done" || c.status === "completed").reduce((n, c) => n + c.count, 0);
   document.getElementById("board-summary").textContent =
     `${data.total} tasks in tag “${data.tag}”, ${done} done.`;
