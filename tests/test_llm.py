@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -364,6 +365,10 @@ async def test_a_stream_that_stalls_is_still_bounded_by_request_seconds(
 async def test_roles_left_when_the_deadline_has_passed_are_not_tried_and_not_blamed(
         tmp_path: Path, provider_server: ProviderServer) -> None:
     provider_server.defaults[MESSAGES] = Reply(hang=True)
+    # The SDKs are imported when a role is first asked; import them now, so that the 0.2 s deadlines below time
+    # the requests, not a first import on a busy machine.
+    importlib.import_module("anthropic")
+    importlib.import_module("openai")
     r = router(tmp_path, provider_server, {"timeouts": {"firstByteSeconds": 0.2, "totalSeconds": 0.2},
                                            "circuitBreaker": {"failures": 1}})
     with pytest.raises(AllProvidersFailed) as raised:
