@@ -46,7 +46,8 @@ def make_project(root: Path, server: ProviderServer, concurrency: dict[str, Any]
         for n in range(1, TASKS + 2)]
     (root / ".taskmaster" / "tasks").mkdir(parents=True)
     (root / ".taskmaster" / "tasks" / "tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}, indent=2))
-    ours = {"concurrency": concurrency} if concurrency else None
+    # Identical expansions are timed again and again, so the response cache (bench_response_cache.py) is off.
+    ours: dict[str, Any] = {"cache": {"enabled": False}, **({"concurrency": concurrency} if concurrency else {})}
     write_config(root, {"main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514", "maxTokens": 4000,
                                  "baseURL": server.url}}, ours)
 

@@ -71,7 +71,7 @@ def make_project(root: Path, server: ProviderServer) -> None:
         "main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514", "maxTokens": 8000,
                  "baseURL": server.url},
         "fallback": {"provider": "openai", "modelId": "gpt-4o", "maxTokens": 8000, "baseURL": server.url + "/v1"},
-    })
+    }, {"cache": {"enabled": False}})  # the same calls are timed several times: the response cache is off
 
 
 def measure(session: Session, server: ProviderServer, tool: str, arguments: dict[str, Any]) -> dict[str, float]:
