@@ -300,3 +300,41 @@ async def test_update_task_model_role_pins_the_task_routes_its_own_rewrite_and_i
     assert task(root, 4)["description"] == "CSV and JSON export."
     assert only_pin["changed"] == ["3.metadata"] and cleared["changed"] == ["3.metadata"]
     assert "metadata" not in task(root, 3)
+
+
+async def test_with_the_response_cache_an_escalated_answer_is_stored_under_the_stronger_model_and_reused_free(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    # the cache sees each model's own request: the weak answer under fast's key, the escalated one under strong's,
+    # so the same call again is two hits (the low-confidence one still escalates, to a cached answer) and no request
+    root = routed_project(tmp_path / "p", provider_server, {"cache": {"enabled": True},
+                          "escalation": {"minConfidence": 0.6, "order": ["fast", "strong"]}})
+    provider_server.script(MESSAGES, Reply(text=plan("Guess", confidence=0.3)), model=FAST)
+    provider_server.script(MESSAGES, Reply(text=plan("Rename and migrate", confidence=0.9)), model=STRONG)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        first = await ok(client, "expand_task", id="1", force=True)
+        second = await ok(client, "expand_task", id="1", force=True)
+    assert models_seen(provider_server) == [FAST, STRONG]
+    assert first["usage"].get("cacheHits") is None and first["usage"]["costUsd"] > 0
+    assert second["usage"]["cacheHits"] == 1 and second["usage"]["costUsd"] == 0
+    assert second["usage"]["models"] == [f"strong anthropic/{STRONG}"]
+    assert second["usage"]["escalated"] == ["confidence 0.3 < 0.6: fast → strong"]
+    assert task(root, 1)["subtasks"][0]["title"] == "Rename and migrate"
+
+
+async def test_a_cached_weak_answer_escalated_to_a_live_answer_is_not_reported_as_answered_from_the_cache(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    # first call: strong fails, the weak answer is kept (and stored); second call: the weak answer is a hit, it
+    # escalates and strong answers live, so the result was paid for and did not come from the cache
+    root = routed_project(tmp_path / "p", provider_server, {"cache": {"enabled": True},
+                          "escalation": {"minConfidence": 0.6, "order": ["fast", "strong"]}})
+    provider_server.script(MESSAGES, Reply(text=plan("Guess", confidence=0.3)), model=FAST)
+    provider_server.script(MESSAGES, Reply(status=400, error_type="invalid_request_error", message="busy"),
+                           Reply(text=plan("Rename and migrate", confidence=0.9)), model=STRONG)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        kept = await ok(client, "expand_task", id="1", force=True)
+        escalated = await ok(client, "expand_task", id="1", force=True)
+    assert models_seen(provider_server) == [FAST, STRONG, STRONG]
+    assert kept["usage"]["models"] == [f"fast anthropic/{FAST}"]
+    usage = escalated["usage"]
+    assert usage["models"] == [f"strong anthropic/{STRONG}"] and usage["costUsd"] > 0
+    assert usage.get("cacheHits") is None and usage.get("cache") is None

@@ -213,7 +213,6 @@ class ModelRouter:
             value, usage = await climb.settle(value, usage, run.deadline, lambda to, why: self._chain(
                 run, config, (to,), system, prompt, schema, sampler, None, why))
         usage.route = route.reason
-        usage.cache_saved_at = run.cache_hit
         usage.warnings = self._guard.warnings(command, settings.budgets, controls, usage)
         return value, usage
 
@@ -254,6 +253,7 @@ class ModelRouter:
                 target = self._target(rc, config, sampler, fallback=bool(failures))
                 target.escalation = escalated.get(name, "")
                 await run.say(0, f"asking {label}")
+                run.cache_hit = None  # per answer: a cached weak answer escalated to a live one is not a hit
                 value, answered = await self._try_role(run, target, system, prompt, schema)
             except (ProviderError, InvalidModelOutput, ConfigError) as err:
                 if isinstance(err, ProviderError | InvalidModelOutput):
@@ -274,7 +274,7 @@ class ModelRouter:
                           output_tokens=run.tokens[1], cached_tokens=run.tokens[2],
                           cost_usd=None if run.cost is None else round(run.cost, 6),
                           latency_ms=round((time.perf_counter() - run.started) * 1000, 1), fallbacks=notes,
-                          escalated=escalated.get(name) or None)
+                          escalated=escalated.get(name) or None, cache_saved_at=run.cache_hit)
             return value, usage
         raise AllProvidersFailed(failures)
 
