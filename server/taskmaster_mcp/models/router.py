@@ -51,7 +51,7 @@ from taskmaster_mcp.errors import (
 )
 from taskmaster_mcp.models import catalogue
 from taskmaster_mcp.models.clients import ClientCache, ProviderSetup
-from taskmaster_mcp.models.concurrency import AdaptiveLimiter, Limiters
+from taskmaster_mcp.models.concurrency import AdaptiveLimiter, Limiters, SlotTimeout
 from taskmaster_mcp.models.credentials import provider_env
 from taskmaster_mcp.models.escalation import Climb, escalate_next
 from taskmaster_mcp.models.ledger import Entry, Ledger, error_kind
@@ -256,7 +256,7 @@ class ModelRouter:
                 run.cache_hit = None  # per answer: a cached weak answer escalated to a live one is not a hit
                 value, answered = await self._try_role(run, target, system, prompt, schema)
             except (ProviderError, InvalidModelOutput, ConfigError) as err:
-                if isinstance(err, ProviderError | InvalidModelOutput):
+                if isinstance(err, ProviderError | InvalidModelOutput) and not isinstance(err, SlotTimeout):
                     self._breaker.failure(rc.provider, rc.model_id, err)
                 failures.append((name, _tag(err, rc.provider, rc.model_id)))
                 notes.append(f"{label}: {err}")
