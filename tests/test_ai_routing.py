@@ -11,7 +11,7 @@ import anthropic  # noqa: F401  imported up front so a test's time budget covers
 
 from ai_helpers import ai_env, ai_project, as_json
 from mcp_helpers import connected, error, ok, snapshot
-from provider_server import MESSAGES, ProviderServer, Reply
+from provider_server import CHAT, MESSAGES, ProviderServer, Reply
 
 MAIN = "claude-sonnet-4-20250514"
 FAST = "claude-haiku-4-5-20251001"
@@ -338,3 +338,26 @@ async def test_a_cached_weak_answer_escalated_to_a_live_answer_is_not_reported_a
     usage = escalated["usage"]
     assert usage["models"] == [f"strong anthropic/{STRONG}"] and usage["costUsd"] > 0
     assert usage.get("cacheHits") is None and usage.get("cache") is None
+
+
+async def test_a_prd_routed_to_a_small_context_role_is_cut_into_parts_that_fit_that_role(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    # main (200k tokens) would take this PRD whole; the rule sends parse_prd to a local model of 40,960 tokens, so
+    # the PRD is planned in parts sized for the local model
+    local = {"provider": "ollama", "modelId": "qwen3:32b", "maxTokens": 4000, "baseURL": provider_server.url + "/v1"}
+    root = routed_project(tmp_path / "p", provider_server)
+    config = json.loads((root / ".taskmaster/config.json").read_text())
+    config["taskmasterMcp"]["roles"]["local"] = local
+    config["taskmasterMcp"]["routing"] = [{"command": "parse_prd", "role": "local"}]
+    (root / ".taskmaster/config.json").write_text(json.dumps(config))
+    section = "Users import their data and see it in a table. " * 400  # ~19k characters a section
+    prd = "".join(f"## Feature {n}\n{section}\n\n" for n in range(1, 9))  # ~155k characters
+    answer = as_json({"tasks": [{"id": 1, "title": "A feature", "description": "Build it.", "details": "How.",
+                                 "testStrategy": "Test.", "priority": "high", "dependencies": []}]})
+    provider_server.defaults[CHAT] = Reply(text=answer)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "parse_prd", prd=prd, force=True)
+    sent = provider_server.seen(CHAT)
+    assert len(sent) >= 2 and {r.model for r in sent} == {"qwen3:32b"}
+    assert all(len(json.dumps(r.body)) < 4 * 40_960 for r in sent)
+    assert data["usage"]["route"] == ["routing[0]: command parse_prd → local"]

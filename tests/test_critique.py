@@ -235,7 +235,8 @@ async def test_a_pinned_task_s_revision_goes_to_the_pinned_role_with_the_user_s_
     # the pinned role's (the revision is the author's), the critique the critic's, and the revision keeps the
     # prompt's stable prefix (the user's request), as the draft had it
     strong, critic_model = "claude-opus-4-5-20251101", "gpt-4.1-mini"
-    roles = {"strong": {"provider": "anthropic", "modelId": strong, "maxTokens": 4000, "baseURL": provider_server.url},
+    roles = {"strong": {"provider": "anthropic", "modelId": strong, "maxTokens": 4000,
+                        "baseURL": provider_server.url},
              "critic": {"provider": "openai", "modelId": critic_model, "maxTokens": 4000,
                         "baseURL": provider_server.url + "/v1"}}
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json",
@@ -249,7 +250,8 @@ async def test_a_pinned_task_s_revision_goes_to_the_pinned_role_with_the_user_s_
         await ok(client, "set_task_model", id="3", role="strong")
         data = await ok(client, "expand_task", id="3", num=2, critique=True, prompt="Use SQLite for storage.")
     assert sequence(provider_server) == [("messages", strong), ("chat", critic_model), ("messages", strong)]
-    assert "Use SQLite for storage." in sent(provider_server, 0) and "Use SQLite for storage." in sent(provider_server, 2)
+    assert "Use SQLite for storage." in sent(provider_server, 0)
+    assert "Use SQLite for storage." in sent(provider_server, 2)
     report = data["critique"]
     assert report["role"] == "critic" and report["models"] == [f"critic openai/{critic_model}"]
     assert [s["model"] for s in report["steps"]] == [f"strong anthropic/{strong}", f"critic openai/{critic_model}",
