@@ -308,17 +308,22 @@ async def test_with_the_response_cache_an_escalated_answer_is_stored_under_the_s
     # so the same call again is two hits (the low-confidence one still escalates, to a cached answer) and no request
     root = routed_project(tmp_path / "p", provider_server, {"cache": {"enabled": True},
                           "escalation": {"minConfidence": 0.6, "order": ["fast", "strong"]}})
-    provider_server.script(MESSAGES, Reply(text=plan("Guess", confidence=0.3)), model=FAST)
-    provider_server.script(MESSAGES, Reply(text=plan("Rename and migrate", confidence=0.9)), model=STRONG)
+    provider_server.script(MESSAGES, Reply(text=plan("Guess", confidence=0.3)),
+                           Reply(text=plan("Guess again", confidence=0.2)), model=FAST)
+    provider_server.script(MESSAGES, Reply(text=plan("Rename and migrate", confidence=0.9)),
+                           Reply(text=plan("Rename, migrate, announce", confidence=0.9)), model=STRONG)
     async with connected(root, env=ai_env(tmp_path)) as client:
         first = await ok(client, "expand_task", id="1", force=True)
         second = await ok(client, "expand_task", id="1", force=True)
-    assert models_seen(provider_server) == [FAST, STRONG]
+        assert models_seen(provider_server) == [FAST, STRONG]
+        fresh = await ok(client, "expand_task", id="1", force=True, fresh=True)  # fresh holds for the escalation
+    assert models_seen(provider_server) == [FAST, STRONG, FAST, STRONG]
+    assert fresh["usage"].get("cacheHits") is None
     assert first["usage"].get("cacheHits") is None and first["usage"]["costUsd"] > 0
     assert second["usage"]["cacheHits"] == 1 and second["usage"]["costUsd"] == 0
     assert second["usage"]["models"] == [f"strong anthropic/{STRONG}"]
     assert second["usage"]["escalated"] == ["confidence 0.3 < 0.6: fast → strong"]
-    assert task(root, 1)["subtasks"][0]["title"] == "Rename and migrate"
+    assert task(root, 1)["subtasks"][0]["title"] == "Rename, migrate, announce"
 
 
 async def test_a_cached_weak_answer_escalated_to_a_live_answer_is_not_reported_as_answered_from_the_cache(
