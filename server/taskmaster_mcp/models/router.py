@@ -26,7 +26,8 @@ Usage and cost accounting (subscription CLI agents cost 0 per call, unknown pric
 answer is also saved for offline replay (``recording.py``).
 
 Cost: per-command caps, warnings past ``budgets.warnAt`` and user prices are ``spend.py``; an identical request is
-answered from the response cache (``response_cache.py``, checked per role before any request, ``fresh`` skips it);
+answered from the response cache (``response_cache.py``, checked per role before any request, ``fresh`` skips it;
+a hit takes no limiter slot and neither opens nor closes the model's circuit: no request was sent);
 the stable prefix of a prompt is marked for the provider's prompt cache (``prompt_cache.py``).
 """
 
@@ -265,7 +266,8 @@ class ModelRouter:
                     escalated[climb.to] = climb.invalid_reason()
                 await run.say(0, f"{label} failed; trying the next role")
                 continue
-            self._breaker.success(rc.provider, rc.model_id)
+            if run.cache_hit is None:  # a cached answer sent no request: it says nothing about the model's health
+                self._breaker.success(rc.provider, rc.model_id)
             if self._recorder is not None:
                 self._recorder.save(Recording(prompt_version, command, name, rc.provider, rc.model_id,
                                               "" if schema is None else schema.__name__, system, prompt,
