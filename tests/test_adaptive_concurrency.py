@@ -217,3 +217,32 @@ async def test_analyze_fails_no_batch_when_the_provider_takes_one_request_at_a_t
     assert data["analyzed"] == 30 and data["failed"] == [], data["failed"]
     assert provider_server.busy_rejections >= 1 and provider_server.peak_in_flight == 1
     assert not provider_server.seen(CHAT)
+
+
+async def test_a_call_that_waited_for_a_slot_until_its_deadline_does_not_trip_the_models_circuit(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    # one slot, held by someone else: the call gives up at its deadline without sending anything. That is our own
+    # queue, not the model's failure, so with circuitBreaker.failures = 1 the model is still asked next time.
+    root = tmp_path / "p"
+    write_config(root, {"main": {"provider": "anthropic", "modelId": MODEL, "maxTokens": 1000,
+                                 "baseURL": provider_server.url}},
+                 {"concurrency": {"start": 1, "max": 1}, "circuitBreaker": {"failures": 1},
+                  "timeouts": {"totalSeconds": 2}, "cache": {"enabled": False}})
+    provider_server.defaults[MESSAGES] = Reply(text="fine")
+    router = ModelRouter(Paths(root), {"ANTHROPIC_API_KEY": "k"}, data_dir=tmp_path / "d")
+    try:
+        await router.generate_text(command="c", role="main", system="s", prompt="warm up")
+        [limiter] = router.limiters.all().values()
+        held = await limiter.acquire(FAR, "anthropic", MODEL)
+        try:
+            await router.generate_text(command="c", role="main", system="s", prompt="queued")
+        except AllProvidersFailed as err:
+            assert "request slot" in str(err)
+        else:
+            raise AssertionError("a call with no free slot answered")
+        held.succeeded()
+        text, usage = await router.generate_text(command="c", role="main", system="s", prompt="after")
+    finally:
+        await router.aclose()
+    assert (text, usage.role) == ("fine", "main")
+    assert len(provider_server.seen(MESSAGES)) == 2

@@ -11,7 +11,7 @@ import anthropic  # noqa: F401  imported up front so a test's time budget covers
 
 from ai_helpers import ai_env, ai_project, as_json
 from mcp_helpers import connected, error, ok, snapshot
-from provider_server import MESSAGES, ProviderServer, Reply
+from provider_server import CHAT, MESSAGES, ProviderServer, Reply
 
 MAIN = "claude-sonnet-4-20250514"
 FAST = "claude-haiku-4-5-20251001"
@@ -300,3 +300,69 @@ async def test_update_task_model_role_pins_the_task_routes_its_own_rewrite_and_i
     assert task(root, 4)["description"] == "CSV and JSON export."
     assert only_pin["changed"] == ["3.metadata"] and cleared["changed"] == ["3.metadata"]
     assert "metadata" not in task(root, 3)
+
+
+async def test_with_the_response_cache_an_escalated_answer_is_stored_under_the_stronger_model_and_reused_free(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    # the cache sees each model's own request: the weak answer under fast's key, the escalated one under strong's,
+    # so the same call again is two hits (the low-confidence one still escalates, to a cached answer) and no request
+    root = routed_project(tmp_path / "p", provider_server, {"cache": {"enabled": True},
+                          "escalation": {"minConfidence": 0.6, "order": ["fast", "strong"]}})
+    provider_server.script(MESSAGES, Reply(text=plan("Guess", confidence=0.3)),
+                           Reply(text=plan("Guess again", confidence=0.2)), model=FAST)
+    provider_server.script(MESSAGES, Reply(text=plan("Rename and migrate", confidence=0.9)),
+                           Reply(text=plan("Rename, migrate, announce", confidence=0.9)), model=STRONG)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        first = await ok(client, "expand_task", id="1", force=True)
+        second = await ok(client, "expand_task", id="1", force=True)
+        assert models_seen(provider_server) == [FAST, STRONG]
+        fresh = await ok(client, "expand_task", id="1", force=True, fresh=True)  # fresh holds for the escalation
+    assert models_seen(provider_server) == [FAST, STRONG, FAST, STRONG]
+    assert fresh["usage"].get("cacheHits") is None
+    assert first["usage"].get("cacheHits") is None and first["usage"]["costUsd"] > 0
+    assert second["usage"]["cacheHits"] == 1 and second["usage"]["costUsd"] == 0
+    assert second["usage"]["models"] == [f"strong anthropic/{STRONG}"]
+    assert second["usage"]["escalated"] == ["confidence 0.3 < 0.6: fast → strong"]
+    assert task(root, 1)["subtasks"][0]["title"] == "Rename, migrate, announce"
+
+
+async def test_a_cached_weak_answer_escalated_to_a_live_answer_is_not_reported_as_answered_from_the_cache(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    # first call: strong fails, the weak answer is kept (and stored); second call: the weak answer is a hit, it
+    # escalates and strong answers live, so the result was paid for and did not come from the cache
+    root = routed_project(tmp_path / "p", provider_server, {"cache": {"enabled": True},
+                          "escalation": {"minConfidence": 0.6, "order": ["fast", "strong"]}})
+    provider_server.script(MESSAGES, Reply(text=plan("Guess", confidence=0.3)), model=FAST)
+    provider_server.script(MESSAGES, Reply(status=400, error_type="invalid_request_error", message="busy"),
+                           Reply(text=plan("Rename and migrate", confidence=0.9)), model=STRONG)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        kept = await ok(client, "expand_task", id="1", force=True)
+        escalated = await ok(client, "expand_task", id="1", force=True)
+    assert models_seen(provider_server) == [FAST, STRONG, STRONG]
+    assert kept["usage"]["models"] == [f"fast anthropic/{FAST}"]
+    usage = escalated["usage"]
+    assert usage["models"] == [f"strong anthropic/{STRONG}"] and usage["costUsd"] > 0
+    assert usage.get("cacheHits") is None and usage.get("cache") is None
+
+
+async def test_a_prd_routed_to_a_small_context_role_is_cut_into_parts_that_fit_that_role(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    # main (200k tokens) would take this PRD whole; the rule sends parse_prd to a local model of 40,960 tokens, so
+    # the PRD is planned in parts sized for the local model
+    local = {"provider": "ollama", "modelId": "qwen3:32b", "maxTokens": 4000, "baseURL": provider_server.url + "/v1"}
+    root = routed_project(tmp_path / "p", provider_server)
+    config = json.loads((root / ".taskmaster/config.json").read_text())
+    config["taskmasterMcp"]["roles"]["local"] = local
+    config["taskmasterMcp"]["routing"] = [{"command": "parse_prd", "role": "local"}]
+    (root / ".taskmaster/config.json").write_text(json.dumps(config))
+    section = "Users import their data and see it in a table. " * 400  # ~19k characters a section
+    prd = "".join(f"## Feature {n}\n{section}\n\n" for n in range(1, 9))  # ~155k characters
+    answer = as_json({"tasks": [{"id": 1, "title": "A feature", "description": "Build it.", "details": "How.",
+                                 "testStrategy": "Test.", "priority": "high", "dependencies": []}]})
+    provider_server.defaults[CHAT] = Reply(text=answer)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "parse_prd", prd=prd, force=True)
+    sent = provider_server.seen(CHAT)
+    assert len(sent) >= 2 and {r.model for r in sent} == {"qwen3:32b"}
+    assert all(len(json.dumps(r.body)) < 4 * 40_960 for r in sent)
+    assert data["usage"]["route"] == ["routing[0]: command parse_prd → local"]

@@ -155,3 +155,42 @@ def test_quality_checks_score_dependencies_duplicates_count_and_coverage() -> No
     forward = [{"id": 1, "title": "A thing", "dependencies": [2]}, {"id": 2, "title": "A thing", "dependencies": []}]
     assert score_items(forward, 5, []) == {"dependencies": 0.0, "duplicates": 0.0, "count": 0.0}
     assert percentile([100.0, 200.0, 300.0, 400.0], 0.5) == 250.0 and percentile([], 0.95) == 0.0
+
+
+def strong_role(server: ProviderServer) -> dict[str, Any]:
+    return {"strong": {"provider": "openai", "modelId": "gpt-4.1", "maxTokens": 4000, "baseURL": server.url + "/v1"}}
+
+
+async def test_a_second_identical_run_still_asks_the_models_and_an_extra_role_can_be_a_candidate(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    # the response cache is on (the default): a benchmark measures the models, so it never takes a stored answer
+    root = project(tmp_path / "p", provider_server)
+    config = json.loads((root / ".taskmaster/config.json").read_text())
+    config["taskmasterMcp"]["roles"] = strong_role(provider_server)
+    (root / ".taskmaster/config.json").write_text(json.dumps(config))
+    provider_server.responder = good_answer
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        first = await ok(client, "benchmark_models", roles="main,strong", tasks=1, maxUsd=1)
+        second = await ok(client, "benchmark_models", roles="main,strong", tasks=1, maxUsd=1)
+    assert len(provider_server.seen(MESSAGES)) == 4 and len(provider_server.seen(CHAT)) == 4
+    for data in (first, second):
+        assert [(c["role"], c["modelId"], c["runs"], c["failures"]) for c in data["candidates"]] == [
+            ("main", MAIN_MODEL, 2, 0), ("strong", "gpt-4.1", 2, 0)]
+        assert all(c["inputTokens"] > 0 for c in data["candidates"])
+
+
+async def test_routing_rules_and_escalation_never_move_a_candidate_s_work_to_another_model(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    # a rule for benchmark_models and an escalation from main to strong would both hand main's samples to strong;
+    # the benchmark must score main's own answers (here: never valid), so strong is never asked
+    root = project(tmp_path / "p", provider_server)
+    config = json.loads((root / ".taskmaster/config.json").read_text())
+    config["taskmasterMcp"].update(roles=strong_role(provider_server), routing=[{"role": "strong"}],
+                                   escalation={"order": ["main", "strong"]})
+    (root / ".taskmaster/config.json").write_text(json.dumps(config))
+    provider_server.responder = lambda r: Reply(text="not json") if r.path.endswith(MESSAGES) else good_answer(r)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "benchmark_models", roles="main", tasks=1, maxUsd=1)
+    [main] = data["candidates"]
+    assert (main["role"], main["runs"], main["failures"]) == ("main", 2, 2)
+    assert provider_server.seen(CHAT) == [] and len(provider_server.seen(MESSAGES)) == 4

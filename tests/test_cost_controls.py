@@ -188,3 +188,19 @@ async def test_a_reached_budget_says_how_many_calls_of_unknown_cost_it_does_not_
     assert "AI budget reached: $1.20 spent today (UTC) of a $1.00 limit. No model was called." in refused
     assert "; 1 call(s) of unknown cost in this period are not counted (set taskmasterMcp.costPer1M" in refused
     assert provider_server.seen() == []
+
+
+async def test_a_cap_on_parse_prd_covers_its_critique_calls(tmp_path: Path, provider_server: ProviderServer) -> None:
+    # the critic's calls are in the ledger as parse_prd:critique and count for parse_prd: once the draft has spent
+    # the cap, the critique is refused before any request and nothing is written
+    root = project(tmp_path / "p", provider_server, {"budgets": {"perCommandUsd": {"parse_prd": 0.01}}})
+    draft = as_json({"tasks": [{"id": 1, "title": "Importer", "description": "Import.", "details": "How.",
+                                "testStrategy": "Test.", "priority": "high", "dependencies": []}]})
+    provider_server.script(MESSAGES, Reply(text=draft, usage=CALL))
+    before = snapshot(root)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        refused = await error(client, "parse_prd", prd="# Importer\n\nImport CSV files.\n", critique=True,
+                              append=True)
+    assert "AI budget for parse_prd reached: $0.018 spent today" in refused and "No model was called" in refused
+    assert len(provider_server.seen()) == 1 and not provider_server.seen(CHAT)  # the critic was never asked
+    assert snapshot(root) == before

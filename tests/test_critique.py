@@ -227,3 +227,48 @@ def test_the_cli_takes_critique_on_parse_prd_and_refuses_it_with_expand_all(
     assert f"  critique [high] coverage: {MISSING_SEARCH[3]}" in text
     assert cli_module.run(["-C", str(root), "expand", "--all", "--critique"], env=env) == 2
     assert "--critique works on one task" in capsys.readouterr().err
+
+
+async def test_a_pinned_task_s_revision_goes_to_the_pinned_role_with_the_user_s_request_and_an_extra_critic(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    # task 3 is pinned to the extra role strong, the critic is the extra role critic: the draft and the revision are
+    # the pinned role's (the revision is the author's), the critique the critic's, and the revision keeps the
+    # prompt's stable prefix (the user's request), as the draft had it
+    strong, critic_model = "claude-opus-4-5-20251101", "gpt-4.1-mini"
+    roles = {"strong": {"provider": "anthropic", "modelId": strong, "maxTokens": 4000,
+                        "baseURL": provider_server.url},
+             "critic": {"provider": "openai", "modelId": critic_model, "maxTokens": 4000,
+                        "baseURL": provider_server.url + "/v1"}}
+    root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json",
+                      ours={"roles": roles, "critique": {"role": "critic"}})
+    draft = subtasks((1, "Write the adapter", []), (2, "Define the schema", []))
+    revised = subtasks((1, "Define the schema", []), (2, "Write the adapter", [1]))
+    provider_server.script(MESSAGES, Reply(text=draft), Reply(text=revised), model=strong)
+    provider_server.script(CHAT, Reply(text=critique(
+        ("dependency_order", "high", [1, 2], "The adapter needs the schema: define it first."))), model=critic_model)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        await ok(client, "set_task_model", id="3", role="strong")
+        data = await ok(client, "expand_task", id="3", num=2, critique=True, prompt="Use SQLite for storage.")
+    assert sequence(provider_server) == [("messages", strong), ("chat", critic_model), ("messages", strong)]
+    assert "Use SQLite for storage." in sent(provider_server, 0)
+    assert "Use SQLite for storage." in sent(provider_server, 2)
+    report = data["critique"]
+    assert report["role"] == "critic" and report["models"] == [f"critic openai/{critic_model}"]
+    assert [s["model"] for s in report["steps"]] == [f"strong anthropic/{strong}", f"critic openai/{critic_model}",
+                                                     f"strong anthropic/{strong}"]
+    assert report.get("notes") is None and data["usage"]["route"] == ["pin: task 3 → strong",
+                                                                      "default: expand_task:critique → critic"]
+
+
+async def test_a_task_pinned_to_the_critic_s_own_role_is_critiqued_but_the_note_says_why_it_is_no_second_opinion(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
+    provider_server.script(CHAT, Reply(text=subtasks((1, "Define the schema", []))), Reply(text=critique()),
+                           model=FALLBACK_MODEL)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        await ok(client, "set_task_model", id="3", role="fallback")
+        data = await ok(client, "expand_task", id="3", num=1, critique=True)
+    assert sequence(provider_server) == [CRITIC, CRITIC]
+    [note] = data["critique"]["notes"]
+    assert note.startswith(f"The critique was answered by the author's own model (fallback openai/{FALLBACK_MODEL})")
+    assert "the draft was routed to the fallback role" in note and "failed" not in note

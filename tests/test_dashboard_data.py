@@ -161,3 +161,12 @@ def test_a_project_without_tasks_yet_shows_an_empty_board_and_graph(tmp_path: Pa
     board_data = data.board(None)
     assert (board_data["total"], board_data["tags"]) == (0, ["master"])
     assert data.graph(None)["nodes"] == [] and data.graph(None)["criticalPath"] == []
+
+
+def test_the_models_view_lists_extra_roles_after_task_master_s(messy_project: Path, tmp_path: Path) -> None:
+    config = {"models": {"main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514"}},
+              "taskmasterMcp": {"roles": {"fast": {"provider": "openai", "modelId": "gpt-4.1-mini"}}}}
+    (messy_project / ".taskmaster" / "config.json").write_text(json.dumps(config))
+    models = DashboardData(Project.open(Paths(messy_project)), {"TASKMASTER_MCP_DATA_DIR": str(tmp_path)}).models()
+    assert [r["role"] for r in models["roles"]][-1] == "fast"
+    assert models["roles"][-1] == {"role": "fast", "provider": "openai", "modelId": "gpt-4.1-mini"}

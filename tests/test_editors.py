@@ -327,3 +327,14 @@ def test_unknown_editor_names_the_valid_ones_and_nothing_is_written(tmp_path: Pa
 def test_parse_jsonc_still_reads_comments_and_trailing_commas(tmp_path: Path) -> None:
     assert parse_jsonc('// c\n{"a": [1, 2,], /* x */ "b": "//not a comment",}', tmp_path / "x") == (
         {"a": [1, 2], "b": "//not a comment"}, True)
+
+
+def test_the_keys_an_editor_config_passes_cover_the_extra_roles_providers(tmp_path: Path) -> None:
+    from taskmaster_mcp.setup.skeleton import role_providers
+
+    (tmp_path / ".taskmaster").mkdir()
+    (tmp_path / ".taskmaster/config.json").write_text(json.dumps({
+        "models": {"main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514"},
+                   "research": {"provider": "perplexity", "modelId": "sonar-pro"}},
+        "taskmasterMcp": {"roles": {"fast": {"provider": "openai", "modelId": "gpt-4.1-mini"}}}}))
+    assert role_providers(tmp_path) == ["anthropic", "perplexity", "openai"]

@@ -219,3 +219,33 @@ async def test_a_hit_builds_no_provider_client(tmp_path: Path, provider_server: 
     assert second._clients._clients == {}  # pyright: ignore[reportPrivateUsage]
     await second.aclose()
     assert len(provider_server.seen(MESSAGES)) == 1
+
+
+async def test_a_cache_hit_says_nothing_about_the_models_health_and_leaves_its_circuit_alone(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    # circuitBreaker.failures = 2: two failures of the model open its circuit even with a cached answer served in
+    # between (a hit sends no request, so it cannot count as the model answering)
+    from provider_server import write_config
+    from taskmaster_mcp.errors import AllProvidersFailed
+    from taskmaster_mcp.models.router import ModelRouter
+    from taskmaster_mcp.store.paths import Paths
+
+    root = tmp_path / "p"
+    write_config(root, {"main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514", "maxTokens": 1000,
+                                 "baseURL": provider_server.url}},
+                 {"fallbackOrder": {"main": ["main"]}, "retries": {"perRole": 0}, "circuitBreaker": {"failures": 2}})
+    refused = Reply(status=400, error_type="invalid_request_error", message="overloaded upstream")
+    provider_server.script(MESSAGES, Reply(text="stored"), refused, refused)
+    router = ModelRouter(Paths(root), {"ANTHROPIC_API_KEY": "k", "TASKMASTER_MCP_CACHE_DIR": str(tmp_path / "c")},
+                         data_dir=tmp_path / "d")
+    errors: list[str] = []
+    try:
+        for prompt in ("A", "B", "A", "C", "D"):
+            try:
+                await router.generate_text(command="c", role="main", system="s", prompt=prompt)
+            except AllProvidersFailed as err:
+                errors.append(str(err))
+    finally:
+        await router.aclose()
+    assert len(provider_server.seen(MESSAGES)) == 3  # A, B, C; D is not sent: the circuit is open
+    assert len(errors) == 3 and "circuit open after 2 failures" in errors[-1]

@@ -227,3 +227,20 @@ async def test_a_bad_consensus_threshold_setting_blocks_only_panels_and_names_th
     assert plain["verdict"] == "approve" and len(provider_server.seen()) == 1
     assert "taskmasterMcp.review.consensusThreshold in .taskmaster/config.json must be an integer from 0 to 100" \
         in message
+
+
+async def test_an_extra_role_can_be_a_reviewer_on_its_own_model(
+        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    root = repo(tmp_path, provider_server, shared_fixtures)
+    config = json.loads((root / ".taskmaster/config.json").read_text())
+    config.setdefault("taskmasterMcp", {})["roles"] = {"strong": {
+        "provider": "openai", "modelId": "gpt-4.1", "maxTokens": 4000, "baseURL": provider_server.url + "/v1"}}
+    (root / ".taskmaster/config.json").write_text(json.dumps(config))
+    provider_server.script(MESSAGES, Reply(text=verdict("approve", 92)))
+    provider_server.script(CHAT, Reply(text=verdict("approve", 88)), model="gpt-4.1")
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        data = await ok(client, "review", id="8", reviewers="main,strong")
+    assert routes(provider_server) == [("chat", "gpt-4.1"), ("messages", MAIN_MODEL)]
+    assert data["consensus"]["outcome"] == "agree"
+    assert [(o["role"], o["model"]) for o in data["opinions"]] == [
+        ("main", f"main anthropic/{MAIN_MODEL}"), ("strong", "strong openai/gpt-4.1")]

@@ -5,7 +5,10 @@ Decisions:
 - Candidates are the configured roles named (default: main and fallback), or model ids (provider from the
   catalogue, as ``models`` resolves it; the provider's base URL and key come from the env). The same model reached
   the same way is run once. Each candidate runs alone: a router whose only role is the candidate (no fallback, so
-  a failure is the candidate's), sharing the server's ledger, budgets and adaptive limiters.
+  a failure is the candidate's), sharing the server's ledger, budgets and adaptive limiters. Its config drops
+  ``commandRoles``, ``routing`` and ``escalation`` (a rule or an escalation would score another model's answers as
+  the candidate's; no task is passed, so no pin applies), and every request is ``fresh`` (never answered from the
+  response cache). Any configured role, extra roles included, can be a candidate.
 - Sample work: the project's PRD through the parse_prd prompt, and ``tasks`` open tasks (first in plan order)
   through the expand_task prompt, built by the same prompt builders as the real commands; without a PRD or open
   tasks, a small built-in sample stands in (the result says which). The project's code is left out of the
@@ -58,7 +61,7 @@ from taskmaster_mcp.models.ledger import Entry, Ledger
 from taskmaster_mcp.models.roles import resolve_provider
 from taskmaster_mcp.models.router import ModelRouter
 from taskmaster_mcp.store.benchmarks import write_benchmark_report
-from taskmaster_mcp.store.config import OUR_SECTION, ROLES, Config
+from taskmaster_mcp.store.config import OUR_SECTION, Config
 from taskmaster_mcp.tasks.document import TaskFile
 from taskmaster_mcp.tasks.model import Ref, TagIndex, key, subtasks_of
 
@@ -160,8 +163,8 @@ def candidates(config: Config, roles: list[str], models: list[str]) -> list[Cand
         found = [Candidate(None, {"provider": resolve_provider(m, None), "modelId": m}) for m in models]
     else:
         for name in roles or ["main", "fallback"]:
-            if name not in ROLES:
-                raise InvalidInput(f"Unknown role '{name}'. Use main, research or fallback.")
+            if name not in config.role_names():
+                raise InvalidInput(f"Unknown role '{name}'. Use one of {', '.join(config.role_names())}.")
             rc = config.role(name)
             if rc is None:
                 if roles:
@@ -230,7 +233,8 @@ def _router(ai: AIContext, candidate: Candidate, tally: _Tally) -> ModelRouter:
     raw = dict(ai.project.config().raw)
     ours = dict(raw.get(OUR_SECTION) or {})
     ours["fallbackOrder"] = {"main": ["main"]}  # the candidate alone: its failures are its own
-    ours.pop("commandRoles", None)
+    for routes in ("commandRoles", "routing", "escalation"):  # nothing may send the candidate's work elsewhere
+        ours.pop(routes, None)
     raw.update(models={"main": candidate.block}, **{OUR_SECTION: ours})
     config = Config(raw=raw)
     return ModelRouter(ai.project.paths, ai.router.env, ledger=tally, config=lambda: config,

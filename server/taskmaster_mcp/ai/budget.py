@@ -6,22 +6,45 @@ import re
 
 from taskmaster_mcp.ai.context import AIContext
 from taskmaster_mcp.models import catalogue
-from taskmaster_mcp.store.settings import input_budget_tokens
+from taskmaster_mcp.models.routing import TaskFacts, choose, policy_of
+from taskmaster_mcp.store.config import Config
+from taskmaster_mcp.store.settings import input_budget_tokens, settings_from_config
 
 CHARS_PER_TOKEN = 4
 DEFAULT_CONTEXT_TOKENS = 128_000
 
 
-def input_budget_chars(ai: AIContext, role: str, reserve_tokens: int = 6_000) -> int:
+def input_budget_chars(ai: AIContext, role: str, reserve_tokens: int = 6_000, *, command: str | None = None,
+                       task: TaskFacts | None = None) -> int:
     """Characters of input the role's model can take, leaving room for instructions and the answer.
 
     ``taskmasterMcp.inputBudgetTokens`` in config.json caps it (useful for small local models); otherwise it comes
-    from the catalogue's context window and the role's output budget.
+    from the catalogue's context window and the role's output budget. With ``command`` (and ``task``), the role the
+    routing policy starts that call on counts too and the smaller budget wins: a rule or a pin may send the call to
+    a role with a smaller context window than the command's default role (see :func:`budget_chars`).
     """
-    config = ai.project.config()
+    return budget_chars(ai.project.config(), role, reserve_tokens, command=command, task=task)
+
+
+def budget_chars(config: Config, role: str, reserve_tokens: int = 6_000, *, command: str | None = None,
+                 task: TaskFacts | None = None) -> int:
+    """:func:`input_budget_chars` for ``config``: the smaller budget of ``role`` and the role ``command`` is routed to.
+
+    Decision: size for the routed role as well as the default, not for the routed role alone, because the fallback
+    chain of the routed role may still reach the default's model, and never for every role of the chain (a small
+    fallback model would shrink every prompt). An escalation goes to a stronger role, assumed no smaller.
+    """
     cap = input_budget_tokens(config)
     if cap is not None:
         return cap * CHARS_PER_TOKEN
+    roles = [role]
+    if command is not None:
+        roles.append(choose(policy_of(config, settings_from_config(config)), command, role, task,
+                            config.role_names()).role)
+    return min(_role_chars(config, name, reserve_tokens) for name in dict.fromkeys(roles))
+
+
+def _role_chars(config: Config, role: str, reserve_tokens: int) -> int:
     rc = config.role(role)
     window = DEFAULT_CONTEXT_TOKENS
     if rc is not None:

@@ -7,14 +7,17 @@ Decisions:
   :func:`taskmaster_mcp.ai.roles.configured_role` before any request: a critic that is not configured is an error
   naming the fix, never a silent switch to main (a model checking its own draft finds little). It is routed like any
   call starting on that role (command ``<command>:critique``), so if its model is down the next role of its
-  fallback chain critiques; the report then notes that the critic was the author's own model.
+  fallback chain critiques; the report then notes that the critic was the author's own model. So it does when a
+  pin or a routing rule sent the draft to the critic role itself (or a role on the same model): the critique is
+  still asked (the caller asked for one) and the note says why it is not a second opinion.
 - The critic judges coverage of the source (the PRD part for parse_prd; the task, its parent and the user's
   request for expand_task), dependency order, testable test strategies and duplicates, and answers with structured
   findings (:class:`~taskmaster_mcp.ai.prompts.critique.CritiqueFinding`) naming the draft's own ids.
 - No findings: the revision is skipped (``revised: false``). A revision with nothing to fix costs a full plan's
   output tokens and can only drift from a draft the critic found sound.
-- The revision goes to the author's role (same command, so ``commandRoles`` applies as it did to the draft) with the
-  author's own system and user prompt plus the draft and the findings, and is validated exactly as a draft is:
+- The revision goes to the author's role (same command and the draft's task facts, so a pin, a routing rule or
+  ``commandRoles`` applies as it did to the draft) with the author's own system prompt, prompt prefix and user
+  prompt plus the draft and the findings, and is validated exactly as a draft is:
   the same schema (one re-ask, then the next role), then the same renumbering that keeps only dependencies on real,
   earlier items. Two checks of :mod:`taskmaster_mcp.ai.quality` guard against a revision that answered only the
   changed items or lost its numbering: it must keep at least half as many items as the draft
@@ -43,6 +46,7 @@ from taskmaster_mcp.ai.quality import count_within, structure_issues
 from taskmaster_mcp.ai.roles import configured_role
 from taskmaster_mcp.errors import InvalidModelOutput
 from taskmaster_mcp.models.router import Usage
+from taskmaster_mcp.models.routing import TaskFacts
 from taskmaster_mcp.store.settings import critique_role
 
 M = TypeVar("M", bound=BaseModel)
@@ -103,9 +107,14 @@ class Critic:
         self.revised = False
 
     async def check(self, ai: AIContext, *, command: str, author: Template, prompt: str, draft: M, drafted: Usage,
-                    source: Callable[[str], str], usages: list[Usage]) -> M:
+                    source: Callable[[str], str], usages: list[Usage], prefix: str = "",
+                    task: TaskFacts | None = None) -> M:
         """Critique ``draft`` (answered to ``prompt`` with ``author``; ``source`` makes the critic's user prompt from
-        the draft's JSON) and revise once when there are findings. Every call's usage goes into ``usages``."""
+        the draft's JSON) and revise once when there are findings. Every call's usage goes into ``usages``.
+
+        ``prefix`` and ``task`` are the draft's own (the prompt's stable start, the task's routing facts): the
+        revision is asked with both, so it sees what the draft saw and goes where the draft went (a pin, a rule).
+        The critique gets neither: it starts on the critic role, never on the task's pin."""
         self.steps.append(_step("draft", drafted))
         await ai.progress(0, None, f"asking the {self.role} role to critique the draft")
         text = draft.model_dump_json()
@@ -116,14 +125,18 @@ class Critic:
         label = f"{usage.role} {usage.provider}/{usage.model}"
         self.models = list(dict.fromkeys([*self.models, label]))
         if (usage.provider, usage.model) == (drafted.provider, drafted.model):
-            self.notes.append(f"The critique was answered by the author's own model ({label}): the {self.role} "
-                              "role's model failed, so the draft was not checked by a second model.")
+            why = (f"the {self.role} role's model failed" if usage.role != self.role else
+                   f"the draft was routed to the {drafted.role} role, which uses the {self.role} role's model "
+                   "(name another critic with taskmasterMcp.critique.role)")
+            self.notes.append(f"The critique was answered by the author's own model ({label}): {why}, so the draft "
+                              "was not checked by a second model.")
         self.findings += review.findings
         if not review.findings:
             return draft
         await ai.progress(0, None, f"revising the draft after {len(review.findings)} finding(s)")
         revised, usage = await ask(ai, prompts.REVISE, prompts.revise_prompt(prompt, text, review.findings),
-                                   type(draft), command=command, system=f"{author.system}\n\n{prompts.REVISE.system}")
+                                   type(draft), command=command, system=f"{author.system}\n\n{prompts.REVISE.system}",
+                                   prefix=prefix, task=task)
         usages.append(usage)
         self.steps.append(_step("revision", usage))
         self._validate(draft, revised)

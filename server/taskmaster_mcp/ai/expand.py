@@ -184,13 +184,15 @@ async def draft(ai: AIContext, command: str, job: Job, request: str | None, rese
     prompt = expand.expand_prompt(target=job.target, parent=job.parent, count=job.count, exact=job.exact,
                                   builds_on=job.builds_on, unblocks=job.unblocks, related=job.related, hint=job.hint,
                                   existing=job.existing, research=findings)
-    answer, usage = await ask(ai, expand.EXPAND, prompt, expand.SubtaskPlan, command=command,
-                              prefix=expand.expand_context(codebase=code, request=request), task=job.facts)
+    prefix = expand.expand_context(codebase=code, request=request)
+    answer, usage = await ask(ai, expand.EXPAND, prompt, expand.SubtaskPlan, command=command, prefix=prefix,
+                              task=job.facts)
     usages.append(usage)
     if critic is not None:
         answer = await critic.check(ai, command=command, author=expand.EXPAND, prompt=prompt, draft=answer,
                                     drafted=usage, usages=usages, source=subtasks_source(job.target, job.parent,
-                                                                                         request))
+                                                                                         request),
+                                    prefix=prefix, task=job.facts)
     return answer.subtasks
 
 

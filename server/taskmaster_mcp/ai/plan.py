@@ -131,7 +131,8 @@ async def parse_prd(ai: AIContext, *, prd: str, tag: str, num_tasks: int, force:
     code_text = code_block(ai.project.paths)
     kept = existing if append else []
     listing = len(title_map(kept, EXISTING_TITLES_CHARS)) if kept else 0
-    parts = split_sections(prd, max(4_000, input_budget_chars(ai, "main") - len(code_text) - listing))
+    fits = input_budget_chars(ai, "main", command="parse_prd")  # and the role a routing rule sends parse_prd to
+    parts = split_sections(prd, max(4_000, fits - len(code_text) - listing))
     start = next_int_id(kept)
     known = {int(key(t.get("id"))) for t in kept if key(t.get("id")).isdigit()}
     planned: list[Task] = []
@@ -219,7 +220,7 @@ async def add_task_from_prompt(ai: AIContext, *, tag: str, prompt: str, dependen
         findings, usage = await research_step(ai, "add_task", plan.ADD_TASK_RESEARCH,
                                               plan.add_task_research_question(prompt))
         usages.append(usage)
-    bound = min(ADD_TASK_TITLES_CHARS, input_budget_chars(ai, "main") // 8)
+    bound = min(ADD_TASK_TITLES_CHARS, input_budget_chars(ai, "main", command="add_task") // 8)
     titles, related = add_task_context(index, prompt, dependencies, bound)
     draft, usage = await ask(ai, plan.ADD_TASK, plan.add_task_prompt(prompt, titles=titles, related=related,
                                                                      given=dependencies, research=findings),

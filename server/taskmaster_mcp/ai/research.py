@@ -157,7 +157,7 @@ async def research(ai: AIContext, *, tag: str, query: str, task_ids: str | None,
         sections.append(("notes from the caller", custom_context))
     if include_tree:
         sections.append(("project tree", project_tree(project.paths, TREE_MAX_ENTRIES, TREE_MAX_DEPTH).text))
-    sections = fit(sections, input_budget_chars(ai, "research", reserve_tokens=2_000))
+    sections = fit(sections, input_budget_chars(ai, "research", reserve_tokens=2_000, command="research"))
     findings, usage = await ask_text(ai, prompts.RESEARCH, prompts.research_prompt(query, sections),
                                      command="research", role="research", system=prompts.research_system(detail))
     if not findings.strip():

@@ -158,7 +158,9 @@ async def review(ai: AIContext, *, tag: str, ref: Ref, base: str, paths: str | N
     tests = _tail(test_output)
     code = await asyncio.to_thread(codebase, ai.project.paths)
     code_text = codebase_block(code.tree, code.manifests) if code is not None else ""
-    fits = min(input_budget_chars(ai, role) for role in roles or ["main"])  # every reviewer sees the same prompt
+    facts = None if roles else task_facts(ai, tag, task)  # a solo review on main is routed by the task
+    # every reviewer sees the same prompt, sized for the smallest of them and for the role the policy routes to
+    fits = min(input_budget_chars(ai, role, command="review", task=facts) for role in roles or ["main"])
     budget = fits - len(task_text) - len(tests or "") - len(code_text) - 6_000
     diff = await asyncio.to_thread(gitdiff.collect, ai.project.paths, base, split_list(paths),
                                    per_file=PER_FILE_CHARS, total=max(4_000, min(budget, MAX_DIFF_CHARS)))

@@ -26,6 +26,8 @@ Decisions:
 - The batch runners (expand_all, analyze, update) start up to :func:`launch_width` jobs and let the limiter pace
   their requests. Time spent waiting for a slot is not a request's time: its timeouts start when it is admitted
   (the router shifts the role's turn by :attr:`Slot.waited`); only the call's total deadline bounds the wait.
+  A call that waited until its deadline without a slot fails with :class:`SlotTimeout`, which the router does not
+  count toward the model's circuit breaker: no request was sent, the queue was ours.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ from dataclasses import dataclass, field
 
 from taskmaster_mcp.errors import ProviderError
 from taskmaster_mcp.store.settings import RouterSettings
+
+
+class SlotTimeout(ProviderError):
+    """No request slot came free before the call's deadline: nothing was sent, so it is not the model's failure."""
 
 OVERLOAD_STATUSES = frozenset({429, 529})
 FIXED_WIRES = frozenset({"agent", "sampling"})
@@ -119,7 +125,7 @@ class AdaptiveLimiter:
             if pause <= 0 and self.in_flight < self.capacity:
                 break
             if now >= deadline:
-                raise ProviderError(f"gave up waiting {now - asked:.0f}s for one of {self.capacity} request slot(s) "
+                raise SlotTimeout(f"gave up waiting {now - asked:.0f}s for one of {self.capacity} request slot(s) "
                                     "(timeouts.totalSeconds); call again, or lower the work per call",
                                     provider=provider, model=model, retryable=False)
             waiter: asyncio.Future[None] = loop.create_future()

@@ -14,6 +14,11 @@ Two triggers, both off unless ``taskmasterMcp.escalation`` is configured (withou
 higher in the catalogue. A call escalates at most once (per router call, i.e. per step of a command), within the
 call's ``timeouts.totalSeconds``. Escalations are recorded in the ledger (``escalation`` on the entries of the
 stronger role's calls) and in the result's usage block (``escalated``).
+
+With the response cache (``response_cache.py``) each role's answer is stored under its own model's key: a
+low-confidence answer served from the cache still escalates, and the stronger answer then usually comes from the
+cache too, so a repeated call costs nothing. ``usage.cache_saved_at`` describes the answer kept (a cached weak answer
+escalated to a live one is not a cache hit); ``fresh`` holds for the escalation as for the first ask.
 """
 
 from __future__ import annotations

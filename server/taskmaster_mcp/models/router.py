@@ -26,7 +26,8 @@ Usage and cost accounting (subscription CLI agents cost 0 per call, unknown pric
 answer is also saved for offline replay (``recording.py``).
 
 Cost: per-command caps, warnings past ``budgets.warnAt`` and user prices are ``spend.py``; an identical request is
-answered from the response cache (``response_cache.py``, checked per role before any request, ``fresh`` skips it);
+answered from the response cache (``response_cache.py``, checked per role before any request, ``fresh`` skips it;
+a hit takes no limiter slot and neither opens nor closes the model's circuit: no request was sent);
 the stable prefix of a prompt is marked for the provider's prompt cache (``prompt_cache.py``).
 """
 
@@ -51,7 +52,7 @@ from taskmaster_mcp.errors import (
 )
 from taskmaster_mcp.models import catalogue
 from taskmaster_mcp.models.clients import ClientCache, ProviderSetup
-from taskmaster_mcp.models.concurrency import AdaptiveLimiter, Limiters
+from taskmaster_mcp.models.concurrency import AdaptiveLimiter, Limiters, SlotTimeout
 from taskmaster_mcp.models.credentials import provider_env
 from taskmaster_mcp.models.escalation import Climb, escalate_next
 from taskmaster_mcp.models.ledger import Entry, Ledger, error_kind
@@ -213,7 +214,6 @@ class ModelRouter:
             value, usage = await climb.settle(value, usage, run.deadline, lambda to, why: self._chain(
                 run, config, (to,), system, prompt, schema, sampler, None, why))
         usage.route = route.reason
-        usage.cache_saved_at = run.cache_hit
         usage.warnings = self._guard.warnings(command, settings.budgets, controls, usage)
         return value, usage
 
@@ -254,9 +254,10 @@ class ModelRouter:
                 target = self._target(rc, config, sampler, fallback=bool(failures))
                 target.escalation = escalated.get(name, "")
                 await run.say(0, f"asking {label}")
+                run.cache_hit = None  # per answer: a cached weak answer escalated to a live one is not a hit
                 value, answered = await self._try_role(run, target, system, prompt, schema)
             except (ProviderError, InvalidModelOutput, ConfigError) as err:
-                if isinstance(err, ProviderError | InvalidModelOutput):
+                if isinstance(err, ProviderError | InvalidModelOutput) and not isinstance(err, SlotTimeout):
                     self._breaker.failure(rc.provider, rc.model_id, err)
                 failures.append((name, _tag(err, rc.provider, rc.model_id)))
                 notes.append(f"{label}: {err}")
@@ -265,7 +266,8 @@ class ModelRouter:
                     escalated[climb.to] = climb.invalid_reason()
                 await run.say(0, f"{label} failed; trying the next role")
                 continue
-            self._breaker.success(rc.provider, rc.model_id)
+            if run.cache_hit is None:  # a cached answer sent no request: it says nothing about the model's health
+                self._breaker.success(rc.provider, rc.model_id)
             if self._recorder is not None:
                 self._recorder.save(Recording(prompt_version, command, name, rc.provider, rc.model_id,
                                               "" if schema is None else schema.__name__, system, prompt,
@@ -274,7 +276,7 @@ class ModelRouter:
                           output_tokens=run.tokens[1], cached_tokens=run.tokens[2],
                           cost_usd=None if run.cost is None else round(run.cost, 6),
                           latency_ms=round((time.perf_counter() - run.started) * 1000, 1), fallbacks=notes,
-                          escalated=escalated.get(name) or None)
+                          escalated=escalated.get(name) or None, cache_saved_at=run.cache_hit)
             return value, usage
         raise AllProvidersFailed(failures)
 

@@ -6,7 +6,10 @@ object gives ``dailyUsd`` and/or ``monthlyUsd``), ``budgets.warnAt`` (default 0.
 
 Decisions:
 
-- A command's cap covers the command and its steps: the ledger's ``expand_all:research`` counts for ``expand_all``.
+- A command's cap covers the command and its steps: the ledger's ``expand_all:research`` counts for ``expand_all``,
+  ``parse_prd:critique`` (the critic's calls, ai/critique.py) for ``parse_prd``, whichever role the routing policy
+  sent each call to (caps are per command, never per role). The cap is checked before every call, so a critique
+  refused after its draft spent the cap fails the command and nothing is written.
 - Past ``warnAt`` of any budget, every AI result carries a warning (``usage.warnings``) and stderr logs it once per
   budget and period (a long expand_all would otherwise log it for every task).
 - A call whose price is unknown adds nothing to any budget, and never silently: the call's result says so, and a

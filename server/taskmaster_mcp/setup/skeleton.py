@@ -223,16 +223,24 @@ def init_git(root: Path) -> str:
 
 
 def role_providers(root: Path) -> list[str]:
-    """The providers of the project's configured roles (whose keys an editor config should pass)."""
-    from taskmaster_mcp.errors import TaskmasterError
-    from taskmaster_mcp.store.config import ROLES, load_config
+    """The providers of the project's configured roles, extra roles included (whose keys an editor config should
+    pass); an extra role that is not usable is left out rather than losing the others."""
+    from taskmaster_mcp.errors import ConfigError, TaskmasterError
+    from taskmaster_mcp.store.config import load_config
 
     try:
         config = load_config(Paths(root))
-        found = [rc.provider for rc in (config.role(r) for r in ROLES) if rc is not None]
+        found: list[str] = []
+        for name in config.role_names():
+            try:
+                rc = config.role(name)
+            except ConfigError:
+                continue
+            if rc is not None:
+                found.append(rc.provider)
     except TaskmasterError:
-        found = ["anthropic"]
-    return list(dict.fromkeys(found))
+        found = []
+    return list(dict.fromkeys(found)) or ["anthropic"]
 
 
 def setup_editors(root: Path, editors: Sequence[str], *, providers: Sequence[str] | None = None,

@@ -23,7 +23,6 @@ from taskmaster_mcp.errors import ConfigError, Conflict, InvalidInput
 from taskmaster_mcp.models.ledger import Ledger
 from taskmaster_mcp.models.performance import budget_rows, cost_by_day, model_rows
 from taskmaster_mcp.store.benchmarks import read_benchmark_report
-from taskmaster_mcp.store.config import ROLES
 from taskmaster_mcp.store.project import Project
 from taskmaster_mcp.store.reports import scores_by_task
 from taskmaster_mcp.store.settings import settings_from_config
@@ -87,7 +86,7 @@ class DashboardData:
             config = self.project.config()
             today, month = self.ledger.spend()
             budgets = budget_rows(settings_from_config(config).budgets, today, month)
-            for role in ROLES:
+            for role in config.role_names():  # Task Master's roles, then the extra roles
                 chosen = config.role(role)
                 if chosen is not None:
                     roles.append({"role": role, "provider": chosen.provider, "modelId": chosen.model_id})
