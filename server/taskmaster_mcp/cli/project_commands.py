@@ -220,6 +220,18 @@ def _usage_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--until", metavar="YYYY-MM-DD", help="end date (inclusive)")
 
 
+def _usage(a: argparse.Namespace) -> ToolCall:
+    """The usage_report call; a period or date the tool would refuse is bad usage here (exit 2), said the same way."""
+    from taskmaster_mcp.errors import InvalidInput
+    from taskmaster_mcp.models.spend import period_bounds
+
+    try:
+        period_bounds(a.period, a.since, a.until)
+    except InvalidInput as exc:
+        raise Usage(str(exc).replace("Pass either period or since", "Pass either --period or --since")) from None
+    return tool_call("usage_report", {"since": a.since, "period": a.period, "until": a.until})
+
+
 def _merge_driver_flags(p: argparse.ArgumentParser) -> None:
     for name, text in (("base", "%O: the common ancestor"), ("ours", "%A: our version; the result is written here"),
                        ("theirs", "%B: their version"), ("path", "%P: the file's path in the repository")):
@@ -243,9 +255,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("serve", "serve MCP over stdio, or Streamable HTTP with --http", _serve_flags),
     Command("init", "create .taskmaster/ and configure editors", _init_flags),
     Command("models", "show or set the models of each role", _models_flags, _models, view="models"),
-    Command("usage", "AI usage and cost by role and model", _usage_flags,
-            lambda a: tool_call("usage_report", {"since": a.since, "period": a.period, "until": a.until}),
-            view="usage"),
+    Command("usage", "AI usage and cost by role and model", _usage_flags, _usage, view="usage"),
     Command("lang", "show or set the language of AI answers", _lang_flags,
             lambda a: tool_call("response-language", {"language": a.response}), prepare=_lang_setup),
     Command("rules", "add or remove agent rule profiles", _rules_flags, _rules, prepare=_rules_setup),
