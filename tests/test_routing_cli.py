@@ -110,7 +110,22 @@ def test_models_set_role_adds_an_extra_role_keeping_every_other_key_and_shows_it
     assert shown and "openai" in shown[0] and "gpt-5" in shown[0]
     files = snapshot(project)
     code, _, err = run(capsys, project, "models", "--set-role", "bad name", "gpt-5")
-    assert code != 0 and "Role name 'bad name' is not valid" in err
+    assert code != 0 and "got 'bad name'" in err
+    assert snapshot(project) == files
+
+
+@pytest.mark.parametrize(("name", "model", "message"), [
+    ("", "gpt-5", "--set-role NAME must be a letter, then letters, digits, - or _ (at most 32)"),
+    ("a b", "gpt-5", "got 'a b'"),
+    ("x" * 10240, "gpt-5", "got 'xxxxxxxx"),
+    ("fast=x", "gpt-5", "got 'fast=x'"),
+    ("fast", " ", "--set-role fast needs a MODEL"),
+])
+def test_models_set_role_with_a_name_or_model_that_cannot_be_is_bad_usage_in_one_short_line(
+        capsys: pytest.CaptureFixture[str], project: Path, name: str, model: str, message: str) -> None:
+    files = snapshot(project)
+    code, out, err = run(capsys, project, "models", "--set-role", name, model, "--json")
+    assert (code, out) == (2, "") and message in err and len(err) < 300
     assert snapshot(project) == files
 
 
