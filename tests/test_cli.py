@@ -369,6 +369,10 @@ TOOL_TEXTS = [
      ["get_tasks tool takes no bogus"], ["Leave the others out"]),
     ("No autopilot workflow is in progress. Start one with `autopilot_start` taskId=<a task with subtasks>.",
      ["`taskmaster-mcp autopilot start <a task with subtasks>`"], ["taskId="]),
+    ("No changes between HEAD and the working tree. If the work is committed, pass base=<the commit before it>, e.g. "
+     "base=HEAD~1.", ["pass --base <the commit before it>, e.g. --base HEAD~1."], ["base="]),
+    ("reviewers takes one to 3 different roles, e.g. reviewers=main,fallback; got 'main,main'.",
+     ["e.g. --reviewers main,fallback;"], ["reviewers="]),
 ]
 
 
