@@ -461,3 +461,26 @@ def test_models_takes_task_masters_provider_flags(capsys: pytest.CaptureFixture[
     assert code == 0 and config["models"]["research"] == {**config["models"]["research"], "provider": "claude-code",
                                                           "modelId": "my-claude"}
     assert code_two != 0 and "azure" in err and "bedrock" in err
+
+
+def test_task_text_that_looks_like_rich_markup_is_printed_as_it_is_by_every_view(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    title = "Fix [/] and [bold]this[/bold] [red]now"
+    tasks = [{"id": 1, "title": title, "description": "", "status": "pending", "dependencies": [],
+              "priority": "high", "subtasks": [{"id": 1, "title": f"sub {title}", "status": "pending",
+                                                "dependencies": []}]},
+             {"id": 2, "title": "Second", "description": "", "status": "pending", "dependencies": [1],
+              "priority": "low", "subtasks": []}]
+    (tmp_path / ".taskmaster/tasks").mkdir(parents=True)
+    (tmp_path / ".taskmaster/tasks/tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}))
+    (tmp_path / ".taskmaster/reports").mkdir()
+    (tmp_path / ".taskmaster/reports/task-complexity-report.json").write_text(json.dumps({
+        "meta": {"tasksAnalyzed": 1}, "complexityAnalysis": [
+            {"taskId": 1, "taskTitle": title, "complexityScore": 5, "recommendedSubtasks": 3}]}))
+    for args in (["list", "--with-subtasks"], ["route"], ["assign-models"], ["complexity-report"],
+                 ["set-status", "1.1", "done"]):
+        code, out, err = run(capsys, tmp_path, "--no-color", *args)
+        assert (code, err) == (0, ""), (args, err)
+        assert ("[/]" in out and "[bold]this[/bold]" in out) or args[0] == "set-status", (args, out)
+    code, out, _ = run(capsys, tmp_path, "--no-color", "assign-models")
+    assert "[type code at confidence" in out or "[no rule matches" in out  # each proposal's reason, in brackets

@@ -86,14 +86,14 @@ def task_table(out: Console, data: dict[str, Any], *, header: bool = True, compa
         subs = f" [{row['subtasks']}]" if "subtasks" in row else ""
         priority = str(row.get("priority", ""))
         table.add_row(str(row["id"]), status_text(str(row.get("status", ""))),
-                      Text(priority, style=PRIORITY_STYLE.get(priority, "")), f"{row.get('title', '')}{subs}",
+                      Text(priority, style=PRIORITY_STYLE.get(priority, "")), Text(f"{row.get('title', '')}{subs}"),
                       f"<- {deps}" if deps else "")
         listed: list[dict[str, Any]] = row.get("subtaskList", [])
         siblings = [_local(s["id"]) for s in listed]
         for sub in listed:
             sub_deps = full_ids(str(row["id"]), sub.get("dependencies") or [], siblings)
-            table.add_row(str(sub["id"]), status_text(str(sub.get("status", ""))), "", f"  {sub.get('title', '')}",
-                          f"<- {sub_deps}" if sub_deps else "")
+            table.add_row(str(sub["id"]), status_text(str(sub.get("status", ""))), "",
+                          Text(f"  {sub.get('title', '')}"), f"<- {sub_deps}" if sub_deps else "")
     out.print(table)
     if data.get("note"):
         out.print(data["note"])
@@ -270,7 +270,7 @@ def message(out: Console, data: dict[str, Any]) -> None:
     out.print(data.get("message", "done"))
     following: dict[str, Any] | None = data.get("next")
     if following:
-        out.print(f"next: {following.get('id')}  {following.get('title', '')}")
+        out.print(Text(f"next: {following.get('id')}  {following.get('title', '')}"))
 
 
 def dependency_report(out: Console, data: dict[str, Any]) -> None:
@@ -309,7 +309,7 @@ def complexity_table(out: Console, data: dict[str, Any]) -> None:
         table.add_column(name, justify="left" if name == "title" else "right")
     for entry in cast(list[dict[str, Any]], data.get("entries") or []):
         table.add_row(str(entry.get("taskId", "")), str(entry.get("complexityScore", "")),
-                      str(entry.get("recommendedSubtasks", "")), str(entry.get("taskTitle", "")))
+                      str(entry.get("recommendedSubtasks", "")), Text(str(entry.get("taskTitle", ""))))
     out.print(table)
 
 
