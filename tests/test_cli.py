@@ -477,8 +477,9 @@ def test_task_text_that_looks_like_rich_markup_is_printed_as_it_is_by_every_view
     (tmp_path / ".taskmaster/reports/task-complexity-report.json").write_text(json.dumps({
         "meta": {"tasksAnalyzed": 1}, "complexityAnalysis": [
             {"taskId": 1, "taskTitle": title, "complexityScore": 5, "recommendedSubtasks": 3}]}))
+    assert run(capsys, tmp_path, "add-tag", "feature", "--description", title)[0] == 0
     for args in (["list", "--with-subtasks"], ["route"], ["assign-models"], ["complexity-report"],
-                 ["set-status", "1.1", "done"]):
+                 ["tags", "--show-metadata"], ["set-status", "1.1", "done"]):
         code, out, err = run(capsys, tmp_path, "--no-color", *args)
         assert (code, err) == (0, ""), (args, err)
         assert ("[/]" in out and "[bold]this[/bold]" in out) or args[0] == "set-status", (args, out)

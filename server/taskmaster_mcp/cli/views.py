@@ -295,7 +295,7 @@ def tags_table(out: Console, data: dict[str, Any], *, metadata: bool = False) ->
             meta: dict[str, Any] = row.get("metadata") or {}
             cells += [str(row.get("description", "")),
                       "  ".join(f"{k}={v}" for k, v in meta.items() if k != "description")]
-        table.add_row(*cells)
+        table.add_row(*(Text(cell) for cell in cells))
     out.print(table)
 
 
