@@ -371,6 +371,12 @@ TOOL_TEXTS = [
      ["`taskmaster-mcp autopilot start <a task with subtasks>`"], ["taskId="]),
     ("No changes between HEAD and the working tree. If the work is committed, pass base=<the commit before it>, e.g. "
      "base=HEAD~1.", ["pass --base <the commit before it>, e.g. --base HEAD~1."], ["base="]),
+    ("Every configured model failed; nothing was changed.\n- main (openai/gpt-4o): OPENAI_API_KEY is not set for "
+     "provider 'openai'. Put it in the env block of your editor's MCP config (e.g. \"env\": {\"OPENAI_API_KEY\": "
+     "\"...\"}), or in <project>/.env as OPENAI_API_KEY=..., then retry.\nFix the first failure above, or configure "
+     "another model with the `models` tool (setMain / setFallback), then retry.",
+     ["Set it in your shell (export OPENAI_API_KEY=...)", "(--set-main / --set-fallback)"],
+     ["\"env\":", "setMain"]),
     ("reviewers takes one to 3 different roles, e.g. reviewers=main,fallback; got 'main,main'.",
      ["e.g. --reviewers main,fallback;"], ["reviewers="]),
 ]

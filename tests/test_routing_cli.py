@@ -88,7 +88,7 @@ def test_assign_models_proposes_then_applies_only_with_apply(
         capsys: pytest.CaptureFixture[str], project: Path) -> None:
     files = snapshot(project)
     code, out, _ = run(capsys, project, "assign-models")
-    assert code == 0 and "call again with apply=true" in out.replace("\n", " ")
+    assert code == 0 and "call again with --apply" in out.replace("\n", " ") and "apply=true" not in out
     assert snapshot(project) == files
     code, out, _ = run(capsys, project, "assign-models", "--apply", "--json")
     data = json.loads(out)
@@ -170,3 +170,4 @@ async def test_doctor_lists_extra_roles_with_their_key_status_and_fails_on_an_in
     checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
     assert code == 1 and not checks["routing"]["ok"]
     assert "taskmasterMcp.routing[2].role" in checks["routing"]["detail"]
+

@@ -268,7 +268,7 @@ def _graph(args: argparse.Namespace, data: dict[str, Any]) -> dict[str, Any]:
 
 def _for_people(data: dict[str, Any], project: Path) -> dict[str, Any]:
     """The result with its notes (written for agents) rewritten for a person."""
-    return {k: messages.for_terminal(v, project) if k in ("note", "reason") and isinstance(v, str) else v
+    return {k: messages.for_terminal(v, project) if k in ("note", "reason", "message") and isinstance(v, str) else v
             for k, v in data.items()}
 
 

@@ -48,6 +48,9 @@ _PLACEHOLDER = re.compile(r"`? ?\b(?P<name>[a-z][A-Za-z]*)=(?P<what><[^>]+>)")
 _EXAMPLE = re.compile(r"\be\.g\. (?P<name>[a-z][A-Za-z]*)=(?P<value>[\w~^./-]+(?:,[\w~^./-]+)*)")
 POSITIONAL = frozenset({"id", "taskId", "input"})  # parameters a command takes as a positional argument, not a flag
 _PHRASES = (
+    (re.compile(r"Put it in the env block of your editor's MCP config \(e\.g\. \"env\": \{\"(?P<var>[A-Z0-9_]+)\": "
+                r"\"\.\.\.\"\}\)"), r"Set it in your shell (export \g<var>=...)"),
+    (re.compile(r"\(setMain / setFallback\)"), "(--set-main / --set-fallback)"),
     (re.compile(r"pass the projectRoot of (?P<what>an? |the )"), r"run it in (or pass -C with) \g<what>"),
     (re.compile(r"pass (?:the right |a |the )?projectRoot\b(?: \([^)]*\))?"), "pass -C /path/to/project"),
     (re.compile(r"(?:in )?the env block of your (?:editor's )?MCP config|(?:in )?your editor's MCP env block"
