@@ -363,8 +363,8 @@ TOOL_TEXTS = [
     ("Moving would break dependencies across tags (8 -> 6). Pass withDependencies=true to move the dependencies too, "
      "or ignoreDependencies=true to drop those links.", ["--with-dependencies", "--ignore-dependencies"], ["=true"]),
     ("Tag 'x' does not exist. Create it with add_tag first.", ["`taskmaster-mcp add-tag`"], ["add_tag"]),
-    ("Set them with the `models` tool (setMain / setResearch / setFallback).", ["`taskmaster-mcp models`"],
-     ["models` tool"]),
+    ("Set them with the `models` tool (setMain / setResearch / setFallback / setRole).",
+     ["`taskmaster-mcp models` (--set-main / --set-research / --set-fallback / --set-role)"], ["models` tool"]),
     ("get_tasks does not take bogus. Its parameters: cursor, limit. Leave the others out and call get_tasks again.",
      ["get_tasks tool takes no bogus"], ["Leave the others out"]),
     ("No autopilot workflow is in progress. Start one with `autopilot_start` taskId=<a task with subtasks>.",

@@ -46,11 +46,11 @@ _MODELS_TOOL = re.compile(r"(?:with )?the `?models`? tool")
 _TRUE = re.compile(r"`?\b(?P<name>[a-z][A-Za-z]*)=true\b`?")
 _PLACEHOLDER = re.compile(r"`? ?\b(?P<name>[a-z][A-Za-z]*)=(?P<what><[^>]+>)")
 _EXAMPLE = re.compile(r"\be\.g\. (?P<name>[a-z][A-Za-z]*)=(?P<value>[\w~^./-]+(?:,[\w~^./-]+)*)")
+_SETTERS = re.compile(r"\((set[A-Z][a-z]+(?: / set[A-Z][a-z]+)*)\)")  # (setMain / setFallback): the models flags
 POSITIONAL = frozenset({"id", "taskId", "input"})  # parameters a command takes as a positional argument, not a flag
 _PHRASES = (
     (re.compile(r"Put it in the env block of your editor's MCP config \(e\.g\. \"env\": \{\"(?P<var>[A-Z0-9_]+)\": "
                 r"\"\.\.\.\"\}\)"), r"Set it in your shell (export \g<var>=...)"),
-    (re.compile(r"\(setMain / setFallback\)"), "(--set-main / --set-fallback)"),
     (re.compile(r"pass the projectRoot of (?P<what>an? |the )"), r"run it in (or pass -C with) \g<what>"),
     (re.compile(r"pass (?:the right |a |the )?projectRoot\b(?: \([^)]*\))?"), "pass -C /path/to/project"),
     (re.compile(r"(?:in )?the env block of your (?:editor's )?MCP config|(?:in )?your editor's MCP env block"
@@ -101,6 +101,7 @@ def for_terminal(text: str, project: Path) -> str:
     text = _TRUE.sub(lambda m: _kebab(m["name"]), text)
     text = _PLACEHOLDER.sub(_placeholder, text)
     text = _EXAMPLE.sub(_example, text)
+    text = _SETTERS.sub(lambda m: "(" + " / ".join(_kebab(n) for n in m[1].split(" / ")) + ")", text)
     for pattern, replacement in _PHRASES:
         text = pattern.sub(replacement, text)
     return text
