@@ -171,3 +171,17 @@ async def test_doctor_lists_extra_roles_with_their_key_status_and_fails_on_an_in
     assert code == 1 and not checks["routing"]["ok"]
     assert "taskmasterMcp.routing[2].role" in checks["routing"]["detail"]
 
+
+
+def test_models_optimize_without_json_prints_each_proposed_change_and_how_to_apply_it(
+        capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    files = snapshot(project)
+    env = {"ANTHROPIC_API_KEY": "sk-ant-test", "TASKMASTER_MCP_DATA_DIR": str(project.parent / "ledger")}
+    code, out, _ = run(capsys, project, "models", "--optimize", "cost", env=env)
+    assert code == 0 and snapshot(project) == files
+    assert "optimize cost:" in out and "candidate model(s)" in out
+    assert "main: anthropic/claude-sonnet-4-5-20250929 → anthropic/claude-haiku-4-5-20251001  (cost: $2.00/1M" in out
+    assert "Run again with --apply" in out
+    code, out, _ = run(capsys, project, "models", "--optimize", "cost",
+                       env={"TASKMASTER_MCP_DATA_DIR": str(project.parent / "ledger")})  # no key at all
+    assert code == 0 and "No change proposed" in out and "doctor" in out

@@ -224,8 +224,27 @@ def models_table(out: Console, data: dict[str, Any]) -> None:
         detail = f"{test.get('latency_ms', '')} ms" if ok else test.get("error", "")
         out.print(f"test {test['role']}: ", Text("ok" if ok else "FAIL", style="green" if ok else "red"),
                   f" {detail}", sep="")
+    _optimization(out, data.get("optimization"))
     if data.get("note"):
         out.print(data["note"])
+
+
+def _optimization(out: Console, proposal: dict[str, Any] | None) -> None:
+    """``models --optimize``: each proposed role change with its reason, what it rests on, and how to apply it."""
+    if not proposal:
+        return
+    changes: list[dict[str, Any]] = proposal.get("changes") or []
+    evidence = "; ".join(str(e) for e in proposal.get("evidence") or [])
+    out.print(Text(f"optimize {proposal.get('preset')}: {proposal.get('candidates', 0)} candidate model(s); "
+                   f"evidence: {evidence}"))
+    for change in changes:
+        out.print(Text(f"  {change.get('role')}: {change.get('before')} → {change.get('after')}  "
+                       f"({change.get('reason')})"))
+    if not changes:
+        out.print("No change proposed: the current roles are already the best choice, or no model with a key "
+                  "present fits (`taskmaster-mcp doctor` shows which keys are missing).")
+    elif not proposal.get("applied"):
+        out.print("Nothing was changed. Run again with --apply to write these roles.")
 
 
 def usage_table(out: Console, data: dict[str, Any]) -> None:
