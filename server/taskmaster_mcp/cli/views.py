@@ -234,7 +234,7 @@ def _optimization(out: Console, proposal: dict[str, Any] | None) -> None:
     if not proposal:
         return
     changes: list[dict[str, Any]] = proposal.get("changes") or []
-    evidence = "; ".join(str(e) for e in proposal.get("evidence") or [])
+    evidence = "; ".join(str(e) for e in cast(list[Any], proposal.get("evidence") or []))
     out.print(Text(f"optimize {proposal.get('preset')}: {proposal.get('candidates', 0)} candidate model(s); "
                    f"evidence: {evidence}"))
     for change in changes:
