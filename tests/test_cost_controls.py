@@ -195,6 +195,9 @@ async def test_usage_report_refuses_an_until_before_since_instead_of_reporting_a
                                                         "must be a number >= 0"),
     ({"budgets": {"perCommandUsd": {"research": {"weeklyUsd": 5}}}}, "must be a number (USD a day) or an object"),
     ({"budgets": {"warnAt": 1.5}}, "budgets.warnAt in .taskmaster/config.json must be a number from 0 to 1"),
+    ({"budgets": {"perCommandUSD": {"research": 5}}}, "budgets.perCommandUSD in .taskmaster/config.json must be "
+                                                      "absent: budgets accepts only dailyUsd, monthlyUsd, "
+                                                      "perCommandUsd, warnAt"),
     ({"costPer1M": {"ollama/llama3": {"input": 0.1}}}, "costPer1M.ollama/llama3.output in .taskmaster/config.json "
                                                         "must be a number >= 0"),
 ])

@@ -61,6 +61,15 @@ def _section(ours: dict[str, Any], key: str) -> dict[str, Any]:
     return cast(dict[str, Any], value)
 
 
+def _known_keys(section: dict[str, Any], parent: str, accepted: tuple[str, ...]) -> None:
+    """A misspelt key (``ttlHours``, ``perCommandUSD``) would be silently ignored: refuse it, naming the ones that
+    count."""
+    for key in section:
+        if key not in accepted:
+            raise ConfigError(f"{_where(f'{parent}.{key}')} must be absent: {parent} accepts only "
+                              f"{', '.join(accepted)}, got {_short(section[key])}.")
+
+
 def _number(section: dict[str, Any], parent: str | None, key: str, default: float | None, *, minimum: float,
             integer: bool = False, allow_none: bool = False, maximum: float | None = None) -> Any:
     value = section.get(key, default)
@@ -217,6 +226,7 @@ class CacheSettings:
 def cache_settings(config: Config) -> CacheSettings:
     """``cache.enabled``, ``cache.ttlSeconds`` and ``cache.maxMegabytes``, validated."""
     section = _section(config.ours, "cache")
+    _known_keys(section, "cache", ("enabled", "ttlSeconds", "maxMegabytes"))
     enabled = section.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{_where('cache.enabled')} must be true or false, got {enabled!r}.")
@@ -252,6 +262,7 @@ class CostControls:
 def cost_controls(config: Config) -> CostControls:
     """Validate ``budgets.perCommandUsd``, ``budgets.warnAt`` and ``costPer1M``."""
     budgets = _section(config.ours, "budgets")
+    _known_keys(budgets, "budgets", ("dailyUsd", "monthlyUsd", "perCommandUsd", "warnAt"))
     caps: dict[str, Budgets] = {}
     per_command = budgets.get("perCommandUsd", {})
     if not isinstance(per_command, dict):
