@@ -144,6 +144,18 @@ def test_the_cli_prints_a_ranked_table_and_refuses_paid_models_without_max_usd(
     assert code_json == 0 and data["ranking"] == [MAIN_MODEL] and data["candidates"][0]["runs"] == 1
 
 
+def test_a_benchmark_in_which_every_model_failed_every_run_exits_1_saying_why_and_keeps_stdout_json(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, provider_server: ProviderServer) -> None:
+    root = project(tmp_path / "p", provider_server)
+    tasks = (root / ".taskmaster/tasks/tasks.json").read_bytes()
+    code = cli_module.run(["-C", str(root), "benchmark", "--tasks", "0", "--max-usd", "1", "--json"],
+                          env={"HOME": str(root)})  # no API key at all
+    out, err = capsys.readouterr()
+    assert code == 1 and json.loads(out)["candidates"] and provider_server.requests == []
+    assert "every model failed every run" in err and "_API_KEY is not set" in err and "MCP config" not in err
+    assert (root / ".taskmaster/tasks/tasks.json").read_bytes() == tasks
+
+
 def test_quality_checks_score_dependencies_duplicates_count_and_coverage() -> None:
     sections = prd_sections(PRD)
     assert sections == ["Recipes", "Shopping list", "Sharing"]

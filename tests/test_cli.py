@@ -363,12 +363,22 @@ TOOL_TEXTS = [
     ("Moving would break dependencies across tags (8 -> 6). Pass withDependencies=true to move the dependencies too, "
      "or ignoreDependencies=true to drop those links.", ["--with-dependencies", "--ignore-dependencies"], ["=true"]),
     ("Tag 'x' does not exist. Create it with add_tag first.", ["`taskmaster-mcp add-tag`"], ["add_tag"]),
-    ("Set them with the `models` tool (setMain / setResearch / setFallback).", ["`taskmaster-mcp models`"],
-     ["models` tool"]),
+    ("Set them with the `models` tool (setMain / setResearch / setFallback / setRole).",
+     ["`taskmaster-mcp models` (--set-main / --set-research / --set-fallback / --set-role)"], ["models` tool"]),
     ("get_tasks does not take bogus. Its parameters: cursor, limit. Leave the others out and call get_tasks again.",
      ["get_tasks tool takes no bogus"], ["Leave the others out"]),
     ("No autopilot workflow is in progress. Start one with `autopilot_start` taskId=<a task with subtasks>.",
      ["`taskmaster-mcp autopilot start <a task with subtasks>`"], ["taskId="]),
+    ("No changes between HEAD and the working tree. If the work is committed, pass base=<the commit before it>, e.g. "
+     "base=HEAD~1.", ["pass --base <the commit before it>, e.g. --base HEAD~1."], ["base="]),
+    ("Every configured model failed; nothing was changed.\n- main (openai/gpt-4o): OPENAI_API_KEY is not set for "
+     "provider 'openai'. Put it in the env block of your editor's MCP config (e.g. \"env\": {\"OPENAI_API_KEY\": "
+     "\"...\"}), or in <project>/.env as OPENAI_API_KEY=..., then retry.\nFix the first failure above, or configure "
+     "another model with the `models` tool (setMain / setFallback), then retry.",
+     ["Set it in your shell (export OPENAI_API_KEY=...)", "(--set-main / --set-fallback)"],
+     ["\"env\":", "setMain"]),
+    ("reviewers takes one to 3 different roles, e.g. reviewers=main,fallback; got 'main,main'.",
+     ["e.g. --reviewers main,fallback;"], ["reviewers="]),
 ]
 
 
@@ -457,3 +467,27 @@ def test_models_takes_task_masters_provider_flags(capsys: pytest.CaptureFixture[
     assert code == 0 and config["models"]["research"] == {**config["models"]["research"], "provider": "claude-code",
                                                           "modelId": "my-claude"}
     assert code_two != 0 and "azure" in err and "bedrock" in err
+
+
+def test_task_text_that_looks_like_rich_markup_is_printed_as_it_is_by_every_view(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    title = "Fix [/] and [bold]this[/bold] [red]now"
+    tasks = [{"id": 1, "title": title, "description": "", "status": "pending", "dependencies": [],
+              "priority": "high", "subtasks": [{"id": 1, "title": f"sub {title}", "status": "pending",
+                                                "dependencies": []}]},
+             {"id": 2, "title": "Second", "description": "", "status": "pending", "dependencies": [1],
+              "priority": "low", "subtasks": []}]
+    (tmp_path / ".taskmaster/tasks").mkdir(parents=True)
+    (tmp_path / ".taskmaster/tasks/tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}))
+    (tmp_path / ".taskmaster/reports").mkdir()
+    (tmp_path / ".taskmaster/reports/task-complexity-report.json").write_text(json.dumps({
+        "meta": {"tasksAnalyzed": 1}, "complexityAnalysis": [
+            {"taskId": 1, "taskTitle": title, "complexityScore": 5, "recommendedSubtasks": 3}]}))
+    assert run(capsys, tmp_path, "add-tag", "feature", "--description", title)[0] == 0
+    for args in (["list", "--with-subtasks"], ["route"], ["assign-models"], ["complexity-report"],
+                 ["tags", "--show-metadata"], ["set-status", "1.1", "done"]):
+        code, out, err = run(capsys, tmp_path, "--no-color", *args)
+        assert (code, err) == (0, ""), (args, err)
+        assert ("[/]" in out and "[bold]this[/bold]" in out) or args[0] == "set-status", (args, out)
+    code, out, _ = run(capsys, tmp_path, "--no-color", "assign-models")
+    assert "[type code at confidence" in out or "[no rule matches" in out  # each proposal's reason, in brackets

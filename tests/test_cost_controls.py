@@ -160,11 +160,44 @@ def test_cli_usage_takes_a_period_and_an_end_date() -> None:
         "period": "2026-10", "until": "2026-10-15"}
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["--period", "0000-01"], "period '0000-01' is not one of last-week, last-month or YYYY-MM"),
+    (["--period", "9999-12"], "period '9999-12' is not one of last-week, last-month or YYYY-MM"),
+    (["--period", "2026-13"], "period '2026-13' is not one of last-week, last-month or YYYY-MM"),
+    (["--since", "2026-02-30"], "since '2026-02-30' is not a date"),
+    (["--period", "last-week", "--until", "0001-01-01"], "until '0001-01-01' is not a date"),
+    (["--since", "2026-05-01", "--until", "2026-04-01"], "until 2026-04-01 is before since 2026-05-01"),
+    (["--period", "2026-02", "--until", "2026-01-31"], "until 2026-01-31 is before the period 2026-02 starts"),
+])
+def test_a_period_or_date_range_that_cannot_be_is_bad_usage_in_one_line_with_nothing_on_stdout(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    from taskmaster_mcp.cli.main import run
+
+    (tmp_path / ".taskmaster").mkdir()
+    code = run(["-C", str(tmp_path), "usage", "--json", *args], env={"HOME": str(tmp_path)})
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert message in err and "Traceback" not in err and len(err.splitlines()) == 2  # the error and the --help hint
+
+
+async def test_usage_report_refuses_an_until_before_since_instead_of_reporting_an_empty_range(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    root = project(tmp_path / "p", provider_server, {})
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        reversed_range = await error(client, "usage_report", since="2026-05-01", until="2026-04-01")
+        year_zero = await error(client, "usage_report", period="0000-01")
+    assert "until 2026-04-01 is before since 2026-05-01" in reversed_range
+    assert "period '0000-01' is not one of" in year_zero and "unexpected" not in year_zero
+
+
 @pytest.mark.parametrize(("ours", "message"), [
     ({"budgets": {"perCommandUsd": {"research": "5"}}}, "budgets.perCommandUsd.research in .taskmaster/config.json "
                                                         "must be a number >= 0"),
     ({"budgets": {"perCommandUsd": {"research": {"weeklyUsd": 5}}}}, "must be a number (USD a day) or an object"),
     ({"budgets": {"warnAt": 1.5}}, "budgets.warnAt in .taskmaster/config.json must be a number from 0 to 1"),
+    ({"budgets": {"perCommandUSD": {"research": 5}}}, "budgets.perCommandUSD in .taskmaster/config.json must be "
+                                                      "absent: budgets accepts only dailyUsd, monthlyUsd, "
+                                                      "perCommandUsd, warnAt"),
     ({"costPer1M": {"ollama/llama3": {"input": 0.1}}}, "costPer1M.ollama/llama3.output in .taskmaster/config.json "
                                                         "must be a number >= 0"),
 ])

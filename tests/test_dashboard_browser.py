@@ -172,3 +172,27 @@ def test_the_tag_switcher_shows_another_tag_without_changing_the_current_one(
     wait_until(lambda: "feature-auth" in driver.find_element("id", "board-summary").text, what="the other tag")
     assert driver.find_element("id", "board-summary").text.startswith("2 tasks")
     assert not (project / ".taskmaster" / "state.json").exists()  # nothing was written for a view change
+
+
+HOSTILE = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
+
+
+def test_task_text_with_markup_is_shown_as_text_on_the_board_in_the_task_view_and_in_the_graph(
+        page: tuple[Any, Running, Path]) -> None:
+    driver, _, project = page
+    with TaskStore(Paths(project)).mutate() as doc:
+        task = doc.tasks("master")[0]
+        task.update(title=f"Title {HOSTILE}", description=f"Description {HOSTILE}", details=f"Details {HOSTILE}")
+    card = f'.card[data-id="{task["id"]}"]'
+    wait_until(lambda: "Title <img" in "".join(c.text for c in driver.find_elements("css selector", card)),
+               timeout=5, what="the hostile title on its card")
+    driver.execute_script(f"document.querySelector('{card} button.open').click()")  # the board may re-render
+    wait_until(lambda: "Details <img" in driver.find_element("id", "task-body").text, what="the task view")
+    driver.find_element("id", "task-close").click()
+    driver.find_element("id", "tab-graph").click()
+    wait_until(lambda: driver.execute_script("return document.body.dataset.graphRendered") is not None,
+               what="the graph")
+    assert "Title <img" in driver.find_element("id", "graph").text
+    injected = driver.execute_script("return document.querySelectorAll('main img, dialog img, main script, "
+                                     "dialog script').length")
+    assert driver.execute_script("return window.pwned === undefined") and injected == 0

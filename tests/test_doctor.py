@@ -99,3 +99,18 @@ async def test_a_broken_editor_config_is_still_not_ready(capsys: pytest.CaptureF
         "taskmaster": {"command": "/nowhere/bin/taskmaster-mcp", "args": []}}}))
     code, checks = await _doctor(capsys, messy_project, messy_project / "home")
     assert code == 1 and not checks["editor claude-code"]["ok"] and not checks["editor claude-code"]["warning"]
+
+
+@pytest.mark.parametrize(("ours", "key"), [
+    ({"cache": "yes"}, "taskmasterMcp.cache in .taskmaster/config.json must be an object"),
+    ({"budgets": {"perCommandUsd": "abc"}}, "taskmasterMcp.budgets.perCommandUsd in .taskmaster/config.json"),
+    ({"costPer1M": {"openai/gpt-4o": "cheap"}}, "taskmasterMcp.costPer1M.openai/gpt-4o in .taskmaster/config.json"),
+    ({"roles": {"main": {"provider": "openai", "modelId": "gpt-4o"}}}, "taskmasterMcp.roles.main"),
+])
+async def test_ai_settings_that_every_ai_command_would_refuse_make_doctor_not_ready(
+        capsys: pytest.CaptureFixture[str], messy_project: Path, ours: dict[str, Any], key: str) -> None:
+    config_file = messy_project / ".taskmaster/config.json"
+    config_file.write_text(json.dumps({"taskmasterMcp": ours}))  # Task Master's sections stay at their defaults
+    code, checks = await _doctor(capsys, messy_project, messy_project / "home")
+    failed = [c for c in checks.values() if not c["ok"]]
+    assert code == 1 and len(failed) == 1 and key in failed[0]["detail"] and failed[0]["fix"]

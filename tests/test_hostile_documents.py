@@ -112,3 +112,14 @@ async def test_nesting_beyond_the_supported_depth_is_a_clear_error_naming_the_fi
         message = await error(client, "add_task", title="x", description="y")
     assert str(path) in message and "levels deep" in message
     assert snapshot(root) == before
+
+
+async def test_a_cut_off_tasks_json_is_named_with_where_it_breaks_in_plain_words_and_left_as_it_is(
+        tmp_path: Path) -> None:
+    root = project_with(tmp_path, {})
+    (root / ".taskmaster/tasks/tasks.json").write_text('{"master": {"tasks\n', encoding="utf-8")
+    before = snapshot(root)
+    async with connected(root) as client:
+        message = await error(client, "set_task_status", id="1", status="done")
+    assert "is not valid JSON: Invalid control character at line 1 column 19" in message
+    assert snapshot(root) == before

@@ -115,6 +115,7 @@ async def test_task_master_tools_skips_unknown_names_with_a_warning_and_never_se
     ("get_tasks", {"limit": "many"}, "'limit' must be an integer from 1 to 500, got \"many\""),
     ("get_tasks", {"withSubtasks": "maybe"}, "'withSubtasks' must be true or false"),
     ("set_task_status", {"id": "1"}, "'status' is required: one of 'pending', 'in-progress'"),
+    ("benchmark_models", {"maxUsd": -1}, "'maxUsd' must be a number of at least 0 (Required for paid models), got -1"),
 ])
 async def test_bad_arguments_get_a_message_naming_the_parameter_and_its_form(
         messy_project: Path, tool: str, arguments: dict[str, Any], expected: str) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import anthropic  # noqa: F401  imported up front, as in the other AI tests
+import pytest
 
 from ai_helpers import ai_env, ai_project, as_json
 from mcp_helpers import connected, error, ok
@@ -134,12 +135,17 @@ async def test_with_the_cache_disabled_every_call_reaches_the_model(
     assert entries(tmp_path) == []
 
 
+@pytest.mark.parametrize(("cache", "message"), [
+    ({"enabled": "yes"}, "taskmasterMcp.cache.enabled in .taskmaster/config.json must be true or false"),
+    ({"ttlHours": 2}, "taskmasterMcp.cache.ttlHours in .taskmaster/config.json must be absent: cache accepts only "
+                      "enabled, ttlSeconds, maxMegabytes"),
+])
 async def test_a_bad_cache_setting_is_refused_with_the_key_to_fix(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
-    root = project(tmp_path / "p", provider_server, ours={"cache": {"enabled": "yes"}})
+        tmp_path: Path, provider_server: ProviderServer, cache: dict[str, Any], message: str) -> None:
+    root = project(tmp_path / "p", provider_server, ours={"cache": cache})
     async with connected(root, env=ai_env(tmp_path)) as client:
-        message = await error(client, "expand_task", id="1", force=True)
-    assert "taskmasterMcp.cache.enabled in .taskmaster/config.json must be true or false" in message
+        refused = await error(client, "expand_task", id="1", force=True)
+    assert message in refused
     assert provider_server.seen() == []
 
 

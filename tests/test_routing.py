@@ -142,6 +142,20 @@ def test_extra_roles_read_like_task_master_roles_and_fall_back_along_their_own_o
         broken.role("fast")
 
 
+@pytest.mark.parametrize(("raw", "message"), [
+    ({"taskmasterMcp": "fast"}, "taskmasterMcp in .taskmaster/config.json must be an object of taskmaster-mcp "
+                                "settings, got 'fast'"),
+    ({"taskmasterMcp": {"roles": ["fast"]}}, "taskmasterMcp.roles in .taskmaster/config.json must be an object like"),
+    ({"taskmasterMcp": {"roles": {"main": {"provider": "openai", "modelId": "gpt-4o"}}}},
+     "taskmasterMcp.roles.main in .taskmaster/config.json must be absent: main is a Task Master role, set under "
+     "models.main"),
+])
+def test_settings_that_would_be_silently_ignored_are_refused_naming_the_key(raw: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings_from_config(Config(raw=raw))
+    assert message in str(caught.value)
+
+
 def test_task_facts_take_complexity_from_the_report_first_and_never_read_metadata_for_the_type() -> None:
     task = {"id": 7, "title": "Write the README guide", "description": "Docs for users.", "complexity": 6,
             "metadata": {"taskmasterMcp": {"role": "fast"}, "note": "fix the crash bug bug bug"}}

@@ -88,7 +88,7 @@ def test_assign_models_proposes_then_applies_only_with_apply(
         capsys: pytest.CaptureFixture[str], project: Path) -> None:
     files = snapshot(project)
     code, out, _ = run(capsys, project, "assign-models")
-    assert code == 0 and "call again with apply=true" in out.replace("\n", " ")
+    assert code == 0 and "call again with --apply" in out.replace("\n", " ") and "apply=true" not in out
     assert snapshot(project) == files
     code, out, _ = run(capsys, project, "assign-models", "--apply", "--json")
     data = json.loads(out)
@@ -110,7 +110,22 @@ def test_models_set_role_adds_an_extra_role_keeping_every_other_key_and_shows_it
     assert shown and "openai" in shown[0] and "gpt-5" in shown[0]
     files = snapshot(project)
     code, _, err = run(capsys, project, "models", "--set-role", "bad name", "gpt-5")
-    assert code != 0 and "Role name 'bad name' is not valid" in err
+    assert code != 0 and "got 'bad name'" in err
+    assert snapshot(project) == files
+
+
+@pytest.mark.parametrize(("name", "model", "message"), [
+    ("", "gpt-5", "--set-role NAME must be a letter, then letters, digits, - or _ (at most 32)"),
+    ("a b", "gpt-5", "got 'a b'"),
+    ("x" * 10240, "gpt-5", "got 'xxxxxxxx"),
+    ("fast=x", "gpt-5", "got 'fast=x'"),
+    ("fast", " ", "--set-role fast needs a MODEL"),
+])
+def test_models_set_role_with_a_name_or_model_that_cannot_be_is_bad_usage_in_one_short_line(
+        capsys: pytest.CaptureFixture[str], project: Path, name: str, model: str, message: str) -> None:
+    files = snapshot(project)
+    code, out, err = run(capsys, project, "models", "--set-role", name, model, "--json")
+    assert (code, out) == (2, "") and message in err and len(err) < 300
     assert snapshot(project) == files
 
 
@@ -155,3 +170,18 @@ async def test_doctor_lists_extra_roles_with_their_key_status_and_fails_on_an_in
     checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
     assert code == 1 and not checks["routing"]["ok"]
     assert "taskmasterMcp.routing[2].role" in checks["routing"]["detail"]
+
+
+
+def test_models_optimize_without_json_prints_each_proposed_change_and_how_to_apply_it(
+        capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    files = snapshot(project)
+    env = {"ANTHROPIC_API_KEY": "sk-ant-test", "TASKMASTER_MCP_DATA_DIR": str(project.parent / "ledger")}
+    code, out, _ = run(capsys, project, "models", "--optimize", "cost", env=env)
+    assert code == 0 and snapshot(project) == files
+    assert "optimize cost:" in out and "candidate model(s)" in out
+    assert "main: anthropic/claude-sonnet-4-5-20250929 → anthropic/claude-haiku-4-5-20251001  (cost: $2.00/1M" in out
+    assert "Run again with --apply" in out
+    code, out, _ = run(capsys, project, "models", "--optimize", "cost",
+                       env={"TASKMASTER_MCP_DATA_DIR": str(project.parent / "ledger")})  # no key at all
+    assert code == 0 and "No change proposed" in out and "doctor" in out

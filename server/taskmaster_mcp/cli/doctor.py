@@ -138,6 +138,22 @@ def _check_routing(report: Report, config: Config) -> None:
     escalation = "on" if policy.escalation is not None else "off"
     report.add("routing", True, f"{len(policy.rules)} rule(s), escalation {escalation}; `taskmaster-mcp route` "
                "shows where each task goes")
+    _check_spending(report, config)
+
+
+def _check_spending(report: Report, config: Config) -> None:
+    """Budgets, prices and the response cache, which every AI call reads too (a bad value refuses them all)."""
+    from taskmaster_mcp.store.settings import cache_settings, cost_controls
+
+    try:
+        controls, cache = cost_controls(config), cache_settings(config)
+    except TaskmasterError as exc:
+        report.add("budgets and cache", False, str(exc), "Fix that key under taskmasterMcp in config.json, or "
+                   "delete it for the default; AI commands refuse to run until it is valid.")
+        return
+    caps = len(controls.per_command)
+    report.add("budgets and cache", True, f"{caps} per-command cap(s), {len(controls.prices)} price(s); response "
+               f"cache {'on' if cache.enabled else 'off'}")
 
 
 def _command_problem(command: str, args: list[str]) -> tuple[str | None, str]:

@@ -219,11 +219,22 @@ async def _tool_command(command: Command, args: argparse.Namespace, project: Pat
         line = views.usage_line(data.get("usage"))
         if line:
             err.print(f"[dim]{line}[/]")
-    return _exit_code(command, data)
+    return _exit_code(command, data, project)
 
 
-def _exit_code(command: Command, data: dict[str, Any]) -> int:
-    """1 when a check found something broken (``models --test``), so scripts and CI fail; else 0."""
+def _exit_code(command: Command, data: dict[str, Any], project: Path) -> int:
+    """1 when a check found something broken (``models --test``) or a benchmark got not one answer from any model,
+    so scripts and CI fail; else 0."""
+    candidates = cast(list[dict[str, Any]], data.get("candidates") or [])
+    if command.name == "benchmark" and candidates and all(c.get("failures") == c.get("runs") for c in candidates):
+        errors = [str(e) for c in candidates for e in cast(list[Any], c.get("errors") or [])]
+        first = errors[0] if errors else "no model answered"
+        first = first.removeprefix("Every configured model failed; nothing was changed.").strip(" -\n")
+        first = messages.for_terminal(first.split(" Fix the first failure")[0].split("\n")[0], project)
+        first = first if len(first) <= 240 else first[:237] + "..."
+        print(f"error: every model failed every run, so nothing was compared. First failure: {first}\nFix that "
+              "(`taskmaster-mcp doctor --ping` calls each model once), then run the benchmark again.", file=sys.stderr)
+        return 1
     failed = [t for t in cast(list[dict[str, Any]], data.get("tests") or []) if not t.get("ok")]
     if command.name == "models" and failed:
         roles = ", ".join(str(t.get("role")) for t in failed)
@@ -257,7 +268,7 @@ def _graph(args: argparse.Namespace, data: dict[str, Any]) -> dict[str, Any]:
 
 def _for_people(data: dict[str, Any], project: Path) -> dict[str, Any]:
     """The result with its notes (written for agents) rewritten for a person."""
-    return {k: messages.for_terminal(v, project) if k in ("note", "reason") and isinstance(v, str) else v
+    return {k: messages.for_terminal(v, project) if k in ("note", "reason", "message") and isinstance(v, str) else v
             for k, v in data.items()}
 
 

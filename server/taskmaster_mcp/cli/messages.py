@@ -44,8 +44,13 @@ _TOOL = re.compile(r"(?:\b(?P<call>[Cc]all) (?:the )?)?`?\b(?P<tool>" +
                    "|".join(sorted(map(re.escape, COMMANDS), key=len, reverse=True)) + r")\b`?(?: tool)?")
 _MODELS_TOOL = re.compile(r"(?:with )?the `?models`? tool")
 _TRUE = re.compile(r"`?\b(?P<name>[a-z][A-Za-z]*)=true\b`?")
-_PLACEHOLDER = re.compile(r"`? ?\b[a-z][A-Za-z]*=(?P<what><[^>]+>)")
+_PLACEHOLDER = re.compile(r"`? ?\b(?P<name>[a-z][A-Za-z]*)=(?P<what><[^>]+>)")
+_EXAMPLE = re.compile(r"\be\.g\. (?P<name>[a-z][A-Za-z]*)=(?P<value>[\w~^./-]+(?:,[\w~^./-]+)*)")
+_SETTERS = re.compile(r"\((set[A-Z][a-z]+(?: / set[A-Z][a-z]+)*)\)")  # (setMain / setFallback): the models flags
+POSITIONAL = frozenset({"id", "taskId", "input"})  # parameters a command takes as a positional argument, not a flag
 _PHRASES = (
+    (re.compile(r"Put it in the env block of your editor's MCP config \(e\.g\. \"env\": \{\"(?P<var>[A-Z0-9_]+)\": "
+                r"\"\.\.\.\"\}\)"), r"Set it in your shell (export \g<var>=...)"),
     (re.compile(r"pass the projectRoot of (?P<what>an? |the )"), r"run it in (or pass -C with) \g<what>"),
     (re.compile(r"pass (?:the right |a |the )?projectRoot\b(?: \([^)]*\))?"), "pass -C /path/to/project"),
     (re.compile(r"(?:in )?the env block of your (?:editor's )?MCP config|(?:in )?your editor's MCP env block"
@@ -61,6 +66,18 @@ def _tool(match: re.Match[str]) -> str:
     command = f"`taskmaster-mcp {COMMANDS[match['tool']]}`"
     verb = match["call"]
     return f"{'Run' if verb == 'Call' else 'run'} {command}" if verb else command
+
+
+def _placeholder(match: re.Match[str]) -> str:
+    """``name=<what>``: ``<what>`` for a positional argument, ``--name <what>`` for a flag."""
+    shown = match["what"] if match["name"] in POSITIONAL else f"{_kebab(match['name'])} {match['what']}"
+    return f" {shown}`" if match[0].startswith("`") else f" {shown}"
+
+
+def _example(match: re.Match[str]) -> str:
+    """``e.g. name=value``: the value alone for a positional argument, ``--name value`` for a flag."""
+    name = match["name"]
+    return f"e.g. {match['value']}" if name in POSITIONAL else f"e.g. {_kebab(name)} {match['value']}"
 
 
 def for_terminal(text: str, project: Path) -> str:
@@ -82,7 +99,9 @@ def for_terminal(text: str, project: Path) -> str:
     text = _MODELS_TOOL.sub("with `taskmaster-mcp models`", text)
     text = _TOOL.sub(_tool, text)
     text = _TRUE.sub(lambda m: _kebab(m["name"]), text)
-    text = _PLACEHOLDER.sub(lambda m: f" {m['what']}`" if m[0].startswith("`") else f" {m['what']}", text)
+    text = _PLACEHOLDER.sub(_placeholder, text)
+    text = _EXAMPLE.sub(_example, text)
+    text = _SETTERS.sub(lambda m: "(" + " / ".join(_kebab(n) for n in m[1].split(" / ")) + ")", text)
     for pattern, replacement in _PHRASES:
         text = pattern.sub(replacement, text)
     return text

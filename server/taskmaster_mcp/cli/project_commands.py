@@ -12,8 +12,9 @@ import json
 from typing import Any
 
 from taskmaster_mcp.cli.spec import Ask, Command, ToolCall, Usage, confirm, count, one_id, required, tool_call
-from taskmaster_mcp.models.roles import HINT_PROVIDERS
+from taskmaster_mcp.models.roles import EXTRA_ROLE_NAME, HINT_PROVIDERS
 from taskmaster_mcp.setup.editors import EDITORS
+from taskmaster_mcp.store.config import ROLES
 
 EDITOR_NAMES = (*EDITORS, "claude")  # every editor we set up; "claude" is Task Master's name for claude-code
 
@@ -65,11 +66,25 @@ def _models_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--apply", action="store_true", help="apply the --optimize proposal")
 
 
+def _set_role(pair: list[str] | None) -> str | None:
+    """``--set-role NAME MODEL`` as the tool's NAME=MODEL; a name that cannot be a role is bad usage (exit 2)."""
+    if pair is None:
+        return None
+    name, model = (part.strip() for part in pair)
+    if not (name in ROLES or EXTRA_ROLE_NAME.fullmatch(name)):
+        shown = name if len(name) <= 40 else name[:37] + "..."
+        raise Usage(f"--set-role NAME must be a letter, then letters, digits, - or _ (at most 32), e.g. fast or "
+                    f"strong; got {shown!r}.")
+    if not model:
+        raise Usage(f"--set-role {name} needs a MODEL, e.g. --set-role {name} claude-haiku-4-5-20251001.")
+    return f"{name}={model}"
+
+
 def _models(a: argparse.Namespace) -> ToolCall:
     hints = {hint: True for hint in HINT_PROVIDERS if getattr(a, f"hint_{hint.replace('-', '_')}")}
     return tool_call("models", {"setMain": a.set_main, "setResearch": a.set_research, "setFallback": a.set_fallback,
                                 "provider": a.provider, "baseURL": a.base_url, "listAvailableModels": a.list,
-                                "test": a.test, "setRole": "=".join(a.set_role) if a.set_role else None,
+                                "test": a.test, "setRole": _set_role(a.set_role),
                                 "optimize": a.optimize, "apply": a.apply, **hints})
 
 
@@ -220,6 +235,18 @@ def _usage_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--until", metavar="YYYY-MM-DD", help="end date (inclusive)")
 
 
+def _usage(a: argparse.Namespace) -> ToolCall:
+    """The usage_report call; a period or date the tool would refuse is bad usage here (exit 2), said the same way."""
+    from taskmaster_mcp.errors import InvalidInput
+    from taskmaster_mcp.models.spend import period_bounds
+
+    try:
+        period_bounds(a.period, a.since, a.until)
+    except InvalidInput as exc:
+        raise Usage(str(exc).replace("Pass either period or since", "Pass either --period or --since")) from None
+    return tool_call("usage_report", {"since": a.since, "period": a.period, "until": a.until})
+
+
 def _merge_driver_flags(p: argparse.ArgumentParser) -> None:
     for name, text in (("base", "%O: the common ancestor"), ("ours", "%A: our version; the result is written here"),
                        ("theirs", "%B: their version"), ("path", "%P: the file's path in the repository")):
@@ -243,9 +270,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("serve", "serve MCP over stdio, or Streamable HTTP with --http", _serve_flags),
     Command("init", "create .taskmaster/ and configure editors", _init_flags),
     Command("models", "show or set the models of each role", _models_flags, _models, view="models"),
-    Command("usage", "AI usage and cost by role and model", _usage_flags,
-            lambda a: tool_call("usage_report", {"since": a.since, "period": a.period, "until": a.until}),
-            view="usage"),
+    Command("usage", "AI usage and cost by role and model", _usage_flags, _usage, view="usage"),
     Command("lang", "show or set the language of AI answers", _lang_flags,
             lambda a: tool_call("response-language", {"language": a.response}), prepare=_lang_setup),
     Command("rules", "add or remove agent rule profiles", _rules_flags, _rules, prepare=_rules_setup),

@@ -86,14 +86,14 @@ def task_table(out: Console, data: dict[str, Any], *, header: bool = True, compa
         subs = f" [{row['subtasks']}]" if "subtasks" in row else ""
         priority = str(row.get("priority", ""))
         table.add_row(str(row["id"]), status_text(str(row.get("status", ""))),
-                      Text(priority, style=PRIORITY_STYLE.get(priority, "")), f"{row.get('title', '')}{subs}",
+                      Text(priority, style=PRIORITY_STYLE.get(priority, "")), Text(f"{row.get('title', '')}{subs}"),
                       f"<- {deps}" if deps else "")
         listed: list[dict[str, Any]] = row.get("subtaskList", [])
         siblings = [_local(s["id"]) for s in listed]
         for sub in listed:
             sub_deps = full_ids(str(row["id"]), sub.get("dependencies") or [], siblings)
-            table.add_row(str(sub["id"]), status_text(str(sub.get("status", ""))), "", f"  {sub.get('title', '')}",
-                          f"<- {sub_deps}" if sub_deps else "")
+            table.add_row(str(sub["id"]), status_text(str(sub.get("status", ""))), "",
+                          Text(f"  {sub.get('title', '')}"), f"<- {sub_deps}" if sub_deps else "")
     out.print(table)
     if data.get("note"):
         out.print(data["note"])
@@ -224,8 +224,27 @@ def models_table(out: Console, data: dict[str, Any]) -> None:
         detail = f"{test.get('latency_ms', '')} ms" if ok else test.get("error", "")
         out.print(f"test {test['role']}: ", Text("ok" if ok else "FAIL", style="green" if ok else "red"),
                   f" {detail}", sep="")
+    _optimization(out, data.get("optimization"))
     if data.get("note"):
         out.print(data["note"])
+
+
+def _optimization(out: Console, proposal: dict[str, Any] | None) -> None:
+    """``models --optimize``: each proposed role change with its reason, what it rests on, and how to apply it."""
+    if not proposal:
+        return
+    changes: list[dict[str, Any]] = proposal.get("changes") or []
+    evidence = "; ".join(str(e) for e in cast(list[Any], proposal.get("evidence") or []))
+    out.print(Text(f"optimize {proposal.get('preset')}: {proposal.get('candidates', 0)} candidate model(s); "
+                   f"evidence: {evidence}"))
+    for change in changes:
+        out.print(Text(f"  {change.get('role')}: {change.get('before')} → {change.get('after')}  "
+                       f"({change.get('reason')})"))
+    if not changes:
+        out.print("No change proposed: the current roles are already the best choice, or no model with a key "
+                  "present fits (`taskmaster-mcp doctor` shows which keys are missing).")
+    elif not proposal.get("applied"):
+        out.print("Nothing was changed. Run again with --apply to write these roles.")
 
 
 def usage_table(out: Console, data: dict[str, Any]) -> None:
@@ -270,7 +289,7 @@ def message(out: Console, data: dict[str, Any]) -> None:
     out.print(data.get("message", "done"))
     following: dict[str, Any] | None = data.get("next")
     if following:
-        out.print(f"next: {following.get('id')}  {following.get('title', '')}")
+        out.print(Text(f"next: {following.get('id')}  {following.get('title', '')}"))
 
 
 def dependency_report(out: Console, data: dict[str, Any]) -> None:
@@ -295,7 +314,7 @@ def tags_table(out: Console, data: dict[str, Any], *, metadata: bool = False) ->
             meta: dict[str, Any] = row.get("metadata") or {}
             cells += [str(row.get("description", "")),
                       "  ".join(f"{k}={v}" for k, v in meta.items() if k != "description")]
-        table.add_row(*cells)
+        table.add_row(*(Text(cell) for cell in cells))
     out.print(table)
 
 
@@ -309,7 +328,7 @@ def complexity_table(out: Console, data: dict[str, Any]) -> None:
         table.add_column(name, justify="left" if name == "title" else "right")
     for entry in cast(list[dict[str, Any]], data.get("entries") or []):
         table.add_row(str(entry.get("taskId", "")), str(entry.get("complexityScore", "")),
-                      str(entry.get("recommendedSubtasks", "")), str(entry.get("taskTitle", "")))
+                      str(entry.get("recommendedSubtasks", "")), Text(str(entry.get("taskTitle", ""))))
     out.print(table)
 
 

@@ -99,9 +99,13 @@ def _expected(schema: dict[str, Any]) -> str:
         return f"{form} ({description})" if isinstance(description, str) else form
     if "enum" in schema:
         form = "one of " + ", ".join(repr(v) for v in cast(list[Any], schema["enum"]))
-    elif kind == "integer":
+    elif kind in ("integer", "number"):
         low, high = schema.get("minimum"), schema.get("maximum")
-        form = f"an integer from {low} to {high}" if low is not None and high is not None else "an integer"
+        form = "an integer" if kind == "integer" else "a number"
+        if low is not None and high is not None:
+            form += f" from {low} to {high}"
+        elif low is not None or high is not None:
+            form += f" of at least {low}" if low is not None else f" of at most {high}"
     elif kind == "boolean":
         form = "true or false"
     elif kind == "string":

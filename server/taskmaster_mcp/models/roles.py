@@ -135,7 +135,8 @@ def set_role(paths: Paths, role: str, model_id: str, provider_hint: str | None, 
     in) ``taskmasterMcp.roles.<name>`` with the same fields. Catalogue role limits apply to Task Master's roles only.
     """
     if role not in ROLES and not EXTRA_ROLE_NAME.fullmatch(role):
-        raise InvalidInput(f"Role name '{role}' is not valid: use a letter, then letters, digits, - or _ "
+        shown = role if len(role) <= 40 else role[:37] + "..."
+        raise InvalidInput(f"Role name '{shown}' is not valid: use a letter, then letters, digits, - or _ "
                            "(at most 32), e.g. fast or strong.")
     if not model_id.strip():
         raise InvalidInput(f"The model id for {role} is empty. Pass a model id such as claude-sonnet-4-20250514.")

@@ -160,8 +160,10 @@ def period_bounds(period: str | None, since: str | None, until: str | None,
     """(since, until) as YYYY-MM-DD (inclusive, None = open) for ``usage_report``; InvalidInput on a bad value."""
     day = today or datetime.now(UTC).date()
     for name, value in (("since", since), ("until", until)):
-        if value is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise InvalidInput(f"{name} '{value}' is not a date. Use YYYY-MM-DD, e.g. 2026-11-01.")
+        if value is not None and _date(value) is None:
+            raise InvalidInput(f"{name} '{value[:40]}' is not a date. Use YYYY-MM-DD, e.g. 2026-11-01.")
+    if since is not None and until is not None and until < since:
+        raise InvalidInput(f"until {until} is before since {since}; pass an until on or after since.")
     if period is None:
         return since, until
     if since is not None:
@@ -170,12 +172,24 @@ def period_bounds(period: str | None, since: str | None, until: str | None,
     if period in ("last-week", "last-month"):
         start = end - timedelta(days=6 if period == "last-week" else 29)
         return start.isoformat(), end.isoformat()
-    match = re.fullmatch(r"(\d{4})-(\d{2})", period)
-    if match is None or not 1 <= int(match.group(2)) <= 12:
-        raise InvalidInput(f"period '{period}' is not one of last-week, last-month or YYYY-MM (e.g. 2026-11).")
-    first = date(int(match.group(1)), int(match.group(2)), 1)
+    first = _date(f"{period}-01") if re.fullmatch(r"\d{4}-\d{2}", period) else None
+    if first is None:
+        raise InvalidInput(f"period '{period[:40]}' is not one of last-week, last-month or YYYY-MM (e.g. 2026-11).")
     last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    if until and end < first:
+        raise InvalidInput(f"until {until} is before the period {period} starts; pass a later until.")
     return first.isoformat(), min(last, end).isoformat() if until else last.isoformat()
+
+
+def _date(text: str) -> date | None:
+    """``text`` as a real calendar date in YYYY-MM-DD (None for 2026-02-30, 0000-01-01 or any other form); years
+    1000-9998 only, so a period's first and last days stay within the calendar ``date`` can count."""
+    if not re.fullmatch(r"[1-9]\d{3}-\d{2}-\d{2}", text) or text >= "9999":
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def add_shares(report: LedgerReport) -> LedgerReport:

@@ -134,7 +134,8 @@ def load_json(path: Path) -> tuple[Any, bytes]:
         ) from None
     except json.JSONDecodeError as exc:
         raise StoreError(
-            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno} (char {exc.pos}). "
+            f"{path} is not valid JSON: {exc.msg.removesuffix(' at')} at line {exc.lineno} column {exc.colno} "
+            f"(char {exc.pos}). "
             "Fix the file by hand or restore it from git; nothing will be written to it until it parses."
         ) from None
     except RecursionError:

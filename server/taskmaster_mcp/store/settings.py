@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from taskmaster_mcp.errors import ConfigError
-from taskmaster_mcp.store.config import OUR_SECTION, ROLES, Config
+from taskmaster_mcp.store.config import EXTRA_ROLES, OUR_SECTION, ROLES, Config
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,15 @@ def _section(ours: dict[str, Any], key: str) -> dict[str, Any]:
     return cast(dict[str, Any], value)
 
 
+def _known_keys(section: dict[str, Any], parent: str, accepted: tuple[str, ...]) -> None:
+    """A misspelt key (``ttlHours``, ``perCommandUSD``) would be silently ignored: refuse it, naming the ones that
+    count."""
+    for key in section:
+        if key not in accepted:
+            raise ConfigError(f"{_where(f'{parent}.{key}')} must be absent: {parent} accepts only "
+                              f"{', '.join(accepted)}, got {_short(section[key])}.")
+
+
 def _number(section: dict[str, Any], parent: str | None, key: str, default: float | None, *, minimum: float,
             integer: bool = False, allow_none: bool = False, maximum: float | None = None) -> Any:
     value = section.get(key, default)
@@ -94,8 +103,32 @@ def extra_chain(role: str) -> tuple[str, ...]:
     return (role, *DEFAULT_FALLBACK_ORDER["main"])
 
 
+def _check_shape(config: Config) -> None:
+    """``taskmasterMcp`` and its ``roles`` are objects, and no extra role takes a Task Master role's name (Config
+    reads a misshapen section as empty and skips such a role, which would silently drop the user's settings)."""
+    section = config.raw.get(OUR_SECTION, {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{OUR_SECTION} in .taskmaster/config.json must be an object of taskmaster-mcp settings, "
+                          f"got {_short(section)}.")
+    roles = cast(dict[str, Any], section).get(EXTRA_ROLES, {})
+    if not isinstance(roles, dict):
+        raise ConfigError(f"{_where(EXTRA_ROLES)} must be an object like {{\"fast\": {{\"provider\": \"anthropic\", "
+                          f"\"modelId\": \"claude-haiku-4-5-20251001\"}}}}, got {_short(roles)}.")
+    for name in cast(dict[str, Any], roles):
+        if name in ROLES:
+            raise ConfigError(f"{_where(f'{EXTRA_ROLES}.{name}')} must be absent: {name} is a Task Master role, set "
+                              f"under models.{name} (`taskmaster-mcp models --set-{name} MODEL`); name an extra role "
+                              "something else, e.g. fast or strong.")
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def settings_from_config(config: Config) -> RouterSettings:
     """Validate ``taskmasterMcp`` and return the settings; raise ConfigError naming the first bad key."""
+    _check_shape(config)
     ours = config.ours
     known = config.role_names()
     order: dict[str, tuple[str, ...]] = {**DEFAULT_FALLBACK_ORDER, **{r: extra_chain(r) for r in known[len(ROLES):]}}
@@ -193,6 +226,7 @@ class CacheSettings:
 def cache_settings(config: Config) -> CacheSettings:
     """``cache.enabled``, ``cache.ttlSeconds`` and ``cache.maxMegabytes``, validated."""
     section = _section(config.ours, "cache")
+    _known_keys(section, "cache", ("enabled", "ttlSeconds", "maxMegabytes"))
     enabled = section.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{_where('cache.enabled')} must be true or false, got {enabled!r}.")
@@ -228,6 +262,7 @@ class CostControls:
 def cost_controls(config: Config) -> CostControls:
     """Validate ``budgets.perCommandUsd``, ``budgets.warnAt`` and ``costPer1M``."""
     budgets = _section(config.ours, "budgets")
+    _known_keys(budgets, "budgets", ("dailyUsd", "monthlyUsd", "perCommandUsd", "warnAt"))
     caps: dict[str, Budgets] = {}
     per_command = budgets.get("perCommandUsd", {})
     if not isinstance(per_command, dict):
