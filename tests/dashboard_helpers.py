@@ -56,6 +56,16 @@ def running_dashboard(root: Path, env: Mapping[str, str] | None = None, token: s
 def wait_until(condition: Any, timeout: float = 10.0, what: str = "condition") -> None:
     """Poll ``condition()`` until it is true; fail naming ``what`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not _holds(condition):
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.02)
+
+
+def _holds(condition: Any) -> bool:
+    """``condition()``, where an element a live re-render replaced while it was being read counts as "not yet"."""
+    try:
+        return bool(condition())
+    except Exception as err:  # selenium's StaleElementReferenceException, without importing selenium here
+        if type(err).__name__ != "StaleElementReferenceException":
+            raise
+        return False

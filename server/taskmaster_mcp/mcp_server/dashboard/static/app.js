@@ -80,6 +80,10 @@ function cardNode(card) {
 }
 
 function renderBoard(data) {
+  // Building the new columns moves the kept card nodes into them, out of the page, which drops the keyboard focus:
+  // note it first, so that a live update never throws a keyboard user back to the top of the page.
+  const active = document.activeElement;
+  const activeCard = active && active.closest ? active.closest(".card") : null;
   if (state.shownTag !== data.tag) cardNodes.clear();
   state.shownTag = data.tag;
   const columns = data.columns.map((column) => {
@@ -98,10 +102,6 @@ function renderBoard(data) {
     });
     return section;
   });
-  // replaceChildren detaches the kept card nodes for a moment, which drops the keyboard focus: a live update (or
-  // a board fetched before a move, answered after it) must not throw a keyboard user back to the top of the page.
-  const active = document.activeElement;
-  const activeCard = active && active.closest ? active.closest(".card") : null;
   document.getElementById("board").replaceChildren(...columns);
   if (!state.focusAfter && active && active !== document.activeElement) {
     if (active.isConnected) active.focus();
@@ -115,9 +115,13 @@ function renderBoard(data) {
   document.getElementById("board-summary").textContent =
     `${data.total} tasks in tag “${data.tag}”, ${done} done.`;
   if (state.focusAfter) {  // keep the keyboard where the moved card went, not at the top of the page
-    const moved = document.querySelector(`.card[data-id="${CSS.escape(state.focusAfter)}"] .move-open`);
+    // Only a board that already shows the card in its new column takes the focus there; an answer computed before
+    // the write (or while it was under way) leaves the wish for the next render, which the live stream brings.
+    const { id, status, until } = state.focusAfter;
+    const moved = document.querySelector(
+      `.card[data-id="${CSS.escape(id)}"][data-status="${CSS.escape(status)}"] .move-open`);
     if (moved) moved.focus();
-    state.focusAfter = null;
+    if (moved || performance.now() > until) state.focusAfter = null;
   }
   state.renders += 1;
   document.body.dataset.boardRendered = String(state.renders);
@@ -167,7 +171,7 @@ async function moveTask(id, from, to) {
       method: "POST", headers: { "content-type": "application/json", "x-csrf-token": csrf },
       body: JSON.stringify({ id, status: to, expected: from, tag: state.tag }),
     });
-    state.focusAfter = id;
+    state.focusAfter = { id, status: to, until: performance.now() + 5000 };  // a wish that lapses
     announce(`Task ${id} moved to ${statusText(to)}${result.changed.length > 1 ? ` (${result.changed.length} items changed)` : ""}.`);
   } catch (err) {
     problem(err.message);
