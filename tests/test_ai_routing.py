@@ -218,6 +218,19 @@ async def test_an_invalid_policy_is_refused_before_any_model_call_naming_the_rul
     assert provider_server.seen() == [] and snapshot(root) == files
 
 
+async def test_a_call_routed_to_a_broken_extra_role_is_refused_naming_the_key_instead_of_falling_back(
+        tmp_path: Path, provider_server: ProviderServer) -> None:
+    root = routed_project(tmp_path / "p", provider_server)
+    config = json.loads((root / ".taskmaster/config.json").read_text())
+    del config["taskmasterMcp"]["roles"]["fast"]["modelId"]
+    (root / ".taskmaster/config.json").write_text(json.dumps(config))
+    files = snapshot(root)
+    async with connected(root, env=ai_env(tmp_path)) as client:
+        message = await error(client, "expand_task", id="1")  # complexity 2: routed to fast
+    assert "taskmasterMcp.roles.fast in config.json needs a non-empty string 'provider' and 'modelId'" in message
+    assert provider_server.seen() == [] and snapshot(root) == files
+
+
 async def test_assign_models_proposes_pins_from_the_rules_and_writes_them_only_with_apply(
         tmp_path: Path, provider_server: ProviderServer) -> None:
     root = routed_project(tmp_path / "p", provider_server)

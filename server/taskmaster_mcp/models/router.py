@@ -64,7 +64,7 @@ from taskmaster_mcp.models.routing import TaskFacts, choose, policy_of
 from taskmaster_mcp.models.spend import SpendGuard, user_price
 from taskmaster_mcp.models.structured import Invalid, SchemaCache, correction, extract_json, parse, validation_summary
 from taskmaster_mcp.models.usage import CallState, ProgressFn, Usage, cost_of
-from taskmaster_mcp.store.config import Config, ConfigSource, RoleConfig, resolve_key
+from taskmaster_mcp.store.config import ROLES, Config, ConfigSource, RoleConfig, resolve_key
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.settings import (
     RouterSettings,
@@ -200,6 +200,8 @@ class ModelRouter:
         controls = cost_controls(config)
         policy = policy_of(config, settings)
         route = choose(policy, command, role, task, config.role_names())
+        if route.role not in ROLES:  # a broken extra role is the user's config to fix, not a model to fall back from
+            config.role(route.role)  # ConfigError naming the key (Task Master's roles keep their run-time fallback)
         self._guard.check(command, settings.budgets, controls)  # daily/monthly budgets, per-command caps (spend.py)
         language = str(config.global_settings.get("responseLanguage") or "English").strip()
         if language.lower() not in ("english", "en"):
