@@ -25,26 +25,13 @@ from taskmaster_mcp.tasks.model import (
     key,
     subtasks_of,
 )
-from taskmaster_mcp.tasks.queries import status_of
+from taskmaster_mcp.tasks.queries import finished_ids, status_of
 
 COLUMN_ORDER: tuple[str, ...] = ("pending", "in-progress", "review", "blocked", "deferred", "done", "cancelled")
 
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
-
-
-def finished_ids(index: TagIndex) -> set[str]:
-    """Ids (``"3"``, ``"3.2"``) of the tag's done or completed tasks and subtasks."""
-    done: set[str] = set()
-    for task in index.tasks:
-        tid = key(task.get("id"))
-        if status_of(task) in DONE_STATUSES:
-            done.add(tid)
-        for sub in subtasks_of(task):
-            if status_of(sub) in DONE_STATUSES:
-                done.add(f"{tid}.{key(sub.get('id'))}")
-    return done
 
 
 def card(task: Task, done: set[str]) -> dict[str, Any]:

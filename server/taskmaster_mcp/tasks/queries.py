@@ -53,7 +53,8 @@ def status_of(item: Task) -> str:
     return status if isinstance(status, str) else "pending"
 
 
-def _finished_ids(index: TagIndex) -> set[str]:
+def finished_ids(index: TagIndex) -> set[str]:
+    """Ids (``"3"``, ``"3.2"``) of the tag's done or completed tasks and subtasks."""
     done: set[str] = set()
     for task in index.tasks:
         tid = key(task.get("id"))
@@ -69,7 +70,7 @@ def _sub_dep_ids(parent_id: str, sub: Task) -> list[str]:
 
 def next_item(index: TagIndex) -> tuple[Task, Task | None] | None:
     """The next (task, subtask) to work on, or None when nothing is eligible (rules in the module docstring)."""
-    finished = _finished_ids(index)
+    finished = finished_ids(index)
     best_sub: tuple[tuple[int, int, tuple[int, int, str], tuple[int, int, str]], Task, Task] | None = None
     for task in index.tasks:
         if status_of(task) != "in-progress":

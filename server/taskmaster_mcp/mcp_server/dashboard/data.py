@@ -16,7 +16,7 @@ Decisions:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from taskmaster_mcp.errors import ConfigError, Conflict, InvalidInput
@@ -31,7 +31,7 @@ from taskmaster_mcp.tasks import edits
 from taskmaster_mcp.tasks.board import board, task_view
 from taskmaster_mcp.tasks.document import DEFAULT_TAG
 from taskmaster_mcp.tasks.layout import layout
-from taskmaster_mcp.tasks.model import parse_ref
+from taskmaster_mcp.tasks.model import TagIndex, parse_ref
 
 
 class DashboardData:
@@ -52,12 +52,7 @@ class DashboardData:
     def board(self, tag: str | None) -> dict[str, Any]:
         """Board columns for the tag, with the tag list for the switcher."""
         shown, tags, current = self._tag(tag)
-        doc = self.project.store.read()
-        memo_key = ("dashboard-board", shown)
-        cached = doc.memo.get(memo_key)
-        if cached is None:
-            cached = doc.memo[memo_key] = board(doc.index(shown))
-        return {**cached, "tags": tags, "currentTag": current}
+        return {**self._memo("dashboard-board", shown, board), "tags": tags, "currentTag": current}
 
     def task(self, tag: str | None, task_id: str) -> dict[str, Any]:
         """One task in full (NotFound, saying how to list ids, for an unknown one)."""
@@ -69,11 +64,14 @@ class DashboardData:
     def graph(self, tag: str | None) -> dict[str, Any]:
         """The laid-out dependency graph of the tag with its critical path."""
         shown, _, _ = self._tag(tag)
+        return self._memo("dashboard-graph", shown, layout)
+
+    def _memo(self, name: str, tag: str, build: Callable[[TagIndex], dict[str, Any]]) -> dict[str, Any]:
+        """``build`` of the tag, kept on the document read: computed once per version of tasks.json."""
         doc = self.project.store.read()
-        memo_key = ("dashboard-graph", shown)
-        cached = doc.memo.get(memo_key)
+        cached = doc.memo.get((name, tag))
         if cached is None:
-            cached = doc.memo[memo_key] = layout(doc.index(shown))
+            cached = doc.memo[(name, tag)] = build(doc.index(tag))
         return cached
 
     def models(self) -> dict[str, Any]:
