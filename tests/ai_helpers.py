@@ -17,24 +17,46 @@ FAST = {"retries": {"perRole": 1, "baseDelaySeconds": 0, "maxDelaySeconds": 0.05
 
 def ai_env(tmp_path: Path) -> dict[str, str]:
     """Fake keys for every provider in use, and ledger and cache directories inside tmp_path."""
-    return {"ANTHROPIC_API_KEY": "sk-ant-test", "OPENAI_API_KEY": "sk-openai-test",
-            "PERPLEXITY_API_KEY": "pplx-test", "TASKMASTER_MCP_DATA_DIR": str(tmp_path / "ledger"),
-            "TASKMASTER_MCP_CACHE_DIR": str(tmp_path / "cache")}
+    return {
+        "ANTHROPIC_API_KEY": "sk-ant-test",
+        "OPENAI_API_KEY": "sk-openai-test",
+        "PERPLEXITY_API_KEY": "pplx-test",
+        "TASKMASTER_MCP_DATA_DIR": str(tmp_path / "ledger"),
+        "TASKMASTER_MCP_CACHE_DIR": str(tmp_path / "cache"),
+    }
 
 
-def ai_project(root: Path, server: ProviderServer, tasks: Path | None = None, ours: dict[str, Any] | None = None,
-               **global_settings: Any) -> Path:
+def ai_project(
+    root: Path,
+    server: ProviderServer,
+    tasks: Path | None = None,
+    ours: dict[str, Any] | None = None,
+    **global_settings: Any,
+) -> Path:
     """A project whose roles all point at ``server``: main anthropic, fallback openai, research perplexity."""
     (root / ".taskmaster" / "tasks").mkdir(parents=True, exist_ok=True)
     if tasks is not None:
         shutil.copyfile(tasks, root / ".taskmaster" / "tasks" / "tasks.json")
-    write_config(root, {
-        "main": {"provider": "anthropic", "modelId": MAIN_MODEL, "maxTokens": 4000, "baseURL": server.url},
-        "fallback": {"provider": "openai", "modelId": FALLBACK_MODEL, "maxTokens": 4000,
-                     "baseURL": server.url + "/v1"},
-        "research": {"provider": "perplexity", "modelId": RESEARCH_MODEL, "maxTokens": 4000,
-                     "baseURL": server.url + "/v1"},
-    }, {**FAST, **(ours or {})}, global_settings)
+    write_config(
+        root,
+        {
+            "main": {"provider": "anthropic", "modelId": MAIN_MODEL, "maxTokens": 4000, "baseURL": server.url},
+            "fallback": {
+                "provider": "openai",
+                "modelId": FALLBACK_MODEL,
+                "maxTokens": 4000,
+                "baseURL": server.url + "/v1",
+            },
+            "research": {
+                "provider": "perplexity",
+                "modelId": RESEARCH_MODEL,
+                "maxTokens": 4000,
+                "baseURL": server.url + "/v1",
+            },
+        },
+        {**FAST, **(ours or {})},
+        global_settings,
+    )
     return root
 
 

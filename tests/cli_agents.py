@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-SCRIPT = r'''
+SCRIPT = r"""
 import json, os, sys, time
 from pathlib import Path
 
@@ -121,7 +121,7 @@ def grok():
 
 {"claude": claude, "codex": codex, "gemini": gemini, "grok": grok}[NAME]()
 sys.exit(code)
-'''
+"""
 
 
 def install(folder: Path, name: str, **scenario: Any) -> Path:

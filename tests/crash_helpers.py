@@ -20,8 +20,12 @@ from pathlib import Path
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.taskstore import TaskStore
 
-INITIALIZE = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-    "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "crash", "version": "1"}}}
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 0,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "crash", "version": "1"}},
+}
 
 
 def large_project(root: Path, tasks: int, subtasks: int = 5) -> Path:
@@ -29,17 +33,34 @@ def large_project(root: Path, tasks: int, subtasks: int = 5) -> Path:
     rng = random.Random(7)
     items = []
     for n in range(1, tasks + 1):
-        items.append({
-            "id": n, "title": f"Task {n}", "description": "d" * 80, "details": "x" * 300, "testStrategy": "t",
-            "status": "pending", "priority": rng.choice(["high", "medium", "low"]),
-            "dependencies": sorted(rng.sample(range(1, n), min(2, n - 1))),
-            "subtasks": [{"id": s, "title": f"Sub {n}.{s}", "description": "s", "details": "", "status": "pending",
-                          "dependencies": [s - 1] if s > 1 else []} for s in range(1, subtasks + 1)],
-        })
+        items.append(
+            {
+                "id": n,
+                "title": f"Task {n}",
+                "description": "d" * 80,
+                "details": "x" * 300,
+                "testStrategy": "t",
+                "status": "pending",
+                "priority": rng.choice(["high", "medium", "low"]),
+                "dependencies": sorted(rng.sample(range(1, n), min(2, n - 1))),
+                "subtasks": [
+                    {
+                        "id": s,
+                        "title": f"Sub {n}.{s}",
+                        "description": "s",
+                        "details": "",
+                        "status": "pending",
+                        "dependencies": [s - 1] if s > 1 else [],
+                    }
+                    for s in range(1, subtasks + 1)
+                ],
+            }
+        )
     (root / ".taskmaster" / "tasks").mkdir(parents=True, exist_ok=True)
     (root / ".taskmaster" / "tasks" / "tasks.json").write_text(
         json.dumps({"master": {"tasks": items, "metadata": {"created": "2026-01-01T00:00:00.000Z"}}}, indent=2),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return root
 
 
@@ -60,11 +81,16 @@ def _temps(root: Path) -> list[Path]:
 
 def _one_clean_write(command: list[str], root: Path, env: dict[str, str]) -> bool:
     """Start the server, make one write, wait for its answer (bounded), and close stdin; return whether it answered."""
-    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            cwd=root, env=env)
+    proc = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=root, env=env
+    )
     assert proc.stdin is not None and proc.stdout is not None
-    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
-        "name": "set_task_status", "arguments": {"id": "1", "status": "in-progress"}}}
+    call = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "set_task_status", "arguments": {"id": "1", "status": "in-progress"}},
+    }
     lines = [json.dumps(INITIALIZE), '{"jsonrpc":"2.0","method":"notifications/initialized"}', json.dumps(call)]
     proc.stdin.write(("\n".join(lines) + "\n").encode())
     proc.stdin.flush()
@@ -89,16 +115,25 @@ def crash_rounds(command: list[str], root: Path, rounds: int, writes: int = 40, 
     report = CrashReport()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(root)}
     for round_no in range(rounds):
-        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                cwd=root, env=env)
+        proc = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=root, env=env
+        )
         assert proc.stdin is not None and proc.stdout is not None
         titles: dict[int, str] = {}
         lines = [json.dumps(INITIALIZE), '{"jsonrpc":"2.0","method":"notifications/initialized"}']
         for n in range(1, writes + 1):
             title = f"crash round {round_no} write {n}"
             titles[n] = title
-            lines.append(json.dumps({"jsonrpc": "2.0", "id": n, "method": "tools/call", "params": {
-                "name": "add_task", "arguments": {"title": title, "description": "crash test"}}}))
+            lines.append(
+                json.dumps(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": n,
+                        "method": "tools/call",
+                        "params": {"name": "add_task", "arguments": {"title": title, "description": "crash test"}},
+                    }
+                )
+            )
         proc.stdin.write(("\n".join(lines) + "\n").encode())
         proc.stdin.flush()
         wanted = rng.randint(0, writes // 2)

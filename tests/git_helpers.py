@@ -23,6 +23,12 @@ def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def git(root: Path, *args: str, identity: bool = True) -> str:
     """Run git in ``root`` (with a throwaway identity unless told not to); return its stdout."""
-    done = subprocess.run(["git", *(IDENTITY if identity else ()), *args], cwd=root, capture_output=True, text=True,
-                          check=True, timeout=30)
+    done = subprocess.run(
+        ["git", *(IDENTITY if identity else ()), *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
     return done.stdout

@@ -85,8 +85,13 @@ def main() -> int:
     version, wanted = manifest["version"], len(manifest["tools"])
     with tempfile.TemporaryDirectory(prefix="taskmaster-install-") as tmp_name:
         tmp = Path(tmp_name)
-        env = {**os.environ, "UV_CACHE_DIR": str(tmp / "uv-cache"), "PIPX_HOME": str(tmp / "pipx"),
-               "PIPX_BIN_DIR": str(tmp / "pipx-bin"), "UV_TOOL_DIR": str(tmp / "uv-tools")}
+        env = {
+            **os.environ,
+            "UV_CACHE_DIR": str(tmp / "uv-cache"),
+            "PIPX_HOME": str(tmp / "pipx"),
+            "PIPX_BIN_DIR": str(tmp / "pipx-bin"),
+            "UV_TOOL_DIR": str(tmp / "uv-tools"),
+        }
         print(f"uv: {run(['uv', '--version'], env, tmp).strip()}; pipx: {run(['pipx', '--version'], env, tmp).strip()}")
         run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp / "wheel"), str(REPO)], env, tmp)
         wheel = str(next((tmp / "wheel").glob("taskmaster_mcp-*.whl")))
@@ -99,8 +104,10 @@ def main() -> int:
 
         args = ["--from", str(REPO), "taskmaster-mcp"]
         root = {"TASK_MASTER_PROJECT_ROOT": str(tmp)}
-        print("editor config: " + json.dumps({"mcpServers": {"taskmaster": {"command": "uvx", "args": args,
-                                                                            "env": root}}}))
+        print(
+            "editor config: "
+            + json.dumps({"mcpServers": {"taskmaster": {"command": "uvx", "args": args, "env": root}}})
+        )
         expect_tools("uvx editor entry", "uvx", args, {**env, **root}, tmp, wanted)
 
         run([sys.executable, str(BUNDLE), "pack"], env, REPO)

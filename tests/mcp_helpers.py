@@ -14,8 +14,9 @@ from taskmaster_mcp.mcp_server.app import build_app
 
 
 @asynccontextmanager
-async def connected(project: Path, env: dict[str, str] | None = None, *, pinned_root: Path | None = None,
-                    **kwargs: Any) -> AsyncIterator[Client]:
+async def connected(
+    project: Path, env: dict[str, str] | None = None, *, pinned_root: Path | None = None, **kwargs: Any
+) -> AsyncIterator[Client]:
     """An in-memory client of a fresh server whose working directory is ``project`` (``pinned_root``: a shared
     server's pinned project)."""
     async with Client(build_app(env=env or {}, cwd=project, pinned_root=pinned_root), **kwargs) as client:

@@ -121,8 +121,9 @@ class ProviderServer:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._httpd = _QuietServer(("127.0.0.1", 0), _make_handler(self))
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name="provider-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="provider-server", daemon=True
+        )
 
     @property
     def port(self) -> int:
@@ -159,8 +160,11 @@ class ProviderServer:
     def seen(self, route: str | None = None, model: str | None = None) -> list[Recorded]:
         """Recorded requests, optionally only one route's and one model's."""
         with self._lock:
-            return [r for r in self.requests if (route is None or r.path.endswith(route))
-                    and (model is None or r.model == model)]
+            return [
+                r
+                for r in self.requests
+                if (route is None or r.path.endswith(route)) and (model is None or r.model == model)
+            ]
 
     def _next(self, route: str, model: str | None) -> Reply:
         with self._lock:
@@ -193,16 +197,24 @@ def _make_handler(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
 
         def _handle(self, body: Any) -> None:
             path = self.path.split("?", 1)[0]
-            record = Recorded(self.command, path, {k.lower(): v for k, v in self.headers.items()}, body,
-                              _path_model(path))
+            record = Recorded(
+                self.command, path, {k.lower(): v for k, v in self.headers.items()}, body, _path_model(path)
+            )
             with server._lock:
                 server.requests.append(record)
             route = next((r for r in ROUTES if path.endswith(r)), None)
             if route is None:
                 return self._json(404, {"error": {"message": f"no route {path}", "type": "not_found"}})
             if route == MODELS:
-                return self._json(200, {"object": "list", "data": [
-                    {"id": m, "object": "model", "created": 0, "owned_by": "scripted"} for m in server.models]})
+                return self._json(
+                    200,
+                    {
+                        "object": "list",
+                        "data": [
+                            {"id": m, "object": "model", "created": 0, "owned_by": "scripted"} for m in server.models
+                        ],
+                    },
+                )
             if route != TOKEN:
                 with server._lock:
                     busy = server.max_in_flight is not None and server.in_flight >= server.max_in_flight
@@ -233,39 +245,69 @@ def _make_handler(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
                 return self._error(route, reply)
             if server.prompt_cache and route == MESSAGES and isinstance(body, dict):
                 reply = simulated_cache_usage(server, body, reply)
-                record.billed = (reply.usage[0] - reply.usage[2] - reply.cache_written, reply.usage[2],
-                                 reply.cache_written)
+                record.billed = (
+                    reply.usage[0] - reply.usage[2] - reply.cache_written,
+                    reply.usage[2],
+                    reply.cache_written,
+                )
             model = record.model or "scripted"
             stream = isinstance(body, dict) and bool(body.get("stream"))
             if route == TOKEN:
-                return self._json(200, {"access_token": f"ya29.scripted-{len(server.seen(TOKEN))}",
-                                        "expires_in": 3600, "token_type": "Bearer"})
+                return self._json(
+                    200,
+                    {
+                        "access_token": f"ya29.scripted-{len(server.seen(TOKEN))}",
+                        "expires_in": 3600,
+                        "token_type": "Bearer",
+                    },
+                )
             if route == BEDROCK:
                 return self._stream(bedrock_frames(reply, model), reply, "application/vnd.amazon.eventstream")
             if route == VERTEX_CLAUDE:
                 return self._stream(_anthropic_events(reply, model), reply)
             if route == MESSAGES:
-                return self._stream(_anthropic_events(reply, model), reply) if stream else \
-                    self._json(200, _anthropic_message(reply, model), reply.headers)
+                return (
+                    self._stream(_anthropic_events(reply, model), reply)
+                    if stream
+                    else self._json(200, _anthropic_message(reply, model), reply.headers)
+                )
             if route == CHAT:
-                return self._stream(_chat_events(reply, model), reply) if stream else \
-                    self._json(200, _chat_completion(reply, model), reply.headers)
+                return (
+                    self._stream(_chat_events(reply, model), reply)
+                    if stream
+                    else self._json(200, _chat_completion(reply, model), reply.headers)
+                )
             return self._json(200, _response(reply, model), reply.headers)
 
         def _error(self, route: str, reply: Reply) -> None:
             if route == TOKEN:
-                return self._json(reply.status, {"error": reply.error_type or "invalid_grant",
-                                                 "error_description": reply.message})
+                return self._json(
+                    reply.status, {"error": reply.error_type or "invalid_grant", "error_description": reply.message}
+                )
             if route == BEDROCK:
-                return self._json(reply.status, {"message": reply.message},
-                                  {"x-amzn-errortype": reply.error_type or "ThrottlingException",
-                                   "retry-after-ms": "10", **reply.headers})
+                return self._json(
+                    reply.status,
+                    {"message": reply.message},
+                    {
+                        "x-amzn-errortype": reply.error_type or "ThrottlingException",
+                        "retry-after-ms": "10",
+                        **reply.headers,
+                    },
+                )
             if route in (MESSAGES, VERTEX_CLAUDE):
-                payload: dict[str, Any] = {"type": "error", "error": {
-                    "type": reply.error_type or "api_error", "message": reply.message}}
+                payload: dict[str, Any] = {
+                    "type": "error",
+                    "error": {"type": reply.error_type or "api_error", "message": reply.message},
+                }
             else:
-                payload = {"error": {"message": reply.message, "type": reply.error_type or "server_error",
-                                     "code": reply.error_type, "param": None}}
+                payload = {
+                    "error": {
+                        "message": reply.message,
+                        "type": reply.error_type or "server_error",
+                        "code": reply.error_type,
+                        "param": None,
+                    }
+                }
             self._json(reply.status, payload, {"retry-after-ms": "10", **reply.headers})
 
         def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
@@ -285,7 +327,7 @@ def _make_handler(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("content-type", ctype)
             self.send_header("transfer-encoding", "chunked")
             self.end_headers()
-            for index, event in enumerate(events[:reply.truncate]):
+            for index, event in enumerate(events[: reply.truncate]):
                 if index and reply.interval and server._stopping.wait(reply.interval):
                     return
                 data = event.encode() if isinstance(event, str) else event
@@ -313,10 +355,21 @@ def _sse(name: str | None, payload: Any) -> str:
 
 def _anthropic_message(reply: Reply, model: str) -> dict[str, Any]:
     inp, out, cached = reply.usage
-    return {"id": "msg_scripted", "type": "message", "role": "assistant", "model": model,
-            "content": [{"type": "text", "text": reply.text}], "stop_reason": "end_turn", "stop_sequence": None,
-            "usage": {"input_tokens": inp - cached - reply.cache_written, "output_tokens": out,
-                      "cache_read_input_tokens": cached, "cache_creation_input_tokens": reply.cache_written}}
+    return {
+        "id": "msg_scripted",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [{"type": "text", "text": reply.text}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {
+            "input_tokens": inp - cached - reply.cache_written,
+            "output_tokens": out,
+            "cache_read_input_tokens": cached,
+            "cache_creation_input_tokens": reply.cache_written,
+        },
+    }
 
 
 def _blocks(content: Any) -> list[dict[str, Any]]:
@@ -348,7 +401,7 @@ def simulated_cache_usage(server: ProviderServer, body: dict[str, Any], reply: R
     total = tokens("".join(texts))
     if not marked:
         return replace(reply, usage=(total, reply.usage[1], 0), cache_written=0)
-    prefix = "".join(texts[:marked[-1] + 1])
+    prefix = "".join(texts[: marked[-1] + 1])
     key = (str(body.get("model")), prefix)
     with server._lock:
         hit = key in server.cached_prefixes
@@ -365,13 +418,21 @@ def anthropic_event_payloads(reply: Reply, model: str) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = [
         {"type": "message_start", "message": start},
         {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
-        {"type": "ping"}]
-    events += [{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}}
-               for piece in _pieces(reply)]
-    events += [{"type": "content_block_stop", "index": 0},
-               {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                "usage": {"output_tokens": out}},
-               {"type": "message_stop"}]
+        {"type": "ping"},
+    ]
+    events += [
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}}
+        for piece in _pieces(reply)
+    ]
+    events += [
+        {"type": "content_block_stop", "index": 0},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+            "usage": {"output_tokens": out},
+        },
+        {"type": "message_stop"},
+    ]
     return events
 
 
@@ -381,8 +442,10 @@ def _anthropic_events(reply: Reply, model: str) -> list[str]:
 
 def _eventstream_frame(payload: bytes, headers: dict[str, str]) -> bytes:
     """One AWS event-stream message: prelude (lengths + CRC), string headers, payload, message CRC."""
-    encoded = b"".join(len(name).to_bytes(1, "big") + name.encode() + b"\x07" + len(value).to_bytes(2, "big")
-                       + value.encode() for name, value in headers.items())
+    encoded = b"".join(
+        len(name).to_bytes(1, "big") + name.encode() + b"\x07" + len(value).to_bytes(2, "big") + value.encode()
+        for name, value in headers.items()
+    )
     prelude = struct.pack(">II", 12 + len(encoded) + len(payload) + 4, len(encoded))
     message = prelude + struct.pack(">I", zlib.crc32(prelude)) + encoded + payload
     return message + struct.pack(">I", zlib.crc32(message))
@@ -391,37 +454,64 @@ def _eventstream_frame(payload: bytes, headers: dict[str, str]) -> bytes:
 def bedrock_frames(reply: Reply, model: str) -> list[bytes]:
     """Bedrock's invoke-with-response-stream body: each Anthropic event, base64 in a ``chunk`` event frame."""
     headers = {":event-type": "chunk", ":content-type": "application/json", ":message-type": "event"}
-    return [_eventstream_frame(json.dumps({"bytes": base64.b64encode(json.dumps(event).encode()).decode()}).encode(),
-                               headers) for event in anthropic_event_payloads(reply, model)]
+    return [
+        _eventstream_frame(
+            json.dumps({"bytes": base64.b64encode(json.dumps(event).encode()).decode()}).encode(), headers
+        )
+        for event in anthropic_event_payloads(reply, model)
+    ]
 
 
 def _path_model(path: str) -> str | None:
     from urllib.parse import unquote
 
     if path.endswith(BEDROCK) and "/model/" in path:
-        return unquote(path[path.index("/model/") + len("/model/"): -len(BEDROCK)])
+        return unquote(path[path.index("/model/") + len("/model/") : -len(BEDROCK)])
     if path.endswith(VERTEX_CLAUDE) and "/models/" in path:
-        return unquote(path[path.rindex("/models/") + len("/models/"): -len(VERTEX_CLAUDE)])
+        return unquote(path[path.rindex("/models/") + len("/models/") : -len(VERTEX_CLAUDE)])
     return None
 
 
 def _chat_usage(reply: Reply) -> dict[str, Any]:
     inp, out, cached = reply.usage
-    return {"prompt_tokens": inp, "completion_tokens": out, "total_tokens": inp + out,
-            "prompt_tokens_details": {"cached_tokens": cached}}
+    return {
+        "prompt_tokens": inp,
+        "completion_tokens": out,
+        "total_tokens": inp + out,
+        "prompt_tokens_details": {"cached_tokens": cached},
+    }
 
 
 def _chat_completion(reply: Reply, model: str) -> dict[str, Any]:
-    return {"id": "chatcmpl-scripted", "object": "chat.completion", "created": int(time.time()), "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": reply.text},
-                         "finish_reason": "stop", "logprobs": None}], "usage": _chat_usage(reply)}
+    return {
+        "id": "chatcmpl-scripted",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": reply.text},
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
+        ],
+        "usage": _chat_usage(reply),
+    }
 
 
 def _chat_events(reply: Reply, model: str) -> list[str]:
-    base = {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": int(time.time()),
-            "model": model}
-    events = [_sse(None, {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": piece},
-                                               "finish_reason": None}]}) for piece in _pieces(reply)]
+    base = {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
+    events = [
+        _sse(
+            None,
+            {
+                **base,
+                "choices": [{"index": 0, "delta": {"role": "assistant", "content": piece}, "finish_reason": None}],
+            },
+        )
+        for piece in _pieces(reply)
+    ]
     events.append(_sse(None, {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
     events.append(_sse(None, {**base, "choices": [], "usage": _chat_usage(reply)}))
     events.append(_sse(None, "[DONE]"))
@@ -430,14 +520,32 @@ def _chat_events(reply: Reply, model: str) -> list[str]:
 
 def _response(reply: Reply, model: str) -> dict[str, Any]:
     inp, out, cached = reply.usage
-    return {"id": "resp_scripted", "object": "response", "created_at": int(time.time()), "model": model,
-            "status": "completed", "output": [{"type": "message", "id": "msg_1", "status": "completed",
-                                               "role": "assistant", "content": [
-                                                   {"type": "output_text", "text": reply.text, "annotations": []}]}],
-            "parallel_tool_calls": True, "tool_choice": "auto", "tools": [],
-            "usage": {"input_tokens": inp, "output_tokens": out, "total_tokens": inp + out,
-                      "input_tokens_details": {"cached_tokens": cached},
-                      "output_tokens_details": {"reasoning_tokens": 0}}}
+    return {
+        "id": "resp_scripted",
+        "object": "response",
+        "created_at": int(time.time()),
+        "model": model,
+        "status": "completed",
+        "output": [
+            {
+                "type": "message",
+                "id": "msg_1",
+                "status": "completed",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": reply.text, "annotations": []}],
+            }
+        ],
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+        "usage": {
+            "input_tokens": inp,
+            "output_tokens": out,
+            "total_tokens": inp + out,
+            "input_tokens_details": {"cached_tokens": cached},
+            "output_tokens_details": {"reasoning_tokens": 0},
+        },
+    }
 
 
 def stream_events(route: str, reply: Reply, model: str) -> list[str]:
@@ -453,8 +561,9 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-def write_config(root: Any, models: dict[str, Any], ours: dict[str, Any] | None = None,
-                 global_settings: dict[str, Any] | None = None) -> None:
+def write_config(
+    root: Any, models: dict[str, Any], ours: dict[str, Any] | None = None, global_settings: dict[str, Any] | None = None
+) -> None:
     """Write ``root/.taskmaster/config.json`` with the given role blocks and ``taskmasterMcp`` section."""
     from pathlib import Path
 

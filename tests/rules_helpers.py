@@ -11,10 +11,23 @@ from taskmaster_mcp.tasks.document import TaskFile
 from taskmaster_mcp.tasks.model import Task, parse_ref
 
 
-def task(tid: Any, status: str = "pending", deps_: list[Any] | None = None, priority: str = "medium",
-         subs: list[Task] | None = None, **extra: Any) -> Task:
-    return {"id": tid, "title": f"task {tid}", "status": status, "dependencies": deps_ or [], "priority": priority,
-            "subtasks": subs or [], **extra}
+def task(
+    tid: Any,
+    status: str = "pending",
+    deps_: list[Any] | None = None,
+    priority: str = "medium",
+    subs: list[Task] | None = None,
+    **extra: Any,
+) -> Task:
+    return {
+        "id": tid,
+        "title": f"task {tid}",
+        "status": status,
+        "dependencies": deps_ or [],
+        "priority": priority,
+        "subtasks": subs or [],
+        **extra,
+    }
 
 
 def sub(sid: int, status: str = "pending", deps_: list[Any] | None = None) -> Task:

@@ -29,8 +29,9 @@ FAR = float("inf")
 
 
 def overload(retry_after: float | None = None) -> ProviderError:
-    return ProviderError("429 rate limited", provider="anthropic", model=MODEL, status=429, retryable=True,
-                         retry_after=retry_after)
+    return ProviderError(
+        "429 rate limited", provider="anthropic", model=MODEL, status=429, retryable=True, retry_after=retry_after
+    )
 
 
 async def admit(limiter: AdaptiveLimiter, count: int) -> list[Any]:
@@ -127,21 +128,28 @@ def test_settings_start_at_expand_all_for_compatibility_and_cap_at_max(tmp_path:
 
 
 def busy_project(root: Path, server: ProviderServer, ours: dict[str, Any]) -> Path:
-    write_config(root, {"main": {"provider": "anthropic", "modelId": MODEL, "maxTokens": 1000, "baseURL": server.url},
-                        "fallback": {"provider": "openai", "modelId": "gpt-4o", "maxTokens": 1000,
-                                     "baseURL": server.url + "/v1"}}, ours)
+    write_config(
+        root,
+        {
+            "main": {"provider": "anthropic", "modelId": MODEL, "maxTokens": 1000, "baseURL": server.url},
+            "fallback": {"provider": "openai", "modelId": "gpt-4o", "maxTokens": 1000, "baseURL": server.url + "/v1"},
+        },
+        ours,
+    )
     return root
 
 
 async def test_the_router_retries_429s_caused_by_its_own_concurrency_without_spending_retries(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     provider_server.max_in_flight = 2
     provider_server.defaults[MESSAGES] = Reply(text="fine", delay=0.2)
     root = busy_project(tmp_path, provider_server, {"retries": {"perRole": 0}, "concurrency": {"start": 8}})
     router = ModelRouter(Paths(root), {"ANTHROPIC_API_KEY": "k", "OPENAI_API_KEY": "k"}, data_dir=tmp_path / "d")
     try:
-        answers = await asyncio.gather(*(router.generate_text(command="c", role="main", system="s", prompt=str(n))
-                                         for n in range(8)))
+        answers = await asyncio.gather(
+            *(router.generate_text(command="c", role="main", system="s", prompt=str(n)) for n in range(8))
+        )
     finally:
         await router.aclose()
     assert [text for text, _ in answers] == ["fine"] * 8
@@ -155,10 +163,12 @@ async def test_the_router_retries_429s_caused_by_its_own_concurrency_without_spe
 
 
 async def test_a_429_with_nothing_else_in_flight_takes_the_normal_retry_path(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     provider_server.max_in_flight = 0  # every request is refused
-    root = busy_project(tmp_path, provider_server, {"retries": {"perRole": 1, "baseDelaySeconds": 0},
-                                                    "concurrency": {"start": 1}})
+    root = busy_project(
+        tmp_path, provider_server, {"retries": {"perRole": 1, "baseDelaySeconds": 0}, "concurrency": {"start": 1}}
+    )
     router = ModelRouter(Paths(root), {"ANTHROPIC_API_KEY": "k", "OPENAI_API_KEY": "k"}, data_dir=tmp_path / "d")
     try:
         await router.generate_text(command="c", role="main", system="s", prompt="p")
@@ -179,8 +189,9 @@ async def test_routers_of_one_server_share_their_limiters(tmp_path: Path, provid
     provider_server.max_in_flight = 1
     provider_server.defaults[MESSAGES] = Reply(text="fine", delay=0.2)
     try:
-        await asyncio.gather(*(first.generate_text(command="c", role="main", system="s", prompt=str(n))
-                               for n in range(4)))
+        await asyncio.gather(
+            *(first.generate_text(command="c", role="main", system="s", prompt=str(n)) for n in range(4))
+        )
         learned = dict(second.limiters.all())
         await second.generate_text(command="c", role="main", system="s", prompt="after")
     finally:
@@ -191,9 +202,11 @@ async def test_routers_of_one_server_share_their_limiters(tmp_path: Path, provid
 
 
 async def test_expand_all_fails_no_task_when_the_provider_allows_only_three_requests_at_once(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
-    root = pending_project(tmp_path / "p", provider_server, 12,
-                           ours={"retries": {"perRole": 0}, "concurrency": {"start": 8, "max": 16}})
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    root = pending_project(
+        tmp_path / "p", provider_server, 12, ours={"retries": {"perRole": 0}, "concurrency": {"start": 8, "max": 16}}
+    )
     provider_server.max_in_flight = 3
     provider_server.defaults[MESSAGES] = Reply(text=plan((1, "Design it", []), (2, "Build it", [1])), delay=0.2)
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -208,7 +221,8 @@ async def test_expand_all_fails_no_task_when_the_provider_allows_only_three_requ
 
 
 async def test_analyze_fails_no_batch_when_the_provider_takes_one_request_at_a_time(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = pending_project(tmp_path / "p", provider_server, 30, ours={"retries": {"perRole": 0}})
     provider_server.max_in_flight = 1
     provider_server.defaults[MESSAGES] = Reply(text=scores(list(range(1, 31))), delay=0.2)
@@ -220,14 +234,21 @@ async def test_analyze_fails_no_batch_when_the_provider_takes_one_request_at_a_t
 
 
 async def test_a_call_that_waited_for_a_slot_until_its_deadline_does_not_trip_the_models_circuit(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     # one slot, held by someone else: the call gives up at its deadline without sending anything. That is our own
     # queue, not the model's failure, so with circuitBreaker.failures = 1 the model is still asked next time.
     root = tmp_path / "p"
-    write_config(root, {"main": {"provider": "anthropic", "modelId": MODEL, "maxTokens": 1000,
-                                 "baseURL": provider_server.url}},
-                 {"concurrency": {"start": 1, "max": 1}, "circuitBreaker": {"failures": 1},
-                  "timeouts": {"totalSeconds": 2}, "cache": {"enabled": False}})
+    write_config(
+        root,
+        {"main": {"provider": "anthropic", "modelId": MODEL, "maxTokens": 1000, "baseURL": provider_server.url}},
+        {
+            "concurrency": {"start": 1, "max": 1},
+            "circuitBreaker": {"failures": 1},
+            "timeouts": {"totalSeconds": 2},
+            "cache": {"enabled": False},
+        },
+    )
     provider_server.defaults[MESSAGES] = Reply(text="fine")
     router = ModelRouter(Paths(root), {"ANTHROPIC_API_KEY": "k"}, data_dir=tmp_path / "d")
     try:

@@ -18,38 +18,82 @@ def document(root: Path) -> dict[str, Any]:
 
 
 def prompts(server: ProviderServer) -> list[str]:
-    return ["\n".join(message_text(m.get("content")) for m in r.body.get("messages", []))
-            for r in server.seen(MESSAGES)]
+    return [
+        "\n".join(message_text(m.get("content")) for m in r.body.get("messages", [])) for r in server.seen(MESSAGES)
+    ]
 
 
 def scores(ids: list[int]) -> str:
     """A reply scoring ``ids``: task n gets score n % 10 + 1."""
-    return as_json({"tasks": [{"taskId": n, "complexityScore": n % 10 + 1, "recommendedSubtasks": n % 5 + 2,
-                               "expansionPrompt": f"Split task {n} by layer.", "reasoning": f"Task {n} reasons."}
-                              for n in ids]})
+    return as_json(
+        {
+            "tasks": [
+                {
+                    "taskId": n,
+                    "complexityScore": n % 10 + 1,
+                    "recommendedSubtasks": n % 5 + 2,
+                    "expansionPrompt": f"Split task {n} by layer.",
+                    "reasoning": f"Task {n} reasons.",
+                }
+                for n in ids
+            ]
+        }
+    )
 
 
 def project_with(root: Path, server: ProviderServer, count: int, done: list[int]) -> Path:
     ai_project(root, server, projectName="Linkshelf")
-    tasks = [{"id": n, "title": f"Feature {n}", "description": f"Feature {n}.", "details": "", "testStrategy": "",
-              "status": "done" if n in done else "pending", "dependencies": [], "priority": "medium", "subtasks": [],
-              **({"metadata": {"owner": "storage-team"}} if n == 2 else {})}
-             for n in range(1, count + 1)]
+    tasks = [
+        {
+            "id": n,
+            "title": f"Feature {n}",
+            "description": f"Feature {n}.",
+            "details": "",
+            "testStrategy": "",
+            "status": "done" if n in done else "pending",
+            "dependencies": [],
+            "priority": "medium",
+            "subtasks": [],
+            **({"metadata": {"owner": "storage-team"}} if n == 2 else {}),
+        }
+        for n in range(1, count + 1)
+    ]
     (root / ".taskmaster/tasks/tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}, indent=2))
     return root
 
 
 async def test_analysis_runs_in_batches_validates_ids_and_merges_with_the_existing_report(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = project_with(tmp_path / "p", provider_server, 13, done=[13])
     (root / ".taskmaster/reports").mkdir()
-    (root / REPORT).write_text(json.dumps({
-        "meta": {"generatedAt": "2025-01-01T00:00:00.000Z"}, "custom": {"kept": True},
-        "complexityAnalysis": [
-            {"taskId": 99, "taskTitle": "Gone", "complexityScore": 3, "recommendedSubtasks": 2,
-             "expansionPrompt": "x", "reasoning": "y"},
-            {"taskId": 1, "taskTitle": "Feature 1", "complexityScore": 10, "recommendedSubtasks": 9,
-             "expansionPrompt": "old", "reasoning": "old"}]}, indent=2))
+    (root / REPORT).write_text(
+        json.dumps(
+            {
+                "meta": {"generatedAt": "2025-01-01T00:00:00.000Z"},
+                "custom": {"kept": True},
+                "complexityAnalysis": [
+                    {
+                        "taskId": 99,
+                        "taskTitle": "Gone",
+                        "complexityScore": 3,
+                        "recommendedSubtasks": 2,
+                        "expansionPrompt": "x",
+                        "reasoning": "y",
+                    },
+                    {
+                        "taskId": 1,
+                        "taskTitle": "Feature 1",
+                        "complexityScore": 10,
+                        "recommendedSubtasks": 9,
+                        "expansionPrompt": "old",
+                        "reasoning": "old",
+                    },
+                ],
+            },
+            indent=2,
+        )
+    )
     # Every batch gets a reply scoring every task plus an unknown one, and none for task 12.
     provider_server.defaults[MESSAGES] = Reply(text=scores([*range(1, 12), 500]))
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -65,16 +109,29 @@ async def test_analysis_runs_in_batches_validates_ids_and_merges_with_the_existi
     report = json.loads((root / REPORT).read_text())
     assert report["custom"] == {"kept": True}
     meta = report["meta"]
-    assert (meta["tasksAnalyzed"], meta["totalTasks"], meta["analysisCount"], meta["thresholdScore"],
-            meta["projectName"], meta["usedResearch"]) == (11, 13, 12, 8, "Linkshelf", False)
+    assert (
+        meta["tasksAnalyzed"],
+        meta["totalTasks"],
+        meta["analysisCount"],
+        meta["thresholdScore"],
+        meta["projectName"],
+        meta["usedResearch"],
+    ) == (11, 13, 12, 8, "Linkshelf", False)
     entries = report["complexityAnalysis"]
     assert [e["taskId"] for e in entries] == [99, 1, *range(2, 12)]
-    assert entries[1] == {"taskId": 1, "taskTitle": "Feature 1", "complexityScore": 2, "recommendedSubtasks": 3,
-                          "expansionPrompt": "Split task 1 by layer.", "reasoning": "Task 1 reasons."}
+    assert entries[1] == {
+        "taskId": 1,
+        "taskTitle": "Feature 1",
+        "complexityScore": 2,
+        "recommendedSubtasks": 3,
+        "expansionPrompt": "Split task 1 by layer.",
+        "reasoning": "Task 1 reasons.",
+    }
 
 
 async def test_named_ids_and_a_range_choose_the_tasks_and_other_tags_get_their_own_report(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     before = document(root)
     provider_server.script(MESSAGES, Reply(text=scores([1, 2])))
@@ -90,7 +147,8 @@ async def test_named_ids_and_a_range_choose_the_tasks_and_other_tags_get_their_o
 
 
 async def test_invalid_analysis_from_every_role_is_an_error_and_writes_no_report(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = project_with(tmp_path / "p", provider_server, 3, done=[])
     provider_server.defaults[MESSAGES] = Reply(text='{"tasks": [{"taskId": 1, "complexityScore": 42}]}')
     provider_server.defaults[CHAT] = Reply(text="no")
@@ -102,19 +160,38 @@ async def test_invalid_analysis_from_every_role_is_an_error_and_writes_no_report
 
 
 def rescoped(subtasks: list[dict[str, Any]]) -> str:
-    return as_json({"title": "Implement a minimal SQLite storage layer", "description": "Persist entities simply.",
-                    "details": "One table per entity; no pooling.", "testStrategy": "Round-trip test only.",
-                    "subtasks": subtasks})
+    return as_json(
+        {
+            "title": "Implement a minimal SQLite storage layer",
+            "description": "Persist entities simply.",
+            "details": "One table per entity; no pooling.",
+            "testStrategy": "Round-trip test only.",
+            "subtasks": subtasks,
+        }
+    )
 
 
 async def test_scope_down_rewrites_text_and_keeps_ids_statuses_metadata_and_done_subtasks(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     before = document(root)
-    provider_server.script(MESSAGES, Reply(text=rescoped([
-        {"id": 1, "title": "Rewrite a done one", "description": "No.", "details": "No."},
-        {"id": 3, "title": "Skip pooling", "description": "Single connection.", "details": "Open one connection."},
-    ])))
+    provider_server.script(
+        MESSAGES,
+        Reply(
+            text=rescoped(
+                [
+                    {"id": 1, "title": "Rewrite a done one", "description": "No.", "details": "No."},
+                    {
+                        "id": 3,
+                        "title": "Skip pooling",
+                        "description": "Single connection.",
+                        "details": "Open one connection.",
+                    },
+                ]
+            )
+        ),
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "scope_down_task", id="3", strength="heavy", prompt="We are a tiny team.")
     assert data["changed"] == [{"id": "3", "title": "Implement a minimal SQLite storage layer", "subtasksRewritten": 1}]
@@ -123,19 +200,25 @@ async def test_scope_down_rewrites_text_and_keeps_ids_statuses_metadata_and_done
     assert {k: v for k, v in new.items() if k not in changed} == {k: v for k, v in old.items() if k not in changed}
     assert new["details"] == "One table per entity; no pooling."
     assert new["subtasks"][:2] == old["subtasks"][:2]
-    assert new["subtasks"][2] == {**old["subtasks"][2], "title": "Skip pooling", "description": "Single connection.",
-                                  "details": "Open one connection."}
+    assert new["subtasks"][2] == {
+        **old["subtasks"][2],
+        "title": "Skip pooling",
+        "description": "Single connection.",
+        "details": "Open one connection.",
+    }
     after = document(root)
     assert after["feature-auth"] == before["feature-auth"]
-    assert [t for t in after["master"]["tasks"] if t["id"] != "3"] == \
-        [t for t in before["master"]["tasks"] if t["id"] != "3"]
+    assert [t for t in after["master"]["tasks"] if t["id"] != "3"] == [
+        t for t in before["master"]["tasks"] if t["id"] != "3"
+    ]
     sent = prompts(provider_server)[0]
     assert "storage-team" not in sent and "scope this task down, strength: heavy" in sent.lower()
     assert "We are a tiny team." in sent
 
 
-async def test_scope_up_skips_done_tasks_in_a_list(tmp_path: Path, provider_server: ProviderServer,
-                                                   shared_fixtures: Path) -> None:
+async def test_scope_up_skips_done_tasks_in_a_list(
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     provider_server.script(MESSAGES, Reply(text=rescoped([])))
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -144,8 +227,9 @@ async def test_scope_up_skips_done_tasks_in_a_list(tmp_path: Path, provider_serv
     assert document(root)["master"]["tasks"][5]["status"] == "review"
 
 
-async def test_invalid_scope_answers_change_nothing(tmp_path: Path, provider_server: ProviderServer,
-                                                    shared_fixtures: Path) -> None:
+async def test_invalid_scope_answers_change_nothing(
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     provider_server.defaults[MESSAGES] = Reply(text='{"title": "x"}')
     provider_server.defaults[CHAT] = Reply(text='{"title": "y"}')
@@ -156,11 +240,13 @@ async def test_invalid_scope_answers_change_nothing(tmp_path: Path, provider_ser
 
 
 async def test_every_batch_gets_the_same_plan_map_marking_subtasks_and_the_two_anchor_examples(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = project_with(tmp_path / "p", provider_server, 14, done=[1, 2])
     doc = document(root)
-    doc["master"]["tasks"][4]["subtasks"] = [{"id": 1, "title": "s", "description": "s", "status": "pending",
-                                             "dependencies": []}]
+    doc["master"]["tasks"][4]["subtasks"] = [
+        {"id": 1, "title": "s", "description": "s", "status": "pending", "dependencies": []}
+    ]
     (root / ".taskmaster/tasks/tasks.json").write_text(json.dumps(doc))
     provider_server.defaults[MESSAGES] = Reply(text=scores(list(range(1, 15))))
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -168,8 +254,13 @@ async def test_every_batch_gets_the_same_plan_map_marking_subtasks_and_the_two_a
     sent = prompts(provider_server)
     maps = [p.split("<plan>\n")[1].split("\n</plan>")[0] for p in sent]
     assert len(sent) == 2 and maps[0] == maps[1]
-    assert maps[0].splitlines()[:5] == ["1 Feature 1 [done]", "2 Feature 2 [done]", "3 Feature 3", "4 Feature 4",
-                                        "5 Feature 5 (1 subtasks)"]
+    assert maps[0].splitlines()[:5] == [
+        "1 Feature 1 [done]",
+        "2 Feature 2 [done]",
+        "3 Feature 3",
+        "4 Feature 4",
+        "5 Feature 5 (1 subtasks)",
+    ]
     assert len(maps[0].splitlines()) == 14 and all(p.startswith("The whole plan") for p in sent)
     systems = [json.dumps(r.body.get("system")) for r in provider_server.seen(MESSAGES)]
     assert all("Score 2, 0 subtasks" in s and "Score 8, 6 subtasks" in s for s in systems)

@@ -21,19 +21,47 @@ def task(root: Path, task_id: Any) -> dict[str, Any]:
 
 
 def revision(title: str, **extra: Any) -> dict[str, Any]:
-    return {"title": title, "description": f"{title}.", "details": "New plan.", "testStrategy": "New tests.",
-            "priority": None, "subtasks": [], **extra}
+    return {
+        "title": title,
+        "description": f"{title}.",
+        "details": "New plan.",
+        "testStrategy": "New tests.",
+        "priority": None,
+        "subtasks": [],
+        **extra,
+    }
 
 
 async def test_update_task_prompt_rewrites_text_keeps_done_subtasks_and_turns_their_rewrite_into_a_follow_up(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     before = task(root, "3")
-    provider_server.script(MESSAGES, Reply(text=as_json(revision("Storage on Postgres", subtasks=[
-        {"id": 1, "title": "Rewritten finished work", "description": "x"},
-        {"id": 2, "title": "Repository classes for Postgres", "description": "Use asyncpg.", "details": "Pool."},
-        {"id": None, "title": "Add indexes", "description": "Index hot columns.", "dependencies": [2, 99]},
-    ]))))
+    provider_server.script(
+        MESSAGES,
+        Reply(
+            text=as_json(
+                revision(
+                    "Storage on Postgres",
+                    subtasks=[
+                        {"id": 1, "title": "Rewritten finished work", "description": "x"},
+                        {
+                            "id": 2,
+                            "title": "Repository classes for Postgres",
+                            "description": "Use asyncpg.",
+                            "details": "Pool.",
+                        },
+                        {
+                            "id": None,
+                            "title": "Add indexes",
+                            "description": "Index hot columns.",
+                            "dependencies": [2, 99],
+                        },
+                    ],
+                )
+            )
+        ),
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "update_task", id="3", prompt="Switch storage from SQLite to Postgres")
     after = task(root, "3")
@@ -41,13 +69,29 @@ async def test_update_task_prompt_rewrites_text_keeps_done_subtasks_and_turns_th
     assert after["metadata"] == {"owner": "storage-team", "jira": "ST-12"}
     assert (after["title"], after["details"], after["priority"]) == ("Storage on Postgres", "New plan.", "high")
     assert after["subtasks"][0] == before["subtasks"][0]
-    assert after["subtasks"][1] == {**before["subtasks"][1], "title": "Repository classes for Postgres",
-                                    "description": "Use asyncpg.", "details": "Pool."}
+    assert after["subtasks"][1] == {
+        **before["subtasks"][1],
+        "title": "Repository classes for Postgres",
+        "description": "Use asyncpg.",
+        "details": "Pool.",
+    }
     assert after["subtasks"][2] == before["subtasks"][2]
-    assert after["subtasks"][3] == {"id": 4, "title": "Follow-up to 3.1: Rewritten finished work", "description": "x",
-                                    "details": "", "status": "pending", "dependencies": [1]}
-    assert after["subtasks"][4] == {"id": 5, "title": "Add indexes", "description": "Index hot columns.",
-                                    "details": "", "status": "pending", "dependencies": [2]}
+    assert after["subtasks"][3] == {
+        "id": 4,
+        "title": "Follow-up to 3.1: Rewritten finished work",
+        "description": "x",
+        "details": "",
+        "status": "pending",
+        "dependencies": [1],
+    }
+    assert after["subtasks"][4] == {
+        "id": 5,
+        "title": "Add indexes",
+        "description": "Index hot columns.",
+        "details": "",
+        "status": "pending",
+        "dependencies": [2],
+    }
     assert "3.subtasks.5 (new)" in data["changed"] and data["usage"]["calls"] == 1
     assert data["followUps"] == ["3.4"] and "follow-up subtask(s) 3.4" in data["message"]
     sent = json.dumps(provider_server.seen(MESSAGES)[0].body)
@@ -55,7 +99,8 @@ async def test_update_task_prompt_rewrites_text_keeps_done_subtasks_and_turns_th
 
 
 async def test_update_task_keeps_dated_notes_the_model_dropped_and_the_priority_it_did_not_set(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     provider_server.script(MESSAGES, Reply(text=as_json(revision("GraphQL API", details="Use GraphQL."))))
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -72,20 +117,41 @@ async def test_update_task_keeps_dated_notes_the_model_dropped_and_the_priority_
 
 
 async def test_update_task_on_a_subtask_rewrites_only_that_subtask(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
-    provider_server.script(MESSAGES, Reply(text=as_json({"title": "Pool with asyncpg", "description": "Pool.",
-                                                         "details": "min 2, max 10", "testStrategy": "50 clients."})))
+    provider_server.script(
+        MESSAGES,
+        Reply(
+            text=as_json(
+                {
+                    "title": "Pool with asyncpg",
+                    "description": "Pool.",
+                    "details": "min 2, max 10",
+                    "testStrategy": "50 clients.",
+                }
+            )
+        ),
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "update_task", id="3.3", prompt="Use asyncpg's pool")
     sub = task(root, "3")["subtasks"][2]
-    assert sub == {"id": 3, "title": "Pool with asyncpg", "description": "Pool.", "dependencies": ["3.2"],
-                   "details": "min 2, max 10", "status": "pending", "parentTaskId": 3, "testStrategy": "50 clients."}
+    assert sub == {
+        "id": 3,
+        "title": "Pool with asyncpg",
+        "description": "Pool.",
+        "dependencies": ["3.2"],
+        "details": "min 2, max 10",
+        "status": "pending",
+        "parentTaskId": 3,
+        "testStrategy": "50 clients.",
+    }
     assert data["changed"] == ["3.3.title", "3.3.description", "3.3.details", "3.3.testStrategy"]
 
 
 async def test_update_task_append_stores_the_prompt_verbatim_without_a_model_call(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     async with connected(root, env=ai_env(tmp_path)) as client:
         await ok(client, "update_task", id="5", prompt="  Decided: OIDC via authlib.  ", append=True)
@@ -98,7 +164,8 @@ async def test_update_task_append_stores_the_prompt_verbatim_without_a_model_cal
 
 
 async def test_malformed_reply_is_reasked_then_the_edit_is_written(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     provider_server.script(MESSAGES, Reply(text='{"title": "x"}'), Reply(text=as_json(revision("Sessions via JWT"))))
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -109,21 +176,36 @@ async def test_malformed_reply_is_reasked_then_the_edit_is_written(
 
 def numbered_project(root: Path, server: ProviderServer, count: int, closed: dict[int, str]) -> Path:
     ai_project(root, server, ours={"concurrency": {"update": 1}})
-    tasks = [{"id": n, "title": f"Task {n}", "description": f"Do {n}.", "details": "", "testStrategy": "",
-              "status": closed.get(n, "pending"), "dependencies": [], "priority": "medium", "subtasks": [],
-              "metadata": {"owner": f"team-{n}"}} for n in range(1, count + 1)]
+    tasks = [
+        {
+            "id": n,
+            "title": f"Task {n}",
+            "description": f"Do {n}.",
+            "details": "",
+            "testStrategy": "",
+            "status": closed.get(n, "pending"),
+            "dependencies": [],
+            "priority": "medium",
+            "subtasks": [],
+            "metadata": {"owner": f"team-{n}"},
+        }
+        for n in range(1, count + 1)
+    ]
     (root / ".taskmaster/tasks/tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}, indent=2))
     return root
 
 
 async def test_update_from_an_id_rewrites_open_tasks_in_batches_and_leaves_closed_tasks_untouched(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = numbered_project(tmp_path / "p", provider_server, 12, {2: "done", 5: "completed", 7: "cancelled"})
     before = {t["id"]: t for t in tasks_of(root)}
     first_batch = [1, 3, 4, 6, 8, 9, 10, 11]
-    provider_server.script(MESSAGES, Reply(text=as_json({"tasks": [
-        {**revision(f"Task {n} on Postgres"), "id": n} for n in [*first_batch, 2, 12]]})),
-        Reply(text=as_json({"tasks": [{**revision("Task 12 on Postgres"), "id": "12"}]})))
+    provider_server.script(
+        MESSAGES,
+        Reply(text=as_json({"tasks": [{**revision(f"Task {n} on Postgres"), "id": n} for n in [*first_batch, 2, 12]]})),
+        Reply(text=as_json({"tasks": [{**revision("Task 12 on Postgres"), "id": "12"}]})),
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "update", **{"from": "1"}, prompt="We use Postgres now")
     assert data["batches"] == 2 and data["usage"]["calls"] == 2
@@ -140,7 +222,8 @@ async def test_update_from_an_id_rewrites_open_tasks_in_batches_and_leaves_close
 
 
 async def test_update_fails_cleanly_when_every_role_answers_malformed_json(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = numbered_project(tmp_path / "p", provider_server, 3, {})
     provider_server.defaults[MESSAGES] = Reply(text="not json")
     provider_server.defaults[CHAT] = Reply(text='{"tasks": "nope"}')
@@ -154,12 +237,14 @@ async def test_update_fails_cleanly_when_every_role_answers_malformed_json(
 
 
 async def test_update_subtask_research_appends_the_note_and_findings_with_one_research_call(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     provider_server.script(CHAT, Reply(text="- SQLAlchemy 2.0 uses the 2.0-style Session"))
     async with connected(root, env=ai_env(tmp_path)) as client:
-        data = await ok(client, "update_subtask", id="3.2", prompt="Base repository done; which session API?",
-                        research=True)
+        data = await ok(
+            client, "update_subtask", id="3.2", prompt="Base repository done; which session API?", research=True
+        )
     details = task(root, "3")["subtasks"][1]["details"]
     assert "\nBase repository done; which session API?\n\nResearch (perplexity/sonar-pro):\n- SQLAlchemy 2.0" in details
     assert len(provider_server.seen()) == 1 and provider_server.seen(CHAT)[0].model == "sonar-pro"
@@ -168,7 +253,8 @@ async def test_update_subtask_research_appends_the_note_and_findings_with_one_re
 
 
 async def test_update_task_research_asks_the_research_role_first_and_main_uses_its_findings(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     provider_server.script(CHAT, Reply(text="- authlib 1.4 supports OIDC discovery"))
     provider_server.script(MESSAGES, Reply(text=as_json(revision("OIDC login"))))
@@ -183,7 +269,8 @@ def user_text(server: ProviderServer, n: int = 0) -> str:
 
 
 async def test_update_task_shows_what_the_task_builds_on_and_what_waits_for_it(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     provider_server.script(MESSAGES, Reply(text=as_json(revision("GraphQL API"))))
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -196,20 +283,29 @@ async def test_update_task_shows_what_the_task_builds_on_and_what_waits_for_it(
 
 
 async def test_update_task_on_a_done_task_keeps_its_text_and_adds_a_labelled_follow_up(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     before = task(root, 1)
-    follow_up = {"title": "Move CI to GitHub Actions", "description": "Port the workflow.",
-                 "details": "Delete .travis.yml."}
+    follow_up = {
+        "title": "Move CI to GitHub Actions",
+        "description": "Port the workflow.",
+        "details": "Delete .travis.yml.",
+    }
     provider_server.script(MESSAGES, Reply(text=as_json({"followUps": [follow_up]})))
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "update_task", id="1", prompt="We now use GitHub Actions for CI")
     after = task(root, 1)
     assert {k: v for k, v in after.items() if k != "subtasks"} == {k: v for k, v in before.items() if k != "subtasks"}
     assert after["subtasks"][:2] == before["subtasks"]
-    assert after["subtasks"][2] == {"id": 3, "title": "Follow-up to 1: Move CI to GitHub Actions",
-                                    "description": "Port the workflow.", "details": "Delete .travis.yml.",
-                                    "status": "pending", "dependencies": []}
+    assert after["subtasks"][2] == {
+        "id": 3,
+        "title": "Follow-up to 1: Move CI to GitHub Actions",
+        "description": "Port the workflow.",
+        "details": "Delete .travis.yml.",
+        "status": "pending",
+        "dependencies": [],
+    }
     assert data["followUps"] == ["1.3"] and data["changed"] == ["1.3 (new)"]
     assert data["message"].startswith("1 is done, so its text was kept as it is; the change is in follow-up")
     assert "Finished item (not to be rewritten)" in user_text(provider_server)
@@ -217,32 +313,61 @@ async def test_update_task_on_a_done_task_keeps_its_text_and_adds_a_labelled_fol
 
 
 async def test_update_task_on_a_done_subtask_adds_a_sibling_follow_up_that_depends_on_it(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
-    provider_server.script(MESSAGES, Reply(text=as_json({"followUps": [
-        {"title": "Follow-up: add a rollback migration", "description": "Rollback.", "testStrategy": "Down/up."}]})))
+    provider_server.script(
+        MESSAGES,
+        Reply(
+            text=as_json(
+                {
+                    "followUps": [
+                        {
+                            "title": "Follow-up: add a rollback migration",
+                            "description": "Rollback.",
+                            "testStrategy": "Down/up.",
+                        }
+                    ]
+                }
+            )
+        ),
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "update_task", id="3.1", prompt="Migrations must be reversible")
     subs = task(root, 3)["subtasks"]
     assert subs[0]["title"] == "Schema migrations" and subs[0]["status"] == "done"
-    assert subs[3] == {"id": 4, "title": "Follow-up: add a rollback migration", "description": "Rollback.",
-                       "details": "", "status": "pending", "dependencies": [1], "testStrategy": "Down/up."}
+    assert subs[3] == {
+        "id": 4,
+        "title": "Follow-up: add a rollback migration",
+        "description": "Rollback.",
+        "details": "",
+        "status": "pending",
+        "dependencies": [1],
+        "testStrategy": "Down/up.",
+    }
     assert data["followUps"] == ["3.4"] and "Set 3.1 back" not in data["message"]
 
 
 async def test_update_turns_a_revision_of_done_work_into_a_follow_up_and_shows_the_batchs_neighbours(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     before = task(root, 3)
-    revised = revision("Storage on Postgres", subtasks=[
-        {"id": None, "revises": 1, "title": "Port migrations to Postgres", "description": "Alembic on Postgres."},
-        {"id": None, "revises": 2, "title": "Not done, so not a follow-up", "description": "x"}])
+    revised = revision(
+        "Storage on Postgres",
+        subtasks=[
+            {"id": None, "revises": 1, "title": "Port migrations to Postgres", "description": "Alembic on Postgres."},
+            {"id": None, "revises": 2, "title": "Not done, so not a follow-up", "description": "x"},
+        ],
+    )
     provider_server.script(MESSAGES, Reply(text=as_json({"tasks": [{"id": 3, **revised}]})))
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "update", **{"from": "3", "prompt": "Switch to Postgres"})
     subs = task(root, 3)["subtasks"]
     assert [(s["id"], s["title"], s["dependencies"]) for s in subs[3:]] == [
-        (4, "Follow-up to 3.1: Port migrations to Postgres", [1]), (5, "Not done, so not a follow-up", [])]
+        (4, "Follow-up to 3.1: Port migrations to Postgres", [1]),
+        (5, "Not done, so not a follow-up", []),
+    ]
     assert data["followUps"] == ["3.4"] and data["updated"] == ["3"]
     allowed = {"title", "description", "details", "testStrategy", "subtasks"}
     assert update_issues(before, task(root, 3), allowed) == []  # done work and dated notes intact

@@ -15,9 +15,21 @@ from provider_server import CHAT, MESSAGES, ProviderServer, Reply
 
 def plan(*items: tuple[int, str, list[int]]) -> str:
     """A model reply proposing subtasks (model numbering, dependencies on earlier ones)."""
-    return as_json({"subtasks": [
-        {"id": i, "title": title, "description": f"{title}.", "details": f"How to {title.lower()}.",
-         "testStrategy": "Unit test.", "dependencies": deps} for i, title, deps in items]})
+    return as_json(
+        {
+            "subtasks": [
+                {
+                    "id": i,
+                    "title": title,
+                    "description": f"{title}.",
+                    "details": f"How to {title.lower()}.",
+                    "testStrategy": "Unit test.",
+                    "dependencies": deps,
+                }
+                for i, title, deps in items
+            ]
+        }
+    )
 
 
 THREE = plan((1, "Define the schema", []), (2, "Write the adapter", [1]), (3, "Wire retries", [1, 2]))
@@ -43,28 +55,58 @@ def prompts(server: ProviderServer, route: str = MESSAGES) -> str:
 def pending_project(root: Path, server: ProviderServer, count: int, ours: dict[str, Any] | None = None) -> Path:
     """A project with ``count`` pending tasks in master and an unrelated tag."""
     ai_project(root, server, ours=ours)
-    tasks = [{"id": n, "title": f"Feature number {n}", "description": f"Feature {n}.", "details": "",
-              "testStrategy": "", "status": "pending", "dependencies": [n - 1] if n > 1 else [],
-              "priority": "medium", "subtasks": []}
-             for n in range(1, count + 1)]
-    other = {"tasks": [{"id": 1, "title": "Other", "description": "x", "status": "pending", "dependencies": [],
-                        "subtasks": []}], "metadata": {"description": "other"}}
-    (root / ".taskmaster/tasks/tasks.json").write_text(json.dumps({"master": {"tasks": tasks}, "other": other},
-                                                                  indent=2))
+    tasks = [
+        {
+            "id": n,
+            "title": f"Feature number {n}",
+            "description": f"Feature {n}.",
+            "details": "",
+            "testStrategy": "",
+            "status": "pending",
+            "dependencies": [n - 1] if n > 1 else [],
+            "priority": "medium",
+            "subtasks": [],
+        }
+        for n in range(1, count + 1)
+    ]
+    other = {
+        "tasks": [
+            {"id": 1, "title": "Other", "description": "x", "status": "pending", "dependencies": [], "subtasks": []}
+        ],
+        "metadata": {"description": "other"},
+    }
+    (root / ".taskmaster/tasks/tasks.json").write_text(
+        json.dumps({"master": {"tasks": tasks}, "other": other}, indent=2)
+    )
     return root
 
 
 async def test_expand_task_appends_subtasks_with_int_sibling_dependencies_and_uses_the_report(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     (root / ".taskmaster/reports").mkdir()
-    (root / ".taskmaster/reports/task-complexity-report.json").write_text(json.dumps({
-        "meta": {}, "complexityAnalysis": [{"taskId": 3, "taskTitle": "Implement storage layer", "complexityScore": 8,
-                                            "recommendedSubtasks": 3,
-                                            "expansionPrompt": "Focus on connection retries."}]}))
+    (root / ".taskmaster/reports/task-complexity-report.json").write_text(
+        json.dumps(
+            {
+                "meta": {},
+                "complexityAnalysis": [
+                    {
+                        "taskId": 3,
+                        "taskTitle": "Implement storage layer",
+                        "complexityScore": 8,
+                        "recommendedSubtasks": 3,
+                        "expansionPrompt": "Focus on connection retries.",
+                    }
+                ],
+            }
+        )
+    )
     before = document(root)
-    provider_server.script(MESSAGES, Reply(text=plan((1, "Define the schema", []), (2, "Write the adapter", [1, 7]),
-                                                     (3, "Wire retries", [1, 2]))))
+    provider_server.script(
+        MESSAGES,
+        Reply(text=plan((1, "Define the schema", []), (2, "Write the adapter", [1, 7]), (3, "Wire retries", [1, 2]))),
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "expand_task", id="3")
     assert [c["id"] for c in data["created"]] == ["3.4", "3.5", "3.6"]
@@ -72,30 +114,57 @@ async def test_expand_task_appends_subtasks_with_int_sibling_dependencies_and_us
     stored = task(root, 3)
     assert stored["subtasks"][:3] == before["master"]["tasks"][2]["subtasks"]
     assert stored["subtasks"][3:] == [
-        {"id": 4, "title": "Define the schema", "description": "Define the schema.", "dependencies": [],
-         "details": "How to define the schema.", "status": "pending", "testStrategy": "Unit test."},
-        {"id": 5, "title": "Write the adapter", "description": "Write the adapter.", "dependencies": [4],
-         "details": "How to write the adapter.", "status": "pending", "testStrategy": "Unit test."},
-        {"id": 6, "title": "Wire retries", "description": "Wire retries.", "dependencies": [4, 5],
-         "details": "How to wire retries.", "status": "pending", "testStrategy": "Unit test."}]
-    assert {k: v for k, v in stored.items() if k != "subtasks"} == \
-        {k: v for k, v in before["master"]["tasks"][2].items() if k != "subtasks"}
+        {
+            "id": 4,
+            "title": "Define the schema",
+            "description": "Define the schema.",
+            "dependencies": [],
+            "details": "How to define the schema.",
+            "status": "pending",
+            "testStrategy": "Unit test.",
+        },
+        {
+            "id": 5,
+            "title": "Write the adapter",
+            "description": "Write the adapter.",
+            "dependencies": [4],
+            "details": "How to write the adapter.",
+            "status": "pending",
+            "testStrategy": "Unit test.",
+        },
+        {
+            "id": 6,
+            "title": "Wire retries",
+            "description": "Wire retries.",
+            "dependencies": [4, 5],
+            "details": "How to wire retries.",
+            "status": "pending",
+            "testStrategy": "Unit test.",
+        },
+    ]
+    assert {k: v for k, v in stored.items() if k != "subtasks"} == {
+        k: v for k, v in before["master"]["tasks"][2].items() if k != "subtasks"
+    }
     after = document(root)
     assert after["feature-auth"] == before["feature-auth"] and after["empty-tag"] == before["empty-tag"]
-    assert [t for t in after["master"]["tasks"] if t["id"] != "3"] == \
-        [t for t in before["master"]["tasks"] if t["id"] != "3"]
+    assert [t for t in after["master"]["tasks"] if t["id"] != "3"] == [
+        t for t in before["master"]["tasks"] if t["id"] != "3"
+    ]
     sent = bodies(provider_server)
     assert "Focus on connection retries." in sent and "about 3 subtasks" in sent
     assert "storage-team" not in sent and "ST-12" not in sent
     text = prompts(provider_server)
     builds_on, unblocks = text.split("It builds on these tasks")[1].split("These tasks depend on it")
     assert '"title":"Set up repository"' in builds_on  # a dependency, with its description and details
-    assert '{"id":"4","title":"HTTP API","status":"pending","description":"Expose CRUD endpoints.",' \
-           '"details":"REST first. <info added on' in unblocks  # and a task that depends on it
+    assert (
+        '{"id":"4","title":"HTTP API","status":"pending","description":"Expose CRUD endpoints.",'
+        '"details":"REST first. <info added on' in unblocks
+    )  # and a task that depends on it
 
 
 async def test_expand_task_with_force_replaces_existing_subtasks(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     provider_server.script(MESSAGES, Reply(text=THREE))
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -107,10 +176,13 @@ async def test_expand_task_with_force_replaces_existing_subtasks(
 
 
 async def test_expanding_a_subtask_replaces_it_by_finer_steps_and_rewires_dependents(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
-    provider_server.script(MESSAGES, Reply(text=plan((1, "Pick a validator", []), (2, "Validate bodies", []),
-                                                     (3, "Validate queries", [1]))))
+    provider_server.script(
+        MESSAGES,
+        Reply(text=plan((1, "Pick a validator", []), (2, "Validate bodies", []), (3, "Validate queries", [1]))),
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "expand_task", id="4.2")
     assert data["removed"] == ["4.2"] and [c["id"] for c in data["created"]] == ["4.4", "4.5", "4.6"]
@@ -120,7 +192,8 @@ async def test_expanding_a_subtask_replaces_it_by_finer_steps_and_rewires_depend
 
 
 async def test_done_work_is_refused_with_what_to_do_and_nothing_changes(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     before = snapshot(root)
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -131,8 +204,9 @@ async def test_done_work_is_refused_with_what_to_do_and_nothing_changes(
     assert provider_server.seen() == [] and snapshot(root) == before
 
 
-async def test_research_findings_reach_the_main_prompt(tmp_path: Path, provider_server: ProviderServer,
-                                                       shared_fixtures: Path) -> None:
+async def test_research_findings_reach_the_main_prompt(
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     provider_server.script(CHAT, Reply(text="- asyncpg 0.30 pools connections natively"))
     provider_server.script(MESSAGES, Reply(text=THREE))
@@ -143,8 +217,9 @@ async def test_research_findings_reach_the_main_prompt(tmp_path: Path, provider_
     assert "asyncpg 0.30 pools connections natively" in bodies(provider_server)
 
 
-async def test_malformed_reply_is_reasked_then_accepted(tmp_path: Path, provider_server: ProviderServer,
-                                                        shared_fixtures: Path) -> None:
+async def test_malformed_reply_is_reasked_then_accepted(
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     provider_server.script(MESSAGES, Reply(text='{"subtasks": [{"id": 1, "title": "x"}]}'), Reply(text=THREE))
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -154,7 +229,8 @@ async def test_malformed_reply_is_reasked_then_accepted(tmp_path: Path, provider
 
 
 async def test_malformed_twice_on_every_role_is_an_error_and_files_are_untouched(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     provider_server.defaults[MESSAGES] = Reply(text="Here are some subtasks: first, second.")
     provider_server.defaults[CHAT] = Reply(text='{"subtasks": []}')
@@ -166,7 +242,8 @@ async def test_malformed_twice_on_every_role_is_an_error_and_files_are_untouched
 
 
 async def test_expand_all_saves_the_tasks_that_succeed_when_one_fails_on_every_role(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = pending_project(tmp_path / "p", provider_server, 5)
     other_before = document(root)["other"]
     provider_server.defaults[MESSAGES] = Reply(text=THREE)
@@ -194,14 +271,17 @@ async def test_expand_all_saves_the_tasks_that_succeed_when_one_fails_on_every_r
 
 
 async def test_expand_all_falls_back_when_main_is_overloaded_mid_run(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     # one task at a time (no adaptive limit), so the scripted 529s all reach task 1
-    root = pending_project(tmp_path / "p", provider_server, 3,
-                           ours={"concurrency": {"expandAll": 1, "adaptive": False}})
+    root = pending_project(
+        tmp_path / "p", provider_server, 3, ours={"concurrency": {"expandAll": 1, "adaptive": False}}
+    )
     provider_server.defaults[MESSAGES] = Reply(text=THREE)
     provider_server.defaults[CHAT] = Reply(text=plan((1, "Fallback step", []), (2, "Second step", [1])))
-    provider_server.script(MESSAGES, Reply(status=529, error_type="overloaded_error"),
-                           Reply(status=529, error_type="overloaded_error"))
+    provider_server.script(
+        MESSAGES, Reply(status=529, error_type="overloaded_error"), Reply(status=529, error_type="overloaded_error")
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "expand_all")
     assert [(e["id"], e["subtasks"]) for e in data["expanded"]] == [("1", 2), ("2", 3), ("3", 3)]
@@ -210,9 +290,11 @@ async def test_expand_all_falls_back_when_main_is_overloaded_mid_run(
 
 
 async def test_expand_all_stops_at_the_time_budget_and_the_next_call_continues(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
-    root = pending_project(tmp_path / "p", provider_server, 5,
-                           ours={"timeouts": {"toolSeconds": 1.5}, "concurrency": {"expandAll": 2}})
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    root = pending_project(
+        tmp_path / "p", provider_server, 5, ours={"timeouts": {"toolSeconds": 1.5}, "concurrency": {"expandAll": 2}}
+    )
     provider_server.script(MESSAGES, Reply(text=THREE), Reply(text=THREE))
     provider_server.defaults[MESSAGES] = Reply(text=THREE, delay=30)
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -229,7 +311,8 @@ async def test_expand_all_stops_at_the_time_budget_and_the_next_call_continues(
 
 
 async def test_expand_all_with_nothing_to_do_says_how_to_proceed(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     async with connected(root, env=ai_env(tmp_path)) as client:
         message = await error(client, "expand_all")
@@ -244,13 +327,27 @@ async def test_an_invalid_tool_time_budget_names_the_key(tmp_path: Path, provide
 
 
 async def test_expand_task_passes_the_reports_reasoning_asks_for_exactly_the_count_given_and_shows_the_code(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     (root / ".taskmaster/reports").mkdir()
-    (root / ".taskmaster/reports/task-complexity-report.json").write_text(json.dumps({
-        "meta": {}, "complexityAnalysis": [{"taskId": 4, "taskTitle": "HTTP API", "complexityScore": 7,
-                                            "recommendedSubtasks": 5, "expansionPrompt": "One subtask a resource.",
-                                            "reasoning": "Many endpoints and a pagination scheme to settle."}]}))
+    (root / ".taskmaster/reports/task-complexity-report.json").write_text(
+        json.dumps(
+            {
+                "meta": {},
+                "complexityAnalysis": [
+                    {
+                        "taskId": 4,
+                        "taskTitle": "HTTP API",
+                        "complexityScore": 7,
+                        "recommendedSubtasks": 5,
+                        "expansionPrompt": "One subtask a resource.",
+                        "reasoning": "Many endpoints and a pagination scheme to settle.",
+                    }
+                ],
+            }
+        )
+    )
     (root / "go.mod").write_text("module example.com/linkshelf\n\ngo 1.22\n")
     (root / "api").mkdir()
     (root / "api/routes.go").write_text("package api\n")
@@ -261,11 +358,14 @@ async def test_expand_task_passes_the_reports_reasoning_asks_for_exactly_the_cou
         (root / "api/routes.go").unlink()
         await ok(client, "expand_task", id="8")
     with_code, without_code = [
-        "\n".join(message_text(m.get("content")) for m in r.body["messages"]) for r in provider_server.seen(MESSAGES)]
+        "\n".join(message_text(m.get("content")) for m in r.body["messages"]) for r in provider_server.seen(MESSAGES)
+    ]
     assert with_code.startswith("The project's code") and "\n\nWrite exactly 3 subtasks." in with_code
-    assert ("From the complexity analysis of this task:\nComplexity score: 7 of 10.\nRecommended number of "
-            "subtasks: 5.\nWhy: Many endpoints and a pagination scheme to settle.\nHow to split it: One subtask a "
-            "resource.") in with_code
+    assert (
+        "From the complexity analysis of this task:\nComplexity score: 7 of 10.\nRecommended number of "
+        "subtasks: 5.\nWhy: Many endpoints and a pagination scheme to settle.\nHow to split it: One subtask a "
+        "resource."
+    ) in with_code
     assert "<project-tree>\ngo.mod\napi/\n  routes.go\n</project-tree>" in with_code
     assert '<file path="go.mod">\nmodule example.com/linkshelf' in with_code
     assert "\n\nWrite about 5 subtasks." in without_code  # the default count, asked for loosely
@@ -274,13 +374,16 @@ async def test_expand_task_passes_the_reports_reasoning_asks_for_exactly_the_cou
 
 
 async def test_expanding_a_subtask_shows_the_siblings_it_builds_on_and_those_that_wait_for_it(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     provider_server.script(MESSAGES, Reply(text=THREE))
     async with connected(root, env=ai_env(tmp_path)) as client:
         await ok(client, "expand_task", id="3.2")
     text = prompts(provider_server)
     builds_on, unblocks = text.split("It builds on these tasks")[1].split("These tasks depend on it")
-    assert '{"id":"3.1","title":"Schema migrations","status":"done","description":"Schema migrations for task 3.",' \
-           '"details":"Work out schema migrations."}' in builds_on
+    assert (
+        '{"id":"3.1","title":"Schema migrations","status":"done","description":"Schema migrations for task 3.",'
+        '"details":"Work out schema migrations."}' in builds_on
+    )
     assert '"id":"3.3","title":"Connection pooling"' in unblocks

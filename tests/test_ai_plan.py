@@ -14,9 +14,22 @@ from taskmaster_mcp.ai.quality import check_plan
 
 
 def plan(*tasks: tuple[int, str, list[int]]) -> str:
-    return as_json({"tasks": [
-        {"id": i, "title": title, "description": f"{title}.", "details": "How.", "testStrategy": "Tests.",
-         "priority": "high" if not deps else "medium", "dependencies": deps} for i, title, deps in tasks]})
+    return as_json(
+        {
+            "tasks": [
+                {
+                    "id": i,
+                    "title": title,
+                    "description": f"{title}.",
+                    "details": "How.",
+                    "testStrategy": "Tests.",
+                    "priority": "high" if not deps else "medium",
+                    "dependencies": deps,
+                }
+                for i, title, deps in tasks
+            ]
+        }
+    )
 
 
 def stored(root: Path, tag: str = "master") -> list[dict[str, Any]]:
@@ -24,12 +37,14 @@ def stored(root: Path, tag: str = "master") -> list[dict[str, Any]]:
 
 
 async def test_parse_prd_writes_dependency_ordered_tasks_with_our_ids(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     (root / ".taskmaster/docs").mkdir()
     (root / ".taskmaster/docs/prd.txt").write_text((shared_fixtures / "prd-bookmarks.md").read_text())
-    provider_server.script(MESSAGES, Reply(text=plan((1, "Project skeleton", []), (2, "Accounts", [1]),
-                                                     (3, "Bookmarks CRUD", [2, 9, 3]))))
+    provider_server.script(
+        MESSAGES, Reply(text=plan((1, "Project skeleton", []), (2, "Accounts", [1]), (3, "Bookmarks CRUD", [2, 9, 3])))
+    )
     progress: list[str] = []
 
     async def on_progress(done: float, total: float | None, message: str | None) -> None:
@@ -45,16 +60,25 @@ async def test_parse_prd_writes_dependency_ordered_tasks_with_our_ids(
     assert data["usage"]["models"] == [f"main anthropic/{MAIN_MODEL}"]
     assert data["usage"]["inputTokens"] > 0 and data["usage"]["costUsd"] is not None
     tasks = stored(root)
-    assert tasks[1] == {"id": 2, "title": "Accounts", "description": "Accounts.", "details": "How.",
-                        "testStrategy": "Tests.", "status": "pending", "dependencies": [1], "priority": "medium",
-                        "subtasks": []}
+    assert tasks[1] == {
+        "id": 2,
+        "title": "Accounts",
+        "description": "Accounts.",
+        "details": "How.",
+        "testStrategy": "Tests.",
+        "status": "pending",
+        "dependencies": [1],
+        "priority": "medium",
+        "subtasks": [],
+    }
     sent = provider_server.seen(MESSAGES)[0].body
     assert "Linkshelf" in json.dumps(sent)
     assert any("planning part 1 of 1" in p for p in progress)
 
 
 async def test_parse_prd_refuses_to_overwrite_without_force_or_append(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     before = snapshot(root)
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -65,7 +89,8 @@ async def test_parse_prd_refuses_to_overwrite_without_force_or_append(
 
 
 async def test_parse_prd_append_numbers_after_existing_tasks_and_keeps_other_tags(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     other_tag = json.loads((root / ".taskmaster/tasks/tasks.json").read_text())["feature-auth"]
     provider_server.script(MESSAGES, Reply(text=plan((9, "Docs site", [4]), (10, "Release notes", [9]))))
@@ -79,7 +104,8 @@ async def test_parse_prd_append_numbers_after_existing_tasks_and_keeps_other_tag
 
 
 async def test_parse_prd_force_replaces_only_the_target_tag(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     provider_server.script(MESSAGES, Reply(text=plan((1, "Fresh start", []))))
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -90,10 +116,12 @@ async def test_parse_prd_force_replaces_only_the_target_tag(
 
 
 async def test_malformed_model_output_is_reasked_once_then_accepted(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
-    provider_server.script(MESSAGES, Reply(text='{"tasks": [{"id": 1, "title": "x"}]}'),
-                           Reply(text=plan((1, "Valid task", []))))
+    provider_server.script(
+        MESSAGES, Reply(text='{"tasks": [{"id": 1, "title": "x"}]}'), Reply(text=plan((1, "Valid task", [])))
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "parse_prd", prd="# PRD\nA thing.")
     assert data["created"][0]["title"] == "Valid task"
@@ -102,7 +130,8 @@ async def test_malformed_model_output_is_reasked_once_then_accepted(
 
 
 async def test_invalid_output_from_every_role_changes_nothing_and_says_why(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     provider_server.defaults[MESSAGES] = Reply(text="I cannot do JSON today")
     provider_server.defaults[CHAT] = Reply(text="nor can I")
@@ -114,7 +143,8 @@ async def test_invalid_output_from_every_role_changes_nothing_and_says_why(
 
 
 async def test_research_flag_asks_the_research_role_first_then_main_uses_its_findings(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     provider_server.script(CHAT, Reply(text="- FastAPI 0.120 is current"))
     provider_server.script(MESSAGES, Reply(text=plan((1, "Skeleton", []))))
@@ -126,11 +156,13 @@ async def test_research_flag_asks_the_research_role_first_then_main_uses_its_fin
 
 
 async def test_a_long_prd_is_planned_in_parts_with_consistent_ids(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, ours={"inputBudgetTokens": 8000})
     sections = "\n\n".join(f"## Feature {n}\n" + ("Detail sentence. " * 1500) for n in range(1, 5))
-    provider_server.script(MESSAGES, *[Reply(text=plan((n, f"Feature {n}", [n - 1] if n > 1 else [])))
-                                       for n in range(1, 9)])
+    provider_server.script(
+        MESSAGES, *[Reply(text=plan((n, f"Feature {n}", [n - 1] if n > 1 else []))) for n in range(1, 9)]
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "parse_prd", prd=sections)
     assert data["parts"] > 1
@@ -141,11 +173,24 @@ async def test_a_long_prd_is_planned_in_parts_with_consistent_ids(
 
 
 async def test_add_task_with_a_prompt_drafts_a_task_and_keeps_user_fields(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
-    provider_server.script(MESSAGES, Reply(text=as_json({
-        "title": "Rate limiting", "description": "Limit API calls.", "details": "Token bucket.",
-        "testStrategy": "Burst test.", "priority": "high", "dependencies": [4, 77]})))
+    provider_server.script(
+        MESSAGES,
+        Reply(
+            text=as_json(
+                {
+                    "title": "Rate limiting",
+                    "description": "Limit API calls.",
+                    "details": "Token bucket.",
+                    "testStrategy": "Burst test.",
+                    "priority": "high",
+                    "dependencies": [4, 77],
+                }
+            )
+        ),
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "add_task", prompt="Add rate limits to the API", dependencies="6", priority="low")
     task = data["task"]
@@ -156,7 +201,8 @@ async def test_add_task_with_a_prompt_drafts_a_task_and_keeps_user_fields(
 
 
 async def test_progress_values_always_increase_across_parts_and_model_heartbeats(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, ours={"inputBudgetTokens": 2000})
     sections = "\n\n".join(f"## Part {n}\n" + ("Some requirement. " * 300) for n in range(1, 4))
     provider_server.defaults[MESSAGES] = Reply(text=plan((1, "A task", [])), chunks=6)
@@ -182,11 +228,16 @@ def system_of(server: ProviderServer, n: int = 0) -> str:
 
 
 async def test_parse_prd_asks_for_exactly_the_count_set_and_asks_again_once_when_far_off(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     five = plan(*[(n, f"Feature {n}", []) for n in range(1, 6)])
-    provider_server.script(MESSAGES, Reply(text=plan((1, "Too coarse", []), (2, "Also coarse", [1]))),
-                           Reply(text=five), Reply(text=plan(*[(n, f"Near {n}", []) for n in range(1, 5)])))
+    provider_server.script(
+        MESSAGES,
+        Reply(text=plan((1, "Too coarse", []), (2, "Also coarse", [1]))),
+        Reply(text=five),
+        Reply(text=plan(*[(n, f"Near {n}", []) for n in range(1, 5)])),
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "parse_prd", prd="# PRD\nFive features.", numTasks=5)
         near = await ok(client, "parse_prd", prd="# PRD\nFour is close.", numTasks=5, append=True)
@@ -202,7 +253,8 @@ async def test_parse_prd_asks_for_exactly_the_count_set_and_asks_again_once_when
 
 
 async def test_parse_prd_without_a_count_asks_for_about_the_default_and_never_asks_again(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, defaultNumTasks=6)
     provider_server.script(MESSAGES, Reply(text=plan((1, "Only one", []))))
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -212,7 +264,8 @@ async def test_parse_prd_without_a_count_asks_for_about_the_default_and_never_as
 
 
 async def test_parse_prd_says_the_prd_is_binding_and_records_the_section_each_task_covers(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     answer = json.loads(plan((1, "FastAPI skeleton", []), (2, "Tag search", [1])))
     answer["tasks"][0]["prdSection"] = "## Stack"
@@ -222,13 +275,16 @@ async def test_parse_prd_says_the_prd_is_binding_and_records_the_section_each_ta
         await ok(client, "parse_prd", prd="# PRD\n## Stack\nFastAPI.\n## Out of scope\nMobile apps.", numTasks=2)
     system = system_of(provider_server)
     assert "The document is binding" in system and "out of scope" in system
-    assert [t["details"] for t in stored(root)] == ["How.\n\nPRD section: ## Stack",
-                                                    "PRD section: Features: tag search"]
+    assert [t["details"] for t in stored(root)] == [
+        "How.\n\nPRD section: ## Stack",
+        "PRD section: Features: tag search",
+    ]
     assert "No project files were shown to you" in user_prompts(provider_server)[0]
 
 
 async def test_parse_prd_shows_the_tree_and_manifests_of_a_project_with_code_but_no_private_file(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     (root / "pyproject.toml").write_text('[project]\nname = "linkshelf"\ndependencies = ["fastapi>=0.110"]\n')
     (root / "package.json").write_text('{"name": "x", "token": "-----BEGIN ' + 'PRIVATE KEY-----"}')
@@ -253,11 +309,24 @@ async def test_parse_prd_shows_the_tree_and_manifests_of_a_project_with_code_but
 
 
 async def test_add_task_sees_every_title_and_the_related_tasks_in_full_and_reports_what_it_added(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
-    provider_server.script(MESSAGES, Reply(text=as_json({
-        "title": "Rate limiting", "description": "Limit API calls.", "details": "Token bucket.",
-        "testStrategy": "Burst test.", "priority": "high", "dependencies": [6, 4, 4, 77]})))
+    provider_server.script(
+        MESSAGES,
+        Reply(
+            text=as_json(
+                {
+                    "title": "Rate limiting",
+                    "description": "Limit API calls.",
+                    "details": "Token bucket.",
+                    "testStrategy": "Burst test.",
+                    "priority": "high",
+                    "dependencies": [6, 4, 4, 77],
+                }
+            )
+        ),
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "add_task", prompt="Add rate limits to the HTTP API", dependencies="6")
     sent = user_prompts(provider_server)[0]
@@ -272,7 +341,8 @@ async def test_add_task_sees_every_title_and_the_related_tasks_in_full_and_repor
 
 
 async def test_add_task_includes_foundation_tasks_and_bounds_the_title_map_of_a_large_plan(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     from crash_helpers import large_project
 
     root = ai_project(tmp_path / "p", provider_server)
@@ -282,8 +352,14 @@ async def test_add_task_includes_foundation_tasks_and_bounds_the_title_map_of_a_
         task["title"] = f"Feature number {task['id']} of the catalogue"
         task["dependencies"] = [500] if task["id"] in (501, 502, 503, 504) else []
     (root / ".taskmaster/tasks/tasks.json").write_text(json.dumps(doc))
-    provider_server.script(MESSAGES, Reply(text=as_json({
-        "title": "Wishlist", "description": "d", "details": "", "testStrategy": "", "dependencies": []})))
+    provider_server.script(
+        MESSAGES,
+        Reply(
+            text=as_json(
+                {"title": "Wishlist", "description": "d", "details": "", "testStrategy": "", "dependencies": []}
+            )
+        ),
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "add_task", prompt="Add a wishlist")
     sent = user_prompts(provider_server)[0]

@@ -16,7 +16,8 @@ def sent(server: ProviderServer) -> str:
 
 
 async def test_research_sends_the_chosen_tasks_files_notes_and_tree_but_never_metadata(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     (root / "src").mkdir()
     (root / "src/app.py").write_text("MARKER_FILE = 1\n" + "x = 2\n" * 10_000)
@@ -25,8 +26,16 @@ async def test_research_sends_the_chosen_tasks_files_notes_and_tree_but_never_me
         (root / hidden / "inside.txt").write_text("no")
     provider_server.script(CHAT, Reply(text="## Answer\nUse SQLAlchemy 2."))
     async with connected(root, env=ai_env(tmp_path)) as client:
-        data = await ok(client, "research", query="Which ORM fits?", taskIds="3,4.2", filePaths="src/app.py",
-                        customContext="MARKER_CUSTOM notes", includeProjectTree=True, detailLevel="low")
+        data = await ok(
+            client,
+            "research",
+            query="Which ORM fits?",
+            taskIds="3,4.2",
+            filePaths="src/app.py",
+            customContext="MARKER_CUSTOM notes",
+            includeProjectTree=True,
+            detailLevel="low",
+        )
     body = sent(provider_server)
     assert provider_server.seen(CHAT)[0].model == RESEARCH_MODEL
     assert "Implement storage layer" in body and "Validation for task 4." in body
@@ -41,7 +50,8 @@ async def test_research_sends_the_chosen_tasks_files_notes_and_tree_but_never_me
 
 
 async def test_research_refuses_a_file_outside_the_project_before_asking_any_model(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     (tmp_path / "outside.txt").write_text("secret")
     before = snapshot(root)
@@ -58,7 +68,8 @@ async def test_research_refuses_a_file_outside_the_project_before_asking_any_mod
 
 
 async def test_research_save_to_appends_the_answer_as_a_note_with_exactly_one_model_call(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     provider_server.script(CHAT, Reply(text="- Use PgBouncer in transaction mode"))
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -72,7 +83,8 @@ async def test_research_save_to_appends_the_answer_as_a_note_with_exactly_one_mo
 
 
 async def test_research_save_to_file_writes_the_dated_markdown_and_caps_the_result(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     long_answer = "Findings start. " + "detail " * 5000
     provider_server.script(CHAT, Reply(text=long_answer), Reply(text="Second answer."))
@@ -91,7 +103,8 @@ async def test_research_save_to_file_writes_the_dated_markdown_and_caps_the_resu
 
 
 async def test_research_without_task_ids_adds_the_related_tasks_and_says_which(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     provider_server.script(CHAT, Reply(text="- Use OAuth2."), Reply(text="- Nothing related."))
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -105,7 +118,8 @@ async def test_research_without_task_ids_adds_the_related_tasks_and_says_which(
 
 
 async def test_research_outside_an_initialized_project_sends_no_tasks(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     provider_server.script(CHAT, Reply(text="- Fine."))
     async with connected(root, env=ai_env(tmp_path)) as client:

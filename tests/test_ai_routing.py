@@ -16,42 +16,72 @@ from provider_server import CHAT, MESSAGES, ProviderServer, Reply
 MAIN = "claude-sonnet-4-20250514"
 FAST = "claude-haiku-4-5-20251001"
 STRONG = "claude-opus-4-5-20251101"
-RULES = [{"command": "research", "role": "research"}, {"complexityAtMost": 3, "role": "fast"},
-         {"complexityAtLeast": 8, "role": "strong"}, {"taskType": "documentation", "role": "fast"}]
+RULES = [
+    {"command": "research", "role": "research"},
+    {"complexityAtMost": 3, "role": "fast"},
+    {"complexityAtLeast": 8, "role": "strong"},
+    {"taskType": "documentation", "role": "fast"},
+]
 TASKS = [
     {"id": 1, "title": "Rename a config flag", "description": "Small chore.", "status": "pending"},
-    {"id": 2, "title": "Design the sync engine", "description": "Conflict resolution across devices.",
-     "status": "pending"},
+    {
+        "id": 2,
+        "title": "Design the sync engine",
+        "description": "Conflict resolution across devices.",
+        "status": "pending",
+    },
     {"id": 3, "title": "Write the README guide", "description": "Document setup for users.", "status": "pending"},
-    {"id": 4, "title": "Implement the export endpoint", "description": "CSV export.", "status": "pending",
-     "metadata": {"owner": "owner-ana-7731"}},
+    {
+        "id": 4,
+        "title": "Implement the export endpoint",
+        "description": "CSV export.",
+        "status": "pending",
+        "metadata": {"owner": "owner-ana-7731"},
+    },
     {"id": 5, "title": "Ship it", "description": "Release.", "status": "done"},
 ]
 SCORES = {1: 2, 2: 9, 3: 5, 4: 5}
 
 
 def plan(title: str, confidence: float | None = None) -> str:
-    answer: dict[str, Any] = {"subtasks": [{"id": 1, "title": title, "description": f"{title}.", "details": "Do it.",
-                                            "testStrategy": "Test it.", "dependencies": []}]}
+    answer: dict[str, Any] = {
+        "subtasks": [
+            {
+                "id": 1,
+                "title": title,
+                "description": f"{title}.",
+                "details": "Do it.",
+                "testStrategy": "Test it.",
+                "dependencies": [],
+            }
+        ]
+    }
     if confidence is not None:
         answer["confidence"] = confidence
     return as_json(answer)
 
 
 def routed_project(root: Path, server: ProviderServer, ours: dict[str, Any] | None = None) -> Path:
-    roles = {"fast": {"provider": "anthropic", "modelId": FAST, "maxTokens": 4000, "baseURL": server.url},
-             "strong": {"provider": "anthropic", "modelId": STRONG, "maxTokens": 4000, "baseURL": server.url}}
+    roles = {
+        "fast": {"provider": "anthropic", "modelId": FAST, "maxTokens": 4000, "baseURL": server.url},
+        "strong": {"provider": "anthropic", "modelId": STRONG, "maxTokens": 4000, "baseURL": server.url},
+    }
     # the response cache is off: these tests count which model saw each request, and two projects asking the same
     # thing would otherwise share an answer (tests/test_response_cache.py specifies the cache)
     ai_project(root, server, ours={"roles": roles, "routing": RULES, "cache": {"enabled": False}, **(ours or {})})
-    tasks = [{**t, "dependencies": [], "priority": "medium", "details": "", "testStrategy": "", "subtasks": []}
-             for t in TASKS]
+    tasks = [
+        {**t, "dependencies": [], "priority": "medium", "details": "", "testStrategy": "", "subtasks": []}
+        for t in TASKS
+    ]
     (root / ".taskmaster/tasks/tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}, indent=2))
     (root / ".taskmaster/reports").mkdir()
-    entries = [{"taskId": tid, "taskTitle": "", "complexityScore": score, "recommendedSubtasks": 1}
-               for tid, score in SCORES.items()]
+    entries = [
+        {"taskId": tid, "taskTitle": "", "complexityScore": score, "recommendedSubtasks": 1}
+        for tid, score in SCORES.items()
+    ]
     (root / ".taskmaster/reports/task-complexity-report.json").write_text(
-        json.dumps({"meta": {}, "complexityAnalysis": entries}))
+        json.dumps({"meta": {}, "complexityAnalysis": entries})
+    )
     return root
 
 
@@ -65,12 +95,16 @@ def task(root: Path, tid: int) -> dict[str, Any]:
 
 
 def ledger(tmp_path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for path in (tmp_path / "ledger").rglob("*.jsonl")
-            for line in path.read_text(encoding="utf-8").splitlines()]
+    return [
+        json.loads(line)
+        for path in (tmp_path / "ledger").rglob("*.jsonl")
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
 
 
 async def test_a_simple_task_goes_to_the_fast_role_and_a_hard_one_to_the_strong_role(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = routed_project(tmp_path / "p", provider_server)
     provider_server.script(MESSAGES, Reply(text=plan("Rename it")), model=FAST)
     provider_server.script(MESSAGES, Reply(text=plan("Model the conflicts")), model=STRONG)
@@ -85,7 +119,8 @@ async def test_a_simple_task_goes_to_the_fast_role_and_a_hard_one_to_the_strong_
 
 
 async def test_a_documentation_task_goes_by_type_and_an_unmatched_one_keeps_the_default_role(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = routed_project(tmp_path / "p", provider_server)
     provider_server.script(MESSAGES, Reply(text=plan("Outline the guide")), model=FAST)
     provider_server.script(MESSAGES, Reply(text=plan("Write the CSV writer")), model=MAIN)
@@ -98,7 +133,8 @@ async def test_a_documentation_task_goes_by_type_and_an_unmatched_one_keeps_the_
 
 
 async def test_a_pin_beats_the_rules_lives_in_metadata_and_never_reaches_the_model(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = routed_project(tmp_path / "p", provider_server)
     before = task(root, 4)
     provider_server.script(MESSAGES, Reply(text=plan("Stream rows")), model=STRONG)
@@ -109,8 +145,9 @@ async def test_a_pin_beats_the_rules_lives_in_metadata_and_never_reaches_the_mod
     assert pinned["changed"] == ["4", "1"] and again["changed"] == []
     after = task(root, 4)
     assert after["metadata"] == {"owner": "owner-ana-7731", "taskmasterMcp": {"role": "strong"}}
-    assert {k: v for k, v in after.items() if k not in ("metadata", "subtasks")} == \
-        {k: v for k, v in before.items() if k not in ("metadata", "subtasks")}
+    assert {k: v for k, v in after.items() if k not in ("metadata", "subtasks")} == {
+        k: v for k, v in before.items() if k not in ("metadata", "subtasks")
+    }
     assert models_seen(provider_server) == [STRONG]
     assert data["usage"]["route"] == ["pin: task 4 → strong"]
     sent = json.dumps([r.body for r in provider_server.seen(MESSAGES)])
@@ -118,7 +155,8 @@ async def test_a_pin_beats_the_rules_lives_in_metadata_and_never_reaches_the_mod
 
 
 async def test_pinning_to_a_role_that_does_not_exist_is_refused_and_changes_nothing(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = routed_project(tmp_path / "p", provider_server)
     files = snapshot(root)
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -132,11 +170,15 @@ async def test_pinning_to_a_role_that_does_not_exist_is_refused_and_changes_noth
 
 
 async def test_output_still_invalid_after_the_re_ask_escalates_to_the_next_stronger_role_in_the_chain(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     # fast's chain: fast, main, strong. By catalogue SWE score main (sonnet 4) is not stronger than fast (haiku 4.5);
     # strong (opus 4.5) is, so it is asked next, before main.
-    root = routed_project(tmp_path / "p", provider_server, {"fallbackOrder": {"fast": ["fast", "main", "strong"]},
-                                                             "escalation": {"minConfidence": 0.6}})
+    root = routed_project(
+        tmp_path / "p",
+        provider_server,
+        {"fallbackOrder": {"fast": ["fast", "main", "strong"]}, "escalation": {"minConfidence": 0.6}},
+    )
     provider_server.script(MESSAGES, Reply(text="not json"), Reply(text="still not json"), model=FAST)
     provider_server.script(MESSAGES, Reply(text=plan("Rename with care")), model=STRONG)
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -147,14 +189,18 @@ async def test_output_still_invalid_after_the_re_ask_escalates_to_the_next_stron
     assert task(root, 1)["subtasks"][0]["title"] == "Rename with care"
     entries = ledger(tmp_path)
     assert [(e["model"], e["outcome"], e.get("escalation")) for e in entries] == [
-        (FAST, "invalid_output", None), (FAST, "invalid_output", None),
-        (STRONG, "ok", "invalid output after re-ask: fast → strong")]
+        (FAST, "invalid_output", None),
+        (FAST, "invalid_output", None),
+        (STRONG, "ok", "invalid output after re-ask: fast → strong"),
+    ]
 
 
 async def test_a_low_confidence_answer_escalates_once_and_the_stronger_answer_is_used(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
-    root = routed_project(tmp_path / "p", provider_server,
-                          {"escalation": {"minConfidence": 0.6, "order": ["fast", "strong"]}})
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    root = routed_project(
+        tmp_path / "p", provider_server, {"escalation": {"minConfidence": 0.6, "order": ["fast", "strong"]}}
+    )
     provider_server.script(MESSAGES, Reply(text=plan("Guess", confidence=0.3)), model=FAST)
     provider_server.script(MESSAGES, Reply(text=plan("Rename and migrate", confidence=0.4)), model=STRONG)
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -165,16 +211,21 @@ async def test_a_low_confidence_answer_escalates_once_and_the_stronger_answer_is
     assert data["usage"]["calls"] == 1 and data["usage"]["inputTokens"] == 24  # both answers are paid for
     assert task(root, 1)["subtasks"][0]["title"] == "Rename and migrate"
     assert [(e["model"], e.get("escalation")) for e in ledger(tmp_path)] == [
-        (FAST, None), (STRONG, "confidence 0.3 < 0.6: fast → strong")]
+        (FAST, None),
+        (STRONG, "confidence 0.3 < 0.6: fast → strong"),
+    ]
 
 
 async def test_a_confident_answer_or_a_project_without_escalation_settings_stays_on_its_role(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
-    root = routed_project(tmp_path / "p", provider_server,
-                          {"escalation": {"minConfidence": 0.6, "order": ["fast", "strong"]}})
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    root = routed_project(
+        tmp_path / "p", provider_server, {"escalation": {"minConfidence": 0.6, "order": ["fast", "strong"]}}
+    )
     plain = routed_project(tmp_path / "q", provider_server)
-    provider_server.script(MESSAGES, Reply(text=plan("Rename", confidence=0.9)),
-                           Reply(text=plan("Rename", confidence=0.1)), model=FAST)
+    provider_server.script(
+        MESSAGES, Reply(text=plan("Rename", confidence=0.9)), Reply(text=plan("Rename", confidence=0.1)), model=FAST
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         sure = await ok(client, "expand_task", id="1")
     async with connected(plain, env=ai_env(tmp_path)) as client:
@@ -184,7 +235,8 @@ async def test_a_confident_answer_or_a_project_without_escalation_settings_stays
 
 
 async def test_route_shows_each_open_task_s_role_per_command_and_the_rule_that_chose_it(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = routed_project(tmp_path / "p", provider_server)
     files = snapshot(root)
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -199,12 +251,14 @@ async def test_route_shows_each_open_task_s_role_per_command_and_the_rule_that_c
     assert rows["4"]["pin"] == "strong" and rows["4"]["expand"] == "pin: task 4 → strong"
     assert rows["1"]["research"] == "default: expand_task:research → research"
     assert provider_server.seen() == []
-    assert {k: v for k, v in snapshot(root).items() if "tasks.json" not in k} == \
-        {k: v for k, v in files.items() if "tasks.json" not in k}
+    assert {k: v for k, v in snapshot(root).items() if "tasks.json" not in k} == {
+        k: v for k, v in files.items() if "tasks.json" not in k
+    }
 
 
 async def test_an_invalid_policy_is_refused_before_any_model_call_naming_the_rule(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = routed_project(tmp_path / "p", provider_server)
     config = json.loads((root / ".taskmaster/config.json").read_text())
     config["taskmasterMcp"]["routing"].append({"complexityAtLeast": 5, "role": "giant"})
@@ -219,7 +273,8 @@ async def test_an_invalid_policy_is_refused_before_any_model_call_naming_the_rul
 
 
 async def test_a_call_routed_to_a_broken_extra_role_is_refused_naming_the_key_instead_of_falling_back(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = routed_project(tmp_path / "p", provider_server)
     config = json.loads((root / ".taskmaster/config.json").read_text())
     del config["taskmasterMcp"]["roles"]["fast"]["modelId"]
@@ -232,7 +287,8 @@ async def test_a_call_routed_to_a_broken_extra_role_is_refused_naming_the_key_in
 
 
 async def test_assign_models_proposes_pins_from_the_rules_and_writes_them_only_with_apply(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = routed_project(tmp_path / "p", provider_server)
     files = snapshot(root)
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -248,18 +304,36 @@ async def test_assign_models_proposes_pins_from_the_rules_and_writes_them_only_w
 
 
 async def test_assign_models_asks_the_classifier_only_about_unsure_tasks_and_trusts_it_above_the_threshold(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = routed_project(tmp_path / "p", provider_server)
     document = json.loads((root / ".taskmaster/tasks/tasks.json").read_text())
     document["master"]["tasks"] = [
-        {"id": 6, "title": "Onboarding flow", "description": "Welcome screens.", "status": "pending",
-         "metadata": {"secret": "meta-7731"}},
+        {
+            "id": 6,
+            "title": "Onboarding flow",
+            "description": "Welcome screens.",
+            "status": "pending",
+            "metadata": {"secret": "meta-7731"},
+        },
         {"id": 7, "title": "Misc cleanup", "description": "Odds and ends.", "status": "pending"},
-        {"id": 8, "title": "Write the README guide", "description": "Document setup.", "status": "pending"}]
+        {"id": 8, "title": "Write the README guide", "description": "Document setup.", "status": "pending"},
+    ]
     (root / ".taskmaster/tasks/tasks.json").write_text(json.dumps(document))
-    provider_server.script(MESSAGES, Reply(text=as_json({"tasks": [
-        {"id": 6, "type": "documentation", "confidence": 0.9}, {"id": 7, "type": "code", "confidence": 0.3}]})),
-        model=MAIN)
+    provider_server.script(
+        MESSAGES,
+        Reply(
+            text=as_json(
+                {
+                    "tasks": [
+                        {"id": 6, "type": "documentation", "confidence": 0.9},
+                        {"id": 7, "type": "code", "confidence": 0.3},
+                    ]
+                }
+            )
+        ),
+        model=MAIN,
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "assign_models", classify=True, apply=True)
     proposals = {p["id"]: p for p in data["proposals"]}
@@ -273,29 +347,40 @@ async def test_assign_models_asks_the_classifier_only_about_unsure_tasks_and_tru
 
 
 async def test_when_the_stronger_role_fails_the_low_confidence_answer_is_kept_and_the_usage_says_why(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
-    root = routed_project(tmp_path / "p", provider_server,
-                          {"escalation": {"minConfidence": 0.6, "order": ["fast", "strong"]}})
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    root = routed_project(
+        tmp_path / "p", provider_server, {"escalation": {"minConfidence": 0.6, "order": ["fast", "strong"]}}
+    )
     provider_server.script(MESSAGES, Reply(text=plan("Rename it", confidence=0.2)), model=FAST)
-    provider_server.script(MESSAGES, Reply(status=400, error_type="invalid_request_error", message="bad model"),
-                           model=STRONG)
+    provider_server.script(
+        MESSAGES, Reply(status=400, error_type="invalid_request_error", message="bad model"), model=STRONG
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "expand_task", id="1")
     assert models_seen(provider_server) == [FAST, STRONG]
     assert task(root, 1)["subtasks"][0]["title"] == "Rename it"
     assert data["usage"]["models"] == [f"fast anthropic/{FAST}"] and data["usage"].get("escalated") is None
-    assert any(note.startswith("escalation failed (confidence 0.2 < 0.6: fast → strong); kept the first answer")
-               for note in data["usage"]["fallbacks"])
+    assert any(
+        note.startswith("escalation failed (confidence 0.2 < 0.6: fast → strong); kept the first answer")
+        for note in data["usage"]["fallbacks"]
+    )
 
 
 async def test_update_task_model_role_pins_the_task_routes_its_own_rewrite_and_is_written_only_on_success(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = routed_project(tmp_path / "p", provider_server)
     files = snapshot(root)
-    edit = as_json({"title": "Implement the export endpoint", "description": "CSV and JSON export.",
-                    "details": "Stream rows.", "testStrategy": "Golden files."})
-    provider_server.script(MESSAGES, Reply(status=400, error_type="invalid_request_error", message="no"),
-                           model=STRONG)
+    edit = as_json(
+        {
+            "title": "Implement the export endpoint",
+            "description": "CSV and JSON export.",
+            "details": "Stream rows.",
+            "testStrategy": "Golden files.",
+        }
+    )
+    provider_server.script(MESSAGES, Reply(status=400, error_type="invalid_request_error", message="no"), model=STRONG)
     provider_server.defaults[MESSAGES] = Reply(status=400, error_type="invalid_request_error", message="no")
     async with connected(root, env=ai_env(tmp_path)) as client:
         refused = await error(client, "update_task", id="4", prompt="Add JSON export.", modelRole="giant")
@@ -316,15 +401,24 @@ async def test_update_task_model_role_pins_the_task_routes_its_own_rewrite_and_i
 
 
 async def test_with_the_response_cache_an_escalated_answer_is_stored_under_the_stronger_model_and_reused_free(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     # the cache sees each model's own request: the weak answer under fast's key, the escalated one under strong's,
     # so the same call again is two hits (the low-confidence one still escalates, to a cached answer) and no request
-    root = routed_project(tmp_path / "p", provider_server, {"cache": {"enabled": True},
-                          "escalation": {"minConfidence": 0.6, "order": ["fast", "strong"]}})
-    provider_server.script(MESSAGES, Reply(text=plan("Guess", confidence=0.3)),
-                           Reply(text=plan("Guess again", confidence=0.2)), model=FAST)
-    provider_server.script(MESSAGES, Reply(text=plan("Rename and migrate", confidence=0.9)),
-                           Reply(text=plan("Rename, migrate, announce", confidence=0.9)), model=STRONG)
+    root = routed_project(
+        tmp_path / "p",
+        provider_server,
+        {"cache": {"enabled": True}, "escalation": {"minConfidence": 0.6, "order": ["fast", "strong"]}},
+    )
+    provider_server.script(
+        MESSAGES, Reply(text=plan("Guess", confidence=0.3)), Reply(text=plan("Guess again", confidence=0.2)), model=FAST
+    )
+    provider_server.script(
+        MESSAGES,
+        Reply(text=plan("Rename and migrate", confidence=0.9)),
+        Reply(text=plan("Rename, migrate, announce", confidence=0.9)),
+        model=STRONG,
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         first = await ok(client, "expand_task", id="1", force=True)
         second = await ok(client, "expand_task", id="1", force=True)
@@ -340,14 +434,22 @@ async def test_with_the_response_cache_an_escalated_answer_is_stored_under_the_s
 
 
 async def test_a_cached_weak_answer_escalated_to_a_live_answer_is_not_reported_as_answered_from_the_cache(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     # first call: strong fails, the weak answer is kept (and stored); second call: the weak answer is a hit, it
     # escalates and strong answers live, so the result was paid for and did not come from the cache
-    root = routed_project(tmp_path / "p", provider_server, {"cache": {"enabled": True},
-                          "escalation": {"minConfidence": 0.6, "order": ["fast", "strong"]}})
+    root = routed_project(
+        tmp_path / "p",
+        provider_server,
+        {"cache": {"enabled": True}, "escalation": {"minConfidence": 0.6, "order": ["fast", "strong"]}},
+    )
     provider_server.script(MESSAGES, Reply(text=plan("Guess", confidence=0.3)), model=FAST)
-    provider_server.script(MESSAGES, Reply(status=400, error_type="invalid_request_error", message="busy"),
-                           Reply(text=plan("Rename and migrate", confidence=0.9)), model=STRONG)
+    provider_server.script(
+        MESSAGES,
+        Reply(status=400, error_type="invalid_request_error", message="busy"),
+        Reply(text=plan("Rename and migrate", confidence=0.9)),
+        model=STRONG,
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         kept = await ok(client, "expand_task", id="1", force=True)
         escalated = await ok(client, "expand_task", id="1", force=True)
@@ -359,7 +461,8 @@ async def test_a_cached_weak_answer_escalated_to_a_live_answer_is_not_reported_a
 
 
 async def test_a_prd_routed_to_a_small_context_role_is_cut_into_parts_that_fit_that_role(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     # main (200k tokens) would take this PRD whole; the rule sends parse_prd to a local model of 40,960 tokens, so
     # the PRD is planned in parts sized for the local model
     local = {"provider": "ollama", "modelId": "qwen3:32b", "maxTokens": 4000, "baseURL": provider_server.url + "/v1"}
@@ -370,8 +473,21 @@ async def test_a_prd_routed_to_a_small_context_role_is_cut_into_parts_that_fit_t
     (root / ".taskmaster/config.json").write_text(json.dumps(config))
     section = "Users import their data and see it in a table. " * 400  # ~19k characters a section
     prd = "".join(f"## Feature {n}\n{section}\n\n" for n in range(1, 9))  # ~155k characters
-    answer = as_json({"tasks": [{"id": 1, "title": "A feature", "description": "Build it.", "details": "How.",
-                                 "testStrategy": "Test.", "priority": "high", "dependencies": []}]})
+    answer = as_json(
+        {
+            "tasks": [
+                {
+                    "id": 1,
+                    "title": "A feature",
+                    "description": "Build it.",
+                    "details": "How.",
+                    "testStrategy": "Test.",
+                    "priority": "high",
+                    "dependencies": [],
+                }
+            ]
+        }
+    )
     provider_server.defaults[CHAT] = Reply(text=answer)
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "parse_prd", prd=prd, force=True)

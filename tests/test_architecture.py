@@ -29,8 +29,10 @@ def _imported_modules(path: Path) -> set[str]:
 def test_the_mcp_server_api_is_imported_only_by_the_mcp_face() -> None:
     offenders = sorted(
         f"{path.relative_to(PACKAGE)} imports {module}"
-        for path in PACKAGE.rglob("*.py") if FACE not in path.parents
-        for module in _imported_modules(path) if module == "mcp.server" or module.startswith("mcp.server.")
+        for path in PACKAGE.rglob("*.py")
+        if FACE not in path.parents
+        for module in _imported_modules(path)
+        if module == "mcp.server" or module.startswith("mcp.server.")
     )
     assert offenders == []
 
@@ -41,12 +43,18 @@ def test_the_cli_uses_the_mcp_client_only() -> None:
 
 
 def test_sub_package_init_files_are_empty_so_start_up_imports_only_what_it_uses() -> None:
-    non_empty = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("__init__.py")
-                 if p.parent != PACKAGE and p.read_text(encoding="utf-8").strip()]
+    non_empty = [
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("__init__.py")
+        if p.parent != PACKAGE and p.read_text(encoding="utf-8").strip()
+    ]
     assert non_empty == []
 
 
 def test_every_module_uses_absolute_imports_of_the_package() -> None:
-    relative = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
-                if any(isinstance(n, ast.ImportFrom) and n.level > 0 for n in ast.walk(ast.parse(p.read_text())))]
+    relative = [
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if any(isinstance(n, ast.ImportFrom) and n.level > 0 for n in ast.walk(ast.parse(p.read_text())))
+    ]
     assert relative == []

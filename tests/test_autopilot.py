@@ -26,18 +26,58 @@ def git(root: Path, *args: str) -> str:
 
 
 def tasks_doc() -> dict[str, Any]:
-    subs: list[dict[str, Any]] = [{"id": n, "title": title, "description": f"{title} to the calculator.", "details": "",
-             "status": "pending", "dependencies": [], "testStrategy": f"pytest: {title.lower()} of two numbers"}
-            for n, title in ((1, "Add addition"), (2, "Add subtraction"), (3, "Add multiplication"))]
-    return {"master": {"tasks": [
-        {"id": 1, "title": "Build a calculator", "description": "Arithmetic.", "details": "Pure functions.",
-         "testStrategy": "", "status": "pending", "dependencies": [], "priority": "high", "subtasks": subs},
-        {"id": 2, "title": "Unexpanded", "description": "", "details": "", "testStrategy": "", "status": "pending",
-         "dependencies": [], "priority": "medium", "subtasks": []},
-        {"id": 3, "title": "Finished", "description": "", "details": "", "testStrategy": "", "status": "pending",
-         "dependencies": [], "priority": "low",
-         "subtasks": [{"id": 1, "title": "Done already", "status": "done", "dependencies": []}]},
-    ], "metadata": {"created": "2026-01-01T00:00:00.000Z"}}}
+    subs: list[dict[str, Any]] = [
+        {
+            "id": n,
+            "title": title,
+            "description": f"{title} to the calculator.",
+            "details": "",
+            "status": "pending",
+            "dependencies": [],
+            "testStrategy": f"pytest: {title.lower()} of two numbers",
+        }
+        for n, title in ((1, "Add addition"), (2, "Add subtraction"), (3, "Add multiplication"))
+    ]
+    return {
+        "master": {
+            "tasks": [
+                {
+                    "id": 1,
+                    "title": "Build a calculator",
+                    "description": "Arithmetic.",
+                    "details": "Pure functions.",
+                    "testStrategy": "",
+                    "status": "pending",
+                    "dependencies": [],
+                    "priority": "high",
+                    "subtasks": subs,
+                },
+                {
+                    "id": 2,
+                    "title": "Unexpanded",
+                    "description": "",
+                    "details": "",
+                    "testStrategy": "",
+                    "status": "pending",
+                    "dependencies": [],
+                    "priority": "medium",
+                    "subtasks": [],
+                },
+                {
+                    "id": 3,
+                    "title": "Finished",
+                    "description": "",
+                    "details": "",
+                    "testStrategy": "",
+                    "status": "pending",
+                    "dependencies": [],
+                    "priority": "low",
+                    "subtasks": [{"id": 1, "title": "Done already", "status": "done", "dependencies": []}],
+                },
+            ],
+            "metadata": {"created": "2026-01-01T00:00:00.000Z"},
+        }
+    }
 
 
 def make_repo(root: Path) -> Path:
@@ -83,8 +123,12 @@ def everything(tmp_path: Path, root: Path) -> tuple[dict[str, str], str, str, st
     """Project files (outside .git), the state file, HEAD and git status: what a refusal must leave alone."""
     files = {k: v for k, v in snapshot(root).items() if not k.startswith(".git/")}
     state = state_file(tmp_path, root)
-    return (files, state.read_text() if state.exists() else "", git(root, "rev-parse", "HEAD", "--abbrev-ref", "HEAD"),
-            git(root, "status", "--porcelain", "--untracked-files=all"))
+    return (
+        files,
+        state.read_text() if state.exists() else "",
+        git(root, "rev-parse", "HEAD", "--abbrev-ref", "HEAD"),
+        git(root, "status", "--porcelain", "--untracked-files=all"),
+    )
 
 
 def write_subtask_work(root: Path, n: int) -> None:
@@ -104,14 +148,22 @@ async def red_green(client: Any, root: Path, n: int) -> None:
 
 
 async def test_each_subtask_goes_red_green_commit_on_the_task_branch_and_finalize_sets_the_task_done(
-        tmp_path: Path, repo: Path) -> None:
+    tmp_path: Path, repo: Path
+) -> None:
     async with connected(repo, env=home_env(tmp_path)) as client:
         started = await ok(client, "autopilot_start", taskId="1")
         assert (started["branchName"], started["phase"], started["tddPhase"]) == (BRANCH, "SUBTASK_LOOP", "RED")
         assert started["currentSubtask"]["id"] == "1.1" and started["nextAction"] == "generate_test"
         assert git(repo, "branch", "--show-current").strip() == BRANCH
-        assert statuses(repo) == {"1": "in-progress", "1.1": "in-progress", "1.2": "pending", "1.3": "pending",
-                                  "2": "pending", "3": "pending", "3.1": "done"}
+        assert statuses(repo) == {
+            "1": "in-progress",
+            "1.1": "in-progress",
+            "1.2": "pending",
+            "1.3": "pending",
+            "2": "pending",
+            "3": "pending",
+            "3.1": "done",
+        }
 
         advice = await ok(client, "autopilot_next")
         assert advice["nextAction"] == "generate_test" and "1.1" in advice["nextSteps"]
@@ -149,11 +201,15 @@ async def test_each_subtask_goes_red_green_commit_on_the_task_branch_and_finaliz
     assert statuses(repo)["1"] == "done" and all(statuses(repo)[f"1.{n}"] == "done" for n in (1, 2, 3))
     assert not state_file(tmp_path, repo).exists()
     assert git(repo, "log", "--format=%s", f"main..{BRANCH}").splitlines() == [
-        "feat(task-1): Add multiplication", "feat: subtraction", "feat(task-1): Add addition"]
+        "feat(task-1): Add multiplication",
+        "feat: subtraction",
+        "feat(task-1): Add addition",
+    ]
 
 
 async def test_red_with_no_failing_test_counts_the_subtask_as_already_implemented_without_a_commit(
-        tmp_path: Path, repo: Path) -> None:
+    tmp_path: Path, repo: Path
+) -> None:
     async with connected(repo, env=home_env(tmp_path)) as client:
         await ok(client, "autopilot_start", taskId="1")
         head = git(repo, "rev-parse", "HEAD")
@@ -175,14 +231,18 @@ async def test_a_new_server_resumes_the_workflow_from_the_state_file(tmp_path: P
         write_implementation(repo, 1)
         await ok(client, "autopilot_complete_phase", testResults=GREEN)
         committed = await ok(client, "autopilot_commit")
-    assert (resumed["tddPhase"], resumed["currentSubtask"]["id"], resumed["nextAction"]) == ("GREEN", "1.1",
-                                                                                             "implement_code")
+    assert (resumed["tddPhase"], resumed["currentSubtask"]["id"], resumed["nextAction"]) == (
+        "GREEN",
+        "1.1",
+        "implement_code",
+    )
     assert status["lastTestResults"] == {**RED, "phase": "RED"} and status["branchName"] == BRANCH
     assert committed["currentSubtask"]["id"] == "1.2"
 
 
 async def test_the_state_file_is_task_masters_file_in_the_home_folder_and_keeps_keys_it_does_not_know(
-        tmp_path: Path, repo: Path) -> None:
+    tmp_path: Path, repo: Path
+) -> None:
     async with connected(repo, env=home_env(tmp_path)) as client:
         await ok(client, "autopilot_start", taskId="1")
     path = state_file(tmp_path, repo)
@@ -194,9 +254,18 @@ async def test_the_state_file_is_task_masters_file_in_the_home_folder_and_keeps_
     context = state["context"]
     assert state["phase"] == "SUBTASK_LOOP" and context["currentTDDPhase"] == "RED"
     assert (context["taskId"], context["currentSubtaskIndex"], context["branchName"], context["tag"]) == (
-        "1", 0, BRANCH, "master")
-    assert context["subtasks"][0] == {"id": "1.1", "title": "Add addition", "status": "pending", "attempts": 0,
-                                      "maxAttempts": 3}
+        "1",
+        0,
+        BRANCH,
+        "master",
+    )
+    assert context["subtasks"][0] == {
+        "id": "1.1",
+        "title": "Add addition",
+        "status": "pending",
+        "attempts": 0,
+        "maxAttempts": 3,
+    }
     assert context["metadata"]["taskTitle"] == "Build a calculator" and context["errors"] == []
     # a state Task Master wrote, with keys of its own, resumes and keeps them through our writes
     context["metadata"]["orgSlug"] = "acme"
@@ -214,7 +283,8 @@ async def test_the_state_file_is_task_masters_file_in_the_home_folder_and_keeps_
 
 
 async def test_abort_removes_the_state_and_keeps_the_branch_the_code_and_the_statuses(
-        tmp_path: Path, repo: Path) -> None:
+    tmp_path: Path, repo: Path
+) -> None:
     async with connected(repo, env=home_env(tmp_path)) as client:
         await ok(client, "autopilot_start", taskId="1")
         write_subtask_work(repo, 1)
@@ -241,7 +311,8 @@ async def test_abort_discards_a_state_file_that_cannot_be_read(tmp_path: Path, r
 
 
 async def test_start_with_force_replaces_a_running_workflow_and_start_again_on_its_branch_continues(
-        tmp_path: Path, repo: Path) -> None:
+    tmp_path: Path, repo: Path
+) -> None:
     async with connected(repo, env=home_env(tmp_path)) as client:
         await ok(client, "autopilot_start", taskId="1")
         await red_green(client, repo, 1)
@@ -260,19 +331,23 @@ async def test_changes_under_taskmaster_do_not_count_as_a_dirty_tree(tmp_path: P
     assert started["tddPhase"] == "RED"
 
 
-@pytest.mark.parametrize(("arguments", "prepare", "expected"), [
-    ({"taskId": "1.2"}, None, "is a subtask. Pass taskId=1"),
-    ({"taskId": "2"}, None, "Expand it first (expand_task with id=2"),
-    ({"taskId": "3"}, None, "already done"),
-    ({"taskId": "99"}, None, "Task 99 not found"),
-    ({"taskId": "1"}, "dirty", "uncommitted changes (README.md, notes.txt)"),
-    ({"taskId": "1"}, "branch", f"Branch {BRANCH} already exists but is not checked out"),
-    ({"taskId": "1"}, "not-git", "is not in a git repository"),
-    ({"taskId": "1"}, "no-commit", "has no commit yet"),
-    ({"taskId": "1", "maxAttempts": 0}, None, "maxAttempts must be at least 1"),
-])
+@pytest.mark.parametrize(
+    ("arguments", "prepare", "expected"),
+    [
+        ({"taskId": "1.2"}, None, "is a subtask. Pass taskId=1"),
+        ({"taskId": "2"}, None, "Expand it first (expand_task with id=2"),
+        ({"taskId": "3"}, None, "already done"),
+        ({"taskId": "99"}, None, "Task 99 not found"),
+        ({"taskId": "1"}, "dirty", "uncommitted changes (README.md, notes.txt)"),
+        ({"taskId": "1"}, "branch", f"Branch {BRANCH} already exists but is not checked out"),
+        ({"taskId": "1"}, "not-git", "is not in a git repository"),
+        ({"taskId": "1"}, "no-commit", "has no commit yet"),
+        ({"taskId": "1", "maxAttempts": 0}, None, "maxAttempts must be at least 1"),
+    ],
+)
 async def test_start_refusals_say_what_to_do_and_change_nothing(
-        tmp_path: Path, arguments: dict[str, Any], prepare: str | None, expected: str) -> None:
+    tmp_path: Path, arguments: dict[str, Any], prepare: str | None, expected: str
+) -> None:
     root = tmp_path / "app"
     if prepare in ("not-git", "no-commit"):
         (root / ".taskmaster" / "tasks").mkdir(parents=True)
@@ -303,20 +378,24 @@ async def workflow_at(client: Any, root: Path, phase: str) -> None:
         await ok(client, "autopilot_complete_phase", testResults=GREEN)
 
 
-@pytest.mark.parametrize(("phase", "tool", "arguments", "expected"), [
-    ("RED", "autopilot_complete_phase", {"testResults": {"total": 2, "passed": 0, "failed": 1}}, "do not add up"),
-    ("RED", "autopilot_complete_phase", {"testResults": {"total": 0, "passed": 0, "failed": 0}}, "at least one"),
-    ("RED", "autopilot_complete_phase", {"testResults": {"passed": 1, "failed": 1}}, "lacks total"),
-    ("RED", "autopilot_complete_phase", {"testResults": {"total": 1, "passed": -1, "failed": 2}}, "non-negative"),
-    ("RED", "autopilot_commit", {}, "Cannot commit: subtask 1.1 is in RED"),
-    ("GREEN", "autopilot_complete_phase", {"testResults": {"total": 3, "passed": 2, "failed": 1}}, "every test"),
-    ("GREEN", "autopilot_finalize", {}, "Cannot finalize: subtask 1.1 is still in GREEN"),
-    ("COMMIT", "autopilot_complete_phase", {"testResults": GREEN}, "Call autopilot_commit"),
-    ("COMMIT", "autopilot_commit", {"files": ["../outside.py"]}, "outside the project root"),
-    ("COMMIT", "autopilot_commit", {"files": ["README.md"]}, "Nothing to commit in README.md"),
-])
+@pytest.mark.parametrize(
+    ("phase", "tool", "arguments", "expected"),
+    [
+        ("RED", "autopilot_complete_phase", {"testResults": {"total": 2, "passed": 0, "failed": 1}}, "do not add up"),
+        ("RED", "autopilot_complete_phase", {"testResults": {"total": 0, "passed": 0, "failed": 0}}, "at least one"),
+        ("RED", "autopilot_complete_phase", {"testResults": {"passed": 1, "failed": 1}}, "lacks total"),
+        ("RED", "autopilot_complete_phase", {"testResults": {"total": 1, "passed": -1, "failed": 2}}, "non-negative"),
+        ("RED", "autopilot_commit", {}, "Cannot commit: subtask 1.1 is in RED"),
+        ("GREEN", "autopilot_complete_phase", {"testResults": {"total": 3, "passed": 2, "failed": 1}}, "every test"),
+        ("GREEN", "autopilot_finalize", {}, "Cannot finalize: subtask 1.1 is still in GREEN"),
+        ("COMMIT", "autopilot_complete_phase", {"testResults": GREEN}, "Call autopilot_commit"),
+        ("COMMIT", "autopilot_commit", {"files": ["../outside.py"]}, "outside the project root"),
+        ("COMMIT", "autopilot_commit", {"files": ["README.md"]}, "Nothing to commit in README.md"),
+    ],
+)
 async def test_phase_refusals_say_what_to_do_and_change_nothing(
-        tmp_path: Path, repo: Path, phase: str, tool: str, arguments: dict[str, Any], expected: str) -> None:
+    tmp_path: Path, repo: Path, phase: str, tool: str, arguments: dict[str, Any], expected: str
+) -> None:
     async with connected(repo, env=home_env(tmp_path)) as client:
         await workflow_at(client, repo, phase)
         before = everything(tmp_path, repo)
@@ -366,7 +445,8 @@ async def test_commit_with_files_commits_only_those(tmp_path: Path, repo: Path) 
         done = await ok(client, "autopilot_commit", files=["op1.py", "tests/test_op1.py"])
     assert done["files"] == ["op1.py", "tests/test_op1.py"]
     assert [line for line in git(repo, "status", "--porcelain").splitlines() if ".taskmaster" not in line] == [
-        "?? scratch.txt"]
+        "?? scratch.txt"
+    ]
 
 
 async def test_finalize_refuses_uncommitted_work(tmp_path: Path, repo: Path) -> None:
@@ -382,8 +462,9 @@ async def test_finalize_refuses_uncommitted_work(tmp_path: Path, repo: Path) -> 
     assert "uncommitted changes (leftover.py)" in message
 
 
-@pytest.mark.parametrize("tool", ["autopilot_resume", "autopilot_next", "autopilot_status", "autopilot_commit",
-                                  "autopilot_finalize"])
+@pytest.mark.parametrize(
+    "tool", ["autopilot_resume", "autopilot_next", "autopilot_status", "autopilot_commit", "autopilot_finalize"]
+)
 async def test_tools_without_a_workflow_say_how_to_start_one(tmp_path: Path, repo: Path, tool: str) -> None:
     async with connected(repo, env=home_env(tmp_path)) as client:
         message = await error(client, tool)
@@ -394,11 +475,19 @@ async def test_tools_without_a_workflow_say_how_to_start_one(tmp_path: Path, rep
 
 
 def verdict(kind: str, score: int) -> str:
-    findings = [] if kind == "approve" else [{"severity": "major", "file": "op2.py", "line": 2,
-                                              "message": "subtraction adds"}]
-    return as_json({"verdict": kind, "score": score, "summary": f"{kind} at {score}.", "findings": findings,
-                    "unmetRequirements": [] if kind == "approve" else ["Subtraction subtracts"],
-                    "followUpSubtasks": []})
+    findings = (
+        [] if kind == "approve" else [{"severity": "major", "file": "op2.py", "line": 2, "message": "subtraction adds"}]
+    )
+    return as_json(
+        {
+            "verdict": kind,
+            "score": score,
+            "summary": f"{kind} at {score}.",
+            "findings": findings,
+            "unmetRequirements": [] if kind == "approve" else ["Subtraction subtracts"],
+            "followUpSubtasks": [],
+        }
+    )
 
 
 async def finished_workflow(client: Any, root: Path) -> None:
@@ -415,7 +504,8 @@ def ai_repo(tmp_path: Path, provider_server: ProviderServer) -> Path:
 
 
 async def test_finalize_with_review_sends_the_branch_diff_and_records_an_approving_verdict(
-        tmp_path: Path, ai_repo: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, ai_repo: Path, provider_server: ProviderServer
+) -> None:
     provider_server.script(MESSAGES, Reply(text=verdict("approve", 91)))
     async with connected(ai_repo, env={**ai_env(tmp_path), **home_env(tmp_path)}) as client:
         await finished_workflow(client, ai_repo)
@@ -424,7 +514,11 @@ async def test_finalize_with_review_sends_the_branch_diff_and_records_an_approvi
     assert "def op2(a, b):" in body and "def test_op3():" in body and "Build a calculator" in body
     assert done["phase"] == "COMPLETE" and "forced" not in done
     assert {k: done["review"][k] for k in ("verdict", "score", "threshold", "passed")} == {
-        "verdict": "approve", "score": 91, "threshold": 80, "passed": True}
+        "verdict": "approve",
+        "score": 91,
+        "threshold": 80,
+        "passed": True,
+    }
     task = tasks_of(ai_repo)["1"]
     assert task["status"] == "done" and "<info added on" in task["details"]
     assert "review gate passed" in task["details"] and "approve, score 91/100" in task["details"]
@@ -432,9 +526,11 @@ async def test_finalize_with_review_sends_the_branch_diff_and_records_an_approvi
 
 
 async def test_a_failing_review_keeps_the_workflow_open_with_the_findings_until_force(
-        tmp_path: Path, ai_repo: Path, provider_server: ProviderServer) -> None:
-    provider_server.script(MESSAGES, Reply(text=verdict("changes_requested", 55)),
-                           Reply(text=verdict("changes_requested", 60)))
+    tmp_path: Path, ai_repo: Path, provider_server: ProviderServer
+) -> None:
+    provider_server.script(
+        MESSAGES, Reply(text=verdict("changes_requested", 55)), Reply(text=verdict("changes_requested", 60))
+    )
     async with connected(ai_repo, env={**ai_env(tmp_path), **home_env(tmp_path)}) as client:
         await finished_workflow(client, ai_repo)
         refused = await error(client, "autopilot_finalize", review=True)

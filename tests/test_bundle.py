@@ -135,16 +135,25 @@ async def test_the_staged_bundle_starts_with_claude_desktops_env_and_serves_ever
 ) -> None:
     staged = bundle.stage(tmp_path / "bundle")
     files = {str(p.relative_to(staged)) for p in staged.rglob("*") if p.is_file()}
-    assert {"manifest.json", "pyproject.toml", "README.md", "server/main.py", "server/taskmaster_mcp/__main__.py",
-            "server/taskmaster_mcp/data/models.json", "server/taskmaster_mcp/py.typed"} <= files
+    assert {
+        "manifest.json",
+        "pyproject.toml",
+        "README.md",
+        "server/main.py",
+        "server/taskmaster_mcp/__main__.py",
+        "server/taskmaster_mcp/data/models.json",
+        "server/taskmaster_mcp/py.typed",
+    } <= files
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]
     document = json.loads((staged / "manifest.json").read_text(encoding="utf-8"))
     # The user picked the project and gave one key; every other field stays empty.
-    env = claude_desktop_env(document, staged, {"project_root": str(messy_project),
-                                                "anthropic_api_key": "sk-ant-bundle-test"})
+    env = claude_desktop_env(
+        document, staged, {"project_root": str(messy_project), "anthropic_api_key": "sk-ant-bundle-test"}
+    )
     assert env["OPENAI_API_KEY"] == "${user_config.openai_api_key}"  # what an empty field really passes
-    params = StdioServerParameters(command=sys.executable, args=[str(staged / document["server"]["entry_point"])],
-                                   env=env, cwd=str(tmp_path))
+    params = StdioServerParameters(
+        command=sys.executable, args=[str(staged / document["server"]["entry_point"])], env=env, cwd=str(tmp_path)
+    )
     async with Client(params, read_timeout_seconds=60) as client:
         count = len((await client.list_tools()).tools)
         tasks = await client.call_tool("get_tasks", {})
@@ -159,8 +168,10 @@ async def test_the_staged_bundle_starts_with_claude_desktops_env_and_serves_ever
 
 def _mcpb_or_skip() -> None:
     if bundle.mcpb_command(install=False) is None:
-        pytest.skip(f"the mcpb CLI is not installed in {bundle.CLI_PREFIX} (.ci/run installs it: "
-                    "editor-configs/claude-desktop/mcpb/bundle.py pack)")
+        pytest.skip(
+            f"the mcpb CLI is not installed in {bundle.CLI_PREFIX} (.ci/run installs it: "
+            "editor-configs/claude-desktop/mcpb/bundle.py pack)"
+        )
 
 
 def test_mcpb_validate_accepts_the_manifest() -> None:
@@ -186,15 +197,36 @@ def test_mcpb_pack_writes_a_bundle_holding_the_launcher_the_project_and_the_pack
     result = bundle.run_mcpb(["pack", str(staged), str(out)], install=False)
     assert result.returncode == 0, result.stdout
     names = set(zipfile.ZipFile(out).namelist())
-    assert {"manifest.json", "pyproject.toml", "README.md", "server/main.py",
-            "server/taskmaster_mcp/data/models.json"} <= names
+    assert {
+        "manifest.json",
+        "pyproject.toml",
+        "README.md",
+        "server/main.py",
+        "server/taskmaster_mcp/data/models.json",
+    } <= names
     assert json.loads(zipfile.ZipFile(out).read("manifest.json")) == manifest()
 
 
 async def test_the_wheel_holds_the_package_data_and_its_console_script_serves_tools(tmp_path: Path) -> None:
     built = tmp_path / "wheel"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-index", "--no-build-isolation", "-q",
-                    "-w", str(built), str(REPO)], check=True, timeout=300, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(built),
+            str(REPO),
+        ],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
     (wheel,) = built.glob("taskmaster_mcp-*.whl")
     assert wheel.name.startswith(f"taskmaster_mcp-{bundle.project_version()}-")
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -208,30 +240,47 @@ async def test_the_wheel_holds_the_package_data_and_its_console_script_serves_to
     venv.EnvBuilder(with_pip=False).create(target)
     bin_dir = target / ("Scripts" if sys.platform == "win32" else "bin")
     python = bin_dir / Path(sys.executable).name
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               check=True, capture_output=True, text=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     import mcp
 
     (site / "deps.pth").write_text(str(Path(mcp.__file__).parents[1]) + "\n", encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q",
-                    str(wheel)], check=True, timeout=300, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
     script = bin_dir / "taskmaster-mcp"
     version = subprocess.run([str(script), "--version"], check=True, capture_output=True, text=True, timeout=60)
     assert version.stdout.strip() == f"taskmaster-mcp {bundle.project_version()}"
-    where = subprocess.run([str(python), "-c", "import taskmaster_mcp; print(taskmaster_mcp.__file__)"],
-                           check=True, capture_output=True, text=True).stdout.strip()
+    where = subprocess.run(
+        [str(python), "-c", "import taskmaster_mcp; print(taskmaster_mcp.__file__)"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     assert Path(where).is_relative_to(site)
-    async with Client(StdioServerParameters(command=str(script), args=[], cwd=str(tmp_path)),
-                      read_timeout_seconds=60) as client:
+    async with Client(
+        StdioServerParameters(command=str(script), args=[], cwd=str(tmp_path)), read_timeout_seconds=60
+    ) as client:
         assert len((await client.list_tools()).tools) == len(manifest()["tools"])
 
 
 def test_an_editor_entry_that_runs_us_through_uvx_or_pipx_is_recognised_as_ours() -> None:
     from taskmaster_mcp.setup.editors import points_at_us
 
-    assert points_at_us({"command": "/home/me/.local/bin/uvx", "args": ["--from", "/src/taskmaster-mcp",
-                                                                         "taskmaster-mcp"]})
-    assert points_at_us({"command": "C:\\Users\\me\\.local\\bin\\uvx.exe", "args": ["--from", "git+https://x/y",
-                                                                                     "taskmaster-mcp"]})
+    assert points_at_us(
+        {"command": "/home/me/.local/bin/uvx", "args": ["--from", "/src/taskmaster-mcp", "taskmaster-mcp"]}
+    )
+    assert points_at_us(
+        {"command": "C:\\Users\\me\\.local\\bin\\uvx.exe", "args": ["--from", "git+https://x/y", "taskmaster-mcp"]}
+    )
     assert points_at_us({"command": "pipx", "args": ["run", "--spec", "dist/t.whl", "taskmaster-mcp"]})
     assert not points_at_us({"command": "uvx", "args": ["mcp-server-git"]})

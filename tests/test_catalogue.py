@@ -55,9 +55,28 @@ def test_models_filters_by_provider_and_role() -> None:
 
 
 def test_every_expected_provider_is_listed() -> None:
-    expected = {"anthropic", "openai", "google", "perplexity", "xai", "groq", "mistral", "deepseek", "openrouter",
-                "ollama", "lmstudio", "mcp", "claude-code", "codex-cli", "gemini-cli", "grok-cli", "zai", "zai-coding",
-                "azure", "bedrock"}
+    expected = {
+        "anthropic",
+        "openai",
+        "google",
+        "perplexity",
+        "xai",
+        "groq",
+        "mistral",
+        "deepseek",
+        "openrouter",
+        "ollama",
+        "lmstudio",
+        "mcp",
+        "claude-code",
+        "codex-cli",
+        "gemini-cli",
+        "grok-cli",
+        "zai",
+        "zai-coding",
+        "azure",
+        "bedrock",
+    }
     assert expected <= set(catalogue.providers())
 
 
@@ -72,8 +91,12 @@ TASK_MASTER = FIXTURES / "taskmaster-supported-models.json"
 
 def test_the_catalogue_lists_every_model_of_task_masters_supported_models_json() -> None:
     theirs = json.loads(TASK_MASTER.read_text(encoding="utf-8"))
-    missing = [(provider, entry["id"]) for provider, entries in theirs.items() for entry in entries
-               if catalogue.lookup(provider, entry["id"]) is None]
+    missing = [
+        (provider, entry["id"])
+        for provider, entries in theirs.items()
+        for entry in entries
+        if catalogue.lookup(provider, entry["id"]) is None
+    ]
     assert sum(len(entries) for entries in theirs.values()) == 127 and len(theirs) == 17
     assert missing == []
 
@@ -87,22 +110,62 @@ def test_a_model_may_fill_every_role_task_master_allows_it() -> None:
 
 
 def test_the_committed_catalogue_is_what_the_refresh_script_makes_from_task_masters_file() -> None:
-    out = subprocess.run([sys.executable, "-m", "taskmaster_mcp.models.catalogue_refresh", str(TASK_MASTER),
-                          "--check"], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "taskmaster_mcp.models.catalogue_refresh", str(TASK_MASTER), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
 
 
 def test_refresh_fills_gaps_keeps_our_values_and_never_prices_unknowns_as_free() -> None:
-    ours = {"note": "n", "providers": {"openai": [
-        {"id": "gpt-x", "context_window": 1000, "max_output_tokens": 100, "cost_per_1m_tokens": {
-            "input": 1, "output": None, "cached_input": 0.1}, "allowed_roles": ["main"],
-         "supports_structured_output": True}]}}
-    theirs = {"openai": [{"id": "gpt-x", "swe_score": 0.5, "cost_per_1m_tokens": {"input": 9, "output": 4},
-                          "allowed_roles": ["main", "research"], "max_tokens": 999, "supported": True}],
-              "azure": [{"id": "gpt-x", "swe_score": 0, "cost_per_1m_tokens": {"input": 2},
-                         "allowed_roles": ["main"], "max_tokens": 50}],
-              "ollama": [{"id": "llama", "swe_score": 0, "cost_per_1m_tokens": {"input": 0, "output": 0},
-                          "allowed_roles": ["main"], "max_tokens": None, "supported": False}]}
+    ours = {
+        "note": "n",
+        "providers": {
+            "openai": [
+                {
+                    "id": "gpt-x",
+                    "context_window": 1000,
+                    "max_output_tokens": 100,
+                    "cost_per_1m_tokens": {"input": 1, "output": None, "cached_input": 0.1},
+                    "allowed_roles": ["main"],
+                    "supports_structured_output": True,
+                }
+            ]
+        },
+    }
+    theirs = {
+        "openai": [
+            {
+                "id": "gpt-x",
+                "swe_score": 0.5,
+                "cost_per_1m_tokens": {"input": 9, "output": 4},
+                "allowed_roles": ["main", "research"],
+                "max_tokens": 999,
+                "supported": True,
+            }
+        ],
+        "azure": [
+            {
+                "id": "gpt-x",
+                "swe_score": 0,
+                "cost_per_1m_tokens": {"input": 2},
+                "allowed_roles": ["main"],
+                "max_tokens": 50,
+            }
+        ],
+        "ollama": [
+            {
+                "id": "llama",
+                "swe_score": 0,
+                "cost_per_1m_tokens": {"input": 0, "output": 0},
+                "allowed_roles": ["main"],
+                "max_tokens": None,
+                "supported": False,
+            }
+        ],
+    }
     merged, notes = catalogue_refresh.merge(ours, theirs)
     openai = merged["providers"]["openai"][0]
     assert openai["cost_per_1m_tokens"] == {"input": 1, "output": 4, "cached_input": 0.1}  # ours kept, gap filled

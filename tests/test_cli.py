@@ -23,12 +23,22 @@ from test_stdio import console_script
 
 
 def cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([console_script(), *args], cwd=cwd, capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), **(env or {})})
+    return subprocess.run(
+        [console_script(), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), **(env or {})},
+    )
 
 
-def run(capsys: pytest.CaptureFixture[str], root: Path, *args: str, env: dict[str, str] | None = None,
-        ) -> tuple[int, str, str]:
+def run(
+    capsys: pytest.CaptureFixture[str],
+    root: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+) -> tuple[int, str, str]:
     """Run the CLI in process against ``root``; return (exit code, stdout, stderr)."""
     code = cli_module.run(["-C", str(root), *args], env={"HOME": str(root), **(env or {})})
     captured = capsys.readouterr()
@@ -43,8 +53,9 @@ def test_init_creates_a_project_that_list_then_reads(tmp_path: Path) -> None:
     assert json.loads(listed.stdout)["tasks"] == []
 
 
-def test_list_show_next_and_set_status_work_on_a_real_project(capsys: pytest.CaptureFixture[str],
-                                                              messy_project: Path) -> None:
+def test_list_show_next_and_set_status_work_on_a_real_project(
+    capsys: pytest.CaptureFixture[str], messy_project: Path
+) -> None:
     listed = json.loads(run(capsys, messy_project, "list", "--json", "--status", "pending")[1])
     shown = json.loads(run(capsys, messy_project, "show", "4.3", "--json")[1])
     nxt = json.loads(run(capsys, messy_project, "next", "--json")[1])
@@ -81,8 +92,9 @@ def test_add_then_graph_as_mermaid_and_dot(capsys: pytest.CaptureFixture[str], t
     assert dot.startswith("digraph tasks {") and "t1 -> t2;" in dot
 
 
-def test_add_without_a_title_or_prompt_is_bad_usage_with_the_fix(capsys: pytest.CaptureFixture[str],
-                                                                 tmp_path: Path) -> None:
+def test_add_without_a_title_or_prompt_is_bad_usage_with_the_fix(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     run(capsys, tmp_path, "init")
     code, out, err = run(capsys, tmp_path, "add")
     assert code == 2 and "--title" in err and out == ""
@@ -93,15 +105,35 @@ def test_a_tool_this_server_lacks_is_reported_cleanly(tmp_path: Path) -> None:
         asyncio.run(cli_module.call("no_such_tool", {}, str(tmp_path), env={}))
 
 
-def test_parse_prd_shows_the_result_and_a_usage_line(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                                     provider_server: ProviderServer) -> None:
+def test_parse_prd_shows_the_result_and_a_usage_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     (root / "prd.md").write_text("# PRD\nA bookmarks app with accounts.\n", encoding="utf-8")
-    plan = as_json({"tasks": [
-        {"id": 1, "title": "Project skeleton", "description": "Skeleton.", "details": "How.", "testStrategy": "T.",
-         "priority": "high", "dependencies": []},
-        {"id": 2, "title": "Accounts", "description": "Accounts.", "details": "How.", "testStrategy": "T.",
-         "priority": "medium", "dependencies": [1]}]})
+    plan = as_json(
+        {
+            "tasks": [
+                {
+                    "id": 1,
+                    "title": "Project skeleton",
+                    "description": "Skeleton.",
+                    "details": "How.",
+                    "testStrategy": "T.",
+                    "priority": "high",
+                    "dependencies": [],
+                },
+                {
+                    "id": 2,
+                    "title": "Accounts",
+                    "description": "Accounts.",
+                    "details": "How.",
+                    "testStrategy": "T.",
+                    "priority": "medium",
+                    "dependencies": [1],
+                },
+            ]
+        }
+    )
     provider_server.script(MESSAGES, Reply(text=plan), Reply(text=plan))
     code, out, err = run(capsys, root, "parse-prd", "prd.md", "--num-tasks", "2", env=ai_env(tmp_path))
     code_json, out_json, _ = run(capsys, root, "parse-prd", "prd.md", "--force", "--json", env=ai_env(tmp_path))
@@ -112,12 +144,18 @@ def test_parse_prd_shows_the_result_and_a_usage_line(capsys: pytest.CaptureFixtu
     assert data["usage"]["calls"] == 1 and data["usage"]["inputTokens"] > 0
 
 
-def test_expand_asks_the_model_and_reports_usage(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                                 provider_server: ProviderServer, shared_fixtures: Path) -> None:
+def test_expand_asks_the_model_and_reports_usage(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
-    subtasks = as_json({"subtasks": [
-        {"id": n, "title": f"Step number {n}", "description": "Do it.", "details": "How.", "dependencies": []}
-        for n in (1, 2)]})
+    subtasks = as_json(
+        {
+            "subtasks": [
+                {"id": n, "title": f"Step number {n}", "description": "Do it.", "details": "How.", "dependencies": []}
+                for n in (1, 2)
+            ]
+        }
+    )
     provider_server.script(MESSAGES, Reply(text=subtasks))
     code, out, err = run(capsys, root, "expand", "4", "--num", "2", "--force", "--json", env=ai_env(tmp_path))
     assert code == 0, err
@@ -130,8 +168,9 @@ def test_expand_without_an_id_or_all_is_bad_usage(capsys: pytest.CaptureFixture[
     assert run(capsys, tmp_path, "expand")[0] == 2
 
 
-def test_models_and_usage_read_the_project(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                           provider_server: ProviderServer) -> None:
+def test_models_and_usage_read_the_project(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     code, out, _ = run(capsys, root, "models", "--json", env=ai_env(tmp_path))
     _, table, _ = run(capsys, root, "models", env=ai_env(tmp_path))
@@ -145,14 +184,39 @@ def test_models_and_usage_read_the_project(capsys: pytest.CaptureFixture[str], t
 
 
 def test_init_with_editors_in_ci_never_prompts_and_reports_each_editor(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     monkeypatch.setattr(cli_module, "ask_missing", _no_prompt)
     env = {"CI": "true", "TASKMASTER_MCP_HOME": str(tmp_path / "home")}
-    code, out, _ = run(capsys, tmp_path, "init", "--editor", "windsurf", "--editor", "vscode", "--keys",
-                       "anthropic,openai", "--json", env=env)
-    again = json.loads(run(capsys, tmp_path, "init", "--editor", "windsurf", "--editor", "vscode", "--keys",
-                           "anthropic,openai", "--json", env=env)[1])
+    code, out, _ = run(
+        capsys,
+        tmp_path,
+        "init",
+        "--editor",
+        "windsurf",
+        "--editor",
+        "vscode",
+        "--keys",
+        "anthropic,openai",
+        "--json",
+        env=env,
+    )
+    again = json.loads(
+        run(
+            capsys,
+            tmp_path,
+            "init",
+            "--editor",
+            "windsurf",
+            "--editor",
+            "vscode",
+            "--keys",
+            "anthropic,openai",
+            "--json",
+            env=env,
+        )[1]
+    )
     reports = {r["editor"]: r for r in json.loads(out)["editors"]}
     windsurf = json.loads((tmp_path / "home/.codeium/windsurf/mcp_config.json").read_text())
     assert code == 0 and reports["windsurf"]["changed"] and reports["vscode"]["rules"].startswith(str(tmp_path))
@@ -192,28 +256,53 @@ def test_is_interactive_needs_a_terminal_and_no_ci(monkeypatch: pytest.MonkeyPat
     assert not cli_module.is_interactive(args, {})
 
 
-def test_failures_exit_1_with_the_fix_on_stderr_in_terminal_terms(capsys: pytest.CaptureFixture[str],
-                                                                   messy_project: Path) -> None:
+def test_failures_exit_1_with_the_fix_on_stderr_in_terminal_terms(
+    capsys: pytest.CaptureFixture[str], messy_project: Path
+) -> None:
     code, out, err = run(capsys, messy_project, "show", "99")
     assert code == 1 and out == ""
     assert "Run `taskmaster-mcp list`" in err and "get_tasks" not in err
 
 
 BAD_USAGE = [
-    ["frobnicate"], ["list", "--frobnicate"], ["set-status", "--id", "4", "--status", "finished"],
-    ["set-status", "4", "finished"], ["list", "--status", "bogus"], ["add-task", "--title", ""], ["add-task"],
-    ["show"], ["set-status", "--status", "done"], ["remove-task"], ["update-task", "--prompt", "x"],
-    ["update-subtask", "--id", "4.2"], ["update", "--id", "3", "--prompt", "x"], ["add-dependency", "--id", "4"],
-    ["expand"], ["move"], ["clear-subtasks"], ["analyze-complexity", "--threshold", "11"],
-    ["parse-prd", "--num-tasks", "many"], ["research"], ["add-subtask", "--title", "x"], ["remove-subtask", "4"],
-    ["tags", "frobnicate"], ["add-tag"], ["rules"], ["rules", "add"], ["autopilot"], ["autopilot", "start"],
-    ["autopilot", "start", "3.1"], ["autopilot", "complete"], ["autopilot", "complete", "--results", "{oops"],
+    ["frobnicate"],
+    ["list", "--frobnicate"],
+    ["set-status", "--id", "4", "--status", "finished"],
+    ["set-status", "4", "finished"],
+    ["list", "--status", "bogus"],
+    ["add-task", "--title", ""],
+    ["add-task"],
+    ["show"],
+    ["set-status", "--status", "done"],
+    ["remove-task"],
+    ["update-task", "--prompt", "x"],
+    ["update-subtask", "--id", "4.2"],
+    ["update", "--id", "3", "--prompt", "x"],
+    ["add-dependency", "--id", "4"],
+    ["expand"],
+    ["move"],
+    ["clear-subtasks"],
+    ["analyze-complexity", "--threshold", "11"],
+    ["parse-prd", "--num-tasks", "many"],
+    ["research"],
+    ["add-subtask", "--title", "x"],
+    ["remove-subtask", "4"],
+    ["tags", "frobnicate"],
+    ["add-tag"],
+    ["rules"],
+    ["rules", "add"],
+    ["autopilot"],
+    ["autopilot", "start"],
+    ["autopilot", "start", "3.1"],
+    ["autopilot", "complete"],
+    ["autopilot", "complete", "--results", "{oops"],
 ]
 
 
 @pytest.mark.parametrize("argv", BAD_USAGE, ids=[" ".join(a) for a in BAD_USAGE])
-def test_bad_usage_exits_2_and_changes_nothing(capsys: pytest.CaptureFixture[str], messy_project: Path,
-                                               argv: list[str]) -> None:
+def test_bad_usage_exits_2_and_changes_nothing(
+    capsys: pytest.CaptureFixture[str], messy_project: Path, argv: list[str]
+) -> None:
     before = (messy_project / ".taskmaster" / "tasks" / "tasks.json").read_bytes()
     code, out, err = run(capsys, messy_project, *argv)
     assert code == 2, err
@@ -250,9 +339,16 @@ def test_doctor_without_a_project_says_to_run_init(tmp_path: Path) -> None:
 
 
 def test_doctor_checks_editor_configs_that_launch_us(capsys: pytest.CaptureFixture[str], messy_project: Path) -> None:
-    (messy_project / ".mcp.json").write_text(json.dumps({"mcpServers": {
-        "taskmaster": {"command": "/nowhere/bin/taskmaster-mcp", "args": []},
-        "other": {"command": "/nowhere/else"}}}))
+    (messy_project / ".mcp.json").write_text(
+        json.dumps(
+            {
+                "mcpServers": {
+                    "taskmaster": {"command": "/nowhere/bin/taskmaster-mcp", "args": []},
+                    "other": {"command": "/nowhere/else"},
+                }
+            }
+        )
+    )
     (messy_project / ".cursor").mkdir()
     (messy_project / ".cursor/mcp.json").write_text('{"mcpServers": {')
     code, out, _ = run(capsys, messy_project, "doctor", "--json", env={"TASKMASTER_MCP_HOME": str(messy_project)})
@@ -263,11 +359,15 @@ def test_doctor_checks_editor_configs_that_launch_us(capsys: pytest.CaptureFixtu
     assert not checks["editor cursor"]["ok"] and "not valid JSON" in checks["editor cursor"]["detail"]
 
 
-def test_doctor_ping_calls_each_model_once(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                           provider_server: ProviderServer) -> None:
+def test_doctor_ping_calls_each_model_once(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
-    secrets = {"ANTHROPIC_API_KEY": "sk-ant-doctor-secret-1", "OPENAI_API_KEY": "sk-openai-doctor-secret-2",
-               "PERPLEXITY_API_KEY": "pplx-doctor-secret-3"}
+    secrets = {
+        "ANTHROPIC_API_KEY": "sk-ant-doctor-secret-1",
+        "OPENAI_API_KEY": "sk-openai-doctor-secret-2",
+        "PERPLEXITY_API_KEY": "pplx-doctor-secret-3",
+    }
     _, out, err = run(capsys, root, "doctor", "--ping", "--json", env={**ai_env(tmp_path), **secrets})
     checks = {c["name"]: c for c in json.loads(out)["checks"]}
     assert checks["ping main"]["ok"] and checks["ping fallback"]["ok"] and checks["ping research"]["ok"]
@@ -281,8 +381,10 @@ def test_doctor_ping_calls_each_model_once(capsys: pytest.CaptureFixture[str], t
 
 # --- Task Master's commands and flags ------------------------------------------------------------------------------
 
-def test_list_and_show_give_subtask_dependencies_as_full_ids(capsys: pytest.CaptureFixture[str],
-                                                              messy_project: Path) -> None:
+
+def test_list_and_show_give_subtask_dependencies_as_full_ids(
+    capsys: pytest.CaptureFixture[str], messy_project: Path
+) -> None:
     _, listed, _ = run(capsys, messy_project, "list", "--with-subtasks")
     _, shown, _ = run(capsys, messy_project, "show", "4")
     _, subtask, _ = run(capsys, messy_project, "show", "4.3")
@@ -292,15 +394,19 @@ def test_list_and_show_give_subtask_dependencies_as_full_ids(capsys: pytest.Capt
     assert "dependencies: 4.1,4.2" in subtask
 
 
-def test_list_ready_blocking_and_all_tags_filter_as_task_master_does(capsys: pytest.CaptureFixture[str],
-                                                                     messy_project: Path) -> None:
+def test_list_ready_blocking_and_all_tags_filter_as_task_master_does(
+    capsys: pytest.CaptureFixture[str], messy_project: Path
+) -> None:
     ready = json.loads(run(capsys, messy_project, "list", "--ready", "--json")[1])
     blocking = json.loads(run(capsys, messy_project, "list", "--blocking", "--status", "pending", "--json")[1])
     every = json.loads(run(capsys, messy_project, "list", "--all-tags", "--ready", "--json")[1])
     assert [t["id"] for t in ready["tasks"]] == ["3", 6]  # actionable, every dependency done/completed/cancelled
     assert [t["id"] for t in blocking["tasks"]] == [4]
     assert [(t["tag"], [r["id"] for r in t["tasks"]]) for t in every["tags"]] == [
-        ("master", ["3", 6]), ("feature-auth", ["1"]), ("empty-tag", [])]
+        ("master", ["3", 6]),
+        ("feature-auth", ["1"]),
+        ("empty-tag", []),
+    ]
 
 
 def test_list_options_of_task_master(capsys: pytest.CaptureFixture[str], messy_project: Path) -> None:
@@ -325,9 +431,9 @@ def test_the_tag_commands_old_and_new_manage_tags(capsys: pytest.CaptureFixture[
     assert names == ["master", "feature-auth", "empty-tag"]
 
 
-def test_remove_task_asks_on_a_terminal_and_no_changes_nothing(capsys: pytest.CaptureFixture[str],
-                                                               messy_project: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_remove_task_asks_on_a_terminal_and_no_changes_nothing(
+    capsys: pytest.CaptureFixture[str], messy_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(cli_module, "is_interactive", lambda args, env: True)
     asked: list[str] = []
     monkeypatch.setattr("builtins.input", lambda question: asked.append(question) or "n")
@@ -348,43 +454,80 @@ def test_a_missing_project_says_to_run_init_or_pass_c(capsys: pytest.CaptureFixt
 
 
 TOOL_TEXTS = [
-    ("No project found: pass projectRoot (the absolute path of your project), or set TASK_MASTER_PROJECT_ROOT in "
-     "the server's env block. To start a new project there, call initialize_project.",
-     ["taskmaster-mcp init", "-C /path/to/project"], ["projectRoot", "initialize_project"]),
-    ("No .taskmaster directory in /p. Call initialize_project (or run `taskmaster-mcp init`) to create one, or pass "
-     "the right projectRoot.", ["taskmaster-mcp init", "-C"], ["projectRoot", "initialize_project"]),
-    ("ANTHROPIC_API_KEY is not set for provider 'anthropic'. Put it in the env block of your editor's MCP config "
-     "(e.g. \"env\": {...}), or in <project>/.env as ANTHROPIC_API_KEY=..., then retry.",
-     ["export ANTHROPIC_API_KEY=", "/proj/.env", "doctor"], ["env block", "MCP config"]),
-    ("No task with id 99 in tag 'master'. Call get_tasks to list ids.", ["Run `taskmaster-mcp list` to list ids"],
-     ["get_tasks"]),
-    ("Task 4 already has 3 subtasks. Pass force=true to replace existing subtasks, or expand_task one task.",
-     ["--force", "`taskmaster-mcp expand`"], ["force=true", "expand_task"]),
-    ("Moving would break dependencies across tags (8 -> 6). Pass withDependencies=true to move the dependencies too, "
-     "or ignoreDependencies=true to drop those links.", ["--with-dependencies", "--ignore-dependencies"], ["=true"]),
+    (
+        "No project found: pass projectRoot (the absolute path of your project), or set TASK_MASTER_PROJECT_ROOT in "
+        "the server's env block. To start a new project there, call initialize_project.",
+        ["taskmaster-mcp init", "-C /path/to/project"],
+        ["projectRoot", "initialize_project"],
+    ),
+    (
+        "No .taskmaster directory in /p. Call initialize_project (or run `taskmaster-mcp init`) to create one, or pass "
+        "the right projectRoot.",
+        ["taskmaster-mcp init", "-C"],
+        ["projectRoot", "initialize_project"],
+    ),
+    (
+        "ANTHROPIC_API_KEY is not set for provider 'anthropic'. Put it in the env block of your editor's MCP config "
+        '(e.g. "env": {...}), or in <project>/.env as ANTHROPIC_API_KEY=..., then retry.',
+        ["export ANTHROPIC_API_KEY=", "/proj/.env", "doctor"],
+        ["env block", "MCP config"],
+    ),
+    (
+        "No task with id 99 in tag 'master'. Call get_tasks to list ids.",
+        ["Run `taskmaster-mcp list` to list ids"],
+        ["get_tasks"],
+    ),
+    (
+        "Task 4 already has 3 subtasks. Pass force=true to replace existing subtasks, or expand_task one task.",
+        ["--force", "`taskmaster-mcp expand`"],
+        ["force=true", "expand_task"],
+    ),
+    (
+        "Moving would break dependencies across tags (8 -> 6). Pass withDependencies=true to move the dependencies "
+        "too, or ignoreDependencies=true to drop those links.",
+        ["--with-dependencies", "--ignore-dependencies"],
+        ["=true"],
+    ),
     ("Tag 'x' does not exist. Create it with add_tag first.", ["`taskmaster-mcp add-tag`"], ["add_tag"]),
-    ("Set them with the `models` tool (setMain / setResearch / setFallback / setRole).",
-     ["`taskmaster-mcp models` (--set-main / --set-research / --set-fallback / --set-role)"], ["models` tool"]),
-    ("get_tasks does not take bogus. Its parameters: cursor, limit. Leave the others out and call get_tasks again.",
-     ["get_tasks tool takes no bogus"], ["Leave the others out"]),
-    ("No autopilot workflow is in progress. Start one with `autopilot_start` taskId=<a task with subtasks>.",
-     ["`taskmaster-mcp autopilot start <a task with subtasks>`"], ["taskId="]),
-    ("No changes between HEAD and the working tree. If the work is committed, pass base=<the commit before it>, e.g. "
-     "base=HEAD~1.", ["pass --base <the commit before it>, e.g. --base HEAD~1."], ["base="]),
-    ("Every configured model failed; nothing was changed.\n- main (openai/gpt-4o): OPENAI_API_KEY is not set for "
-     "provider 'openai'. Put it in the env block of your editor's MCP config (e.g. \"env\": {\"OPENAI_API_KEY\": "
-     "\"...\"}), or in <project>/.env as OPENAI_API_KEY=..., then retry.\nFix the first failure above, or configure "
-     "another model with the `models` tool (setMain / setFallback), then retry.",
-     ["Set it in your shell (export OPENAI_API_KEY=...)", "(--set-main / --set-fallback)"],
-     ["\"env\":", "setMain"]),
-    ("reviewers takes one to 3 different roles, e.g. reviewers=main,fallback; got 'main,main'.",
-     ["e.g. --reviewers main,fallback;"], ["reviewers="]),
+    (
+        "Set them with the `models` tool (setMain / setResearch / setFallback / setRole).",
+        ["`taskmaster-mcp models` (--set-main / --set-research / --set-fallback / --set-role)"],
+        ["models` tool"],
+    ),
+    (
+        "get_tasks does not take bogus. Its parameters: cursor, limit. Leave the others out and call get_tasks again.",
+        ["get_tasks tool takes no bogus"],
+        ["Leave the others out"],
+    ),
+    (
+        "No autopilot workflow is in progress. Start one with `autopilot_start` taskId=<a task with subtasks>.",
+        ["`taskmaster-mcp autopilot start <a task with subtasks>`"],
+        ["taskId="],
+    ),
+    (
+        "No changes between HEAD and the working tree. If the work is committed, pass base=<the commit before it>, "
+        "e.g. base=HEAD~1.",
+        ["pass --base <the commit before it>, e.g. --base HEAD~1."],
+        ["base="],
+    ),
+    (
+        "Every configured model failed; nothing was changed.\n- main (openai/gpt-4o): OPENAI_API_KEY is not set for "
+        'provider \'openai\'. Put it in the env block of your editor\'s MCP config (e.g. "env": {"OPENAI_API_KEY": '
+        '"..."}), or in <project>/.env as OPENAI_API_KEY=..., then retry.\nFix the first failure above, or configure '
+        "another model with the `models` tool (setMain / setFallback), then retry.",
+        ["Set it in your shell (export OPENAI_API_KEY=...)", "(--set-main / --set-fallback)"],
+        ['"env":', "setMain"],
+    ),
+    (
+        "reviewers takes one to 3 different roles, e.g. reviewers=main,fallback; got 'main,main'.",
+        ["e.g. --reviewers main,fallback;"],
+        ["reviewers="],
+    ),
 ]
 
 
 @pytest.mark.parametrize(("text", "present", "absent"), TOOL_TEXTS, ids=[t[0][:30] for t in TOOL_TEXTS])
-def test_tool_errors_are_rewritten_for_a_person_at_a_terminal(text: str, present: list[str],
-                                                              absent: list[str]) -> None:
+def test_tool_errors_are_rewritten_for_a_person_at_a_terminal(text: str, present: list[str], absent: list[str]) -> None:
     from taskmaster_mcp.cli.messages import for_terminal
 
     shown = for_terminal(text, Path("/proj"))
@@ -398,9 +541,15 @@ def test_a_closed_pipe_ends_quietly_with_exit_0(messy_project: Path) -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)  # like `| head -1` that has already exited: the first write meets a closed pipe
     try:
-        done = subprocess.run([console_script(), "list"], cwd=messy_project, stdout=write_end,
-                              stderr=subprocess.PIPE, text=True, timeout=120,
-                              env={"PATH": "/usr/bin:/bin", "HOME": str(messy_project)})
+        done = subprocess.run(
+            [console_script(), "list"],
+            cwd=messy_project,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(messy_project)},
+        )
     finally:
         os.close(write_end)
     assert done.returncode == 0 and done.stderr == ""
@@ -410,19 +559,31 @@ PLANS = [
     (["lang", "--response", "Deutsch"], "response-language", {"language": "Deutsch"}),
     (["lang"], "response-language", {}),
     (["rules", "add", "cursor", "windsurf"], "rules", {"action": "add", "profiles": ["cursor", "windsurf"]}),
-    (["rules", "remove", "roo,cline", "--force"], "rules", {"action": "remove", "profiles": ["roo", "cline"],
-                                                            "force": True}),
-    (["autopilot", "start", "5", "--max-attempts", "4", "-f"], "autopilot_start",
-     {"taskId": "5", "maxAttempts": 4, "force": True}),
+    (
+        ["rules", "remove", "roo,cline", "--force"],
+        "rules",
+        {"action": "remove", "profiles": ["roo", "cline"], "force": True},
+    ),
+    (
+        ["autopilot", "start", "5", "--max-attempts", "4", "-f"],
+        "autopilot_start",
+        {"taskId": "5", "maxAttempts": 4, "force": True},
+    ),
     (["ap", "start", "5"], "autopilot_start", {"taskId": "5"}),
     (["autopilot", "resume"], "autopilot_resume", {}),
     (["autopilot", "next", "--json"], "autopilot_next", {}),
     (["autopilot", "status", "-p", "/somewhere"], "autopilot_status", {}),
-    (["autopilot", "complete", "--results", '{"total":10,"passed":9,"failed":1}'], "autopilot_complete_phase",
-     {"testResults": {"total": 10, "passed": 9, "failed": 1, "skipped": 0}}),
+    (
+        ["autopilot", "complete", "--results", '{"total":10,"passed":9,"failed":1}'],
+        "autopilot_complete_phase",
+        {"testResults": {"total": 10, "passed": 9, "failed": 1, "skipped": 0}},
+    ),
     (["autopilot", "commit"], "autopilot_commit", {}),
-    (["autopilot", "commit", "--files", "a.py,b.py", "-m", "feat: x"], "autopilot_commit",
-     {"files": ["a.py", "b.py"], "customMessage": "feat: x"}),
+    (
+        ["autopilot", "commit", "--files", "a.py,b.py", "-m", "feat: x"],
+        "autopilot_commit",
+        {"files": ["a.py", "b.py"], "customMessage": "feat: x"},
+    ),
     (["autopilot", "finalize"], "autopilot_finalize", {}),
     (["autopilot", "abort", "--force"], "autopilot_abort", {}),
 ]
@@ -430,62 +591,108 @@ PLANS = [
 
 @pytest.mark.parametrize(("argv", "tool", "arguments"), PLANS, ids=[" ".join(p[0]) for p in PLANS])
 def test_rules_lang_and_autopilot_call_their_tools_with_task_masters_parameters(
-        argv: list[str], tool: str, arguments: dict[str, Any]) -> None:
+    argv: list[str], tool: str, arguments: dict[str, Any]
+) -> None:
     from taskmaster_mcp.cli.parser import plan
 
     planned = plan(argv)
     assert (planned.tool, planned.arguments) == (tool, arguments)
 
 
-def test_init_takes_task_masters_flags_and_dry_run_writes_nothing(capsys: pytest.CaptureFixture[str],
-                                                                  tmp_path: Path) -> None:
+def test_init_takes_task_masters_flags_and_dry_run_writes_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code, out, _ = run(capsys, tmp_path, "init", "--dry-run", "-y", "-n", "Shop")
     assert code == 0 and "Nothing was written" in out and not (tmp_path / ".taskmaster").exists()
-    code, _, err = run(capsys, tmp_path, "init", "-y", "--name", "Shop", "--git", "--no-aliases", "--skip-install",
-                       "--json")
+    code, _, err = run(
+        capsys, tmp_path, "init", "-y", "--name", "Shop", "--git", "--no-aliases", "--skip-install", "--json"
+    )
     assert code == 0 and (tmp_path / ".taskmaster" / "tasks" / "tasks.json").exists()
     assert "note: --skip-install, --no-aliases, --git ignored" in err
 
 
-def test_research_save_writes_the_answer_to_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                                   provider_server: ProviderServer) -> None:
+def test_research_save_writes_the_answer_to_a_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     provider_server.script(CHAT, Reply(text="Use PgBouncer."))
     target = tmp_path / "answer.md"
-    code, out, _ = run(capsys, root, "research", "How to pool connections?", "--save", str(target),
-                       "--detail", "low", env=ai_env(tmp_path))
+    code, out, _ = run(
+        capsys,
+        root,
+        "research",
+        "How to pool connections?",
+        "--save",
+        str(target),
+        "--detail",
+        "low",
+        env=ai_env(tmp_path),
+    )
     assert code == 0 and "Use PgBouncer." in out
     assert target.read_text().startswith("# Research Query: How to pool connections?")
 
 
-def test_models_takes_task_masters_provider_flags(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                                  provider_server: ProviderServer) -> None:
+def test_models_takes_task_masters_provider_flags(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     code, _, _ = run(capsys, root, "models", "--set-research", "my-claude", "--claude-code", env=ai_env(tmp_path))
     code_two, _, err = run(capsys, root, "models", "--set-main", "x", "--azure", "--bedrock", env=ai_env(tmp_path))
     config = json.loads((root / ".taskmaster/config.json").read_text())
-    assert code == 0 and config["models"]["research"] == {**config["models"]["research"], "provider": "claude-code",
-                                                          "modelId": "my-claude"}
+    assert code == 0 and config["models"]["research"] == {
+        **config["models"]["research"],
+        "provider": "claude-code",
+        "modelId": "my-claude",
+    }
     assert code_two != 0 and "azure" in err and "bedrock" in err
 
 
 def test_task_text_that_looks_like_rich_markup_is_printed_as_it_is_by_every_view(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     title = "Fix [/] and [bold]this[/bold] [red]now"
-    tasks = [{"id": 1, "title": title, "description": "", "status": "pending", "dependencies": [],
-              "priority": "high", "subtasks": [{"id": 1, "title": f"sub {title}", "status": "pending",
-                                                "dependencies": []}]},
-             {"id": 2, "title": "Second", "description": "", "status": "pending", "dependencies": [1],
-              "priority": "low", "subtasks": []}]
+    tasks = [
+        {
+            "id": 1,
+            "title": title,
+            "description": "",
+            "status": "pending",
+            "dependencies": [],
+            "priority": "high",
+            "subtasks": [{"id": 1, "title": f"sub {title}", "status": "pending", "dependencies": []}],
+        },
+        {
+            "id": 2,
+            "title": "Second",
+            "description": "",
+            "status": "pending",
+            "dependencies": [1],
+            "priority": "low",
+            "subtasks": [],
+        },
+    ]
     (tmp_path / ".taskmaster/tasks").mkdir(parents=True)
     (tmp_path / ".taskmaster/tasks/tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}))
     (tmp_path / ".taskmaster/reports").mkdir()
-    (tmp_path / ".taskmaster/reports/task-complexity-report.json").write_text(json.dumps({
-        "meta": {"tasksAnalyzed": 1}, "complexityAnalysis": [
-            {"taskId": 1, "taskTitle": title, "complexityScore": 5, "recommendedSubtasks": 3}]}))
+    (tmp_path / ".taskmaster/reports/task-complexity-report.json").write_text(
+        json.dumps(
+            {
+                "meta": {"tasksAnalyzed": 1},
+                "complexityAnalysis": [
+                    {"taskId": 1, "taskTitle": title, "complexityScore": 5, "recommendedSubtasks": 3}
+                ],
+            }
+        )
+    )
     assert run(capsys, tmp_path, "add-tag", "feature", "--description", title)[0] == 0
-    for args in (["list", "--with-subtasks"], ["route"], ["assign-models"], ["complexity-report"],
-                 ["tags", "--show-metadata"], ["set-status", "1.1", "done"]):
+    for args in (
+        ["list", "--with-subtasks"],
+        ["route"],
+        ["assign-models"],
+        ["complexity-report"],
+        ["tags", "--show-metadata"],
+        ["set-status", "1.1", "done"],
+    ):
         code, out, err = run(capsys, tmp_path, "--no-color", *args)
         assert (code, err) == (0, ""), (args, err)
         assert ("[/]" in out and "[bold]this[/bold]" in out) or args[0] == "set-status", (args, out)

@@ -26,7 +26,8 @@ from taskmaster_mcp.store.paths import Paths
 REQUEST = Request(system="be brief", prompt="say hi", max_tokens=100, timeout=20)
 needs_sdk = pytest.mark.skipif(
     find_spec("claude_agent_sdk") is None,
-    reason='the claude-code extra is not installed: pip install -e ".[claude-code]" (CI installs it with .[dev])')
+    reason='the claude-code extra is not installed: pip install -e ".[claude-code]" (CI installs it with .[dev])',
+)
 
 
 def setup_for(bin_dir: Path, tmp_path: Path, **env: str) -> ProviderSetup:
@@ -71,7 +72,8 @@ async def test_claude_code_answers_through_the_agent_sdk_with_no_tools_and_strea
 @needs_sdk
 @pytest.mark.parametrize(("status", "retryable"), [(529, True), (429, True), (500, True), (401, False)])
 async def test_claude_code_error_results_are_classified_by_their_http_status(
-        tmp_path: Path, status: int, retryable: bool) -> None:
+    tmp_path: Path, status: int, retryable: bool
+) -> None:
     bin_dir = install(tmp_path, "claude", error=f"API Error: {status} scripted failure", status=status)
     with pytest.raises(ProviderError) as raised:
         await answer("claude-code", "sonnet", setup_for(bin_dir, tmp_path))
@@ -88,7 +90,8 @@ async def test_claude_code_without_its_cli_says_how_to_install_it(tmp_path: Path
 
 
 async def test_claude_code_without_the_extra_says_which_pip_extra_to_install(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "claude_agent_sdk", None)  # as if the extra were not installed
     bin_dir = install(tmp_path, "claude")
     with pytest.raises(ConfigError, match=r'pip install "taskmaster-mcp\[claude-code\]"'):
@@ -97,12 +100,18 @@ async def test_claude_code_without_the_extra_says_which_pip_extra_to_install(
 
 @needs_sdk
 async def test_a_hung_claude_code_is_killed_at_the_first_byte_limit_and_the_fallback_answers(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     bin_dir = install(tmp_path, "claude", hang=30)
     provider_server.script(CHAT, Reply(text="fallback answered"))
-    write_config(tmp_path, {"main": {"provider": "claude-code", "modelId": "sonnet"},
-                            "fallback": {"provider": "openai", "modelId": "gpt-4o", "baseURL": provider_server.url}},
-                 {"timeouts": {"firstByteSeconds": 1, "roleSeconds": 2}, "retries": {"perRole": 0}})
+    write_config(
+        tmp_path,
+        {
+            "main": {"provider": "claude-code", "modelId": "sonnet"},
+            "fallback": {"provider": "openai", "modelId": "gpt-4o", "baseURL": provider_server.url},
+        },
+        {"timeouts": {"firstByteSeconds": 1, "roleSeconds": 2}, "retries": {"perRole": 0}},
+    )
     env = {"PATH": str(bin_dir), "HOME": str(tmp_path), "OPENAI_API_KEY": "sk-test"}
     router = ModelRouter(Paths(tmp_path), env, data_dir=tmp_path / "ledger")
     text, usage = await router.generate_text(command="research", role="main", system="s", prompt="p")
@@ -129,13 +138,25 @@ async def test_a_claude_code_role_costs_nothing_per_call_on_the_subscription(tmp
 
 async def test_codex_runs_exec_json_read_only_with_the_prompt_on_stdin(tmp_path: Path) -> None:
     bin_dir = install(tmp_path, "codex", text="codex answer", usage=[300, 20, 100])
-    completion = await answer("codex-cli", "gpt-5.2-codex", setup_for(bin_dir, tmp_path),
-                              Request(system="sys", prompt="do it", max_tokens=10, followup=("bad", "fix it")))
+    completion = await answer(
+        "codex-cli",
+        "gpt-5.2-codex",
+        setup_for(bin_dir, tmp_path),
+        Request(system="sys", prompt="do it", max_tokens=10, followup=("bad", "fix it")),
+    )
     assert completion.text == "codex answer" and completion.billing == "subscription"
     assert (completion.input_tokens, completion.output_tokens, completion.cached_tokens) == (300, 20, 100)
     call = calls(bin_dir)[0]
-    assert call["argv"] == ["exec", "--json", "--sandbox", "read-only", "--skip-git-repo-check", "-m",
-                            "gpt-5.2-codex", "-"]
+    assert call["argv"] == [
+        "exec",
+        "--json",
+        "--sandbox",
+        "read-only",
+        "--skip-git-repo-check",
+        "-m",
+        "gpt-5.2-codex",
+        "-",
+    ]
     assert call["stdin"].startswith("sys\n\ndo it") and "bad" in call["stdin"] and "fix it" in call["stdin"]
 
 
@@ -146,14 +167,18 @@ async def test_codex_with_task_masters_api_key_variable_passes_it_on_and_its_cos
     assert calls(bin_dir)[0]["env"]["OPENAI_API_KEY"] == "sk-codex"
 
 
-@pytest.mark.parametrize(("message", "status", "retryable"), [
-    ("exceeded retry limit, last status: 429 Too Many Requests", 429, True),
-    ("unexpected status 503 Service Unavailable", 503, True),
-    ("unexpected status 401 Unauthorized: Missing bearer", 401, False),
-    ("You've hit your usage limit. Upgrade to Pro", None, False),
-])
+@pytest.mark.parametrize(
+    ("message", "status", "retryable"),
+    [
+        ("exceeded retry limit, last status: 429 Too Many Requests", 429, True),
+        ("unexpected status 503 Service Unavailable", 503, True),
+        ("unexpected status 401 Unauthorized: Missing bearer", 401, False),
+        ("You've hit your usage limit. Upgrade to Pro", None, False),
+    ],
+)
 async def test_codex_failures_are_classified_for_fallback(
-        tmp_path: Path, message: str, status: int | None, retryable: bool) -> None:
+    tmp_path: Path, message: str, status: int | None, retryable: bool
+) -> None:
     bin_dir = install(tmp_path, "codex", error=message)
     with pytest.raises(ProviderError) as raised:
         await answer("codex-cli", "gpt-5.2", setup_for(bin_dir, tmp_path))
@@ -197,20 +222,32 @@ async def test_a_crashing_cli_is_not_retried_and_its_stderr_is_shown(tmp_path: P
     assert "xai-secret-1" not in str(raised.value)
 
 
-@pytest.mark.parametrize(("provider", "install_text"), [("codex-cli", "npm install -g @openai/codex"),
-                                                       ("gemini-cli", "npm install -g @google/gemini-cli"),
-                                                       ("grok-cli", "npm install -g @vibe-kit/grok-cli")])
+@pytest.mark.parametrize(
+    ("provider", "install_text"),
+    [
+        ("codex-cli", "npm install -g @openai/codex"),
+        ("gemini-cli", "npm install -g @google/gemini-cli"),
+        ("grok-cli", "npm install -g @vibe-kit/grok-cli"),
+    ],
+)
 def test_a_cli_agent_that_is_not_installed_says_how_to_install_it(
-        tmp_path: Path, provider: str, install_text: str) -> None:
+    tmp_path: Path, provider: str, install_text: str
+) -> None:
     with pytest.raises(ConfigError, match=re.escape(install_text)):
         ClientCache().adapter(provider, "m", None, None, setup=setup_for(tmp_path / "empty", tmp_path))
 
 
 async def test_a_missing_cli_agent_moves_the_router_to_the_next_role(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
-    write_config(tmp_path, {"main": {"provider": "codex-cli", "modelId": "gpt-5.2"},
-                            "fallback": {"provider": "openai", "modelId": "gpt-4o", "baseURL": provider_server.url}},
-                 {})
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    write_config(
+        tmp_path,
+        {
+            "main": {"provider": "codex-cli", "modelId": "gpt-5.2"},
+            "fallback": {"provider": "openai", "modelId": "gpt-4o", "baseURL": provider_server.url},
+        },
+        {},
+    )
     router = ModelRouter(Paths(tmp_path), {"PATH": str(tmp_path), "OPENAI_API_KEY": "k"}, data_dir=tmp_path / "l")
     text, usage = await router.generate_text(command="research", role="main", system="s", prompt="p")
     await router.aclose()
@@ -223,8 +260,8 @@ async def test_codex_honours_task_masters_codex_path_setting(tmp_path: Path) -> 
     assert (await answer("codex-cli", "gpt-5.2", setup)).text == "from the configured path"
 
 
-
 # --- credential status (what `models` and `doctor` show) ---
+
 
 @needs_sdk
 def test_claude_code_status_names_the_cli_and_its_login_never_an_api_key_variable(tmp_path: Path) -> None:
@@ -257,11 +294,16 @@ def test_cli_agent_statuses_say_what_to_install_or_set(tmp_path: Path) -> None:
 
 def test_cloud_statuses_name_the_aws_and_google_credential_chains(tmp_path: Path) -> None:
     home = {"HOME": str(tmp_path)}
-    bedrock = credential_status("bedrock", {**home, "AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "S",
-                                            "AWS_REGION": "eu-west-1"}, None, {})
+    bedrock = credential_status(
+        "bedrock", {**home, "AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "S", "AWS_REGION": "eu-west-1"}, None, {}
+    )
     bare = credential_status("bedrock", home, None, {})
-    vertex = credential_status("vertex", {**home, "GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "none.json")},
-                               None, {"global": {"vertexProjectId": "p1"}})
+    vertex = credential_status(
+        "vertex",
+        {**home, "GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "none.json")},
+        None,
+        {"global": {"vertexProjectId": "p1"}},
+    )
     if find_spec("boto3") is not None:
         assert bedrock.ready is True and "region eu-west-1" in bedrock.text
         assert bare.ready is None and "aws configure" in bare.text
@@ -278,4 +320,3 @@ def test_key_providers_keep_their_key_text(tmp_path: Path) -> None:
     assert credential_status("ollama", {}, None, {}).text == "not needed"
     missing = credential_status("zai-coding", {}, None, {})
     assert missing.ready is False and missing.text.startswith("MISSING: set ZAI_API_KEY")
-

@@ -36,16 +36,34 @@ print("ok")
 
 def test_concurrent_processes_each_making_many_mutations_lose_none(tmp_path: Path) -> None:
     root = make_project(tmp_path / "proj")
-    seed = {"master": {"tasks": [{"id": 1, "title": "parent", "description": "", "status": "pending",
-                                  "dependencies": [], "priority": "high", "subtasks": []}],
-                       "metadata": {"description": "concurrency"}}}
+    seed = {
+        "master": {
+            "tasks": [
+                {
+                    "id": 1,
+                    "title": "parent",
+                    "description": "",
+                    "status": "pending",
+                    "dependencies": [],
+                    "priority": "high",
+                    "subtasks": [],
+                }
+            ],
+            "metadata": {"description": "concurrency"},
+        }
+    }
     tasks_file = root / ".taskmaster" / "tasks" / "tasks.json"
     tasks_file.write_text(dumps(seed), encoding="utf-8")
 
     workers = {"a": "task", "b": "task", "c": "sub", "d": "sub"}
     procs = [
-        subprocess.Popen([sys.executable, "-c", WORKER, str(root), name, kind, str(PER_PROCESS)],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(root), name, kind, str(PER_PROCESS)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for name, kind in workers.items()
     ]
     for proc in procs:

@@ -22,9 +22,15 @@ def write_config(root: Path, data: Any) -> Paths:
 
 
 def test_role_blocks_merge_over_the_defaults(tmp_path: Path) -> None:
-    paths = write_config(tmp_path, {"models": {"main": {"modelId": "claude-x", "temperature": 0},
-                                               "research": {"provider": "OpenAI", "modelId": "gpt-x",
-                                                            "baseURL": "http://127.0.0.1:1"}}})
+    paths = write_config(
+        tmp_path,
+        {
+            "models": {
+                "main": {"modelId": "claude-x", "temperature": 0},
+                "research": {"provider": "OpenAI", "modelId": "gpt-x", "baseURL": "http://127.0.0.1:1"},
+            }
+        },
+    )
     cfg = config.load_config(paths)
     main = cfg.role("main")
     assert main is not None
@@ -42,23 +48,30 @@ def test_a_missing_config_gives_defaults_and_no_fallback(tmp_path: Path) -> None
 
 
 def test_the_fallback_role_needs_both_provider_and_model_id(tmp_path: Path) -> None:
-    assert config.load_config(write_config(tmp_path, {"models": {"fallback": {"provider": "openai"}}})) \
-        .role("fallback") is None
-    assert config.load_config(write_config(tmp_path, {"models": {"fallback": {"modelId": "x"}}})) \
-        .role("fallback") is None
-    fallback = config.load_config(write_config(tmp_path, {"models": {"fallback": {"provider": "openai",
-                                                                                  "modelId": "x"}}})).role("fallback")
+    assert (
+        config.load_config(write_config(tmp_path, {"models": {"fallback": {"provider": "openai"}}})).role("fallback")
+        is None
+    )
+    assert (
+        config.load_config(write_config(tmp_path, {"models": {"fallback": {"modelId": "x"}}})).role("fallback") is None
+    )
+    fallback = config.load_config(
+        write_config(tmp_path, {"models": {"fallback": {"provider": "openai", "modelId": "x"}}})
+    ).role("fallback")
     assert fallback is not None and fallback.max_tokens == 120000
 
 
-@pytest.mark.parametrize(("role", "block", "named"), [
-    ("main", {"maxTokens": "lots"}, "models.main.maxTokens"),
-    ("main", {"maxTokens": 0}, "models.main.maxTokens"),
-    ("main", {"maxTokens": True}, "models.main.maxTokens"),
-    ("research", {"temperature": 3}, "models.research.temperature"),
-    ("research", {"temperature": "hot"}, "models.research.temperature"),
-    ("main", {"provider": ""}, "models.main"),
-])
+@pytest.mark.parametrize(
+    ("role", "block", "named"),
+    [
+        ("main", {"maxTokens": "lots"}, "models.main.maxTokens"),
+        ("main", {"maxTokens": 0}, "models.main.maxTokens"),
+        ("main", {"maxTokens": True}, "models.main.maxTokens"),
+        ("research", {"temperature": 3}, "models.research.temperature"),
+        ("research", {"temperature": "hot"}, "models.research.temperature"),
+        ("main", {"provider": ""}, "models.main"),
+    ],
+)
 def test_invalid_role_settings_raise_config_error_naming_the_key(
     tmp_path: Path, role: config.Role, block: dict[str, Any], named: str
 ) -> None:
@@ -69,8 +82,7 @@ def test_invalid_role_settings_raise_config_error_naming_the_key(
 
 def test_dotenv_parsing_handles_export_quotes_comments_and_blank_lines(tmp_path: Path) -> None:
     env = tmp_path / ".env"
-    env.write_text("# keys\n\nexport A=1\nB = 'two words'\nC=\"x # not a comment\"\nD=val # comment\nnoequals\n"
-                   "E=\n")
+    env.write_text("# keys\n\nexport A=1\nB = 'two words'\nC=\"x # not a comment\"\nD=val # comment\nnoequals\nE=\n")
     assert config.read_dotenv(env) == {"A": "1", "B": "two words", "C": "x # not a comment", "D": "val", "E": ""}
     assert config.read_dotenv(tmp_path / "missing") == {}
 
@@ -92,8 +104,12 @@ def test_key_lookup_prefers_the_environment_over_dotenv_and_skips_placeholders(t
 
 def test_update_config_preserves_unknown_sections_and_the_trailing_newline(tmp_path: Path) -> None:
     paths = write_config(tmp_path, {})
-    original = {"models": {"main": {"provider": "anthropic", "modelId": "a"}}, "global": {"x": 1},
-                "claudeCode": {"keep": True}, "storage": {"type": "file"}}
+    original = {
+        "models": {"main": {"provider": "anthropic", "modelId": "a"}},
+        "global": {"x": 1},
+        "claudeCode": {"keep": True},
+        "storage": {"type": "file"},
+    }
     paths.config_file.write_text(json.dumps(original, indent=2) + "\n")
     cfg = config.update_config(paths, lambda raw: raw["models"]["main"].update(modelId="b"))
     data = json.loads(paths.config_file.read_text())

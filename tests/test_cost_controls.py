@@ -26,20 +26,42 @@ from taskmaster_mcp.store.config import Config
 from taskmaster_mcp.store.settings import cost_controls
 
 CALL = (1000, 1000, 0)  # $0.018 at $3 / $15 per 1M tokens
-PLAN = as_json({"subtasks": [{"id": 1, "title": "Do the work", "description": "Do it.", "details": "How.",
-                              "testStrategy": "Test.", "dependencies": []}]})
+PLAN = as_json(
+    {
+        "subtasks": [
+            {
+                "id": 1,
+                "title": "Do the work",
+                "description": "Do it.",
+                "details": "How.",
+                "testStrategy": "Test.",
+                "dependencies": [],
+            }
+        ]
+    }
+)
 
 
 def project(root: Path, server: ProviderServer, ours: dict[str, Any]) -> Path:
     ai_project(root, server, ours=ours)
-    tasks: list[dict[str, Any]] = [{"id": 1, "title": "Build the importer", "description": "Import CSV files.",
-                                    "status": "pending", "dependencies": [], "priority": "medium", "subtasks": []}]
+    tasks: list[dict[str, Any]] = [
+        {
+            "id": 1,
+            "title": "Build the importer",
+            "description": "Import CSV files.",
+            "status": "pending",
+            "dependencies": [],
+            "priority": "medium",
+            "subtasks": [],
+        }
+    ]
     (root / ".taskmaster/tasks/tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}))
     return root
 
 
 async def test_a_command_past_its_cap_is_refused_before_any_call_and_other_commands_still_run(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = project(tmp_path / "p", provider_server, {"budgets": {"perCommandUsd": {"research": 0.01}}})
     provider_server.defaults[CHAT] = Reply(text="- a finding", usage=CALL)
     provider_server.defaults[MESSAGES] = Reply(text=PLAN, usage=CALL)
@@ -55,9 +77,11 @@ async def test_a_command_past_its_cap_is_refused_before_any_call_and_other_comma
 
 
 async def test_a_monthly_cap_counts_the_commands_research_steps(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
-    root = project(tmp_path / "p", provider_server, {"budgets": {"perCommandUsd": {"expand_task": {
-        "monthlyUsd": 0.03}}}})
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    root = project(
+        tmp_path / "p", provider_server, {"budgets": {"perCommandUsd": {"expand_task": {"monthlyUsd": 0.03}}}}
+    )
     provider_server.defaults[CHAT] = Reply(text="- use csv.DictReader", usage=CALL)
     provider_server.defaults[MESSAGES] = Reply(text=PLAN, usage=CALL)
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -69,7 +93,8 @@ async def test_a_monthly_cap_counts_the_commands_research_steps(
 
 
 async def test_past_warn_at_results_carry_a_warning_and_stderr_logs_it_once(
-        tmp_path: Path, provider_server: ProviderServer, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, provider_server: ProviderServer, caplog: pytest.LogCaptureFixture
+) -> None:
     root = project(tmp_path / "p", provider_server, {"budgets": {"dailyUsd": 0.05, "warnAt": 0.5}})
     provider_server.defaults[CHAT] = Reply(text="- a finding", usage=CALL)
     caplog.set_level(logging.WARNING, logger="taskmaster_mcp.models.spend")
@@ -87,7 +112,8 @@ async def test_past_warn_at_results_carry_a_warning_and_stderr_logs_it_once(
 
 
 async def test_an_unpriced_model_is_unknown_cost_counted_by_no_budget_and_the_budget_says_so(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = project(tmp_path / "p", provider_server, {"budgets": {"dailyUsd": 1}})
     config = json.loads((root / ".taskmaster/config.json").read_text())
     config["models"]["main"]["modelId"] = "claude-in-house-1"
@@ -98,8 +124,10 @@ async def test_an_unpriced_model_is_unknown_cost_counted_by_no_budget_and_the_bu
         report = await ok(client, "usage_report")
     assert "costUsd" not in expanded["usage"]  # null: unknown, never 0
     [warning] = expanded["usage"]["warnings"]
-    assert warning.startswith("this call's cost is unknown (no price for anthropic/claude-in-house-1), so it counts "
-                              "against no budget; set taskmasterMcp.costPer1M[\"anthropic/claude-in-house-1\"]")
+    assert warning.startswith(
+        "this call's cost is unknown (no price for anthropic/claude-in-house-1), so it counts "
+        'against no budget; set taskmasterMcp.costPer1M["anthropic/claude-in-house-1"]'
+    )
     [daily] = report["budgets"]
     assert (daily["budget"], daily["spentUsd"], daily["unknownCostCalls"]) == ("budgets.dailyUsd", 0, 1)
     assert report["report"]["total"]["unknown_cost_calls"] == 1
@@ -107,7 +135,8 @@ async def test_an_unpriced_model_is_unknown_cost_counted_by_no_budget_and_the_bu
 
 @pytest.mark.parametrize("key", ["anthropic/claude-in-house-1", "main"])
 async def test_a_user_price_gives_a_custom_model_its_cost(
-        tmp_path: Path, provider_server: ProviderServer, key: str) -> None:
+    tmp_path: Path, provider_server: ProviderServer, key: str
+) -> None:
     root = project(tmp_path / "p", provider_server, {"costPer1M": {key: {"input": 2, "output": 4}}})
     config = json.loads((root / ".taskmaster/config.json").read_text())
     config["models"]["main"]["modelId"] = "claude-in-house-1"
@@ -119,21 +148,37 @@ async def test_a_user_price_gives_a_custom_model_its_cost(
 
 
 def entry(ts: str, role: str, model: str, cost: float | None, command: str = "expand_task") -> Entry:
-    return Entry(ts=ts, command=command, role=role, provider="anthropic", model=model, input_tokens=100,
-                 output_tokens=10, cached_tokens=0, cost_usd=cost, latency_ms=50.0, outcome="ok", fallback=False,
-                 attempt=1)
+    return Entry(
+        ts=ts,
+        command=command,
+        role=role,
+        provider="anthropic",
+        model=model,
+        input_tokens=100,
+        output_tokens=10,
+        cached_tokens=0,
+        cost_usd=cost,
+        latency_ms=50.0,
+        outcome="ok",
+        fallback=False,
+        attempt=1,
+    )
 
 
 async def test_usage_report_periods_end_dates_and_each_models_and_roles_share(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = project(tmp_path / "p", provider_server, {})
     today = datetime.now(UTC).date()
     stamp = lambda day: f"{day.isoformat()}T12:00:00Z"  # noqa: E731
     ledger = Ledger(root, env=ai_env(tmp_path))
-    for item in (entry(stamp(today), "main", MAIN_MODEL, 0.03), entry(stamp(today), "fallback", "gpt-4o", 0.01),
-                 entry(stamp(today - timedelta(days=3)), "main", MAIN_MODEL, 0.06),
-                 entry(stamp(today - timedelta(days=20)), "research", RESEARCH_MODEL, 0.5),
-                 entry("2025-02-14T09:00:00Z", "main", MAIN_MODEL, 1.0)):
+    for item in (
+        entry(stamp(today), "main", MAIN_MODEL, 0.03),
+        entry(stamp(today), "fallback", "gpt-4o", 0.01),
+        entry(stamp(today - timedelta(days=3)), "main", MAIN_MODEL, 0.06),
+        entry(stamp(today - timedelta(days=20)), "research", RESEARCH_MODEL, 0.5),
+        entry("2025-02-14T09:00:00Z", "main", MAIN_MODEL, 1.0),
+    ):
         ledger.record(item)
     async with connected(root, env=ai_env(tmp_path)) as client:
         week = await ok(client, "usage_report", period="last-week")
@@ -150,27 +195,36 @@ async def test_usage_report_periods_end_dates_and_each_models_and_roles_share(
     assert month["report"]["total"]["calls"] == 4
     assert ended["report"]["total"]["calls"] == 1 and ended["until"] == (today - timedelta(days=1)).isoformat()
     assert (february["since"], february["until"], february["report"]["total"]["calls"]) == (
-        "2025-02-01", "2025-02-28", 1)
+        "2025-02-01",
+        "2025-02-28",
+        1,
+    )
     assert "period 'last-year' is not one of last-week, last-month or YYYY-MM" in wrong
 
 
 def test_cli_usage_takes_a_period_and_an_end_date() -> None:
     assert cli_plan(["usage", "--period", "last-week"]).arguments == {"period": "last-week"}
     assert cli_plan(["usage", "--period", "2026-10", "--until", "2026-10-15"]).arguments == {
-        "period": "2026-10", "until": "2026-10-15"}
+        "period": "2026-10",
+        "until": "2026-10-15",
+    }
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--period", "0000-01"], "period '0000-01' is not one of last-week, last-month or YYYY-MM"),
-    (["--period", "9999-12"], "period '9999-12' is not one of last-week, last-month or YYYY-MM"),
-    (["--period", "2026-13"], "period '2026-13' is not one of last-week, last-month or YYYY-MM"),
-    (["--since", "2026-02-30"], "since '2026-02-30' is not a date"),
-    (["--period", "last-week", "--until", "0001-01-01"], "until '0001-01-01' is not a date"),
-    (["--since", "2026-05-01", "--until", "2026-04-01"], "until 2026-04-01 is before since 2026-05-01"),
-    (["--period", "2026-02", "--until", "2026-01-31"], "until 2026-01-31 is before the period 2026-02 starts"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--period", "0000-01"], "period '0000-01' is not one of last-week, last-month or YYYY-MM"),
+        (["--period", "9999-12"], "period '9999-12' is not one of last-week, last-month or YYYY-MM"),
+        (["--period", "2026-13"], "period '2026-13' is not one of last-week, last-month or YYYY-MM"),
+        (["--since", "2026-02-30"], "since '2026-02-30' is not a date"),
+        (["--period", "last-week", "--until", "0001-01-01"], "until '0001-01-01' is not a date"),
+        (["--since", "2026-05-01", "--until", "2026-04-01"], "until 2026-04-01 is before since 2026-05-01"),
+        (["--period", "2026-02", "--until", "2026-01-31"], "until 2026-01-31 is before the period 2026-02 starts"),
+    ],
+)
 def test_a_period_or_date_range_that_cannot_be_is_bad_usage_in_one_line_with_nothing_on_stdout(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
     from taskmaster_mcp.cli.main import run
 
     (tmp_path / ".taskmaster").mkdir()
@@ -181,7 +235,8 @@ def test_a_period_or_date_range_that_cannot_be_is_bad_usage_in_one_line_with_not
 
 
 async def test_usage_report_refuses_an_until_before_since_instead_of_reporting_an_empty_range(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = project(tmp_path / "p", provider_server, {})
     async with connected(root, env=ai_env(tmp_path)) as client:
         reversed_range = await error(client, "usage_report", since="2026-05-01", until="2026-04-01")
@@ -190,17 +245,27 @@ async def test_usage_report_refuses_an_until_before_since_instead_of_reporting_a
     assert "period '0000-01' is not one of" in year_zero and "unexpected" not in year_zero
 
 
-@pytest.mark.parametrize(("ours", "message"), [
-    ({"budgets": {"perCommandUsd": {"research": "5"}}}, "budgets.perCommandUsd.research in .taskmaster/config.json "
-                                                        "must be a number >= 0"),
-    ({"budgets": {"perCommandUsd": {"research": {"weeklyUsd": 5}}}}, "must be a number (USD a day) or an object"),
-    ({"budgets": {"warnAt": 1.5}}, "budgets.warnAt in .taskmaster/config.json must be a number from 0 to 1"),
-    ({"budgets": {"perCommandUSD": {"research": 5}}}, "budgets.perCommandUSD in .taskmaster/config.json must be "
-                                                      "absent: budgets accepts only dailyUsd, monthlyUsd, "
-                                                      "perCommandUsd, warnAt"),
-    ({"costPer1M": {"ollama/llama3": {"input": 0.1}}}, "costPer1M.ollama/llama3.output in .taskmaster/config.json "
-                                                        "must be a number >= 0"),
-])
+@pytest.mark.parametrize(
+    ("ours", "message"),
+    [
+        (
+            {"budgets": {"perCommandUsd": {"research": "5"}}},
+            "budgets.perCommandUsd.research in .taskmaster/config.json must be a number >= 0",
+        ),
+        ({"budgets": {"perCommandUsd": {"research": {"weeklyUsd": 5}}}}, "must be a number (USD a day) or an object"),
+        ({"budgets": {"warnAt": 1.5}}, "budgets.warnAt in .taskmaster/config.json must be a number from 0 to 1"),
+        (
+            {"budgets": {"perCommandUSD": {"research": 5}}},
+            "budgets.perCommandUSD in .taskmaster/config.json must be "
+            "absent: budgets accepts only dailyUsd, monthlyUsd, "
+            "perCommandUsd, warnAt",
+        ),
+        (
+            {"costPer1M": {"ollama/llama3": {"input": 0.1}}},
+            "costPer1M.ollama/llama3.output in .taskmaster/config.json must be a number >= 0",
+        ),
+    ],
+)
 def test_bad_cost_settings_name_the_key_to_fix(tmp_path: Path, ours: dict[str, Any], message: str) -> None:
     write_config(tmp_path, {}, ours)
     config = Config(raw=json.loads((tmp_path / ".taskmaster/config.json").read_text()))
@@ -210,7 +275,8 @@ def test_bad_cost_settings_name_the_key_to_fix(tmp_path: Path, ours: dict[str, A
 
 
 async def test_a_reached_budget_says_how_many_calls_of_unknown_cost_it_does_not_count(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = project(tmp_path / "p", provider_server, {"budgets": {"dailyUsd": 1}})
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     ledger = Ledger(root, env=ai_env(tmp_path))
@@ -227,13 +293,25 @@ async def test_a_cap_on_parse_prd_covers_its_critique_calls(tmp_path: Path, prov
     # the critic's calls are in the ledger as parse_prd:critique and count for parse_prd: once the draft has spent
     # the cap, the critique is refused before any request and nothing is written
     root = project(tmp_path / "p", provider_server, {"budgets": {"perCommandUsd": {"parse_prd": 0.01}}})
-    draft = as_json({"tasks": [{"id": 1, "title": "Importer", "description": "Import.", "details": "How.",
-                                "testStrategy": "Test.", "priority": "high", "dependencies": []}]})
+    draft = as_json(
+        {
+            "tasks": [
+                {
+                    "id": 1,
+                    "title": "Importer",
+                    "description": "Import.",
+                    "details": "How.",
+                    "testStrategy": "Test.",
+                    "priority": "high",
+                    "dependencies": [],
+                }
+            ]
+        }
+    )
     provider_server.script(MESSAGES, Reply(text=draft, usage=CALL))
     before = snapshot(root)
     async with connected(root, env=ai_env(tmp_path)) as client:
-        refused = await error(client, "parse_prd", prd="# Importer\n\nImport CSV files.\n", critique=True,
-                              append=True)
+        refused = await error(client, "parse_prd", prd="# Importer\n\nImport CSV files.\n", critique=True, append=True)
     assert "AI budget for parse_prd reached: $0.018 spent today" in refused and "No model was called" in refused
     assert len(provider_server.seen()) == 1 and not provider_server.seen(CHAT)  # the critic was never asked
     assert snapshot(root) == before

@@ -10,7 +10,8 @@ from test_stdio import console_script
 
 
 def test_killing_the_server_mid_write_never_corrupts_loses_acknowledged_writes_or_leaves_temp_files(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     root = large_project(tmp_path / "big", tasks=1500)
     report = crash_rounds([console_script()], root, rounds=10, writes=30)
     assert report.problems == []

@@ -18,13 +18,22 @@ from test_stdio import console_script
 
 
 def _env(project: Path) -> dict[str, str]:
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(project),
-            "TASKMASTER_MCP_DATA_DIR": str(project / "data")}
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(project),
+        "TASKMASTER_MCP_DATA_DIR": str(project / "data"),
+    }
 
 
 def test_ui_prints_its_url_to_stderr_serves_the_board_and_ends_with_0_on_ctrl_c(messy_project: Path) -> None:
-    with subprocess.Popen([console_script(), "ui", "--no-browser"], cwd=messy_project, env=_env(messy_project),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+    with subprocess.Popen(
+        [console_script(), "ui", "--no-browser"],
+        cwd=messy_project,
+        env=_env(messy_project),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
         try:
             assert proc.stderr is not None and proc.stdout is not None
             line = proc.stderr.readline()
@@ -70,8 +79,14 @@ def test_ui_opens_the_printed_url_in_the_browser_unless_told_not_to(messy_projec
     fake_browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
     fake_browser.chmod(0o755)
     env = {**_env(messy_project), "BROWSER": str(fake_browser)}  # stdlib webbrowser's documented override
-    with subprocess.Popen([console_script(), "ui"], cwd=messy_project, env=env, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True) as proc:
+    with subprocess.Popen(
+        [console_script(), "ui"],
+        cwd=messy_project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
         try:
             assert proc.stderr is not None
             printed = re.search(r"http://\S+", proc.stderr.readline())

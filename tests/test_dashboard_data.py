@@ -23,11 +23,30 @@ def _task(tid: int, status: str = "pending", deps: list[Any] | None = None) -> d
     return {"id": tid, "title": f"Task {tid}", "status": status, "dependencies": deps or []}
 
 
-def _entry(day: str, role: str = "main", model: str = "m1", outcome: str = "ok", cost: float | None = 0.01,
-           latency: float = 100.0, fallback: bool = False) -> Entry:
-    return Entry(ts=f"{day}T10:00:00Z", command="expand_task", role=role, provider="anthropic", model=model,
-                 input_tokens=1000, output_tokens=200, cached_tokens=0, cost_usd=cost, latency_ms=latency,
-                 outcome=outcome, fallback=fallback, attempt=1)
+def _entry(
+    day: str,
+    role: str = "main",
+    model: str = "m1",
+    outcome: str = "ok",
+    cost: float | None = 0.01,
+    latency: float = 100.0,
+    fallback: bool = False,
+) -> Entry:
+    return Entry(
+        ts=f"{day}T10:00:00Z",
+        command="expand_task",
+        role=role,
+        provider="anthropic",
+        model=model,
+        input_tokens=1000,
+        output_tokens=200,
+        cached_tokens=0,
+        cost_usd=cost,
+        latency_ms=latency,
+        outcome=outcome,
+        fallback=fallback,
+        attempt=1,
+    )
 
 
 def test_every_status_has_a_board_column_and_an_unknown_status_gets_its_own() -> None:
@@ -38,8 +57,14 @@ def test_every_status_has_a_board_column_and_an_unknown_status_gets_its_own() ->
 
 
 def test_every_edge_points_to_a_later_column_and_the_critical_path_is_the_longest_open_chain() -> None:
-    tasks = [_task(1, "done"), _task(2, deps=[1]), _task(3, deps=[2]), _task(4, deps=[1]), _task(5, deps=[3, 4]),
-             _task(6, "cancelled", deps=[5])]
+    tasks = [
+        _task(1, "done"),
+        _task(2, deps=[1]),
+        _task(3, deps=[2]),
+        _task(4, deps=[1]),
+        _task(5, deps=[3, 4]),
+        _task(6, "cancelled", deps=[5]),
+    ]
     graph = layout(TagIndex("master", tasks))
     column = {n["id"]: n["layer"] for n in graph["nodes"]}
     assert all(column[e["from"]] < column[e["to"]] for e in graph["edges"])
@@ -75,12 +100,17 @@ def test_a_graph_of_a_thousand_tasks_keeps_every_edge_pointing_forward() -> None
 
 
 def test_model_rows_group_by_role_and_model_with_rates_percentiles_and_unpriced_calls() -> None:
-    entries = [_entry("2026-11-01", latency=100), _entry("2026-11-01", latency=300, outcome="overloaded", cost=0.0),
-               _entry("2026-11-02", latency=200, fallback=True, cost=None),
-               _entry("2026-11-02", role="research", model="m2", cost=0.5)]
+    entries = [
+        _entry("2026-11-01", latency=100),
+        _entry("2026-11-01", latency=300, outcome="overloaded", cost=0.0),
+        _entry("2026-11-02", latency=200, fallback=True, cost=None),
+        _entry("2026-11-02", role="research", model="m2", cost=0.5),
+    ]
     rows = model_rows(entries)
-    assert [(r["role"], r["model"], r["calls"]) for r in rows] == [("main", "anthropic/m1", 3),
-                                                                   ("research", "anthropic/m2", 1)]
+    assert [(r["role"], r["model"], r["calls"]) for r in rows] == [
+        ("main", "anthropic/m1", 3),
+        ("research", "anthropic/m2", 1),
+    ]
     main = rows[0]
     assert (main["p50LatencyMs"], main["p95LatencyMs"]) == (200.0, 300.0)
     assert (main["successRate"], main["fallbackRate"], main["unknownCostCalls"]) == (0.6667, 0.3333, 1)
@@ -88,16 +118,20 @@ def test_model_rows_group_by_role_and_model_with_rates_percentiles_and_unpriced_
 
 
 def test_cost_by_day_covers_every_day_of_the_window_oldest_first() -> None:
-    days = cost_by_day([_entry("2026-11-28", cost=0.25), _entry("2026-10-01", cost=9.0)], days=3,
-                       today=date(2026, 11, 29))
-    assert days == [{"day": "2026-11-27", "costUsd": 0.0, "calls": 0},
-                    {"day": "2026-11-28", "costUsd": 0.25, "calls": 1},
-                    {"day": "2026-11-29", "costUsd": 0.0, "calls": 0}]
+    days = cost_by_day(
+        [_entry("2026-11-28", cost=0.25), _entry("2026-10-01", cost=9.0)], days=3, today=date(2026, 11, 29)
+    )
+    assert days == [
+        {"day": "2026-11-27", "costUsd": 0.0, "calls": 0},
+        {"day": "2026-11-28", "costUsd": 0.25, "calls": 1},
+        {"day": "2026-11-29", "costUsd": 0.0, "calls": 0},
+    ]
 
 
 def test_only_configured_budgets_are_shown_with_the_fraction_used() -> None:
     assert budget_rows(Budgets(daily_usd=2.0), 3.0, 10.0) == [
-        {"budget": "dailyUsd", "limitUsd": 2.0, "spentUsd": 3.0, "used": 1.5}]
+        {"budget": "dailyUsd", "limitUsd": 2.0, "spentUsd": 3.0, "used": 1.5}
+    ]
     assert budget_rows(Budgets(), 3.0, 10.0) == []
 
 
@@ -109,11 +143,23 @@ def test_the_models_view_reads_the_ledger_budgets_and_benchmark_report(messy_pro
     (messy_project / ".taskmaster" / "config.json").write_text(json.dumps(config))
     reports = messy_project / ".taskmaster" / "reports"
     reports.mkdir(parents=True)
-    candidate = {"role": "main", "provider": "anthropic", "modelId": "m1", "runs": 3, "validFirstTry": 1.0,
-                 "reasks": 0, "failures": 0, "latencyMs": {"p50": 900.0, "p95": 1200.0}, "inputTokens": 10,
-                 "outputTokens": 5, "costUsd": None, "quality": 0.9}
-    (reports / "model-benchmark.json").write_text(json.dumps({"generatedAt": "2026-11-29T10:00:00Z",
-                                                               "candidates": [candidate, "junk"]}))
+    candidate = {
+        "role": "main",
+        "provider": "anthropic",
+        "modelId": "m1",
+        "runs": 3,
+        "validFirstTry": 1.0,
+        "reasks": 0,
+        "failures": 0,
+        "latencyMs": {"p50": 900.0, "p95": 1200.0},
+        "inputTokens": 10,
+        "outputTokens": 5,
+        "costUsd": None,
+        "quality": 0.9,
+    }
+    (reports / "model-benchmark.json").write_text(
+        json.dumps({"generatedAt": "2026-11-29T10:00:00Z", "candidates": [candidate, "junk"]})
+    )
     models = DashboardData(Project.open(Paths(messy_project)), env).models()
     assert models["calls"] == 1 and models["rows"][0]["calls"] == 1
     assert models["budgets"][0]["budget"] == "dailyUsd" and models["budgets"][0]["used"] > 0
@@ -133,8 +179,9 @@ def test_a_missing_or_malformed_benchmark_report_is_no_report(tmp_path: Path) ->
     assert shown["candidates"][0]["latencyMs"] == {"p50": None, "p95": None}
 
 
-def test_a_broken_config_is_reported_in_the_models_view_instead_of_failing_it(messy_project: Path,
-                                                                              tmp_path: Path) -> None:
+def test_a_broken_config_is_reported_in_the_models_view_instead_of_failing_it(
+    messy_project: Path, tmp_path: Path
+) -> None:
     (messy_project / ".taskmaster" / "config.json").write_text(json.dumps({"taskmasterMcp": {"budgets": 3}}))
     models = DashboardData(Project.open(Paths(messy_project)), {"TASKMASTER_MCP_DATA_DIR": str(tmp_path)}).models()
     assert models["problems"] and "budgets" in models["problems"][0]
@@ -164,8 +211,10 @@ def test_a_project_without_tasks_yet_shows_an_empty_board_and_graph(tmp_path: Pa
 
 
 def test_the_models_view_lists_extra_roles_after_task_master_s(messy_project: Path, tmp_path: Path) -> None:
-    config = {"models": {"main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514"}},
-              "taskmasterMcp": {"roles": {"fast": {"provider": "openai", "modelId": "gpt-4.1-mini"}}}}
+    config = {
+        "models": {"main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514"}},
+        "taskmasterMcp": {"roles": {"fast": {"provider": "openai", "modelId": "gpt-4.1-mini"}}},
+    }
     (messy_project / ".taskmaster" / "config.json").write_text(json.dumps(config))
     models = DashboardData(Project.open(Paths(messy_project)), {"TASKMASTER_MCP_DATA_DIR": str(tmp_path)}).models()
     assert [r["role"] for r in models["roles"]][-1] == "fast"

@@ -51,8 +51,19 @@ SHIPPED = {
     "roo": "roo/.roo/mcp.json",
     "trae": "trae/.trae/mcp.json",
 }
-STRICT_JSON = {"cursor", "windsurf", "claude-desktop", "claude-desktop-windows", "claude-code", "cline", "gemini",
-               "kiro", "opencode", "roo", "trae"}
+STRICT_JSON = {
+    "cursor",
+    "windsurf",
+    "claude-desktop",
+    "claude-desktop-windows",
+    "claude-code",
+    "cline",
+    "gemini",
+    "kiro",
+    "opencode",
+    "roo",
+    "trae",
+}
 
 # Where each client reads its MCP servers (~ is home; Linux paths) and its agent rules: the contract init must keep.
 EXPECTED: dict[str, tuple[str, str, str | None]] = {
@@ -63,8 +74,11 @@ EXPECTED: dict[str, tuple[str, str, str | None]] = {
     "claude-code": (".mcp.json", "mcpServers", "CLAUDE.md"),
     "zed": ("~/.config/zed/settings.json", "context_servers", ".rules"),
     "amp": (".vscode/settings.json", "amp.mcpServers", "AGENT.md"),
-    "cline": ("~/.config/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json",
-              "mcpServers", ".clinerules/taskmaster.md"),
+    "cline": (
+        "~/.config/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json",
+        "mcpServers",
+        ".clinerules/taskmaster.md",
+    ),
     "codex": ("~/.codex/config.toml", "mcp_servers", "AGENTS.md"),
     "gemini": (".gemini/settings.json", "mcpServers", "GEMINI.md"),
     "kilo": (".kilo/kilo.jsonc", "mcp", ".kilo/rules/taskmaster.md"),
@@ -73,14 +87,32 @@ EXPECTED: dict[str, tuple[str, str, str | None]] = {
     "roo": (".roo/mcp.json", "mcpServers", ".roo/rules/taskmaster.md"),
     "trae": (".trae/mcp.json", "mcpServers", ".trae/rules/taskmaster.md"),
 }
-FRONT_MATTER = {"cursor": "alwaysApply: true", "windsurf": "trigger: always_on", "vscode": 'applyTo: "**"',
-                "kiro": "inclusion: always"}
+FRONT_MATTER = {
+    "cursor": "alwaysApply: true",
+    "windsurf": "trigger: always_on",
+    "vscode": 'applyTo: "**"',
+    "kiro": "inclusion: always",
+}
 
 
 def test_every_editor_and_every_task_master_profile_is_covered() -> None:
     assert set(EDITORS) == set(EXPECTED)
-    assert set(RULE_PROFILES) == {"amp", "claude", "cline", "codex", "cursor", "gemini", "kiro", "opencode", "kilo",
-                                  "roo", "trae", "vscode", "windsurf", "zed"}
+    assert set(RULE_PROFILES) == {
+        "amp",
+        "claude",
+        "cline",
+        "codex",
+        "cursor",
+        "gemini",
+        "kiro",
+        "opencode",
+        "kilo",
+        "roo",
+        "trae",
+        "vscode",
+        "windsurf",
+        "zed",
+    }
     assert {CLIENTS[e].profile or e for e in EDITORS} - {"claude-desktop"} == set(RULE_PROFILES)
 
 
@@ -149,7 +181,8 @@ def _expected_path(where: str, root: Path, home: Path) -> Path:
 @pytest.mark.skipif(sys.platform != "linux", reason="the table holds the Linux locations of the global files")
 @pytest.mark.parametrize("editor", EDITORS)
 def test_init_writes_the_config_and_rules_where_each_client_reads_them_and_a_rerun_changes_nothing(
-        tmp_path: Path, editor: str) -> None:
+    tmp_path: Path, editor: str
+) -> None:
     root, home = tmp_path / "proj", tmp_path / "home"
     root.mkdir()
     where, section, rules_file = EXPECTED[editor]
@@ -175,12 +208,16 @@ def test_init_writes_the_config_and_rules_where_each_client_reads_them_and_a_rer
 
 def _other_servers(editor: str) -> str:
     if editor == "codex":
-        return ('# my codex settings\nmodel = "o4"\n\n[mcp_servers.github]\ncommand = "gh-mcp"\nargs = ["--x"]\n'
-                'env = { TOKEN = "t" }\n\n[profiles.fast]\nmodel = "mini"\n')
+        return (
+            '# my codex settings\nmodel = "o4"\n\n[mcp_servers.github]\ncommand = "gh-mcp"\nargs = ["--x"]\n'
+            'env = { TOKEN = "t" }\n\n[profiles.fast]\nmodel = "mini"\n'
+        )
     section = CLIENTS[editor].section
-    return ("// my settings\n{\n  \"theme\": \"One Dark\", /* keep */\n  \"" + section + "\": {\n"
-            "    \"github\": {\"command\": \"gh-mcp\", \"args\": [\"--x\"], \"env\": {\"TOKEN\": \"t\"}},\n"
-            "  },\n  \"inputs\": [{\"id\": \"gh\", \"type\": \"promptString\"}],\n}\n")
+    return (
+        '// my settings\n{\n  "theme": "One Dark", /* keep */\n  "' + section + '": {\n'
+        '    "github": {"command": "gh-mcp", "args": ["--x"], "env": {"TOKEN": "t"}},\n'
+        '  },\n  "inputs": [{"id": "gh", "type": "promptString"}],\n}\n'
+    )
 
 
 @pytest.mark.parametrize("editor", EDITORS)
@@ -229,7 +266,7 @@ def test_codex_keeps_a_key_typed_in_toml_and_replaces_only_our_table(tmp_path: P
     home = tmp_path / "home"
     setup_editors(tmp_path, ["codex"], providers=["anthropic"], home=home, command=("/bin/tm", []))
     target = config_path("codex", tmp_path, home)
-    edited = target.read_text().replace("YOUR_ANTHROPIC_API_KEY_HERE", "sk-ant-real") + '\n[tools]\nweb = true\n'
+    edited = target.read_text().replace("YOUR_ANTHROPIC_API_KEY_HERE", "sk-ant-real") + "\n[tools]\nweb = true\n"
     target.write_text(edited)
     report = setup_editors(tmp_path, ["codex"], providers=["anthropic"], home=home, command=("/bin/tm2", []))
     saved = tomllib.loads(target.read_text())
@@ -255,8 +292,12 @@ def test_opencode_gets_its_schema_and_command_list_and_roo_keeps_a_timeout_the_u
     setup_editors(tmp_path, ["opencode", "roo"], providers=["openai"], home=tmp_path, command=("/bin/tm", ["-q"]))
     opencode = json.loads((tmp_path / "opencode.json").read_text())
     assert opencode["$schema"] == "https://opencode.ai/config.json"
-    assert opencode["mcp"]["taskmaster"] == {"type": "local", "command": ["/bin/tm", "-q"], "enabled": True,
-                                             "environment": {"OPENAI_API_KEY": "{env:OPENAI_API_KEY}"}}
+    assert opencode["mcp"]["taskmaster"] == {
+        "type": "local",
+        "command": ["/bin/tm", "-q"],
+        "enabled": True,
+        "environment": {"OPENAI_API_KEY": "{env:OPENAI_API_KEY}"},
+    }
     assert json.loads(roo.read_text())["mcpServers"]["taskmaster"]["timeout"] == 900
     fresh = tmp_path / "fresh"
     fresh.mkdir()
@@ -326,15 +367,24 @@ def test_unknown_editor_names_the_valid_ones_and_nothing_is_written(tmp_path: Pa
 
 def test_parse_jsonc_still_reads_comments_and_trailing_commas(tmp_path: Path) -> None:
     assert parse_jsonc('// c\n{"a": [1, 2,], /* x */ "b": "//not a comment",}', tmp_path / "x") == (
-        {"a": [1, 2], "b": "//not a comment"}, True)
+        {"a": [1, 2], "b": "//not a comment"},
+        True,
+    )
 
 
 def test_the_keys_an_editor_config_passes_cover_the_extra_roles_providers(tmp_path: Path) -> None:
     from taskmaster_mcp.setup.skeleton import role_providers
 
     (tmp_path / ".taskmaster").mkdir()
-    (tmp_path / ".taskmaster/config.json").write_text(json.dumps({
-        "models": {"main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514"},
-                   "research": {"provider": "perplexity", "modelId": "sonar-pro"}},
-        "taskmasterMcp": {"roles": {"fast": {"provider": "openai", "modelId": "gpt-4.1-mini"}}}}))
+    (tmp_path / ".taskmaster/config.json").write_text(
+        json.dumps(
+            {
+                "models": {
+                    "main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514"},
+                    "research": {"provider": "perplexity", "modelId": "sonar-pro"},
+                },
+                "taskmasterMcp": {"roles": {"fast": {"provider": "openai", "modelId": "gpt-4.1-mini"}}},
+            }
+        )
+    )
     assert role_providers(tmp_path) == ["anthropic", "perplexity", "openai"]

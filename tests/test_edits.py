@@ -62,8 +62,12 @@ def test_a_new_subtasks_dependencies_follow_task_masters_conventions() -> None:
 
 
 def test_add_subtask_converts_an_existing_task_and_repoints_its_dependents() -> None:
-    doc = doc_of(task(1, subs=[sub(1)]), task(2), task(3, deps_=[1, 2], details="keep", relevantFiles=["a"]),
-                 task(4, deps_=[3], subs=[sub(1, deps_=["3"])]))
+    doc = doc_of(
+        task(1, subs=[sub(1)]),
+        task(2),
+        task(3, deps_=[1, 2], details="keep", relevantFiles=["a"]),
+        task(4, deps_=[3], subs=[sub(1, deps_=["3"])]),
+    )
     converted = edits.add_subtask(doc, "master", "1", task_id="3")
     assert converted["id"] == 2
     assert converted["dependencies"] == ["2"]

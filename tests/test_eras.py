@@ -33,23 +33,27 @@ async def _check(client: Client, elsewhere: Path) -> None:
     assert list(elsewhere.iterdir()) == []
 
 
-async def test_stdio_takes_the_project_from_the_client_roots_and_confines_it(messy_project: Path, tmp_path: Path,
-                                                                             era: str) -> None:
+async def test_stdio_takes_the_project_from_the_client_roots_and_confines_it(
+    messy_project: Path, tmp_path: Path, era: str
+) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     params = StdioServerParameters(command=console_script(), args=[], cwd=str(tmp_path))
-    async with Client(params, mode=era, list_roots_callback=roots_callback(messy_project),
-                      read_timeout_seconds=30) as client:
+    async with Client(
+        params, mode=era, list_roots_callback=roots_callback(messy_project), read_timeout_seconds=30
+    ) as client:
         await _check(client, elsewhere)
 
 
 async def test_a_shared_http_server_serves_its_pinned_project_whatever_the_client_roots_say(
-        messy_project: Path, tmp_path: Path, era: str) -> None:
+    messy_project: Path, tmp_path: Path, era: str
+) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     with serving(messy_project) as url:
-        async with Client(url, mode=era, list_roots_callback=roots_callback(elsewhere),
-                          read_timeout_seconds=30) as client:
+        async with Client(
+            url, mode=era, list_roots_callback=roots_callback(elsewhere), read_timeout_seconds=30
+        ) as client:
             listed = await client.call_tool("get_tasks", {"projectRoot": str(elsewhere)})
             init = await client.call_tool("initialize_project", {"projectRoot": str(elsewhere)})
     assert not listed.is_error and (listed.structured_content or {})["stats"]["tasks"] == 8

@@ -38,8 +38,11 @@ OURS = {
     "timeouts": {"firstByteSeconds": 0.25, "roleSeconds": 0.3, "requestSeconds": 2, "totalSeconds": TOTAL_SECONDS},
     "retries": {"perRole": 1, "baseDelaySeconds": 0, "maxDelaySeconds": 0.05},
 }
-MODELS = {"main": ("anthropic", "claude-sonnet-4-20250514"), "fallback": ("openai", "gpt-4o"),
-          "research": ("perplexity", "sonar-pro")}
+MODELS = {
+    "main": ("anthropic", "claude-sonnet-4-20250514"),
+    "fallback": ("openai", "gpt-4o"),
+    "research": ("perplexity", "sonar-pro"),
+}
 
 
 class Plan(BaseModel):
@@ -132,7 +135,8 @@ def expected_role(states: dict[str, str]) -> str | None:
 
 @pytest.mark.parametrize(("main", "fallback", "research"), CELLS, ids=[cell_id(c) for c in CELLS])
 async def test_each_fault_ends_with_the_right_role_or_one_error_naming_every_cause(
-        tmp_path: Path, servers: dict[str, ProviderServer], main: str, fallback: str, research: str) -> None:
+    tmp_path: Path, servers: dict[str, ProviderServer], main: str, fallback: str, research: str
+) -> None:
     fault, states = MAIN_FAULTS[main], {"fallback": fallback, "research": research}
     configure(tmp_path, servers, fault, states)
     router = ModelRouter(Paths(tmp_path), ENV, data_dir=tmp_path / "data")
@@ -166,9 +170,14 @@ async def test_each_fault_ends_with_the_right_role_or_one_error_naming_every_cau
 
 
 async def test_a_failed_ai_call_leaves_tasks_json_byte_identical(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
-    root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json",
-                      ours={"timeouts": {"firstByteSeconds": 0.25, "roleSeconds": 0.3}})
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
+    root = ai_project(
+        tmp_path / "p",
+        provider_server,
+        shared_fixtures / "messy-tasks.json",
+        ours={"timeouts": {"firstByteSeconds": 0.25, "roleSeconds": 0.3}},
+    )
     provider_server.defaults[MESSAGES] = Reply(hang=True)
     provider_server.defaults[CHAT] = Reply(status=529, error_type="overloaded_error", message="Overloaded")
     tasks = root / ".taskmaster/tasks/tasks.json"

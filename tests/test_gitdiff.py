@@ -98,8 +98,7 @@ def test_a_sha256_repository_without_commits_diffs_against_its_own_empty_tree(tm
     assert diff.unborn and diff.files == ["a.py"] and "+A = 1" in diff.text
 
 
-def test_names_git_quotes_or_spaces_are_read_back_exactly_and_a_private_one_is_still_excluded(
-        tmp_path: Path) -> None:
+def test_names_git_quotes_or_spaces_are_read_back_exactly_and_a_private_one_is_still_excluded(tmp_path: Path) -> None:
     names = ["my dir/a b.txt", "tab\tname.txt", 'quote"d.txt', "naïve.txt", "my dir/.env"]
     root = committed(tmp_path / "r", dict.fromkeys(names, "old\n"))
     for name in names:
@@ -128,8 +127,7 @@ def test_a_rename_of_a_private_file_is_excluded_by_its_old_name(tmp_path: Path) 
     assert (diff.files, diff.excluded) == ([], ["deploy/settings.txt"])
 
 
-def test_private_files_are_excluded_by_name_or_by_a_key_in_their_content_and_counted_in_a_note(
-        tmp_path: Path) -> None:
+def test_private_files_are_excluded_by_name_or_by_a_key_in_their_content_and_counted_in_a_note(tmp_path: Path) -> None:
     key = "-----BEGIN OPENSSH " + "PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
     root = committed(tmp_path / "r", {"src/a.py": "A = 1\n", "keys/id_ed25519": "old\n"})
     (root / "src/a.py").write_text("A = 2\n")
@@ -146,7 +144,8 @@ def test_private_files_are_excluded_by_name_or_by_a_key_in_their_content_and_cou
 
 
 def test_a_paths_entry_naming_a_private_file_or_a_link_to_one_is_refused_and_a_new_link_is_never_followed(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     root = committed(tmp_path / "r", {"src/a.py": "A = 1\n"})
     (root / ".env").write_text("KEY=1\n")
     (root / "src/settings").symlink_to(root / ".env")
@@ -158,13 +157,19 @@ def test_a_paths_entry_naming_a_private_file_or_a_link_to_one_is_refused_and_a_n
     assert "[symlink: target not read]" in narrowed.text and "KEY=1" not in narrowed.text
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    ("diff --git a/a b.txt b/a b.txt\nindex 1..2\n", ("a b.txt", ["a b.txt"])),
-    ('diff --git "a/t\\tx" "b/t\\tx"\nindex 1..2\n', ("t\tx", ["t\tx"])),
-    ('diff --git a/old "b/n\\"w"\nsimilarity index 90%\nrename from old\nrename to "n\\"w"\n--- a/old\n',
-     ('n"w', ["old", 'n"w'])),
-    ("diff --git x.py x.py\nindex 1..2\n", ("x.py x.py", None)),
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("diff --git a/a b.txt b/a b.txt\nindex 1..2\n", ("a b.txt", ["a b.txt"])),
+        ('diff --git "a/t\\tx" "b/t\\tx"\nindex 1..2\n', ("t\tx", ["t\tx"])),
+        (
+            'diff --git a/old "b/n\\"w"\nsimilarity index 90%\nrename from old\nrename to "n\\"w"\n--- a/old\n',
+            ('n"w', ["old", 'n"w']),
+        ),
+        ("diff --git x.py x.py\nindex 1..2\n", ("x.py x.py", None)),
+    ],
+)
 def test_chunk_names_reads_git_headers_and_fails_closed_on_anything_else(
-        header: str, expected: tuple[str, list[str] | None]) -> None:
+    header: str, expected: tuple[str, list[str] | None]
+) -> None:
     assert chunk_names(header) == expected

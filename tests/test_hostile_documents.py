@@ -21,31 +21,58 @@ def project_with(tmp_path: Path, document: Any) -> Path:
 
 
 BROKEN = [
-    pytest.param({"master": {"tasks": {"1": TASK}}}, "master.tasks", "expected a list of tasks, found an object",
-                 id="tasks-is-an-object"),
+    pytest.param(
+        {"master": {"tasks": {"1": TASK}}},
+        "master.tasks",
+        "expected a list of tasks, found an object",
+        id="tasks-is-an-object",
+    ),
     pytest.param({"master": {"tasks": "none yet"}}, "master.tasks", "found a string", id="tasks-is-a-string"),
-    pytest.param({"master": {"tasks": [TASK, 7, TASK]}}, "master.tasks[1]", "expected a task object, found a number",
-                 id="a-task-is-not-an-object"),
-    pytest.param({"master": {"tasks": [TASK]}, "feature": [TASK]}, "feature", "the tag is a list",
-                 id="a-tag-is-a-list"),
-    pytest.param({"master": {"tasks": [{**TASK, "subtasks": {"1": {}}}]}}, "master.tasks[0].subtasks",
-                 "expected a list of subtasks", id="subtasks-is-an-object"),
-    pytest.param({"master": {"tasks": [{**TASK, "subtasks": [{"id": 1}, "x"]}]}},
-                 "master.tasks[0].subtasks[1]", "expected a task object, found a string", id="a-subtask-is-a-string"),
-    pytest.param({"master": {"tasks": [{**TASK, "dependencies": "2"}]}}, "master.tasks[0].dependencies",
-                 "expected a list of ids", id="dependencies-is-a-string"),
-    pytest.param({"master": {"tasks": [{**TASK, "dependencies": [{"id": 2}]}]}},
-                 "master.tasks[0].dependencies[0]", "expected an id, found an object", id="a-dependency-is-an-object"),
+    pytest.param(
+        {"master": {"tasks": [TASK, 7, TASK]}},
+        "master.tasks[1]",
+        "expected a task object, found a number",
+        id="a-task-is-not-an-object",
+    ),
+    pytest.param(
+        {"master": {"tasks": [TASK]}, "feature": [TASK]}, "feature", "the tag is a list", id="a-tag-is-a-list"
+    ),
+    pytest.param(
+        {"master": {"tasks": [{**TASK, "subtasks": {"1": {}}}]}},
+        "master.tasks[0].subtasks",
+        "expected a list of subtasks",
+        id="subtasks-is-an-object",
+    ),
+    pytest.param(
+        {"master": {"tasks": [{**TASK, "subtasks": [{"id": 1}, "x"]}]}},
+        "master.tasks[0].subtasks[1]",
+        "expected a task object, found a string",
+        id="a-subtask-is-a-string",
+    ),
+    pytest.param(
+        {"master": {"tasks": [{**TASK, "dependencies": "2"}]}},
+        "master.tasks[0].dependencies",
+        "expected a list of ids",
+        id="dependencies-is-a-string",
+    ),
+    pytest.param(
+        {"master": {"tasks": [{**TASK, "dependencies": [{"id": 2}]}]}},
+        "master.tasks[0].dependencies[0]",
+        "expected an id, found an object",
+        id="a-dependency-is-an-object",
+    ),
     pytest.param({"master": {"tasks": [{"title": "no id"}]}}, "master.tasks[0].id", "found null", id="no-id"),
-    pytest.param({"master": {"tasks": [{**TASK, "id": True}]}}, "master.tasks[0].id", "found a boolean",
-                 id="a-boolean-id"),
+    pytest.param(
+        {"master": {"tasks": [{**TASK, "id": True}]}}, "master.tasks[0].id", "found a boolean", id="a-boolean-id"
+    ),
     pytest.param({"meta": {}, "tasks": [TASK, None]}, "tasks[1]", "found null", id="legacy-with-a-null-task"),
 ]
 
 
 @pytest.mark.parametrize(("document", "where", "problem"), BROKEN)
 async def test_a_wrong_shape_is_reported_with_its_path_and_no_tool_writes_over_it(
-        tmp_path: Path, document: Any, where: str, problem: str) -> None:
+    tmp_path: Path, document: Any, where: str, problem: str
+) -> None:
     root = project_with(tmp_path, document)
     before = snapshot(root)
     async with connected(root) as client:
@@ -76,8 +103,9 @@ async def test_a_top_level_key_that_is_not_a_tag_is_kept_and_never_replaced_by_a
 
 
 @pytest.mark.parametrize("levels", [500, 5000])
-async def test_deeply_nested_metadata_is_read_shown_clipped_and_written_back_intact(tmp_path: Path,
-                                                                                    levels: int) -> None:
+async def test_deeply_nested_metadata_is_read_shown_clipped_and_written_back_intact(
+    tmp_path: Path, levels: int
+) -> None:
     root = project_with(tmp_path, {"master": {"tasks": []}})
     path = root / ".taskmaster/tasks/tasks.json"
     first = json.dumps(TASK)[:-1] + ', "metadata": ' + _deep_text(levels) + "}"  # json.dumps stops at ~1,000 levels
@@ -115,7 +143,8 @@ async def test_nesting_beyond_the_supported_depth_is_a_clear_error_naming_the_fi
 
 
 async def test_a_cut_off_tasks_json_is_named_with_where_it_breaks_in_plain_words_and_left_as_it_is(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     root = project_with(tmp_path, {})
     (root / ".taskmaster/tasks/tasks.json").write_text('{"master": {"tasks\n', encoding="utf-8")
     before = snapshot(root)

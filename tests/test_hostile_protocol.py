@@ -20,15 +20,29 @@ from taskmaster_mcp.cli import main as cli_module
 from test_http import TOKEN, serving
 from test_stdio import console_script
 
-INITIALIZE = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-    "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 0,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
 
 
-def _raw_session(cwd: Path, lines: list[bytes], expected: int, env: dict[str, str] | None = None,
-                 ) -> tuple[list[dict[str, Any]], subprocess.Popen[bytes]]:
+def _raw_session(
+    cwd: Path,
+    lines: list[bytes],
+    expected: int,
+    env: dict[str, str] | None = None,
+) -> tuple[list[dict[str, Any]], subprocess.Popen[bytes]]:
     """Write raw lines to the stdio server and read ``expected`` answers (bounded); the process is left running."""
-    proc = subprocess.Popen([console_script()], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            cwd=cwd, env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), **(env or {})})
+    proc = subprocess.Popen(
+        [console_script()],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), **(env or {})},
+    )
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(json.dumps(INITIALIZE).encode() + b"\n")
     proc.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
@@ -82,21 +96,29 @@ def test_sigterm_shuts_the_stdio_server_down_cleanly_with_exit_code_0(messy_proj
 
 def test_the_log_level_variable_reaches_the_stdio_server(messy_project: Path) -> None:
     quiet = _raw_session(messy_project, [b'{"jsonrpc":"2.0","id":1,"method":"tools/list"}'], expected=1)[1]
-    verbose = _raw_session(messy_project, [b'{"jsonrpc":"2.0","id":1,"method":"tools/list"}'], expected=1,
-                           env={"TASKMASTER_MCP_LOG_LEVEL": "info"})[1]
+    verbose = _raw_session(
+        messy_project,
+        [b'{"jsonrpc":"2.0","id":1,"method":"tools/list"}'],
+        expected=1,
+        env={"TASKMASTER_MCP_LOG_LEVEL": "info"},
+    )[1]
     _, quiet_err = _stop(quiet)
     _, verbose_err = _stop(verbose)
     assert " INFO " in verbose_err and " INFO " not in quiet_err
 
 
-@pytest.mark.parametrize(("value", "served", "warned"), [
-    (",,,", "all", "names no tool of this server; serving all"),
-    ("get_tasks, no_such_tool, Next-Task", 2, "unknown tool(s) skipped: no_such_tool"),
-    ("nothing_real", "all", "unknown tool(s) skipped: nothing_real"),
-    ("lean", 7, None),
-])
+@pytest.mark.parametrize(
+    ("value", "served", "warned"),
+    [
+        (",,,", "all", "names no tool of this server; serving all"),
+        ("get_tasks, no_such_tool, Next-Task", 2, "unknown tool(s) skipped: no_such_tool"),
+        ("nothing_real", "all", "unknown tool(s) skipped: nothing_real"),
+        ("lean", 7, None),
+    ],
+)
 async def test_task_master_tools_skips_unknown_names_with_a_warning_and_never_serves_nothing(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture, value: str, served: int | str, warned: str | None) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, value: str, served: int | str, warned: str | None
+) -> None:
     async with connected(tmp_path, env={"TASK_MASTER_TOOLS": "all"}) as client:
         every = len((await client.list_tools()).tools)
     with caplog.at_level(logging.WARNING, logger="taskmaster_mcp"):
@@ -109,31 +131,43 @@ async def test_task_master_tools_skips_unknown_names_with_a_warning_and_never_se
         assert "TASK_MASTER_TOOLS" not in caplog.text
 
 
-@pytest.mark.parametrize(("tool", "arguments", "expected"), [
-    ("get_task", {}, "'id' is required"),
-    ("get_task", {"id": ["1"]}, "'id' must be a string"),
-    ("get_tasks", {"limit": "many"}, "'limit' must be an integer from 1 to 500, got \"many\""),
-    ("get_tasks", {"withSubtasks": "maybe"}, "'withSubtasks' must be true or false"),
-    ("set_task_status", {"id": "1"}, "'status' is required: one of 'pending', 'in-progress'"),
-    ("benchmark_models", {"maxUsd": -1}, "'maxUsd' must be a number of at least 0 (Required for paid models), got -1"),
-])
+@pytest.mark.parametrize(
+    ("tool", "arguments", "expected"),
+    [
+        ("get_task", {}, "'id' is required"),
+        ("get_task", {"id": ["1"]}, "'id' must be a string"),
+        ("get_tasks", {"limit": "many"}, "'limit' must be an integer from 1 to 500, got \"many\""),
+        ("get_tasks", {"withSubtasks": "maybe"}, "'withSubtasks' must be true or false"),
+        ("set_task_status", {"id": "1"}, "'status' is required: one of 'pending', 'in-progress'"),
+        (
+            "benchmark_models",
+            {"maxUsd": -1},
+            "'maxUsd' must be a number of at least 0 (Required for paid models), got -1",
+        ),
+    ],
+)
 async def test_bad_arguments_get_a_message_naming_the_parameter_and_its_form(
-        messy_project: Path, tool: str, arguments: dict[str, Any], expected: str) -> None:
+    messy_project: Path, tool: str, arguments: dict[str, Any], expected: str
+) -> None:
     async with connected(messy_project) as client:
         message = await error(client, tool, **arguments)
     assert expected in message and f"call {tool} again" in message
     assert "validation error" not in message and "pydantic" not in message
 
 
-@pytest.mark.parametrize(("tool", "arguments"), [
-    ("get_tasks", {"file": "tasks\x00.json"}),
-    ("get_tasks", {"projectRoot": "/tmp/a\x00b"}),
-    ("generate", {"output": "out\x00dir"}),
-    ("parse_prd", {"input": "prd\x00.md"}),
-    ("research", {"query": "q", "filePaths": "src/a\x00.py"}),
-])
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("get_tasks", {"file": "tasks\x00.json"}),
+        ("get_tasks", {"projectRoot": "/tmp/a\x00b"}),
+        ("generate", {"output": "out\x00dir"}),
+        ("parse_prd", {"input": "prd\x00.md"}),
+        ("research", {"query": "q", "filePaths": "src/a\x00.py"}),
+    ],
+)
 async def test_a_null_byte_in_a_path_is_refused_as_bad_input_and_nothing_is_written(
-        messy_project: Path, tool: str, arguments: dict[str, Any]) -> None:
+    messy_project: Path, tool: str, arguments: dict[str, Any]
+) -> None:
     before = snapshot(messy_project)
     async with connected(messy_project) as client:
         message = await error(client, tool, **arguments)
@@ -156,17 +190,28 @@ async def test_a_missing_task_resource_is_not_found_and_a_review_prompt_for_it_s
 def test_the_bearer_scheme_is_case_insensitive(messy_project: Path) -> None:
     body = {**INITIALIZE, "params": {**INITIALIZE["params"]}}
     with serving(messy_project, env={"TASKMASTER_MCP_TOKEN": TOKEN}) as url:
-        answers = {scheme: httpx2.post(url, json=body, timeout=10, headers={
-            "Accept": "application/json, text/event-stream", "Authorization": f"{scheme} {TOKEN}"}).status_code
-            for scheme in ("Bearer", "bearer", "BEARER")}
-        wrong = httpx2.post(url, json=body, timeout=10, headers={
-            "Accept": "application/json, text/event-stream", "Authorization": f"Basic {TOKEN}"}).status_code
+        answers = {
+            scheme: httpx2.post(
+                url,
+                json=body,
+                timeout=10,
+                headers={"Accept": "application/json, text/event-stream", "Authorization": f"{scheme} {TOKEN}"},
+            ).status_code
+            for scheme in ("Bearer", "bearer", "BEARER")
+        }
+        wrong = httpx2.post(
+            url,
+            json=body,
+            timeout=10,
+            headers={"Accept": "application/json, text/event-stream", "Authorization": f"Basic {TOKEN}"},
+        ).status_code
     assert answers == {"Bearer": 200, "bearer": 200, "BEARER": 200}
     assert wrong == 401
 
 
-def test_models_test_exits_1_when_every_role_fails(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                                   provider_server: ProviderServer) -> None:
+def test_models_test_exits_1_when_every_role_fails(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     for route in (MESSAGES, CHAT):
         provider_server.defaults[route] = Reply(status=401, error_type="authentication_error", message="bad key")

@@ -31,9 +31,13 @@ def _free_port() -> int:
 def serving(project: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """Run `taskmaster-mcp serve --http` in a subprocess until it accepts connections; yield its /mcp URL."""
     port = _free_port()
-    proc = subprocess.Popen([console_script(), "serve", "--http", f"127.0.0.1:{port}", *args], cwd=project,
-                            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(project), **(env or {})},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [console_script(), "serve", "--http", f"127.0.0.1:{port}", *args],
+        cwd=project,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(project), **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -57,14 +61,18 @@ def serving(project: Path, *args: str, env: dict[str, str] | None = None) -> Ite
 
 
 def _initialize(url: str, headers: dict[str, str]) -> httpx2.Response:
-    body = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
-    return httpx2.post(url, json=body, timeout=10, headers={"Accept": "application/json, text/event-stream",
-                                                            **headers})
+    body = {
+        "jsonrpc": "2.0",
+        "id": 0,
+        "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+    }
+    return httpx2.post(url, json=body, timeout=10, headers={"Accept": "application/json, text/event-stream", **headers})
 
 
 async def test_the_sdk_http_client_lists_and_calls_tools_and_bad_origins_are_refused(
-        era: str, messy_project: Path) -> None:
+    era: str, messy_project: Path
+) -> None:
     with serving(messy_project) as url:
         async with Client(url, mode=era, read_timeout_seconds=30) as client:
             tools = {t.name for t in (await client.list_tools()).tools}
@@ -82,9 +90,10 @@ async def test_a_token_is_required_when_one_is_set(era: str, messy_project: Path
     with serving(messy_project, env={"TASKMASTER_MCP_TOKEN": TOKEN}) as url:
         missing = _initialize(url, {})
         wrong = _initialize(url, {"Authorization": "Bearer nope"})
-        async with (httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as http,
-                    Client(streamable_http_client(url, http_client=http), mode=era,
-                           read_timeout_seconds=30) as client):
+        async with (
+            httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as http,
+            Client(streamable_http_client(url, http_client=http), mode=era, read_timeout_seconds=30) as client,
+        ):
             names = {t.name for t in (await client.list_tools()).tools}
     assert missing.status_code == 401 and "TASKMASTER_MCP_TOKEN" in missing.text
     assert wrong.status_code == 401
@@ -94,8 +103,14 @@ async def test_a_token_is_required_when_one_is_set(era: str, messy_project: Path
 @pytest.mark.parametrize("token", [None, "short"])
 def test_a_network_bind_without_a_strong_token_is_refused_before_listening(tmp_path: Path, token: str | None) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **({"TASKMASTER_MCP_TOKEN": token} if token else {})}
-    result = subprocess.run([console_script(), "serve", "--http", "0.0.0.0:1"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [console_script(), "serve", "--http", "0.0.0.0:1"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "TASKMASTER_MCP_TOKEN" in result.stderr and result.stdout == ""
 
@@ -107,7 +122,8 @@ def test_bind_addresses_default_to_loopback() -> None:
 
 
 async def test_a_shared_server_initializes_only_its_pinned_project_whatever_folder_an_agent_names(
-        era: str, messy_project: Path, tmp_path: Path) -> None:
+    era: str, messy_project: Path, tmp_path: Path
+) -> None:
     elsewhere = tmp_path / "someone-elses-folder"
     elsewhere.mkdir()
     with serving(messy_project) as url:

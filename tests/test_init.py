@@ -51,7 +51,8 @@ async def test_an_unknown_editor_or_profile_is_refused_before_anything_is_create
         by_rule = await error(client, "initialize_project", rules=["cursor", "emacs"])
     assert "'notepad'" in by_editor and "'emacs'" in by_rule
     assert "amp, claude, cline, codex, cursor, gemini, kiro, opencode, kilo, roo, trae, vscode, windsurf, zed" in (
-        by_rule)
+        by_rule
+    )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -72,8 +73,9 @@ async def test_init_git_creates_a_repository_once_and_never_nests_one(tmp_path: 
     assert "git" not in skipped
 
 
-async def test_init_git_without_git_installed_is_refused_and_creates_nothing(tmp_path: Path,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_init_git_without_git_installed_is_refused_and_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "bin").mkdir()
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
     project = tmp_path / "p"
@@ -131,8 +133,14 @@ async def test_initialize_project_schema_has_task_masters_arguments_and_stays_sm
     async with connected(tmp_path) as client:
         tool = next(t for t in (await client.list_tools()).tools if t.name == "initialize_project")
     # Task Master's no-op flags (yes, skipInstall, addAliases) are accepted but not published: they change nothing
-    assert set(tool.input_schema["properties"]) == {"projectRoot", "projectName", "editors", "rules", "initGit",
-                                                    "storeTasksInGit"}
+    assert set(tool.input_schema["properties"]) == {
+        "projectRoot",
+        "projectName",
+        "editors",
+        "rules",
+        "initGit",
+        "storeTasksInGit",
+    }
     assert len(json.dumps(tool.input_schema, ensure_ascii=False)) < 600
     async with connected(tmp_path) as client:
         accepted = await client.call_tool("initialize_project", {"yes": True, "skipInstall": True, "addAliases": False})

@@ -33,7 +33,8 @@ async def test_a_second_start_lists_tools_from_the_cache_without_registering_the
 
 
 async def test_building_registers_nothing_and_a_call_after_a_cached_listing_registers_its_tool(
-        messy_project: Path, tmp_path: Path) -> None:
+    messy_project: Path, tmp_path: Path
+) -> None:
     await listing(build_app(env={}, cwd=messy_project, tool_cache=tmp_path / "cache"))
     server = build_app(env={}, cwd=messy_project, tool_cache=tmp_path / "cache")
     assert registered(server) == []

@@ -17,10 +17,21 @@ NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 
 
 def entry(**changes: object) -> Entry:
-    base: dict[str, object] = dict(ts="2025-06-15T10:00:00Z", command="parse_prd", role="main", provider="anthropic",
-                                   model="claude-sonnet-4-20250514", input_tokens=100, output_tokens=50,
-                                   cached_tokens=0, cost_usd=0.5, latency_ms=100.0, outcome="ok", fallback=False,
-                                   attempt=1)
+    base: dict[str, object] = dict(
+        ts="2025-06-15T10:00:00Z",
+        command="parse_prd",
+        role="main",
+        provider="anthropic",
+        model="claude-sonnet-4-20250514",
+        input_tokens=100,
+        output_tokens=50,
+        cached_tokens=0,
+        cost_usd=0.5,
+        latency_ms=100.0,
+        outcome="ok",
+        fallback=False,
+        attempt=1,
+    )
     base.update(changes)
     return Entry(**base)  # type: ignore[arg-type]
 
@@ -44,8 +55,22 @@ def test_record_appends_one_compact_json_line_per_call(tmp_path: Path) -> None:
     assert len(lines) == 2
     second = json.loads(lines[1])
     assert second["outcome"] == "overloaded" and second["cost_usd"] is None and second["fallback"] is True
-    assert set(second) == {"ts", "command", "role", "provider", "model", "input_tokens", "output_tokens",
-                           "cached_tokens", "cost_usd", "latency_ms", "outcome", "fallback", "attempt", "prompt"}
+    assert set(second) == {
+        "ts",
+        "command",
+        "role",
+        "provider",
+        "model",
+        "input_tokens",
+        "output_tokens",
+        "cached_tokens",
+        "cost_usd",
+        "latency_ms",
+        "outcome",
+        "fallback",
+        "attempt",
+        "prompt",
+    }
 
 
 def test_check_budget_refuses_when_todays_spend_reached_the_daily_limit(tmp_path: Path) -> None:
@@ -91,8 +116,17 @@ def test_report_aggregates_latency_error_and_fallback_rates_by_role_command_and_
     ledger = Ledger(tmp_path, base_dir=tmp_path / "data")
     for latency in (10.0, 20.0, 30.0, 40.0):
         ledger.record(entry(latency_ms=latency))
-    ledger.record(entry(role="fallback", outcome="auth", cost_usd=None, fallback=True, latency_ms=5.0,
-                        command="expand_task", ts="2025-06-16T01:00:00Z"))
+    ledger.record(
+        entry(
+            role="fallback",
+            outcome="auth",
+            cost_usd=None,
+            fallback=True,
+            latency_ms=5.0,
+            command="expand_task",
+            ts="2025-06-16T01:00:00Z",
+        )
+    )
     report = ledger.report()
     assert report.total.calls == 5 and report.total.errors == 1
     assert report.total.error_rate == 0.2 and report.total.fallback_rate == 0.2
@@ -122,14 +156,26 @@ def test_lines_written_before_the_prompt_field_existed_parse_with_an_empty_promp
 
 
 async def test_every_model_call_records_its_prompt_version_in_the_ledger_and_a_replayable_recording(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     from ai_helpers import ai_env, ai_project, as_json
     from mcp_helpers import connected, ok
     from provider_server import MESSAGES, ProviderServer, Reply
     from taskmaster_mcp.models.recording import load
 
-    answer = {"tasks": [{"id": 1, "title": "Project skeleton", "description": "Layout.", "details": "How.",
-                         "testStrategy": "Tests.", "priority": "high", "dependencies": []}]}
+    answer = {
+        "tasks": [
+            {
+                "id": 1,
+                "title": "Project skeleton",
+                "description": "Layout.",
+                "details": "How.",
+                "testStrategy": "Tests.",
+                "priority": "high",
+                "dependencies": [],
+            }
+        ]
+    }
     env = {**ai_env(tmp_path), "TASKMASTER_MCP_RECORD": str(tmp_path / "rec")}
     server = ProviderServer().start()
     try:
@@ -141,11 +187,16 @@ async def test_every_model_call_records_its_prompt_version_in_the_ledger_and_a_r
         assert [(e.command, e.prompt) for e in ledger.entries()] == [("parse_prd", "parse_prd@2")]
         [recording] = load(tmp_path / "rec")
         assert (recording.prompt_version, recording.command, recording.role, recording.schema) == (
-            "parse_prd@2", "parse_prd", "main", "TaskPlan")
+            "parse_prd@2",
+            "parse_prd",
+            "main",
+            "TaskPlan",
+        )
         assert [t["title"] for t in recording.answer["tasks"]] == ["Project skeleton"]
         assert "note-taking" in recording.prompt and (tmp_path / "rec" / f"{recording.key}.json").is_file()
 
         import sys
+
         sys.path.insert(0, str(Path(__file__).parent / "eval"))
         from replay import Replayer
 

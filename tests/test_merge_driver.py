@@ -25,8 +25,16 @@ REPORT = Path(".taskmaster/reports/merge-conflicts.json")
 
 
 def task(n: Any, **fields: Any) -> dict[str, Any]:
-    return {"id": n, "title": f"Task {n}", "description": "d", "status": "pending", "dependencies": [],
-            "priority": "medium", "subtasks": [], **fields}
+    return {
+        "id": n,
+        "title": f"Task {n}",
+        "description": "d",
+        "status": "pending",
+        "dependencies": [],
+        "priority": "medium",
+        "subtasks": [],
+        **fields,
+    }
 
 
 def doc(*tasks: dict[str, Any], tag: str = "master", **tags: list[dict[str, Any]]) -> dict[str, Any]:
@@ -42,6 +50,7 @@ def by_id(data: dict[str, Any], tag: str = "master") -> dict[str, dict[str, Any]
 
 # --- pure rules --------------------------------------------------------------------------------------------------
 
+
 def test_changes_to_different_tasks_and_different_fields_of_one_task_both_apply() -> None:
     base = doc(task(1), task(2))
     ours = doc(task(1, title="ours title"), task(2))
@@ -56,8 +65,9 @@ def test_subtasks_merge_by_id_field_by_field() -> None:
     sub = {"id": 1, "title": "s", "status": "pending", "dependencies": []}
     base = doc(task(1, subtasks=[sub]))
     ours = doc(task(1, subtasks=[{**sub, "title": "ours"}, {"id": 2, "title": "ours new", "dependencies": [1]}]))
-    theirs = doc(task(1, subtasks=[{**sub, "details": "theirs"}, {"id": 2, "title": "theirs new",
-                                                                   "dependencies": [1]}]))
+    theirs = doc(
+        task(1, subtasks=[{**sub, "details": "theirs"}, {"id": 2, "title": "theirs new", "dependencies": [1]}])
+    )
     result = merge_documents(base, ours, theirs)
     subs = by_id(result.data)["1"]["subtasks"]
     assert result.conflicts == []
@@ -68,9 +78,13 @@ def test_subtasks_merge_by_id_field_by_field() -> None:
 def test_tasks_added_on_both_sides_keep_their_content_and_theirs_are_renumbered_with_their_references() -> None:
     base = doc(task(1), task(2))
     ours = doc(task(1), task(2), task(3, title="ours 3"))
-    theirs = doc(task(1, dependencies=[3]), task(2), task(3, title="theirs 3"), task(4, title="theirs 4",
-                                                                                     dependencies=[3, "3"]),
-                 task("5", title="theirs 5", dependencies=["3.1"], subtasks=[{"id": 1, "dependencies": ["3.1", 2]}]))
+    theirs = doc(
+        task(1, dependencies=[3]),
+        task(2),
+        task(3, title="theirs 3"),
+        task(4, title="theirs 4", dependencies=[3, "3"]),
+        task("5", title="theirs 5", dependencies=["3.1"], subtasks=[{"id": 1, "dependencies": ["3.1", 2]}]),
+    )
     result = merge_documents(base, ours, theirs)
     tasks = by_id(result.data)
     assert result.conflicts == []
@@ -88,11 +102,18 @@ def test_tasks_added_on_both_sides_with_the_same_content_are_kept_once() -> None
     assert [t["id"] for t in result.data["master"]["tasks"]] == [1] and result.renumbered == []
 
 
-@pytest.mark.parametrize(("ours", "theirs", "merged"), [
-    ("done", "review", "done"), ("review", "done", "done"), ("in-progress", "review", "review"),
-    ("pending", "in-progress", "in-progress"), ("cancelled", "in-progress", "in-progress"),
-    ("review", "deferred", "review"), ("deferred", "pending", "pending"),
-])
+@pytest.mark.parametrize(
+    ("ours", "theirs", "merged"),
+    [
+        ("done", "review", "done"),
+        ("review", "done", "done"),
+        ("in-progress", "review", "review"),
+        ("pending", "in-progress", "in-progress"),
+        ("cancelled", "in-progress", "in-progress"),
+        ("review", "deferred", "review"),
+        ("deferred", "pending", "pending"),
+    ],
+)
 def test_a_status_changed_on_both_sides_takes_the_further_along_one(ours: str, theirs: str, merged: str) -> None:
     base = doc(task(1, status="blocked"))
     result = merge_documents(base, doc(task(1, status=ours)), doc(task(1, status=theirs)))
@@ -109,8 +130,15 @@ def test_the_same_field_changed_to_different_values_keeps_ours_and_is_reported()
     result = merge_documents(doc(task(1)), doc(task(1, title="ours")), doc(task(1, title="theirs")))
     assert by_id(result.data)["1"]["title"] == "ours"
     (conflict,) = result.conflicts
-    assert conflict.as_json() == {"tag": "master", "taskId": "1", "field": "title", "kept": "ours",
-                                  "base": "Task 1", "ours": "ours", "theirs": "theirs"}
+    assert conflict.as_json() == {
+        "tag": "master",
+        "taskId": "1",
+        "field": "title",
+        "kept": "ours",
+        "base": "Task 1",
+        "ours": "ours",
+        "theirs": "theirs",
+    }
 
 
 def test_tags_added_and_removed_on_either_side_merge() -> None:
@@ -159,8 +187,12 @@ def test_timestamps_changed_on_both_sides_take_the_later_one() -> None:
 
 # --- property: random divergent edits -----------------------------------------------------------------------------
 
-EDIT = st.tuples(st.sampled_from(["status", "title", "add", "dep", "remove", "subtask"]), st.integers(1, 8),
-                 st.integers(1, 8), st.sampled_from(["pending", "in-progress", "review", "done", "cancelled"]))
+EDIT = st.tuples(
+    st.sampled_from(["status", "title", "add", "dep", "remove", "subtask"]),
+    st.integers(1, 8),
+    st.integers(1, 8),
+    st.sampled_from(["pending", "in-progress", "review", "done", "cancelled"]),
+)
 
 
 def _apply(data: dict[str, Any], edits: list[tuple[str, int, int, str]], side: str) -> set[str]:
@@ -186,15 +218,17 @@ def _apply(data: dict[str, Any], edits: list[tuple[str, int, int, str]], side: s
         elif kind == "remove" and not any(a in t["dependencies"] for t in tasks):
             tasks.remove(target)
         elif kind == "subtask":
-            target["subtasks"].append({"id": len(target["subtasks"]) + 1, "title": f"{side} sub {n}",
-                                       "dependencies": []})
+            target["subtasks"].append(
+                {"id": len(target["subtasks"]) + 1, "title": f"{side} sub {n}", "dependencies": []}
+            )
     return {t["title"] for t in tasks if t["title"].startswith(f"{side} added")}
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(2, 6), st.lists(EDIT, max_size=8), st.lists(EDIT, max_size=8))
 def test_merging_random_divergent_edits_loses_no_task_and_keeps_ids_unique_and_dependencies_resolved(
-        size: int, ours_edits: list[tuple[str, int, int, str]], theirs_edits: list[tuple[str, int, int, str]]) -> None:
+    size: int, ours_edits: list[tuple[str, int, int, str]], theirs_edits: list[tuple[str, int, int, str]]
+) -> None:
     base = doc(*(task(n, dependencies=[n - 1] if n > 1 else []) for n in range(1, size + 1)))
     ours, theirs = copy.deepcopy(base), copy.deepcopy(base)
     added = _apply(ours, ours_edits, "ours") | _apply(theirs, theirs_edits, "theirs")
@@ -211,6 +245,7 @@ def test_merging_random_divergent_edits_loses_no_task_and_keeps_ids_unique_and_d
 
 
 # --- real git -------------------------------------------------------------------------------------------------------
+
 
 def write(root: Path, data: dict[str, Any]) -> None:
     (root / TASKS).parent.mkdir(parents=True, exist_ok=True)
@@ -241,17 +276,35 @@ def repo(tmp_path: Path) -> Path:
 
 
 def merge(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=root, capture_output=True,
-                          text=True, timeout=60, check=False)
+    return subprocess.run(
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_git_merge_applies_both_branches_renumbers_theirs_and_rewrites_their_dependencies(repo: Path) -> None:
-    commit(repo, doc(task(1, status="done"), task(2, dependencies=[1]), task(3, title="main 3"),
-                     feature_x=[task(1)]), "main: 1 done, add 3")
+    commit(
+        repo,
+        doc(task(1, status="done"), task(2, dependencies=[1]), task(3, title="main 3"), feature_x=[task(1)]),
+        "main: 1 done, add 3",
+    )
     git(repo, "checkout", "-q", "feature")
-    commit(repo, doc(task(1, title="renamed"), task(2, dependencies=[1, 3]), task(3, title="feature 3"),
-                     task(4, title="feature 4", dependencies=[3]), feature_x=[task(1)], new_tag=[task(1)]),
-           "feature: rename 1, add 3 and 4, new tag")
+    commit(
+        repo,
+        doc(
+            task(1, title="renamed"),
+            task(2, dependencies=[1, 3]),
+            task(3, title="feature 3"),
+            task(4, title="feature 4", dependencies=[3]),
+            feature_x=[task(1)],
+            new_tag=[task(1)],
+        ),
+        "feature: rename 1, add 3 and 4, new tag",
+    )
     git(repo, "checkout", "-q", "main")
     done = merge(repo, "merge", "--no-edit", "feature")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -265,11 +318,11 @@ def test_git_merge_applies_both_branches_renumbers_theirs_and_rewrites_their_dep
 
 
 def test_git_merge_with_a_true_conflict_stops_keeps_ours_writes_the_report_and_leaves_valid_json(repo: Path) -> None:
-    commit(repo, doc(task(1, title="main title", status="review"), task(2, dependencies=[1]), feature_x=[task(1)]),
-           "main")
+    commit(
+        repo, doc(task(1, title="main title", status="review"), task(2, dependencies=[1]), feature_x=[task(1)]), "main"
+    )
     git(repo, "checkout", "-q", "feature")
-    commit(repo, doc(task(1, title="feature title", status="done"), task(2, dependencies=[1]), feature_x=[]),
-           "feature")
+    commit(repo, doc(task(1, title="feature title", status="done"), task(2, dependencies=[1]), feature_x=[]), "feature")
     git(repo, "checkout", "-q", "main")
     done = merge(repo, "merge", "--no-edit", "feature")
     assert done.returncode != 0
@@ -279,7 +332,8 @@ def test_git_merge_with_a_true_conflict_stops_keeps_ours_writes_the_report_and_l
     assert merged["feature-x"]["tasks"] == []
     report = json.loads((repo / REPORT).read_text(encoding="utf-8"))
     assert [(c["taskId"], c["field"], c["ours"], c["theirs"]) for c in report["conflicts"]] == [
-        ("1", "title", "main title", "feature title")]
+        ("1", "title", "main title", "feature title")
+    ]
     assert report["file"] == str(TASKS)
     assert "UU .taskmaster/tasks/tasks.json" in git(repo, "status", "--porcelain")
 
@@ -288,8 +342,11 @@ def test_git_rebase_replays_task_edits_through_the_driver(repo: Path) -> None:
     commit(repo, doc(task(1, status="in-progress"), task(2, dependencies=[1]), feature_x=[task(1)]), "main")
     git(repo, "checkout", "-q", "feature")
     commit(repo, doc(task(1), task(2, dependencies=[1], priority="high"), task(3), feature_x=[task(1)]), "f1")
-    commit(repo, doc(task(1, details="notes"), task(2, dependencies=[1], priority="high"), task(3),
-                     feature_x=[task(1)]), "f2")
+    commit(
+        repo,
+        doc(task(1, details="notes"), task(2, dependencies=[1], priority="high"), task(3), feature_x=[task(1)]),
+        "f2",
+    )
     done = merge(repo, "rebase", "main")
     assert done.returncode == 0, done.stdout + done.stderr
     tasks = by_id(read(repo))
@@ -301,8 +358,14 @@ def test_a_broken_input_leaves_ours_untouched_and_exits_non_zero(tmp_path: Path)
     good = json.dumps(doc(task(1)), indent=2)
     for name, text in (("base", good), ("ours", good), ("theirs", '{"master": {"tasks": [{"title": "no id"}]}}')):
         (tmp_path / name).write_text(text, encoding="utf-8")
-    done = subprocess.run([console_script(), "merge-driver", "base", "ours", "theirs", str(TASKS)], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [console_script(), "merge-driver", "base", "ours", "theirs", str(TASKS)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 1 and "theirs" in done.stderr and "id" in done.stderr
     assert (tmp_path / "ours").read_text(encoding="utf-8") == good and done.stdout == ""
 
@@ -321,8 +384,9 @@ def test_fix_conflicts_repairs_a_file_git_left_with_markers(tmp_path: Path, styl
     git(root, "checkout", "-q", "main")
     assert merge(root, "merge", "--no-edit", "feature").returncode != 0
     assert "<<<<<<<" in (root / TASKS).read_text(encoding="utf-8")
-    done = subprocess.run([console_script(), "fix-conflicts", "-C", str(root)], capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [console_script(), "fix-conflicts", "-C", str(root)], capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 0, done.stderr
     text = (root / TASKS).read_text(encoding="utf-8")
     tasks = by_id(json.loads(text))
@@ -352,8 +416,9 @@ def test_init_outside_git_registers_nothing(tmp_path: Path) -> None:
     assert result.created == [] and not (tmp_path / ".gitattributes").exists()
 
 
-async def test_doctor_warns_about_an_unregistered_driver_and_names_the_fix(tmp_path: Path,
-                                                                            capsys: pytest.CaptureFixture[str]) -> None:
+async def test_doctor_warns_about_an_unregistered_driver_and_names_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from taskmaster_mcp.cli.doctor import run_doctor
     from taskmaster_mcp.setup.skeleton import initialize
 
@@ -370,12 +435,24 @@ async def test_doctor_warns_about_an_unregistered_driver_and_names_the_fix(tmp_p
 
 def test_subtasks_added_on_both_sides_renumber_theirs_with_sibling_and_dotted_references() -> None:
     base = doc(task(1, subtasks=[{"id": 1, "title": "s1", "dependencies": []}]), task(2))
-    ours = doc(task(1, subtasks=[{"id": 1, "title": "s1", "dependencies": []},
-                                 {"id": 2, "title": "ours s2", "dependencies": [1]}]), task(2))
-    theirs = doc(task(1, subtasks=[{"id": 1, "title": "s1", "dependencies": []},
-                                   {"id": 2, "title": "theirs s2", "dependencies": [1]},
-                                   {"id": 3, "title": "theirs s3", "dependencies": [2]}]),
-                 task(2, dependencies=["1.2"]))
+    ours = doc(
+        task(
+            1,
+            subtasks=[{"id": 1, "title": "s1", "dependencies": []}, {"id": 2, "title": "ours s2", "dependencies": [1]}],
+        ),
+        task(2),
+    )
+    theirs = doc(
+        task(
+            1,
+            subtasks=[
+                {"id": 1, "title": "s1", "dependencies": []},
+                {"id": 2, "title": "theirs s2", "dependencies": [1]},
+                {"id": 3, "title": "theirs s3", "dependencies": [2]},
+            ],
+        ),
+        task(2, dependencies=["1.2"]),
+    )
     result = merge_documents(base, ours, theirs)
     subs = {s["title"]: s for s in by_id(result.data)["1"]["subtasks"]}
     assert subs["ours s2"]["id"] == 2 and subs["theirs s2"]["id"] == 4 and subs["theirs s3"]["id"] == 3
@@ -437,8 +514,13 @@ def test_branches_that_both_create_tasks_json_merge_through_the_driver(tmp_path:
 def test_fix_conflicts_refuses_a_file_without_markers_and_leaves_it(tmp_path: Path) -> None:
     write(tmp_path, doc(task(1)))
     before = (tmp_path / TASKS).read_bytes()
-    done = subprocess.run([console_script(), "fix-conflicts", "-C", str(tmp_path)], capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [console_script(), "fix-conflicts", "-C", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 1 and "no conflict markers" in done.stderr
     assert (tmp_path / TASKS).read_bytes() == before
 

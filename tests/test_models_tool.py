@@ -18,7 +18,8 @@ def config_of(root: Path) -> dict[str, Any]:
 
 
 async def test_models_shows_each_role_with_where_its_key_comes_from_never_the_key(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     (root / ".env").write_text("PERPLEXITY_API_KEY=pplx-from-dotenv-secret\nOPENAI_API_KEY=YOUR_OPENAI_KEY_HERE\n")
     env = {"ANTHROPIC_API_KEY": "sk-ant-env-secret", "TASKMASTER_MCP_DATA_DIR": str(tmp_path / "d")}
@@ -34,7 +35,8 @@ async def test_models_shows_each_role_with_where_its_key_comes_from_never_the_ke
 
 
 async def test_set_main_picks_the_provider_from_the_catalogue_keeps_other_sections_and_drops_a_stale_base_url(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     config = config_of(root)
     config["claudeCode"] = {"keep": True}
@@ -53,40 +55,51 @@ async def test_set_main_picks_the_provider_from_the_catalogue_keeps_other_sectio
 
 
 async def test_a_role_keeps_its_base_url_while_its_provider_stays_the_same(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     async with connected(root, env=ai_env(tmp_path)) as client:
         await ok(client, "models", setFallback="gpt-4.1")
-    assert config_of(root)["models"]["fallback"] == {"provider": "openai", "modelId": "gpt-4.1", "maxTokens": 32768,
-                                                      "baseURL": provider_server.url + "/v1"}
+    assert config_of(root)["models"]["fallback"] == {
+        "provider": "openai",
+        "modelId": "gpt-4.1",
+        "maxTokens": 32768,
+        "baseURL": provider_server.url + "/v1",
+    }
 
 
 async def test_the_azure_hint_saves_azure_not_openai_and_needs_a_base_url(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     async with connected(root, env=ai_env(tmp_path)) as client:
         refused = await error(client, "models", setMain="gpt-4o", azure=True)
-        result = await ok(client, "models", setMain="gpt-4o", azure=True,
-                          baseURL="https://res.openai.azure.com/openai")
+        result = await ok(client, "models", setMain="gpt-4o", azure=True, baseURL="https://res.openai.azure.com/openai")
     assert "azure needs baseURL" in refused
     main = config_of(root)["models"]["main"]
-    assert (main["provider"], main["modelId"], main["baseURL"]) == ("azure", "gpt-4o",
-                                                                    "https://res.openai.azure.com/openai")
+    assert (main["provider"], main["modelId"], main["baseURL"]) == (
+        "azure",
+        "gpt-4o",
+        "https://res.openai.azure.com/openai",
+    )
     assert result["changed"][0].startswith("main is now azure/gpt-4o")
     view = next(r for r in result["roles"] if r["role"] == "main")
     assert view["key"].startswith("MISSING: set AZURE_OPENAI_API_KEY")
 
 
 async def test_task_masters_hint_flags_each_save_their_provider(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
-    cases = [({"bedrock": True}, "us.anthropic.claude-sonnet-4-20250514-v1:0", "bedrock"),
-             ({"vertex": True}, "gemini-2.5-pro", "vertex"),
-             ({"openai-compatible": True, "baseURL": "http://127.0.0.1:9/v1"}, "my-model", "openai-compatible"),
-             ({"claude-code": True}, "sonnet", "claude-code"),
-             ({"codex-cli": True}, "gpt-5.2-codex", "codex-cli"),
-             ({"gemini-cli": True}, "gemini-2.5-pro", "gemini-cli"),
-             ({"provider": "zai"}, "glm-4.6", "zai")]
+    cases = [
+        ({"bedrock": True}, "us.anthropic.claude-sonnet-4-20250514-v1:0", "bedrock"),
+        ({"vertex": True}, "gemini-2.5-pro", "vertex"),
+        ({"openai-compatible": True, "baseURL": "http://127.0.0.1:9/v1"}, "my-model", "openai-compatible"),
+        ({"claude-code": True}, "sonnet", "claude-code"),
+        ({"codex-cli": True}, "gpt-5.2-codex", "codex-cli"),
+        ({"gemini-cli": True}, "gemini-2.5-pro", "gemini-cli"),
+        ({"provider": "zai"}, "glm-4.6", "zai"),
+    ]
     async with connected(root, env=ai_env(tmp_path)) as client:
         for flags, model, provider in cases:
             await ok(client, "models", setMain=model, **flags)
@@ -94,7 +107,8 @@ async def test_task_masters_hint_flags_each_save_their_provider(
 
 
 async def test_an_unknown_provider_is_refused_with_the_list_and_nothing_changes(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     before = snapshot(root)
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -106,7 +120,8 @@ async def test_an_unknown_provider_is_refused_with_the_list_and_nothing_changes(
 
 
 async def test_a_claude_code_role_shows_its_real_sign_in_not_an_invented_key_or_base_url(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     async with connected(root, env={**ai_env(tmp_path), "PATH": str(tmp_path)}) as client:
         result = await ok(client, "models", setMain="sonnet", **{"claude-code": True})
@@ -117,14 +132,16 @@ async def test_a_claude_code_role_shows_its_real_sign_in_not_an_invented_key_or_
 
 
 async def test_a_custom_model_needs_a_provider_hint_and_has_unknown_cost(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     before = snapshot(root)
     async with connected(root, env=ai_env(tmp_path)) as client:
         message = await error(client, "models", setFallback="my-local-llama")
         assert snapshot(root) == before
-        result = await ok(client, "models", setFallback="my-local-llama", ollama=True,
-                          baseURL=provider_server.url + "/v1")
+        result = await ok(
+            client, "models", setFallback="my-local-llama", ollama=True, baseURL=provider_server.url + "/v1"
+        )
     assert "provider" in message and "unknown" in message
     assert "unknown cost" in result["changed"][0]
     fallback = next(r for r in result["roles"] if r["role"] == "fallback")
@@ -132,20 +149,19 @@ async def test_a_custom_model_needs_a_provider_hint_and_has_unknown_cost(
 
 
 async def test_list_available_models_reads_the_catalogue_or_asks_the_local_endpoint(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
     async with connected(root, env=ai_env(tmp_path)) as client:
         catalogue = await ok(client, "models", listAvailableModels=True, provider="anthropic")
-        local = await ok(client, "models", listAvailableModels=True, ollama=True,
-                         baseURL=provider_server.url + "/v1")
+        local = await ok(client, "models", listAvailableModels=True, ollama=True, baseURL=provider_server.url + "/v1")
     assert {row["provider"] for row in catalogue["available"]} == {"anthropic"}
     assert local["endpointModels"] == ["scripted-model-a", "scripted-model-b"]
 
 
 async def test_models_test_pings_every_role(tmp_path: Path, provider_server: ProviderServer) -> None:
     root = ai_project(tmp_path / "p", provider_server)
-    provider_server.script(CHAT, Reply(status=401, error_type="invalid_api_key", message="bad key"),
-                           model="sonar-pro")
+    provider_server.script(CHAT, Reply(status=401, error_type="invalid_api_key", message="bad key"), model="sonar-pro")
     async with connected(root, env=ai_env(tmp_path)) as client:
         result = await ok(client, "models", test=True)
     tests = {t["role"]: t for t in result["tests"]}
@@ -154,13 +170,32 @@ async def test_models_test_pings_every_role(tmp_path: Path, provider_server: Pro
 
 
 async def test_usage_report_aggregates_the_ledger_of_this_project(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server)
-    provider_server.script(MESSAGES, Reply(status=529, error_type="overloaded_error"),
-                           Reply(status=529, error_type="overloaded_error"))
-    provider_server.script(CHAT, Reply(text=as_json({"tasks": [{"id": 1, "title": "Only task", "description": "d",
-                                                                "details": "", "testStrategy": "",
-                                                                "priority": "high", "dependencies": []}]})))
+    provider_server.script(
+        MESSAGES, Reply(status=529, error_type="overloaded_error"), Reply(status=529, error_type="overloaded_error")
+    )
+    provider_server.script(
+        CHAT,
+        Reply(
+            text=as_json(
+                {
+                    "tasks": [
+                        {
+                            "id": 1,
+                            "title": "Only task",
+                            "description": "d",
+                            "details": "",
+                            "testStrategy": "",
+                            "priority": "high",
+                            "dependencies": [],
+                        }
+                    ]
+                }
+            )
+        ),
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         empty = await ok(client, "usage_report")
         planned = await ok(client, "parse_prd", prd="# PRD\nOne thing.")
@@ -182,10 +217,22 @@ async def test_the_mcp_provider_asks_the_clients_own_model_through_sampling(tmp_
 
     async def sampling(_: Any, params: CreateMessageRequestParams) -> CreateMessageResult:
         prompts.append(str(params.messages[0].content))
-        plan = {"tasks": [{"id": 1, "title": "Sampled task", "description": "d", "details": "", "testStrategy": "",
-                           "priority": "medium", "dependencies": []}]}
-        return CreateMessageResult(role="assistant", content=TextContent(type="text", text=json.dumps(plan)),
-                                   model="client-model")
+        plan = {
+            "tasks": [
+                {
+                    "id": 1,
+                    "title": "Sampled task",
+                    "description": "d",
+                    "details": "",
+                    "testStrategy": "",
+                    "priority": "medium",
+                    "dependencies": [],
+                }
+            ]
+        }
+        return CreateMessageResult(
+            role="assistant", content=TextContent(type="text", text=json.dumps(plan)), model="client-model"
+        )
 
     env = {"TASKMASTER_MCP_DATA_DIR": str(tmp_path / "d")}
     async with connected(root, env=env, mode="legacy", sampling_callback=sampling) as client:
@@ -213,8 +260,9 @@ async def test_the_mcp_provider_on_a_2026_era_session_says_sampling_needs_a_2025
         raise AssertionError("a 2026-era session cannot be asked to sample mid-call")
 
     before = (root / ".taskmaster/tasks").iterdir()
-    async with connected(root, env={"TASKMASTER_MCP_DATA_DIR": str(tmp_path / "d")}, mode="auto",
-                         sampling_callback=sampling) as client:
+    async with connected(
+        root, env={"TASKMASTER_MCP_DATA_DIR": str(tmp_path / "d")}, mode="auto", sampling_callback=sampling
+    ) as client:
         message = await error(client, "parse_prd", prd="# PRD\nSample it.")
     assert "2025-era MCP session" in message and "Configure a provider" in message
     assert "back-channel" not in message.lower()

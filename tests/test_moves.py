@@ -47,8 +47,11 @@ def test_moving_a_task_with_subtasks_or_into_itself_is_refused() -> None:
 
 
 def test_moving_a_subtask_to_a_task_id_promotes_it_and_repoints_its_siblings() -> None:
-    doc = doc_of(task(7, priority="high", subs=[sub(1, deps_=["3.1"]), sub(2, deps_=[1])]),
-                 task(3, subs=[sub(1)]), task(8, deps_=["7.1"]))
+    doc = doc_of(
+        task(7, priority="high", subs=[sub(1, deps_=["3.1"]), sub(2, deps_=[1])]),
+        task(3, subs=[sub(1)]),
+        task(8, deps_=["7.1"]),
+    )
     moves.move_within(doc, "master", Ref("7", "1"), Ref("12"))
     promoted = get(doc, "12")
     assert promoted["dependencies"] == ["3.1"] and promoted["priority"] == "high"
@@ -91,8 +94,9 @@ def test_moving_across_tags_refuses_to_break_dependencies_and_names_both_options
 
 def test_moving_a_task_without_links_across_tags_keeps_a_free_id() -> None:
     doc = two_tags()
-    assert moves.move_across(doc, "master", "other", [Ref("4")], with_dependencies=False,
-                             ignore_dependencies=False) == {"4": "4"}
+    assert moves.move_across(
+        doc, "master", "other", [Ref("4")], with_dependencies=False, ignore_dependencies=False
+    ) == {"4": "4"}
     assert [t["id"] for t in doc.tasks("other")] == [1, 4]
     assert [t["id"] for t in doc.tasks("master")] == [1, 2, 3]
 
@@ -100,8 +104,7 @@ def test_moving_a_task_without_links_across_tags_keeps_a_free_id() -> None:
 def test_with_dependencies_moves_the_dependencies_too_and_renumbers_collisions() -> None:
     doc = two_tags()
     doc.tasks("master").pop()  # task 4 would not be a dependency, drop it to keep the picture small
-    mapping = moves.move_across(doc, "master", "other", [Ref("3")], with_dependencies=True,
-                                ignore_dependencies=False)
+    mapping = moves.move_across(doc, "master", "other", [Ref("3")], with_dependencies=True, ignore_dependencies=False)
     assert mapping == {"1": "2", "2": "3", "3": "4"}
     assert doc.tasks("master") == []
     other = doc.tasks("other")
@@ -110,8 +113,7 @@ def test_with_dependencies_moves_the_dependencies_too_and_renumbers_collisions()
 
 def test_ignore_dependencies_drops_the_broken_links_on_both_sides() -> None:
     doc = two_tags()
-    mapping = moves.move_across(doc, "master", "other", [Ref("2")], with_dependencies=False,
-                                ignore_dependencies=True)
+    mapping = moves.move_across(doc, "master", "other", [Ref("2")], with_dependencies=False, ignore_dependencies=True)
     assert mapping == {"2": "2"}
     assert get(doc, "2", "other")["dependencies"] == []
     assert get(doc, "3")["dependencies"] == []
@@ -120,8 +122,9 @@ def test_ignore_dependencies_drops_the_broken_links_on_both_sides() -> None:
 def test_renumbered_tasks_keep_their_subtasks_sibling_dependencies() -> None:
     doc = doc_of(task(1, subs=[sub(1), sub(2, deps_=[1])]), task(2, deps_=[1], subs=[sub(1), sub(2, deps_=[1])]))
     doc.data["other"] = {"tasks": [task(1)], "metadata": {}}
-    mapping = moves.move_across(doc, "master", "other", [Ref("1"), Ref("2")], with_dependencies=False,
-                                ignore_dependencies=False)
+    mapping = moves.move_across(
+        doc, "master", "other", [Ref("1"), Ref("2")], with_dependencies=False, ignore_dependencies=False
+    )
     assert mapping == {"1": "2", "2": "3"}
     assert get(doc, "2.2", "other")["dependencies"] == [1]
     assert get(doc, "3.2", "other")["dependencies"] == [1]

@@ -23,8 +23,7 @@ def next_id(doc: TaskFile, tag: str = "master") -> str | None:
 
 
 def test_next_is_an_eligible_subtask_of_an_in_progress_task_before_any_pending_task() -> None:
-    doc = doc_of(task(1, "in-progress", subs=[sub(1, "done"), sub(2, "pending", [1])]),
-                 task(2, priority="critical"))
+    doc = doc_of(task(1, "in-progress", subs=[sub(1, "done"), sub(2, "pending", [1])]), task(2, priority="critical"))
     assert next_id(doc) == "1.2"
 
 
@@ -40,8 +39,13 @@ def test_next_in_the_messy_fixture_is_the_in_progress_subtask_of_task_3(messy_pr
 
 
 def test_next_takes_the_highest_priority_pending_task_with_dependencies_done() -> None:
-    doc = doc_of(task(1, "done"), task(2, priority="low"), task(3, priority="high", deps_=[4]),
-                 task(4, priority="medium"), task(5, priority="high", deps_=[1]))
+    doc = doc_of(
+        task(1, "done"),
+        task(2, priority="low"),
+        task(3, priority="high", deps_=[4]),
+        task(4, priority="medium"),
+        task(5, priority="high", deps_=[1]),
+    )
     assert next_id(doc) == "5"
 
 
@@ -61,9 +65,15 @@ def test_next_breaks_priority_ties_by_lowest_numeric_id_whatever_the_id_type() -
 
 
 def test_dependencies_are_satisfied_by_done_or_completed_only() -> None:
-    doc = doc_of(task(1, "completed"), task(2, "done"), task(3, "cancelled"), task(4, "review"),
-                 task(5, deps_=[1, "2"], priority="low"), task(6, deps_=[3], priority="high"),
-                 task(7, deps_=[4], priority="high"))
+    doc = doc_of(
+        task(1, "completed"),
+        task(2, "done"),
+        task(3, "cancelled"),
+        task(4, "review"),
+        task(5, deps_=[1, "2"], priority="low"),
+        task(6, deps_=[3], priority="high"),
+        task(7, deps_=[4], priority="high"),
+    )
     assert next_id(doc) == "5"
 
 

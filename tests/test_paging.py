@@ -20,8 +20,9 @@ def all_pages(tasks: list[Task], limit: int = 100) -> list[list[dict[str, Any]]]
     pages: list[list[dict[str, Any]]] = []
     offset: int | None = 0
     while offset is not None:
-        rows, offset = queries.page(tasks, offset=offset, limit=limit,
-                                    render=lambda t: queries.compact_row(t, queries.DETAIL_FIELDS, True))
+        rows, offset = queries.page(
+            tasks, offset=offset, limit=limit, render=lambda t: queries.compact_row(t, queries.DETAIL_FIELDS, True)
+        )
         pages.append(rows)
     return pages
 

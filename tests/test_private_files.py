@@ -22,17 +22,54 @@ KEY = "-----BEGIN OPENSSH " + "PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----
 SECRET = "sk-live-do-not-send"
 FIX = "what to do instead"
 
-REFUSED = [".env", ".env.local", ".env.example", "config/prod.env", ".envrc", ".ENV", "certs/server.pem",
-           "tls/site.key", "keys/id_ed25519", "id_rsa", ".ssh/config", ".ssh", ".aws", "store.p12", ".npmrc",
-           ".pypirc", ".netrc",
-           ".git-credentials", ".aws/credentials", "credentials.json", "gcp/my-service-account.json",
-           "client_secret_123.apps.json", "infra/terraform.tfstate", ".taskmaster", ".taskmaster/tasks/tasks.json",
-           ".taskmaster/config.json", ".taskmaster/state.json", ".taskmaster/reports/task-complexity-report.json",
-           ".taskmaster/.taskmaster-mcp.lock", ".taskmaster/tasks/task_001.txt", "tasks/tasks.json",
-           ".taskmasterconfig", "sub/.taskmaster/config.json", ".taskmaster/docs/.env"]
-READABLE = ["docs/prd.md", ".taskmaster/docs/prd.txt", ".taskmaster/docs/research/2025-01-01_x.md",
-            ".taskmaster/templates/example_prd.txt", ".taskmaster/docs", "src/environment.py", "keys/id_ed25519.pub",
-            "src/secrets.py", "README.md", ""]
+REFUSED = [
+    ".env",
+    ".env.local",
+    ".env.example",
+    "config/prod.env",
+    ".envrc",
+    ".ENV",
+    "certs/server.pem",
+    "tls/site.key",
+    "keys/id_ed25519",
+    "id_rsa",
+    ".ssh/config",
+    ".ssh",
+    ".aws",
+    "store.p12",
+    ".npmrc",
+    ".pypirc",
+    ".netrc",
+    ".git-credentials",
+    ".aws/credentials",
+    "credentials.json",
+    "gcp/my-service-account.json",
+    "client_secret_123.apps.json",
+    "infra/terraform.tfstate",
+    ".taskmaster",
+    ".taskmaster/tasks/tasks.json",
+    ".taskmaster/config.json",
+    ".taskmaster/state.json",
+    ".taskmaster/reports/task-complexity-report.json",
+    ".taskmaster/.taskmaster-mcp.lock",
+    ".taskmaster/tasks/task_001.txt",
+    "tasks/tasks.json",
+    ".taskmasterconfig",
+    "sub/.taskmaster/config.json",
+    ".taskmaster/docs/.env",
+]
+READABLE = [
+    "docs/prd.md",
+    ".taskmaster/docs/prd.txt",
+    ".taskmaster/docs/research/2025-01-01_x.md",
+    ".taskmaster/templates/example_prd.txt",
+    ".taskmaster/docs",
+    "src/environment.py",
+    "keys/id_ed25519.pub",
+    "src/secrets.py",
+    "README.md",
+    "",
+]
 
 
 @pytest.mark.parametrize("rel", REFUSED)
@@ -90,9 +127,11 @@ def test_read_for_prompt_refuses_binary_non_utf8_keys_and_missing_files_and_says
     (tmp_path / "setup.txt").write_text("Deploy with:\n" + KEY)
     paths = Paths(tmp_path)
     cases: list[tuple[str, type[Exception], str]] = [
-        ("logo.png", InvalidInput, "is a binary file"), ("latin.txt", InvalidInput, "is not UTF-8 text"),
+        ("logo.png", InvalidInput, "is a binary file"),
+        ("latin.txt", InvalidInput, "is not UTF-8 text"),
         ("setup.txt", InvalidInput, "is private, text holding a private key"),
-        ("missing.md", NotFound, "is not a file in the project")]
+        ("missing.md", NotFound, "is not a file in the project"),
+    ]
     for rel, kind, message in cases:
         with pytest.raises(kind, match=message) as raised:
             read_for_prompt(paths, rel, what="filePaths entry", fix=FIX)
@@ -113,8 +152,21 @@ def test_read_for_prompt_cuts_a_long_file_at_max_chars_with_a_note_even_mid_char
 
 
 def planned() -> str:
-    return as_json({"tasks": [{"id": 1, "title": "Skeleton", "description": "Skeleton.", "details": "How.",
-                               "testStrategy": "Tests.", "priority": "high", "dependencies": []}]})
+    return as_json(
+        {
+            "tasks": [
+                {
+                    "id": 1,
+                    "title": "Skeleton",
+                    "description": "Skeleton.",
+                    "details": "How.",
+                    "testStrategy": "Tests.",
+                    "priority": "high",
+                    "dependencies": [],
+                }
+            ]
+        }
+    )
 
 
 def project(tmp_path: Path, server: ProviderServer) -> Path:
@@ -122,12 +174,18 @@ def project(tmp_path: Path, server: ProviderServer) -> Path:
     each carrying SECRET, and two readable PRDs."""
     root = ai_project(tmp_path / "p", server)
     (tmp_path / "outside.md").write_text(f"# Outside\n{SECRET}\n")
-    files = {".env": f"ANTHROPIC_API_KEY={SECRET}\n", ".env.local": f"TOKEN={SECRET}\n",
-             ".env.example": f"ANTHROPIC_API_KEY={SECRET}\n", "keys/id_ed25519": KEY + SECRET,
-             "docs/setup.txt": KEY + SECRET, ".aws/credentials": f"aws_secret_access_key={SECRET}\n",
-             ".taskmaster/state.json": f'{{"currentTag": "master", "x": "{SECRET}"}}',
-             ".taskmaster/tasks/tasks.json": f'{{"master": {{"tasks": [], "metadata": {{"owner": "{SECRET}"}}}}}}',
-             "docs/prd.md": "# Docs PRD\nDOCS_PRD_MARKER\n", ".taskmaster/docs/prd.txt": "# PRD\nSTORE_PRD_MARKER\n"}
+    files = {
+        ".env": f"ANTHROPIC_API_KEY={SECRET}\n",
+        ".env.local": f"TOKEN={SECRET}\n",
+        ".env.example": f"ANTHROPIC_API_KEY={SECRET}\n",
+        "keys/id_ed25519": KEY + SECRET,
+        "docs/setup.txt": KEY + SECRET,
+        ".aws/credentials": f"aws_secret_access_key={SECRET}\n",
+        ".taskmaster/state.json": f'{{"currentTag": "master", "x": "{SECRET}"}}',
+        ".taskmaster/tasks/tasks.json": f'{{"master": {{"tasks": [], "metadata": {{"owner": "{SECRET}"}}}}}}',
+        "docs/prd.md": "# Docs PRD\nDOCS_PRD_MARKER\n",
+        ".taskmaster/docs/prd.txt": "# PRD\nSTORE_PRD_MARKER\n",
+    }
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
@@ -137,15 +195,19 @@ def project(tmp_path: Path, server: ProviderServer) -> Path:
 
 
 # (path given, what the refusal must say)
-REFUSALS = [(".env", "'.env' is private, an environment file"), (".env.local", "'.env.local' is private"),
-            (".env.example", "'.env.example' is private"),
-            ("docs/notes.md", "'docs/notes.md' (it resolves to '.env') is private"),
-            ("docs/outside.md", "outside the project root"), ("keys/id_ed25519", "is private, a private key"),
-            ("docs/setup.txt", "is private, text holding a private key"),
-            (".aws/credentials", "is private, a credentials file"),
-            (".taskmaster/tasks/tasks.json", "is private, Task Master's internal state"),
-            (".taskmaster/config.json", "is private, Task Master's internal state"),
-            (".taskmaster/state.json", "is private, Task Master's internal state")]
+REFUSALS = [
+    (".env", "'.env' is private, an environment file"),
+    (".env.local", "'.env.local' is private"),
+    (".env.example", "'.env.example' is private"),
+    ("docs/notes.md", "'docs/notes.md' (it resolves to '.env') is private"),
+    ("docs/outside.md", "outside the project root"),
+    ("keys/id_ed25519", "is private, a private key"),
+    ("docs/setup.txt", "is private, text holding a private key"),
+    (".aws/credentials", "is private, a credentials file"),
+    (".taskmaster/tasks/tasks.json", "is private, Task Master's internal state"),
+    (".taskmaster/config.json", "is private, Task Master's internal state"),
+    (".taskmaster/state.json", "is private, Task Master's internal state"),
+]
 TOOLS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "parse_prd": ("input", "paste its text as prd", {}),
     "research": ("filePaths", "customContext", {"query": "What next?"}),
@@ -154,7 +216,8 @@ TOOLS: dict[str, tuple[str, str, dict[str, Any]]] = {
 
 @pytest.mark.parametrize("tool", sorted(TOOLS))
 async def test_parse_prd_and_research_refuse_the_same_private_files_before_any_model_request(
-        tool: str, tmp_path: Path, provider_server: ProviderServer) -> None:
+    tool: str, tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = project(tmp_path, provider_server)
     argument, fix, extra = TOOLS[tool]
     before = snapshot(root)
@@ -169,7 +232,8 @@ async def test_parse_prd_and_research_refuse_the_same_private_files_before_any_m
 
 @pytest.mark.parametrize("prd_path", [".taskmaster/docs/prd.txt", "docs/prd.md", None])
 async def test_parse_prd_still_reads_the_prd_under_taskmaster_docs_and_anywhere_in_the_project(
-        prd_path: str | None, tmp_path: Path, provider_server: ProviderServer) -> None:
+    prd_path: str | None, tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = project(tmp_path, provider_server)
     provider_server.script(MESSAGES, Reply(text=planned()))
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -180,7 +244,8 @@ async def test_parse_prd_still_reads_the_prd_under_taskmaster_docs_and_anywhere_
 
 
 async def test_research_still_reads_the_prd_under_taskmaster_docs_and_a_normal_project_file(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = project(tmp_path, provider_server)
     provider_server.script(CHAT, Reply(text="Answer."))
     async with connected(root, env=ai_env(tmp_path)) as client:

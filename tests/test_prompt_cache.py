@@ -22,17 +22,39 @@ from taskmaster_mcp.models.ledger import Ledger
 from taskmaster_mcp.models.providers import Completion
 from taskmaster_mcp.models.usage import cost_of
 
-PLAN = as_json({"subtasks": [{"id": 1, "title": "Do the work", "description": "Do it.", "details": "How.",
-                              "testStrategy": "Test.", "dependencies": []}]})
+PLAN = as_json(
+    {
+        "subtasks": [
+            {
+                "id": 1,
+                "title": "Do the work",
+                "description": "Do it.",
+                "details": "How.",
+                "testStrategy": "Test.",
+                "dependencies": [],
+            }
+        ]
+    }
+)
 
 
 def coded_project(root: Path, server: ProviderServer, count: int) -> Path:
     """``count`` pending tasks in a project with some Python code (so prompts carry a codebase block)."""
     ai_project(root, server)
     tasks: list[dict[str, Any]] = [
-        {"id": n, "title": f"Feature number {n}", "description": f"Build feature {n}.", "details": "",
-         "testStrategy": "", "status": "pending", "dependencies": [], "priority": "medium", "subtasks": []}
-        for n in range(1, count + 1)]
+        {
+            "id": n,
+            "title": f"Feature number {n}",
+            "description": f"Build feature {n}.",
+            "details": "",
+            "testStrategy": "",
+            "status": "pending",
+            "dependencies": [],
+            "priority": "medium",
+            "subtasks": [],
+        }
+        for n in range(1, count + 1)
+    ]
     (root / ".taskmaster/tasks/tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}))
     (root / "pyproject.toml").write_text('[project]\nname = "shop"\ndependencies = ["fastapi", "sqlalchemy"]\n')
     (root / "shop").mkdir()
@@ -48,7 +70,8 @@ def user_blocks(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def test_expand_all_marks_one_byte_identical_project_prefix_and_puts_each_task_after_it(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = coded_project(tmp_path / "p", provider_server, 5)
     provider_server.prompt_cache = True
     provider_server.defaults[MESSAGES] = Reply(text=PLAN)
@@ -67,7 +90,8 @@ async def test_expand_all_marks_one_byte_identical_project_prefix_and_puts_each_
 
 
 async def test_cached_tokens_reach_the_usage_block_and_the_ledger_priced_at_the_cached_price(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = coded_project(tmp_path / "p", provider_server, 3)
     provider_server.prompt_cache = True
     provider_server.defaults[MESSAGES] = Reply(text=PLAN, usage=(0, 50, 0))
@@ -81,8 +105,11 @@ async def test_cached_tokens_reach_the_usage_block_and_the_ledger_priced_at_the_
     info = catalogue.lookup("anthropic", MAIN_MODEL)
     assert info is not None and info.cached_input_price is not None and info.input_price is not None
     read = entries[1]
-    expected = ((read.input_tokens - read.cached_tokens) * info.input_price + read.cached_tokens
-                * info.cached_input_price + read.output_tokens * (info.output_price or 0)) / 1e6
+    expected = (
+        (read.input_tokens - read.cached_tokens) * info.input_price
+        + read.cached_tokens * info.cached_input_price
+        + read.output_tokens * (info.output_price or 0)
+    ) / 1e6
     assert read.cost_usd == pytest.approx(expected, abs=1e-8)
     assert second["usage"]["costUsd"] < first["usage"]["costUsd"]
 
@@ -97,7 +124,8 @@ def test_anthropic_cache_writes_cost_a_quarter_more_than_input_and_reads_the_cac
 
 
 async def test_openai_gets_the_same_prefix_first_in_one_unmarked_string(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = coded_project(tmp_path / "p", provider_server, 2)
     provider_server.defaults[MESSAGES] = Reply(status=401, error_type="authentication_error")
     provider_server.defaults[CHAT] = Reply(text=PLAN)
@@ -113,9 +141,18 @@ async def test_openai_gets_the_same_prefix_first_in_one_unmarked_string(
 async def test_a_call_without_a_stable_prefix_marks_nothing(tmp_path: Path, provider_server: ProviderServer) -> None:
     root = coded_project(tmp_path / "p", provider_server, 1)
     provider_server.prompt_cache = True
-    provider_server.defaults[MESSAGES] = Reply(text=as_json({
-        "title": "Add a health endpoint", "description": "GET /health.", "details": "Return 200.",
-        "testStrategy": "Call it.", "priority": "medium", "dependencies": []}))
+    provider_server.defaults[MESSAGES] = Reply(
+        text=as_json(
+            {
+                "title": "Add a health endpoint",
+                "description": "GET /health.",
+                "details": "Return 200.",
+                "testStrategy": "Call it.",
+                "priority": "medium",
+                "dependencies": [],
+            }
+        )
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "add_task", prompt="A health endpoint")
     [body] = [r.body for r in provider_server.seen(MESSAGES)]

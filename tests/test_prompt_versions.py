@@ -91,18 +91,25 @@ def test_every_template_has_a_recorded_version_and_digest() -> None:
         if recorded["version"] == template.version:
             assert recorded["sha256"] == digest(template), (
                 f"the text of template {name!r} changed but its version did not: bump {name}'s version "
-                f"(now {template.version}) in ai/prompts/, then run tests/test_prompt_versions.py")
+                f"(now {template.version}) in ai/prompts/, then run tests/test_prompt_versions.py"
+            )
         else:
-            raise AssertionError(f"template {name!r} is at version {template.version} but the table records "
-                                 f"{recorded['version']}: run tests/test_prompt_versions.py")
+            raise AssertionError(
+                f"template {name!r} is at version {template.version} but the table records "
+                f"{recorded['version']}: run tests/test_prompt_versions.py"
+            )
 
 
 def test_every_prompt_builder_is_part_of_a_versioned_template() -> None:
     covered: set[str] = set()
     for template in templates().values():
         covered |= text_of(template)[1]
-    builders = {f"{module.__name__}.{name}" for module in modules() for name, value in vars(module).items()
-                if isinstance(value, FunctionType) and value.__module__ == module.__name__}
+    builders = {
+        f"{module.__name__}.{name}"
+        for module in modules()
+        for name, value in vars(module).items()
+        if isinstance(value, FunctionType) and value.__module__ == module.__name__
+    }
     assert builders - covered == set(), "functions whose words reach a model must belong to a template's parts"
 
 
@@ -122,8 +129,11 @@ def record() -> int:
     """Write the table for templates whose version changed or that are new; refuse a changed text at an old
     version."""
     table = json.loads(TABLE.read_text(encoding="utf-8")) if TABLE.exists() else {}
-    refused = [name for name, t in templates().items() if name in table
-               and table[name]["version"] == t.version and table[name]["sha256"] != digest(t)]
+    refused = [
+        name
+        for name, t in templates().items()
+        if name in table and table[name]["version"] == t.version and table[name]["sha256"] != digest(t)
+    ]
     if refused:
         print(f"bump the version of: {', '.join(sorted(refused))} (their text changed)", file=sys.stderr)
         return 1

@@ -37,19 +37,40 @@ STATUSES = st.sampled_from(["pending", "in-progress", "done", "review", "deferre
 TEXT = st.text(min_size=0, max_size=30)
 
 CALLS = st.one_of(
-    st.tuples(st.just("get_tasks"), st.fixed_dictionaries({}, optional={"status": STATUSES, "tag": TAGS,
-                                                                        "withSubtasks": st.booleans()})),
+    st.tuples(
+        st.just("get_tasks"),
+        st.fixed_dictionaries({}, optional={"status": STATUSES, "tag": TAGS, "withSubtasks": st.booleans()}),
+    ),
     st.tuples(st.just("get_task"), st.fixed_dictionaries({"id": IDS}, optional={"tag": TAGS})),
     st.tuples(st.just("next_task"), st.fixed_dictionaries({}, optional={"tag": TAGS})),
-    st.tuples(st.just("set_task_status"), st.fixed_dictionaries({"id": IDS, "status": STATUSES},
-                                                                optional={"tag": TAGS})),
-    st.tuples(st.just("add_task"), st.fixed_dictionaries({"title": TEXT}, optional={
-        "description": TEXT, "dependencies": IDS, "priority": st.sampled_from(["high", "low", "urgent"]),
-        "tag": TAGS})),
-    st.tuples(st.just("add_subtask"), st.fixed_dictionaries({"id": IDS}, optional={
-        "title": TEXT, "taskId": IDS, "dependencies": IDS, "status": STATUSES})),
-    st.tuples(st.just("update_task"), st.fixed_dictionaries({"id": IDS}, optional={
-        "title": TEXT, "details": TEXT, "priority": st.sampled_from(["high", "medium", "nope"])})),
+    st.tuples(
+        st.just("set_task_status"), st.fixed_dictionaries({"id": IDS, "status": STATUSES}, optional={"tag": TAGS})
+    ),
+    st.tuples(
+        st.just("add_task"),
+        st.fixed_dictionaries(
+            {"title": TEXT},
+            optional={
+                "description": TEXT,
+                "dependencies": IDS,
+                "priority": st.sampled_from(["high", "low", "urgent"]),
+                "tag": TAGS,
+            },
+        ),
+    ),
+    st.tuples(
+        st.just("add_subtask"),
+        st.fixed_dictionaries(
+            {"id": IDS}, optional={"title": TEXT, "taskId": IDS, "dependencies": IDS, "status": STATUSES}
+        ),
+    ),
+    st.tuples(
+        st.just("update_task"),
+        st.fixed_dictionaries(
+            {"id": IDS},
+            optional={"title": TEXT, "details": TEXT, "priority": st.sampled_from(["high", "medium", "nope"])},
+        ),
+    ),
     st.tuples(st.just("update_subtask"), st.fixed_dictionaries({"id": IDS, "prompt": TEXT})),
     st.tuples(st.just("remove_task"), st.fixed_dictionaries({"id": IDS}, optional={"tag": TAGS})),
     st.tuples(st.just("remove_subtask"), st.fixed_dictionaries({"id": IDS}, optional={"convert": st.booleans()})),
@@ -124,8 +145,10 @@ async def _run(root: Path, calls: list[tuple[str, dict[str, Any]]]) -> None:
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None)
 @given(calls=st.lists(CALLS, min_size=1, max_size=12))
-def test_random_tool_sequences_keep_every_invariant(tmp_path_factory: Any, calls: list[tuple[str, dict[str, Any]]],
-                                                    ) -> None:
+def test_random_tool_sequences_keep_every_invariant(
+    tmp_path_factory: Any,
+    calls: list[tuple[str, dict[str, Any]]],
+) -> None:
     root = tmp_path_factory.mktemp("project")
     (root / ".taskmaster/tasks").mkdir(parents=True)
     shutil.copyfile(FIXTURES / "messy-tasks.json", root / ".taskmaster/tasks/tasks.json")
@@ -134,18 +157,34 @@ def test_random_tool_sequences_keep_every_invariant(tmp_path_factory: Any, calls
 
 # --- the reader ------------------------------------------------------------------------------------------------
 
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**20), st.floats(allow_nan=False),
-                    st.text(max_size=8))
-JSON_VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                            st.dictionaries(st.text(max_size=6), inner, max_size=4)),
-                           max_leaves=25)
-TASKISH = st.fixed_dictionaries({}, optional={"id": JSON_VALUES, "title": JSON_VALUES, "status": JSON_VALUES,
-                                              "dependencies": JSON_VALUES, "subtasks": JSON_VALUES,
-                                              "priority": JSON_VALUES, "metadata": JSON_VALUES})
-TAG_BLOCKS = st.one_of(JSON_VALUES, st.fixed_dictionaries({"tasks": st.one_of(JSON_VALUES, st.lists(
-    st.one_of(TASKISH, JSON_VALUES), max_size=5))}, optional={"metadata": JSON_VALUES}))
-DOCUMENTS = st.one_of(JSON_VALUES, st.dictionaries(st.sampled_from(["master", "other", "tasks", "meta"]), TAG_BLOCKS,
-                                                   max_size=3))
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**20), st.floats(allow_nan=False), st.text(max_size=8))
+JSON_VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)),
+    max_leaves=25,
+)
+TASKISH = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": JSON_VALUES,
+        "title": JSON_VALUES,
+        "status": JSON_VALUES,
+        "dependencies": JSON_VALUES,
+        "subtasks": JSON_VALUES,
+        "priority": JSON_VALUES,
+        "metadata": JSON_VALUES,
+    },
+)
+TAG_BLOCKS = st.one_of(
+    JSON_VALUES,
+    st.fixed_dictionaries(
+        {"tasks": st.one_of(JSON_VALUES, st.lists(st.one_of(TASKISH, JSON_VALUES), max_size=5))},
+        optional={"metadata": JSON_VALUES},
+    ),
+)
+DOCUMENTS = st.one_of(
+    JSON_VALUES, st.dictionaries(st.sampled_from(["master", "other", "tasks", "meta"]), TAG_BLOCKS, max_size=3)
+)
 
 
 def _nest(depth: int) -> str:
@@ -154,8 +193,9 @@ def _nest(depth: int) -> str:
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(document=DOCUMENTS, deep=st.sampled_from([0, 0, 0, 300, 1500]))
-def test_the_reader_accepts_or_reports_any_document_and_queries_never_crash(tmp_path_factory: Any, document: Any,
-                                                                            deep: int) -> None:
+def test_the_reader_accepts_or_reports_any_document_and_queries_never_crash(
+    tmp_path_factory: Any, document: Any, deep: int
+) -> None:
     root = tmp_path_factory.mktemp("reader")
     path = root / ".taskmaster/tasks/tasks.json"
     path.parent.mkdir(parents=True)

@@ -19,7 +19,8 @@ REQUEST = Request(system="be brief", prompt="say hi", max_tokens=100, temperatur
 
 
 async def test_anthropic_adapter_streams_text_and_reports_usage_with_cached_tokens(
-        provider_server: ProviderServer) -> None:
+    provider_server: ProviderServer,
+) -> None:
     provider_server.script(MESSAGES, Reply(text="hello world", usage=(100, 20, 40), chunks=4))
     clients = ClientCache()
     adapter = clients.adapter("anthropic", "claude-sonnet-4-20250514", provider_server.url, "sk-test")
@@ -50,7 +51,8 @@ async def test_anthropic_native_structured_output_is_sent_as_output_config(provi
 
 
 async def test_openai_adapter_streams_with_include_usage_and_reads_the_final_usage_chunk(
-        provider_server: ProviderServer) -> None:
+    provider_server: ProviderServer,
+) -> None:
     provider_server.script(CHAT, Reply(text="abc def", usage=(50, 9, 30)))
     clients = ClientCache()
     adapter = clients.adapter("openai", "gpt-4o", provider_server.url + "/v1", "sk-openai")
@@ -77,8 +79,7 @@ async def test_openai_native_structured_output_is_sent_as_response_format(provid
     assert body["response_format"]["json_schema"]["schema"] == schema
 
 
-async def test_openrouter_goes_through_the_openai_adapter_at_the_env_base_url(
-        provider_server: ProviderServer) -> None:
+async def test_openrouter_goes_through_the_openai_adapter_at_the_env_base_url(provider_server: ProviderServer) -> None:
     env = {"OPENROUTER_BASE_URL": provider_server.url + "/v1", "OPENROUTER_API_KEY": "or-key"}
     url = resolve_base_url("openrouter", None, env, {})
     clients = ClientCache()
@@ -129,14 +130,24 @@ def test_key_resolution_prefers_env_then_dotenv_and_treats_placeholders_as_missi
     assert not missing.present and missing.variable == "OPENAI_API_KEY"
 
 
-@pytest.mark.parametrize(("status", "error_type", "retryable"), [
-    (529, "overloaded_error", True), (429, "rate_limit_error", True), (500, "api_error", True),
-    (503, "api_error", True), (408, "timeout", True), (409, "conflict", True),
-    (400, "invalid_request_error", False), (401, "authentication_error", False),
-    (403, "permission_error", False), (404, "not_found_error", False),
-])
+@pytest.mark.parametrize(
+    ("status", "error_type", "retryable"),
+    [
+        (529, "overloaded_error", True),
+        (429, "rate_limit_error", True),
+        (500, "api_error", True),
+        (503, "api_error", True),
+        (408, "timeout", True),
+        (409, "conflict", True),
+        (400, "invalid_request_error", False),
+        (401, "authentication_error", False),
+        (403, "permission_error", False),
+        (404, "not_found_error", False),
+    ],
+)
 async def test_http_errors_map_to_provider_errors_with_the_right_retry_decision(
-        provider_server: ProviderServer, status: int, error_type: str, retryable: bool) -> None:
+    provider_server: ProviderServer, status: int, error_type: str, retryable: bool
+) -> None:
     provider_server.script(MESSAGES, Reply(status=status, error_type=error_type, message="nope"))
     clients = ClientCache()
     adapter = clients.adapter("anthropic", "claude-x", provider_server.url, "sk-test")
@@ -150,8 +161,9 @@ async def test_http_errors_map_to_provider_errors_with_the_right_retry_decision(
 
 
 async def test_quota_exhausted_429_is_not_retryable(provider_server: ProviderServer) -> None:
-    provider_server.script(CHAT, Reply(status=429, error_type="insufficient_quota",
-                                       message="You exceeded your current quota"))
+    provider_server.script(
+        CHAT, Reply(status=429, error_type="insufficient_quota", message="You exceeded your current quota")
+    )
     clients = ClientCache()
     with pytest.raises(ProviderError) as raised:
         await clients.adapter("openai", "gpt-4o", provider_server.url + "/v1", "sk").complete(REQUEST)
@@ -186,7 +198,8 @@ async def complete_once(server: ProviderServer, adapter: tuple[str, str, str, st
 
 @pytest.mark.parametrize("adapter", ADAPTERS, ids=["anthropic", "openai"])
 async def test_a_stream_cut_off_mid_body_is_retryable_and_says_how_much_arrived(
-        provider_server: ProviderServer, adapter: tuple[str, str, str, str]) -> None:
+    provider_server: ProviderServer, adapter: tuple[str, str, str, str]
+) -> None:
     provider_server.script(adapter[3], Reply(text="abcdef", chunks=6, truncate=5))
     message = await complete_once(provider_server, adapter)
     assert message.startswith("retryable=True: stream cut off after ") and "characters" in message
@@ -194,18 +207,23 @@ async def test_a_stream_cut_off_mid_body_is_retryable_and_says_how_much_arrived(
 
 @pytest.mark.parametrize("adapter", ADAPTERS, ids=["anthropic", "openai"])
 async def test_a_stream_that_ends_without_its_end_event_is_cut_off(
-        provider_server: ProviderServer, adapter: tuple[str, str, str, str]) -> None:
+    provider_server: ProviderServer, adapter: tuple[str, str, str, str]
+) -> None:
     events = stream_events(adapter[3], Reply(text="half"), adapter[1])
     provider_server.script(adapter[3], Reply(raw="".join(events[:-3])))  # the text, then a clean end of body
     message = await complete_once(provider_server, adapter)
     assert message.startswith("retryable=True: stream cut off after ") and "without its end event" in message
 
 
-@pytest.mark.parametrize("body", ["<html>Welcome to nginx</html>", '{"id": "x", "choices": []}', "data: nope\n\n"],
-                         ids=["html", "json-not-a-stream", "events-not-json"])
+@pytest.mark.parametrize(
+    "body",
+    ["<html>Welcome to nginx</html>", '{"id": "x", "choices": []}', "data: nope\n\n"],
+    ids=["html", "json-not-a-stream", "events-not-json"],
+)
 @pytest.mark.parametrize("adapter", ADAPTERS, ids=["anthropic", "openai"])
 async def test_a_200_that_is_not_the_apis_event_stream_is_malformed_and_not_retried(
-        provider_server: ProviderServer, adapter: tuple[str, str, str, str], body: str) -> None:
+    provider_server: ProviderServer, adapter: tuple[str, str, str, str], body: str
+) -> None:
     provider_server.script(adapter[3], Reply(raw=body))
     message = await complete_once(provider_server, adapter)
     assert message.startswith("retryable=False: malformed response") and "baseURL" in message
@@ -213,7 +231,8 @@ async def test_a_200_that_is_not_the_apis_event_stream_is_malformed_and_not_retr
 
 @pytest.mark.parametrize("adapter", ADAPTERS, ids=["anthropic", "openai"])
 async def test_a_refused_connection_is_retryable_and_names_the_transport_cause(
-        provider_server: ProviderServer, adapter: tuple[str, str, str, str]) -> None:
+    provider_server: ProviderServer, adapter: tuple[str, str, str, str]
+) -> None:
     message = await complete_once(provider_server, adapter, closed_port_url())
     assert message.startswith("retryable=True: connection failed: ")
     assert "Connection error." not in message  # the SDK's wrapper text says nothing; the cause beneath it does
@@ -258,7 +277,8 @@ async def test_sampling_adapter_calls_the_sampler_and_flattens_a_reask() -> None
         return "sampled", "client-model"
 
     completion = await SamplingAdapter(sampler).complete(
-        Request(system="sys", prompt="p", max_tokens=50, followup=("bad", "fix it")))
+        Request(system="sys", prompt="p", max_tokens=50, followup=("bad", "fix it"))
+    )
     assert (completion.text, completion.model) == ("sampled", "client-model")
     assert calls[0][0] == "sys" and "bad" in calls[0][1] and "fix it" in calls[0][1] and calls[0][2] == 50
 
@@ -283,7 +303,9 @@ def test_map_error_passes_provider_errors_through_unchanged() -> None:
 
 
 def test_importing_the_router_does_not_import_the_provider_sdks() -> None:
-    code = ("import sys, taskmaster_mcp.models.router, taskmaster_mcp.models.providers, taskmaster_mcp.models.ledger;"
-            "print('anthropic' in sys.modules, 'openai' in sys.modules)")
+    code = (
+        "import sys, taskmaster_mcp.models.router, taskmaster_mcp.models.providers, taskmaster_mcp.models.ledger;"
+        "print('anthropic' in sys.modules, 'openai' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.split() == ["False", "False"]

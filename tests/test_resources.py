@@ -19,10 +19,23 @@ def _text(result: object) -> str:
 
 async def test_resources_list_and_read_the_current_tag(messy_project: Path) -> None:
     (messy_project / ".taskmaster/reports").mkdir(parents=True, exist_ok=True)
-    (messy_project / ".taskmaster/reports/task-complexity-report.json").write_text(json.dumps({
-        "meta": {"generatedAt": "2026-01-01T00:00:00Z"}, "complexityAnalysis": [
-            {"taskId": 4, "taskTitle": "HTTP API", "complexityScore": 8, "recommendedSubtasks": 5,
-             "expansionPrompt": "Split it.", "reasoning": "Big."}]}))
+    (messy_project / ".taskmaster/reports/task-complexity-report.json").write_text(
+        json.dumps(
+            {
+                "meta": {"generatedAt": "2026-01-01T00:00:00Z"},
+                "complexityAnalysis": [
+                    {
+                        "taskId": 4,
+                        "taskTitle": "HTTP API",
+                        "complexityScore": 8,
+                        "recommendedSubtasks": 5,
+                        "expansionPrompt": "Split it.",
+                        "reasoning": "Big.",
+                    }
+                ],
+            }
+        )
+    )
     async with connected(messy_project) as client:
         listed = {str(r.uri) for r in (await client.list_resources()).resources}
         templates = {t.uri_template for t in (await client.list_resource_templates()).resource_templates}
@@ -63,8 +76,10 @@ async def test_prompts_embed_current_data(messy_project: Path) -> None:
         nxt = await client.get_prompt("work_on_next_task", {})
         review = await client.get_prompt("review_task", {"id": "4"})
         plan = await client.get_prompt("plan_from_prd", {"numTasks": "12"})
-    text = {name: "".join(getattr(m.content, "text", "") for m in r.messages)
-            for name, r in (("next", nxt), ("review", review), ("plan", plan))}
+    text = {
+        name: "".join(getattr(m.content, "text", "") for m in r.messages)
+        for name, r in (("next", nxt), ("review", review), ("plan", plan))
+    }
     assert names == {"plan_from_prd", "work_on_next_task", "review_task"}
     assert '"3.2"' in text["next"] and "set_task_status" in text["next"]
     assert "HTTP API" in text["review"] and "testStrategy" in text["review"]
@@ -72,9 +87,16 @@ async def test_prompts_embed_current_data(messy_project: Path) -> None:
 
 
 def test_graph_text_in_mermaid_and_dot_points_from_dependency_to_dependent() -> None:
-    tasks = [{"id": 1, "title": 'Set "up"', "status": "done", "dependencies": []},
-             {"id": 2, "title": "Build", "status": "in-progress", "dependencies": [1, 99],
-              "subtasks": [{"id": 1, "title": "Part", "status": "pending", "dependencies": ["1"]}]}]
+    tasks = [
+        {"id": 1, "title": 'Set "up"', "status": "done", "dependencies": []},
+        {
+            "id": 2,
+            "title": "Build",
+            "status": "in-progress",
+            "dependencies": [1, 99],
+            "subtasks": [{"id": 1, "title": "Part", "status": "pending", "dependencies": ["1"]}],
+        },
+    ]
     chart = mermaid(tasks, with_subtasks=True)
     graphviz = dot(tasks)
     assert "t1 --> t2" in chart and "t99" not in chart and "t1 --> t2_1" in chart

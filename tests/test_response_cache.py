@@ -29,17 +29,39 @@ from taskmaster_mcp.store.settings import CacheSettings
 
 def subtasks(*titles: str) -> str:
     """A model reply proposing one subtask per title."""
-    return as_json({"subtasks": [{"id": i, "title": t, "description": f"{t}.", "details": f"How to {t.lower()}.",
-                                  "testStrategy": "Unit test.", "dependencies": []}
-                                 for i, t in enumerate(titles, 1)]})
+    return as_json(
+        {
+            "subtasks": [
+                {
+                    "id": i,
+                    "title": t,
+                    "description": f"{t}.",
+                    "details": f"How to {t.lower()}.",
+                    "testStrategy": "Unit test.",
+                    "dependencies": [],
+                }
+                for i, t in enumerate(titles, 1)
+            ]
+        }
+    )
 
 
 def project(root: Path, server: ProviderServer, ours: dict[str, Any] | None = None) -> Path:
     """One pending task without subtasks."""
     ai_project(root, server, ours=ours)
-    tasks: list[dict[str, Any]] = [{
-        "id": 1, "title": "Build the importer", "description": "Import CSV files.", "details": "", "testStrategy": "",
-        "status": "pending", "dependencies": [], "priority": "medium", "subtasks": []}]
+    tasks: list[dict[str, Any]] = [
+        {
+            "id": 1,
+            "title": "Build the importer",
+            "description": "Import CSV files.",
+            "details": "",
+            "testStrategy": "",
+            "status": "pending",
+            "dependencies": [],
+            "priority": "medium",
+            "subtasks": [],
+        }
+    ]
     (root / ".taskmaster/tasks/tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}))
     return root
 
@@ -53,7 +75,8 @@ def entries(tmp_path: Path) -> list[Path]:
 
 
 async def test_an_identical_expand_is_answered_from_the_cache_with_no_model_call_and_cost_zero(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = project(tmp_path / "p", provider_server)
     provider_server.script(MESSAGES, Reply(text=subtasks("Parse rows", "Validate rows"), usage=(900, 300, 0)))
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -67,12 +90,15 @@ async def test_an_identical_expand_is_answered_from_the_cache_with_no_model_call
     assert usage["cache"].startswith("answered from the response cache (saved 20")
     assert "fresh: true (CLI --fresh)" in usage["cache"]
     ledger = Ledger(root, env=ai_env(tmp_path)).entries()
-    assert [(e.outcome, e.cost_usd, e.input_tokens) for e in ledger] == [("ok", ledger[0].cost_usd, 900),
-                                                                         ("cache_hit", 0.0, 0)]
+    assert [(e.outcome, e.cost_usd, e.input_tokens) for e in ledger] == [
+        ("ok", ledger[0].cost_usd, 900),
+        ("cache_hit", 0.0, 0),
+    ]
 
 
 async def test_fresh_asks_the_model_again_and_its_answer_replaces_the_stored_one(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = project(tmp_path / "p", provider_server)
     provider_server.script(MESSAGES, Reply(text=subtasks("Old plan")), Reply(text=subtasks("New plan")))
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -85,7 +111,8 @@ async def test_fresh_asks_the_model_again_and_its_answer_replaces_the_stored_one
 
 
 async def test_an_entry_older_than_the_ttl_is_a_miss_and_the_model_is_asked(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = project(tmp_path / "p", provider_server, ours={"cache": {"ttlSeconds": 60}})
     provider_server.script(MESSAGES, Reply(text=subtasks("First answer")), Reply(text=subtasks("After expiry")))
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -99,7 +126,8 @@ async def test_an_entry_older_than_the_ttl_is_a_miss_and_the_model_is_asked(
 
 
 async def test_invalid_output_is_never_stored_and_a_corrected_answer_is(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = project(tmp_path / "p", provider_server)
     bad = Reply(text='{"subtasks": "not a list"}')
     provider_server.script(MESSAGES, bad, bad)
@@ -125,7 +153,8 @@ async def test_provider_errors_are_not_stored(tmp_path: Path, provider_server: P
 
 
 async def test_with_the_cache_disabled_every_call_reaches_the_model(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = project(tmp_path / "p", provider_server, ours={"cache": {"enabled": False}})
     provider_server.defaults[MESSAGES] = Reply(text=subtasks("Same"))
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -135,13 +164,20 @@ async def test_with_the_cache_disabled_every_call_reaches_the_model(
     assert entries(tmp_path) == []
 
 
-@pytest.mark.parametrize(("cache", "message"), [
-    ({"enabled": "yes"}, "taskmasterMcp.cache.enabled in .taskmaster/config.json must be true or false"),
-    ({"ttlHours": 2}, "taskmasterMcp.cache.ttlHours in .taskmaster/config.json must be absent: cache accepts only "
-                      "enabled, ttlSeconds, maxMegabytes"),
-])
+@pytest.mark.parametrize(
+    ("cache", "message"),
+    [
+        ({"enabled": "yes"}, "taskmasterMcp.cache.enabled in .taskmaster/config.json must be true or false"),
+        (
+            {"ttlHours": 2},
+            "taskmasterMcp.cache.ttlHours in .taskmaster/config.json must be absent: cache accepts only "
+            "enabled, ttlSeconds, maxMegabytes",
+        ),
+    ],
+)
 async def test_a_bad_cache_setting_is_refused_with_the_key_to_fix(
-        tmp_path: Path, provider_server: ProviderServer, cache: dict[str, Any], message: str) -> None:
+    tmp_path: Path, provider_server: ProviderServer, cache: dict[str, Any], message: str
+) -> None:
     root = project(tmp_path / "p", provider_server, ours={"cache": cache})
     async with connected(root, env=ai_env(tmp_path)) as client:
         refused = await error(client, "expand_task", id="1", force=True)
@@ -150,7 +186,8 @@ async def test_a_bad_cache_setting_is_refused_with_the_key_to_fix(
 
 
 async def test_entries_are_private_hold_no_key_and_a_changed_prompt_is_a_miss(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = project(tmp_path / "p", provider_server)
     provider_server.defaults[MESSAGES] = Reply(text=subtasks("Step"))
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -173,12 +210,14 @@ def request(prompt: str) -> Request:
 def test_the_key_covers_model_prompt_settings_and_base_url_but_not_the_api_key() -> None:
     base = request_key("anthropic", "m", "http://a", request("p"), None)
     assert base == request_key("anthropic", "m", "http://a", request("p"), None)
-    others = {request_key("anthropic", "m2", "http://a", request("p"), None),
-              request_key("anthropic", "m", "http://b", request("p"), None),
-              request_key("anthropic", "m", "http://a", request("q"), None),
-              request_key("anthropic", "m", "http://a", Request("You plan work.", "p", 100, temperature=0.2), None),
-              request_key("anthropic", "m", "http://a", Request("You plan work.", "p", 200), None),
-              request_key("openai", "m", "http://a", request("p"), None)}
+    others = {
+        request_key("anthropic", "m2", "http://a", request("p"), None),
+        request_key("anthropic", "m", "http://b", request("p"), None),
+        request_key("anthropic", "m", "http://a", request("q"), None),
+        request_key("anthropic", "m", "http://a", Request("You plan work.", "p", 100, temperature=0.2), None),
+        request_key("anthropic", "m", "http://a", Request("You plan work.", "p", 200), None),
+        request_key("openai", "m", "http://a", request("p"), None),
+    }
     assert base not in others and len(others) == 6
 
 
@@ -228,7 +267,8 @@ async def test_a_hit_builds_no_provider_client(tmp_path: Path, provider_server: 
 
 
 async def test_a_cache_hit_says_nothing_about_the_models_health_and_leaves_its_circuit_alone(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     # circuitBreaker.failures = 2: two failures of the model open its circuit even with a cached answer served in
     # between (a hit sends no request, so it cannot count as the model answering)
     from provider_server import write_config
@@ -237,13 +277,25 @@ async def test_a_cache_hit_says_nothing_about_the_models_health_and_leaves_its_c
     from taskmaster_mcp.store.paths import Paths
 
     root = tmp_path / "p"
-    write_config(root, {"main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514", "maxTokens": 1000,
-                                 "baseURL": provider_server.url}},
-                 {"fallbackOrder": {"main": ["main"]}, "retries": {"perRole": 0}, "circuitBreaker": {"failures": 2}})
+    write_config(
+        root,
+        {
+            "main": {
+                "provider": "anthropic",
+                "modelId": "claude-sonnet-4-20250514",
+                "maxTokens": 1000,
+                "baseURL": provider_server.url,
+            }
+        },
+        {"fallbackOrder": {"main": ["main"]}, "retries": {"perRole": 0}, "circuitBreaker": {"failures": 2}},
+    )
     refused = Reply(status=400, error_type="invalid_request_error", message="overloaded upstream")
     provider_server.script(MESSAGES, Reply(text="stored"), refused, refused)
-    router = ModelRouter(Paths(root), {"ANTHROPIC_API_KEY": "k", "TASKMASTER_MCP_CACHE_DIR": str(tmp_path / "c")},
-                         data_dir=tmp_path / "d")
+    router = ModelRouter(
+        Paths(root),
+        {"ANTHROPIC_API_KEY": "k", "TASKMASTER_MCP_CACHE_DIR": str(tmp_path / "c")},
+        data_dir=tmp_path / "d",
+    )
     errors: list[str] = []
     try:
         for prompt in ("A", "B", "A", "C", "D"):

@@ -34,7 +34,8 @@ def routes(server: ProviderServer) -> list[tuple[str, str | None]]:
 
 
 async def test_two_reviewers_on_their_own_routes_agree_and_apply_marks_the_task_done(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = repo(tmp_path, provider_server, shared_fixtures)
     provider_server.script(MESSAGES, Reply(text=verdict("approve", 92)))
     provider_server.script(CHAT, Reply(text=verdict("approve", 84)), model=FALLBACK_MODEL)
@@ -45,17 +46,20 @@ async def test_two_reviewers_on_their_own_routes_agree_and_apply_marks_the_task_
     assert (data["verdict"], data["score"], data["agreement"]) == ("approve", 84, True)
     assert [(o["role"], o["model"], o["verdict"], o["score"]) for o in data["opinions"]] == [
         ("main", f"main anthropic/{MAIN_MODEL}", "approve", 92),
-        ("fallback", f"fallback openai/{FALLBACK_MODEL}", "approve", 84)]
+        ("fallback", f"fallback openai/{FALLBACK_MODEL}", "approve", 84),
+    ]
     assert data["applied"]["status"] == "done" and task(root, 8)["status"] == "done"
     assert data["usage"]["calls"] == 2
 
 
 async def test_different_verdicts_need_a_human_show_every_view_and_apply_sets_review_never_done(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = repo(tmp_path, provider_server, shared_fixtures)
     provider_server.script(MESSAGES, Reply(text=verdict("approve", 95)))
-    provider_server.script(CHAT, Reply(text=verdict("changes_requested", 90, ISSUE, follow=["Test subtract"])),
-                           model=FALLBACK_MODEL)
+    provider_server.script(
+        CHAT, Reply(text=verdict("changes_requested", 90, ISSUE, follow=["Test subtract"])), model=FALLBACK_MODEL
+    )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "review", id="8", reviewers="main,fallback", apply=True)
     assert data["consensus"]["outcome"] == "needs_human" and data["agreement"] is False
@@ -72,7 +76,8 @@ async def test_different_verdicts_need_a_human_show_every_view_and_apply_sets_re
 
 
 async def test_a_score_spread_beyond_the_threshold_needs_a_human_even_when_every_reviewer_approves(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = repo(tmp_path, provider_server, shared_fixtures, review={"consensusThreshold": 30})
     for _ in range(2):
         provider_server.script(MESSAGES, Reply(text=verdict("approve", 100)))
@@ -81,15 +86,20 @@ async def test_a_score_spread_beyond_the_threshold_needs_a_human_even_when_every
         by_setting = await ok(client, "review", id="8", reviewers="main,fallback")
         data = await ok(client, "review", id="8", reviewers="main,fallback", consensusThreshold=10, apply=True)
     assert by_setting["consensus"] == {"outcome": "agree", "reasons": [], "threshold": 30, "spread": 15}
-    assert data["consensus"] == {"outcome": "needs_human", "threshold": 10, "spread": 15,
-                                 "reasons": ["the scores differ by 15 points, more than the threshold of 10"]}
+    assert data["consensus"] == {
+        "outcome": "needs_human",
+        "threshold": 10,
+        "spread": 15,
+        "reasons": ["the scores differ by 15 points, more than the threshold of 10"],
+    }
     assert (data["verdict"], data["score"]) == ("approve", 85)
     assert data["applied"]["status"] == "review" and task(root, 8)["status"] == "review"
     assert [s["status"] for s in task(root, 8)["subtasks"]] == ["pending", "pending"]
 
 
 async def test_three_reviewers_each_see_the_same_prompt_on_their_own_model(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = repo(tmp_path, provider_server, shared_fixtures)
     provider_server.script(MESSAGES, Reply(text=verdict("changes_requested", 60)))
     provider_server.script(CHAT, Reply(text=verdict("changes_requested", 55, ISSUE)), model=FALLBACK_MODEL)
@@ -106,7 +116,8 @@ async def test_three_reviewers_each_see_the_same_prompt_on_their_own_model(
 
 
 async def test_reviewers_run_concurrently_each_request_is_in_flight_while_the_other_arrives(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = repo(tmp_path, provider_server, shared_fixtures)
     arrived = {MAIN_MODEL: threading.Event(), FALLBACK_MODEL: threading.Event()}
     overlapped: dict[str, bool] = {}
@@ -127,7 +138,8 @@ async def test_reviewers_run_concurrently_each_request_is_in_flight_while_the_ot
 
 
 async def test_a_reviewer_that_fails_entirely_makes_the_outcome_need_a_human_with_its_error_shown(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = repo(tmp_path, provider_server, shared_fixtures, fallbackOrder={"fallback": ["fallback"]})
     provider_server.script(MESSAGES, Reply(text=verdict("approve", 97)))
     provider_server.script(CHAT, Reply(status=401, message="bad key"), model=FALLBACK_MODEL)
@@ -142,7 +154,8 @@ async def test_a_reviewer_that_fails_entirely_makes_the_outcome_need_a_human_wit
 
 
 async def test_a_reviewer_answered_by_another_reviewers_model_is_not_an_independent_view(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = repo(tmp_path, provider_server, shared_fixtures)
     provider_server.script(MESSAGES, Reply(text=verdict("approve", 95)), Reply(text=verdict("approve", 95)))
     provider_server.script(CHAT, Reply(status=401, message="bad key"), model=FALLBACK_MODEL)
@@ -151,12 +164,14 @@ async def test_a_reviewer_answered_by_another_reviewers_model_is_not_an_independ
     assert data["consensus"]["outcome"] == "needs_human"
     assert data["consensus"]["reasons"] == [
         f"the main and fallback reviewers were both answered by anthropic/{MAIN_MODEL} (a reviewer's own model "
-        "failed), so their views are not independent"]
+        "failed), so their views are not independent"
+    ]
     assert data["opinions"][1]["model"] == f"main anthropic/{MAIN_MODEL}" and data["opinions"][1]["role"] == "fallback"
 
 
 async def test_a_single_reviewer_behaves_as_a_plain_review_on_that_role(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = repo(tmp_path, provider_server, shared_fixtures)
     provider_server.script(CHAT, Reply(text=verdict("approve", 91)), model=FALLBACK_MODEL)
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -166,15 +181,18 @@ async def test_a_single_reviewer_behaves_as_a_plain_review_on_that_role(
     assert "consensus" not in data and "opinions" not in data and "agreement" not in data
 
 
-@pytest.mark.parametrize(("arguments", "expected"), [
-    ({"reviewers": "main,boss"}, "reviewers: 'boss' is not a role. Valid roles: main, research, fallback."),
-    ({"reviewers": "main,fallback,research,main"}, "reviewers takes one to 3 different roles"),
-    ({"reviewers": "main,main"}, "reviewers takes one to 3 different roles"),
-    ({"reviewers": "main,fallback", "secondOpinion": True}, "Pass reviewers or secondOpinion, not both"),
-])
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        ({"reviewers": "main,boss"}, "reviewers: 'boss' is not a role. Valid roles: main, research, fallback."),
+        ({"reviewers": "main,fallback,research,main"}, "reviewers takes one to 3 different roles"),
+        ({"reviewers": "main,main"}, "reviewers takes one to 3 different roles"),
+        ({"reviewers": "main,fallback", "secondOpinion": True}, "Pass reviewers or secondOpinion, not both"),
+    ],
+)
 async def test_a_bad_panel_is_refused_before_any_request_and_changes_nothing(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path, arguments: dict[str, Any],
-        expected: str) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path, arguments: dict[str, Any], expected: str
+) -> None:
     root = repo(tmp_path, provider_server, shared_fixtures)
     before = snapshot(root)
     async with connected(root, env=ai_env(tmp_path)) as client:
@@ -184,7 +202,8 @@ async def test_a_bad_panel_is_refused_before_any_request_and_changes_nothing(
 
 
 async def test_a_reviewer_role_that_is_not_configured_or_shares_a_model_is_refused_with_the_fix(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = repo(tmp_path, provider_server, shared_fixtures)
     config = json.loads((root / ".taskmaster/config.json").read_text())
     del config["models"]["fallback"]
@@ -199,42 +218,54 @@ async def test_a_reviewer_role_that_is_not_configured_or_shares_a_model_is_refus
 
 
 def test_the_cli_passes_reviewers_and_the_consensus_threshold(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path, provider_server: ProviderServer,
-        shared_fixtures: Path) -> None:
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = repo(tmp_path, provider_server, shared_fixtures)
     provider_server.script(MESSAGES, Reply(text=verdict("approve", 99)))
     provider_server.script(CHAT, Reply(text=verdict("approve", 90)), model=FALLBACK_MODEL)
-    code = cli_module.run(["-C", str(root), "review", "3", "--reviewers", "main,fallback", "--consensus-threshold",
-                           "5", "--json"], env={"HOME": str(root), **ai_env(tmp_path)})
+    code = cli_module.run(
+        ["-C", str(root), "review", "3", "--reviewers", "main,fallback", "--consensus-threshold", "5", "--json"],
+        env={"HOME": str(root), **ai_env(tmp_path)},
+    )
     data = json.loads(capsys.readouterr().out)
     assert code == 0 and data["consensus"]["outcome"] == "needs_human" and data["consensus"]["threshold"] == 5
     provider_server.script(MESSAGES, Reply(text=verdict("approve", 99)))
     provider_server.script(CHAT, Reply(text=verdict("approve", 90)), model=FALLBACK_MODEL)
-    code = cli_module.run(["-C", str(root), "review", "3", "--reviewers", "main,fallback", "--consensus-threshold",
-                           "5"], env={"HOME": str(root), **ai_env(tmp_path)})
+    code = cli_module.run(
+        ["-C", str(root), "review", "3", "--reviewers", "main,fallback", "--consensus-threshold", "5"],
+        env={"HOME": str(root), **ai_env(tmp_path)},
+    )
     text = capsys.readouterr().out
     assert code == 0 and "consensus: needs_human; the scores differ by 9 points, more than the threshold of 5" in text
 
 
-
 async def test_a_bad_consensus_threshold_setting_blocks_only_panels_and_names_the_key(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = repo(tmp_path, provider_server, shared_fixtures, review={"consensusThreshold": 150})
     provider_server.script(MESSAGES, Reply(text=verdict("approve", 93)))
     async with connected(root, env=ai_env(tmp_path)) as client:
         plain = await ok(client, "review", id="3")
         message = await error(client, "review", id="3", reviewers="main,fallback")
     assert plain["verdict"] == "approve" and len(provider_server.seen()) == 1
-    assert "taskmasterMcp.review.consensusThreshold in .taskmaster/config.json must be an integer from 0 to 100" \
-        in message
+    assert (
+        "taskmasterMcp.review.consensusThreshold in .taskmaster/config.json must be an integer from 0 to 100" in message
+    )
 
 
 async def test_an_extra_role_can_be_a_reviewer_on_its_own_model(
-        tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path) -> None:
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = repo(tmp_path, provider_server, shared_fixtures)
     config = json.loads((root / ".taskmaster/config.json").read_text())
-    config.setdefault("taskmasterMcp", {})["roles"] = {"strong": {
-        "provider": "openai", "modelId": "gpt-4.1", "maxTokens": 4000, "baseURL": provider_server.url + "/v1"}}
+    config.setdefault("taskmasterMcp", {})["roles"] = {
+        "strong": {
+            "provider": "openai",
+            "modelId": "gpt-4.1",
+            "maxTokens": 4000,
+            "baseURL": provider_server.url + "/v1",
+        }
+    }
     (root / ".taskmaster/config.json").write_text(json.dumps(config))
     provider_server.script(MESSAGES, Reply(text=verdict("approve", 92)))
     provider_server.script(CHAT, Reply(text=verdict("approve", 88)), model="gpt-4.1")
@@ -243,4 +274,6 @@ async def test_an_extra_role_can_be_a_reviewer_on_its_own_model(
     assert routes(provider_server) == [("chat", "gpt-4.1"), ("messages", MAIN_MODEL)]
     assert data["consensus"]["outcome"] == "agree"
     assert [(o["role"], o["model"]) for o in data["opinions"]] == [
-        ("main", f"main anthropic/{MAIN_MODEL}"), ("strong", "strong openai/gpt-4.1")]
+        ("main", f"main anthropic/{MAIN_MODEL}"),
+        ("strong", "strong openai/gpt-4.1"),
+    ]

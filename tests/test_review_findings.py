@@ -30,8 +30,13 @@ def _project(tmp_path: Path, tasks: list[dict[str, Any]]) -> Path:
 
 async def test_generate_never_writes_outside_its_folder_whatever_a_task_id_says(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
-    root = _project(tmp_path, [{"id": f"/../../../{outside.name}/pwned", "title": "x", "status": "pending"},
-                               {"id": "a/b", "title": "y", "status": "pending"}])
+    root = _project(
+        tmp_path,
+        [
+            {"id": f"/../../../{outside.name}/pwned", "title": "x", "status": "pending"},
+            {"id": "a/b", "title": "y", "status": "pending"},
+        ],
+    )
     async with connected(root) as client:
         result = await ok(client, "generate")
     assert result["written"] == 2
@@ -41,7 +46,8 @@ async def test_generate_never_writes_outside_its_folder_whatever_a_task_id_says(
 
 
 def test_a_write_that_fails_after_the_change_leaves_no_trace_in_later_reads_or_writes(
-        messy_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    messy_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = TaskStore(Paths(messy_project))
     before = (messy_project / ".taskmaster/tasks/tasks.json").read_bytes()
     real = taskstore.write_atomic
@@ -65,8 +71,13 @@ def test_a_write_that_fails_after_the_change_leaves_no_trace_in_later_reads_or_w
 
 
 async def test_metadata_merges_compare_json_types_and_refuse_what_json_cannot_hold(tmp_path: Path) -> None:
-    root = _project(tmp_path, [{"id": 1, "title": "a", "status": "pending", "metadata": {"flag": 1, "n": 2}},
-                               {"id": 2, "title": "b", "status": "pending", "metadata": "legacy-string"}])
+    root = _project(
+        tmp_path,
+        [
+            {"id": 1, "title": "a", "status": "pending", "metadata": {"flag": 1, "n": 2}},
+            {"id": 2, "title": "b", "status": "pending", "metadata": "legacy-string"},
+        ],
+    )
     async with connected(root, env=ALLOW) as client:
         changed = await ok(client, "update_task", id="1", metadata='{"flag": true, "n": 2.0}')
         nan = await error(client, "update_task", id="1", metadata='{"v": NaN}')
@@ -78,10 +89,13 @@ async def test_metadata_merges_compare_json_types_and_refuse_what_json_cannot_ho
     assert "not an object" in not_object
 
 
-@pytest.mark.parametrize(("tool", "arguments"), [
-    ("research", {"query": "q", "filePaths": ".git/config"}),
-    ("parse_prd", {"input": ".git/config"}),
-])
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("research", {"query": "q", "filePaths": ".git/config"}),
+        ("parse_prd", {"input": ".git/config"}),
+    ],
+)
 async def test_git_internals_never_reach_a_model(messy_project: Path, tool: str, arguments: dict[str, Any]) -> None:
     (messy_project / ".git").mkdir()
     (messy_project / ".git/config").write_text('[remote "origin"]\n\turl = https://x:ghp_secret@host/r.git\n')
@@ -92,14 +106,16 @@ async def test_git_internals_never_reach_a_model(messy_project: Path, tool: str,
     assert snapshot(messy_project) == before
 
 
-@pytest.mark.parametrize(("tool", "arguments"), [
-    ("parse_prd", {"input": "loop"}),
-    ("generate", {"output": "loop"}),
-    ("set_task_status", {"id": "1", "status": "done", "complexityReport": "loop"}),
-    ("get_tasks", {"projectRoot": "LOOP_ROOT"}),
-])
-async def test_a_symlink_loop_is_bad_input_not_a_bug(messy_project: Path, tool: str,
-                                                     arguments: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("parse_prd", {"input": "loop"}),
+        ("generate", {"output": "loop"}),
+        ("set_task_status", {"id": "1", "status": "done", "complexityReport": "loop"}),
+        ("get_tasks", {"projectRoot": "LOOP_ROOT"}),
+    ],
+)
+async def test_a_symlink_loop_is_bad_input_not_a_bug(messy_project: Path, tool: str, arguments: dict[str, Any]) -> None:
     os.symlink(messy_project / "loop2", messy_project / "loop")
     os.symlink(messy_project / "loop", messy_project / "loop2")
     call = {k: (str(messy_project / "loop") if v == "LOOP_ROOT" else v) for k, v in arguments.items()}

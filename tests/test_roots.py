@@ -63,13 +63,16 @@ def test_resolve_root_refuses_a_project_root_outside_the_declared_roots(tmp_path
         resolve_root(str(arg), env_root=None, client_roots=[client], cwd=tmp_path)
     with pytest.raises(InvalidInput, match="outside the workspace roots"):
         resolve_root(str(client / ".." / "arg"), env_root=None, client_roots=[client], cwd=tmp_path)
-    assert resolve_root(str(client / "inner"), env_root=None, client_roots=[client], cwd=tmp_path) == \
-        (client / "inner").resolve()
+    assert (
+        resolve_root(str(client / "inner"), env_root=None, client_roots=[client], cwd=tmp_path)
+        == (client / "inner").resolve()
+    )
 
 
 @pytest.mark.parametrize("relative", ["../arg", "inner", ".", "../.."])
-def test_resolve_root_refuses_a_relative_project_root_and_says_to_pass_an_absolute_path(tmp_path: Path,
-                                                                                        relative: str) -> None:
+def test_resolve_root_refuses_a_relative_project_root_and_says_to_pass_an_absolute_path(
+    tmp_path: Path, relative: str
+) -> None:
     _, _, client = dirs(tmp_path)
     (client / "inner").mkdir()
     for roots in ([client], None):

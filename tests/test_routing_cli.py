@@ -15,17 +15,26 @@ from taskmaster_mcp.cli import main as cli_module
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CONFIG: dict[str, Any] = {
-    "models": {"main": {"provider": "anthropic", "modelId": "claude-sonnet-4-5-20250929", "maxTokens": 64000},
-               "research": {"provider": "perplexity", "modelId": "sonar-pro", "maxTokens": 8700},
-               "fallback": {"provider": "openai", "modelId": "gpt-5", "maxTokens": 32000}},
+    "models": {
+        "main": {"provider": "anthropic", "modelId": "claude-sonnet-4-5-20250929", "maxTokens": 64000},
+        "research": {"provider": "perplexity", "modelId": "sonar-pro", "maxTokens": 8700},
+        "fallback": {"provider": "openai", "modelId": "gpt-5", "maxTokens": 32000},
+    },
     "global": {"projectName": "Bookmarks"},
     "custom": {"kept": [1, 2.5, None]},
     "taskmasterMcp": {
-        "roles": {"fast": {"provider": "anthropic", "modelId": "claude-haiku-4-5-20251001", "maxTokens": 8000},
-                  "strong": {"provider": "anthropic", "modelId": "claude-opus-4-5-20251101", "maxTokens": 32000}},
-        "routing": [{"command": "research", "role": "research"}, {"complexityAtMost": 3, "role": "fast"},
-                    {"complexityAtLeast": 8, "role": "strong"}, {"taskType": "documentation", "role": "fast"}],
-        "escalation": {"minConfidence": 0.6, "order": ["fast", "main", "strong"]}},
+        "roles": {
+            "fast": {"provider": "anthropic", "modelId": "claude-haiku-4-5-20251001", "maxTokens": 8000},
+            "strong": {"provider": "anthropic", "modelId": "claude-opus-4-5-20251101", "maxTokens": 32000},
+        },
+        "routing": [
+            {"command": "research", "role": "research"},
+            {"complexityAtMost": 3, "role": "fast"},
+            {"complexityAtLeast": 8, "role": "strong"},
+            {"taskType": "documentation", "role": "fast"},
+        ],
+        "escalation": {"minConfidence": 0.6, "order": ["fast", "main", "strong"]},
+    },
 }
 
 
@@ -36,14 +45,17 @@ def project(tmp_path: Path) -> Path:
     (root / ".taskmaster/tasks").mkdir(parents=True)
     (root / ".taskmaster/reports").mkdir()
     shutil.copyfile(FIXTURES / "routing-20-tasks.json", root / ".taskmaster/tasks/tasks.json")
-    shutil.copyfile(FIXTURES / "routing-20-tasks-report.json",
-                    root / ".taskmaster/reports/task-complexity-report.json")
+    shutil.copyfile(FIXTURES / "routing-20-tasks-report.json", root / ".taskmaster/reports/task-complexity-report.json")
     (root / ".taskmaster/config.json").write_text(json.dumps(CONFIG, indent=2) + "\n")
     return root
 
 
-def run(capsys: pytest.CaptureFixture[str], root: Path, *args: str, env: dict[str, str] | None = None,
-        ) -> tuple[int, str, str]:
+def run(
+    capsys: pytest.CaptureFixture[str],
+    root: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+) -> tuple[int, str, str]:
     code = cli_module.run(["-C", str(root), "--no-color", *args], env={"HOME": str(root), **(env or {})})
     captured = capsys.readouterr()
     return code, captured.out, captured.err
@@ -54,7 +66,8 @@ def config(root: Path) -> dict[str, Any]:
 
 
 def test_route_prints_every_open_task_with_each_command_s_role_and_rule(
-        capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
     code, out, _ = run(capsys, project, "route")
     assert code == 0
     lines = {line.split()[0]: line for line in out.splitlines() if line.split() and line.split()[0].isdigit()}
@@ -69,7 +82,8 @@ def test_route_prints_every_open_task_with_each_command_s_role_and_rule(
 
 
 def test_set_model_pins_and_clears_and_refuses_an_unknown_role_without_writing(
-        capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
     code, out, _ = run(capsys, project, "set-model", "4,6", "strong")
     assert code == 0 and "2 task(s) pinned to strong." in out
     tasks = json.loads((project / ".taskmaster/tasks/tasks.json").read_text())["master"]["tasks"]
@@ -84,8 +98,7 @@ def test_set_model_pins_and_clears_and_refuses_an_unknown_role_without_writing(
     assert "metadata" not in tasks[3] and tasks[5]["metadata"] == {"taskmasterMcp": {"role": "strong"}}
 
 
-def test_assign_models_proposes_then_applies_only_with_apply(
-        capsys: pytest.CaptureFixture[str], project: Path) -> None:
+def test_assign_models_proposes_then_applies_only_with_apply(capsys: pytest.CaptureFixture[str], project: Path) -> None:
     files = snapshot(project)
     code, out, _ = run(capsys, project, "assign-models")
     assert code == 0 and "call again with --apply" in out.replace("\n", " ") and "apply=true" not in out
@@ -96,14 +109,17 @@ def test_assign_models_proposes_then_applies_only_with_apply(
 
 
 def test_models_set_role_adds_an_extra_role_keeping_every_other_key_and_shows_it(
-        capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
     before = config(project)
-    code, out, _ = run(capsys, project, "models", "--set-role", "reviewer", "gpt-5",
-                       env={"OPENAI_API_KEY": "sk-test"})
+    code, out, _ = run(capsys, project, "models", "--set-role", "reviewer", "gpt-5", env={"OPENAI_API_KEY": "sk-test"})
     assert code == 0 and "reviewer is now openai/gpt-5" in out
     after = config(project)
-    assert after["taskmasterMcp"]["roles"]["reviewer"] == {"provider": "openai", "modelId": "gpt-5",
-                                                           "maxTokens": 128000}
+    assert after["taskmasterMcp"]["roles"]["reviewer"] == {
+        "provider": "openai",
+        "modelId": "gpt-5",
+        "maxTokens": 128000,
+    }
     after["taskmasterMcp"]["roles"].pop("reviewer")
     assert after == before
     shown = [line for line in out.splitlines() if line.startswith("reviewer")]
@@ -114,15 +130,19 @@ def test_models_set_role_adds_an_extra_role_keeping_every_other_key_and_shows_it
     assert snapshot(project) == files
 
 
-@pytest.mark.parametrize(("name", "model", "message"), [
-    ("", "gpt-5", "--set-role NAME must be a letter, then letters, digits, - or _ (at most 32)"),
-    ("a b", "gpt-5", "got 'a b'"),
-    ("x" * 10240, "gpt-5", "got 'xxxxxxxx"),
-    ("fast=x", "gpt-5", "got 'fast=x'"),
-    ("fast", " ", "--set-role fast needs a MODEL"),
-])
+@pytest.mark.parametrize(
+    ("name", "model", "message"),
+    [
+        ("", "gpt-5", "--set-role NAME must be a letter, then letters, digits, - or _ (at most 32)"),
+        ("a b", "gpt-5", "got 'a b'"),
+        ("x" * 10240, "gpt-5", "got 'xxxxxxxx"),
+        ("fast=x", "gpt-5", "got 'fast=x'"),
+        ("fast", " ", "--set-role fast needs a MODEL"),
+    ],
+)
 def test_models_set_role_with_a_name_or_model_that_cannot_be_is_bad_usage_in_one_short_line(
-        capsys: pytest.CaptureFixture[str], project: Path, name: str, model: str, message: str) -> None:
+    capsys: pytest.CaptureFixture[str], project: Path, name: str, model: str, message: str
+) -> None:
     files = snapshot(project)
     code, out, err = run(capsys, project, "models", "--set-role", name, model, "--json")
     assert (code, out) == (2, "") and message in err and len(err) < 300
@@ -130,7 +150,8 @@ def test_models_set_role_with_a_name_or_model_that_cannot_be_is_bad_usage_in_one
 
 
 def test_models_optimize_shows_before_and_after_with_reasons_and_applies_only_when_asked(
-        capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
     files = snapshot(project)
     env = {"ANTHROPIC_API_KEY": "sk-ant-test", "TASKMASTER_MCP_DATA_DIR": str(project.parent / "ledger")}
     code, out, _ = run(capsys, project, "models", "--optimize", "cost", "--json", env=env)
@@ -143,9 +164,23 @@ def test_models_optimize_shows_before_and_after_with_reasons_and_applies_only_wh
     assert changes["main"]["reason"].startswith("cost: $2.00/1M blended (quality 0.733")
     assert changes["fallback"]["after"].startswith("anthropic/") and "research" not in changes
     assert "no benchmark (model-benchmark.json absent or malformed)" in proposal["evidence"]
-    (project / ".taskmaster/reports/model-benchmark.json").write_text(json.dumps({"generatedAt": "x", "candidates": [
-        {"role": None, "provider": "anthropic", "modelId": "claude-opus-4-5-20251101", "runs": 5, "quality": 0.99,
-         "latencyMs": {"p50": 900.0, "p95": 1500.0}}]}))
+    (project / ".taskmaster/reports/model-benchmark.json").write_text(
+        json.dumps(
+            {
+                "generatedAt": "x",
+                "candidates": [
+                    {
+                        "role": None,
+                        "provider": "anthropic",
+                        "modelId": "claude-opus-4-5-20251101",
+                        "runs": 5,
+                        "quality": 0.99,
+                        "latencyMs": {"p50": 900.0, "p95": 1500.0},
+                    }
+                ],
+            }
+        )
+    )
     code, out, _ = run(capsys, project, "models", "--optimize", "quality", "--apply", "--json", env=env)
     result = json.loads(out)
     assert code == 0 and result["optimization"]["applied"] is True
@@ -155,7 +190,8 @@ def test_models_optimize_shows_before_and_after_with_reasons_and_applies_only_wh
 
 
 async def test_doctor_lists_extra_roles_with_their_key_status_and_fails_on_an_invalid_policy(
-        capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
     from taskmaster_mcp.cli.doctor import run_doctor
 
     env = {"TASKMASTER_MCP_HOME": str(project / "home"), "ANTHROPIC_API_KEY": "sk-ant-test"}
@@ -172,9 +208,9 @@ async def test_doctor_lists_extra_roles_with_their_key_status_and_fails_on_an_in
     assert "taskmasterMcp.routing[2].role" in checks["routing"]["detail"]
 
 
-
 def test_models_optimize_without_json_prints_each_proposed_change_and_how_to_apply_it(
-        capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
     files = snapshot(project)
     env = {"ANTHROPIC_API_KEY": "sk-ant-test", "TASKMASTER_MCP_DATA_DIR": str(project.parent / "ledger")}
     code, out, _ = run(capsys, project, "models", "--optimize", "cost", env=env)
@@ -182,6 +218,7 @@ def test_models_optimize_without_json_prints_each_proposed_change_and_how_to_app
     assert "optimize cost:" in out and "candidate model(s)" in out
     assert "main: anthropic/claude-sonnet-4-5-20250929 → anthropic/claude-haiku-4-5-20251001  (cost: $2.00/1M" in out
     assert "Run again with --apply" in out
-    code, out, _ = run(capsys, project, "models", "--optimize", "cost",
-                       env={"TASKMASTER_MCP_DATA_DIR": str(project.parent / "ledger")})  # no key at all
+    code, out, _ = run(
+        capsys, project, "models", "--optimize", "cost", env={"TASKMASTER_MCP_DATA_DIR": str(project.parent / "ledger")}
+    )  # no key at all
     assert code == 0 and "No change proposed" in out and "doctor" in out

@@ -22,7 +22,8 @@ def project(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 
 async def test_add_writes_every_profiles_rules_and_mcp_entry_and_remove_takes_them_away(
-        project: tuple[Path, dict[str, str]]) -> None:
+    project: tuple[Path, dict[str, str]],
+) -> None:
     root, env = project
     (root / ".roo").mkdir()
     (root / ".roo/mcp.json").write_text(json.dumps({"mcpServers": {"db": {"command": "db-mcp"}}}))
@@ -50,7 +51,8 @@ async def test_all_fourteen_task_master_profiles_can_be_added_in_one_call(projec
 
 
 async def test_an_unknown_profile_is_refused_with_the_list_and_nothing_changes(
-        project: tuple[Path, dict[str, str]]) -> None:
+    project: tuple[Path, dict[str, str]],
+) -> None:
     root, env = project
     (root / "CLAUDE.md").write_text("# mine\n")
     before = snapshot(root.parent)
@@ -78,7 +80,8 @@ async def test_removing_the_last_profile_needs_force(project: tuple[Path, dict[s
 
 
 async def test_a_shared_agents_md_stays_while_another_client_still_reads_it(
-        project: tuple[Path, dict[str, str]]) -> None:
+    project: tuple[Path, dict[str, str]],
+) -> None:
     root, env = project
     async with connected(root, env=env) as client:
         await ok(client, "rules", action="add", profiles=["codex", "opencode"])
@@ -92,7 +95,8 @@ async def test_a_shared_agents_md_stays_while_another_client_still_reads_it(
 
 
 async def test_a_config_that_does_not_parse_refuses_the_whole_call_before_any_change(
-        project: tuple[Path, dict[str, str]]) -> None:
+    project: tuple[Path, dict[str, str]],
+) -> None:
     root, env = project
     (root / ".gemini").mkdir()
     (root / ".gemini/settings.json").write_text('{"mcpServers": {')

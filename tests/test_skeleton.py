@@ -31,8 +31,14 @@ def test_init_never_overwrites_existing_files(messy_project: Path) -> None:
     assert (tm / "config.json").read_text() == '{"models": {}, "custom": 1}'
     assert (tm / "tasks" / "tasks.json").read_bytes() == tasks_before
     assert (messy_project / ".gitignore").read_text().splitlines() == [
-        "node_modules", "# taskmaster-mcp", ".env", ".taskmaster/.taskmaster-mcp.lock", ".taskmaster/**/.*.tmp",
-        ".taskmaster/**/*.lock", "*.bak-[0-9]*"]
+        "node_modules",
+        "# taskmaster-mcp",
+        ".env",
+        ".taskmaster/.taskmaster-mcp.lock",
+        ".taskmaster/**/.*.tmp",
+        ".taskmaster/**/*.lock",
+        "*.bak-[0-9]*",
+    ]
 
 
 def test_init_keeps_a_legacy_tasks_file_instead_of_creating_an_empty_one(tmp_path: Path) -> None:

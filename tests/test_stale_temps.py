@@ -23,8 +23,12 @@ def test_the_next_write_removes_old_temp_files_of_tasks_json_and_nothing_else(me
     tasks_dir = messy_project / ".taskmaster" / "tasks"
     stale = [tasks_dir / ".tasks.json.ab12cd_9.tmp", tasks_dir / ".tasks.json.ZZZZZZZZ.tmp"]
     fresh = tasks_dir / ".tasks.json.fresh123.tmp"  # left a moment ago by a writer killed mid-write
-    others = [tasks_dir / ".task_001.txt.ab12cd34.tmp", tasks_dir / ".tasks.json.notours.tmp.bak",
-              tasks_dir / ".tasks.json.short.tmp", tasks_dir / "tasks.json.ab12cd34.tmp"]
+    others = [
+        tasks_dir / ".task_001.txt.ab12cd34.tmp",
+        tasks_dir / ".tasks.json.notours.tmp.bak",
+        tasks_dir / ".tasks.json.short.tmp",
+        tasks_dir / "tasks.json.ab12cd34.tmp",
+    ]
     for path in [*stale, fresh, *others]:
         path.write_bytes(b"x" * 1000)
     for path in [*stale, *others]:
@@ -56,14 +60,27 @@ def test_sweeping_ignores_a_missing_directory_and_directories_named_like_temps(t
 def test_git_ignores_every_artifact_init_knows_we_create(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     skeleton.initialize(tmp_path)
-    artifacts = [".env", ".taskmaster/.taskmaster-mcp.lock", ".taskmaster/tasks/.tasks.json.ab12cd34.tmp",
-                 ".taskmaster/.config.json.ab12cd34.tmp", ".taskmaster/tasks/tasks.json.lock",
-                 ".cursor/mcp.json.bak-20261129-101500", ".vscode/mcp.json.bak-20261129-101500-2"]
-    kept = [".taskmaster/tasks/tasks.json", ".taskmaster/config.json", ".taskmaster/state.json", ".cursor/mcp.json",
-            ".taskmaster/docs/prd.txt", ".env.example"]
+    artifacts = [
+        ".env",
+        ".taskmaster/.taskmaster-mcp.lock",
+        ".taskmaster/tasks/.tasks.json.ab12cd34.tmp",
+        ".taskmaster/.config.json.ab12cd34.tmp",
+        ".taskmaster/tasks/tasks.json.lock",
+        ".cursor/mcp.json.bak-20261129-101500",
+        ".vscode/mcp.json.bak-20261129-101500-2",
+    ]
+    kept = [
+        ".taskmaster/tasks/tasks.json",
+        ".taskmaster/config.json",
+        ".taskmaster/state.json",
+        ".cursor/mcp.json",
+        ".taskmaster/docs/prd.txt",
+        ".env.example",
+    ]
     for rel in [*artifacts, *kept]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).touch()
-    ignored = subprocess.run(["git", "-C", str(tmp_path), "check-ignore", "--no-index", *artifacts, *kept],
-                             capture_output=True, text=True).stdout.split()
+    ignored = subprocess.run(
+        ["git", "-C", str(tmp_path), "check-ignore", "--no-index", *artifacts, *kept], capture_output=True, text=True
+    ).stdout.split()
     assert sorted(ignored) == sorted(artifacts)

@@ -36,21 +36,40 @@ async def test_the_installed_script_serves_tools_to_the_sdk_stdio_client(era: st
     assert saved["master"]["tasks"][7]["subtasks"][0]["status"] == "done"
 
 
-def _session(cwd: Path, env: dict[str, str] | None = None, calls: list[tuple[str, dict[str, Any]]] | None = None,
-             ) -> tuple[list[dict[str, Any]], str]:
+def _session(
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    calls: list[tuple[str, dict[str, Any]]] | None = None,
+) -> tuple[list[dict[str, Any]], str]:
     """Drive one legacy-protocol session by hand; return every stdout line parsed as JSON, and stderr."""
     messages: list[dict[str, Any]] = [
-        {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}},
+        {
+            "jsonrpc": "2.0",
+            "id": 0,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"},
+            },
+        },
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
     ]
     for n, (name, arguments) in enumerate(calls or [], start=2):
-        messages.append({"jsonrpc": "2.0", "id": n, "method": "tools/call",
-                         "params": {"name": name, "arguments": arguments}})
+        messages.append(
+            {"jsonrpc": "2.0", "id": n, "method": "tools/call", "params": {"name": name, "arguments": arguments}}
+        )
     base_env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd)}
-    proc = subprocess.Popen([console_script()], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=cwd, env={**base_env, **(env or {})})
+    proc = subprocess.Popen(
+        [console_script()],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=cwd,
+        env={**base_env, **(env or {})},
+    )
     assert proc.stdin is not None and proc.stdout is not None
     expected = {m["id"] for m in messages if "id" in m}
     lines: list[str] = []
@@ -103,8 +122,13 @@ def test_stdout_carries_only_json_rpc_whatever_is_broken(tmp_path: Path, messy_p
         cwd.mkdir()
     else:
         env["TASK_MASTER_TOOLS"] = "no_such_tool"
-    calls = [("get_tasks", {}), ("next_task", {}), ("add_task", {"title": "x"}),
-             ("set_task_status", {"id": "1", "status": "done"}), ("get_task", {"id": "zz.."})]
+    calls = [
+        ("get_tasks", {}),
+        ("next_task", {}),
+        ("add_task", {"title": "x"}),
+        ("set_task_status", {"id": "1", "status": "done"}),
+        ("get_task", {"id": "zz.."}),
+    ]
     parsed = _responses(_session(cwd, env, calls)[0])
     assert len(parsed[1]["result"]["tools"]) >= 20
     for n in range(2, 2 + len(calls)):
@@ -117,7 +141,8 @@ def test_stdout_carries_only_json_rpc_whatever_is_broken(tmp_path: Path, messy_p
 
 @pytest.mark.parametrize("root", ["/", "../..", "relative/folder", "."])
 async def test_the_filesystem_root_and_relative_project_roots_are_refused_and_nothing_is_written(
-        era: str, tmp_path: Path, root: str) -> None:
+    era: str, tmp_path: Path, root: str
+) -> None:
     workdir = tmp_path / "work"
     workdir.mkdir()
     params = StdioServerParameters(command=console_script(), args=[], cwd=str(workdir))

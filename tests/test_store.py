@@ -166,8 +166,9 @@ def test_unknown_fields_and_both_tag_metadata_shapes_survive_a_write(messy_proje
 
 @pytest.mark.parametrize("trailing", [True, False])
 def test_trailing_newline_presence_is_preserved(tmp_path: Path, trailing: bool) -> None:
-    path = write_tasks(tmp_path, {"master": {"tasks": [{"id": 1, "title": "a", "status": "pending"}]}},
-                       trailing_newline=trailing)
+    path = write_tasks(
+        tmp_path, {"master": {"tasks": [{"id": 1, "title": "a", "status": "pending"}]}}, trailing_newline=trailing
+    )
     with store_of(tmp_path).mutate() as doc:
         edits.set_status(doc, "master", [Ref("1")], "done")
     assert path.read_bytes().endswith(b"}\n") is trailing
@@ -186,8 +187,10 @@ def test_non_ascii_text_is_written_unescaped(tmp_path: Path) -> None:
 def test_a_lone_surrogate_from_a_cut_js_string_is_written_back_escaped(tmp_path: Path) -> None:
     make_project(tmp_path)
     path = tasks_path(tmp_path)
-    original = '{\n  "master": {\n    "tasks": [\n      {\n        "id": 1,\n        "title": "cut \\ud83d",\n' \
-               '        "status": "pending"\n      }\n    ]\n  }\n}'
+    original = (
+        '{\n  "master": {\n    "tasks": [\n      {\n        "id": 1,\n        "title": "cut \\ud83d",\n'
+        '        "status": "pending"\n      }\n    ]\n  }\n}'
+    )
     path.write_text(original, encoding="utf-8")
     store = store_of(tmp_path)
     with store.mutate():
@@ -196,7 +199,9 @@ def test_a_lone_surrogate_from_a_cut_js_string_is_written_back_escaped(tmp_path:
     with store.mutate() as doc:
         edits.set_status(doc, "master", [Ref("1")], "done")
     assert changed_lines(original, path.read_text(encoding="utf-8")) == [
-        '-        "status": "pending"', '+        "status": "done"']
+        '-        "status": "pending"',
+        '+        "status": "done"',
+    ]
 
 
 def test_now_iso_has_task_masters_millisecond_form() -> None:
@@ -309,8 +314,11 @@ def test_a_legacy_file_migrates_to_the_tagged_format_on_first_write(legacy_proje
         edits.set_status(doc, "master", [Ref("2")], "done")
     data = json.loads(tasks_path(legacy_project).read_text())
     assert list(data) == ["master"]
-    assert data["master"]["metadata"] == {"projectName": "Legacy", "version": "1.0.0",
-                                          "createdAt": "2025-03-01T00:00:00Z"}
+    assert data["master"]["metadata"] == {
+        "projectName": "Legacy",
+        "version": "1.0.0",
+        "createdAt": "2025-03-01T00:00:00Z",
+    }
     assert [t["status"] for t in data["master"]["tasks"]] == ["done", "done"]
     assert data["master"]["tasks"][0]["subtasks"][0]["title"] == "Old sub"
 

@@ -72,5 +72,8 @@ def test_existing_and_missing_tags_are_reported(messy_project: Path) -> None:
 def test_list_tags_counts_tasks_and_marks_the_current_tag(messy_project: Path) -> None:
     rows = tags.list_tags(messy(messy_project), "feature-auth")
     assert [(r["name"], r["tasks"], r["done"], r.get("current", False)) for r in rows] == [
-        ("master", 8, 2, False), ("feature-auth", 2, 0, True), ("empty-tag", 0, 0, False)]
+        ("master", 8, 2, False),
+        ("feature-auth", 2, 0, True),
+        ("empty-tag", 0, 0, False),
+    ]
     assert rows[0]["description"] == "Tasks for the main line"

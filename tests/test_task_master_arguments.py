@@ -52,8 +52,9 @@ async def test_bad_metadata_and_an_empty_update_subtask_are_refused_with_the_for
     assert snapshot(messy_project) == before
 
 
-async def test_metadata_is_not_written_when_the_ai_rewrite_fails(tmp_path: Path, provider_server: ProviderServer,
-                                                                  shared_fixtures: Path) -> None:
+async def test_metadata_is_not_written_when_the_ai_rewrite_fails(
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
     for route in (MESSAGES, "/chat/completions"):
         provider_server.defaults[route] = Reply(status=401, error_type="authentication_error", message="bad key")
@@ -64,10 +65,24 @@ async def test_metadata_is_not_written_when_the_ai_rewrite_fails(tmp_path: Path,
 
 
 async def test_parse_prd_defaults_to_the_configured_number_of_tasks_and_writes_to_output(
-        tmp_path: Path, provider_server: ProviderServer) -> None:
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, defaultNumTasks=7)
-    answer = as_json({"tasks": [{"id": 1, "title": "Only task", "description": "d", "details": "", "testStrategy": "",
-                                 "priority": "medium", "dependencies": []}]})
+    answer = as_json(
+        {
+            "tasks": [
+                {
+                    "id": 1,
+                    "title": "Only task",
+                    "description": "d",
+                    "details": "",
+                    "testStrategy": "",
+                    "priority": "medium",
+                    "dependencies": [],
+                }
+            ]
+        }
+    )
     provider_server.script(MESSAGES, Reply(text=answer), Reply(text=answer))
     async with connected(root, env=ai_env(tmp_path)) as client:
         await ok(client, "parse_prd", prd="# PRD\nA small thing.", force=True)
@@ -78,11 +93,23 @@ async def test_parse_prd_defaults_to_the_configured_number_of_tasks_and_writes_t
     assert [t["title"] for t in written["master"]["tasks"]] == ["Only task"]
 
 
-async def test_analyze_writes_its_report_to_output_inside_the_project(tmp_path: Path, provider_server: ProviderServer,
-                                                                      shared_fixtures: Path) -> None:
+async def test_analyze_writes_its_report_to_output_inside_the_project(
+    tmp_path: Path, provider_server: ProviderServer, shared_fixtures: Path
+) -> None:
     root = ai_project(tmp_path / "p", provider_server, shared_fixtures / "messy-tasks.json")
-    scores = as_json({"tasks": [{"taskId": 1, "complexityScore": 4, "recommendedSubtasks": 3,
-                                 "expansionPrompt": "Split it.", "reasoning": "Medium."}]})
+    scores = as_json(
+        {
+            "tasks": [
+                {
+                    "taskId": 1,
+                    "complexityScore": 4,
+                    "recommendedSubtasks": 3,
+                    "expansionPrompt": "Split it.",
+                    "reasoning": "Medium.",
+                }
+            ]
+        }
+    )
     provider_server.script(MESSAGES, Reply(text=scores))
     async with connected(root, env=ai_env(tmp_path)) as client:
         result = await ok(client, "analyze_project_complexity", ids="1", output="reports/complexity.json")
@@ -122,7 +149,8 @@ async def test_list_tags_show_metadata_includes_each_tags_metadata(messy_project
 
 
 async def test_confirmation_flags_are_accepted_and_skip_generate_false_is_refused_with_the_reason(
-        messy_project: Path) -> None:
+    messy_project: Path,
+) -> None:
     async with connected(messy_project) as client:
         await ok(client, "remove_task", id="7", confirm=True)
         await ok(client, "delete_tag", name="empty-tag", yes=True)
@@ -134,8 +162,16 @@ async def test_confirmation_flags_are_accepted_and_skip_generate_false_is_refuse
 async def test_set_task_status_and_next_task_read_complexity_from_the_report_named(messy_project: Path) -> None:
     report = messy_project / "docs/scores.json"
     report.parent.mkdir()
-    report.write_text(json.dumps({"meta": {}, "complexityAnalysis": [
-        {"taskId": tid, "complexityScore": 9, "recommendedSubtasks": 4} for tid in range(1, 9)]}))
+    report.write_text(
+        json.dumps(
+            {
+                "meta": {},
+                "complexityAnalysis": [
+                    {"taskId": tid, "complexityScore": 9, "recommendedSubtasks": 4} for tid in range(1, 9)
+                ],
+            }
+        )
+    )
     async with connected(messy_project) as client:
         nxt = await ok(client, "next_task", complexityReport="docs/scores.json")
         done = await ok(client, "set_task_status", id="3", status="done", complexityReport="docs/scores.json")

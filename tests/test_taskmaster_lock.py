@@ -68,11 +68,25 @@ def _project(tmp_path: Path) -> Path:
 
 def _our_server_writes(root: Path, count: int) -> subprocess.Popen[bytes]:
     lines = [json.dumps(INITIALIZE), '{"jsonrpc":"2.0","method":"notifications/initialized"}']
-    lines += [json.dumps({"jsonrpc": "2.0", "id": n, "method": "tools/call", "params": {
-        "name": "add_task", "arguments": {"title": f"ours-{n}", "description": "ours"}}}) for n in range(1, count + 1)]
-    proc = subprocess.Popen([console_script()], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, cwd=root,
-                            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(root)})
+    lines += [
+        json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "id": n,
+                "method": "tools/call",
+                "params": {"name": "add_task", "arguments": {"title": f"ours-{n}", "description": "ours"}},
+            }
+        )
+        for n in range(1, count + 1)
+    ]
+    proc = subprocess.Popen(
+        [console_script()],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=root,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(root)},
+    )
     assert proc.stdin is not None
     proc.stdin.write(("\n".join(lines) + "\n").encode())
     proc.stdin.flush()
@@ -83,8 +97,10 @@ def test_writers_following_task_masters_lock_and_our_server_lose_no_update(tmp_p
     root = _project(tmp_path)
     tasks_file = root / ".taskmaster/tasks/tasks.json"
     count = 40
-    theirs = [subprocess.Popen([sys.executable, "-c", TASK_MASTER_WRITER, str(tasks_file), form, f"tm-{form}",
-                                str(count)]) for form in ("file", "dir")]
+    theirs = [
+        subprocess.Popen([sys.executable, "-c", TASK_MASTER_WRITER, str(tasks_file), form, f"tm-{form}", str(count)])
+        for form in ("file", "dir")
+    ]
     ours = _our_server_writes(root, count)
     assert ours.stdout is not None
     answered = 0
@@ -98,8 +114,9 @@ def test_writers_following_task_masters_lock_and_our_server_lose_no_update(tmp_p
     for proc in theirs:
         assert proc.wait(timeout=120) == 0
     titles = [t["title"] for t in json.loads(tasks_file.read_text())["master"]["tasks"]]
-    expected = {f"ours-{n}" for n in range(1, count + 1)} | {f"tm-{f}-{n}" for f in ("file", "dir")
-                                                               for n in range(count)}
+    expected = {f"ours-{n}" for n in range(1, count + 1)} | {
+        f"tm-{f}-{n}" for f in ("file", "dir") for n in range(count)
+    }
     assert set(titles) == expected and len(titles) == 3 * count
     assert not lock_path(tasks_file).exists()
 
@@ -111,15 +128,17 @@ def _set_status(root: Path) -> None:
 
 def test_a_lock_left_by_a_dead_process_is_taken_over_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _project(tmp_path)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
-                          check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     lock = lock_path(root / ".taskmaster/tasks/tasks.json")
     lock.write_text(json.dumps({"pid": int(dead.stdout), "timestamp": int(time.time() * 1000)}))
     monkeypatch.setattr(tmlock, "WAIT_SECONDS", 1.0)  # a fresh lock of a live owner would outlast this
     _set_status(root)
     assert not lock.exists()
-    assert [t["title"] for t in json.loads((root / ".taskmaster/tasks/tasks.json").read_text())["master"]["tasks"]] \
-        == ["locked write"]
+    assert [t["title"] for t in json.loads((root / ".taskmaster/tasks/tasks.json").read_text())["master"]["tasks"]] == [
+        "locked write"
+    ]
 
 
 def test_an_old_lock_directory_of_task_masters_core_is_taken_over(tmp_path: Path) -> None:
@@ -134,7 +153,8 @@ def test_an_old_lock_directory_of_task_masters_core_is_taken_over(tmp_path: Path
 
 @pytest.mark.parametrize("form", ["file", "dir"])
 def test_a_live_task_master_lock_makes_the_write_wait_then_fail_clearly_leaving_the_file_as_it_was(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
     root = _project(tmp_path)
     tasks_file = root / ".taskmaster/tasks/tasks.json"
     before = tasks_file.read_bytes()
@@ -156,16 +176,25 @@ def test_our_lock_is_reentrant_within_a_thread_and_released_after(tmp_path: Path
     assert not lock_path(tasks_file).exists()
 
 
-def test_a_read_during_task_masters_in_place_write_waits_for_its_lock_and_reads_the_whole_file(
-        tmp_path: Path) -> None:
+def test_a_read_during_task_masters_in_place_write_waits_for_its_lock_and_reads_the_whole_file(tmp_path: Path) -> None:
     root = _project(tmp_path)
     tasks_file = root / ".taskmaster/tasks/tasks.json"
     lock = lock_path(tasks_file)
     whole = json.dumps({"master": {"tasks": [{"id": 1, "title": "written whole", "status": "pending"}]}}, indent=2)
     tasks_file.write_text(whole[: len(whole) // 2])  # Task Master is half-way through writing it, holding its lock
-    finisher = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time, os; time.sleep(0.3); open(sys.argv[1], 'w').write(sys.argv[2]); os.unlink(sys.argv[3])"),
-        str(tasks_file), whole, str(lock)])
+    finisher = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time, os; time.sleep(0.3); "
+                "open(sys.argv[1], 'w').write(sys.argv[2]); os.unlink(sys.argv[3])"
+            ),
+            str(tasks_file),
+            whole,
+            str(lock),
+        ]
+    )
     lock.write_text(json.dumps({"pid": finisher.pid, "timestamp": int(time.time() * 1000)}))  # a live holder
     try:
         document = TaskStore(Paths(root)).read()
@@ -175,7 +204,8 @@ def test_a_read_during_task_masters_in_place_write_waits_for_its_lock_and_reads_
 
 
 def test_a_lock_file_created_but_never_written_is_taken_over_after_two_seconds_not_ten(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = _project(tmp_path)
     lock = lock_path(root / ".taskmaster/tasks/tasks.json")
     lock.touch()

@@ -28,9 +28,8 @@ NO_OPS: dict[tuple[str, str], str] = {
 REFUSED: dict[tuple[str, str], tuple[dict[str, Any], str]] = {
     ("add_subtask", "skipGenerate"): ({"id": "8", "title": "x", "skipGenerate": False}, "never writes them"),
     ("remove_subtask", "skipGenerate"): ({"id": "8.1", "skipGenerate": False}, "never writes them"),
-    ("update_task", "metadata"): ({"id": "1", "metadata": "{\"a\": 1}"}, "TASK_MASTER_ALLOW_METADATA_UPDATES=true"),
-    ("update_subtask", "metadata"): ({"id": "3.1", "metadata": "{\"a\": 1}"},
-                                     "TASK_MASTER_ALLOW_METADATA_UPDATES=true"),
+    ("update_task", "metadata"): ({"id": "1", "metadata": '{"a": 1}'}, "TASK_MASTER_ALLOW_METADATA_UPDATES=true"),
+    ("update_subtask", "metadata"): ({"id": "3.1", "metadata": '{"a": 1}'}, "TASK_MASTER_ALLOW_METADATA_UPDATES=true"),
 }
 
 
@@ -62,8 +61,9 @@ def test_every_task_master_parameter_is_accepted(tool: str, param: str) -> None:
 
 
 @pytest.mark.parametrize(("tool", "param"), sorted(REFUSED), ids=[f"{t}.{p}" for t, p in sorted(REFUSED)])
-async def test_a_refused_task_master_parameter_says_why_and_changes_nothing(messy_project: Path, tool: str,
-                                                                          param: str) -> None:
+async def test_a_refused_task_master_parameter_says_why_and_changes_nothing(
+    messy_project: Path, tool: str, param: str
+) -> None:
     arguments, reason = REFUSED[(tool, param)]
     before = snapshot(messy_project)
     async with connected(messy_project) as client:

@@ -26,8 +26,14 @@ async def test_get_tasks_returns_compact_rows_and_progress(messy_project: Path) 
     assert page["stats"]["tasks"] == 8
     assert page["stats"]["subtasks"] == 10
     row = page["tasks"][2]
-    assert row == {"id": "3", "title": "Implement storage layer", "status": "in-progress", "priority": "high",
-                   "dependencies": ["1", 2], "subtasks": "1/3"}
+    assert row == {
+        "id": "3",
+        "title": "Implement storage layer",
+        "status": "in-progress",
+        "priority": "high",
+        "dependencies": ["1", 2],
+        "subtasks": "1/3",
+    }
     assert "details" not in row and "description" not in row
 
 
@@ -36,8 +42,13 @@ async def test_get_tasks_filters_by_status_and_adds_requested_fields(messy_proje
         page = await ok(client, "get_tasks", status="pending,blocked", fields="description", withSubtasks=True)
     assert [r["id"] for r in page["tasks"]] == [4, 8]
     assert page["tasks"][0]["description"] == "Expose CRUD endpoints."
-    assert page["tasks"][0]["subtaskList"][2] == {"id": "4.3", "title": "Error envelope", "status": "blocked",
-                                                  "dependencies": [1, 2], "description": "Error envelope for task 4."}
+    assert page["tasks"][0]["subtaskList"][2] == {
+        "id": "4.3",
+        "title": "Error envelope",
+        "status": "blocked",
+        "dependencies": [1, 2],
+        "description": "Error envelope for task 4.",
+    }
 
 
 async def test_get_tasks_pages_with_a_cursor(messy_project: Path) -> None:
@@ -112,9 +123,23 @@ async def test_next_task_explains_why_nothing_is_eligible(legacy_project: Path) 
 async def test_next_task_includes_complexity_from_the_report(legacy_project: Path) -> None:
     reports = legacy_project / ".taskmaster" / "reports"
     reports.mkdir(parents=True)
-    (reports / "task-complexity-report.json").write_text(json.dumps({"meta": {}, "complexityAnalysis": [
-        {"taskId": 2, "taskTitle": "Next old task", "complexityScore": 6, "recommendedSubtasks": 4,
-         "expansionPrompt": "x", "reasoning": "y"}]}))
+    (reports / "task-complexity-report.json").write_text(
+        json.dumps(
+            {
+                "meta": {},
+                "complexityAnalysis": [
+                    {
+                        "taskId": 2,
+                        "taskTitle": "Next old task",
+                        "complexityScore": 6,
+                        "recommendedSubtasks": 4,
+                        "expansionPrompt": "x",
+                        "reasoning": "y",
+                    }
+                ],
+            }
+        )
+    )
     async with connected(legacy_project) as client:
         result = await ok(client, "next_task")
     assert result["next"]["id"] == 2
@@ -153,8 +178,9 @@ async def test_set_task_status_with_a_bad_status_or_id_changes_nothing(messy_pro
 
 async def test_add_task_appends_with_the_next_id_and_checks_dependencies(messy_project: Path) -> None:
     async with connected(messy_project) as client:
-        added = await ok(client, "add_task", title="Write docs", description="User guide", dependencies="4, 3.2",
-                         priority="low")
+        added = await ok(
+            client, "add_task", title="Write docs", description="User guide", dependencies="4, 3.2", priority="low"
+        )
         message = await error(client, "add_task", title="Bad", dependencies="42")
     assert added["task"]["id"] == 9
     stored = task_in(messy_project, "master", 9)
@@ -185,14 +211,16 @@ async def test_add_subtask_creates_and_converts(messy_project: Path) -> None:
 
 async def test_update_task_edits_fields_and_appends_a_dated_note(messy_project: Path) -> None:
     async with connected(messy_project) as client:
-        result = await ok(client, "update_task", id="5", title="Auth (OIDC)", prompt="Use the OIDC library.",
-                          append=True)
+        result = await ok(
+            client, "update_task", id="5", title="Auth (OIDC)", prompt="Use the OIDC library.", append=True
+        )
         empty = await error(client, "update_task", id="5")
     task = task_in(messy_project, "master", 5)
     assert task["title"] == "Auth (OIDC)"
     assert task["details"].startswith("OAuth later.\n\n<info added on ")
-    assert task["details"].endswith("</info added on " + task["details"].split("<info added on ")[1].split(">")[0] +
-                                    ">")
+    assert task["details"].endswith(
+        "</info added on " + task["details"].split("<info added on ")[1].split(">")[0] + ">"
+    )
     assert result["changed"] == ["5.title", "5.details"]
     assert "Nothing to change" in empty
 
@@ -277,8 +305,10 @@ async def test_fix_dependencies_removes_missing_and_cyclic_links(messy_project: 
         fixed = await ok(client, "fix_dependencies")
         after = await ok(client, "validate_dependencies")
     assert {i["problem"] for i in report["issues"]} == {"missing", "cycle"}
-    assert fixed["issues"] == [{"id": "1", "dependsOn": "77", "problem": "missing"},
-                               {"id": "1", "dependsOn": "8", "problem": "cycle"}]
+    assert fixed["issues"] == [
+        {"id": "1", "dependsOn": "77", "problem": "missing"},
+        {"id": "1", "dependsOn": "8", "problem": "cycle"},
+    ]
     assert after["valid"] is True
 
 
@@ -335,10 +365,20 @@ async def test_generate_writes_task_files(messy_project: Path) -> None:
 async def test_complexity_report_reads_the_tag_report_highest_first(messy_project: Path) -> None:
     reports = messy_project / ".taskmaster" / "reports"
     reports.mkdir(parents=True)
-    entries = [{"taskId": i, "taskTitle": f"T{i}", "complexityScore": i, "recommendedSubtasks": 3,
-                "expansionPrompt": "", "reasoning": ""} for i in (2, 9, 5)]
-    (reports / "task-complexity-report_feature-auth.json").write_text(json.dumps(
-        {"meta": {"thresholdScore": 5}, "complexityAnalysis": entries}))
+    entries = [
+        {
+            "taskId": i,
+            "taskTitle": f"T{i}",
+            "complexityScore": i,
+            "recommendedSubtasks": 3,
+            "expansionPrompt": "",
+            "reasoning": "",
+        }
+        for i in (2, 9, 5)
+    ]
+    (reports / "task-complexity-report_feature-auth.json").write_text(
+        json.dumps({"meta": {"thresholdScore": 5}, "complexityAnalysis": entries})
+    )
     async with connected(messy_project) as client:
         report = await ok(client, "complexity_report", tag="feature-auth")
         missing = await error(client, "complexity_report")
@@ -360,7 +400,8 @@ async def test_a_corrupt_tasks_file_is_reported_with_its_position_and_left_alone
 
 @pytest.mark.parametrize("era", ["legacy", "auto"])
 async def test_a_project_root_outside_the_client_roots_is_refused_in_both_protocol_eras(
-        messy_project: Path, tmp_path: Path, era: str) -> None:
+    messy_project: Path, tmp_path: Path, era: str
+) -> None:
     from mcp.types import ListRootsResult, Root
 
     async def roots(_: Any) -> ListRootsResult:
@@ -397,10 +438,13 @@ async def test_the_file_argument_selects_another_tasks_file(messy_project: Path)
     assert task_in(messy_project, "master", 8)["status"] == "pending"
 
 
-@pytest.mark.parametrize(("profile", "expected"), [
-    ("core", {"get_tasks", "next_task", "get_task", "set_task_status", "update_subtask"}),
-    ("Get-Tasks, next_task", {"get_tasks", "next_task"}),
-])
+@pytest.mark.parametrize(
+    ("profile", "expected"),
+    [
+        ("core", {"get_tasks", "next_task", "get_task", "set_task_status", "update_subtask"}),
+        ("Get-Tasks, next_task", {"get_tasks", "next_task"}),
+    ],
+)
 async def test_tool_profiles_select_tools_like_task_master(tmp_path: Path, profile: str, expected: set[str]) -> None:
     async with connected(tmp_path, env={"TASK_MASTER_TOOLS": profile}) as client:
         names = {t.name for t in (await client.list_tools()).tools}
@@ -411,18 +455,43 @@ async def test_tool_profiles_select_tools_like_task_master(tmp_path: Path, profi
 async def test_every_tool_is_annotated_and_has_a_description(tmp_path: Path) -> None:
     async with connected(tmp_path) as client:
         tools = (await client.list_tools()).tools
-    model_backed = {"parse_prd", "add_task", "expand_task", "expand_all", "analyze_project_complexity",
-                    "update_task", "update_subtask", "update", "research", "scope_up_task", "scope_down_task",
-                    "review", "models", "autopilot_finalize", "benchmark_models", "assign_models"}
+    model_backed = {
+        "parse_prd",
+        "add_task",
+        "expand_task",
+        "expand_all",
+        "analyze_project_complexity",
+        "update_task",
+        "update_subtask",
+        "update",
+        "research",
+        "scope_up_task",
+        "scope_down_task",
+        "review",
+        "models",
+        "autopilot_finalize",
+        "benchmark_models",
+        "assign_models",
+    }
     for tool in tools:
         assert tool.description, tool.name
         assert tool.annotations is not None, tool.name
         assert (tool.annotations.open_world_hint is not False) == (tool.name in model_backed), tool.name
         assert not any("title" in schema for schema in tool.input_schema["properties"].values()), tool.name
     read_only = {t.name for t in tools if t.annotations and t.annotations.read_only_hint}
-    assert read_only == {"get_tasks", "get_task", "next_task", "validate_dependencies", "list_tags",
-                         "complexity_report", "usage_report", "autopilot_resume", "autopilot_next", "autopilot_status",
-                         "route"}
+    assert read_only == {
+        "get_tasks",
+        "get_task",
+        "next_task",
+        "validate_dependencies",
+        "list_tags",
+        "complexity_report",
+        "usage_report",
+        "autopilot_resume",
+        "autopilot_next",
+        "autopilot_status",
+        "route",
+    }
 
 
 async def test_a_shared_server_ignores_a_remote_agents_project_root(messy_project: Path) -> None:

@@ -18,8 +18,15 @@ PASSING = {"total": 2, "passed": 2, "failed": 0, "skipped": 0}
 
 def started(*done: bool) -> Workflow:
     subtasks = [(f"7.{n}", f"Part {n}", flag) for n, flag in enumerate(done or (False, False, False), start=1)]
-    return wf.begin("7", "Build it", subtasks, tag="master", branch="tm/master/task-7-build-it", max_attempts=3,
-                    started_at="2026-01-01T00:00:00.000Z")
+    return wf.begin(
+        "7",
+        "Build it",
+        subtasks,
+        tag="master",
+        branch="tm/master/task-7-build-it",
+        max_attempts=3,
+        started_at="2026-01-01T00:00:00.000Z",
+    )
 
 
 def at(state: Workflow, tdd: str) -> Workflow:
@@ -30,13 +37,16 @@ def at(state: Workflow, tdd: str) -> Workflow:
     return state
 
 
-@pytest.mark.parametrize(("task_id", "title", "tag", "expected"), [
-    ("1", "Add User Authentication", None, "tm/task-1-add-user-authentication"),
-    ("1", "Feature X", "sprint-1", "tm/sprint-1/task-1-feature-x"),
-    ("12", "  --Fix: the *parser* (v2)!  ", "master", "tm/master/task-12-fix-the-parser-v2"),
-    ("3", "Ünïcode títle", "master", "tm/master/task-3-n-code-t-tle"),
-    ("4", "x" * 80, "master", "tm/master/task-4-" + "x" * 50),
-])
+@pytest.mark.parametrize(
+    ("task_id", "title", "tag", "expected"),
+    [
+        ("1", "Add User Authentication", None, "tm/task-1-add-user-authentication"),
+        ("1", "Feature X", "sprint-1", "tm/sprint-1/task-1-feature-x"),
+        ("12", "  --Fix: the *parser* (v2)!  ", "master", "tm/master/task-12-fix-the-parser-v2"),
+        ("3", "Ünïcode títle", "master", "tm/master/task-3-n-code-t-tle"),
+        ("4", "x" * 80, "master", "tm/master/task-4-" + "x" * 50),
+    ],
+)
 def test_the_branch_name_is_task_masters(task_id: str, title: str, tag: str | None, expected: str) -> None:
     assert wf.branch_name(task_id, title, tag) == expected
 
@@ -44,9 +54,16 @@ def test_the_branch_name_is_task_masters(task_id: str, title: str, tag: str | No
 def test_start_begins_at_red_of_the_first_subtask_not_done_and_records_where_it_resumed() -> None:
     state = started(True, False, False)
     assert (state.phase, state.tdd, state.index, state.current.id if state.current else None) == (
-        "SUBTASK_LOOP", "RED", 1, "7.2")
-    assert state.metadata == {"startedAt": "2026-01-01T00:00:00.000Z", "taskTitle": "Build it",
-                              "resumedFromSubtask": "7.2"}
+        "SUBTASK_LOOP",
+        "RED",
+        1,
+        "7.2",
+    )
+    assert state.metadata == {
+        "startedAt": "2026-01-01T00:00:00.000Z",
+        "taskTitle": "Build it",
+        "resumedFromSubtask": "7.2",
+    }
     assert wf.progress(state) == {"completed": 1, "total": 3, "current": 2, "percentage": 33}
 
 
@@ -73,16 +90,19 @@ def test_red_without_a_failure_completes_the_subtask_as_already_implemented() ->
     assert outcome.workflow.tdd == "RED" and outcome.workflow.subtasks[0].status == "completed"
 
 
-@pytest.mark.parametrize(("tdd", "results", "message"), [
-    ("RED", {"total": 0, "passed": 0, "failed": 0}, "at least one test that ran"),
-    ("RED", {"total": 2, "passed": 0, "failed": 0, "skipped": 2}, "at least one test that ran"),
-    ("RED", {"total": 3, "passed": 1, "failed": 1}, "do not add up"),
-    ("RED", {"passed": 1, "failed": 1}, "lacks total"),
-    ("RED", {"total": 1, "passed": 1, "failed": True}, "non-negative integer"),
-    ("RED", {"total": 1, "passed": 2, "failed": -1}, "non-negative integer"),
-    ("GREEN", {"total": 2, "passed": 1, "failed": 1}, "GREEN needs every test to pass; 1 failed"),
-    ("GREEN", {"total": 1, "passed": 0, "failed": 0, "skipped": 1}, "at least one passing test"),
-])
+@pytest.mark.parametrize(
+    ("tdd", "results", "message"),
+    [
+        ("RED", {"total": 0, "passed": 0, "failed": 0}, "at least one test that ran"),
+        ("RED", {"total": 2, "passed": 0, "failed": 0, "skipped": 2}, "at least one test that ran"),
+        ("RED", {"total": 3, "passed": 1, "failed": 1}, "do not add up"),
+        ("RED", {"passed": 1, "failed": 1}, "lacks total"),
+        ("RED", {"total": 1, "passed": 1, "failed": True}, "non-negative integer"),
+        ("RED", {"total": 1, "passed": 2, "failed": -1}, "non-negative integer"),
+        ("GREEN", {"total": 2, "passed": 1, "failed": 1}, "GREEN needs every test to pass; 1 failed"),
+        ("GREEN", {"total": 1, "passed": 0, "failed": 0, "skipped": 1}, "at least one passing test"),
+    ],
+)
 def test_reports_that_break_a_phase_rule_are_refused(tdd: str, results: dict[str, Any], message: str) -> None:
     state = at(started(), tdd)
     before = copy.deepcopy(state)
@@ -102,7 +122,10 @@ def test_a_commit_moves_to_the_next_open_subtask_and_after_the_last_to_finalize(
     state = started(False, True, False)
     first = wf.committed(at(state, "COMMIT"))
     assert (first.completed, first.started, first.workflow.current.id if first.workflow.current else None) == (
-        "7.1", "7.3", "7.3")
+        "7.1",
+        "7.3",
+        "7.3",
+    )
     last = wf.committed(at(first.workflow, "COMMIT"))
     assert (last.completed, last.started, last.workflow.phase, last.workflow.tdd) == ("7.3", None, "FINALIZE", None)
     assert last.workflow.current is None and wf.progress(last.workflow)["completed"] == 3
@@ -132,14 +155,24 @@ def test_next_action_names_the_phase_the_subtask_and_what_to_test() -> None:
 def test_the_commit_message_is_conventional_and_names_the_subtask_and_the_tests() -> None:
     state = at(started(), "COMMIT")
     assert wf.commit_message(state, "Build it") == (
-        "feat(task-7): Part 1\n\nTask: 7.1 (subtask of 7: Build it)\nTests: 2 passing\n")
+        "feat(task-7): Part 1\n\nTask: 7.1 (subtask of 7: Build it)\nTests: 2 passing\n"
+    )
 
 
 def test_the_stored_shape_is_task_masters_and_round_trips_with_unknown_keys() -> None:
     stored = to_json(at(started(), "GREEN"))
     assert stored["phase"] == "SUBTASK_LOOP"
-    assert list(stored["context"]) == ["taskId", "subtasks", "currentSubtaskIndex", "currentTDDPhase", "branchName",
-                                       "tag", "errors", "metadata", "lastTestResults"]
+    assert list(stored["context"]) == [
+        "taskId",
+        "subtasks",
+        "currentSubtaskIndex",
+        "currentTDDPhase",
+        "branchName",
+        "tag",
+        "errors",
+        "metadata",
+        "lastTestResults",
+    ]
     stored["context"]["activity"] = [1]
     stored["context"]["subtasks"][0]["note"] = "x"
     stored["version"] = 1
@@ -147,21 +180,45 @@ def test_the_stored_shape_is_task_masters_and_round_trips_with_unknown_keys() ->
 
 
 def test_a_task_master_state_without_a_tdd_phase_resumes_at_red() -> None:
-    state = from_json({"phase": "SUBTASK_LOOP", "context": {
-        "taskId": "2", "subtasks": [{"id": "2.1", "title": "a", "status": "pending", "attempts": 0}],
-        "currentSubtaskIndex": 0, "errors": [], "metadata": {}}})
+    state = from_json(
+        {
+            "phase": "SUBTASK_LOOP",
+            "context": {
+                "taskId": "2",
+                "subtasks": [{"id": "2.1", "title": "a", "status": "pending", "attempts": 0}],
+                "currentSubtaskIndex": 0,
+                "errors": [],
+                "metadata": {},
+            },
+        }
+    )
     assert state.tdd == "RED" and state.subtasks[0].max_attempts is None
 
 
-@pytest.mark.parametrize("data", [
-    [], {"phase": "ELSEWHERE", "context": {}}, {"phase": "SUBTASK_LOOP"},
-    {"phase": "SUBTASK_LOOP", "context": {"taskId": "", "subtasks": [], "currentSubtaskIndex": 0, "errors": []}},
-    {"phase": "SUBTASK_LOOP", "context": {"taskId": "1", "subtasks": [], "currentSubtaskIndex": 0, "errors": []}},
-    {"phase": "SUBTASK_LOOP", "context": {"taskId": "1", "subtasks": [{"id": "1.1"}], "currentSubtaskIndex": "0",
-                                          "errors": []}},
-    {"phase": "SUBTASK_LOOP", "context": {"taskId": "1", "subtasks": [{"id": "1.1"}], "currentSubtaskIndex": 0,
-                                          "errors": [], "currentTDDPhase": "BLUE"}},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        [],
+        {"phase": "ELSEWHERE", "context": {}},
+        {"phase": "SUBTASK_LOOP"},
+        {"phase": "SUBTASK_LOOP", "context": {"taskId": "", "subtasks": [], "currentSubtaskIndex": 0, "errors": []}},
+        {"phase": "SUBTASK_LOOP", "context": {"taskId": "1", "subtasks": [], "currentSubtaskIndex": 0, "errors": []}},
+        {
+            "phase": "SUBTASK_LOOP",
+            "context": {"taskId": "1", "subtasks": [{"id": "1.1"}], "currentSubtaskIndex": "0", "errors": []},
+        },
+        {
+            "phase": "SUBTASK_LOOP",
+            "context": {
+                "taskId": "1",
+                "subtasks": [{"id": "1.1"}],
+                "currentSubtaskIndex": 0,
+                "errors": [],
+                "currentTDDPhase": "BLUE",
+            },
+        },
+    ],
+)
 def test_an_invalid_stored_state_says_to_abort_it(data: Any) -> None:
     with pytest.raises(StoreError, match="autopilot_abort"):
         from_json(data)

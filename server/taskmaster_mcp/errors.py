@@ -55,7 +55,7 @@ class MissingKey(ConfigError):
         self.variable = variable
         super().__init__(
             f"{variable} is not set for provider '{provider}'. Put it in the env block of your editor's MCP "
-            f"config (e.g. \"env\": {{\"{variable}\": \"...\"}}), or in <project>/.env as {variable}=..., "
+            f'config (e.g. "env": {{"{variable}": "..."}}), or in <project>/.env as {variable}=..., '
             f"then retry. `taskmaster-mcp doctor` shows where each key is looked for."
         )
 

@@ -38,10 +38,14 @@ ANSWER = json.dumps({"title": "bench", "steps": ["a", "b", "c"]})
 
 
 def project(root: Path, server: ProviderServer) -> Paths:
-    write_config(root, {
-        "main": {"provider": "anthropic", "modelId": MODEL, "maxTokens": 1000, "baseURL": server.url},
-        "fallback": {"provider": "openai", "modelId": "gpt-4o", "maxTokens": 1000, "baseURL": server.url + "/v1"},
-    }, {"cache": {"enabled": False}})  # every call must reach the model: the response cache is measured apart
+    write_config(
+        root,
+        {
+            "main": {"provider": "anthropic", "modelId": MODEL, "maxTokens": 1000, "baseURL": server.url},
+            "fallback": {"provider": "openai", "modelId": "gpt-4o", "maxTokens": 1000, "baseURL": server.url + "/v1"},
+        },
+        {"cache": {"enabled": False}},
+    )  # every call must reach the model: the response cache is measured apart
     return Paths(root)
 
 
@@ -99,7 +103,7 @@ from taskmaster_mcp.store.paths import Paths
 from pathlib import Path
 t1 = time.perf_counter()
 async def main():
-    r = ModelRouter(Paths(Path({str(root)!r})), {ENV!r}, data_dir=Path({str(root / 'data')!r}))
+    r = ModelRouter(Paths(Path({str(root)!r})), {ENV!r}, data_dir=Path({str(root / "data")!r}))
     await r.generate_text(command="bench", role="main", system="s", prompt="p")
     await r.aclose()
 asyncio.run(main())
@@ -108,8 +112,14 @@ print(f"{{(t1 - t0) * 1000:.0f}} {{(t2 - t1) * 1000:.0f}} {{(t2 - t0) * 1000:.0f
 """
     runs = []
     for _ in range(3):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
-                             env={"PYTHONPATH": str(HERE.parent.parent / "server"), "PATH": "/usr/bin:/bin"})
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+            env={"PYTHONPATH": str(HERE.parent.parent / "server"), "PATH": "/usr/bin:/bin"},
+        )
         runs.append([float(x) for x in out.stdout.split()])
     imp, call, total = (statistics.median(col) for col in zip(*runs, strict=True))
     print("(b) first AI call in a fresh process (median of 3 processes)")

@@ -34,22 +34,54 @@ TASKS = 20
 DELAY = 2.0
 IN_FLIGHT_LIMIT = 6
 FIXED = (2, 4, 6, 8)
-SUBTASKS = json.dumps({"subtasks": [
-    {"id": n, "title": f"Step number {n}", "description": f"Step {n}.", "details": "Do it.", "testStrategy": "Test.",
-     "dependencies": [n - 1] if n > 1 else []} for n in range(1, 5)]})
+SUBTASKS = json.dumps(
+    {
+        "subtasks": [
+            {
+                "id": n,
+                "title": f"Step number {n}",
+                "description": f"Step {n}.",
+                "details": "Do it.",
+                "testStrategy": "Test.",
+                "dependencies": [n - 1] if n > 1 else [],
+            }
+            for n in range(1, 5)
+        ]
+    }
+)
 
 
 def make_project(root: Path, server: ProviderServer, concurrency: dict[str, Any] | None) -> None:
     tasks: list[dict[str, Any]] = [
-        {"id": n, "title": f"Feature {n}", "description": f"Build feature {n}.", "details": "", "testStrategy": "",
-         "status": "pending", "dependencies": [], "priority": "medium", "subtasks": []}
-        for n in range(1, TASKS + 2)]
+        {
+            "id": n,
+            "title": f"Feature {n}",
+            "description": f"Build feature {n}.",
+            "details": "",
+            "testStrategy": "",
+            "status": "pending",
+            "dependencies": [],
+            "priority": "medium",
+            "subtasks": [],
+        }
+        for n in range(1, TASKS + 2)
+    ]
     (root / ".taskmaster" / "tasks").mkdir(parents=True)
     (root / ".taskmaster" / "tasks" / "tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}, indent=2))
     # Identical expansions are timed again and again, so the response cache (bench_response_cache.py) is off.
     ours: dict[str, Any] = {"cache": {"enabled": False}, **({"concurrency": concurrency} if concurrency else {})}
-    write_config(root, {"main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514", "maxTokens": 4000,
-                                 "baseURL": server.url}}, ours)
+    write_config(
+        root,
+        {
+            "main": {
+                "provider": "anthropic",
+                "modelId": "claude-sonnet-4-20250514",
+                "maxTokens": 4000,
+                "baseURL": server.url,
+            }
+        },
+        ours,
+    )
 
 
 def timed_call(session: Session, tool: str, arguments: dict[str, object]) -> tuple[float, dict[str, Any]]:
@@ -106,8 +138,10 @@ def main() -> None:
             assert count(result, "expanded") == TASKS, result
             lines.append(f"expand_all over stdio, {TASKS} tasks, scripted model answering in {DELAY:g} s per call")
             lines.append(f"  one expand_task (median of {len(singles)})         : {one:6.2f} s")
-            lines.append(f"  no rate limit, adaptive (start 8, max 16): {free:6.2f} s = {free / one:.2f}x one call "
-                         "(target <= 2.5x; fixed 4 was 5.9x; Task Master ~21x)")
+            lines.append(
+                f"  no rate limit, adaptive (start 8, max 16): {free:6.2f} s = {free / one:.2f}x one call "
+                "(target <= 2.5x; fixed 4 was 5.9x; Task Master ~21x)"
+            )
             server.max_in_flight = IN_FLIGHT_LIMIT
             lines.append(f"provider answering 429 when more than {IN_FLIGHT_LIMIT} requests are in flight")
             fixed: dict[int, tuple[float, int]] = {}
@@ -115,18 +149,24 @@ def main() -> None:
                 server.busy_rejections = 0
                 elapsed, result = run(tmp, f"fixed{n}", server, {"start": n, "adaptive": False})
                 fixed[n] = (elapsed, count(result, "failed") + count(result, "remaining"))
-                lines.append(f"  fixed {n}, adaptation off                : {elapsed:6.2f} s, "
-                             f"{fixed[n][1]} failed, {server.busy_rejections} 429s")
+                lines.append(
+                    f"  fixed {n}, adaptation off                : {elapsed:6.2f} s, "
+                    f"{fixed[n][1]} failed, {server.busy_rejections} 429s"
+                )
             server.busy_rejections, server.peak_in_flight = 0, 0
             adaptive, result = run(tmp, "adaptive", server, None)
             failed = count(result, "failed") + count(result, "remaining")
             clean = [elapsed for elapsed, bad in fixed.values() if bad == 0]
             best = min(clean) if clean else float("nan")
             best_n = next((n for n, (elapsed, bad) in fixed.items() if bad == 0 and elapsed == best), None)
-            lines.append(f"  adaptive (start 8, max 16)               : {adaptive:6.2f} s, {failed} failed, "
-                         f"{server.busy_rejections} 429s, peak {server.peak_in_flight} in flight")
-            lines.append(f"  adaptive / best fixed without failures (fixed {best_n}): {adaptive / best:.2f}x "
-                         "(target <= 1.3x, 0 failed)")
+            lines.append(
+                f"  adaptive (start 8, max 16)               : {adaptive:6.2f} s, {failed} failed, "
+                f"{server.busy_rejections} 429s, peak {server.peak_in_flight} in flight"
+            )
+            lines.append(
+                f"  adaptive / best fixed without failures (fixed {best_n}): {adaptive / best:.2f}x "
+                "(target <= 1.3x, 0 failed)"
+            )
     finally:
         server.stop()
     print("\n".join(lines))

@@ -26,13 +26,19 @@ def main() -> None:
         size = (root / ".taskmaster/tasks/tasks.json").stat().st_size / 1e6
         started = time.perf_counter()
         report = crash_rounds(server_command(), root, rounds=rounds, writes=40)
-        print(f"crash test: {report.rounds} SIGKILLs mid-write on a {tasks}-task project ({size:.1f} MB), "
-              f"{time.perf_counter() - started:.0f} s")
-        print(f"  acknowledged writes before the kills: {report.acknowledged}, lost: "
-              f"{sum('lost' in p for p in report.problems)}")
+        print(
+            f"crash test: {report.rounds} SIGKILLs mid-write on a {tasks}-task project ({size:.1f} MB), "
+            f"{time.perf_counter() - started:.0f} s"
+        )
+        print(
+            f"  acknowledged writes before the kills: {report.acknowledged}, lost: "
+            f"{sum('lost' in p for p in report.problems)}"
+        )
         print(f"  tasks.json unreadable after a kill: {sum('unreadable' in p for p in report.problems)}")
-        print(f"  temp files left by the kills (summed over rounds): {report.temp_files_after_kills}; "
-              f"after the next write: {report.temp_files_after_next_write}")
+        print(
+            f"  temp files left by the kills (summed over rounds): {report.temp_files_after_kills}; "
+            f"after the next write: {report.temp_files_after_next_write}"
+        )
         for problem in report.problems:
             print(f"  PROBLEM {problem}")
 

@@ -30,22 +30,57 @@ from provider_server import CHAT, ProviderServer, Recorded, Reply, write_config 
 DELAY = 0.3
 RUNS = 3
 TASKS = 10
-SECTION = ("Users can {verb} their bookmarks from any device. The list updates within a second, keeps the order the "
-           "user chose, and works offline; conflicts are resolved by the most recent edit. ")
-PRD = "# Linkshelf\n\n" + "\n\n".join(f"## Feature {n}\n" + SECTION.format(verb=f"manage kind {n} of") * 4
-                                      for n in range(1, TASKS + 1))
-PLAN = json.dumps({"tasks": [
-    {"id": n, "title": f"Deliver feature {n}", "description": f"Feature {n} as the PRD describes it.",
-     "details": "Add the model, the endpoint and the view; handle offline edits and conflicts. " * 3,
-     "testStrategy": "Unit tests for the model, an API test per endpoint, one end-to-end test.",
-     "priority": "medium", "dependencies": [n - 1] if n > 1 else [], "prdSection": f"Feature {n}"}
-    for n in range(1, TASKS + 1)]})
-SUBTASKS = json.dumps({"subtasks": [
-    {"id": n, "title": f"Step number {n}", "description": f"Step {n} of the feature.",
-     "details": "Write the code and its tests; keep the public API unchanged. " * 2, "testStrategy": "Unit test.",
-     "dependencies": [n - 1] if n > 1 else []} for n in range(1, 6)]})
-ONE_FINDING = json.dumps({"findings": [{"kind": "test_strategy", "severity": "medium", "taskIds": [2],
-                                        "message": "The test strategy does not check offline conflict resolution."}]})
+SECTION = (
+    "Users can {verb} their bookmarks from any device. The list updates within a second, keeps the order the "
+    "user chose, and works offline; conflicts are resolved by the most recent edit. "
+)
+PRD = "# Linkshelf\n\n" + "\n\n".join(
+    f"## Feature {n}\n" + SECTION.format(verb=f"manage kind {n} of") * 4 for n in range(1, TASKS + 1)
+)
+PLAN = json.dumps(
+    {
+        "tasks": [
+            {
+                "id": n,
+                "title": f"Deliver feature {n}",
+                "description": f"Feature {n} as the PRD describes it.",
+                "details": "Add the model, the endpoint and the view; handle offline edits and conflicts. " * 3,
+                "testStrategy": "Unit tests for the model, an API test per endpoint, one end-to-end test.",
+                "priority": "medium",
+                "dependencies": [n - 1] if n > 1 else [],
+                "prdSection": f"Feature {n}",
+            }
+            for n in range(1, TASKS + 1)
+        ]
+    }
+)
+SUBTASKS = json.dumps(
+    {
+        "subtasks": [
+            {
+                "id": n,
+                "title": f"Step number {n}",
+                "description": f"Step {n} of the feature.",
+                "details": "Write the code and its tests; keep the public API unchanged. " * 2,
+                "testStrategy": "Unit test.",
+                "dependencies": [n - 1] if n > 1 else [],
+            }
+            for n in range(1, 6)
+        ]
+    }
+)
+ONE_FINDING = json.dumps(
+    {
+        "findings": [
+            {
+                "kind": "test_strategy",
+                "severity": "medium",
+                "taskIds": [2],
+                "message": "The test strategy does not check offline conflict resolution.",
+            }
+        ]
+    }
+)
 NO_FINDINGS = json.dumps({"findings": []})
 
 
@@ -62,16 +97,34 @@ class Script:
 
 
 def make_project(root: Path, server: ProviderServer) -> None:
-    tasks = [{"id": 1, "title": "Bookmark sync", "description": "Sync bookmarks between devices.",
-              "details": "Offline first; last edit wins.", "testStrategy": "", "status": "pending",
-              "dependencies": [], "priority": "high", "subtasks": []}]
+    tasks = [
+        {
+            "id": 1,
+            "title": "Bookmark sync",
+            "description": "Sync bookmarks between devices.",
+            "details": "Offline first; last edit wins.",
+            "testStrategy": "",
+            "status": "pending",
+            "dependencies": [],
+            "priority": "high",
+            "subtasks": [],
+        }
+    ]
     (root / ".taskmaster" / "tasks").mkdir(parents=True)
     (root / ".taskmaster" / "tasks" / "tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}, indent=2))
-    write_config(root, {
-        "main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514", "maxTokens": 8000,
-                 "baseURL": server.url},
-        "fallback": {"provider": "openai", "modelId": "gpt-4o", "maxTokens": 8000, "baseURL": server.url + "/v1"},
-    }, {"cache": {"enabled": False}})  # the same calls are timed several times: the response cache is off
+    write_config(
+        root,
+        {
+            "main": {
+                "provider": "anthropic",
+                "modelId": "claude-sonnet-4-20250514",
+                "maxTokens": 8000,
+                "baseURL": server.url,
+            },
+            "fallback": {"provider": "openai", "modelId": "gpt-4o", "maxTokens": 8000, "baseURL": server.url + "/v1"},
+        },
+        {"cache": {"enabled": False}},
+    )  # the same calls are timed several times: the response cache is off
 
 
 def measure(session: Session, server: ProviderServer, tool: str, arguments: dict[str, Any]) -> dict[str, float]:
@@ -88,18 +141,31 @@ def measure(session: Session, server: ProviderServer, tool: str, arguments: dict
         assert "usage" in result, answer
         requests = len(server.seen()) - before
     usage = result["usage"]
-    return {"requests": requests, "input": usage["inputTokens"], "output": usage["outputTokens"],
-            "ms": statistics.median(times) * 1000}
+    return {
+        "requests": requests,
+        "input": usage["inputTokens"],
+        "output": usage["outputTokens"],
+        "ms": statistics.median(times) * 1000,
+    }
 
 
 def row(name: str, figures: dict[str, float]) -> str:
-    return (f"  {name:<36} {figures['requests']:>4.0f} req  {figures['input']:>7,.0f} in  {figures['output']:>6,.0f}"
-            f" out  {figures['ms']:>6,.0f} ms")
+    return (
+        f"  {name:<36} {figures['requests']:>4.0f} req  {figures['input']:>7,.0f} in  {figures['output']:>6,.0f}"
+        f" out  {figures['ms']:>6,.0f} ms"
+    )
 
 
 def ratio(name: str, base: dict[str, float], other: dict[str, float]) -> str:
-    parts = [f"{other[k] / base[k]:.2f}x {label}" for k, label in
-             (("requests", "requests"), ("input", "input tokens"), ("output", "output tokens"), ("ms", "time"))]
+    parts = [
+        f"{other[k] / base[k]:.2f}x {label}"
+        for k, label in (
+            ("requests", "requests"),
+            ("input", "input tokens"),
+            ("output", "output tokens"),
+            ("ms", "time"),
+        )
+    ]
     return f"  {name:<36} " + ", ".join(parts)
 
 
@@ -113,8 +179,11 @@ def main() -> None:
             tmp = Path(tmp_name)
             project = tmp / "project"
             make_project(project, server)
-            env = {"ANTHROPIC_API_KEY": "sk-bench", "OPENAI_API_KEY": "sk-bench",
-                   "TASKMASTER_MCP_DATA_DIR": str(tmp / "data")}
+            env = {
+                "ANTHROPIC_API_KEY": "sk-bench",
+                "OPENAI_API_KEY": "sk-bench",
+                "TASKMASTER_MCP_DATA_DIR": str(tmp / "data"),
+            }
             session = Session(server_command(), project, env)
             try:
                 session.initialize()
@@ -126,14 +195,17 @@ def main() -> None:
                     figures[tool] = measure(session, server, tool, arguments)
                     figures[f"{tool} + critique"] = measure(session, server, tool, {**arguments, "critique": True})
                     script.findings = NO_FINDINGS
-                    figures[f"{tool} + critique, no findings"] = measure(session, server, tool,
-                                                                         {**arguments, "critique": True})
+                    figures[f"{tool} + critique, no findings"] = measure(
+                        session, server, tool, {**arguments, "critique": True}
+                    )
             finally:
                 session.close()
     finally:
         server.stop()
-    print(f"critique overhead over stdio, scripted models answering in {DELAY * 1000:.0f} ms a call "
-          f"(tokens: request/answer characters / 4; median of {RUNS})")
+    print(
+        f"critique overhead over stdio, scripted models answering in {DELAY * 1000:.0f} ms a call "
+        f"(tokens: request/answer characters / 4; median of {RUNS})"
+    )
     for tool in ("parse_prd", "expand_task"):
         for case in ("", " + critique", " + critique, no findings"):
             print(row(tool + case, figures[tool + case]))

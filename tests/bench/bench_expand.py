@@ -25,23 +25,56 @@ from provider_server import MESSAGES, ProviderServer, Reply, write_config  # noq
 TASKS = 20
 DELAY = 0.3
 SINGLE_RUNS = 3
-SUBTASKS = json.dumps({"subtasks": [
-    {"id": n, "title": f"Step number {n}", "description": f"Step {n}.", "details": "Do it.", "testStrategy": "Test.",
-     "dependencies": [n - 1] if n > 1 else []} for n in range(1, 5)]})
+SUBTASKS = json.dumps(
+    {
+        "subtasks": [
+            {
+                "id": n,
+                "title": f"Step number {n}",
+                "description": f"Step {n}.",
+                "details": "Do it.",
+                "testStrategy": "Test.",
+                "dependencies": [n - 1] if n > 1 else [],
+            }
+            for n in range(1, 5)
+        ]
+    }
+)
 
 
 def make_project(root: Path, server: ProviderServer, concurrency: int | None) -> None:
-    tasks = [{"id": n, "title": f"Feature {n}", "description": f"Build feature {n}.", "details": "", "testStrategy": "",
-              "status": "pending", "dependencies": [], "priority": "medium", "subtasks": []}
-             for n in range(1, TASKS + 3)]
+    tasks = [
+        {
+            "id": n,
+            "title": f"Feature {n}",
+            "description": f"Build feature {n}.",
+            "details": "",
+            "testStrategy": "",
+            "status": "pending",
+            "dependencies": [],
+            "priority": "medium",
+            "subtasks": [],
+        }
+        for n in range(1, TASKS + 3)
+    ]
     (root / ".taskmaster" / "tasks").mkdir(parents=True)
     (root / ".taskmaster" / "tasks" / "tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}, indent=2))
     # Repeated identical calls are measured, so the response cache (bench_response_cache.py) is off.
     ours: dict[str, object] = {"cache": {"enabled": False}}
     if concurrency:
         ours["concurrency"] = {"expandAll": concurrency}
-    write_config(root, {"main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514", "maxTokens": 4000,
-                                 "baseURL": server.url}}, ours)
+    write_config(
+        root,
+        {
+            "main": {
+                "provider": "anthropic",
+                "modelId": "claude-sonnet-4-20250514",
+                "maxTokens": 4000,
+                "baseURL": server.url,
+            }
+        },
+        ours,
+    )
 
 
 def timed_call(session: Session, tool: str, arguments: dict[str, object]) -> tuple[float, dict[str, object]]:
@@ -64,8 +97,10 @@ def main() -> None:
             try:
                 session.initialize()
                 timed_call(session, "expand_task", {"id": str(TASKS + 1)})  # warm-up: SDK import, connection
-                singles = [timed_call(session, "expand_task", {"id": str(TASKS + 2), "force": True})[0]
-                           for _ in range(SINGLE_RUNS)]
+                singles = [
+                    timed_call(session, "expand_task", {"id": str(TASKS + 2), "force": True})[0]
+                    for _ in range(SINGLE_RUNS)
+                ]
                 single = statistics.median(singles)
                 elapsed, result = timed_call(session, "expand_all", {})
             finally:
@@ -77,8 +112,10 @@ def main() -> None:
     label = concurrency or "default (4)"
     print(f"expand over stdio, scripted model answering in {DELAY * 1000:.0f} ms per call, concurrency {label}")
     print(f"  one expand_task (median of {SINGLE_RUNS}): {single * 1000:7.0f} ms")
-    print(f"  expand_all, {TASKS} tasks          : {elapsed * 1000:7.0f} ms   = {elapsed / single:.1f}x one call "
-          "(target <= 6x; Task Master ~20x)")
+    print(
+        f"  expand_all, {TASKS} tasks          : {elapsed * 1000:7.0f} ms   = {elapsed / single:.1f}x one call "
+        "(target <= 6x; Task Master ~20x)"
+    )
 
 
 if __name__ == "__main__":

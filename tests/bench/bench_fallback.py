@@ -30,8 +30,10 @@ SCENARIOS: list[tuple[str, Reply | None]] = [
     ("hangs (accepts, never answers)", Reply(hang=True)),
     ("refuses the connection", None),
     ("answers 503, no retry-after", Reply(status=503, error_type="api_error", headers=NO_HINT)),
-    ("answers 529, retry-after: 30 s", Reply(status=529, error_type="overloaded_error",
-                                              headers={"retry-after-ms": "", "retry-after": "30"})),
+    (
+        "answers 529, retry-after: 30 s",
+        Reply(status=529, error_type="overloaded_error", headers={"retry-after-ms": "", "retry-after": "30"}),
+    ),
     ("answers 529, retry-after-ms: 10", Reply(status=529, error_type="overloaded_error")),
 ]
 
@@ -44,10 +46,14 @@ async def scenario(root: Path, main: Reply | None) -> tuple[float, str, int, int
         if main is not None:
             server.defaults[MESSAGES] = main
         server.defaults[CHAT] = Reply(text="from fallback")
-        write_config(root, {
-            "main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514", "baseURL": main_url},
-            "fallback": {"provider": "openai", "modelId": "gpt-4o", "baseURL": server.url + "/v1"},
-        }, {"cache": {"enabled": False}})  # the warm-up's answer must not answer the measured call
+        write_config(
+            root,
+            {
+                "main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514", "baseURL": main_url},
+                "fallback": {"provider": "openai", "modelId": "gpt-4o", "baseURL": server.url + "/v1"},
+            },
+            {"cache": {"enabled": False}},
+        )  # the warm-up's answer must not answer the measured call
         router = ModelRouter(Paths(root), ENV, data_dir=root / "data")
         await router.generate_text(command="warm", role="fallback", system="s", prompt="p")  # connect
         server.requests.clear()
@@ -65,9 +71,11 @@ def main() -> None:
     import openai  # noqa: F401
 
     d = RouterSettings()
-    print(f"fallback latency with DEFAULT settings: firstByteSeconds {d.first_byte_seconds:g}, roleSeconds "
-          f"{d.role_seconds:g}, requestSeconds {d.request_seconds:g}, totalSeconds {d.total_seconds:g}, "
-          f"retries.perRole {d.retries_per_role}, back-off {d.base_delay:g} s doubling, capped at {d.max_delay:g} s")
+    print(
+        f"fallback latency with DEFAULT settings: firstByteSeconds {d.first_byte_seconds:g}, roleSeconds "
+        f"{d.role_seconds:g}, requestSeconds {d.request_seconds:g}, totalSeconds {d.total_seconds:g}, "
+        f"retries.perRole {d.retries_per_role}, back-off {d.base_delay:g} s doubling, capped at {d.max_delay:g} s"
+    )
     print(f"    {'main':34} {'answered in':>11}  {'by':8} {'main reqs':>9} {'fallback reqs':>13}")
     notes: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -48,16 +48,31 @@ def make_tasks(count: int, seed: int = 7) -> dict[str, Any]:
     statuses = ["done"] * 3 + ["pending"] * 5 + ["in-progress", "deferred"]
     for i in range(1, count + 1):
         deps = sorted(rng.sample(range(1, i), k=min(i - 1, rng.randint(0, 3))))
-        subtasks = [{"id": s, "title": f"Step {s} of task {i}", "description": text(rng, 80),
-                     "dependencies": [s - 1] if s > 1 else [], "details": text(rng, 400),
-                     "status": rng.choice(["done", "pending", "pending"])} for s in range(1, 6)]
-        tasks.append({"id": i, "title": f"Task {i}: {text(rng, 30)}", "description": text(rng, 160),
-                      "details": text(rng, 1400), "testStrategy": text(rng, 200),
-                      "status": rng.choice(statuses) if i < count * 0.6 else "pending",
-                      "dependencies": deps, "priority": rng.choice(["high", "medium", "low"]),
-                      "subtasks": subtasks})
-    return {"master": {"tasks": tasks, "metadata": {"created": "2025-01-01T00:00:00.000Z",
-                                                    "description": "bench"}}}
+        subtasks = [
+            {
+                "id": s,
+                "title": f"Step {s} of task {i}",
+                "description": text(rng, 80),
+                "dependencies": [s - 1] if s > 1 else [],
+                "details": text(rng, 400),
+                "status": rng.choice(["done", "pending", "pending"]),
+            }
+            for s in range(1, 6)
+        ]
+        tasks.append(
+            {
+                "id": i,
+                "title": f"Task {i}: {text(rng, 30)}",
+                "description": text(rng, 160),
+                "details": text(rng, 1400),
+                "testStrategy": text(rng, 200),
+                "status": rng.choice(statuses) if i < count * 0.6 else "pending",
+                "dependencies": deps,
+                "priority": rng.choice(["high", "medium", "low"]),
+                "subtasks": subtasks,
+            }
+        )
+    return {"master": {"tasks": tasks, "metadata": {"created": "2025-01-01T00:00:00.000Z", "description": "bench"}}}
 
 
 def timed(session: Session, tool: str, arguments: dict[str, Any]) -> tuple[float, dict[str, Any]]:
@@ -91,10 +106,15 @@ def run_size(count: int, root: Path, repeats: int = 30) -> dict[str, float]:
             writes.append(timed(session, "set_task_status", {"id": str(count), "status": status})[0])
             after_write.append(timed(session, "next_task", {})[0])
         return {
-            "size_mb": path.stat().st_size / 1e6, "first": first, "get_task": statistics.median(get_task),
-            "next_task": statistics.median(next_task), "next_after_write": statistics.median(after_write),
-            "get_tasks": statistics.median(page_ms), "page_bytes": page_bytes,
-            "set_status": statistics.median(writes), "peak_rss": session.peak_rss_mb(),
+            "size_mb": path.stat().st_size / 1e6,
+            "first": first,
+            "get_task": statistics.median(get_task),
+            "next_task": statistics.median(next_task),
+            "next_after_write": statistics.median(after_write),
+            "get_tasks": statistics.median(page_ms),
+            "page_bytes": page_bytes,
+            "set_status": statistics.median(writes),
+            "peak_rss": session.peak_rss_mb(),
         }
     finally:
         session.close()
@@ -102,15 +122,19 @@ def run_size(count: int, root: Path, repeats: int = 30) -> dict[str, float]:
 
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [100, 1000, 10000]
-    print("tasks   file MB  first read  get_task  next_task  next(after write)  get_tasks  page bytes/~tokens"
-          "  set_status  peak RSS")
+    print(
+        "tasks   file MB  first read  get_task  next_task  next(after write)  get_tasks  page bytes/~tokens"
+        "  set_status  peak RSS"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for count in sizes:
             r = run_size(count, Path(tmp))
             tokens = r["page_bytes"] / 4
-            print(f"{count:6d}  {r['size_mb']:7.1f}  {r['first']:8.1f}ms  {r['get_task']:6.2f}ms  "
-                  f"{r['next_task']:7.2f}ms  {r['next_after_write']:15.2f}ms  {r['get_tasks']:7.2f}ms  "
-                  f"{r['page_bytes']:7d} / {tokens:5.0f}  {r['set_status']:8.1f}ms  {r['peak_rss']:6.1f} MB")
+            print(
+                f"{count:6d}  {r['size_mb']:7.1f}  {r['first']:8.1f}ms  {r['get_task']:6.2f}ms  "
+                f"{r['next_task']:7.2f}ms  {r['next_after_write']:15.2f}ms  {r['get_tasks']:7.2f}ms  "
+                f"{r['page_bytes']:7d} / {tokens:5.0f}  {r['set_status']:8.1f}ms  {r['peak_rss']:6.1f} MB"
+            )
     print("targets at 10,000 tasks: get_task and next_task <= 20 ms, page <= 8k tokens, peak RSS <= 400 MB")
     print("tokens are estimated as bytes/4 (JSON of short words and ids tokenises at ~3.5-4.5 bytes/token)")
 

@@ -52,8 +52,17 @@ def branch(base: dict[str, Any], seed: int, side: str) -> dict[str, Any]:
         target["title"] = f"{target['title']} [{side}]"
     top = len(tasks)
     for n in range(1, ADDED + 1):
-        tasks.append({"id": top + n, "title": f"{side} new {n}", "description": "", "status": "pending",
-                      "dependencies": [top + n - 1], "priority": "medium", "subtasks": []})
+        tasks.append(
+            {
+                "id": top + n,
+                "title": f"{side} new {n}",
+                "description": "",
+                "status": "pending",
+                "dependencies": [top + n - 1],
+                "priority": "medium",
+                "subtasks": [],
+            }
+        )
     return data
 
 
@@ -63,22 +72,34 @@ def main(size: int) -> None:
         large_project(root, size)
         base_file = root / ".taskmaster" / "tasks" / "tasks.json"
         base = json.loads(base_file.read_text(encoding="utf-8"))
-        for name, data in (("base.json", base), ("ours.json", branch(base, 1, "ours")),
-                           ("theirs.json", branch(base, 2, "theirs"))):
+        for name, data in (
+            ("base.json", base),
+            ("ours.json", branch(base, 1, "ours")),
+            ("theirs.json", branch(base, 2, "theirs")),
+        ):
             (root / name).write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
         start = time.perf_counter()
-        done = subprocess.run([console_script(), "merge-driver", "base.json", "ours.json", "theirs.json",
-                               ".taskmaster/tasks/tasks.json"], cwd=root, capture_output=True, text=True,
-                              timeout=600, check=False)
+        done = subprocess.run(
+            [console_script(), "merge-driver", "base.json", "ours.json", "theirs.json", ".taskmaster/tasks/tasks.json"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         wall = time.perf_counter() - start
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         merged = json.loads((root / "ours.json").read_text(encoding="utf-8"))
         report = root / ".taskmaster" / "reports" / "merge-conflicts.json"
         conflicts = len(json.loads(report.read_text(encoding="utf-8"))["conflicts"]) if report.exists() else 0
-        print(f"tasks: {size:,} per branch ({EDITS} edits, {SHARED} shared retitles, {ADDED} added each); file "
-              f"{base_file.stat().st_size / 1e6:.1f} MB")
-        print(f"merge-driver: exit {done.returncode}, wall {wall:.2f} s, peak RSS {peak_kb / 1024:.0f} MB "
-              f"(target <= 500 MB)")
+        print(
+            f"tasks: {size:,} per branch ({EDITS} edits, {SHARED} shared retitles, {ADDED} added each); file "
+            f"{base_file.stat().st_size / 1e6:.1f} MB"
+        )
+        print(
+            f"merge-driver: exit {done.returncode}, wall {wall:.2f} s, peak RSS {peak_kb / 1024:.0f} MB "
+            f"(target <= 500 MB)"
+        )
         print(f"merged tasks: {len(merged['master']['tasks']):,}; conflicts reported: {conflicts}")
         if done.stderr:
             print(f"stderr (first line): {done.stderr.splitlines()[0][:160]}")

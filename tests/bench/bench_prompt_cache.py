@@ -33,51 +33,111 @@ from rpc import Session, server_command  # noqa: E402
 from provider_server import MESSAGES, ProviderServer, Reply, request_tokens, write_config  # noqa: E402
 
 TASKS = 20
-SUBTASKS = json.dumps({"subtasks": [
-    {"id": n, "title": f"Step number {n}", "description": f"Step {n}.", "details": "Do it.", "testStrategy": "Test.",
-     "dependencies": [n - 1] if n > 1 else []} for n in range(1, 5)]})
-PACKAGES = {"shop/api": ["app", "routes_cart", "routes_orders", "routes_products", "routes_users", "deps", "errors"],
-            "shop/domain": ["cart", "order", "product", "user", "pricing", "inventory", "events"],
-            "shop/store": ["db", "migrations", "cart_repo", "order_repo", "product_repo", "user_repo"],
-            "shop/payments": ["stripe_client", "webhooks", "refunds", "ledger"],
-            "shop/notify": ["email", "templates", "queue"],
-            "tests": ["test_cart", "test_orders", "test_pricing", "test_payments", "conftest"]}
-AREAS = ["checkout", "cart", "catalogue search", "user accounts", "payments", "refunds", "inventory sync",
-         "order history", "email receipts", "admin dashboard"]
+SUBTASKS = json.dumps(
+    {
+        "subtasks": [
+            {
+                "id": n,
+                "title": f"Step number {n}",
+                "description": f"Step {n}.",
+                "details": "Do it.",
+                "testStrategy": "Test.",
+                "dependencies": [n - 1] if n > 1 else [],
+            }
+            for n in range(1, 5)
+        ]
+    }
+)
+PACKAGES = {
+    "shop/api": ["app", "routes_cart", "routes_orders", "routes_products", "routes_users", "deps", "errors"],
+    "shop/domain": ["cart", "order", "product", "user", "pricing", "inventory", "events"],
+    "shop/store": ["db", "migrations", "cart_repo", "order_repo", "product_repo", "user_repo"],
+    "shop/payments": ["stripe_client", "webhooks", "refunds", "ledger"],
+    "shop/notify": ["email", "templates", "queue"],
+    "tests": ["test_cart", "test_orders", "test_pricing", "test_payments", "conftest"],
+}
+AREAS = [
+    "checkout",
+    "cart",
+    "catalogue search",
+    "user accounts",
+    "payments",
+    "refunds",
+    "inventory sync",
+    "order history",
+    "email receipts",
+    "admin dashboard",
+]
 
 
 KINDS = ("Page", "List", "Form", "Hooks", "Api", "Store")
-FRONTEND = {f"web/src/{area}": [f"{area.title()}{kind}.tsx" for kind in KINDS]
-            for area in ("cart", "checkout", "catalogue", "account", "orders", "admin", "search", "shared")}
-PACKAGE_JSON = json.dumps({"name": "shop-web", "private": True, "type": "module", "scripts": {
-    "dev": "vite", "build": "tsc -b && vite build", "test": "vitest run", "lint": "eslint ."}, "dependencies": {
-    "react": "^18.3.1", "react-dom": "^18.3.1", "react-router-dom": "^6.26.0", "@tanstack/react-query": "^5.51.0",
-    "zustand": "^4.5.4", "zod": "^3.23.8", "@stripe/stripe-js": "^4.1.0", "clsx": "^2.1.1", "date-fns": "^3.6.0"},
-    "devDependencies": {"typescript": "^5.5.4", "vite": "^5.4.0", "vitest": "^2.0.5", "eslint": "^9.8.0",
-                        "@testing-library/react": "^16.0.0", "@vitejs/plugin-react": "^4.3.1", "msw": "^2.3.5",
-                        "@types/react": "^18.3.3", "@types/react-dom": "^18.3.0", "prettier": "^3.3.3"}}, indent=2)
+FRONTEND = {
+    f"web/src/{area}": [f"{area.title()}{kind}.tsx" for kind in KINDS]
+    for area in ("cart", "checkout", "catalogue", "account", "orders", "admin", "search", "shared")
+}
+PACKAGE_JSON = json.dumps(
+    {
+        "name": "shop-web",
+        "private": True,
+        "type": "module",
+        "scripts": {"dev": "vite", "build": "tsc -b && vite build", "test": "vitest run", "lint": "eslint ."},
+        "dependencies": {
+            "react": "^18.3.1",
+            "react-dom": "^18.3.1",
+            "react-router-dom": "^6.26.0",
+            "@tanstack/react-query": "^5.51.0",
+            "zustand": "^4.5.4",
+            "zod": "^3.23.8",
+            "@stripe/stripe-js": "^4.1.0",
+            "clsx": "^2.1.1",
+            "date-fns": "^3.6.0",
+        },
+        "devDependencies": {
+            "typescript": "^5.5.4",
+            "vite": "^5.4.0",
+            "vitest": "^2.0.5",
+            "eslint": "^9.8.0",
+            "@testing-library/react": "^16.0.0",
+            "@vitejs/plugin-react": "^4.3.1",
+            "msw": "^2.3.5",
+            "@types/react": "^18.3.3",
+            "@types/react-dom": "^18.3.0",
+            "prettier": "^3.3.3",
+        },
+    },
+    indent=2,
+)
 
 
 def make_project(root: Path, server: ProviderServer, medium: bool) -> None:
     tasks: list[dict[str, Any]] = []
     for n in range(1, TASKS + 1):
         area = AREAS[n % len(AREAS)]
-        tasks.append({
-            "id": n, "title": f"Implement {area} step {n}",
-            "description": f"Deliver the {area} behaviour planned for milestone {n // 5 + 1}, end to end.",
-            "details": (f"Touch the {area} module and its repository. Validate input at the API boundary, keep the "
-                        "domain free of I/O, add the migration if the schema changes, and emit a domain event so "
-                        "notifications can follow. Handle concurrent updates with optimistic locking."),
-            "testStrategy": "Unit tests for the domain rules, an API test for the happy path and one failure.",
-            "status": "pending", "dependencies": [n - 1] if n > 1 and n % 4 else [], "priority": "medium",
-            "subtasks": []})
+        tasks.append(
+            {
+                "id": n,
+                "title": f"Implement {area} step {n}",
+                "description": f"Deliver the {area} behaviour planned for milestone {n // 5 + 1}, end to end.",
+                "details": (
+                    f"Touch the {area} module and its repository. Validate input at the API boundary, keep the "
+                    "domain free of I/O, add the migration if the schema changes, and emit a domain event so "
+                    "notifications can follow. Handle concurrent updates with optimistic locking."
+                ),
+                "testStrategy": "Unit tests for the domain rules, an API test for the happy path and one failure.",
+                "status": "pending",
+                "dependencies": [n - 1] if n > 1 and n % 4 else [],
+                "priority": "medium",
+                "subtasks": [],
+            }
+        )
     (root / ".taskmaster" / "tasks").mkdir(parents=True)
     (root / ".taskmaster" / "tasks" / "tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}, indent=2))
     (root / "pyproject.toml").write_text(
         '[project]\nname = "shop"\nversion = "0.4.0"\nrequires-python = ">=3.12"\ndependencies = [\n'
         '  "fastapi>=0.115", "uvicorn[standard]>=0.30", "sqlalchemy>=2.0", "alembic>=1.13", "pydantic>=2.8",\n'
         '  "stripe>=10.0", "jinja2>=3.1", "redis>=5.0", "httpx>=0.27",\n]\n\n[project.optional-dependencies]\n'
-        'dev = ["pytest>=8", "pytest-asyncio>=0.23", "ruff>=0.6", "mypy>=1.11"]\n\n[tool.ruff]\nline-length = 100\n')
+        'dev = ["pytest>=8", "pytest-asyncio>=0.23", "ruff>=0.6", "mypy>=1.11"]\n\n[tool.ruff]\nline-length = 100\n'
+    )
     for package, modules in PACKAGES.items():
         (root / package).mkdir(parents=True)
         for module in modules:
@@ -88,16 +148,29 @@ def make_project(root: Path, server: ProviderServer, medium: bool) -> None:
             (root / folder).mkdir(parents=True)
             for file in files:
                 (root / folder / file).write_text("export {};\n")
-    write_config(root, {"main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514", "maxTokens": 4000,
-                                 "baseURL": server.url}}, {"cache": {"enabled": False}})
+    write_config(
+        root,
+        {
+            "main": {
+                "provider": "anthropic",
+                "modelId": "claude-sonnet-4-20250514",
+                "maxTokens": 4000,
+                "baseURL": server.url,
+            }
+        },
+        {"cache": {"enabled": False}},
+    )
 
 
 def expand_all(server: ProviderServer, tmp: Path, name: str, medium: bool) -> list[Any]:
     """Run expand_all on a fresh copy of the project; return the Messages requests it made."""
     project = tmp / name
     make_project(project, server, medium)
-    env = {"ANTHROPIC_API_KEY": "sk-bench", "TASKMASTER_MCP_DATA_DIR": str(tmp / f"data-{name}"),
-           "TASKMASTER_MCP_CACHE_DIR": str(tmp / f"cache-{name}")}
+    env = {
+        "ANTHROPIC_API_KEY": "sk-bench",
+        "TASKMASTER_MCP_DATA_DIR": str(tmp / f"data-{name}"),
+        "TASKMASTER_MCP_CACHE_DIR": str(tmp / f"cache-{name}"),
+    }
     before = len(server.seen(MESSAGES))
     session = Session(server_command(), project, env)
     try:
@@ -123,8 +196,10 @@ def measure(server: ProviderServer, tmp: Path, size: str) -> None:
     sent = sum(len(json.dumps(r.body)) for r in cached)
     print(f"  {size} project: request bytes sent {sent:,}")
     print(f"    without prompt caching : {baseline:7,} tokens")
-    print(f"    with prompt caching    : {billed:7,.0f} tokens  (input {fresh:,} + 0.1 x {reads:,} read + 1.25 x "
-          f"{writes:,} written)")
+    print(
+        f"    with prompt caching    : {billed:7,.0f} tokens  (input {fresh:,} + 0.1 x {reads:,} read + 1.25 x "
+        f"{writes:,} written)"
+    )
     print(f"    ratio                  : {billed / baseline:.2f}x   (target <= 0.4x)")
 
 

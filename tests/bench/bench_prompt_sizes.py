@@ -31,12 +31,28 @@ from mcp_helpers import connected  # noqa: E402
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply  # noqa: E402
 
 SIZES = (30, 150, 300)
-AREAS = ["database schema", "user accounts", "session tokens", "REST API", "search index", "billing invoices",
-         "email notifications", "admin dashboard", "audit log", "file uploads", "rate limiting", "caching layer",
-         "background jobs", "webhooks", "reporting exports"]
+AREAS = [
+    "database schema",
+    "user accounts",
+    "session tokens",
+    "REST API",
+    "search index",
+    "billing invoices",
+    "email notifications",
+    "admin dashboard",
+    "audit log",
+    "file uploads",
+    "rate limiting",
+    "caching layer",
+    "background jobs",
+    "webhooks",
+    "reporting exports",
+]
 VERBS = ["Design", "Implement", "Test", "Harden", "Document", "Migrate", "Monitor", "Optimise"]
-PRD = ("# Linkshelf\n\nA bookmark manager in Python 3.12 with FastAPI and SQLite.\n\n## Features\n\n"
-       "- Save, tag and search bookmarks.\n- Export to HTML.\n\n## Out of scope\n\n- Mobile apps.\n")
+PRD = (
+    "# Linkshelf\n\nA bookmark manager in Python 3.12 with FastAPI and SQLite.\n\n## Features\n\n"
+    "- Save, tag and search bookmarks.\n- Export to HTML.\n\n## Out of scope\n\n- Mobile apps.\n"
+)
 
 
 def build(root: Path, server: ProviderServer, count: int) -> Path:
@@ -50,15 +66,16 @@ def build(root: Path, server: ProviderServer, count: int) -> Path:
         area = AREAS[n % len(AREAS)]
         task["title"] = f"{VERBS[n % len(VERBS)]} {area} part {n}"
         task["description"] = f"Deliver the {area} work of step {n}, consistent with the earlier steps."
-        task["details"] = (f"Build the {area} module. " * 12 + "Edge cases: empty input, retries, timeouts. " * 5)
+        task["details"] = f"Build the {area} module. " * 12 + "Edge cases: empty input, retries, timeouts. " * 5
         if n <= count // 3:
             task["status"] = "done"
     path.write_text(json.dumps(doc, indent=2))
     (root / "pyproject.toml").write_text('[project]\nname = "linkshelf"\ndependencies = ["fastapi", "sqlalchemy"]\n')
     (root / "src/linkshelf").mkdir(parents=True)
     for name in ("app", "db", "search", "models"):
-        (root / f"src/linkshelf/{name}.py").write_text("".join(f"def f{i}(x):\n    return x + {i}\n\n"
-                                                              for i in range(40)))
+        (root / f"src/linkshelf/{name}.py").write_text(
+            "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(40))
+        )
     git = ["git", "-c", "user.email=t@t", "-c", "user.name=t", "-c", "init.defaultBranch=main"]
     subprocess.run([*git, "init", "-q"], cwd=root, check=True, timeout=30)
     subprocess.run([*git, "add", "."], cwd=root, check=True, timeout=30)
@@ -69,20 +86,82 @@ def build(root: Path, server: ProviderServer, count: int) -> Path:
 
 
 def replies(count: int, last: int) -> dict[str, Reply]:
-    subtasks = as_json({"subtasks": [{"id": i, "title": f"Step {i} of it", "description": "d", "details": "x",
-                                      "testStrategy": "t", "dependencies": []} for i in (1, 2, 3)]})
+    subtasks = as_json(
+        {
+            "subtasks": [
+                {
+                    "id": i,
+                    "title": f"Step {i} of it",
+                    "description": "d",
+                    "details": "x",
+                    "testStrategy": "t",
+                    "dependencies": [],
+                }
+                for i in (1, 2, 3)
+            ]
+        }
+    )
     return {
-        "parse_prd": Reply(text=as_json({"tasks": [
-            {"id": i, "title": f"New work {i}", "description": "d", "details": "x", "testStrategy": "t",
-             "priority": "medium", "dependencies": []} for i in range(1, count + 1)]})),
+        "parse_prd": Reply(
+            text=as_json(
+                {
+                    "tasks": [
+                        {
+                            "id": i,
+                            "title": f"New work {i}",
+                            "description": "d",
+                            "details": "x",
+                            "testStrategy": "t",
+                            "priority": "medium",
+                            "dependencies": [],
+                        }
+                        for i in range(1, count + 1)
+                    ]
+                }
+            )
+        ),
         "expand_task": Reply(text=subtasks),
-        "add_task": Reply(text=as_json({"title": "Search by tag", "description": "d", "details": "x",
-                                        "testStrategy": "t", "priority": "medium", "dependencies": []})),
-        "update_task": Reply(text=as_json({"title": "Revised step", "description": "d", "details": "x",
-                                           "testStrategy": "t", "priority": None, "subtasks": []})),
-        "update": Reply(text=as_json({"tasks": [{"id": last, "title": "Revised step", "description": "d",
-                                                 "details": "x", "testStrategy": "t", "priority": None,
-                                                 "subtasks": []}]})),
+        "add_task": Reply(
+            text=as_json(
+                {
+                    "title": "Search by tag",
+                    "description": "d",
+                    "details": "x",
+                    "testStrategy": "t",
+                    "priority": "medium",
+                    "dependencies": [],
+                }
+            )
+        ),
+        "update_task": Reply(
+            text=as_json(
+                {
+                    "title": "Revised step",
+                    "description": "d",
+                    "details": "x",
+                    "testStrategy": "t",
+                    "priority": None,
+                    "subtasks": [],
+                }
+            )
+        ),
+        "update": Reply(
+            text=as_json(
+                {
+                    "tasks": [
+                        {
+                            "id": last,
+                            "title": "Revised step",
+                            "description": "d",
+                            "details": "x",
+                            "testStrategy": "t",
+                            "priority": None,
+                            "subtasks": [],
+                        }
+                    ]
+                }
+            )
+        ),
         "analyze_project_complexity": Reply(text=as_json({"tasks": []})),
         "review": Reply(text=as_json({"verdict": "approve", "score": 90, "summary": "fine"})),
     }
@@ -124,15 +203,15 @@ async def measure(count: int) -> dict[str, tuple[int, int, int, float]]:
                     server.defaults[CHAT] = Reply(text="- Use FTS5.")
                     if label in scripted:
                         server.defaults[MESSAGES] = scripted[label]
-                    arguments = {k: v.format(mid=mid, late=late) if isinstance(v, str) else v
-                                 for k, v in args.items()}
+                    arguments = {k: v.format(mid=mid, late=late) if isinstance(v, str) else v for k, v in args.items()}
                     started = time.perf_counter()
                     result = await client.call_tool(tool, arguments)
                     elapsed = (time.perf_counter() - started) * 1000
                     if result.is_error:
                         print(f"  {label}: error {getattr(result.content[0], 'text', '')[:200]}")
-                    sizes = [prompt_bytes(r.body) for r in server.seen() if isinstance(r.body, dict)
-                             and r.method == "POST"]
+                    sizes = [
+                        prompt_bytes(r.body) for r in server.seen() if isinstance(r.body, dict) and r.method == "POST"
+                    ]
                     out[label] = (sum(sizes), max(sizes, default=0), len(sizes), elapsed)
     finally:
         server.stop()
@@ -144,8 +223,7 @@ def main() -> None:
     print("prompt bytes (system + user messages) per command; calls; largest single request")
     print(f"{'command':<28}" + "".join(f"{f'{n} tasks':>30}" for n in SIZES))
     for label, _, _ in CALLS:
-        cells = [f"{results[n][label][0]:,} B, {results[n][label][2]}x, max {results[n][label][1]:,}"
-                 for n in SIZES]
+        cells = [f"{results[n][label][0]:,} B, {results[n][label][2]}x, max {results[n][label][1]:,}" for n in SIZES]
         print(f"{label:<28}" + "".join(f"{cell:>30}" for cell in cells))
     print("\ntool call time, ms (scripted model answering at once):")
     for label, _, _ in CALLS:

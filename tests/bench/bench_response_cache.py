@@ -31,18 +31,51 @@ from provider_server import MESSAGES, ProviderServer, Reply, write_config  # noq
 
 DELAY = 0.3
 REPEATS = 7
-SUBTASKS = json.dumps({"subtasks": [
-    {"id": n, "title": f"Step number {n}", "description": f"Step {n}.", "details": "Do it.", "testStrategy": "Test.",
-     "dependencies": [n - 1] if n > 1 else []} for n in range(1, 5)]})
+SUBTASKS = json.dumps(
+    {
+        "subtasks": [
+            {
+                "id": n,
+                "title": f"Step number {n}",
+                "description": f"Step {n}.",
+                "details": "Do it.",
+                "testStrategy": "Test.",
+                "dependencies": [n - 1] if n > 1 else [],
+            }
+            for n in range(1, 5)
+        ]
+    }
+)
 
 
 def make_project(root: Path, server: ProviderServer) -> None:
-    tasks = [{"id": n, "title": f"Feature {n}", "description": f"Build feature {n}.", "details": "", "testStrategy": "",
-              "status": "pending", "dependencies": [], "priority": "medium", "subtasks": []} for n in range(1, 21)]
+    tasks = [
+        {
+            "id": n,
+            "title": f"Feature {n}",
+            "description": f"Build feature {n}.",
+            "details": "",
+            "testStrategy": "",
+            "status": "pending",
+            "dependencies": [],
+            "priority": "medium",
+            "subtasks": [],
+        }
+        for n in range(1, 21)
+    ]
     (root / ".taskmaster" / "tasks").mkdir(parents=True)
     (root / ".taskmaster" / "tasks" / "tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}, indent=2))
-    write_config(root, {"main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514", "maxTokens": 4000,
-                                 "baseURL": server.url}})
+    write_config(
+        root,
+        {
+            "main": {
+                "provider": "anthropic",
+                "modelId": "claude-sonnet-4-20250514",
+                "maxTokens": 4000,
+                "baseURL": server.url,
+            }
+        },
+    )
 
 
 def timed_call(session: Session, tool: str, arguments: dict[str, object]) -> tuple[float, dict[str, Any]]:
@@ -59,8 +92,11 @@ def main() -> None:
             tmp = Path(tmp_name)
             project = tmp / "project"
             make_project(project, server)
-            env = {"ANTHROPIC_API_KEY": "sk-bench", "TASKMASTER_MCP_DATA_DIR": str(tmp / "data"),
-                   "TASKMASTER_MCP_CACHE_DIR": str(tmp / "cache")}
+            env = {
+                "ANTHROPIC_API_KEY": "sk-bench",
+                "TASKMASTER_MCP_DATA_DIR": str(tmp / "data"),
+                "TASKMASTER_MCP_CACHE_DIR": str(tmp / "cache"),
+            }
             session = Session(server_command(), project, env)
             try:
                 session.initialize()
@@ -82,8 +118,10 @@ def main() -> None:
     print(f"  model requests during {REPEATS} repeats   : {requests}   (target 0)")
     print(f"  router time of a repeat (median)  : {router:7.2f} ms   (target <= 5 ms)")
     print(f"  first call, whole tool over stdio : {first * 1000:7.1f} ms")
-    print(f"  repeat, whole tool over stdio     : {round_trip * 1000:7.1f} ms   = {round_trip / first:.3f}x the first "
-          "call")
+    print(
+        f"  repeat, whole tool over stdio     : {round_trip * 1000:7.1f} ms   = {round_trip / first:.3f}x the first "
+        "call"
+    )
 
 
 if __name__ == "__main__":

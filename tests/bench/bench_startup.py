@@ -55,20 +55,28 @@ def main() -> None:
             our_times.append(elapsed)
             rss.append(peak)
             first_times.append(time_to_tools(ours_cmd, project, {"TASKMASTER_MCP_CACHE_DIR": str(tmp / f"c{n}")})[0])
-        base, ours, first = (statistics.median(base_times), statistics.median(our_times),
-                             statistics.median(first_times))
+        base, ours, first = (
+            statistics.median(base_times),
+            statistics.median(our_times),
+            statistics.median(first_times),
+        )
         print(f"cold start (spawn -> tools/list), median of {runs} interleaved runs")
         print(f"  bare MCPServer, 1 tool          : {base * 1000:7.1f} ms")
-        print(f"  taskmaster-mcp                  : {ours * 1000:7.1f} ms   ratio {ours / base:.2f}x  "
-              "(target <= 1.00x)")
-        print(f"  taskmaster-mcp, first start ever: {first * 1000:7.1f} ms   ratio {first / base:.2f}x  "
-              "(no tools/list cache yet: every tool's schema is built)")
+        print(
+            f"  taskmaster-mcp                  : {ours * 1000:7.1f} ms   ratio {ours / base:.2f}x  (target <= 1.00x)"
+        )
+        print(
+            f"  taskmaster-mcp, first start ever: {first * 1000:7.1f} ms   ratio {first / base:.2f}x  "
+            "(no tools/list cache yet: every tool's schema is built)"
+        )
         print(f"memory: peak RSS after start {statistics.median(rss):.1f} MB  (target <= 90 MB)")
         print("context cost: tools/list response bytes (the JSON-RPC line on stdout)")
-        data_tools = ("get_tasks,get_task,next_task,set_task_status,add_task,add_subtask,update_task,update_subtask,"
-                      "remove_task,remove_subtask,clear_subtasks,move_task,add_dependency,remove_dependency,"
-                      "validate_dependencies,fix_dependencies,list_tags,add_tag,use_tag,delete_tag,rename_tag,"
-                      "copy_tag,initialize_project,complexity_report,generate")
+        data_tools = (
+            "get_tasks,get_task,next_task,set_task_status,add_task,add_subtask,update_task,update_subtask,"
+            "remove_task,remove_subtask,clear_subtasks,move_task,add_dependency,remove_dependency,"
+            "validate_dependencies,fix_dependencies,list_tags,add_tag,use_tag,delete_tag,rename_tag,"
+            "copy_tag,initialize_project,complexity_report,generate"
+        )
         profiles = {"core": "core", "standard": "standard", "data tools": data_tools, "all (default)": "all"}
         sizes = {}
         for label, profile in profiles.items():
@@ -76,8 +84,11 @@ def main() -> None:
             try:
                 session.initialize()
                 listed = session.request("tools/list")
-                sizes[label] = (len(listed["result"]["tools"]), len(session.last_raw.rstrip(b"\n")),
-                                len(json.dumps(listed["result"]["tools"], separators=(",", ":"))))
+                sizes[label] = (
+                    len(listed["result"]["tools"]),
+                    len(session.last_raw.rstrip(b"\n")),
+                    len(json.dumps(listed["result"]["tools"], separators=(",", ":"))),
+                )
             finally:
                 session.close()
         for label, (count, wire, tools_only) in sizes.items():

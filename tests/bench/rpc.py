@@ -30,8 +30,14 @@ class Session:
     def __init__(self, command: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
         base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", str(cwd))}
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, cwd=cwd, env={**base, **(env or {})})
+        self.proc = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=cwd,
+            env={**base, **(env or {})},
+        )
         self.next_id = 0
         self.last_raw = b""
 
@@ -67,8 +73,10 @@ class Session:
         return self.receive()
 
     def initialize(self) -> None:
-        self.request("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
-                                    "clientInfo": {"name": "bench", "version": "1"}})
+        self.request(
+            "initialize",
+            {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}},
+        )
         self.send("notifications/initialized", notify=True)
 
     def call(self, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:

@@ -91,8 +91,12 @@ def _blob(task: dict[str, Any]) -> str:
 
 def forbidden_topics(tasks: list[dict[str, Any]], forbidden: list[str]) -> list[str]:
     """``id: topic`` for every task whose text has all the keywords of a forbidden topic."""
-    return [f"{t.get('id')}: {topic}" for t in tasks for topic in forbidden
-            if keywords(topic) and keywords(topic) <= keywords(_blob(t))]
+    return [
+        f"{t.get('id')}: {topic}"
+        for t in tasks
+        for topic in forbidden
+        if keywords(topic) and keywords(topic) <= keywords(_blob(t))
+    ]
 
 
 def _code(root: Path) -> None:
@@ -127,9 +131,17 @@ async def plan_case(server: ProviderServer, tmp: Path, case: Path) -> list[Resul
     sizes = [prompt_bytes(r.body) for r in posts]
     sent = "\n".join(request_text(r.body)[1] for r in posts)
     must = ["<project-tree>", "app.py"] if checklist.get("hasCode") else []
-    _record(rows, name, "context", [f"{max(sizes, default=0):,} B over {BUDGETS['parse_prd']:,}"
-                                    for _ in [0] if max(sizes, default=0) > BUDGETS["parse_prd"]]
-            + [f"missing {m}" for m in must if m not in sent])
+    _record(
+        rows,
+        name,
+        "context",
+        [
+            f"{max(sizes, default=0):,} B over {BUDGETS['parse_prd']:,}"
+            for _ in [0]
+            if max(sizes, default=0) > BUDGETS["parse_prd"]
+        ]
+        + [f"missing {m}" for m in must if m not in sent],
+    )
     return rows
 
 
@@ -138,22 +150,47 @@ NOTE = "<info added on 2026-01-05T10:00:00Z>Chose SQLite FTS5 after the spike.</
 
 def _update_project(root: Path, server: ProviderServer) -> dict[str, Any]:
     ai_project(root, server)
-    task = {"id": 1, "title": "Search bookmarks", "description": "Full-text search on SQLite.",
-            "details": f"Use SQLite FTS5 over titles and notes.\n{NOTE}", "testStrategy": "Search tests.",
-            "status": "in-progress", "priority": "high", "dependencies": [],
-            "subtasks": [{"id": 1, "title": "FTS5 table", "description": "Create it.", "details": "", "status": "done",
-                          "dependencies": []}]}
+    task = {
+        "id": 1,
+        "title": "Search bookmarks",
+        "description": "Full-text search on SQLite.",
+        "details": f"Use SQLite FTS5 over titles and notes.\n{NOTE}",
+        "testStrategy": "Search tests.",
+        "status": "in-progress",
+        "priority": "high",
+        "dependencies": [],
+        "subtasks": [
+            {
+                "id": 1,
+                "title": "FTS5 table",
+                "description": "Create it.",
+                "details": "",
+                "status": "done",
+                "dependencies": [],
+            }
+        ],
+    }
     (root / ".taskmaster/tasks/tasks.json").write_text(json.dumps({"master": {"tasks": [task]}}))
     return task
 
 
 UPDATES = {
-    "update-good": {"title": "Search bookmarks", "description": "Full-text search on PostgreSQL.",
-                    "details": f"Use PostgreSQL tsvector over titles and notes.\n{NOTE}",
-                    "testStrategy": "Search tests.", "priority": None, "subtasks": []},
-    "update-bad": {"title": "Search bookmarks", "description": "Full-text search on PostgreSQL.",
-                   "details": "Use PostgreSQL tsvector over titles and notes.", "testStrategy": "Search tests.",
-                   "priority": "low", "subtasks": []},
+    "update-good": {
+        "title": "Search bookmarks",
+        "description": "Full-text search on PostgreSQL.",
+        "details": f"Use PostgreSQL tsvector over titles and notes.\n{NOTE}",
+        "testStrategy": "Search tests.",
+        "priority": None,
+        "subtasks": [],
+    },
+    "update-bad": {
+        "title": "Search bookmarks",
+        "description": "Full-text search on PostgreSQL.",
+        "details": "Use PostgreSQL tsvector over titles and notes.",
+        "testStrategy": "Search tests.",
+        "priority": "low",
+        "subtasks": [],
+    },
 }
 
 
@@ -169,8 +206,11 @@ async def update_case(server: ProviderServer, tmp: Path, name: str) -> list[Resu
     rows: list[Result] = []
     _record(rows, name, "answered", [] if not result.is_error else [str(result.content)[:200]])
     _record(rows, name, "first_try", [] if len(_posts(server)) == 1 else ["re-asked"])
-    issues = update_issues(before, {k: v for k, v in after.items() if k != "updatedAt"},
-                           {"title", "description", "details", "testStrategy"})
+    issues = update_issues(
+        before,
+        {k: v for k, v in after.items() if k != "updatedAt"},
+        {"title", "description", "details", "testStrategy"},
+    )
     _record(rows, name, "update_fields", [i.message for i in issues if i.check == "update"])
     _record(rows, name, "notes_kept", [i.message for i in issues if i.check == "notes"])
     return rows
@@ -187,9 +227,22 @@ def _scores_by_id(request: Recorded) -> Reply | None:
     """The replayed analysis: every task's recorded score (the server keeps those of the batch it asked about)."""
     if request.method != "POST":
         return None
-    return Reply(text=json.dumps({"tasks": [
-        {"taskId": i, "complexityScore": s, "recommendedSubtasks": s // 2, "expansionPrompt": "Split it.",
-         "reasoning": "Recorded."} for i, s in SCORES.items()]}))
+    return Reply(
+        text=json.dumps(
+            {
+                "tasks": [
+                    {
+                        "taskId": i,
+                        "complexityScore": s,
+                        "recommendedSubtasks": s // 2,
+                        "expansionPrompt": "Split it.",
+                        "reasoning": "Recorded.",
+                    }
+                    for i, s in SCORES.items()
+                ]
+            }
+        )
+    )
 
 
 async def complexity_case(server: ProviderServer, tmp: Path) -> list[Result]:
@@ -198,8 +251,18 @@ async def complexity_case(server: ProviderServer, tmp: Path) -> list[Result]:
     server.reset()
     server.responder = _scores_by_id
     ai_project(root, server)
-    tasks = [{"id": i, "title": f"Step {i} of the importer", "description": "d", "details": "x", "status": "pending",
-              "dependencies": [], "subtasks": []} for i in SCORES]
+    tasks = [
+        {
+            "id": i,
+            "title": f"Step {i} of the importer",
+            "description": "d",
+            "details": "x",
+            "status": "pending",
+            "dependencies": [],
+            "subtasks": [],
+        }
+        for i in SCORES
+    ]
     (root / ".taskmaster/tasks/tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}))
     orders = [",".join(str(i) for i in SCORES), ",".join(str(i) for i in sorted(SCORES, key=lambda i: (i * 5) % 24))]
     seen: list[dict[int, int]] = []  # same tasks, other batches: 1-10 with 11-20 apart, vs mixed
@@ -211,17 +274,31 @@ async def complexity_case(server: ProviderServer, tmp: Path) -> list[Result]:
             report = json.loads(path.read_text())
             seen.append({e["taskId"]: e["complexityScore"] for e in report["complexityAnalysis"]})
     rows: list[Result] = []
-    _record(rows, "complexity", "scores_stable",
-            [f"{i}: {seen[0].get(i)} vs {seen[1].get(i)}" for i in SCORES if seen[0].get(i) != seen[1].get(i)]
-            + [f"{i}: not the recorded {s}" for i, s in SCORES.items() if seen[1].get(i) != s])
+    _record(
+        rows,
+        "complexity",
+        "scores_stable",
+        [f"{i}: {seen[0].get(i)} vs {seen[1].get(i)}" for i in SCORES if seen[0].get(i) != seen[1].get(i)]
+        + [f"{i}: not the recorded {s}" for i, s in SCORES.items() if seen[1].get(i) != s],
+    )
     return rows
 
 
 DEFECT = "query = f\"SELECT * FROM bookmarks WHERE tag = '{tag}'\""
 REVIEWS = {
-    "review-good": {"verdict": "changes_requested", "score": 35, "summary": "The tag filter is open to SQL injection.",
-                    "findings": [{"severity": "critical", "file": "src/linkshelf/db.py", "line": 4,
-                                  "message": "SQL injection: the tag is formatted into the query; bind it."}]},
+    "review-good": {
+        "verdict": "changes_requested",
+        "score": 35,
+        "summary": "The tag filter is open to SQL injection.",
+        "findings": [
+            {
+                "severity": "critical",
+                "file": "src/linkshelf/db.py",
+                "line": 4,
+                "message": "SQL injection: the tag is formatted into the query; bind it.",
+            }
+        ],
+    },
     "review-bad": {"verdict": "approve", "score": 92, "summary": "Looks good.", "findings": []},
 }
 
@@ -232,9 +309,25 @@ async def review_case(server: ProviderServer, tmp: Path, name: str) -> list[Resu
     server.responder = Replayer([_handwritten("review@2", REVIEWS[name])])
     root = tmp / name
     ai_project(root, server)
-    (root / ".taskmaster/tasks/tasks.json").write_text(json.dumps({"master": {"tasks": [
-        {"id": 1, "title": "Filter bookmarks by tag", "description": "List bookmarks with a tag.", "details": "",
-         "status": "in-progress", "dependencies": [], "subtasks": []}]}}))
+    (root / ".taskmaster/tasks/tasks.json").write_text(
+        json.dumps(
+            {
+                "master": {
+                    "tasks": [
+                        {
+                            "id": 1,
+                            "title": "Filter bookmarks by tag",
+                            "description": "List bookmarks with a tag.",
+                            "details": "",
+                            "status": "in-progress",
+                            "dependencies": [],
+                            "subtasks": [],
+                        }
+                    ]
+                }
+            }
+        )
+    )
     (root / "src/linkshelf").mkdir(parents=True)
     db = root / "src/linkshelf/db.py"
     db.write_text("def by_tag(conn, tag):\n    return []\n")
@@ -287,11 +380,14 @@ async def context_case(server: ProviderServer, tmp: Path, count: int) -> tuple[l
             if tool == "expand_task":
                 sent = "\n".join(request_text(r.body)[1] for r in posts)
                 deps = [t for t in doc if t["id"] in target["dependencies"]]
-                must = {"neighbour details": [t["title"] for t in deps[:1]],
-                        "project tree": ["<project-tree>", "app.py"],
-                        "existing subtasks": [s["title"] for s in target["subtasks"]]}
-                problems += [f"missing {what}: {text}" for what, texts in must.items() for text in texts
-                             if text not in sent]
+                must = {
+                    "neighbour details": [t["title"] for t in deps[:1]],
+                    "project tree": ["<project-tree>", "app.py"],
+                    "existing subtasks": [s["title"] for s in target["subtasks"]],
+                }
+                problems += [
+                    f"missing {what}: {text}" for what, texts in must.items() for text in texts if text not in sent
+                ]
             _record(rows, name, f"ctx:{tool}", problems)
     return rows, largest
 
@@ -319,11 +415,13 @@ async def evaluate(tmp: Path) -> tuple[list[Result], dict[int, dict[str, int]]]:
 
 def expected_failures() -> dict[str, set[str]]:
     """The checks each deliberately bad input was built to fail."""
-    wanted = {case.name: set(json.loads((case / "checklist.json").read_text()).get("expect_fail", []))
-              for case in GOLDEN.iterdir() if case.is_dir()}
+    wanted = {
+        case.name: set(json.loads((case / "checklist.json").read_text()).get("expect_fail", []))
+        for case in GOLDEN.iterdir()
+        if case.is_dir()
+    }
     # update-bad also drops the dated note, but update_task puts dated notes back itself, so notes_kept passes.
-    wanted.update({"update-bad": {"update_fields"}, "review-bad": {"verdict_not_approve",
-                                                                                   "names_defect"}})
+    wanted.update({"update-bad": {"update_fields"}, "review-bad": {"verdict_not_approve", "names_defect"}})
     return {name: checks for name, checks in wanted.items() if checks}
 
 
@@ -336,9 +434,12 @@ def table(rows: list[Result], sizes: dict[int, dict[str, int]]) -> str:
     lines = ["".ljust(width) + " ".join(f"{i[:14]:>14}" for i in inputs)]
     lines += [check.ljust(width) + " ".join(f"{cell.get((i, check), '-'):>14}" for i in inputs) for check in checks]
     lines += ["", "largest request (B) / budget".ljust(30) + "".join(f"{f'{n} tasks':>12}" for n in sizes)]
-    lines += [f"{tool} / {budget:,}".ljust(30) + "".join(f"{sizes[n].get(tool, 0):>12,}" for n in sizes)
-              for tool, budget in BUDGETS.items()]
+    lines += [
+        f"{tool} / {budget:,}".ljust(30) + "".join(f"{sizes[n].get(tool, 0):>12,}" for n in sizes)
+        for tool, budget in BUDGETS.items()
+    ]
     failed = [r for r in rows if not r.ok]
-    lines += ["", "failures (bad inputs are expected to fail):"] + [f"  {r.input} {r.check}: {r.detail}"
-                                                                    for r in failed]
+    lines += ["", "failures (bad inputs are expected to fail):"] + [
+        f"  {r.input} {r.check}: {r.detail}" for r in failed
+    ]
     return "\n".join(lines)

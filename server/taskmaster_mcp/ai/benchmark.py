@@ -170,8 +170,13 @@ def candidates(config: Config, roles: list[str], models: list[str]) -> list[Cand
                 if roles:
                     raise InvalidInput(f"The {name} role is not configured; set it with the models tool first.")
                 continue
-            block = {"provider": rc.provider, "modelId": rc.model_id, "maxTokens": rc.max_tokens,
-                     "temperature": rc.temperature, "baseURL": rc.base_url}
+            block = {
+                "provider": rc.provider,
+                "modelId": rc.model_id,
+                "maxTokens": rc.max_tokens,
+                "temperature": rc.temperature,
+                "baseURL": rc.base_url,
+            }
             found.append(Candidate(name, {k: v for k, v in block.items() if v is not None}))
     unique = {(c.provider, c.model_id, c.block.get("baseURL")): c for c in reversed(found)}
     return [c for c in found if unique[(c.provider, c.model_id, c.block.get("baseURL"))] is c]
@@ -182,9 +187,19 @@ def samples(config: Config, index: TagIndex | None, prd: str | None, tasks: int)
     own_prd = bool(prd and prd.strip())
     text = split_sections(prd if prd and own_prd else SAMPLE_PRD, MAX_PRD_CHARS)[0]
     wanted = (default_num_tasks(config) or 10) if own_prd else SAMPLE_PRD_TASKS
-    work = [Sample("parse_prd", "PRD", plan.PARSE_PRD, plan.parse_prd_prompt(
-        text, num_tasks=wanted, exact=True, start_id=1, existing=None, part=None, research=None, codebase=""),
-        plan.TaskPlan, wanted, tuple(prd_sections(text)))]
+    work = [
+        Sample(
+            "parse_prd",
+            "PRD",
+            plan.PARSE_PRD,
+            plan.parse_prd_prompt(
+                text, num_tasks=wanted, exact=True, start_id=1, existing=None, part=None, research=None, codebase=""
+            ),
+            plan.TaskPlan,
+            wanted,
+            tuple(prd_sections(text)),
+        )
+    ]
     open_tasks = [t for t in index.tasks if t.get("status", "pending") in OPEN_STATUSES] if index else []
     source = "project" if own_prd else "built-in PRD"
     if index is None or not open_tasks:
@@ -194,11 +209,21 @@ def samples(config: Config, index: TagIndex | None, prd: str | None, tasks: int)
     open_tasks.sort(key=lambda t: bool(subtasks_of(t)))  # tasks not yet broken down first
     for task in open_tasks[:tasks]:
         job = make_job(index, Ref(key(task.get("id"))), {}, SUBTASKS, default_subtasks(config), True)
-        prompt = expand.expand_prompt(target=job.target, parent=job.parent, count=job.count, exact=job.exact,
-                                      builds_on=job.builds_on, unblocks=job.unblocks, related=job.related,
-                                      hint=job.hint, existing=job.existing, research=None)
-        work.append(Sample("expand_task", f"task {key(task.get('id'))}", expand.EXPAND, prompt, expand.SubtaskPlan,
-                           SUBTASKS))
+        prompt = expand.expand_prompt(
+            target=job.target,
+            parent=job.parent,
+            count=job.count,
+            exact=job.exact,
+            builds_on=job.builds_on,
+            unblocks=job.unblocks,
+            related=job.related,
+            hint=job.hint,
+            existing=job.existing,
+            research=None,
+        )
+        work.append(
+            Sample("expand_task", f"task {key(task.get('id'))}", expand.EXPAND, prompt, expand.SubtaskPlan, SUBTASKS)
+        )
     return work, source
 
 
@@ -222,11 +247,15 @@ def estimate(chosen: list[Candidate], work: list[Sample]) -> tuple[float | None,
 def _check_cost(estimated: float | None, paying: list[str], max_usd: float | None) -> None:
     shown = "an unknown amount" if estimated is None else f"up to ${estimated:.4f}"
     if paying and max_usd is None:
-        raise InvalidInput(f"The benchmark may spend real money ({shown}; {', '.join(paying)} are billed per "
-                           "token). Pass maxUsd (CLI: --max-usd) with the most it may spend.")
+        raise InvalidInput(
+            f"The benchmark may spend real money ({shown}; {', '.join(paying)} are billed per "
+            "token). Pass maxUsd (CLI: --max-usd) with the most it may spend."
+        )
     if estimated is not None and max_usd is not None and estimated > max_usd:
-        raise InvalidInput(f"The benchmark is estimated at {shown}, over maxUsd ${max_usd:g}. Pass fewer tasks, "
-                           "fewer candidates, or a higher maxUsd.")
+        raise InvalidInput(
+            f"The benchmark is estimated at {shown}, over maxUsd ${max_usd:g}. Pass fewer tasks, "
+            "fewer candidates, or a higher maxUsd."
+        )
 
 
 def _router(ai: AIContext, candidate: Candidate, tally: _Tally) -> ModelRouter:
@@ -237,8 +266,9 @@ def _router(ai: AIContext, candidate: Candidate, tally: _Tally) -> ModelRouter:
         ours.pop(routes, None)
     raw.update(models={"main": candidate.block}, **{OUR_SECTION: ours})
     config = Config(raw=raw)
-    return ModelRouter(ai.project.paths, ai.router.env, ledger=tally, config=lambda: config,
-                       limiters=ai.router.limiters)
+    return ModelRouter(
+        ai.project.paths, ai.router.env, ledger=tally, config=lambda: config, limiters=ai.router.limiters
+    )
 
 
 @dataclass
@@ -264,8 +294,13 @@ async def _run_all(ai: AIContext, chosen: list[Candidate], work: list[Sample]) -
         error: str | None = None
         try:
             # fresh: a benchmark measures the models, so it never takes an answer from the response cache
-            answer, _ = await ask(replace(ai, router=routers[number], progress=quiet, fresh=True), sample.template,
-                                  sample.prompt, sample.schema, command=COMMAND)
+            answer, _ = await ask(
+                replace(ai, router=routers[number], progress=quiet, fresh=True),
+                sample.template,
+                sample.prompt,
+                sample.schema,
+                command=COMMAND,
+            )
             items = [t.model_dump() for t in (answer.tasks if isinstance(answer, plan.TaskPlan) else answer.subtasks)]
             scores = score_items(items, sample.wanted, sample.sections)
         except TaskmasterError as err:
@@ -273,8 +308,9 @@ async def _run_all(ai: AIContext, chosen: list[Candidate], work: list[Sample]) -
         elapsed = (time.perf_counter() - started) * 1000
         finished += 1
         label = chosen[number].model_id
-        await ai.progress(finished, total, f"{label}: {sample.label} {'failed' if error else 'done'} "
-                                           f"in {elapsed / 1000:.1f}s")
+        await ai.progress(
+            finished, total, f"{label}: {sample.label} {'failed' if error else 'done'} in {elapsed / 1000:.1f}s"
+        )
         entries = tally.runs.get(f"{number}:{sample.label}", [])
         # the requests' own time (re-asks and retries included); not the SDK's first import or a queue's wait
         return _Run(scores, sum(e.latency_ms for e in entries) if entries else elapsed, entries, error)
@@ -297,18 +333,26 @@ def _summary(candidate: Candidate, runs: list[_Run]) -> CandidateResult:
     latencies = [r.latency_ms for r in runs]
     errors = [r.error for r in runs if r.error]
     return CandidateResult(
-        role=candidate.role, provider=candidate.provider, modelId=candidate.model_id, runs=len(runs),
+        role=candidate.role,
+        provider=candidate.provider,
+        modelId=candidate.model_id,
+        runs=len(runs),
         validFirstTry=round(first_ok / len(runs), 3) if runs else 0.0,
         reasks=sum(1 for a in answered if any(e.outcome == "invalid_output" for e in a)),
-        failures=len(errors), latencyMs=LatencyMs(p50=percentile(latencies, 0.5), p95=percentile(latencies, 0.95)),
+        failures=len(errors),
+        latencyMs=LatencyMs(p50=percentile(latencies, 0.5), p95=percentile(latencies, 0.95)),
         inputTokens=sum(e.input_tokens for r in runs for e in r.entries),
         outputTokens=sum(e.output_tokens for r in runs for e in r.entries),
-        costUsd=None if cost is None else round(cost, 6), quality=quality, checks=checks,
-        errors=list(dict.fromkeys(errors))[:3] or None)
+        costUsd=None if cost is None else round(cost, 6),
+        quality=quality,
+        checks=checks,
+        errors=list(dict.fromkeys(errors))[:3] or None,
+    )
 
 
-async def benchmark_models(ai: AIContext, *, tag: str, roles: list[str], models: list[str], tasks: int,
-                           max_usd: float | None, prd: str | None) -> BenchmarkResult:
+async def benchmark_models(
+    ai: AIContext, *, tag: str, roles: list[str], models: list[str], tasks: int, max_usd: float | None, prd: str | None
+) -> BenchmarkResult:
     """Run every candidate on the same sample work, rank them, and write the report (never tasks.json)."""
     ai.project.store.require_initialized()  # the report goes in .taskmaster/reports; never create .taskmaster here
     config = ai.project.config()
@@ -326,13 +370,24 @@ async def benchmark_models(ai: AIContext, *, tag: str, roles: list[str], models:
     name = config.global_settings.get("projectName")
     project = name if isinstance(name, str) and name and name != "Task Master" else ai.project.paths.root.name
     generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    report: dict[str, Any] = {"generatedAt": generated, "project": project, "tasks": len(work) - 1,
-                              "candidates": [r.model_dump(exclude={"errors"}) for r in results],
-                              "ranking": [r.modelId for r in ranked]}
+    report: dict[str, Any] = {
+        "generatedAt": generated,
+        "project": project,
+        "tasks": len(work) - 1,
+        "candidates": [r.model_dump(exclude={"errors"}) for r in results],
+        "ranking": [r.modelId for r in ranked],
+    }
     path = write_benchmark_report(ai.project.paths, report)
     best = ranked[0]
     return BenchmarkResult(
-        generatedAt=generated, project=project, tasks=len(work) - 1, sample=source, estimatedUsd=estimated,
-        candidates=results, ranking=report["ranking"], reportPath=str(path.relative_to(ai.project.paths.root)),
+        generatedAt=generated,
+        project=project,
+        tasks=len(work) - 1,
+        sample=source,
+        estimatedUsd=estimated,
+        candidates=results,
+        ranking=report["ranking"],
+        reportPath=str(path.relative_to(ai.project.paths.root)),
         message=f"Best: {best.provider}/{best.modelId} (quality {best.quality:.2f}, {best.failures} failed, "
-                f"p50 {best.latencyMs.p50 / 1000:.1f}s). Nothing was written to tasks.json.")
+        f"p50 {best.latencyMs.p50 / 1000:.1f}s). Nothing was written to tasks.json.",
+    )

@@ -77,6 +77,10 @@ def rank_key(candidate: Mapping[str, Any]) -> tuple[float, ...]:
     """The ranking rule, best first: fewer failures, then higher quality, then more answers valid on the first
     try, then lower median latency, then lower cost (unknown cost after every known one)."""
     cost = candidate.get("costUsd")
-    return (float(candidate["failures"]) / max(1, int(candidate["runs"])), -float(candidate["quality"]),
-            -float(candidate["validFirstTry"]), float(candidate["latencyMs"]["p50"]),
-            float("inf") if cost is None else float(cost))
+    return (
+        float(candidate["failures"]) / max(1, int(candidate["runs"])),
+        -float(candidate["quality"]),
+        -float(candidate["validFirstTry"]),
+        float(candidate["latencyMs"]["p50"]),
+        float("inf") if cost is None else float(cost),
+    )

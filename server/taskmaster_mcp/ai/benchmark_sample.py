@@ -31,18 +31,32 @@ People import bookmarks from a browser's HTML export file and export all of thei
 
 
 def _task(tid: int, title: str, description: str, deps: list[int]) -> dict[str, Any]:
-    return {"id": tid, "title": title, "description": description, "details": "", "testStrategy": "",
-            "status": "pending", "dependencies": deps, "priority": "medium", "subtasks": []}
+    return {
+        "id": tid,
+        "title": title,
+        "description": description,
+        "details": "",
+        "testStrategy": "",
+        "status": "pending",
+        "dependencies": deps,
+        "priority": "medium",
+        "subtasks": [],
+    }
 
 
 SAMPLE_TASKS: list[dict[str, Any]] = [
-    _task(1, "Set up the web service skeleton", "Project layout, configuration, database connection and a health "
-          "check endpoint.", []),
+    _task(
+        1,
+        "Set up the web service skeleton",
+        "Project layout, configuration, database connection and a health check endpoint.",
+        [],
+    ),
     _task(2, "User accounts with password login", "Sign-up, login, logout and password reset by email.", [1]),
-    _task(3, "Bookmark storage and CRUD endpoints", "Save, edit and delete bookmarks; refuse duplicate links.",
-          [1, 2]),
-    _task(4, "Tagging and search", "Tags on bookmarks, filtering by tag and full-text search of titles and notes.",
-          [3]),
-    _task(5, "Browser import and JSON export", "Import a browser's HTML bookmarks export; export everything as "
-          "JSON.", [3]),
+    _task(3, "Bookmark storage and CRUD endpoints", "Save, edit and delete bookmarks; refuse duplicate links.", [1, 2]),
+    _task(
+        4, "Tagging and search", "Tags on bookmarks, filtering by tag and full-text search of titles and notes.", [3]
+    ),
+    _task(
+        5, "Browser import and JSON export", "Import a browser's HTML bookmarks export; export everything as JSON.", [3]
+    ),
 ]

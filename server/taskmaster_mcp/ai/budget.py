@@ -14,8 +14,9 @@ CHARS_PER_TOKEN = 4
 DEFAULT_CONTEXT_TOKENS = 128_000
 
 
-def input_budget_chars(ai: AIContext, role: str, reserve_tokens: int = 6_000, *, command: str | None = None,
-                       task: TaskFacts | None = None) -> int:
+def input_budget_chars(
+    ai: AIContext, role: str, reserve_tokens: int = 6_000, *, command: str | None = None, task: TaskFacts | None = None
+) -> int:
     """Characters of input the role's model can take, leaving room for instructions and the answer.
 
     ``taskmasterMcp.inputBudgetTokens`` in config.json caps it (useful for small local models); otherwise it comes
@@ -26,8 +27,9 @@ def input_budget_chars(ai: AIContext, role: str, reserve_tokens: int = 6_000, *,
     return budget_chars(ai.project.config(), role, reserve_tokens, command=command, task=task)
 
 
-def budget_chars(config: Config, role: str, reserve_tokens: int = 6_000, *, command: str | None = None,
-                 task: TaskFacts | None = None) -> int:
+def budget_chars(
+    config: Config, role: str, reserve_tokens: int = 6_000, *, command: str | None = None, task: TaskFacts | None = None
+) -> int:
     """:func:`input_budget_chars` for ``config``: the smaller budget of ``role`` and the role ``command`` is routed to.
 
     Decision: size for the routed role as well as the default, not for the routed role alone, because the fallback
@@ -39,8 +41,9 @@ def budget_chars(config: Config, role: str, reserve_tokens: int = 6_000, *, comm
         return cap * CHARS_PER_TOKEN
     roles = [role]
     if command is not None:
-        roles.append(choose(policy_of(config, settings_from_config(config)), command, role, task,
-                            config.role_names()).role)
+        roles.append(
+            choose(policy_of(config, settings_from_config(config)), command, role, task, config.role_names()).role
+        )
     return min(_role_chars(config, name, reserve_tokens) for name in dict.fromkeys(roles))
 
 
@@ -90,4 +93,4 @@ def _hard_split(section: str, budget: int) -> list[str]:
         chunks = section.split(separator)
         if all(len(c) <= budget for c in chunks):
             return [c + separator for c in chunks]
-    return [section[i:i + budget] for i in range(0, len(section), budget)]
+    return [section[i : i + budget] for i in range(0, len(section), budget)]

@@ -29,14 +29,60 @@ from taskmaster_mcp.errors import TaskmasterError
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.private import read_for_prompt, why_private
 
-SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv", "site-packages", "dist", "build", "target",
-                          "vendor", "coverage", "htmlcov"})
-MANIFESTS = ("pyproject.toml", "setup.cfg", "requirements.txt", "package.json", "deno.json", "go.mod", "Cargo.toml",
-             "Gemfile", "composer.json", "pom.xml", "build.gradle", "build.gradle.kts", "mix.exs", "Package.swift",
-             "CMakeLists.txt", "pubspec.yaml")
-SOURCE_SUFFIXES = frozenset({".py", ".js", ".jsx", ".ts", ".tsx", ".mjs", ".go", ".rs", ".java", ".kt", ".rb", ".php",
-                             ".cs", ".c", ".h", ".cc", ".cpp", ".hpp", ".swift", ".scala", ".ex", ".exs", ".dart",
-                             ".vue", ".svelte", ".sql", ".sh", ".lua", ".zig"})
+SKIPPED_DIRS = frozenset(
+    {"node_modules", "__pycache__", "venv", "site-packages", "dist", "build", "target", "vendor", "coverage", "htmlcov"}
+)
+MANIFESTS = (
+    "pyproject.toml",
+    "setup.cfg",
+    "requirements.txt",
+    "package.json",
+    "deno.json",
+    "go.mod",
+    "Cargo.toml",
+    "Gemfile",
+    "composer.json",
+    "pom.xml",
+    "build.gradle",
+    "build.gradle.kts",
+    "mix.exs",
+    "Package.swift",
+    "CMakeLists.txt",
+    "pubspec.yaml",
+)
+SOURCE_SUFFIXES = frozenset(
+    {
+        ".py",
+        ".js",
+        ".jsx",
+        ".ts",
+        ".tsx",
+        ".mjs",
+        ".go",
+        ".rs",
+        ".java",
+        ".kt",
+        ".rb",
+        ".php",
+        ".cs",
+        ".c",
+        ".h",
+        ".cc",
+        ".cpp",
+        ".hpp",
+        ".swift",
+        ".scala",
+        ".ex",
+        ".exs",
+        ".dart",
+        ".vue",
+        ".svelte",
+        ".sql",
+        ".sh",
+        ".lua",
+        ".zig",
+    }
+)
 PROMPT_TREE_ENTRIES = 120
 PROMPT_TREE_DEPTH = 3
 PER_DIRECTORY = 15
@@ -74,8 +120,12 @@ def _listed(entry: os.DirEntry[str], rel: str, tasks_file: str) -> bool:
     return True
 
 
-def project_tree(paths: Paths, max_entries: int = PROMPT_TREE_ENTRIES, max_depth: int = PROMPT_TREE_DEPTH,
-                 per_directory: int = PER_DIRECTORY) -> Tree:
+def project_tree(
+    paths: Paths,
+    max_entries: int = PROMPT_TREE_ENTRIES,
+    max_depth: int = PROMPT_TREE_DEPTH,
+    per_directory: int = PER_DIRECTORY,
+) -> Tree:
     """The project's directories breadth first within the bounds, rendered as an indented listing."""
     root = paths.root
     tasks_file = _tasks_file(paths)
@@ -153,8 +203,9 @@ def manifests(paths: Paths, per_file: int = MANIFEST_CHARS, total: int = MANIFES
         if used >= total or not (paths.root / name).is_file():
             continue
         try:
-            text = read_for_prompt(paths, name, what="manifest", fix=MANIFEST_FIX, max_chars=min(per_file,
-                                                                                                  total - used))
+            text = read_for_prompt(
+                paths, name, what="manifest", fix=MANIFEST_FIX, max_chars=min(per_file, total - used)
+            )
         except TaskmasterError:  # refused (a key inside, not UTF-8, ...): the prompt simply goes without it
             continue
         found.append((name, text))
@@ -176,8 +227,13 @@ def code_block(paths: Paths) -> str:
     return codebase_block(code.tree, code.manifests) if code is not None else codebase_block(None, [])
 
 
-def surrounding(paths: Paths, ranges: dict[str, list[tuple[int, int]]], skip: set[str],
-                per_file: int = SURROUNDING_PER_FILE, total: int = SURROUNDING_TOTAL) -> list[tuple[str, str]]:
+def surrounding(
+    paths: Paths,
+    ranges: dict[str, list[tuple[int, int]]],
+    skip: set[str],
+    per_file: int = SURROUNDING_PER_FILE,
+    total: int = SURROUNDING_TOTAL,
+) -> list[tuple[str, str]]:
     """Numbered lines of each changed file around its hunks (``ranges``: new-file start line and length).
 
     Files in ``skip`` (new files, whose whole text is in the diff already) are left out, and so is anything the
@@ -193,16 +249,21 @@ def surrounding(paths: Paths, ranges: dict[str, list[tuple[int, int]]], skip: se
         except TaskmasterError:
             continue
         lines = text.splitlines()
-        windows = _merge([(max(1, start - CONTEXT_LINES), min(len(lines), start + max(count, 1) - 1 + CONTEXT_LINES))
-                          for start, count in hunks])
+        windows = _merge(
+            [
+                (max(1, start - CONTEXT_LINES), min(len(lines), start + max(count, 1) - 1 + CONTEXT_LINES))
+                for start, count in hunks
+            ]
+        )
         parts: list[str] = []
         for first, last in windows:
-            parts.append(f"lines {first}-{last}:\n" + "\n".join(f"{n:>5} {lines[n - 1]}" for n in
-                                                                range(first, last + 1)))
+            parts.append(
+                f"lines {first}-{last}:\n" + "\n".join(f"{n:>5} {lines[n - 1]}" for n in range(first, last + 1))
+            )
         body = "\n…\n".join(parts)
         room = min(per_file, total - used)
         if len(body) > room:
-            body = body[:body.rfind("\n", 0, room) + 1 or room] + "[… cut]"
+            body = body[: body.rfind("\n", 0, room) + 1 or room] + "[… cut]"
         if body.strip():
             found.append((name, body))
             used += len(body)

@@ -92,17 +92,20 @@ def reviewer_roles(ai: AIContext, reviewers: str | None) -> list[str]:
     if not names:
         return []
     if len(names) > MAX_REVIEWERS or len(set(names)) != len(names):
-        raise InvalidInput(f"reviewers takes one to {MAX_REVIEWERS} different roles, e.g. reviewers=main,fallback; "
-                           f"got {reviewers!r}.")
+        raise InvalidInput(
+            f"reviewers takes one to {MAX_REVIEWERS} different roles, e.g. reviewers=main,fallback; got {reviewers!r}."
+        )
     config = ai.project.config()
     roles: list[str] = [configured_role(config, name, "reviewers") for name in names]
     models: dict[tuple[str, str], str] = {}
     for role in roles:
         model = model_of(config, role)
         if model in models:
-            raise InvalidInput(f"reviewers: the {models[model]} and {role} roles both use {model[0]}/{model[1]}, so "
-                               "they could only agree with themselves. Configure another model for one of them "
-                               "with the `models` tool, or name other roles.")
+            raise InvalidInput(
+                f"reviewers: the {models[model]} and {role} roles both use {model[0]}/{model[1]}, so "
+                "they could only agree with themselves. Configure another model for one of them "
+                "with the `models` tool, or name other roles."
+            )
         models[model] = role
     return roles
 
@@ -164,10 +167,14 @@ def combine(reviews: list[tuple[str, ReviewOut]]) -> ReviewOut:
     if len({r.verdict for _, r in reviews}) > 1:
         views = ", ".join(f"{label} says {r.verdict} ({r.score})" for label, r in reviews)
         summary = f"The reviewers disagree: {views}; the stricter view is kept. {strict.summary}"
-    return ReviewOut(verdict=strict.verdict, score=min(r.score for _, r in reviews), summary=summary,
-                     findings=findings,
-                     unmetRequirements=list(dict.fromkeys(u for r in ordered for u in r.unmetRequirements)),
-                     followUpSubtasks=follow)
+    return ReviewOut(
+        verdict=strict.verdict,
+        score=min(r.score for _, r in reviews),
+        summary=summary,
+        findings=findings,
+        unmetRequirements=list(dict.fromkeys(u for r in ordered for u in r.unmetRequirements)),
+        followUpSubtasks=follow,
+    )
 
 
 def decide(views: list[View], threshold: int) -> tuple[ReviewOut, Consensus, list[Opinion]]:
@@ -182,8 +189,10 @@ def decide(views: list[View], threshold: int) -> tuple[ReviewOut, Consensus, lis
             continue
         model = (view.usage.provider, view.usage.model)
         if model in used:
-            reasons.append(f"the {used[model]} and {view.role} reviewers were both answered by {model[0]}/{model[1]} "
-                           "(a reviewer's own model failed), so their views are not independent")
+            reasons.append(
+                f"the {used[model]} and {view.role} reviewers were both answered by {model[0]}/{model[1]} "
+                "(a reviewer's own model failed), so their views are not independent"
+            )
         used.setdefault(model, view.role)
     verdicts = list(dict.fromkeys(r.verdict for _, r in answered))
     if len(verdicts) > 1:
@@ -193,18 +202,31 @@ def decide(views: list[View], threshold: int) -> tuple[ReviewOut, Consensus, lis
     if spread > threshold:
         reasons.append(f"the scores differ by {spread} points, more than the threshold of {threshold}")
     combined = combine([(label, review) for label, review in answered])
-    opinions = [Opinion(model=v.label, role=v.role, error=v.error) if v.review is None else
-                Opinion(model=v.label, role=v.role, verdict=v.review.verdict, score=v.review.score,
-                        summary=v.review.summary, findings=v.review.findings) for v in views]
-    consensus = Consensus(outcome="needs_human" if reasons else "agree", reasons=reasons, threshold=threshold,
-                          spread=spread)
+    opinions = [
+        Opinion(model=v.label, role=v.role, error=v.error)
+        if v.review is None
+        else Opinion(
+            model=v.label,
+            role=v.role,
+            verdict=v.review.verdict,
+            score=v.review.score,
+            summary=v.review.summary,
+            findings=v.review.findings,
+        )
+        for v in views
+    ]
+    consensus = Consensus(
+        outcome="needs_human" if reasons else "agree", reasons=reasons, threshold=threshold, spread=spread
+    )
     return combined, consensus, opinions
 
 
 def views_note(consensus: Consensus, opinions: list[Opinion]) -> str:
     """The panel's outcome and each reviewer's view, as lines for the dated note ``apply`` appends."""
-    lines = [f"Needs a human: {'; '.join(consensus.reasons)}." if consensus.reasons else "The reviewers agree.",
-             "Reviewers:"]
+    lines = [
+        f"Needs a human: {'; '.join(consensus.reasons)}." if consensus.reasons else "The reviewers agree.",
+        "Reviewers:",
+    ]
     for o in opinions:
         lines.append(f"- {o.model}: " + (f"failed ({o.error})" if o.error else f"{o.verdict}, {o.score}/100"))
     return "\n".join(lines)

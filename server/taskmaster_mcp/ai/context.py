@@ -74,9 +74,18 @@ class PromptUsage(Usage):
     prompt: str = ""
 
 
-async def ask(ai: AIContext, template: Template, prompt: str, schema: type[M], *, command: str,
-              role: str = "main", system: str | None = None, prefix: str = "",
-              task: TaskFacts | None = None) -> tuple[M, PromptUsage]:
+async def ask(
+    ai: AIContext,
+    template: Template,
+    prompt: str,
+    schema: type[M],
+    *,
+    command: str,
+    role: str = "main",
+    system: str | None = None,
+    prefix: str = "",
+    task: TaskFacts | None = None,
+) -> tuple[M, PromptUsage]:
     """Ask the router for an object validated against ``schema`` with ``template``'s system prompt.
 
     ``prefix``: the stable start of the prompt (project context shared by many calls), sent before ``prompt`` and
@@ -84,18 +93,43 @@ async def ask(ai: AIContext, template: Template, prompt: str, schema: type[M], *
     routing facts of the task the call is about (:func:`task_facts`), so the policy can route it.
     """
     value, usage = await ai.router.generate_object(
-        command=command, role=role, system=system or template.system, prompt=prompt, schema=schema,
-        progress=ai.progress, sampler=ai.sampler, prompt_version=template.id, fresh=ai.fresh, prefix=prefix,
-        task=task)
+        command=command,
+        role=role,
+        system=system or template.system,
+        prompt=prompt,
+        schema=schema,
+        progress=ai.progress,
+        sampler=ai.sampler,
+        prompt_version=template.id,
+        fresh=ai.fresh,
+        prefix=prefix,
+        task=task,
+    )
     return value, PromptUsage(**usage.model_dump(), prompt=template.id)
 
 
-async def ask_text(ai: AIContext, template: Template, prompt: str, *, command: str, role: str = "main",
-                   system: str | None = None, task: TaskFacts | None = None) -> tuple[str, PromptUsage]:
+async def ask_text(
+    ai: AIContext,
+    template: Template,
+    prompt: str,
+    *,
+    command: str,
+    role: str = "main",
+    system: str | None = None,
+    task: TaskFacts | None = None,
+) -> tuple[str, PromptUsage]:
     """Ask the router for free text with ``template``'s system prompt (or ``system``, built from it)."""
     text, usage = await ai.router.generate_text(
-        command=command, role=role, system=system or template.system, prompt=prompt, progress=ai.progress,
-        sampler=ai.sampler, prompt_version=template.id, fresh=ai.fresh, task=task)
+        command=command,
+        role=role,
+        system=system or template.system,
+        prompt=prompt,
+        progress=ai.progress,
+        sampler=ai.sampler,
+        prompt_version=template.id,
+        fresh=ai.fresh,
+        task=task,
+    )
     return text, PromptUsage(**usage.model_dump(), prompt=template.id)
 
 
@@ -137,8 +171,9 @@ def cache_note(saved: list[str], calls: int) -> str | None:
         return None
     when = saved[0] if saved[0] == saved[-1] else f"{saved[0]} to {saved[-1]}"
     which = "answered" if len(saved) == calls else f"{len(saved)} of {calls} answers came"
-    return (f"{which} from the response cache (saved {when}), at no cost; pass fresh: true (CLI --fresh) for a new "
-            "answer")
+    return (
+        f"{which} from the response cache (saved {when}), at no cost; pass fresh: true (CLI --fresh) for a new answer"
+    )
 
 
 async def research_step(ai: AIContext, command: str, template: Template, question: str) -> tuple[str, PromptUsage]:
@@ -155,8 +190,9 @@ def task_line(task: dict[str, Any]) -> str:
     return f"{task.get('id')}: {task.get('title', '')} [{task.get('status', 'pending')}]"
 
 
-def renumber(model_ids: list[int], model_deps: list[list[int]], start: int,
-             known: frozenset[int] = frozenset()) -> tuple[list[int], list[list[int]], int]:
+def renumber(
+    model_ids: list[int], model_deps: list[list[int]], start: int, known: frozenset[int] = frozenset()
+) -> tuple[list[int], list[list[int]], int]:
     """Assign our ids to items the model numbered itself, and keep only dependencies on real, earlier items.
 
     Item ``n`` (in answer order) gets id ``start + n``. A dependency naming one of the model's own ids follows it
@@ -181,8 +217,9 @@ def renumber(model_ids: list[int], model_deps: list[list[int]], start: int,
     return ids, kept, dropped
 
 
-async def run_each(ai: AIContext, items: Sequence[T], work: Callable[[AIContext, T], Awaitable[R]],
-                   label: Callable[[T], str]) -> list[R | TaskmasterError]:
+async def run_each(
+    ai: AIContext, items: Sequence[T], work: Callable[[AIContext, T], Awaitable[R]], label: Callable[[T], str]
+) -> list[R | TaskmasterError]:
     """Run ``work`` on every item, as many at once as the adaptive limiter admits (models/concurrency.py); each
     result is a value or its TaskmasterError."""
     semaphore = asyncio.Semaphore(launch_width(settings_from_config(ai.project.config())))

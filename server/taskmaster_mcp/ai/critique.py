@@ -87,8 +87,14 @@ def subtasks_source(target: str, parent: str | None, request: str | None) -> Cal
 
 
 def _step(step: StepName, usage: Usage) -> Step:
-    return Step(step=step, model=f"{usage.role} {usage.provider}/{usage.model}", inputTokens=usage.input_tokens,
-                outputTokens=usage.output_tokens, costUsd=usage.cost_usd, latencyMs=usage.latency_ms)
+    return Step(
+        step=step,
+        model=f"{usage.role} {usage.provider}/{usage.model}",
+        inputTokens=usage.input_tokens,
+        outputTokens=usage.output_tokens,
+        costUsd=usage.cost_usd,
+        latencyMs=usage.latency_ms,
+    )
 
 
 class Critic:
@@ -106,9 +112,20 @@ class Critic:
         self.notes: list[str] = []
         self.revised = False
 
-    async def check(self, ai: AIContext, *, command: str, author: Template, prompt: str, draft: M, drafted: Usage,
-                    source: Callable[[str], str], usages: list[Usage], prefix: str = "",
-                    task: TaskFacts | None = None) -> M:
+    async def check(
+        self,
+        ai: AIContext,
+        *,
+        command: str,
+        author: Template,
+        prompt: str,
+        draft: M,
+        drafted: Usage,
+        source: Callable[[str], str],
+        usages: list[Usage],
+        prefix: str = "",
+        task: TaskFacts | None = None,
+    ) -> M:
         """Critique ``draft`` (answered to ``prompt`` with ``author``; ``source`` makes the critic's user prompt from
         the draft's JSON) and revise once when there are findings. Every call's usage goes into ``usages``.
 
@@ -118,25 +135,38 @@ class Critic:
         self.steps.append(_step("draft", drafted))
         await ai.progress(0, None, f"asking the {self.role} role to critique the draft")
         text = draft.model_dump_json()
-        review, usage = await ask(ai, self.template, source(text), prompts.CritiqueOut,
-                                  command=f"{command}:critique", role=self.role)
+        review, usage = await ask(
+            ai, self.template, source(text), prompts.CritiqueOut, command=f"{command}:critique", role=self.role
+        )
         usages.append(usage)
         self.steps.append(_step("critique", usage))
         label = f"{usage.role} {usage.provider}/{usage.model}"
         self.models = list(dict.fromkeys([*self.models, label]))
         if (usage.provider, usage.model) == (drafted.provider, drafted.model):
-            why = (f"the {self.role} role's model failed" if usage.role != self.role else
-                   f"the draft was routed to the {drafted.role} role, which uses the {self.role} role's model "
-                   "(name another critic with taskmasterMcp.critique.role)")
-            self.notes.append(f"The critique was answered by the author's own model ({label}): {why}, so the draft "
-                              "was not checked by a second model.")
+            why = (
+                f"the {self.role} role's model failed"
+                if usage.role != self.role
+                else f"the draft was routed to the {drafted.role} role, which uses the {self.role} role's model "
+                "(name another critic with taskmasterMcp.critique.role)"
+            )
+            self.notes.append(
+                f"The critique was answered by the author's own model ({label}): {why}, so the draft "
+                "was not checked by a second model."
+            )
         self.findings += review.findings
         if not review.findings:
             return draft
         await ai.progress(0, None, f"revising the draft after {len(review.findings)} finding(s)")
-        revised, usage = await ask(ai, prompts.REVISE, prompts.revise_prompt(prompt, text, review.findings),
-                                   type(draft), command=command, system=f"{author.system}\n\n{prompts.REVISE.system}",
-                                   prefix=prefix, task=task)
+        revised, usage = await ask(
+            ai,
+            prompts.REVISE,
+            prompts.revise_prompt(prompt, text, review.findings),
+            type(draft),
+            command=command,
+            system=f"{author.system}\n\n{prompts.REVISE.system}",
+            prefix=prefix,
+            task=task,
+        )
         usages.append(usage)
         self.steps.append(_step("revision", usage))
         self._validate(draft, revised)
@@ -151,10 +181,18 @@ class Critic:
         if len(after) < len(before) and not count_within(len(after), len(before), KEPT_SHARE):
             problems.insert(0, f"it has {len(after)} {self.field} where the draft had {len(before)}")
         if problems:
-            raise InvalidModelOutput(f"The revised plan is not usable ({'; '.join(problems)}), so nothing was "
-                                     "written. Run the command again, or without critique to write a draft.")
+            raise InvalidModelOutput(
+                f"The revised plan is not usable ({'; '.join(problems)}), so nothing was "
+                "written. Run the command again, or without critique to write a draft."
+            )
 
     def report(self) -> CritiqueReport:
         """The ``critique`` block of the tool's result."""
-        return CritiqueReport(role=self.role, models=self.models, findings=self.findings, revised=self.revised,
-                              steps=self.steps, notes=self.notes or None)
+        return CritiqueReport(
+            role=self.role,
+            models=self.models,
+            findings=self.findings,
+            revised=self.revised,
+            steps=self.steps,
+            notes=self.notes or None,
+        )

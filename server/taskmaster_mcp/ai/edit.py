@@ -81,8 +81,9 @@ def _find(ai: AIContext, tag: str, ref: Ref) -> tuple[TagIndex, Task, Task | Non
     return index, task, sub
 
 
-async def update_item(ai: AIContext, *, tag: str, ref: Ref, prompt: str, research: bool,
-                      overrides: dict[str, Any]) -> EditResult:
+async def update_item(
+    ai: AIContext, *, tag: str, ref: Ref, prompt: str, research: bool, overrides: dict[str, Any]
+) -> EditResult:
     """Rewrite one task or subtask as ``prompt`` asks; ``overrides`` (manual field values) win over the model.
 
     A done task or subtask is not rewritten: the change becomes follow-up subtasks (see the module docstring).
@@ -99,19 +100,31 @@ async def update_item(ai: AIContext, *, tag: str, ref: Ref, prompt: str, researc
     usages: list[Usage] = []
     findings = None
     if research:
-        findings, usage = await research_step(ai, "update_task", edit.EDIT_RESEARCH,
-                                              edit.edit_research_question(prompt, subject))
+        findings, usage = await research_step(
+            ai, "update_task", edit.EDIT_RESEARCH, edit.edit_research_question(prompt, subject)
+        )
         usages.append(usage)
     if is_done(item):
-        plan, usage = await ask(ai, edit.UPDATE_DONE, edit.update_done_prompt(subject, prompt, parent=parent,
-                                                                             research=findings),
-                                edit.FollowUpPlan, command="update_task", task=task_facts(ai, tag, task))
+        plan, usage = await ask(
+            ai,
+            edit.UPDATE_DONE,
+            edit.update_done_prompt(subject, prompt, parent=parent, research=findings),
+            edit.FollowUpPlan,
+            command="update_task",
+            task=task_facts(ai, tag, task),
+        )
         usages.append(usage)
         return _write_follow_ups(ai, tag, ref, before, plan, overrides, usages)
     template = edit.UPDATE_TASK if sub is None else edit.UPDATE_SUBTASK
     schema: type[edit.TaskEdit] | type[edit.SubtaskEdit] = edit.TaskEdit if sub is None else edit.SubtaskEdit
-    text = edit.update_task_prompt(subject, prompt, parent=parent, research=findings,
-                                   builds_on=builds_on(index, task, sub), unblocks=unblocks(index, task, sub))
+    text = edit.update_task_prompt(
+        subject,
+        prompt,
+        parent=parent,
+        research=findings,
+        builds_on=builds_on(index, task, sub),
+        unblocks=unblocks(index, task, sub),
+    )
     proposal, usage = await ask(ai, template, text, schema, command="update_task", task=task_facts(ai, tag, task))
     usages.append(usage)
     changed: list[str] = []
@@ -127,18 +140,25 @@ async def update_item(ai: AIContext, *, tag: str, ref: Ref, prompt: str, researc
             raise NoChange
     message = f"Updated {ref}: {', '.join(changed)}."
     if follow_ups:
-        message += (f" Done work was kept as it is; the change to it is in follow-up subtask(s) "
-                    f"{', '.join(follow_ups)}.")
-    return EditResult(tag=tag, changed=[f"{ref}.{name}" for name in changed], message=message, task=live,
-                      followUps=follow_ups or None, usage=summarize(usages))
+        message += f" Done work was kept as it is; the change to it is in follow-up subtask(s) {', '.join(follow_ups)}."
+    return EditResult(
+        tag=tag,
+        changed=[f"{ref}.{name}" for name in changed],
+        message=message,
+        task=live,
+        followUps=follow_ups or None,
+        usage=summarize(usages),
+    )
 
 
 def _live(index: TagIndex, ref: Ref, before: str) -> Task:
     live_task, live_sub = index.get(ref)
     live = live_sub if live_sub is not None else live_task
     if fingerprint(live) != before:
-        raise Conflict(f"{ref} was changed by another call while the model was working; nothing was written. "
-                       "Call update_task again.")
+        raise Conflict(
+            f"{ref} was changed by another call while the model was working; nothing was written. "
+            "Call update_task again."
+        )
     return live
 
 
@@ -150,8 +170,15 @@ def _override(live: Task, overrides: dict[str, Any], changed: list[str]) -> list
     return list(dict.fromkeys(changed))
 
 
-def _write_follow_ups(ai: AIContext, tag: str, ref: Ref, before: str, plan: edit.FollowUpPlan,
-                      overrides: dict[str, Any], usages: list[Usage]) -> EditResult:
+def _write_follow_ups(
+    ai: AIContext,
+    tag: str,
+    ref: Ref,
+    before: str,
+    plan: edit.FollowUpPlan,
+    overrides: dict[str, Any],
+    usages: list[Usage],
+) -> EditResult:
     """Add the follow-ups of a done item: under the task, or next to the subtask (depending on it)."""
     with ai.project.store.mutate() as doc:
         index = doc.index(tag)
@@ -164,21 +191,32 @@ def _write_follow_ups(ai: AIContext, tag: str, ref: Ref, before: str, plan: edit
         follow_ups: list[str] = []
         for draft in plan.followUps:
             new_id = next_int_id(subs)
-            sub: Task = {"id": new_id, "title": follow_up_title(str(ref), draft.title),
-                         "description": draft.description.strip(), "details": draft.details, "status": "pending",
-                         "dependencies": [done_id] if isinstance(done_id, int) and not isinstance(done_id, bool)
-                         else []}
+            sub: Task = {
+                "id": new_id,
+                "title": follow_up_title(str(ref), draft.title),
+                "description": draft.description.strip(),
+                "details": draft.details,
+                "status": "pending",
+                "dependencies": [done_id] if isinstance(done_id, int) and not isinstance(done_id, bool) else [],
+            }
             if draft.testStrategy.strip():
                 sub["testStrategy"] = draft.testStrategy
             subs.append(sub)
             follow_ups.append(f"{ref.task}.{new_id}")
         changed = _override(live, overrides, [])
-    message = (f"{ref} is done, so its text was kept as it is; the change is in follow-up subtask(s) "
-               f"{', '.join(follow_ups)}.")
+    message = (
+        f"{ref} is done, so its text was kept as it is; the change is in follow-up subtask(s) {', '.join(follow_ups)}."
+    )
     if ref.sub is None:
         message += f" Set {ref} back to in-progress when that work starts."
-    return EditResult(tag=tag, changed=[*(f"{f} (new)" for f in follow_ups), *(f"{ref}.{n}" for n in changed)],
-                      message=message, task=owner, followUps=follow_ups, usage=summarize(usages))
+    return EditResult(
+        tag=tag,
+        changed=[*(f"{f} (new)" for f in follow_ups), *(f"{ref}.{n}" for n in changed)],
+        message=message,
+        task=owner,
+        followUps=follow_ups,
+        usage=summarize(usages),
+    )
 
 
 async def update_from(ai: AIContext, *, tag: str, start: str, prompt: str, research: bool) -> BulkEditResult:
@@ -191,18 +229,25 @@ async def update_from(ai: AIContext, *, tag: str, start: str, prompt: str, resea
     config = ai.project.config()
     concurrency = update_concurrency(config) or launch_width(settings_from_config(config))
     index = _find_index(ai, tag)
-    targets = [t for t in index.tasks if key(t.get("id")).isdigit() and int(key(t.get("id"))) >= first
-               and not is_closed(t)]
+    targets = [
+        t for t in index.tasks if key(t.get("id")).isdigit() and int(key(t.get("id"))) >= first and not is_closed(t)
+    ]
     if not targets:
-        raise NotFound(f"No open task with id >= {first} in tag '{tag}' (done, completed and cancelled tasks are "
-                       "never rewritten). Call get_tasks to see the ids.")
+        raise NotFound(
+            f"No open task with id >= {first} in tag '{tag}' (done, completed and cancelled tasks are "
+            "never rewritten). Call get_tasks to see the ids."
+        )
     before = {key(t.get("id")): fingerprint(t) for t in targets}
     lines = [task_context(t) for t in targets]
     usages: list[Usage] = []
     findings = None
     if research:
-        findings, usage = await research_step(ai, "update", edit.EDIT_RESEARCH, edit.edit_research_question(
-            prompt, "\n".join(f"{t.get('id')}: {t.get('title', '')}" for t in targets)))
+        findings, usage = await research_step(
+            ai,
+            "update",
+            edit.EDIT_RESEARCH,
+            edit.edit_research_question(prompt, "\n".join(f"{t.get('id')}: {t.get('title', '')}" for t in targets)),
+        )
         usages.append(usage)
     batches = [list(range(i, min(i + BATCH_SIZE, len(targets)))) for i in range(0, len(targets), BATCH_SIZE)]
     reverse = dependents(index)
@@ -213,9 +258,14 @@ async def update_from(ai: AIContext, *, tag: str, start: str, prompt: str, resea
     async def one(number: int, batch: list[int]) -> tuple[edit.BatchEdit, Usage]:
         nonlocal finished
         async with gate:
-            answer = await ask(ai, edit.UPDATE_MANY, edit.update_many_prompt(
-                [lines[i] for i in batch], neighbours=around[number]), edit.BatchEdit, command="update",
-                prefix=edit.update_many_context(prompt, findings))
+            answer = await ask(
+                ai,
+                edit.UPDATE_MANY,
+                edit.update_many_prompt([lines[i] for i in batch], neighbours=around[number]),
+                edit.BatchEdit,
+                command="update",
+                prefix=edit.update_many_context(prompt, findings),
+            )
         finished += 1
         await ai.progress(finished, len(batches), f"batch {finished} of {len(batches)} answered")
         return answer
@@ -252,8 +302,15 @@ async def update_from(ai: AIContext, *, tag: str, start: str, prompt: str, resea
         if not updated:
             raise NoChange
     unchanged = [key(t.get("id")) for t in targets if key(t.get("id")) not in (*updated, *skipped)]
-    return BulkEditResult(tag=tag, updated=updated, unchanged=unchanged, skipped=skipped or None,
-                          followUps=follow_ups or None, batches=len(batches), usage=summarize(usages))
+    return BulkEditResult(
+        tag=tag,
+        updated=updated,
+        unchanged=unchanged,
+        skipped=skipped or None,
+        followUps=follow_ups or None,
+        batches=len(batches),
+        usage=summarize(usages),
+    )
 
 
 def _find_index(ai: AIContext, tag: str) -> TagIndex:
@@ -262,8 +319,9 @@ def _find_index(ai: AIContext, tag: str) -> TagIndex:
     return store.read().index(tag)
 
 
-async def note_with_research(ai: AIContext, *, tag: str, ref: Ref, note: str,
-                             changes: dict[str, Any] | None = None) -> EditResult:
+async def note_with_research(
+    ai: AIContext, *, tag: str, ref: Ref, note: str, changes: dict[str, Any] | None = None
+) -> EditResult:
     """Append ``note`` verbatim as a dated note with the research role's findings about it under it (and set the
     manual field ``changes`` in the same write)."""
     if not note.strip():
@@ -273,12 +331,20 @@ async def note_with_research(ai: AIContext, *, tag: str, ref: Ref, note: str,
     _, task, sub = _find(ai, tag, ref)
     item = sub if sub is not None else task
     findings, usage = await ask_text(
-        ai, edit.NOTE_RESEARCH, edit.note_research_prompt(note, task_context(item, with_subtasks=False),
-                                                          task_context(task, with_subtasks=False, max_details=1500)),
-        command="update_subtask" if sub is not None else "update_task", role="research")
+        ai,
+        edit.NOTE_RESEARCH,
+        edit.note_research_prompt(
+            note, task_context(item, with_subtasks=False), task_context(task, with_subtasks=False, max_details=1500)
+        ),
+        command="update_subtask" if sub is not None else "update_task",
+        role="research",
+    )
     text = f"{note.strip()}\n\nResearch ({usage.provider}/{usage.model}):\n{findings.strip()}"
     with ai.project.store.mutate() as doc:
         changed = edits.update_fields(doc, tag, ref, changes or {}, append=text)
-    return EditResult(tag=tag, changed=[f"{ref}.{name}" for name in changed],
-                      message=f"Appended a note with research to {ref}.", usage=summarize([usage]))
-
+    return EditResult(
+        tag=tag,
+        changed=[f"{ref}.{name}" for name in changed],
+        message=f"Appended a note with research to {ref}.",
+        usage=summarize([usage]),
+    )

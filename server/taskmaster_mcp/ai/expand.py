@@ -116,8 +116,10 @@ def check_open(task: Task, sub: Task | None, ref: Ref) -> None:
     for item, what in ((task, f"Task {ref.task}"), (sub, f"Subtask {ref}")):
         status = item.get("status", "pending") if item is not None else None
         if status in CLOSED_STATUSES:
-            raise Conflict(f"{what} is {status}, so it is not expanded. Set its status to pending first if it needs "
-                           "more work, or add follow-up work with add_task / add_subtask.")
+            raise Conflict(
+                f"{what} is {status}, so it is not expanded. Set its status to pending first if it needs "
+                "more work, or add follow-up work with add_task / add_subtask."
+            )
 
 
 @dataclass
@@ -146,53 +148,110 @@ def _hint(entry: dict[str, Any], task: Task) -> tuple[str | None, int | None]:
     recommended = entry.get("recommendedSubtasks", task.get("recommendedSubtasks"))
     if not isinstance(recommended, int) or isinstance(recommended, bool) or recommended <= 0:
         recommended = None
-    hint = expand.complexity_hint(entry.get("complexityScore", task.get("complexity")), recommended,
-                                  _text(entry.get("reasoning", task.get("complexityReasoning"))),
-                                  _text(entry.get("expansionPrompt", task.get("expansionPrompt"))))
+    hint = expand.complexity_hint(
+        entry.get("complexityScore", task.get("complexity")),
+        recommended,
+        _text(entry.get("reasoning", task.get("complexityReasoning"))),
+        _text(entry.get("expansionPrompt", task.get("expansionPrompt"))),
+    )
     return hint, recommended
 
 
-def make_job(index: TagIndex, ref: Ref, report: dict[str, dict[str, Any]], num: int | None, default: int,
-             force: bool, reverse: dict[str, list[Task]] | None = None) -> Job:
+def make_job(
+    index: TagIndex,
+    ref: Ref,
+    report: dict[str, dict[str, Any]],
+    num: int | None,
+    default: int,
+    force: bool,
+    reverse: dict[str, list[Task]] | None = None,
+) -> Job:
     """Prepare the expansion of a task or a subtask (``reverse``: :func:`dependents` of the index, if at hand)."""
     task, sub = index.get(ref)
     if sub is not None:
         view = {**sub, "id": str(ref)}
-        return Job(ref, task_context(view), task_context(task), num or default, num is not None,
-                   builds_on(index, task, sub), unblocks(index, task, sub), [], None, False,
-                   facts_of(task, report.get(ref.task)))
+        return Job(
+            ref,
+            task_context(view),
+            task_context(task),
+            num or default,
+            num is not None,
+            builds_on(index, task, sub),
+            unblocks(index, task, sub),
+            [],
+            None,
+            False,
+            facts_of(task, report.get(ref.task)),
+        )
     hint, recommended = _hint(report.get(ref.task) or {}, task)
     reverse = reverse if reverse is not None else dependents(index)
     near = {ref.task, *(r.task for r in index.dep_refs(task)), *(key(t.get("id")) for t in reverse.get(ref.task, []))}
     topic = f"{task.get('title', '')} {task.get('description', '')}"
     similar = [task_line(t) for t in relevant(index, topic, SIMILAR_TITLES, exclude=near)]
     existing = bool(subtasks_of(task)) and not force
-    return Job(ref, task_context(task, with_subtasks=existing), None, num or recommended or default, num is not None,
-               builds_on(index, task), unblocks(index, task, reverse=reverse), similar, hint, existing,
-               facts_of(task, report.get(ref.task)))
+    return Job(
+        ref,
+        task_context(task, with_subtasks=existing),
+        None,
+        num or recommended or default,
+        num is not None,
+        builds_on(index, task),
+        unblocks(index, task, reverse=reverse),
+        similar,
+        hint,
+        existing,
+        facts_of(task, report.get(ref.task)),
+    )
 
 
-async def draft(ai: AIContext, command: str, job: Job, request: str | None, research: bool,
-                usages: list[Usage], code: str, critic: Critic | None = None) -> list[expand.PlannedSubtask]:
+async def draft(
+    ai: AIContext,
+    command: str,
+    job: Job,
+    request: str | None,
+    research: bool,
+    usages: list[Usage],
+    code: str,
+    critic: Critic | None = None,
+) -> list[expand.PlannedSubtask]:
     """Ask the model for the subtasks of one job (research first when asked; with ``critic``, critiqued and revised
     once); usage goes into ``usages``."""
     findings = None
     if research:
-        findings, usage = await research_step(ai, command, expand.EXPAND_RESEARCH,
-                                              expand.expand_research_question(job.target))
+        findings, usage = await research_step(
+            ai, command, expand.EXPAND_RESEARCH, expand.expand_research_question(job.target)
+        )
         usages.append(usage)
-    prompt = expand.expand_prompt(target=job.target, parent=job.parent, count=job.count, exact=job.exact,
-                                  builds_on=job.builds_on, unblocks=job.unblocks, related=job.related, hint=job.hint,
-                                  existing=job.existing, research=findings)
+    prompt = expand.expand_prompt(
+        target=job.target,
+        parent=job.parent,
+        count=job.count,
+        exact=job.exact,
+        builds_on=job.builds_on,
+        unblocks=job.unblocks,
+        related=job.related,
+        hint=job.hint,
+        existing=job.existing,
+        research=findings,
+    )
     prefix = expand.expand_context(codebase=code, request=request)
-    answer, usage = await ask(ai, expand.EXPAND, prompt, expand.SubtaskPlan, command=command, prefix=prefix,
-                              task=job.facts)
+    answer, usage = await ask(
+        ai, expand.EXPAND, prompt, expand.SubtaskPlan, command=command, prefix=prefix, task=job.facts
+    )
     usages.append(usage)
     if critic is not None:
-        answer = await critic.check(ai, command=command, author=expand.EXPAND, prompt=prompt, draft=answer,
-                                    drafted=usage, usages=usages, source=subtasks_source(job.target, job.parent,
-                                                                                         request),
-                                    prefix=prefix, task=job.facts)
+        answer = await critic.check(
+            ai,
+            command=command,
+            author=expand.EXPAND,
+            prompt=prompt,
+            draft=answer,
+            drafted=usage,
+            usages=usages,
+            source=subtasks_source(job.target, job.parent, request),
+            prefix=prefix,
+            task=job.facts,
+        )
     return answer.subtasks
 
 
@@ -203,8 +262,14 @@ def number(planned: list[expand.PlannedSubtask], start: int, chain: bool) -> tup
     for offset, (new_id, item_deps, item) in enumerate(zip(ids, deps, planned, strict=True)):
         if chain and offset > 0 and not item_deps:
             item_deps = [new_id - 1]
-        sub: Task = {"id": new_id, "title": item.title.strip(), "description": item.description.strip(),
-                     "dependencies": item_deps, "details": item.details, "status": "pending"}
+        sub: Task = {
+            "id": new_id,
+            "title": item.title.strip(),
+            "description": item.description.strip(),
+            "dependencies": item_deps,
+            "details": item.details,
+            "status": "pending",
+        }
         if item.testStrategy.strip():
             sub["testStrategy"] = item.testStrategy
         made.append(sub)
@@ -220,14 +285,21 @@ def _retarget(tasks: list[Task], parent_id: str, old: str, new: int) -> None:
         sibling = key(task.get("id")) == parent_id
         for sub in subtasks_of(task):
             deps = deps_of(sub)
-            out = [new if sibling and isinstance(d, int) and not isinstance(d, bool) and str(d) == old
-                   else new_full if isinstance(d, str) and key(d) == old_full else d for d in deps]
+            out = [
+                new
+                if sibling and isinstance(d, int) and not isinstance(d, bool) and str(d) == old
+                else new_full
+                if isinstance(d, str) and key(d) == old_full
+                else d
+                for d in deps
+            ]
             if out != deps:
                 sub["dependencies"] = out
 
 
-def apply(doc: TaskFile, tag: str, ref: Ref, planned: list[expand.PlannedSubtask],
-          force: bool) -> tuple[list[Task], list[str], int]:
+def apply(
+    doc: TaskFile, tag: str, ref: Ref, planned: list[expand.PlannedSubtask], force: bool
+) -> tuple[list[Task], list[str], int]:
     """Write the planned subtasks into the live document; return (created, removed ids, dropped dependencies)."""
     index = doc.index(tag)
     task, sub = index.get(ref)
@@ -256,8 +328,17 @@ def _created_rows(tid: str, made: list[Task]) -> list[dict[str, Any]]:
     return [{"id": f"{tid}.{s['id']}", "title": s["title"], "dependencies": s["dependencies"]} for s in made]
 
 
-async def expand_task(ai: AIContext, *, tag: str, id: str, num: int | None, request: str | None, force: bool,
-                      research: bool, critique: bool = False) -> ExpandResult:
+async def expand_task(
+    ai: AIContext,
+    *,
+    tag: str,
+    id: str,
+    num: int | None,
+    request: str | None,
+    force: bool,
+    research: bool,
+    critique: bool = False,
+) -> ExpandResult:
     """Break one task (or subtask) into subtasks and write them (``critique``: :mod:`taskmaster_mcp.ai.critique`)."""
     store = ai.project.store
     store.require_initialized()
@@ -273,9 +354,15 @@ async def expand_task(ai: AIContext, *, tag: str, id: str, num: int | None, requ
     planned = await draft(ai, "expand_task", job, request, research, usages, code_block(ai.project.paths), critic)
     with store.mutate() as doc:
         made, removed, dropped = apply(doc, tag, ref, planned, force)
-    return ExpandResult(tag=tag, id=str(ref), created=_created_rows(ref.task, made), removed=removed,
-                        droppedDependencies=dropped, usage=summarize(usages),
-                        critique=critic.report() if critic is not None else None)
+    return ExpandResult(
+        tag=tag,
+        id=str(ref),
+        created=_created_rows(ref.task, made),
+        removed=removed,
+        droppedDependencies=dropped,
+        usage=summarize(usages),
+        critique=critic.report() if critic is not None else None,
+    )
 
 
 def reason_text(err: BaseException) -> str:
@@ -284,8 +371,9 @@ def reason_text(err: BaseException) -> str:
     return (text[:400] + "...") if len(text) > 400 else text or type(err).__name__
 
 
-async def expand_all(ai: AIContext, *, tag: str, num: int | None, request: str | None, force: bool,
-                     research: bool) -> ExpandAllResult:
+async def expand_all(
+    ai: AIContext, *, tag: str, num: int | None, request: str | None, force: bool, research: bool
+) -> ExpandAllResult:
     """Expand every open task without subtasks (all open tasks with force), concurrently, within the time budget."""
     store = ai.project.store
     store.require_initialized()
@@ -306,8 +394,10 @@ async def expand_all(ai: AIContext, *, tag: str, num: int | None, request: str |
         else:
             eligible.append(tid)
     if not eligible:
-        raise Conflict(f"No task in tag '{tag}' needs expanding: none is pending or in-progress without subtasks. "
-                       "Pass force=true to replace existing subtasks, or expand_task one task.")
+        raise Conflict(
+            f"No task in tag '{tag}' needs expanding: none is pending or in-progress without subtasks. "
+            "Pass force=true to replace existing subtasks, or expand_task one task."
+        )
     report, default = scores_by_task(ai.project.paths, tag), default_subtasks(config)
     reverse, code = dependents(index), code_block(ai.project.paths)
     total, semaphore = len(eligible), asyncio.Semaphore(limit)
@@ -322,8 +412,9 @@ async def expand_all(ai: AIContext, *, tag: str, num: int | None, request: str |
         async with semaphore:
             try:
                 job = make_job(index, Ref(tid), report, num, default, force, reverse)  # built when started
-                planned = await draft(replace(ai, progress=progress), "expand_all", job, request, research, usages,
-                                      code)
+                planned = await draft(
+                    replace(ai, progress=progress), "expand_all", job, request, research, usages, code
+                )
                 with store.mutate() as doc:
                     made, _, _ = apply(doc, tag, Ref(tid), planned, force)
             except Exception as err:  # one task's failure must not stop the others
@@ -344,15 +435,23 @@ async def expand_all(ai: AIContext, *, tag: str, num: int | None, request: str |
         await asyncio.gather(*workers, return_exceptions=True)
     remaining = [tid for tid in eligible if tid not in expanded and tid not in failed]
     if remaining:
-        again = "call expand_all again to continue" + (" (without force, so expanded tasks are skipped)" if force
-                                                       else " (expanded tasks are skipped)")
+        again = "call expand_all again to continue" + (
+            " (without force, so expanded tasks are skipped)" if force else " (expanded tasks are skipped)"
+        )
         message = f"Time budget of {budget:g}s used up: {len(remaining)} task(s) not expanded yet; {again}."
     elif failed:
-        message = (f"{len(expanded)} task(s) expanded, {len(failed)} failed (see failed). Fix the cause and call "
-                   "expand_all again; expanded tasks are skipped.")
+        message = (
+            f"{len(expanded)} task(s) expanded, {len(failed)} failed (see failed). Fix the cause and call "
+            "expand_all again; expanded tasks are skipped."
+        )
     else:
         message = f"{len(expanded)} task(s) expanded."
     return ExpandAllResult(
-        tag=tag, expanded=[ItemCount(id=t, subtasks=expanded[t]) for t in eligible if t in expanded],
-        skipped=skipped, failed=[ItemReason(id=t, reason=failed[t]) for t in eligible if t in failed],
-        remaining=remaining, message=message, usage=summarize(usages))
+        tag=tag,
+        expanded=[ItemCount(id=t, subtasks=expanded[t]) for t in eligible if t in expanded],
+        skipped=skipped,
+        failed=[ItemReason(id=t, reason=failed[t]) for t in eligible if t in failed],
+        remaining=remaining,
+        message=message,
+        usage=summarize(usages),
+    )

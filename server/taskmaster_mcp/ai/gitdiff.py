@@ -35,8 +35,16 @@ EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's empty tree (SHA
 GIT_TIMEOUT_SECONDS = 30
 PATHS_FIX = "Pass other paths, or leave paths out: such files are left out of every diff anyway."
 _GIT = ("git", "--no-optional-locks", "-c", "core.quotepath=off", "-c", "color.ui=false", "--literal-pathspecs")
-_DIFF = ("diff", "--no-color", "--no-ext-diff", "--no-textconv", "--find-renames", "--relative", "--src-prefix=a/",
-         "--dst-prefix=b/")
+_DIFF = (
+    "diff",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--find-renames",
+    "--relative",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+)
 _FILE_START = re.compile(r"^diff --git ", re.MULTILINE)
 _FROM_TO = re.compile(r"^(?:rename|copy) (from|to) (.*)$")
 _HEADER_END = ("@@", "--- ", "+++ ", "Binary files ")
@@ -60,11 +68,18 @@ class Diff:
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run([*_GIT, *args], cwd=root, capture_output=True, timeout=GIT_TIMEOUT_SECONDS,
-                              check=False, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [*_GIT, *args],
+            cwd=root,
+            capture_output=True,
+            timeout=GIT_TIMEOUT_SECONDS,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
     except FileNotFoundError:
-        raise ConfigError("git is not installed or not on the server's PATH. Install git (review reads "
-                          "`git diff`), then retry.") from None
+        raise ConfigError(
+            "git is not installed or not on the server's PATH. Install git (review reads `git diff`), then retry."
+        ) from None
     except subprocess.TimeoutExpired:
         raise InvalidInput(f"git took over {GIT_TIMEOUT_SECONDS}s. Narrow the review with paths=...") from None
 
@@ -79,8 +94,10 @@ def resolve_base(root: Path, base: str) -> tuple[str, bool]:
     """The commit id of ``base``, and whether the repository has no commits (then the id is the empty tree's)."""
     inside = _git(root, "rev-parse", "--is-inside-work-tree")
     if inside.returncode != 0 or inside.stdout.strip() != b"true":
-        raise InvalidInput(f"{root} is not inside a git work tree. review compares your changes with a commit: run "
-                           "`git init` and commit, or pass the projectRoot of a git checkout.")
+        raise InvalidInput(
+            f"{root} is not inside a git work tree. review compares your changes with a commit: run "
+            "`git init` and commit, or pass the projectRoot of a git checkout."
+        )
     if not base or base.startswith("-") or any(c.isspace() or not c.isprintable() for c in base):
         raise InvalidInput(f"base {base!r} is not a git revision. Pass a branch, tag or commit sha (default HEAD).")
     found = _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
@@ -88,8 +105,10 @@ def resolve_base(root: Path, base: str) -> tuple[str, bool]:
         return found.stdout.decode().strip(), False
     if base == "HEAD":
         return _empty_tree(root), True  # no commits yet: everything in the work tree is new
-    raise InvalidInput(f"base '{base}' is not a commit in this repository. Pass a branch, tag or commit sha "
-                       "(default HEAD); `git log --oneline` lists commits.")
+    raise InvalidInput(
+        f"base '{base}' is not a commit in this repository. Pass a branch, tag or commit sha "
+        "(default HEAD); `git log --oneline` lists commits."
+    )
 
 
 def pathspecs(paths: Paths, only: list[str]) -> list[str]:
@@ -130,11 +149,11 @@ def _read_quoted(text: str) -> tuple[str, str] | None:
     while i < len(text):
         char = text[i]
         if char == '"':
-            return out.decode("utf-8", errors="replace"), text[i + 1:]
+            return out.decode("utf-8", errors="replace"), text[i + 1 :]
         if char == "\\" and i + 1 < len(text):
             escaped = text[i + 1]
-            if escaped in "0123" and re.fullmatch(r"[0-7]{3}", text[i + 1:i + 4]):
-                out.append(int(text[i + 1:i + 4], 8))
+            if escaped in "0123" and re.fullmatch(r"[0-7]{3}", text[i + 1 : i + 4]):
+                out.append(int(text[i + 1 : i + 4], 8))
                 i += 4
                 continue
             if escaped not in _ESCAPES:
@@ -163,7 +182,7 @@ def _same_name(pair: str) -> str | None:
         return read[0][2:]
     if (len(pair) - 5) % 2:
         return None
-    name = pair[2:2 + (len(pair) - 5) // 2]
+    name = pair[2 : 2 + (len(pair) - 5) // 2]
     return name if pair == f"a/{name} b/{name}" else None
 
 
@@ -208,8 +227,9 @@ def changed_ranges(text: str) -> dict[str, list[tuple[int, int]]]:
     return found
 
 
-def collect(paths: Paths, base: str = "HEAD", only: list[str] | None = None, *, per_file: int = 12_000,
-            total: int = 200_000) -> Diff:
+def collect(
+    paths: Paths, base: str = "HEAD", only: list[str] | None = None, *, per_file: int = 12_000, total: int = 200_000
+) -> Diff:
     """The working tree's changes against ``base`` (tracked and untracked), cut to the given sizes with notes."""
     root = paths.root.resolve()
     commit, unborn = resolve_base(root, base)
@@ -227,8 +247,7 @@ def collect(paths: Paths, base: str = "HEAD", only: list[str] | None = None, *, 
     result = Diff(base=base, text="", unborn=unborn)
     entries = [(*chunk_names(chunk), chunk) for chunk in _split(tracked.stdout.decode("utf-8", errors="replace"))]
     # a new file's name is judged before it is read: a private one is never opened
-    entries += [(rel, [rel], "" if private(rel, paths) else _untracked_diff(root, rel, per_file))
-                for rel in untracked]
+    entries += [(rel, [rel], "" if private(rel, paths) else _untracked_diff(root, rel, per_file)) for rel in untracked]
     kept: list[str] = []
     used = 0
     for name, names, chunk in entries:
@@ -245,8 +264,7 @@ def collect(paths: Paths, base: str = "HEAD", only: list[str] | None = None, *, 
         if len(chunk) > limit:
             cut_at = chunk.rfind("\n", 0, limit) + 1 or limit
             result.cut.append(f"{name} ({cut_at} of {len(chunk)} characters shown)")
-            chunk = (chunk[:cut_at] + f"[... cut: {len(chunk) - cut_at} more characters of this file's diff "
-                                      "not shown]\n")
+            chunk = chunk[:cut_at] + f"[... cut: {len(chunk) - cut_at} more characters of this file's diff not shown]\n"
         kept.append(chunk)
         used += len(chunk)
     result.excluded.sort()
@@ -257,7 +275,9 @@ def collect(paths: Paths, base: str = "HEAD", only: list[str] | None = None, *, 
         notes.append("left out entirely (over the size limit): " + ", ".join(result.omitted))
     header = f"[diff truncated to fit the model's input: {' | '.join(notes)}]\n\n" if notes else ""
     if result.excluded:
-        header += (f"[not shown: changes to {len(result.excluded)} file(s) that are never sent to a model (keys, "
-                   "credentials, Task Master internals)]\n\n")
+        header += (
+            f"[not shown: changes to {len(result.excluded)} file(s) that are never sent to a model (keys, "
+            "credentials, Task Master internals)]\n\n"
+        )
     result.text = header + "".join(kept)
     return result

@@ -52,21 +52,28 @@ def builds_on(index: TagIndex, task: Task, sub: Task | None = None, limit: int =
         owner = index.by_id.get(ref.task)
         if owner is None:
             continue
-        item = owner if ref.sub is None else next((s for s in subtasks_of(owner) if key(s.get("id")) == ref.sub),
-                                                  None)
+        item = owner if ref.sub is None else next((s for s in subtasks_of(owner) if key(s.get("id")) == ref.sub), None)
         if item is not None and item is not sub:
             found.append((str(ref), item))
     return [brief(item, ident) for ident, item in _open_first(found, limit)]
 
 
-def unblocks(index: TagIndex, task: Task, sub: Task | None = None, reverse: dict[str, list[Task]] | None = None,
-             limit: int = NEIGHBOURS_EACH_WAY) -> list[str]:
+def unblocks(
+    index: TagIndex,
+    task: Task,
+    sub: Task | None = None,
+    reverse: dict[str, list[Task]] | None = None,
+    limit: int = NEIGHBOURS_EACH_WAY,
+) -> list[str]:
     """Briefs of the tasks that depend on ``task`` (or, for ``sub``, the sibling subtasks that depend on it)."""
     tid = key(task.get("id"))
     if sub is not None:
         me = Ref(tid, key(sub.get("id")))
-        found = [(f"{tid}.{key(s.get('id'))}", s) for s in subtasks_of(task)
-                 if s is not sub and me in set(index.dep_refs(task, s))]
+        found = [
+            (f"{tid}.{key(s.get('id'))}", s)
+            for s in subtasks_of(task)
+            if s is not sub and me in set(index.dep_refs(task, s))
+        ]
     else:
         table = reverse if reverse is not None else dependents(index)
         found = [(key(t.get("id")), t) for t in table.get(tid, []) if t is not task]
@@ -100,19 +107,24 @@ def relevant(index: TagIndex, text: str, limit: int, exclude: Iterable[str] = ()
     return [row[3] for row in scored[:limit]]
 
 
-def foundations(index: TagIndex, reverse: dict[str, list[Task]], limit: int = 3,
-                exclude: Iterable[str] = ()) -> list[Task]:
+def foundations(
+    index: TagIndex, reverse: dict[str, list[Task]], limit: int = 3, exclude: Iterable[str] = ()
+) -> list[Task]:
     """Tasks at least :data:`FOUNDATION_MIN_DEPENDENTS` others depend on, most depended-on first."""
     skip = set(exclude)
-    counted = [(len(reverse.get(key(t.get("id")), [])), n, t) for n, t in enumerate(index.tasks)
-               if key(t.get("id")) not in skip]
+    counted = [
+        (len(reverse.get(key(t.get("id")), [])), n, t)
+        for n, t in enumerate(index.tasks)
+        if key(t.get("id")) not in skip
+    ]
     counted = [row for row in counted if row[0] >= FOUNDATION_MIN_DEPENDENTS]
     counted.sort(key=lambda row: (-row[0], row[1]))
     return [row[2] for row in counted[:limit]]
 
 
-def batch_neighbours(index: TagIndex, batch: list[Task], reverse: dict[str, list[Task]],
-                     limit: int = BATCH_NEIGHBOURS) -> list[str]:
+def batch_neighbours(
+    index: TagIndex, batch: list[Task], reverse: dict[str, list[Task]], limit: int = BATCH_NEIGHBOURS
+) -> list[str]:
     """Briefs of the tasks a batch depends on or that depend on it, outside the batch: most connected first."""
     inside = {key(t.get("id")) for t in batch}
     counts: dict[str, int] = {}

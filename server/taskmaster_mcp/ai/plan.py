@@ -69,18 +69,29 @@ class AddedTask(BaseModel):
 
 def _check_overwrite(existing: list[Task], tag: str, force: bool, append: bool) -> None:
     if existing and not force and not append:
-        raise Conflict(f"Tag '{tag}' already has {len(existing)} tasks. Pass append=true to add the new tasks after "
-                       "them, or force=true to replace them (other tags are never touched).")
+        raise Conflict(
+            f"Tag '{tag}' already has {len(existing)} tasks. Pass append=true to add the new tasks after "
+            "them, or force=true to replace them (other tags are never touched)."
+        )
 
 
 def _assign(planned: list[plan.PlannedTask], start_id: int, known: set[int]) -> tuple[list[Task], int]:
     """Turn the model's tasks into stored tasks with our ids; keep only dependencies on real, earlier tasks."""
-    ids, deps, dropped = renumber([t.id for t in planned], [t.dependencies for t in planned], start_id,
-                                  frozenset(known))
+    ids, deps, dropped = renumber(
+        [t.id for t in planned], [t.dependencies for t in planned], start_id, frozenset(known)
+    )
     tasks: list[Task] = [
-        {"id": new_id, "title": item.title.strip(), "description": item.description.strip(),
-         "details": _traced(item.details, item.prdSection), "testStrategy": item.testStrategy, "status": "pending",
-         "dependencies": item_deps, "priority": item.priority, "subtasks": []}
+        {
+            "id": new_id,
+            "title": item.title.strip(),
+            "description": item.description.strip(),
+            "details": _traced(item.details, item.prdSection),
+            "testStrategy": item.testStrategy,
+            "status": "pending",
+            "dependencies": item_deps,
+            "priority": item.priority,
+            "subtasks": [],
+        }
         for new_id, item_deps, item in zip(ids, deps, planned, strict=True)
     ]
     return tasks, dropped
@@ -104,9 +115,18 @@ def default_num_tasks(config: Config) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 200 else DEFAULT_NUM_TASKS
 
 
-
-async def parse_prd(ai: AIContext, *, prd: str, tag: str, num_tasks: int, force: bool, append: bool,
-                    research: bool, exact: bool = False, critique: bool = False) -> PlanResult:
+async def parse_prd(
+    ai: AIContext,
+    *,
+    prd: str,
+    tag: str,
+    num_tasks: int,
+    force: bool,
+    append: bool,
+    research: bool,
+    exact: bool = False,
+    critique: bool = False,
+) -> PlanResult:
     """Plan tasks from a PRD and write them to ``tag`` (append, or replace with force).
 
     ``exact``: the caller set ``num_tasks`` (not the configured default), so it is asked for exactly and checked.
@@ -125,8 +145,7 @@ async def parse_prd(ai: AIContext, *, prd: str, tag: str, num_tasks: int, force:
     usages: list[Usage] = []
     findings = None
     if research:
-        findings, usage = await research_step(ai, "parse_prd", plan.PARSE_PRD_RESEARCH,
-                                              plan.prd_research_question(prd))
+        findings, usage = await research_step(ai, "parse_prd", plan.PARSE_PRD_RESEARCH, plan.prd_research_question(prd))
         usages.append(usage)
     code_text = code_block(ai.project.paths)
     kept = existing if append else []
@@ -142,31 +161,55 @@ async def parse_prd(ai: AIContext, *, prd: str, tag: str, num_tasks: int, force:
         share = max(1, round(num_tasks * len(part) / len(prd))) if num_tasks > 0 else 0
         await ai.progress(number - 1, len(parts), f"planning part {number} of {len(parts)}")
         listed = title_map([*kept, *planned], EXISTING_TITLES_CHARS) if kept or planned else None
-        prompt = plan.parse_prd_prompt(part, num_tasks=share, exact=exact, start_id=start, existing=listed,
-                                       part=(number, len(parts)) if len(parts) > 1 else None, research=findings,
-                                       codebase=code_text)
+        prompt = plan.parse_prd_prompt(
+            part,
+            num_tasks=share,
+            exact=exact,
+            start_id=start,
+            existing=listed,
+            part=(number, len(parts)) if len(parts) > 1 else None,
+            research=findings,
+            codebase=code_text,
+        )
         answer, usage = await ask(ai, plan.PARSE_PRD, prompt, plan.TaskPlan, command="parse_prd")
         usages.append(usage)
         if exact and share and not count_within(len(answer.tasks), share):
             where = f"part {number}: " if len(parts) > 1 else ""
             await ai.progress(number - 1, len(parts), f"{len(answer.tasks)} tasks, not {share}; asking again")
-            again, usage = await ask(ai, plan.PARSE_PRD, plan.recount_prompt(prompt, len(answer.tasks), share),
-                                     plan.TaskPlan, command="parse_prd")
+            again, usage = await ask(
+                ai,
+                plan.PARSE_PRD,
+                plan.recount_prompt(prompt, len(answer.tasks), share),
+                plan.TaskPlan,
+                command="parse_prd",
+            )
             usages.append(usage)
             closer = abs(len(again.tasks) - share) <= abs(len(answer.tasks) - share)
-            notes.append(f"{where}{len(answer.tasks)} tasks where {share} were asked for; asked again once and got "
-                         f"{len(again.tasks)} (kept the {'second' if closer else 'first'} answer).")
+            notes.append(
+                f"{where}{len(answer.tasks)} tasks where {share} were asked for; asked again once and got "
+                f"{len(again.tasks)} (kept the {'second' if closer else 'first'} answer)."
+            )
             answer = again if closer else answer
         if critic is not None:
-            answer = await critic.check(ai, command="parse_prd", author=plan.PARSE_PRD, prompt=prompt, draft=answer,
-                                        drafted=usage, usages=usages, source=plan_source(part, listed))
+            answer = await critic.check(
+                ai,
+                command="parse_prd",
+                author=plan.PARSE_PRD,
+                prompt=prompt,
+                draft=answer,
+                drafted=usage,
+                usages=usages,
+                source=plan_source(part, listed),
+            )
         tasks, lost = _assign(answer.tasks, start, known)
         dropped += lost
         planned += tasks
         known |= {t["id"] for t in tasks}
         start += len(tasks)
-    notes += [f"Tasks {a} and {b} have nearly the same title; check whether one repeats the other."
-              for a, b in near_duplicates([*kept, *planned], only={str(t["id"]) for t in planned})]
+    notes += [
+        f"Tasks {a} and {b} have nearly the same title; check whether one repeats the other."
+        for a, b in near_duplicates([*kept, *planned], only={str(t["id"]) for t in planned})
+    ]
     with store.mutate() as doc:
         block = doc.ensure_tag(tag)
         current = block["tasks"]
@@ -176,10 +219,16 @@ async def parse_prd(ai: AIContext, *, prd: str, tag: str, num_tasks: int, force:
         replaced = 0 if append else len(current)
         block["tasks"] = [*current, *planned] if append else planned
     await ai.progress(len(parts), len(parts), f"wrote {len(planned)} tasks")
-    return PlanResult(tag=tag, created=[{"id": t["id"], "title": t["title"], "dependencies": t["dependencies"]}
-                                        for t in planned],
-                      replaced=replaced, parts=len(parts), droppedDependencies=dropped, notes=notes or None,
-                      usage=summarize(usages), critique=critic.report() if critic is not None else None)
+    return PlanResult(
+        tag=tag,
+        created=[{"id": t["id"], "title": t["title"], "dependencies": t["dependencies"]} for t in planned],
+        replaced=replaced,
+        parts=len(parts),
+        droppedDependencies=dropped,
+        notes=notes or None,
+        usage=summarize(usages),
+        critique=critic.report() if critic is not None else None,
+    )
 
 
 def add_task_context(index: TagIndex, request: str, given: list[str], max_titles: int) -> tuple[str, list[str]]:
@@ -203,13 +252,15 @@ def add_task_context(index: TagIndex, request: str, given: list[str], max_titles
         chosen.setdefault(key(task.get("id")), task)
     for task in foundations(index, dependents(index), RELATED_FOUNDATIONS, exclude=chosen):
         chosen.setdefault(key(task.get("id")), task)
-    related = [task_context(t, with_subtasks=False, max_details=RELATED_DETAILS)
-               for t in list(chosen.values())[:RELATED_MAX]]
+    related = [
+        task_context(t, with_subtasks=False, max_details=RELATED_DETAILS) for t in list(chosen.values())[:RELATED_MAX]
+    ]
     return title_map(index.tasks, max_titles), related
 
 
-async def add_task_from_prompt(ai: AIContext, *, tag: str, prompt: str, dependencies: list[str],
-                               priority: str | None, research: bool) -> AddedTask:
+async def add_task_from_prompt(
+    ai: AIContext, *, tag: str, prompt: str, dependencies: list[str], priority: str | None, research: bool
+) -> AddedTask:
     """Write one new task drafted by the main role from ``prompt`` (user-given dependencies and priority win)."""
     store = ai.project.store
     store.require_initialized()
@@ -217,21 +268,36 @@ async def add_task_from_prompt(ai: AIContext, *, tag: str, prompt: str, dependen
     usages: list[Usage] = []
     findings = None
     if research:
-        findings, usage = await research_step(ai, "add_task", plan.ADD_TASK_RESEARCH,
-                                              plan.add_task_research_question(prompt))
+        findings, usage = await research_step(
+            ai, "add_task", plan.ADD_TASK_RESEARCH, plan.add_task_research_question(prompt)
+        )
         usages.append(usage)
     bound = min(ADD_TASK_TITLES_CHARS, input_budget_chars(ai, "main", command="add_task") // 8)
     titles, related = add_task_context(index, prompt, dependencies, bound)
-    draft, usage = await ask(ai, plan.ADD_TASK, plan.add_task_prompt(prompt, titles=titles, related=related,
-                                                                     given=dependencies, research=findings),
-                             plan.NewTask, command="add_task")
+    draft, usage = await ask(
+        ai,
+        plan.ADD_TASK,
+        plan.add_task_prompt(prompt, titles=titles, related=related, given=dependencies, research=findings),
+        plan.NewTask,
+        command="add_task",
+    )
     usages.append(usage)
     with store.mutate() as doc:
         index = doc.index(tag)
         given = {key(d) for d in dependencies}
-        added = [str(d) for d in dict.fromkeys(draft.dependencies)
-                 if index.by_id.get(str(d)) is not None and str(d) not in given]
-        task = edits.add_task(doc, tag, title=draft.title, description=draft.description, details=draft.details,
-                              test_strategy=draft.testStrategy, dependencies=[*dependencies, *added],
-                              priority=priority or draft.priority)
+        added = [
+            str(d)
+            for d in dict.fromkeys(draft.dependencies)
+            if index.by_id.get(str(d)) is not None and str(d) not in given
+        ]
+        task = edits.add_task(
+            doc,
+            tag,
+            title=draft.title,
+            description=draft.description,
+            details=draft.details,
+            test_strategy=draft.testStrategy,
+            dependencies=[*dependencies, *added],
+            priority=priority or draft.priority,
+        )
     return AddedTask(tag=tag, task=task, addedDependencies=added or None, usage=summarize(usages))

@@ -26,17 +26,76 @@ from typing import Any, cast
 COUNT_TOLERANCE = 0.2
 DUPLICATE_SIMILARITY = 0.75
 COVERAGE_SHARE = 0.5
-KNOWN_STATUSES = frozenset({"pending", "in-progress", "done", "review", "deferred", "cancelled", "blocked",
-                            "completed"})
+KNOWN_STATUSES = frozenset(
+    {"pending", "in-progress", "done", "review", "deferred", "cancelled", "blocked", "completed"}
+)
 REQUIRED_TEXT = ("title", "description")
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#]*")
 _NOTE = re.compile(r"<info added on ([^>\n]+)>.*?</info added on \1>", re.DOTALL)
-STOPWORDS = frozenset({
-    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "into", "is", "it", "its",
-    "of", "on", "or", "so", "that", "the", "then", "this", "to", "was", "with", "will", "add", "adds", "build",
-    "builds", "create", "creates", "implement", "implements", "make", "set", "setup", "support", "task", "tasks",
-    "using", "use", "update", "basic", "initial", "new", "all", "each", "any", "can", "should", "must", "via", "up",
-    "work", "part", "step"})
+STOPWORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "so",
+        "that",
+        "the",
+        "then",
+        "this",
+        "to",
+        "was",
+        "with",
+        "will",
+        "add",
+        "adds",
+        "build",
+        "builds",
+        "create",
+        "creates",
+        "implement",
+        "implements",
+        "make",
+        "set",
+        "setup",
+        "support",
+        "task",
+        "tasks",
+        "using",
+        "use",
+        "update",
+        "basic",
+        "initial",
+        "new",
+        "all",
+        "each",
+        "any",
+        "can",
+        "should",
+        "must",
+        "via",
+        "up",
+        "work",
+        "part",
+        "step",
+    }
+)
 
 Item = Mapping[str, Any]
 
@@ -144,11 +203,17 @@ def dependency_issues(tasks: Sequence[Item], known: Collection[str] = ()) -> lis
                     continue
                 target = _id(dep)
                 if target not in order:
-                    issues.append(Issue("dependencies", f"{sid} depends on sibling {target}, which does not exist",
-                                        (sid,)))
+                    issues.append(
+                        Issue("dependencies", f"{sid} depends on sibling {target}, which does not exist", (sid,))
+                    )
                 elif order[target] >= m:
-                    issues.append(Issue("dependencies", f"{sid} depends on {tid}.{target}, planned after it",
-                                        (sid, f"{tid}.{target}")))
+                    issues.append(
+                        Issue(
+                            "dependencies",
+                            f"{sid} depends on {tid}.{target}, planned after it",
+                            (sid, f"{tid}.{target}"),
+                        )
+                    )
     return issues
 
 
@@ -177,18 +242,20 @@ def similarity(a: str, b: str) -> float:
     return len(wa & wb) / len(wa | wb)
 
 
-def near_duplicates(titles: Sequence[tuple[str, str]] | Sequence[Item], threshold: float = DUPLICATE_SIMILARITY,
-                    only: Collection[str] | None = None) -> list[tuple[str, str]]:
+def near_duplicates(
+    titles: Sequence[tuple[str, str]] | Sequence[Item],
+    threshold: float = DUPLICATE_SIMILARITY,
+    only: Collection[str] | None = None,
+) -> list[tuple[str, str]]:
     """Pairs of ids whose titles are near duplicates; ``titles`` are (id, title) pairs or task dicts.
 
     With ``only``, just the pairs that involve one of those ids (new items checked against everything).
     """
-    pairs = [(_id(t.get("id")), str(t.get("title", ""))) if isinstance(t, Mapping) else (t[0], t[1])
-             for t in titles]
+    pairs = [(_id(t.get("id")), str(t.get("title", ""))) if isinstance(t, Mapping) else (t[0], t[1]) for t in titles]
     words = [(ident, keywords(title), title.strip().lower()) for ident, title in pairs]
     found: list[tuple[str, str]] = []
     for i, (a_id, a_words, a_text) in enumerate(words):
-        for b_id, b_words, b_text in words[i + 1:]:
+        for b_id, b_words, b_text in words[i + 1 :]:
             if only is not None and a_id not in only and b_id not in only:
                 continue
             same = a_text == b_text
@@ -249,8 +316,10 @@ def update_issues(before: Item, after: Item, allowed: Collection[str]) -> list[I
             issues.append(Issue("update", f"{ident}.{sid} changed but {why}", (f"{ident}.{sid}",)))
     if "subtasks" not in allowed and set(new_subs) - set(old_subs):
         issues.append(Issue("update", f"{ident}: subtasks were added but the request did not imply it", (ident,)))
-    for item_id, old, new in [(ident, before, after), *((f"{ident}.{sid}", old_subs[sid], new_subs[sid])
-                                                        for sid in old_subs if sid in new_subs)]:
+    for item_id, old, new in [
+        (ident, before, after),
+        *((f"{ident}.{sid}", old_subs[sid], new_subs[sid]) for sid in old_subs if sid in new_subs),
+    ]:
         new_details = str(new.get("details", ""))
         lost = [note for note in dated_notes(str(old.get("details", ""))) if note not in new_details]
         if lost:
@@ -258,14 +327,16 @@ def update_issues(before: Item, after: Item, allowed: Collection[str]) -> list[I
     return issues
 
 
-def check_plan(tasks: Sequence[Item], *, wanted: int = 0, required: Sequence[str] = (),
-               known: Collection[str] = ()) -> list[Issue]:
+def check_plan(
+    tasks: Sequence[Item], *, wanted: int = 0, required: Sequence[str] = (), known: Collection[str] = ()
+) -> list[Issue]:
     """Structure, dependencies, count (when ``wanted``), near-duplicate titles and coverage of ``required``."""
     issues = structure_issues(tasks) + dependency_issues(tasks, known)
     counted = count_issue(len(tasks), wanted)
     if counted is not None:
         issues.append(counted)
-    issues += [Issue("duplicates", f"{a} and {b} have nearly the same title", (a, b))
-               for a, b in near_duplicates(tasks)]
+    issues += [
+        Issue("duplicates", f"{a} and {b} have nearly the same title", (a, b)) for a, b in near_duplicates(tasks)
+    ]
     issues += [Issue("coverage", f"no task covers: {item}") for item in uncovered(tasks, required)]
     return issues

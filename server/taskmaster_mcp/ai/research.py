@@ -45,8 +45,10 @@ TREE_MAX_ENTRIES = 300
 TREE_MAX_DEPTH = 4
 DEFAULT_TASKS = 8
 DEFAULT_TASK_DETAILS = 1_500
-FILES_FIX = ("Pass project files relative to the project root, separated by commas; tasks as taskIds; anything else "
-             "as customContext text.")
+FILES_FIX = (
+    "Pass project files relative to the project root, separated by commas; tasks as taskIds; anything else "
+    "as customContext text."
+)
 Section = tuple[str, str]
 
 
@@ -94,8 +96,10 @@ def default_task_sections(project: Project, tag: str, query: str) -> list[Sectio
         index = project.store.read().index(tag)
     except TaskmasterError:  # no .taskmaster yet, or no such tag: research works without tasks
         return []
-    return [(f"task {t.get('id')}", task_context(t, with_subtasks=False, max_details=DEFAULT_TASK_DETAILS))
-            for t in relevant(index, query, DEFAULT_TASKS)]
+    return [
+        (f"task {t.get('id')}", task_context(t, with_subtasks=False, max_details=DEFAULT_TASK_DETAILS))
+        for t in relevant(index, query, DEFAULT_TASKS)
+    ]
 
 
 def fit(sections: list[Section], budget: int) -> list[Section]:
@@ -132,9 +136,19 @@ def research_file(project: Project, query: str) -> Path:
     return candidate
 
 
-async def research(ai: AIContext, *, tag: str, query: str, task_ids: str | None, file_paths: str | None,
-                   custom_context: str | None, include_tree: bool, detail: prompts.DetailLevel,
-                   save_to: str | None, save_to_file: bool) -> ResearchResult:
+async def research(
+    ai: AIContext,
+    *,
+    tag: str,
+    query: str,
+    task_ids: str | None,
+    file_paths: str | None,
+    custom_context: str | None,
+    include_tree: bool,
+    detail: prompts.DetailLevel,
+    save_to: str | None,
+    save_to_file: bool,
+) -> ResearchResult:
     """Ask the research role ``query`` with the chosen context; save the answer where asked."""
     if not query.strip():
         raise InvalidInput("query is empty. Pass the question to research.")
@@ -158,11 +172,19 @@ async def research(ai: AIContext, *, tag: str, query: str, task_ids: str | None,
     if include_tree:
         sections.append(("project tree", project_tree(project.paths, TREE_MAX_ENTRIES, TREE_MAX_DEPTH).text))
     sections = fit(sections, input_budget_chars(ai, "research", reserve_tokens=2_000, command="research"))
-    findings, usage = await ask_text(ai, prompts.RESEARCH, prompts.research_prompt(query, sections),
-                                     command="research", role="research", system=prompts.research_system(detail))
+    findings, usage = await ask_text(
+        ai,
+        prompts.RESEARCH,
+        prompts.research_prompt(query, sections),
+        command="research",
+        role="research",
+        system=prompts.research_system(detail),
+    )
     if not findings.strip():
-        raise InvalidInput("The research model returned an empty answer; nothing was saved. Ask again, perhaps "
-                           "with a more specific query.")
+        raise InvalidInput(
+            "The research model returned an empty answer; nothing was saved. Ask again, perhaps "
+            "with a more specific query."
+        )
     saved_to = saved_file = None
     if save_to:
         ref = parse_ref(save_to)
@@ -174,13 +196,24 @@ async def research(ai: AIContext, *, tag: str, query: str, task_ids: str | None,
         path = research_file(project, query)
         model = f"{usage.provider}/{usage.model}"
         context = ", ".join(label for label, _ in sections) or "none"
-        write_atomic(path, f"# Research: {query.strip()}\n\n- Date: {now_iso()}\n- Model: {model}\n"
-                           f"- Context: {context}\n\n## Findings\n\n{findings.strip()}\n")
+        write_atomic(
+            path,
+            f"# Research: {query.strip()}\n\n- Date: {now_iso()}\n- Model: {model}\n"
+            f"- Context: {context}\n\n## Findings\n\n{findings.strip()}\n",
+        )
         saved_file = path.relative_to(project.paths.root).as_posix()
     shown, cut = findings, None
     if len(findings) > RESULT_CAP:
         where = f" The full text is in {saved_file}." if saved_file else " Pass saveToFile=true to keep it all."
         shown, cut = findings[:RESULT_CAP] + f"\n[cut at {RESULT_CAP} of {len(findings)} characters.{where}]", True
     await ai.progress(1, 1, "research done")
-    return ResearchResult(query=query, findings=shown, findingsCut=cut, context=[label for label, _ in sections],
-                          autoTasks=auto or None, savedTo=saved_to, savedFile=saved_file, usage=summarize([usage]))
+    return ResearchResult(
+        query=query,
+        findings=shown,
+        findingsCut=cut,
+        context=[label for label, _ in sections],
+        autoTasks=auto or None,
+        savedTo=saved_to,
+        savedFile=saved_file,
+        usage=summarize([usage]),
+    )

@@ -121,28 +121,45 @@ def nothing_to_review(diff: gitdiff.Diff, base: str, paths: str | None) -> str:
     where = f" in {paths}" if paths else ""
     private = f" ({', '.join(diff.excluded)}: keys, credentials or Task Master internals)" if diff.excluded else ""
     if diff.unborn:
-        return (f"No files{where} to review: the repository has no commits, and the working tree holds no files "
-                f"other than ones never sent to a model{private}. Write the work, then call review again: new "
-                "files are reviewed.")
+        return (
+            f"No files{where} to review: the repository has no commits, and the working tree holds no files "
+            f"other than ones never sent to a model{private}. Write the work, then call review again: new "
+            "files are reviewed."
+        )
     if diff.excluded:
-        return (f"The only changes{where} between {base} and the working tree are to files never sent to a "
-                f"model{private}, so there is nothing to review. If the work is committed, pass base=<the commit "
-                "before it>, e.g. base=HEAD~1.")
-    return (f"No changes{where} between {base} and the working tree. If the work is committed, pass base=<the "
-            "commit before it>, e.g. base=HEAD~1 (or base=main for a branch's work).")
+        return (
+            f"The only changes{where} between {base} and the working tree are to files never sent to a "
+            f"model{private}, so there is nothing to review. If the work is committed, pass base=<the commit "
+            "before it>, e.g. base=HEAD~1."
+        )
+    return (
+        f"No changes{where} between {base} and the working tree. If the work is committed, pass base=<the "
+        "commit before it>, e.g. base=HEAD~1 (or base=main for a branch's work)."
+    )
 
 
-async def review(ai: AIContext, *, tag: str, ref: Ref, base: str, paths: str | None, test_output: str | None,
-                 second_opinion: bool, apply: bool, reviewers: str | None = None,
-                 threshold_points: int | None = None) -> ReviewResult:
+async def review(
+    ai: AIContext,
+    *,
+    tag: str,
+    ref: Ref,
+    base: str,
+    paths: str | None,
+    test_output: str | None,
+    second_opinion: bool,
+    apply: bool,
+    reviewers: str | None = None,
+    threshold_points: int | None = None,
+) -> ReviewResult:
     """Review the working tree's changes for task ``ref``; with ``apply``, set its status and record the outcome.
 
     ``reviewers`` / ``second_opinion``: a panel under the consensus rule of :mod:`taskmaster_mcp.ai.consensus`
     (``threshold_points`` overrides ``taskmasterMcp.review.consensusThreshold``).
     """
     if ref.sub is not None:
-        raise InvalidInput(f"review takes a task id; {ref} is a subtask. Pass {ref.task}: its subtasks are part "
-                           "of what is checked.")
+        raise InvalidInput(
+            f"review takes a task id; {ref} is a subtask. Pass {ref.task}: its subtasks are part of what is checked."
+        )
     store = ai.project.store
     store.require_initialized()
     threshold = approve_score(ai.project.config()) if apply else DEFAULT_APPROVE_SCORE
@@ -151,8 +168,9 @@ async def review(ai: AIContext, *, tag: str, ref: Ref, base: str, paths: str | N
         raise InvalidInput("Pass reviewers or secondOpinion, not both (secondOpinion is main plus one other role).")
     solo = roles[0] if len(roles) == 1 else None
     panel = len(roles) > 1 or second_opinion  # the threshold setting is checked only when a panel runs
-    spread = threshold_points if threshold_points is not None else \
-        consensus_threshold(ai.project.config()) if panel else 0
+    spread = (
+        threshold_points if threshold_points is not None else consensus_threshold(ai.project.config()) if panel else 0
+    )
     task, _ = store.read().index(tag).get(ref)
     task_text = task_context(task, max_details=8000)
     tests = _tail(test_output)
@@ -162,16 +180,34 @@ async def review(ai: AIContext, *, tag: str, ref: Ref, base: str, paths: str | N
     # every reviewer sees the same prompt, sized for the smallest of them and for the role the policy routes to
     fits = min(input_budget_chars(ai, role, command="review", task=facts) for role in roles or ["main"])
     budget = fits - len(task_text) - len(tests or "") - len(code_text) - 6_000
-    diff = await asyncio.to_thread(gitdiff.collect, ai.project.paths, base, split_list(paths),
-                                   per_file=PER_FILE_CHARS, total=max(4_000, min(budget, MAX_DIFF_CHARS)))
+    diff = await asyncio.to_thread(
+        gitdiff.collect,
+        ai.project.paths,
+        base,
+        split_list(paths),
+        per_file=PER_FILE_CHARS,
+        total=max(4_000, min(budget, MAX_DIFF_CHARS)),
+    )
     if not diff.files:
         raise InvalidInput(nothing_to_review(diff, base, paths))
     room = min(SURROUNDING_TOTAL, budget - len(diff.text))
-    around = await asyncio.to_thread(surrounding, ai.project.paths, gitdiff.changed_ranges(diff.text),
-                                     set(diff.untracked), total=room) if room > 1_000 else []
+    around = (
+        await asyncio.to_thread(
+            surrounding, ai.project.paths, gitdiff.changed_ranges(diff.text), set(diff.untracked), total=room
+        )
+        if room > 1_000
+        else []
+    )
     planned = open_subtask_lines(task)
-    prompt = prompts.review_prompt(task_text, diff.text, base=base, test_output=tests, open_subtasks=planned,
-                                   surrounding=around, codebase=code_text)
+    prompt = prompts.review_prompt(
+        task_text,
+        diff.text,
+        base=base,
+        test_output=tests,
+        open_subtasks=planned,
+        surrounding=around,
+        codebase=code_text,
+    )
     reviewing = 2 if second_opinion else max(1, len(roles))
     await ai.progress(0, reviewing, f"reviewing {len(diff.files)} changed file(s)")
     agreement, opinions, verdict = None, None, None
@@ -182,37 +218,74 @@ async def review(ai: AIContext, *, tag: str, ref: Ref, base: str, paths: str | N
         outcome, verdict, opinions = panels.decide(views, spread)
         agreement = verdict.outcome == "agree"
     else:
-        outcome, usage = await ask(ai, prompts.REVIEW, prompt, ReviewOut, command="review", role=solo or "main",
-                                  task=None if solo else task_facts(ai, tag, task))
+        outcome, usage = await ask(
+            ai,
+            prompts.REVIEW,
+            prompt,
+            ReviewOut,
+            command="review",
+            role=solo or "main",
+            task=None if solo else task_facts(ai, tag, task),
+        )
         usages = [usage]
     titles = [line.split(" ", 1)[1] for line in planned]
     dropped = [f.title for f in outcome.followUpSubtasks if duplicates_of(f.title, titles)]
     if dropped:
-        outcome = outcome.model_copy(update={"followUpSubtasks": [
-            f for f in outcome.followUpSubtasks if f.title not in dropped]})
+        outcome = outcome.model_copy(
+            update={"followUpSubtasks": [f for f in outcome.followUpSubtasks if f.title not in dropped]}
+        )
     applied = _apply(ai, tag, ref, outcome, base, threshold, verdict, opinions) if apply else None
     return ReviewResult(
-        id=str(ref), tag=tag, verdict=outcome.verdict, score=outcome.score, summary=outcome.summary,
-        findings=outcome.findings, unmetRequirements=outcome.unmetRequirements,
-        followUpSubtasks=outcome.followUpSubtasks, droppedFollowUps=dropped or None,
-        diff=DiffInfo(base=base, files=diff.files, untracked=diff.untracked or None, cut=diff.cut or None,
-                      omitted=diff.omitted or None, excluded=diff.excluded or None),
-        agreement=agreement, opinions=opinions, consensus=verdict, applied=applied, usage=summarize(usages))
+        id=str(ref),
+        tag=tag,
+        verdict=outcome.verdict,
+        score=outcome.score,
+        summary=outcome.summary,
+        findings=outcome.findings,
+        unmetRequirements=outcome.unmetRequirements,
+        followUpSubtasks=outcome.followUpSubtasks,
+        droppedFollowUps=dropped or None,
+        diff=DiffInfo(
+            base=base,
+            files=diff.files,
+            untracked=diff.untracked or None,
+            cut=diff.cut or None,
+            omitted=diff.omitted or None,
+            excluded=diff.excluded or None,
+        ),
+        agreement=agreement,
+        opinions=opinions,
+        consensus=verdict,
+        applied=applied,
+        usage=summarize(usages),
+    )
 
 
 def open_subtask_lines(task: Task) -> list[str]:
     """``7.2 Title`` for each open subtask of ``task``."""
     tid = key(task.get("id"))
-    return [f"{tid}.{key(s.get('id'))} {s.get('title', '')}" for s in subtasks_of(task)
-            if s.get("status", "pending") not in CLOSED_STATUSES]
+    return [
+        f"{tid}.{key(s.get('id'))} {s.get('title', '')}"
+        for s in subtasks_of(task)
+        if s.get("status", "pending") not in CLOSED_STATUSES
+    ]
 
 
-def _apply(ai: AIContext, tag: str, ref: Ref, outcome: ReviewOut, base: str, threshold: int,
-           verdict: Consensus | None = None, opinions: list[Opinion] | None = None) -> Applied:
+def _apply(
+    ai: AIContext,
+    tag: str,
+    ref: Ref,
+    outcome: ReviewOut,
+    base: str,
+    threshold: int,
+    verdict: Consensus | None = None,
+    opinions: list[Opinion] | None = None,
+) -> Applied:
     human = verdict is not None and verdict.outcome == "needs_human"  # never done, whatever the scores
     approved = outcome.verdict == "approve" and outcome.score >= threshold and not human
-    status = "done" if approved else "review" if human else "in-progress" if outcome.verdict == "incomplete" \
-        else "review"
+    status = (
+        "done" if approved else "review" if human else "in-progress" if outcome.verdict == "incomplete" else "review"
+    )
     added: list[str] = []
     with ai.project.store.mutate() as doc:
         changed = edits.set_status(doc, tag, [ref], status)

@@ -61,9 +61,10 @@ def is_done(item: Task) -> bool:
 
 def _rewrites(sub: Task, draft: edit.SubtaskDraft) -> bool:
     """Whether a returned finished subtask carries new text (not just an echo of itself)."""
-    return any(value.strip() and value.strip() != str(sub.get(name, "")).strip()
-               for name, value in (("title", draft.title), ("description", draft.description),
-                                   ("details", draft.details)))
+    return any(
+        value.strip() and value.strip() != str(sub.get(name, "")).strip()
+        for name, value in (("title", draft.title), ("description", draft.description), ("details", draft.details))
+    )
 
 
 def follow_up_title(owner: str, title: str) -> str:
@@ -108,8 +109,9 @@ def apply_task_edit(task: Task, proposal: edit.TaskEdit) -> tuple[list[str], lis
         if draft.id is not None and existing is None:
             mapping[draft.id] = new_id
         known = {int(k) for k in by_id if k.isdigit()} | {n["id"] for n in new}
-        dependencies = list(dict.fromkeys(d for d in (mapping.get(d, d) for d in draft.dependencies)
-                                          if d in known and d != new_id))
+        dependencies = list(
+            dict.fromkeys(d for d in (mapping.get(d, d) for d in draft.dependencies) if d in known and d != new_id)
+        )
         title = draft.title.strip()
         if revises is not None:
             title = follow_up_title(f"{tid}.{key(revises.get('id'))}", title)
@@ -117,8 +119,14 @@ def apply_task_edit(task: Task, proposal: edit.TaskEdit) -> tuple[list[str], lis
             if isinstance(done_id, int) and not isinstance(done_id, bool) and done_id not in dependencies:
                 dependencies.insert(0, done_id)
             follow_ups.append(f"{tid}.{new_id}")
-        sub: Task = {"id": new_id, "title": title, "description": draft.description,
-                     "details": draft.details, "status": "pending", "dependencies": dependencies}
+        sub: Task = {
+            "id": new_id,
+            "title": title,
+            "description": draft.description,
+            "details": draft.details,
+            "status": "pending",
+            "dependencies": dependencies,
+        }
         if draft.testStrategy:
             sub["testStrategy"] = draft.testStrategy
         new.append(sub)

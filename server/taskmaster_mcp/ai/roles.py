@@ -27,8 +27,10 @@ def configured_role(config: Config, name: str, where: str) -> str:
     if config.role(role) is None:
         others = ", ".join(r for r in names if r != role)
         how = f"set{role.capitalize()}" if role in ROLES else "setRole"
-        raise ConfigError(f"{where}: the {role} role is not configured. Configure it with the `models` tool "
-                          f"({how}), or name another role ({others}).")
+        raise ConfigError(
+            f"{where}: the {role} role is not configured. Configure it with the `models` tool "
+            f"({how}), or name another role ({others})."
+        )
     return role
 
 

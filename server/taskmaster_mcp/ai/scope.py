@@ -34,8 +34,16 @@ def _is_open(item: Task) -> bool:
     return item.get("status", "pending") not in CLOSED_STATUSES
 
 
-async def scope(ai: AIContext, *, tag: str, ids: list[str], direction: Literal["up", "down"], strength: str,
-                request: str | None, research: bool) -> ScopeResult:
+async def scope(
+    ai: AIContext,
+    *,
+    tag: str,
+    ids: list[str],
+    direction: Literal["up", "down"],
+    strength: str,
+    request: str | None,
+    research: bool,
+) -> ScopeResult:
     """Rewrite tasks to be more (up) or less (down) ambitious; structure and user fields are kept."""
     if strength not in ("light", "regular", "heavy"):
         raise InvalidInput(f"strength '{strength}' is not valid. Use light, regular or heavy.")
@@ -60,13 +68,21 @@ async def scope(ai: AIContext, *, tag: str, ids: list[str], direction: Literal["
         subs = [task_context(s) for s in subtasks_of(task) if _is_open(s)]
         findings = None
         if research:
-            findings, usage = await research_step(job_ai, command, expand.EXPAND_RESEARCH,
-                                                  expand.expand_research_question(view))
+            findings, usage = await research_step(
+                job_ai, command, expand.EXPAND_RESEARCH, expand.expand_research_question(view)
+            )
             usages.append(usage)
-        prompt = expand.scope_prompt(direction=direction, strength=strength,  # type: ignore[arg-type]
-                                     task=view, subtasks=subs, request=request, research=findings)
-        answer, usage = await ask(job_ai, expand.SCOPE, prompt, expand.RescopedTask, command=command,
-                                  task=task_facts(job_ai, tag, task))
+        prompt = expand.scope_prompt(
+            direction=direction,
+            strength=strength,  # type: ignore[arg-type]
+            task=view,
+            subtasks=subs,
+            request=request,
+            research=findings,
+        )
+        answer, usage = await ask(
+            job_ai, expand.SCOPE, prompt, expand.RescopedTask, command=command, task=task_facts(job_ai, tag, task)
+        )
         usages.append(usage)
         return answer
 
@@ -74,8 +90,11 @@ async def scope(ai: AIContext, *, tag: str, ids: list[str], direction: Literal["
     errors = [r for r in results if isinstance(r, TaskmasterError)]
     if len(errors) == len(results):
         raise errors[0]
-    failed = [ItemReason(id=key(t.get("id")), reason=reason_text(r)) for t, r in zip(todo, results, strict=True)
-              if isinstance(r, TaskmasterError)]
+    failed = [
+        ItemReason(id=key(t.get("id")), reason=reason_text(r))
+        for t, r in zip(todo, results, strict=True)
+        if isinstance(r, TaskmasterError)
+    ]
     changed: list[dict[str, Any]] = []
     with store.mutate() as doc:
         live = doc.index(tag)
@@ -88,8 +107,9 @@ async def scope(ai: AIContext, *, tag: str, ids: list[str], direction: Literal["
                 failed.append(ItemReason(id=tid, reason="removed or closed while it was being rewritten"))
                 continue
             for name in ("title", "description", "details", "testStrategy"):
-                target[name] = getattr(answer, name).strip() if name in ("title", "description") else \
-                    getattr(answer, name)
+                target[name] = (
+                    getattr(answer, name).strip() if name in ("title", "description") else getattr(answer, name)
+                )
             rewritten = 0
             by_id = {key(s.get("id")): s for s in subtasks_of(target) if _is_open(s)}
             for item in answer.subtasks:

@@ -42,9 +42,19 @@ def _parse_prd_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _parse_prd(a: argparse.Namespace) -> ToolCall:
-    return make("parse_prd", {"input": first(a.input_pos, a.input), "numTasks": a.num_tasks, "append": a.append,
-                              "force": a.force, "research": a.research, "critique": a.critique, "output": a.output,
-                              "tag": a.tag})
+    return make(
+        "parse_prd",
+        {
+            "input": first(a.input_pos, a.input),
+            "numTasks": a.num_tasks,
+            "append": a.append,
+            "force": a.force,
+            "research": a.research,
+            "critique": a.critique,
+            "output": a.output,
+            "tag": a.tag,
+        },
+    )
 
 
 def _expand_flags(p: argparse.ArgumentParser) -> None:
@@ -64,12 +74,20 @@ def _expand(a: argparse.Namespace) -> ToolCall:
     task = first(a.id_pos, a.id)
     if not (task or a.all):
         raise Usage("give a task id or --all (e.g. `taskmaster-mcp expand 7` or `expand --id 7`)")
-    common = {"num": a.num, "prompt": a.prompt, "force": a.force, "research": a.research,
-              "complexityReport": a.complexity_report, "tag": a.tag, "file": a.file}
+    common = {
+        "num": a.num,
+        "prompt": a.prompt,
+        "force": a.force,
+        "research": a.research,
+        "complexityReport": a.complexity_report,
+        "tag": a.tag,
+        "file": a.file,
+    }
     if a.all and a.critique:
         raise Usage("--critique works on one task: `taskmaster-mcp expand 7 --critique`, not with --all")
-    return make("expand_all", common) if a.all else make("expand_task", {"id": task, "critique": a.critique,
-                                                                          **common})  # --all wins, as in TM
+    return (
+        make("expand_all", common) if a.all else make("expand_task", {"id": task, "critique": a.critique, **common})
+    )  # --all wins, as in TM
 
 
 def _analyze_flags(p: argparse.ArgumentParser) -> None:
@@ -84,9 +102,20 @@ def _analyze_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _analyze(a: argparse.Namespace) -> ToolCall:
-    return make("analyze_project_complexity", {"threshold": a.threshold, "ids": a.ids, "from": a.from_, "to": a.to,
-                                               "research": a.research, "output": a.output, "model": a.model,
-                                               "tag": a.tag, "file": a.file})
+    return make(
+        "analyze_project_complexity",
+        {
+            "threshold": a.threshold,
+            "ids": a.ids,
+            "from": a.from_,
+            "to": a.to,
+            "research": a.research,
+            "output": a.output,
+            "model": a.model,
+            "tag": a.tag,
+            "file": a.file,
+        },
+    )
 
 
 def _research_flags(p: argparse.ArgumentParser) -> None:
@@ -104,9 +133,21 @@ def _research_flags(p: argparse.ArgumentParser) -> None:
 
 def _research(a: argparse.Namespace) -> ToolCall:
     query = required(a.query, need='give the question: `taskmaster-mcp research "How should we cache sessions?"`')
-    return make("research", {"query": query, "taskIds": a.ids, "filePaths": a.files, "customContext": a.context,
-                             "includeProjectTree": a.tree, "detailLevel": a.detail, "saveTo": a.save_to,
-                             "saveToFile": a.save_file, "tag": a.tag, "file": a.file})
+    return make(
+        "research",
+        {
+            "query": query,
+            "taskIds": a.ids,
+            "filePaths": a.files,
+            "customContext": a.context,
+            "includeProjectTree": a.tree,
+            "detailLevel": a.detail,
+            "saveTo": a.save_to,
+            "saveToFile": a.save_file,
+            "tag": a.tag,
+            "file": a.file,
+        },
+    )
 
 
 def _prompt_flags(p: argparse.ArgumentParser, what: str) -> None:
@@ -135,8 +176,10 @@ def _update_task(a: argparse.Namespace) -> ToolCall:
     task, prompt = _prompt_of(a, "update-task")
     if "." in task:
         raise Usage(f"{task} is a subtask; use `taskmaster-mcp update-subtask {task} ...`")
-    return make("update_task", {"id": task, "prompt": prompt, "append": a.append, "research": a.research,
-                                "tag": a.tag, "file": a.file})
+    return make(
+        "update_task",
+        {"id": task, "prompt": prompt, "append": a.append, "research": a.research, "tag": a.tag, "file": a.file},
+    )
 
 
 def _update_subtask(a: argparse.Namespace) -> ToolCall:
@@ -154,8 +197,10 @@ def _update_flags(p: argparse.ArgumentParser) -> None:
 
 def _update(a: argparse.Namespace) -> ToolCall:
     if a.wrong_id:
-        raise Usage("update takes --from (it updates every task from that id on); for one task use "
-                    f'`taskmaster-mcp update-task --id {a.wrong_id} --prompt "..."`')
+        raise Usage(
+            "update takes --from (it updates every task from that id on); for one task use "
+            f'`taskmaster-mcp update-task --id {a.wrong_id} --prompt "..."`'
+        )
     if not a.prompt:
         raise Usage('say what changed: `taskmaster-mcp update --from 4 --prompt "We moved to Postgres"`')
     return make("update", {"from": a.from_, "prompt": a.prompt, "research": a.research, "tag": a.tag, "file": a.file})
@@ -173,8 +218,17 @@ def _scope_flags(p: argparse.ArgumentParser) -> None:
 def _scope(tool: str, command: str) -> Callable[[argparse.Namespace], ToolCall]:
     def to_call(a: argparse.Namespace) -> ToolCall:
         task = required(a.id_pos, a.id, need=f"give the id: `taskmaster-mcp {command} 7` (or --id 7)")
-        return make(tool, {"id": task, "strength": a.strength, "prompt": a.prompt, "research": a.research,
-                           "tag": a.tag, "file": a.file})
+        return make(
+            tool,
+            {
+                "id": task,
+                "strength": a.strength,
+                "prompt": a.prompt,
+                "research": a.research,
+                "tag": a.tag,
+                "file": a.file,
+            },
+        )
 
     return to_call
 
@@ -190,9 +244,19 @@ def _review_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _review(a: argparse.Namespace) -> ToolCall:
-    return make("review", {"id": a.id, "base": a.base, "paths": a.paths, "secondOpinion": a.second_opinion,
-                           "apply": a.apply, "reviewers": a.reviewers, "consensusThreshold": a.consensus_threshold,
-                           "tag": a.tag})
+    return make(
+        "review",
+        {
+            "id": a.id,
+            "base": a.base,
+            "paths": a.paths,
+            "secondOpinion": a.second_opinion,
+            "apply": a.apply,
+            "reviewers": a.reviewers,
+            "consensusThreshold": a.consensus_threshold,
+            "tag": a.tag,
+        },
+    )
 
 
 def _benchmark_flags(p: argparse.ArgumentParser) -> None:
@@ -205,25 +269,44 @@ def _benchmark_flags(p: argparse.ArgumentParser) -> None:
 def _benchmark(a: argparse.Namespace) -> ToolCall:
     if a.roles and a.models:
         raise Usage("give --roles or --models, not both")
-    return make("benchmark_models", {"roles": a.roles, "models": a.models, "tasks": a.tasks, "maxUsd": a.max_usd,
-                                     "tag": a.tag})
+    return make(
+        "benchmark_models", {"roles": a.roles, "models": a.models, "tasks": a.tasks, "maxUsd": a.max_usd, "tag": a.tag}
+    )
 
 
-COMMANDS: tuple[Command, ...] = (*(with_fresh(command) for command in (
-    Command("parse-prd", "AI: turn a PRD into tasks", _parse_prd_flags, _parse_prd),
-    Command("expand", "AI: split a task (or --all) into subtasks", _expand_flags, _expand),
-    Command("analyze-complexity", "AI: score task complexity (writes the report)", _analyze_flags, _analyze,
-            aliases=("analyze",)),
-    Command("research", "AI: ask the research model, with project context", _research_flags, _research),
-    Command("update", "AI: update every task from an id on with a change", _update_flags, _update),
-    Command("update-task", "AI: update one task with a change", _update_task_flags, _update_task),
-    Command("update-subtask", "AI: append a dated note to a subtask", lambda p: _prompt_flags(p, "subtask"),
-            _update_subtask),
-    Command("scope-up", "AI: make tasks more complex", _scope_flags, _scope("scope_up_task", "scope-up")),
-    Command("scope-down", "AI: make tasks simpler", _scope_flags, _scope("scope_down_task", "scope-down")),
-    Command("review", "AI: review a task's implementation (git diff) against the task", _review_flags, _review),
-)),
+COMMANDS: tuple[Command, ...] = (
+    *(
+        with_fresh(command)
+        for command in (
+            Command("parse-prd", "AI: turn a PRD into tasks", _parse_prd_flags, _parse_prd),
+            Command("expand", "AI: split a task (or --all) into subtasks", _expand_flags, _expand),
+            Command(
+                "analyze-complexity",
+                "AI: score task complexity (writes the report)",
+                _analyze_flags,
+                _analyze,
+                aliases=("analyze",),
+            ),
+            Command("research", "AI: ask the research model, with project context", _research_flags, _research),
+            Command("update", "AI: update every task from an id on with a change", _update_flags, _update),
+            Command("update-task", "AI: update one task with a change", _update_task_flags, _update_task),
+            Command(
+                "update-subtask",
+                "AI: append a dated note to a subtask",
+                lambda p: _prompt_flags(p, "subtask"),
+                _update_subtask,
+            ),
+            Command("scope-up", "AI: make tasks more complex", _scope_flags, _scope("scope_up_task", "scope-up")),
+            Command("scope-down", "AI: make tasks simpler", _scope_flags, _scope("scope_down_task", "scope-down")),
+            Command("review", "AI: review a task's implementation (git diff) against the task", _review_flags, _review),
+        )
+    ),
     # a benchmark always asks the models (never the response cache), so it has no --fresh
-    Command("benchmark", "AI: compare models on this project's PRD and tasks (writes a report, not tasks)",
-            _benchmark_flags, _benchmark, view="benchmark"),
+    Command(
+        "benchmark",
+        "AI: compare models on this project's PRD and tasks (writes a report, not tasks)",
+        _benchmark_flags,
+        _benchmark,
+        view="benchmark",
+    ),
 )

@@ -7,8 +7,20 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-COLUMNS = ("rank", "model", "role", "runs", "valid 1st", "re-asks", "failed", "p50 s", "p95 s", "tokens in/out",
-           "cost $", "quality")
+COLUMNS = (
+    "rank",
+    "model",
+    "role",
+    "runs",
+    "valid 1st",
+    "re-asks",
+    "failed",
+    "p50 s",
+    "p95 s",
+    "tokens in/out",
+    "cost $",
+    "quality",
+)
 
 
 def benchmark_table(out: Console, data: dict[str, Any]) -> None:
@@ -20,11 +32,20 @@ def benchmark_table(out: Console, data: dict[str, Any]) -> None:
     for rank, model in enumerate(data.get("ranking", []), start=1):
         c = by_model[model]
         cost = c.get("costUsd")
-        table.add_row(str(rank), f"{c['provider']}/{model}", c.get("role") or "-", str(c["runs"]),
-                      f"{c['validFirstTry']:.0%}", str(c["reasks"]), str(c["failures"]),
-                      f"{c['latencyMs']['p50'] / 1000:.1f}", f"{c['latencyMs']['p95'] / 1000:.1f}",
-                      f"{c['inputTokens']:,}/{c['outputTokens']:,}", "?" if cost is None else f"{cost:.4f}",
-                      f"{c['quality']:.2f}")
+        table.add_row(
+            str(rank),
+            f"{c['provider']}/{model}",
+            c.get("role") or "-",
+            str(c["runs"]),
+            f"{c['validFirstTry']:.0%}",
+            str(c["reasks"]),
+            str(c["failures"]),
+            f"{c['latencyMs']['p50'] / 1000:.1f}",
+            f"{c['latencyMs']['p95'] / 1000:.1f}",
+            f"{c['inputTokens']:,}/{c['outputTokens']:,}",
+            "?" if cost is None else f"{cost:.4f}",
+            f"{c['quality']:.2f}",
+        )
     out.print(table)
     for model in data.get("ranking", []):
         checks: dict[str, float] = by_model[model].get("checks") or {}

@@ -81,8 +81,14 @@ def _sole(group: BaseExceptionGroup[BaseException]) -> BaseException:
     return leaves[0] if len(leaves) == 1 else group
 
 
-async def call(tool: str, arguments: dict[str, Any], project: str | None, *, env: Mapping[str, str] | None = None,
-               progress: Any = None) -> dict[str, Any]:
+async def call(
+    tool: str,
+    arguments: dict[str, Any],
+    project: str | None,
+    *,
+    env: Mapping[str, str] | None = None,
+    progress: Any = None,
+) -> dict[str, Any]:
     """Call one tool in a session of its own."""
     async with session(project, env) as tools:
         return await tools.call(tool, arguments, progress)

@@ -43,9 +43,15 @@ def _id_flags(parser: argparse.ArgumentParser, help: str = "task or subtask id(s
 
 # --- reading ------------------------------------------------------------------------------------------------------
 
+
 def _list_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("status_pos", nargs="?", metavar="STATUS", type=status_list,
-                   help="status filter (comma list), or all: every task with its subtasks")
+    p.add_argument(
+        "status_pos",
+        nargs="?",
+        metavar="STATUS",
+        type=status_list,
+        help="status filter (comma list), or all: every task with its subtasks",
+    )
     p.add_argument("-s", "--status", type=status_list, help="same as STATUS")
     p.add_argument("--with-subtasks", action="store_true", help="show subtasks under their tasks")
     p.add_argument("--ready", action="store_true", help="only tasks ready to work on (dependencies complete)")
@@ -59,8 +65,15 @@ def _list_flags(p: argparse.ArgumentParser) -> None:
 
 def _list(a: argparse.Namespace) -> ToolCall:
     wanted = first(a.status_pos, a.status)
-    return tool_call("get_tasks", {"tag": a.tag, "status": None if wanted == "all" else wanted,
-                                   "withSubtasks": a.with_subtasks or a.status_pos == "all", "limit": 500})
+    return tool_call(
+        "get_tasks",
+        {
+            "tag": a.tag,
+            "status": None if wanted == "all" else wanted,
+            "withSubtasks": a.with_subtasks or a.status_pos == "all",
+            "limit": 500,
+        },
+    )
 
 
 def _show_flags(p: argparse.ArgumentParser) -> None:
@@ -80,6 +93,7 @@ def _next_flags(p: argparse.ArgumentParser) -> None:
 
 # --- writing ------------------------------------------------------------------------------------------------------
 
+
 def _set_status_flags(p: argparse.ArgumentParser) -> None:
     _id_flags(p)
     p.add_argument("status_pos", nargs="?", metavar="STATUS", type=status, help="the new status")
@@ -88,10 +102,12 @@ def _set_status_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _set_status(a: argparse.Namespace) -> ToolCall:
-    task = required(a.id_pos, a.id, need="give the id and the status: `taskmaster-mcp set-status 7 done` "
-                                      "(or --id 7 --status done)")
-    new = required(a.status_pos, a.status, need="give the new status: `taskmaster-mcp set-status 7 done` "
-                                             "(or --status done)")
+    task = required(
+        a.id_pos, a.id, need="give the id and the status: `taskmaster-mcp set-status 7 done` (or --id 7 --status done)"
+    )
+    new = required(
+        a.status_pos, a.status, need="give the new status: `taskmaster-mcp set-status 7 done` (or --status done)"
+    )
     return tool_call("set_task_status", {"id": task, "status": new, "tag": a.tag})
 
 
@@ -110,10 +126,21 @@ def _add_task_flags(p: argparse.ArgumentParser) -> None:
 def _add_task(a: argparse.Namespace) -> ToolCall:
     if not (a.title or a.prompt):
         raise Usage("give --title (and other fields) or --prompt")
-    return tool_call("add_task", {"title": a.title, "description": a.description, "details": a.details,
-                                  "testStrategy": a.test_strategy, "priority": a.priority,
-                                  "dependencies": a.dependencies, "prompt": a.prompt, "research": a.research,
-                                  "tag": a.tag, "file": a.file})
+    return tool_call(
+        "add_task",
+        {
+            "title": a.title,
+            "description": a.description,
+            "details": a.details,
+            "testStrategy": a.test_strategy,
+            "priority": a.priority,
+            "dependencies": a.dependencies,
+            "prompt": a.prompt,
+            "research": a.research,
+            "tag": a.tag,
+            "file": a.file,
+        },
+    )
 
 
 def _add_subtask_flags(p: argparse.ArgumentParser) -> None:
@@ -134,13 +161,26 @@ def _generated(a: argparse.Namespace) -> tuple[ToolCall, ...]:
 
 
 def _add_subtask(a: argparse.Namespace) -> ToolCall:
-    parent = required(a.parent_pos, a.parent, need="give the parent task: `taskmaster-mcp add-subtask 7 --title ...` "
-                                                "(or --parent 7)")
+    parent = required(
+        a.parent_pos, a.parent, need="give the parent task: `taskmaster-mcp add-subtask 7 --title ...` (or --parent 7)"
+    )
     if not (a.title or a.task_id):
         raise Usage("give --title for a new subtask, or --task-id to turn an existing task into one")
-    return tool_call("add_subtask", {"id": parent, "taskId": a.task_id, "title": a.title,
-                                     "description": a.description, "details": a.details, "status": a.status,
-                                     "dependencies": a.dependencies, "tag": a.tag, "file": a.file}, *_generated(a))
+    return tool_call(
+        "add_subtask",
+        {
+            "id": parent,
+            "taskId": a.task_id,
+            "title": a.title,
+            "description": a.description,
+            "details": a.details,
+            "status": a.status,
+            "dependencies": a.dependencies,
+            "tag": a.tag,
+            "file": a.file,
+        },
+        *_generated(a),
+    )
 
 
 def _remove_subtask_flags(p: argparse.ArgumentParser) -> None:
@@ -155,8 +195,9 @@ def _remove_subtask(a: argparse.Namespace) -> ToolCall:
     plain = [part for part in wanted.split(",") if "." not in part]
     if plain:
         raise Usage(f"{', '.join(plain)} is not a subtask id; use parent.sub, e.g. 7.2")
-    return tool_call("remove_subtask", {"id": wanted, "convert": a.convert, "tag": a.tag, "file": a.file},
-                     *_generated(a))
+    return tool_call(
+        "remove_subtask", {"id": wanted, "convert": a.convert, "tag": a.tag, "file": a.file}, *_generated(a)
+    )
 
 
 def _remove_task_flags(p: argparse.ArgumentParser) -> None:
@@ -197,9 +238,19 @@ def _move_flags(p: argparse.ArgumentParser) -> None:
 
 def _move(a: argparse.Namespace) -> ToolCall:
     source = required(a.from_pos, a.from_, need="give what to move: `taskmaster-mcp move 5 7` (or --from 5 --to 7)")
-    return tool_call("move_task", {"from": source, "to": first(a.to_pos, a.to), "fromTag": a.from_tag,
-                                   "toTag": a.to_tag, "withDependencies": a.with_dependencies,
-                                   "ignoreDependencies": a.ignore_dependencies, "tag": a.tag, "file": a.file})
+    return tool_call(
+        "move_task",
+        {
+            "from": source,
+            "to": first(a.to_pos, a.to),
+            "fromTag": a.from_tag,
+            "toTag": a.to_tag,
+            "withDependencies": a.with_dependencies,
+            "ignoreDependencies": a.ignore_dependencies,
+            "tag": a.tag,
+            "file": a.file,
+        },
+    )
 
 
 def _dependency_flags(p: argparse.ArgumentParser) -> None:
@@ -213,8 +264,15 @@ def _dependency_flags(p: argparse.ArgumentParser) -> None:
 def _dependency(tool: str, command: str) -> Callable[[argparse.Namespace], ToolCall]:
     def to_call(a: argparse.Namespace) -> ToolCall:
         need = f"give both ids: `taskmaster-mcp {command} 8 4` (or --id 8 --depends-on 4)"
-        return tool_call(tool, {"id": required(a.id_pos, a.id, need=need),
-                                "dependsOn": required(a.on_pos, a.depends_on, need=need), "tag": a.tag, "file": a.file})
+        return tool_call(
+            tool,
+            {
+                "id": required(a.id_pos, a.id, need=need),
+                "dependsOn": required(a.on_pos, a.depends_on, need=need),
+                "tag": a.tag,
+                "file": a.file,
+            },
+        )
 
     return to_call
 
@@ -241,31 +299,83 @@ def _deleting(a: argparse.Namespace) -> str | None:
 COMMANDS: tuple[Command, ...] = (
     Command("list", "the task table with status and progress", _list_flags, _list, aliases=("ls",), view="tasks"),
     Command("show", "show tasks by id", _show_flags, _show, view="show"),
-    Command("next", "show the next task to work on", _next_flags,
-            lambda a: tool_call("next_task", {"tag": a.tag}), view="next"),
-    Command("set-status", "set the status of tasks", _set_status_flags, _set_status, aliases=("status",),
-            view="message"),
-    with_fresh(Command("add-task", "add a task (from fields, or from --prompt with AI)", _add_task_flags, _add_task,
-                       aliases=("add",))),
-    Command("add-subtask", "add a subtask, or turn a task into one", _add_subtask_flags, _add_subtask,
-            view="message"),
-    Command("remove-subtask", "remove subtasks (or --convert them to tasks)", _remove_subtask_flags,
-            _remove_subtask, view="message"),
-    Command("remove-task", "delete tasks or subtasks", _remove_task_flags, _remove_task, view="message",
-            prepare=confirm(_deleting)),
-    Command("clear-subtasks", "remove every subtask of tasks", _clear_subtasks_flags, _clear_subtasks,
-            view="message"),
+    Command(
+        "next",
+        "show the next task to work on",
+        _next_flags,
+        lambda a: tool_call("next_task", {"tag": a.tag}),
+        view="next",
+    ),
+    Command(
+        "set-status", "set the status of tasks", _set_status_flags, _set_status, aliases=("status",), view="message"
+    ),
+    with_fresh(
+        Command(
+            "add-task",
+            "add a task (from fields, or from --prompt with AI)",
+            _add_task_flags,
+            _add_task,
+            aliases=("add",),
+        )
+    ),
+    Command("add-subtask", "add a subtask, or turn a task into one", _add_subtask_flags, _add_subtask, view="message"),
+    Command(
+        "remove-subtask",
+        "remove subtasks (or --convert them to tasks)",
+        _remove_subtask_flags,
+        _remove_subtask,
+        view="message",
+    ),
+    Command(
+        "remove-task",
+        "delete tasks or subtasks",
+        _remove_task_flags,
+        _remove_task,
+        view="message",
+        prepare=confirm(_deleting),
+    ),
+    Command("clear-subtasks", "remove every subtask of tasks", _clear_subtasks_flags, _clear_subtasks, view="message"),
     Command("move", "move tasks to new ids, or between tags", _move_flags, _move, view="message"),
-    Command("add-dependency", "make a task depend on another", _dependency_flags,
-            _dependency("add_dependency", "add-dependency"), view="message"),
-    Command("remove-dependency", "remove a dependency", _dependency_flags,
-            _dependency("remove_dependency", "remove-dependency"), view="message"),
-    Command("validate-dependencies", "report broken dependencies", tasks_file,
-            _file_only("validate_dependencies"), view="dependencies"),
-    Command("fix-dependencies", "remove broken dependencies", tasks_file, _file_only("fix_dependencies"),
-            view="dependencies"),
-    Command("generate", "write the plain-text task files", _generate_flags,
-            lambda a: tool_call("generate", {"output": a.output, "tag": a.tag}), view="generate"),
-    Command("complexity-report", "show the complexity report", _complexity_report_flags,
-            lambda a: tool_call("complexity_report", {"file": a.file, "tag": a.tag}), view="complexity"),
+    Command(
+        "add-dependency",
+        "make a task depend on another",
+        _dependency_flags,
+        _dependency("add_dependency", "add-dependency"),
+        view="message",
+    ),
+    Command(
+        "remove-dependency",
+        "remove a dependency",
+        _dependency_flags,
+        _dependency("remove_dependency", "remove-dependency"),
+        view="message",
+    ),
+    Command(
+        "validate-dependencies",
+        "report broken dependencies",
+        tasks_file,
+        _file_only("validate_dependencies"),
+        view="dependencies",
+    ),
+    Command(
+        "fix-dependencies",
+        "remove broken dependencies",
+        tasks_file,
+        _file_only("fix_dependencies"),
+        view="dependencies",
+    ),
+    Command(
+        "generate",
+        "write the plain-text task files",
+        _generate_flags,
+        lambda a: tool_call("generate", {"output": a.output, "tag": a.tag}),
+        view="generate",
+    ),
+    Command(
+        "complexity-report",
+        "show the complexity report",
+        _complexity_report_flags,
+        lambda a: tool_call("complexity_report", {"file": a.file, "tag": a.tag}),
+        view="complexity",
+    ),
 )

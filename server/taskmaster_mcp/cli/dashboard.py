@@ -24,7 +24,10 @@ def run_ui(args: argparse.Namespace, project: Path, env: Mapping[str, str]) -> i
         return 2
     root = find_upwards(project)
     if root is None:
-        print(f"error: no .taskmaster directory in {project} or above. Run `taskmaster-mcp init` there, or pass "
-              "-C DIR for the project to show.", file=sys.stderr)
+        print(
+            f"error: no .taskmaster directory in {project} or above. Run `taskmaster-mcp init` there, or pass "
+            "-C DIR for the project to show.",
+            file=sys.stderr,
+        )
         return 1
     return serve_ui(root, env, port=port, open_browser=not args.no_browser)

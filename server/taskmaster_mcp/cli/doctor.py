@@ -79,19 +79,30 @@ async def _probe_server(report: Report, root: Path, environ: Mapping[str, str]) 
             else:
                 data: dict[str, Any] = result.structured_content or {}
                 stats = data.get("stats", {})
-                report.add("read tasks", True, f"tag '{data.get('tag')}': {stats.get('tasks', 0)} tasks, "
-                           f"{stats.get('percentDone', 0)}% done")
+                report.add(
+                    "read tasks",
+                    True,
+                    f"tag '{data.get('tag')}': {stats.get('tasks', 0)} tasks, {stats.get('percentDone', 0)}% done",
+                )
     except Exception as exc:  # any failure to start is exactly what doctor must report
-        report.add("server starts", False, f"{type(exc).__name__}: {exc}",
-                   "Reinstall with `pip install taskmaster-mcp` and run `taskmaster-mcp` by hand to see the error.")
+        report.add(
+            "server starts",
+            False,
+            f"{type(exc).__name__}: {exc}",
+            "Reinstall with `pip install taskmaster-mcp` and run `taskmaster-mcp` by hand to see the error.",
+        )
 
 
 def _check_project(report: Report, start: Path, environ: Mapping[str, str]) -> Path | None:
     env_root = environ.get("TASK_MASTER_PROJECT_ROOT")
     root = Path(env_root).resolve() if env_root else find_upwards(start)
     if root is None:
-        report.add("project", False, f"no .taskmaster/ in {start} or any parent",
-                   "Run `taskmaster-mcp init` in your project folder (or `taskmaster-mcp -C DIR init`).")
+        report.add(
+            "project",
+            False,
+            f"no .taskmaster/ in {start} or any parent",
+            "Run `taskmaster-mcp init` in your project folder (or `taskmaster-mcp -C DIR init`).",
+        )
         return None
     report.add("project", True, str(root))
     paths = Paths(root)
@@ -115,11 +126,17 @@ def _check_project(report: Report, start: Path, environ: Mapping[str, str]) -> P
         if status.ready:
             report.add(f"role {role}", True, detail)
         elif status.ready is None:  # signed in somewhere we cannot look (a keychain, an instance role)
-            report.warn(f"role {role}", detail + " (not verifiable here; `doctor --ping` calls the model)",
-                        status.fix or "Run `taskmaster-mcp doctor --ping` to check it with one call.")
+            report.warn(
+                f"role {role}",
+                detail + " (not verifiable here; `doctor --ping` calls the model)",
+                status.fix or "Run `taskmaster-mcp doctor --ping` to check it with one call.",
+            )
         else:  # only the AI tools need credentials
-            report.warn(f"role {role}", detail + " (task tools work; AI tools need it)",
-                        status.fix or f"Set the key in your editor's MCP env block, or in {root / '.env'}.")
+            report.warn(
+                f"role {role}",
+                detail + " (task tools work; AI tools need it)",
+                status.fix or f"Set the key in your editor's MCP env block, or in {root / '.env'}.",
+            )
     _check_routing(report, config)
     return root
 
@@ -132,12 +149,20 @@ def _check_routing(report: Report, config: Config) -> None:
     try:
         policy = policy_of(config, settings_from_config(config))
     except TaskmasterError as exc:
-        report.add("routing", False, str(exc), "Fix taskmasterMcp in config.json; README's Routing section has "
-                   "examples. `taskmaster-mcp route` shows the result.")
+        report.add(
+            "routing",
+            False,
+            str(exc),
+            "Fix taskmasterMcp in config.json; README's Routing section has "
+            "examples. `taskmaster-mcp route` shows the result.",
+        )
         return
     escalation = "on" if policy.escalation is not None else "off"
-    report.add("routing", True, f"{len(policy.rules)} rule(s), escalation {escalation}; `taskmaster-mcp route` "
-               "shows where each task goes")
+    report.add(
+        "routing",
+        True,
+        f"{len(policy.rules)} rule(s), escalation {escalation}; `taskmaster-mcp route` shows where each task goes",
+    )
     _check_spending(report, config)
 
 
@@ -148,12 +173,21 @@ def _check_spending(report: Report, config: Config) -> None:
     try:
         controls, cache = cost_controls(config), cache_settings(config)
     except TaskmasterError as exc:
-        report.add("budgets and cache", False, str(exc), "Fix that key under taskmasterMcp in config.json, or "
-                   "delete it for the default; AI commands refuse to run until it is valid.")
+        report.add(
+            "budgets and cache",
+            False,
+            str(exc),
+            "Fix that key under taskmasterMcp in config.json, or "
+            "delete it for the default; AI commands refuse to run until it is valid.",
+        )
         return
     caps = len(controls.per_command)
-    report.add("budgets and cache", True, f"{caps} per-command cap(s), {len(controls.prices)} price(s); response "
-               f"cache {'on' if cache.enabled else 'off'}")
+    report.add(
+        "budgets and cache",
+        True,
+        f"{caps} per-command cap(s), {len(controls.prices)} price(s); response "
+        f"cache {'on' if cache.enabled else 'off'}",
+    )
 
 
 def _command_problem(command: str, args: list[str]) -> tuple[str | None, str]:
@@ -197,46 +231,66 @@ def _check_editors(report: Report, root: Path, environ: Mapping[str, str]) -> No
             found += 1
             problem, resolved = _command_problem(*ed.entry_command(entry))
             detail = f"{path} [{entry_name}] -> {resolved}"
-            report.add(label, problem is None, detail if problem is None else f"{detail}: {problem}",
-                       f"Set \"command\" to {json.dumps(command)}" + (f" with args {json.dumps(args)}" if args else "")
-                       + f" in {path}, or run `taskmaster-mcp init --editor {name}` to do it (with a backup).")
+            report.add(
+                label,
+                problem is None,
+                detail if problem is None else f"{detail}: {problem}",
+                f'Set "command" to {json.dumps(command)}'
+                + (f" with args {json.dumps(args)}" if args else "")
+                + f" in {path}, or run `taskmaster-mcp init --editor {name}` to do it (with a backup).",
+            )
             if name == "claude-desktop":
                 _check_desktop_project(report, label, path, entry_name, entry, root)
         if ours:
             _check_task_master_entries(report, label, path, name, entries)
     if not found:
-        report.add("editors", True, "no editor config here launches taskmaster-mcp yet; add one with "
-                   f"`taskmaster-mcp init --editor NAME` ({', '.join(ed.EDITORS)})")
+        report.add(
+            "editors",
+            True,
+            "no editor config here launches taskmaster-mcp yet; add one with "
+            f"`taskmaster-mcp init --editor NAME` ({', '.join(ed.EDITORS)})",
+        )
 
 
-def _check_task_master_entries(report: Report, label: str, path: Path, editor: str,
-                               entries: Mapping[str, Mapping[str, Any]]) -> None:
+def _check_task_master_entries(
+    report: Report, label: str, path: Path, editor: str, entries: Mapping[str, Mapping[str, Any]]
+) -> None:
     """Migration: Task Master's own entry left next to ours gives the agent two servers with the same tool names."""
     from taskmaster_mcp.setup import editors as ed
 
     for old in (n for n, e in entries.items() if ed.is_task_master(n, e)):
         section = ed.CLIENTS[editor].section
-        report.warn(f"{label} migration", f"{path} has both '{old}' (Task Master) and taskmaster-mcp under "
-                    f"'{section}': the agent sees two servers with the same tool names",
-                    f"Delete the \"{old}\" entry from \"{section}\" in {path} (its env keys, if you still need "
-                    "them, go in our entry's env block), then restart the editor. Your .taskmaster/ files stay as "
-                    "they are.")
+        report.warn(
+            f"{label} migration",
+            f"{path} has both '{old}' (Task Master) and taskmaster-mcp under "
+            f"'{section}': the agent sees two servers with the same tool names",
+            f'Delete the "{old}" entry from "{section}" in {path} (its env keys, if you still need '
+            "them, go in our entry's env block), then restart the editor. Your .taskmaster/ files stay as "
+            "they are.",
+        )
 
 
-def _check_desktop_project(report: Report, label: str, path: Path, entry_name: str, entry: Mapping[str, Any],
-                           root: Path) -> None:
+def _check_desktop_project(
+    report: Report, label: str, path: Path, entry_name: str, entry: Mapping[str, Any], root: Path
+) -> None:
     """Claude Desktop has no workspace: its entry names one project, which may not be this one."""
     env: object = entry.get("env")
     served = cast("dict[str, object]", env).get("TASK_MASTER_PROJECT_ROOT") if isinstance(env, dict) else None
     if isinstance(served, str) and served and Path(served).expanduser().resolve() != root:
-        report.warn(f"{label} project", f"{path} [{entry_name}] serves {served}, not {root}",
-                    "Claude Desktop then works on the other project unless the agent passes projectRoot. Run "
-                    "`taskmaster-mcp init --editor claude-desktop` here to switch it to this project, or copy the "
-                    f"entry under another name (e.g. \"taskmaster-{root.name}\") with TASK_MASTER_PROJECT_ROOT "
-                    f"set to {root} to keep both; quit Claude Desktop fully and start it again.")
+        report.warn(
+            f"{label} project",
+            f"{path} [{entry_name}] serves {served}, not {root}",
+            "Claude Desktop then works on the other project unless the agent passes projectRoot. Run "
+            "`taskmaster-mcp init --editor claude-desktop` here to switch it to this project, or copy the "
+            f'entry under another name (e.g. "taskmaster-{root.name}") with TASK_MASTER_PROJECT_ROOT '
+            f"set to {root} to keep both; quit Claude Desktop fully and start it again.",
+        )
     else:
-        report.add(f"{label} restart", True, "after any change, quit Claude Desktop fully (not just the window) and "
-                   "start it again")
+        report.add(
+            f"{label} restart",
+            True,
+            "after any change, quit Claude Desktop fully (not just the window) and start it again",
+        )
 
 
 async def _ping(report: Report, root: Path, environ: Mapping[str, str]) -> None:
@@ -248,12 +302,16 @@ async def _ping(report: Report, root: Path, environ: Mapping[str, str]) -> None:
     finally:
         await router.aclose()
     for result in results:
-        report.add(f"ping {result.role}", result.ok,
-                   f"{result.provider}/{result.model}: " + (f"answered in {result.latency_ms} ms" if result.ok
-                                                            else str(result.error)),
-                   "Check the key, the model id (`taskmaster-mcp models --list`) and baseURL; `taskmaster-mcp "
-                   "models " + (f"--set-{result.role}" if result.role in ROLES else f"--set-role {result.role}")
-                   + " MODEL` changes it.")
+        report.add(
+            f"ping {result.role}",
+            result.ok,
+            f"{result.provider}/{result.model}: "
+            + (f"answered in {result.latency_ms} ms" if result.ok else str(result.error)),
+            "Check the key, the model id (`taskmaster-mcp models --list`) and baseURL; `taskmaster-mcp "
+            "models "
+            + (f"--set-{result.role}" if result.role in ROLES else f"--set-role {result.role}")
+            + " MODEL` changes it.",
+        )
 
 
 def _check_merge_driver(report: Report, root: Path) -> None:
@@ -269,12 +327,17 @@ def _check_merge_driver(report: Report, root: Path) -> None:
     if ok:
         report.add("git merge driver", True, detail)
     else:
-        report.warn("git merge driver", detail, "run `taskmaster-mcp init` in the project: it registers the driver "
-                    "(.gitattributes and the repository's git config), so branches merge tasks.json by task id")
+        report.warn(
+            "git merge driver",
+            detail,
+            "run `taskmaster-mcp init` in the project: it registers the driver "
+            "(.gitattributes and the repository's git config), so branches merge tasks.json by task id",
+        )
 
 
-async def run_doctor(start: Path, *, as_json: bool = False, ping: bool = False,
-                     env: Mapping[str, str] | None = None) -> int:
+async def run_doctor(
+    start: Path, *, as_json: bool = False, ping: bool = False, env: Mapping[str, str] | None = None
+) -> int:
     """Run every check, print the report, and return 0 when everything is ready (warnings allowed), else 1."""
     environ = dict(os.environ if env is None else env)
     report = Report()
@@ -294,6 +357,9 @@ async def run_doctor(start: Path, *, as_json: bool = False, ping: bool = False,
             if check.fix:
                 print(f"       fix: {check.fix}")
         warned = any(c.warning for c in report.checks)
-        print(("Ready (see the warn lines above)." if warned else "Ready.") if report.ok
-              else "Not ready: fix the FAIL lines above, then run doctor again.")
+        print(
+            ("Ready (see the warn lines above)." if warned else "Ready.")
+            if report.ok
+            else "Not ready: fix the FAIL lines above, then run doctor again."
+        )
     return 0 if report.ok else 1

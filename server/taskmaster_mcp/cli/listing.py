@@ -47,8 +47,9 @@ async def every_page(tools: ToolSession, arguments: dict[str, Any]) -> dict[str,
     return merged
 
 
-async def tag_rows(tools: ToolSession, planned: ToolCall, *, only_ready: bool, only_blocking: bool,
-                   tag: str | None = None) -> dict[str, Any]:
+async def tag_rows(
+    tools: ToolSession, planned: ToolCall, *, only_ready: bool, only_blocking: bool, tag: str | None = None
+) -> dict[str, Any]:
     """One tag's table: all pages, then --ready/--blocking, then the status filter."""
     arguments = {**planned.arguments, **({"tag": tag} if tag else {})}
     if not (only_ready or only_blocking):
@@ -65,14 +66,19 @@ async def tag_rows(tools: ToolSession, planned: ToolCall, *, only_ready: bool, o
     return {**data, "tasks": rows}
 
 
-async def task_tables(tools: ToolSession, planned: ToolCall, *, all_tags: bool, only_ready: bool,
-                      only_blocking: bool) -> dict[str, Any]:
+async def task_tables(
+    tools: ToolSession, planned: ToolCall, *, all_tags: bool, only_ready: bool, only_blocking: bool
+) -> dict[str, Any]:
     """``list``'s result: one tag's get_tasks result, or ``{"tags": [...]}`` with one per tag for --all-tags."""
     if not all_tags:
         return await tag_rows(tools, planned, only_ready=only_ready, only_blocking=only_blocking)
     names = [str(t["name"]) for t in (await tools.call("list_tags", {}))["tags"]]
-    return {"tags": [await tag_rows(tools, planned, only_ready=only_ready, only_blocking=only_blocking, tag=name)
-                     for name in names]}
+    return {
+        "tags": [
+            await tag_rows(tools, planned, only_ready=only_ready, only_blocking=only_blocking, tag=name)
+            for name in names
+        ]
+    }
 
 
 async def tags_with_ready(tools: ToolSession, data: dict[str, Any]) -> dict[str, Any]:

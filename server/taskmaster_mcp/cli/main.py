@@ -107,6 +107,7 @@ def _run(command: Command, args: argparse.Namespace, project: Path, env: dict[st
 
 # --- init --------------------------------------------------------------------------------------------------------
 
+
 def is_interactive(args: argparse.Namespace, env: Mapping[str, str]) -> bool:
     """Prompt only on a terminal, never in CI, with --yes or --json."""
     ci = env.get("CI", "").strip().lower() in ("1", "true", "yes")
@@ -116,8 +117,16 @@ def is_interactive(args: argparse.Namespace, env: Mapping[str, str]) -> bool:
 
 def ask_missing(args: argparse.Namespace, project: Path, ask: Callable[[str], str] = input) -> None:
     """Fill in what the flags did not say by asking: project name, editors, providers whose keys to pass."""
-    detected = [n for n, marker in (("cursor", ".cursor"), ("vscode", ".vscode"), ("claude-code", ".mcp.json"),
-                                    ("claude-code", "CLAUDE.md")) if (project / marker).exists()]
+    detected = [
+        n
+        for n, marker in (
+            ("cursor", ".cursor"),
+            ("vscode", ".vscode"),
+            ("claude-code", ".mcp.json"),
+            ("claude-code", "CLAUDE.md"),
+        )
+        if (project / marker).exists()
+    ]
     if args.name is None:
         args.name = ask(f"Project name [{project.name}]: ").strip() or None
     if not args.editor:
@@ -142,12 +151,16 @@ def _init(args: argparse.Namespace, project: Path, env: Mapping[str, str]) -> in
     given = {n.replace("_", "-"): getattr(args, n, None) for n in IGNORED_INIT_FLAGS}
     ignored = [f"--{'' if value is not False else 'no-'}{name}" for name, value in given.items() if value is not None]
     if ignored:
-        print(f"note: {', '.join(ignored)} ignored (taskmaster-mcp sets up .taskmaster/ and editors only)",
-              file=sys.stderr)
+        print(
+            f"note: {', '.join(ignored)} ignored (taskmaster-mcp sets up .taskmaster/ and editors only)",
+            file=sys.stderr,
+        )
     if args.dry_run:
         state = "exists; missing files would be added" if (project / ".taskmaster").is_dir() else "would be created"
-        print(f"dry run: {project / '.taskmaster'} {state}; editors: {', '.join(args.editor) or 'none'}. "
-              "Nothing was written.")
+        print(
+            f"dry run: {project / '.taskmaster'} {state}; editors: {', '.join(args.editor) or 'none'}. "
+            "Nothing was written."
+        )
         return 0
     if is_interactive(args, env):
         ask_missing(args, project)
@@ -162,8 +175,11 @@ def _init(args: argparse.Namespace, project: Path, env: Mapping[str, str]) -> in
         asyncio.run(call(rules.tool, rules.arguments, str(project), env=env))
     failed = [e for e in editors if e.get("error")]
     if args.json:
-        print(json.dumps({"projectRoot": str(project), "created": result.created, "kept": result.kept,
-                          "editors": editors}))
+        print(
+            json.dumps(
+                {"projectRoot": str(project), "created": result.created, "kept": result.kept, "editors": editors}
+            )
+        )
         return 1 if failed else 0
     from taskmaster_mcp.cli.views import init_report
 
@@ -173,6 +189,7 @@ def _init(args: argparse.Namespace, project: Path, env: Mapping[str, str]) -> in
 
 
 # --- calling tools -----------------------------------------------------------------------------------------------
+
 
 def _consoles(args: argparse.Namespace) -> tuple[Any, Any]:
     from taskmaster_mcp.cli.views import consoles
@@ -194,8 +211,9 @@ async def _tool_command(command: Command, args: argparse.Namespace, project: Pat
     siblings: dict[str, list[str]] = {}
     async with session(args.project, env) as tools:
         if command.view == "tasks":
-            data = await listing.task_tables(tools, planned, all_tags=args.all_tags, only_ready=args.ready,
-                                             only_blocking=args.blocking)
+            data = await listing.task_tables(
+                tools, planned, all_tags=args.all_tags, only_ready=args.ready, only_blocking=args.blocking
+            )
         elif command.name in AI_COMMANDS:
             with views.live_progress(err, planned.tool) as on_progress:
                 data = await tools.run(planned, on_progress)
@@ -208,8 +226,9 @@ async def _tool_command(command: Command, args: argparse.Namespace, project: Pat
     if command.view == "graph":
         data = _graph(args, data)
     if command.name == "research" and args.save:
-        Path(args.save).write_text(f"# Research Query: {data.get('query', '')}\n\n{data.get('findings', '')}\n",
-                                   encoding="utf-8")
+        Path(args.save).write_text(
+            f"# Research Query: {data.get('query', '')}\n\n{data.get('findings', '')}\n", encoding="utf-8"
+        )
     if getattr(args, "silent", False):
         return 0
     if _wants_json(args):
@@ -232,14 +251,20 @@ def _exit_code(command: Command, data: dict[str, Any], project: Path) -> int:
         first = first.removeprefix("Every configured model failed; nothing was changed.").strip(" -\n")
         first = messages.for_terminal(first.split(" Fix the first failure")[0].split("\n")[0], project)
         first = first if len(first) <= 240 else first[:237] + "..."
-        print(f"error: every model failed every run, so nothing was compared. First failure: {first}\nFix that "
-              "(`taskmaster-mcp doctor --ping` calls each model once), then run the benchmark again.", file=sys.stderr)
+        print(
+            f"error: every model failed every run, so nothing was compared. First failure: {first}\nFix that "
+            "(`taskmaster-mcp doctor --ping` calls each model once), then run the benchmark again.",
+            file=sys.stderr,
+        )
         return 1
     failed = [t for t in cast(list[dict[str, Any]], data.get("tests") or []) if not t.get("ok")]
     if command.name == "models" and failed:
         roles = ", ".join(str(t.get("role")) for t in failed)
-        print(f"error: {len(failed)} role(s) failed the test: {roles}. Fix the key or model shown above, or "
-              "set another model with `taskmaster-mcp models --set-main/--set-fallback`.", file=sys.stderr)
+        print(
+            f"error: {len(failed)} role(s) failed the test: {roles}. Fix the key or model shown above, or "
+            "set another model with `taskmaster-mcp models --set-main/--set-fallback`.",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -252,28 +277,34 @@ async def _siblings(tools: ToolSession, data: dict[str, Any], tag: str | None) -
         return {}
     found = await tools.call("get_task", {"id": ",".join(parents), "tag": tag})
     parents_found: list[dict[str, Any]] = found["tasks"]
-    return {str(t["id"]): [str(s["id"]) for s in cast(list[dict[str, Any]], t.get("subtasks") or [])]
-            for t in parents_found}
+    return {
+        str(t["id"]): [str(s["id"]) for s in cast(list[dict[str, Any]], t.get("subtasks") or [])] for t in parents_found
+    }
 
 
 def _graph(args: argparse.Namespace, data: dict[str, Any]) -> dict[str, Any]:
     """The tag's dependency graph as Mermaid or DOT text, drawn from get_tasks' rows."""
     from taskmaster_mcp.tasks.diagrams import dot, mermaid
 
-    tasks = [{**row, "subtasks": [{**s, "id": str(s["id"]).rsplit(".", 1)[-1]} for s in row.get("subtaskList", [])]}
-             for row in data["tasks"]]
+    tasks = [
+        {**row, "subtasks": [{**s, "id": str(s["id"]).rsplit(".", 1)[-1]} for s in row.get("subtaskList", [])]}
+        for row in data["tasks"]
+    ]
     text = (dot if args.graph_format == "dot" else mermaid)(tasks, with_subtasks=args.subtasks)
     return {"tag": data["tag"], "format": args.graph_format, "graph": text}
 
 
 def _for_people(data: dict[str, Any], project: Path) -> dict[str, Any]:
     """The result with its notes (written for agents) rewritten for a person."""
-    return {k: messages.for_terminal(v, project) if k in ("note", "reason", "message") and isinstance(v, str) else v
-            for k, v in data.items()}
+    return {
+        k: messages.for_terminal(v, project) if k in ("note", "reason", "message") and isinstance(v, str) else v
+        for k, v in data.items()
+    }
 
 
-def _render(command: Command, args: argparse.Namespace, out: Any, data: dict[str, Any],
-            siblings: dict[str, list[str]]) -> None:
+def _render(
+    command: Command, args: argparse.Namespace, out: Any, data: dict[str, Any], siblings: dict[str, list[str]]
+) -> None:
     from taskmaster_mcp.cli import routing_views, views
     from taskmaster_mcp.cli.benchmark_view import benchmark_table
 
@@ -296,7 +327,14 @@ def _render(command: Command, args: argparse.Namespace, out: Any, data: dict[str
         views.tags_table(out, data, metadata=args.show_metadata)
     else:
         renderers: dict[str, Callable[[Any, dict[str, Any]], None]] = {
-            "message": views.message, "dependencies": views.dependency_report, "complexity": views.complexity_table,
-            "generate": views.generated, "models": views.models_table, "usage": views.usage_table,
-            "benchmark": benchmark_table, "route": routing_views.route_table, "pins": routing_views.pins}
+            "message": views.message,
+            "dependencies": views.dependency_report,
+            "complexity": views.complexity_table,
+            "generate": views.generated,
+            "models": views.models_table,
+            "usage": views.usage_table,
+            "benchmark": benchmark_table,
+            "route": routing_views.route_table,
+            "pins": routing_views.pins,
+        }
         renderers.get(view, views.summary)(out, data)

@@ -44,13 +44,18 @@ def run_merge_command(name: str, args: argparse.Namespace, project: Path) -> int
 def _say(name: str, label: str, outcome: Outcome) -> int:
     moves = outcome.result.renumbered
     for tag, old, new in moves[:20]:
-        print(f"taskmaster-mcp {name}: {label}: their task {old} in tag {tag} became {new} (both sides added "
-              f"{old})", file=sys.stderr)
+        print(
+            f"taskmaster-mcp {name}: {label}: their task {old} in tag {tag} became {new} (both sides added {old})",
+            file=sys.stderr,
+        )
     if len(moves) > 20:
         print(f"taskmaster-mcp {name}: {label}: {len(moves) - 20} more renumbered", file=sys.stderr)
     if outcome.report is None:
         return 0
     count = len(outcome.result.conflicts)
-    print(f"taskmaster-mcp {name}: {label}: {count} conflicting change(s); ours was kept. See {outcome.report}, edit "
-          f"{label} as you want it, then `git add {label}` and continue.", file=sys.stderr)
+    print(
+        f"taskmaster-mcp {name}: {label}: {count} conflicting change(s); ours was kept. See {outcome.report}, edit "
+        f"{label} as you want it, then `git add {label}` and continue.",
+        file=sys.stderr,
+    )
     return 1

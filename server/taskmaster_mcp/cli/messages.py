@@ -17,31 +17,68 @@ from pathlib import Path
 # Tool name -> the command that calls it. Names that are plain words (update, research, generate, review, rules)
 # are left alone: in a sentence they read as words.
 COMMANDS = {
-    "get_tasks": "list", "get_task": "show", "next_task": "next", "set_task_status": "set-status",
-    "add_task": "add-task", "add_subtask": "add-subtask", "update_task": "update-task",
-    "update_subtask": "update-subtask", "remove_task": "remove-task", "remove_subtask": "remove-subtask",
-    "clear_subtasks": "clear-subtasks", "move_task": "move", "add_dependency": "add-dependency",
-    "remove_dependency": "remove-dependency", "validate_dependencies": "validate-dependencies",
-    "fix_dependencies": "fix-dependencies", "complexity_report": "complexity-report", "list_tags": "tags",
-    "add_tag": "add-tag", "use_tag": "use-tag", "delete_tag": "delete-tag", "rename_tag": "rename-tag",
-    "copy_tag": "copy-tag", "initialize_project": "init", "parse_prd": "parse-prd", "expand_task": "expand",
-    "expand_all": "expand --all", "analyze_project_complexity": "analyze-complexity", "scope_up_task": "scope-up",
-    "scope_down_task": "scope-down", "usage_report": "usage", "response-language": "lang",
-    "autopilot_start": "autopilot start", "autopilot_resume": "autopilot resume", "autopilot_next": "autopilot next",
-    "autopilot_status": "autopilot status", "autopilot_complete_phase": "autopilot complete",
-    "autopilot_commit": "autopilot commit", "autopilot_finalize": "autopilot finalize",
-    "autopilot_abort": "autopilot abort", "benchmark_models": "benchmark",
+    "get_tasks": "list",
+    "get_task": "show",
+    "next_task": "next",
+    "set_task_status": "set-status",
+    "add_task": "add-task",
+    "add_subtask": "add-subtask",
+    "update_task": "update-task",
+    "update_subtask": "update-subtask",
+    "remove_task": "remove-task",
+    "remove_subtask": "remove-subtask",
+    "clear_subtasks": "clear-subtasks",
+    "move_task": "move",
+    "add_dependency": "add-dependency",
+    "remove_dependency": "remove-dependency",
+    "validate_dependencies": "validate-dependencies",
+    "fix_dependencies": "fix-dependencies",
+    "complexity_report": "complexity-report",
+    "list_tags": "tags",
+    "add_tag": "add-tag",
+    "use_tag": "use-tag",
+    "delete_tag": "delete-tag",
+    "rename_tag": "rename-tag",
+    "copy_tag": "copy-tag",
+    "initialize_project": "init",
+    "parse_prd": "parse-prd",
+    "expand_task": "expand",
+    "expand_all": "expand --all",
+    "analyze_project_complexity": "analyze-complexity",
+    "scope_up_task": "scope-up",
+    "scope_down_task": "scope-down",
+    "usage_report": "usage",
+    "response-language": "lang",
+    "autopilot_start": "autopilot start",
+    "autopilot_resume": "autopilot resume",
+    "autopilot_next": "autopilot next",
+    "autopilot_status": "autopilot status",
+    "autopilot_complete_phase": "autopilot complete",
+    "autopilot_commit": "autopilot commit",
+    "autopilot_finalize": "autopilot finalize",
+    "autopilot_abort": "autopilot abort",
+    "benchmark_models": "benchmark",
 }
 
 # Parameters whose flag is not simply the kebab-case of the name.
-FLAGS = {"saveToFile": "--save-file", "toTag": "--to-tag", "fromTag": "--from-tag", "numTasks": "--num-tasks",
-         "taskId": "--task-id", "copyFromCurrent": "--copy-from-current", "listAvailableModels": "--list"}
+FLAGS = {
+    "saveToFile": "--save-file",
+    "toTag": "--to-tag",
+    "fromTag": "--from-tag",
+    "numTasks": "--num-tasks",
+    "taskId": "--task-id",
+    "copyFromCurrent": "--copy-from-current",
+    "listAvailableModels": "--list",
+}
 
 _NOT_TAKEN = re.compile(r"^(?P<tool>\S+) does not take (?P<names>[^.]+)\. Its parameters")
 _NO_PROJECT = re.compile(r"^(No project found\b|No \.taskmaster directory in )")
 _MISSING_KEY = re.compile(r"^(?P<var>[A-Z0-9_]+) is not set for provider '(?P<provider>[^']+)'")
-_TOOL = re.compile(r"(?:\b(?P<call>[Cc]all) (?:the )?)?`?\b(?P<tool>" +
-                   "|".join(sorted(map(re.escape, COMMANDS), key=len, reverse=True)) + r")\b`?(?: tool)?")
+_TOOL = re.compile(
+    r"(?:\b(?P<call>[Cc]all) (?:the )?)?`?\b(?P<tool>"
+    + "|".join(sorted(map(re.escape, COMMANDS), key=len, reverse=True))
+    + r")\b`?(?: tool)?"
+)
 _MODELS_TOOL = re.compile(r"(?:with )?the `?models`? tool")
 _TRUE = re.compile(r"`?\b(?P<name>[a-z][A-Za-z]*)=true\b`?")
 _PLACEHOLDER = re.compile(r"`? ?\b(?P<name>[a-z][A-Za-z]*)=(?P<what><[^>]+>)")
@@ -49,12 +86,22 @@ _EXAMPLE = re.compile(r"\be\.g\. (?P<name>[a-z][A-Za-z]*)=(?P<value>[\w~^./-]+(?
 _SETTERS = re.compile(r"\((set[A-Z][a-z]+(?: / set[A-Z][a-z]+)*)\)")  # (setMain / setFallback): the models flags
 POSITIONAL = frozenset({"id", "taskId", "input"})  # parameters a command takes as a positional argument, not a flag
 _PHRASES = (
-    (re.compile(r"Put it in the env block of your editor's MCP config \(e\.g\. \"env\": \{\"(?P<var>[A-Z0-9_]+)\": "
-                r"\"\.\.\.\"\}\)"), r"Set it in your shell (export \g<var>=...)"),
+    (
+        re.compile(
+            r"Put it in the env block of your editor's MCP config \(e\.g\. \"env\": \{\"(?P<var>[A-Z0-9_]+)\": "
+            r"\"\.\.\.\"\}\)"
+        ),
+        r"Set it in your shell (export \g<var>=...)",
+    ),
     (re.compile(r"pass the projectRoot of (?P<what>an? |the )"), r"run it in (or pass -C with) \g<what>"),
     (re.compile(r"pass (?:the right |a |the )?projectRoot\b(?: \([^)]*\))?"), "pass -C /path/to/project"),
-    (re.compile(r"(?:in )?the env block of your (?:editor's )?MCP config|(?:in )?your editor's MCP env block"
-                r"|(?:in )?the server's env(?: block)?"), "in your shell environment"),
+    (
+        re.compile(
+            r"(?:in )?the env block of your (?:editor's )?MCP config|(?:in )?your editor's MCP env block"
+            r"|(?:in )?the server's env(?: block)?"
+        ),
+        "in your shell environment",
+    ),
 )
 
 
@@ -84,18 +131,24 @@ def for_terminal(text: str, project: Path) -> str:
     """``text`` (a tool's error) with agent concepts replaced by commands and flags; ``project`` is where the
     command looked for the project."""
     if _NO_PROJECT.match(text):
-        return (f"No project found in {project} or above it. Run `taskmaster-mcp init` in your project folder, or "
-                "pass -C /path/to/project.")
+        return (
+            f"No project found in {project} or above it. Run `taskmaster-mcp init` in your project folder, or "
+            "pass -C /path/to/project."
+        )
     absent = _NOT_TAKEN.match(text)
     if absent:
-        return (f"this version of taskmaster-mcp cannot do that: its {absent['tool']} tool takes no "
-                f"{absent['names']}, which an option you gave asks for. Leave that option out.")
+        return (
+            f"this version of taskmaster-mcp cannot do that: its {absent['tool']} tool takes no "
+            f"{absent['names']}, which an option you gave asks for. Leave that option out."
+        )
     key = _MISSING_KEY.match(text)
     if key:
         var = key["var"]
-        return (f"{var} is not set for provider '{key['provider']}'. Export it in your shell (export {var}=...) or "
-                f"add the line {var}=... to {project / '.env'}, then retry. `taskmaster-mcp doctor` shows where each "
-                "key is looked for.")
+        return (
+            f"{var} is not set for provider '{key['provider']}'. Export it in your shell (export {var}=...) or "
+            f"add the line {var}=... to {project / '.env'}, then retry. `taskmaster-mcp doctor` shows where each "
+            "key is looked for."
+        )
     text = _MODELS_TOOL.sub("with `taskmaster-mcp models`", text)
     text = _TOOL.sub(_tool, text)
     text = _TRUE.sub(lambda m: _kebab(m["name"]), text)

@@ -32,14 +32,27 @@ Task Master's commands and flags are accepted as they are (task-master add-task 
 exit codes: 0 ok, 1 the command failed (stderr says why), 2 bad usage
 """
 
-TABLES: tuple[tuple[Command, ...], ...] = (commands.COMMANDS, tag_commands.COMMANDS, ai_commands.COMMANDS,
-                                           project_commands.COMMANDS, routing_commands.COMMANDS)
+TABLES: tuple[tuple[Command, ...], ...] = (
+    commands.COMMANDS,
+    tag_commands.COMMANDS,
+    ai_commands.COMMANDS,
+    project_commands.COMMANDS,
+    routing_commands.COMMANDS,
+)
 
 
-def _add(sub: argparse._SubParsersAction[argparse.ArgumentParser], command: Command,  # pyright: ignore[reportPrivateUsage]
-         common: list[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(command.name.split()[-1], aliases=list(command.aliases), help=command.help,
-                            description=command.help, parents=common)
+def _add(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    command: Command,  # pyright: ignore[reportPrivateUsage]
+    common: list[argparse.ArgumentParser],
+) -> None:
+    parser = sub.add_parser(
+        command.name.split()[-1],
+        aliases=list(command.aliases),
+        help=command.help,
+        description=command.help,
+        parents=common,
+    )
     command.flags(parser)
     parser.set_defaults(spec=command)
     if command.subcommands:
@@ -50,9 +63,13 @@ def _add(sub: argparse._SubParsersAction[argparse.ArgumentParser], command: Comm
 
 def build() -> argparse.ArgumentParser:
     """The ``taskmaster-mcp`` parser: every command of every table, with the common options before or after."""
-    parser = argparse.ArgumentParser(prog="taskmaster-mcp", description="Task Master-compatible MCP server and CLI.",
-                                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     parents=[common_options(True)])
+    parser = argparse.ArgumentParser(
+        prog="taskmaster-mcp",
+        description="Task Master-compatible MCP server and CLI.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common_options(True)],
+    )
     # `uvx --from ... taskmaster-mcp --version` / `pipx` users check an install with it (README "Install").
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.set_defaults(spec=None)
@@ -72,4 +89,3 @@ def plan(argv: list[str]) -> ToolCall:
     if command is None or command.call is None:
         raise LookupError(f"{argv[0] if argv else '(none)'} calls no tool")
     return command.call(args)
-

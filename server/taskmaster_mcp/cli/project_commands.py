@@ -24,10 +24,19 @@ IGNORED_INIT_FLAGS = ("description", "version", "author", "skip_install", "alias
 
 def _init_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("-n", "--name", help="project name (default: folder name)")
-    p.add_argument("--editor", action="append", choices=EDITOR_NAMES, default=[],
-                   help="add the server and agent rules to this editor (repeatable)")
-    p.add_argument("--keys", metavar="PROVIDERS", help="comma list of providers whose key variables go in the "
-                   "editor's env block (default: the configured roles' providers)")
+    p.add_argument(
+        "--editor",
+        action="append",
+        choices=EDITOR_NAMES,
+        default=[],
+        help="add the server and agent rules to this editor (repeatable)",
+    )
+    p.add_argument(
+        "--keys",
+        metavar="PROVIDERS",
+        help="comma list of providers whose key variables go in the "
+        "editor's env block (default: the configured roles' providers)",
+    )
     p.add_argument("-r", "--rules", nargs="+", metavar="PROFILE", help="also add these rule profiles (see `rules`)")
     p.add_argument("-y", "--yes", action="store_true", help="never prompt (also without a terminal or CI=true)")
     p.add_argument("--dry-run", action="store_true", help="say what would be set up; write nothing")
@@ -35,8 +44,9 @@ def _init_flags(p: argparse.ArgumentParser) -> None:
         p.add_argument(*flag, help=argparse.SUPPRESS)
     for name in ("skip-install", "aliases", "no-aliases", "git", "no-git", "git-tasks", "no-git-tasks"):
         dest = name.removeprefix("no-").replace("-", "_")
-        p.add_argument(f"--{name}", dest=dest, action="store_const", const=not name.startswith("no-"),
-                       help=argparse.SUPPRESS)
+        p.add_argument(
+            f"--{name}", dest=dest, action="store_const", const=not name.startswith("no-"), help=argparse.SUPPRESS
+        )
 
 
 def profiles(values: list[str] | None) -> list[str]:
@@ -56,8 +66,12 @@ def _models_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set-fallback")
     p.add_argument("--provider", help="provider of a custom model (e.g. zai)")
     for hint in HINT_PROVIDERS:  # Task Master's provider flags: --azure, --bedrock, --claude-code, ...
-        p.add_argument(f"--{hint}", dest=f"hint_{hint.replace('-', '_')}", action="store_true",
-                       help=f"the model is served by {hint}")
+        p.add_argument(
+            f"--{hint}",
+            dest=f"hint_{hint.replace('-', '_')}",
+            action="store_true",
+            help=f"the model is served by {hint}",
+        )
     p.add_argument("--base-url")
     p.add_argument("--list", action="store_true", help="list available models")
     p.add_argument("--test", action="store_true", help="ping each role's model")
@@ -73,8 +87,10 @@ def _set_role(pair: list[str] | None) -> str | None:
     name, model = (part.strip() for part in pair)
     if not (name in ROLES or EXTRA_ROLE_NAME.fullmatch(name)):
         shown = name if len(name) <= 40 else name[:37] + "..."
-        raise Usage(f"--set-role NAME must be a letter, then letters, digits, - or _ (at most 32), e.g. fast or "
-                    f"strong; got {shown!r}.")
+        raise Usage(
+            f"--set-role NAME must be a letter, then letters, digits, - or _ (at most 32), e.g. fast or "
+            f"strong; got {shown!r}."
+        )
     if not model:
         raise Usage(f"--set-role {name} needs a MODEL, e.g. --set-role {name} claude-haiku-4-5-20251001.")
     return f"{name}={model}"
@@ -82,10 +98,22 @@ def _set_role(pair: list[str] | None) -> str | None:
 
 def _models(a: argparse.Namespace) -> ToolCall:
     hints = {hint: True for hint in HINT_PROVIDERS if getattr(a, f"hint_{hint.replace('-', '_')}")}
-    return tool_call("models", {"setMain": a.set_main, "setResearch": a.set_research, "setFallback": a.set_fallback,
-                                "provider": a.provider, "baseURL": a.base_url, "listAvailableModels": a.list,
-                                "test": a.test, "setRole": _set_role(a.set_role),
-                                "optimize": a.optimize, "apply": a.apply, **hints})
+    return tool_call(
+        "models",
+        {
+            "setMain": a.set_main,
+            "setResearch": a.set_research,
+            "setFallback": a.set_fallback,
+            "provider": a.provider,
+            "baseURL": a.base_url,
+            "listAvailableModels": a.list,
+            "test": a.test,
+            "setRole": _set_role(a.set_role),
+            "optimize": a.optimize,
+            "apply": a.apply,
+            **hints,
+        },
+    )
 
 
 def _lang_flags(p: argparse.ArgumentParser) -> None:
@@ -124,8 +152,10 @@ def _rules(a: argparse.Namespace) -> ToolCall:
     if not chosen:
         raise Usage(f"name the profiles: `taskmaster-mcp rules {action} cursor windsurf`")
     if a.mode:
-        raise Usage("--mode is Task Master's choice between solo and team rule texts; taskmaster-mcp writes one set of "
-                    "rules for both. Leave --mode out.")
+        raise Usage(
+            "--mode is Task Master's choice between solo and team rule texts; taskmaster-mcp writes one set of "
+            "rules for both. Leave --mode out."
+        )
     return tool_call("rules", {"action": action, "profiles": chosen, "force": a.force})
 
 
@@ -137,8 +167,10 @@ def _start_flags(p: argparse.ArgumentParser) -> None:
 
 def _start(a: argparse.Namespace) -> ToolCall:
     if "." in a.task_id:
-        raise Usage(f"{a.task_id} is a subtask; autopilot starts on a task, e.g. `taskmaster-mcp autopilot start "
-                    f"{a.task_id.split('.')[0]}`")
+        raise Usage(
+            f"{a.task_id} is a subtask; autopilot starts on a task, e.g. `taskmaster-mcp autopilot start "
+            f"{a.task_id.split('.')[0]}`"
+        )
     return tool_call("autopilot_start", {"taskId": a.task_id, "maxAttempts": a.max_attempts, "force": a.force})
 
 
@@ -177,8 +209,9 @@ def _no_flags(p: argparse.ArgumentParser) -> None:
 
 def _autopilot_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    p.add_argument("-p", "--project-root", dest="project", metavar="DIR", default=argparse.SUPPRESS,
-                   help="same as -C/--project")
+    p.add_argument(
+        "-p", "--project-root", dest="project", metavar="DIR", default=argparse.SUPPRESS, help="same as -C/--project"
+    )
 
 
 def _step(name: str, help: str, flags: Any = _no_flags, call: Any = None, **extra: Any) -> Command:
@@ -206,8 +239,11 @@ def _abort_flags(p: argparse.ArgumentParser) -> None:
 
 
 AUTOPILOT = Command(
-    "autopilot", "test-driven workflow: start, next, complete, commit, finalize (or status, resume, abort)",
-    _autopilot_flags, aliases=("ap",), subcommands=(
+    "autopilot",
+    "test-driven workflow: start, next, complete, commit, finalize (or status, resume, abort)",
+    _autopilot_flags,
+    aliases=("ap",),
+    subcommands=(
         _step("start", "start the workflow of a task (creates a branch)", _start_flags, _start),
         _step("resume", "resume the workflow in progress"),
         _step("next", "what to do now"),
@@ -215,9 +251,11 @@ AUTOPILOT = Command(
         _step("complete", "finish the RED or GREEN phase with the test results", _complete_flags, _complete),
         _step("commit", "commit the finished subtask", _commit_flags, _commit),
         _step("finalize", "check and finish the workflow", _finalize_flags, _finalize),
-        _step("abort", "abandon the workflow", _abort_flags,
-              prepare=confirm(lambda a: "Abort the workflow in progress?")),
-    ))
+        _step(
+            "abort", "abandon the workflow", _abort_flags, prepare=confirm(lambda a: "Abort the workflow in progress?")
+        ),
+    ),
+)
 
 
 def _graph_flags(p: argparse.ArgumentParser) -> None:
@@ -248,8 +286,12 @@ def _usage(a: argparse.Namespace) -> ToolCall:
 
 
 def _merge_driver_flags(p: argparse.ArgumentParser) -> None:
-    for name, text in (("base", "%O: the common ancestor"), ("ours", "%A: our version; the result is written here"),
-                       ("theirs", "%B: their version"), ("path", "%P: the file's path in the repository")):
+    for name, text in (
+        ("base", "%O: the common ancestor"),
+        ("ours", "%A: our version; the result is written here"),
+        ("theirs", "%B: their version"),
+        ("path", "%P: the file's path in the repository"),
+    ):
         p.add_argument(name, metavar=name.upper(), help=text)
 
 
@@ -271,12 +313,22 @@ COMMANDS: tuple[Command, ...] = (
     Command("init", "create .taskmaster/ and configure editors", _init_flags),
     Command("models", "show or set the models of each role", _models_flags, _models, view="models"),
     Command("usage", "AI usage and cost by role and model", _usage_flags, _usage, view="usage"),
-    Command("lang", "show or set the language of AI answers", _lang_flags,
-            lambda a: tool_call("response-language", {"language": a.response}), prepare=_lang_setup),
+    Command(
+        "lang",
+        "show or set the language of AI answers",
+        _lang_flags,
+        lambda a: tool_call("response-language", {"language": a.response}),
+        prepare=_lang_setup,
+    ),
     Command("rules", "add or remove agent rule profiles", _rules_flags, _rules, prepare=_rules_setup),
     AUTOPILOT,
-    Command("graph", "dependency graph as Mermaid or DOT text", _graph_flags,
-            lambda a: tool_call("get_tasks", {"tag": a.tag, "withSubtasks": True, "limit": 500}), view="graph"),
+    Command(
+        "graph",
+        "dependency graph as Mermaid or DOT text",
+        _graph_flags,
+        lambda a: tool_call("get_tasks", {"tag": a.tag, "withSubtasks": True, "limit": 500}),
+        view="graph",
+    ),
     Command("doctor", "check editors, project, keys; start the server as an editor would", _doctor_flags),
     Command("merge-driver", "git merge driver for tasks.json (init registers it)", _merge_driver_flags),
     Command("fix-conflicts", "repair a tasks.json left with git conflict markers", _fix_conflicts_flags),

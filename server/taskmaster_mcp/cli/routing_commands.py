@@ -28,10 +28,25 @@ def _assign(a: argparse.Namespace) -> ToolCall:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("route", "dry run: which role and rule each AI command would use per open task",
-            lambda p: None, lambda a: tool_call("route", {"tag": a.tag}), view="route"),
-    Command("set-model", "pin tasks to a model role (a routing hint; omit ROLE to clear)", _set_model_flags,
-            _set_model, view="pins"),
-    Command("assign-models", "propose a model role per open task from type and complexity (--apply writes)",
-            _assign_flags, _assign, view="pins"),
+    Command(
+        "route",
+        "dry run: which role and rule each AI command would use per open task",
+        lambda p: None,
+        lambda a: tool_call("route", {"tag": a.tag}),
+        view="route",
+    ),
+    Command(
+        "set-model",
+        "pin tasks to a model role (a routing hint; omit ROLE to clear)",
+        _set_model_flags,
+        _set_model,
+        view="pins",
+    ),
+    Command(
+        "assign-models",
+        "propose a model role per open task from type and complexity (--apply writes)",
+        _assign_flags,
+        _assign,
+        view="pins",
+    ),
 )

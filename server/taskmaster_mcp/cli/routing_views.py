@@ -36,8 +36,13 @@ def route_table(out: Console, data: dict[str, Any]) -> None:
     rows: list[dict[str, Any]] = data.get("rows") or []
     for row in rows:
         score = row.get("complexity")
-        table.add_row(str(row["id"]), Text(str(row.get("title", ""))), "-" if score is None else f"{score:g}",
-                      str(row.get("type") or "-"), *(_reason(str(row.get(f, ""))) for f in FAMILIES))
+        table.add_row(
+            str(row["id"]),
+            Text(str(row.get("title", ""))),
+            "-" if score is None else f"{score:g}",
+            str(row.get("type") or "-"),
+            *(_reason(str(row.get(f, ""))) for f in FAMILIES),
+        )
     out.print(table)
     if data.get("note"):
         out.print(data["note"])
@@ -49,6 +54,10 @@ def pins(out: Console, data: dict[str, Any]) -> None:
     for p in proposals:
         target = p.get("role") or "(default route)"
         kept = f"; keeps pin {p['current']}" if p.get("current") else ""
-        out.print(Text(f"  {p['id']}  {p.get('title', '')}: {p.get('type')} ({p.get('confidence')}) → {target}  "
-                       f"[{p.get('reason', '')}]{kept}"))
+        out.print(
+            Text(
+                f"  {p['id']}  {p.get('title', '')}: {p.get('type')} ({p.get('confidence')}) → {target}  "
+                f"[{p.get('reason', '')}]{kept}"
+            )
+        )
     out.print(data.get("message", ""))

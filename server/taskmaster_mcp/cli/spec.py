@@ -91,6 +91,7 @@ def common_options(defaults: bool) -> argparse.ArgumentParser:
 
 # --- argument types: argparse turns their errors into "error: argument ...: <message>" and exit 2 ------------------
 
+
 def _checked(check: Callable[[str], object]) -> Callable[[str], str]:
     def convert(text: str) -> str:
         try:

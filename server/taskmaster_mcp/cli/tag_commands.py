@@ -26,9 +26,17 @@ def _add_tag_flags(p: argparse.ArgumentParser) -> None:
 def _add_tag(a: argparse.Namespace) -> ToolCall:
     if not (a.name or a.from_branch):
         raise Usage("give the tag name: `taskmaster-mcp add-tag feature-x` (or --from-branch)")
-    return tool_call("add_tag", {"name": a.name, "description": a.description,
-                                 "copyFromCurrent": getattr(a, "copy_from_current", False),
-                                 "copyFromTag": a.copy_from, "fromBranch": a.from_branch, "file": a.file})
+    return tool_call(
+        "add_tag",
+        {
+            "name": a.name,
+            "description": a.description,
+            "copyFromCurrent": getattr(a, "copy_from_current", False),
+            "copyFromTag": a.copy_from,
+            "fromBranch": a.from_branch,
+            "file": a.file,
+        },
+    )
 
 
 def _name_flags(*names: str, description: bool = False, yes: bool = False) -> Callable[[argparse.ArgumentParser], None]:
@@ -46,6 +54,7 @@ def _name_flags(*names: str, description: bool = False, yes: bool = False) -> Ca
 
 def _tag_call(tool: str, **params: str) -> Callable[[argparse.Namespace], ToolCall]:
     """A tag tool; ``params`` maps each tool parameter (Task Master's name) to the positional that fills it."""
+
     def to_call(a: argparse.Namespace) -> ToolCall:
         arguments = {param: getattr(a, attr) for param, attr in params.items()}
         return tool_call(tool, {**arguments, "description": getattr(a, "description", None), "file": a.file})
@@ -61,15 +70,31 @@ def _tag_commands(prefix: str) -> tuple[Command, ...]:
     nested = prefix == "tags "
     return (
         Command(f"{prefix}add" if nested else "add-tag", "create a tag (empty, or a copy)", _add_tag_flags, _add_tag),
-        Command(f"{prefix}use" if nested else "use-tag", "switch the current tag", _name_flags("name"),
-                _tag_call("use_tag", name="name")),
-        Command(f"{prefix}remove" if nested else "delete-tag", "delete a tag and its tasks",
-                _name_flags("name", yes=True), _tag_call("delete_tag", name="name"), prepare=_DELETE_TAG),
-        Command(f"{prefix}rename" if nested else "rename-tag", "rename a tag", _name_flags("old", "new"),
-                _tag_call("rename_tag", oldName="old", newName="new")),
-        Command(f"{prefix}copy" if nested else "copy-tag", "copy a tag with its tasks",
-                _name_flags("source", "target", description=True),
-                _tag_call("copy_tag", sourceName="source", targetName="target")),
+        Command(
+            f"{prefix}use" if nested else "use-tag",
+            "switch the current tag",
+            _name_flags("name"),
+            _tag_call("use_tag", name="name"),
+        ),
+        Command(
+            f"{prefix}remove" if nested else "delete-tag",
+            "delete a tag and its tasks",
+            _name_flags("name", yes=True),
+            _tag_call("delete_tag", name="name"),
+            prepare=_DELETE_TAG,
+        ),
+        Command(
+            f"{prefix}rename" if nested else "rename-tag",
+            "rename a tag",
+            _name_flags("old", "new"),
+            _tag_call("rename_tag", oldName="old", newName="new"),
+        ),
+        Command(
+            f"{prefix}copy" if nested else "copy-tag",
+            "copy a tag with its tasks",
+            _name_flags("source", "target", description=True),
+            _tag_call("copy_tag", sourceName="source", targetName="target"),
+        ),
     )
 
 
@@ -77,8 +102,16 @@ def _list_tags(a: argparse.Namespace) -> ToolCall:
     return tool_call("list_tags", {"showMetadata": a.show_metadata, "file": getattr(a, "file", None)})
 
 
-TAGS = Command("tags", "list tags; tags add|use|remove|rename|copy manage them", _tags_flags, _list_tags,
-               view="tags", subcommands=(Command("tags list", "list tags with counts", _tags_flags, _list_tags,
-                                                 view="tags"), *_tag_commands("tags ")))
+TAGS = Command(
+    "tags",
+    "list tags; tags add|use|remove|rename|copy manage them",
+    _tags_flags,
+    _list_tags,
+    view="tags",
+    subcommands=(
+        Command("tags list", "list tags with counts", _tags_flags, _list_tags, view="tags"),
+        *_tag_commands("tags "),
+    ),
+)
 
 COMMANDS: tuple[Command, ...] = (TAGS, *_tag_commands(""))

@@ -19,8 +19,13 @@ from rich.text import Text
 from taskmaster_mcp.tasks.model import resolve_sub_dep
 
 STATUS_STYLE = {
-    "done": "green", "in-progress": "yellow", "review": "magenta", "pending": "cyan", "blocked": "red",
-    "deferred": "dim", "cancelled": "dim strike",
+    "done": "green",
+    "in-progress": "yellow",
+    "review": "magenta",
+    "pending": "cyan",
+    "blocked": "red",
+    "deferred": "dim",
+    "cancelled": "dim strike",
 }
 PRIORITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
@@ -74,26 +79,42 @@ def task_table(out: Console, data: dict[str, Any], *, header: bool = True, compa
     stats = data["stats"]
     done = round(stats["tasks"] * stats["percentDone"] / 100)
     if header:
-        out.print(f"Tag {data['tag']}: {stats['tasks']} tasks, {stats['percentDone']}% done  "
-                  f"{progress_bar(done, stats['tasks'])}  subtasks {stats['subtasksDone']}/{stats['subtasks']}")
+        out.print(
+            f"Tag {data['tag']}: {stats['tasks']} tasks, {stats['percentDone']}% done  "
+            f"{progress_bar(done, stats['tasks'])}  subtasks {stats['subtasksDone']}/{stats['subtasks']}"
+        )
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold", show_header=not compact)
-    columns: tuple[tuple[str, JustifyMethod], ...] = (("id", "right"), ("status", "left"), ("priority", "left"),
-                                                      ("title", "left"), ("deps", "left"))
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("id", "right"),
+        ("status", "left"),
+        ("priority", "left"),
+        ("title", "left"),
+        ("deps", "left"),
+    )
     for name, justify in columns:
         table.add_column(name, justify=justify, no_wrap=name != "title")
     for row in data["tasks"]:
         deps = ",".join(str(d) for d in row.get("dependencies", []))
         subs = f" [{row['subtasks']}]" if "subtasks" in row else ""
         priority = str(row.get("priority", ""))
-        table.add_row(str(row["id"]), status_text(str(row.get("status", ""))),
-                      Text(priority, style=PRIORITY_STYLE.get(priority, "")), Text(f"{row.get('title', '')}{subs}"),
-                      f"<- {deps}" if deps else "")
+        table.add_row(
+            str(row["id"]),
+            status_text(str(row.get("status", ""))),
+            Text(priority, style=PRIORITY_STYLE.get(priority, "")),
+            Text(f"{row.get('title', '')}{subs}"),
+            f"<- {deps}" if deps else "",
+        )
         listed: list[dict[str, Any]] = row.get("subtaskList", [])
         siblings = [_local(s["id"]) for s in listed]
         for sub in listed:
             sub_deps = full_ids(str(row["id"]), sub.get("dependencies") or [], siblings)
-            table.add_row(str(sub["id"]), status_text(str(sub.get("status", ""))), "",
-                          Text(f"  {sub.get('title', '')}"), f"<- {sub_deps}" if sub_deps else "")
+            table.add_row(
+                str(sub["id"]),
+                status_text(str(sub.get("status", ""))),
+                "",
+                Text(f"  {sub.get('title', '')}"),
+                f"<- {sub_deps}" if sub_deps else "",
+            )
     out.print(table)
     if data.get("note"):
         out.print(data["note"])
@@ -129,8 +150,9 @@ def task_detail(out: Console, task: dict[str, Any], siblings: list[str] | None =
         out.print(line)
 
 
-def init_report(out: Console, err: Console, project: Path, created: list[str], kept: list[str],
-                editors: list[dict[str, Any]]) -> None:
+def init_report(
+    out: Console, err: Console, project: Path, created: list[str], kept: list[str], editors: list[dict[str, Any]]
+) -> None:
     """``init``: the files created and kept, then what was done for each editor."""
     out.print(f"Project: {project}")
     for path in created:
@@ -149,8 +171,11 @@ def init_report(out: Console, err: Console, project: Path, created: list[str], k
             out.print(f"    note: {note}")
         if report.get("rules"):
             out.print(f"    rules: {report['rules']}{'' if report['rulesChanged'] else ' (unchanged)'}")
-    out.print("Next: write your PRD to .taskmaster/docs/prd.txt, then `taskmaster-mcp parse-prd` or ask your agent "
-              "to call parse_prd. `taskmaster-mcp doctor` checks the setup.", soft_wrap=True)
+    out.print(
+        "Next: write your PRD to .taskmaster/docs/prd.txt, then `taskmaster-mcp parse-prd` or ask your agent "
+        "to call parse_prd. `taskmaster-mcp doctor` checks the setup.",
+        soft_wrap=True,
+    )
 
 
 def usage_line(usage: dict[str, Any] | None) -> str | None:
@@ -158,8 +183,11 @@ def usage_line(usage: dict[str, Any] | None) -> str | None:
     if not usage:
         return None
     cost = usage.get("costUsd")
-    parts = [f"{usage.get('calls', 0)} call(s)", ", ".join(usage.get("models") or []) or "no model",
-             f"{usage.get('inputTokens', 0):,} in / {usage.get('outputTokens', 0):,} out tokens"]
+    parts = [
+        f"{usage.get('calls', 0)} call(s)",
+        ", ".join(usage.get("models") or []) or "no model",
+        f"{usage.get('inputTokens', 0):,} in / {usage.get('outputTokens', 0):,} out tokens",
+    ]
     if usage.get("cachedTokens"):
         parts.append(f"{usage['cachedTokens']:,} cached")
     parts.append(f"${cost:.4f}" if isinstance(cost, int | float) else "cost unknown")
@@ -181,13 +209,19 @@ def usage_line(usage: dict[str, Any] | None) -> str | None:
 def live_progress(err: Console, label: str) -> Generator[Any, None, None]:
     """A progress bar on stderr (a terminal only); yields the callback to hand to ``call_tool``."""
     if not err.is_terminal:
+
         async def quiet(done: float, total: float | None, message: str | None) -> None:
             return
 
         yield quiet
         return
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
-               TextColumn("{task.fields[note]}"))
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[note]}"),
+    )
     with Progress(*columns, console=err, transient=True) as bar:
         job = bar.add_task(label, total=None, note="")
 
@@ -204,9 +238,13 @@ def models_table(out: Console, data: dict[str, Any]) -> None:
         table.add_column(name)
     for view in data.get("roles", []):
         key = str(view.get("key", ""))
-        table.add_row(view["role"], str(view.get("provider") or "-"), str(view.get("modelId") or "-"),
-                      Text(key, style="red" if key.startswith("MISSING") else "green"),
-                      str(view.get("maxTokens") or ""))
+        table.add_row(
+            view["role"],
+            str(view.get("provider") or "-"),
+            str(view.get("modelId") or "-"),
+            Text(key, style="red" if key.startswith("MISSING") else "green"),
+            str(view.get("maxTokens") or ""),
+        )
     out.print(table)
     # The tool result is plain JSON; these annotations only name the shapes the models tool returns.
     changed: list[str] = data.get("changed") or []
@@ -222,8 +260,9 @@ def models_table(out: Console, data: dict[str, Any]) -> None:
     for test in tests:
         ok = test.get("ok")
         detail = f"{test.get('latency_ms', '')} ms" if ok else test.get("error", "")
-        out.print(f"test {test['role']}: ", Text("ok" if ok else "FAIL", style="green" if ok else "red"),
-                  f" {detail}", sep="")
+        out.print(
+            f"test {test['role']}: ", Text("ok" if ok else "FAIL", style="green" if ok else "red"), f" {detail}", sep=""
+        )
     _optimization(out, data.get("optimization"))
     if data.get("note"):
         out.print(data["note"])
@@ -235,14 +274,21 @@ def _optimization(out: Console, proposal: dict[str, Any] | None) -> None:
         return
     changes: list[dict[str, Any]] = proposal.get("changes") or []
     evidence = "; ".join(str(e) for e in cast(list[Any], proposal.get("evidence") or []))
-    out.print(Text(f"optimize {proposal.get('preset')}: {proposal.get('candidates', 0)} candidate model(s); "
-                   f"evidence: {evidence}"))
+    out.print(
+        Text(
+            f"optimize {proposal.get('preset')}: {proposal.get('candidates', 0)} candidate model(s); "
+            f"evidence: {evidence}"
+        )
+    )
     for change in changes:
-        out.print(Text(f"  {change.get('role')}: {change.get('before')} → {change.get('after')}  "
-                       f"({change.get('reason')})"))
+        out.print(
+            Text(f"  {change.get('role')}: {change.get('before')} → {change.get('after')}  ({change.get('reason')})")
+        )
     if not changes:
-        out.print("No change proposed: the current roles are already the best choice, or no model with a key "
-                  "present fits (`taskmaster-mcp doctor` shows which keys are missing).")
+        out.print(
+            "No change proposed: the current roles are already the best choice, or no model with a key "
+            "present fits (`taskmaster-mcp doctor` shows which keys are missing)."
+        )
     elif not proposal.get("applied"):
         out.print("Nothing was changed. Run again with --apply to write these roles.")
 
@@ -262,24 +308,34 @@ def usage_table(out: Console, data: dict[str, Any]) -> None:
             table.add_column(name, justify="left" if name == title else "right")
         for name, g in groups.items():
             share = g.get("cost_share")
-            table.add_row(name, str(g.get("calls", 0)), f"{g.get('input_tokens', 0):,}",
-                          f"{g.get('output_tokens', 0):,}",
-                          "unknown" if g.get("unknown_cost_calls") and not g.get("cost_usd") else
-                          f"{g.get('cost_usd', 0):.4f}", "" if share is None else f"{share:.0%}",
-                          str(g.get("p50_latency_ms") or ""), str(g.get("errors", 0)), str(g.get("fallbacks", 0)))
+            table.add_row(
+                name,
+                str(g.get("calls", 0)),
+                f"{g.get('input_tokens', 0):,}",
+                f"{g.get('output_tokens', 0):,}",
+                "unknown" if g.get("unknown_cost_calls") and not g.get("cost_usd") else f"{g.get('cost_usd', 0):.4f}",
+                "" if share is None else f"{share:.0%}",
+                str(g.get("p50_latency_ms") or ""),
+                str(g.get("errors", 0)),
+                str(g.get("fallbacks", 0)),
+            )
         out.print(table)
     total: dict[str, Any] = report.get("total") or {}
     extra = [f"{total['cache_hits']} from the response cache"] if total.get("cache_hits") else []
     if total.get("unknown_cost_calls"):
         extra.append(f"{total['unknown_cost_calls']} of unknown cost (not counted)")
-    out.print(f"total: {total.get('calls', 0)} call(s), ${total.get('cost_usd', 0):.4f}"
-              + (f" ({'; '.join(extra)})" if extra else ""))
+    out.print(
+        f"total: {total.get('calls', 0)} call(s), ${total.get('cost_usd', 0):.4f}"
+        + (f" ({'; '.join(extra)})" if extra else "")
+    )
     budgets: list[dict[str, Any]] = data.get("budgets") or []
     for budget in budgets:
         unknown = int(budget.get("unknownCostCalls") or 0)
-        out.print(f"budget {budget['budget']} ({budget['period']}): ${budget['spentUsd']:g} of "
-                  f"${budget['limitUsd']:g} ({budget['used']:.0%})"
-                  + (f", {unknown} call(s) of unknown cost not counted" if unknown else ""))
+        out.print(
+            f"budget {budget['budget']} ({budget['period']}): ${budget['spentUsd']:g} of "
+            f"${budget['limitUsd']:g} ({budget['used']:.0%})"
+            + (f", {unknown} call(s) of unknown cost not counted" if unknown else "")
+        )
     if data.get("note"):
         out.print(data["note"])
 
@@ -307,13 +363,20 @@ def tags_table(out: Console, data: dict[str, Any], *, metadata: bool = False) ->
     for name in [*names, *(["description", "metadata"] if metadata else [])]:
         table.add_column(name, justify="right" if name in ("tasks", "done", "subtasks", "ready") else "left")
     for row in rows:
-        cells = ["*" if row.get("current") else "", str(row["name"]), str(row.get("tasks", 0)),
-                 str(row.get("done", 0)), str(row.get("subtasks", 0))]
+        cells = [
+            "*" if row.get("current") else "",
+            str(row["name"]),
+            str(row.get("tasks", 0)),
+            str(row.get("done", 0)),
+            str(row.get("subtasks", 0)),
+        ]
         cells += [str(row.get("ready", ""))] if "ready" in names else []
         if metadata:
             meta: dict[str, Any] = row.get("metadata") or {}
-            cells += [str(row.get("description", "")),
-                      "  ".join(f"{k}={v}" for k, v in meta.items() if k != "description")]
+            cells += [
+                str(row.get("description", "")),
+                "  ".join(f"{k}={v}" for k, v in meta.items() if k != "description"),
+            ]
         table.add_row(*(Text(cell) for cell in cells))
     out.print(table)
 
@@ -321,21 +384,29 @@ def tags_table(out: Console, data: dict[str, Any], *, metadata: bool = False) ->
 def complexity_table(out: Console, data: dict[str, Any]) -> None:
     """``complexity-report``: the entries, highest score first."""
     meta: dict[str, Any] = data.get("meta") or {}
-    out.print(f"{data.get('path', '')}: {meta.get('tasksAnalyzed', len(data.get('entries') or []))} task(s) "
-              f"analysed {meta.get('generatedAt', '')}, threshold {meta.get('thresholdScore', '-')}")
+    out.print(
+        f"{data.get('path', '')}: {meta.get('tasksAnalyzed', len(data.get('entries') or []))} task(s) "
+        f"analysed {meta.get('generatedAt', '')}, threshold {meta.get('thresholdScore', '-')}"
+    )
     table = Table(box=None, header_style="bold", pad_edge=False)
     for name in ("id", "score", "subtasks", "title"):
         table.add_column(name, justify="left" if name == "title" else "right")
     for entry in cast(list[dict[str, Any]], data.get("entries") or []):
-        table.add_row(str(entry.get("taskId", "")), str(entry.get("complexityScore", "")),
-                      str(entry.get("recommendedSubtasks", "")), Text(str(entry.get("taskTitle", ""))))
+        table.add_row(
+            str(entry.get("taskId", "")),
+            str(entry.get("complexityScore", "")),
+            str(entry.get("recommendedSubtasks", "")),
+            Text(str(entry.get("taskTitle", ""))),
+        )
     out.print(table)
 
 
 def generated(out: Console, data: dict[str, Any]) -> None:
     """``generate``: how many task files were written, left as they were, removed."""
-    out.print(f"{data.get('output', '')}: {data.get('written', 0)} written, {data.get('unchanged', 0)} unchanged, "
-              f"{data.get('removed', 0)} removed")
+    out.print(
+        f"{data.get('output', '')}: {data.get('written', 0)} written, {data.get('unchanged', 0)} unchanged, "
+        f"{data.get('removed', 0)} removed"
+    )
 
 
 def summary(out: Console, data: dict[str, Any]) -> None:
@@ -349,8 +420,10 @@ def summary(out: Console, data: dict[str, Any]) -> None:
         if isinstance(profile, dict):
             entry = cast(dict[str, Any], profile)
             where = entry.get("rules") or entry.get("config") or entry.get("error", "")
-            out.print(f"  {entry.get('editor', entry.get('profile', ''))}: {where}"
-                      f"{'' if entry.get('changed', True) or entry.get('rulesChanged') else ' (unchanged)'}")
+            out.print(
+                f"  {entry.get('editor', entry.get('profile', ''))}: {where}"
+                f"{'' if entry.get('changed', True) or entry.get('rulesChanged') else ' (unchanged)'}"
+            )
             shown = True
     for name in ("created", "subtasks", "tasks", "added", "changed", "expanded", "top"):
         items: Any = data.get(name)
@@ -366,8 +439,10 @@ def summary(out: Console, data: dict[str, Any]) -> None:
     for name in ("updated", "unchanged", "removed", "skipped", "failed", "remaining"):
         values: Any = data.get(name)
         if isinstance(values, list) and values:
-            listed = [str(cast(dict[str, Any], v).get("id", v)) if isinstance(v, dict) else str(v)
-                      for v in cast(list[Any], values)]
+            listed = [
+                str(cast(dict[str, Any], v).get("id", v)) if isinstance(v, dict) else str(v)
+                for v in cast(list[Any], values)
+            ]
             out.print(f"{name}: {', '.join(listed)}")
             shown = True
     if isinstance(data.get("task"), dict):
@@ -384,8 +459,12 @@ def summary(out: Console, data: dict[str, Any]) -> None:
         for f in cast(list[dict[str, Any]], block.get("findings") or []):
             out.print(Text(f"  critique [{f.get('severity')}] {f.get('kind')}: {f.get('message')}"))
         state = block.get("outcome") or ("revised" if block.get("revised") else "not revised")
-        out.print(Text(f"{'consensus' if 'outcome' in block else 'critique'}: {state}"
-                       + "".join(f"; {r}" for r in cast(list[str], block.get("reasons") or []))))
+        out.print(
+            Text(
+                f"{'consensus' if 'outcome' in block else 'critique'}: {state}"
+                + "".join(f"; {r}" for r in cast(list[str], block.get("reasons") or []))
+            )
+        )
     if not shown:  # a shape we do not know (a newer tool): its plain values, one per line
         for name, value in data.items():
             if name != "usage" and not isinstance(value, dict | list):

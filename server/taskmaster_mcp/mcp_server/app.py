@@ -91,8 +91,9 @@ def _catalogue() -> list[ToolSpec]:
         ToolSpec("delete_tag", "tags", destructive=True, hidden=COMPAT | {"yes"}),
         ToolSpec("rename_tag", "tags"),
         ToolSpec("copy_tag", "tags"),
-        ToolSpec("initialize_project", "project", idempotent=True,
-                 hidden=COMPAT | {"yes", "skipInstall", "addAliases"}),
+        ToolSpec(
+            "initialize_project", "project", idempotent=True, hidden=COMPAT | {"yes", "skipInstall", "addAliases"}
+        ),
         ToolSpec("generate", "project", idempotent=True),
         ToolSpec("parse_prd", "plan", open_world=True),
         ToolSpec("update", "edit", open_world=True),
@@ -123,13 +124,29 @@ def _catalogue() -> list[ToolSpec]:
 
 
 CORE = ("get_tasks", "next_task", "get_task", "set_task_status", "update_subtask", "parse_prd", "expand_task")
-STANDARD = (*CORE, "initialize_project", "analyze_project_complexity", "expand_all", "add_subtask", "remove_task",
-            "add_task", "complexity_report")
+STANDARD = (
+    *CORE,
+    "initialize_project",
+    "analyze_project_complexity",
+    "expand_all",
+    "add_subtask",
+    "remove_task",
+    "add_task",
+    "complexity_report",
+)
 
 
 def _register(server: MCPServer[AppState], spec: ToolSpec) -> None:
-    register(server, spec.fn, read_only=spec.read_only, destructive=spec.destructive, idempotent=spec.idempotent,
-             open_world=spec.open_world, hidden=spec.hidden, name=spec.name)
+    register(
+        server,
+        spec.fn,
+        read_only=spec.read_only,
+        destructive=spec.destructive,
+        idempotent=spec.idempotent,
+        open_world=spec.open_world,
+        hidden=spec.hidden,
+        name=spec.name,
+    )
 
 
 def _install_resources(server: MCPServer[AppState]) -> None:
@@ -159,8 +176,10 @@ def select_tools(profile: str | None, available: list[str]) -> tuple[list[str], 
     unknown = [name for name in wanted if name.replace("-", "_") not in known]
     warnings = [f"TASK_MASTER_TOOLS: unknown tool(s) skipped: {', '.join(unknown)}."] if unknown else []
     if not chosen:
-        warnings.append(f"TASK_MASTER_TOOLS={profile!r} names no tool of this server; serving all {len(available)} "
-                        "tools. Use all, core, standard, or a comma list of tool names.")
+        warnings.append(
+            f"TASK_MASTER_TOOLS={profile!r} names no tool of this server; serving all {len(available)} "
+            "tools. Use all, core, standard, or a comma list of tool names."
+        )
         return list(available), warnings
     return [n for n in available if n in chosen], warnings
 
@@ -194,12 +213,17 @@ def build_app(
             await state.aclose()
 
     server = LazyToolServer(
-        "taskmaster-mcp", instructions=INSTRUCTIONS, version=__version__, lifespan=lifespan,
-        log_level=level_from(environment), cache_dir=tool_cache,
+        "taskmaster-mcp",
+        instructions=INSTRUCTIONS,
+        version=__version__,
+        lifespan=lifespan,
+        log_level=level_from(environment),
+        cache_dir=tool_cache,
     )
     specs = _catalogue()
-    names, warnings = select_tools(profile if profile is not None else environment.get("TASK_MASTER_TOOLS"),
-                                   [s.name for s in specs])
+    names, warnings = select_tools(
+        profile if profile is not None else environment.get("TASK_MASTER_TOOLS"), [s.name for s in specs]
+    )
     for warning in warnings:
         log.warning("%s", warning)
     chosen = set(names)

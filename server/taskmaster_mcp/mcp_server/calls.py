@@ -78,8 +78,9 @@ def _request(ctx: Context[Any, Any], request: ServerRequest, result_type: type[R
     The session's ``list_roots``/``create_message`` helpers are deprecated for the 2026 era and would warn; callers
     check ``can_send_request`` first, so this is only used where the request is valid.
     """
-    return ctx.session.send_request(request, result_type,
-                                    metadata=ServerMessageMetadata(related_request_id=ctx.request_id))
+    return ctx.session.send_request(
+        request, result_type, metadata=ServerMessageMetadata(related_request_id=ctx.request_id)
+    )
 
 
 def roots_of(result: ListRootsResult | None) -> list[Path] | None:
@@ -121,8 +122,13 @@ async def project_folder(ctx: Context[Any, Any], project_root: str | None, *, cr
     if state.pinned_root is not None:
         return state.pinned_root
     roots = await client_roots(ctx)
-    return resolve_root(project_root, env_root=state.env.get("TASK_MASTER_PROJECT_ROOT"), client_roots=roots,
-                        cwd=state.cwd, creating=creating)
+    return resolve_root(
+        project_root,
+        env_root=state.env.get("TASK_MASTER_PROJECT_ROOT"),
+        client_roots=roots,
+        cwd=state.cwd,
+        creating=creating,
+    )
 
 
 async def open_project(ctx: Context[Any, Any], project_root: str | None, file: str | None = None) -> Project:
@@ -156,7 +162,9 @@ def sampler_for(ctx: Context[Any, Any]) -> Sampler | None:
     async def sample(system: str, prompt: str, max_tokens: int) -> tuple[str, str]:
         params = CreateMessageRequestParams(
             messages=[SamplingMessage(role="user", content=TextContent(type="text", text=prompt))],
-            max_tokens=max_tokens, system_prompt=system)
+            max_tokens=max_tokens,
+            system_prompt=system,
+        )
         result = await _request(ctx, CreateMessageRequest(params=params), CreateMessageResult)
         content = result.content
         blocks = content if isinstance(content, list) else [content]
@@ -198,5 +206,10 @@ def ai_context(ctx: Context[Any, Any], project: Project) -> AIContext:
         except Exception as exc:  # a client that went away must not fail the model call
             log.debug("progress notification failed: %s", exc)
 
-    return AIContext(project=project, router=state_of(ctx).router_for(project), sampler=sampler_for(ctx),
-                     progress=monotonic_progress(progress), fresh=FRESH.get())
+    return AIContext(
+        project=project,
+        router=state_of(ctx).router_for(project),
+        sampler=sampler_for(ctx),
+        progress=monotonic_progress(progress),
+        fresh=FRESH.get(),
+    )

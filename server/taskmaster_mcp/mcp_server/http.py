@@ -82,8 +82,7 @@ def security_settings(host: str, env: Mapping[str, str]) -> Any:
         shown = f"[{name}]" if ":" in name else name
         hosts.append(f"{shown}:*")
         origins += [f"http://{shown}:*", f"https://{shown}:*"]
-    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts,
-                                     allowed_origins=origins)
+    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
 
 
 def check_token(host: str, token: str | None) -> None:
@@ -93,8 +92,8 @@ def check_token(host: str, token: str | None) -> None:
     if not token:
         raise ConfigError(
             f"Refusing to serve on {host} without a token: anyone who can reach this address could change your "
-            "tasks. Set TASKMASTER_MCP_TOKEN to a long random value (e.g. `python -c \"import secrets; "
-            "print(secrets.token_urlsafe(32))\"`) and give it to your team, or bind 127.0.0.1."
+            'tasks. Set TASKMASTER_MCP_TOKEN to a long random value (e.g. `python -c "import secrets; '
+            'print(secrets.token_urlsafe(32))"`) and give it to your team, or bind 127.0.0.1.'
         )
     if len(token) < MIN_TOKEN_LENGTH:
         raise ConfigError(f"TASKMASTER_MCP_TOKEN is too short for a network bind: use {MIN_TOKEN_LENGTH}+ characters.")
@@ -121,9 +120,17 @@ class BearerToken:
             headers = dict(scope.get("headers") or [])
             if not self.accepts(headers.get(b"authorization", b"")):
                 body = b"Missing or wrong bearer token. Send 'Authorization: Bearer <TASKMASTER_MCP_TOKEN>'."
-                await send({"type": "http.response.start", "status": 401, "headers": [
-                    (b"content-type", b"text/plain"), (b"www-authenticate", b"Bearer"),
-                    (b"content-length", str(len(body)).encode())]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [
+                            (b"content-type", b"text/plain"),
+                            (b"www-authenticate", b"Bearer"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
@@ -166,9 +173,13 @@ def serve_http(bind: str, env: Mapping[str, str], cwd: Path) -> int:
     app = build_http_app(host, env, cwd, shared.resolve())
     shown = f"[{host}]" if ":" in host else host
     auth = "bearer token required" if env.get("TASKMASTER_MCP_TOKEN") else "no token (loopback only)"
-    print(f"taskmaster-mcp: serving http://{shown}:{port}/mcp and the dashboard at / ({auth}); Ctrl-C to stop",
-          file=sys.stderr, flush=True)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
-                            timeout_graceful_shutdown=GRACE_SECONDS)  # open dashboard streams must not hold Ctrl-C
+    print(
+        f"taskmaster-mcp: serving http://{shown}:{port}/mcp and the dashboard at / ({auth}); Ctrl-C to stop",
+        file=sys.stderr,
+        flush=True,
+    )
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=GRACE_SECONDS
+    )  # open dashboard streams must not hold Ctrl-C
     closing_server(config, getattr(app, "state", None)).run()
     return 0

@@ -145,8 +145,10 @@ class LazyToolServer(MCPServer[Any]):
             unknown = unknown_arguments(tool.fn_metadata.arg_model, arguments)
             if unknown:
                 accepted = sorted(tool.parameters.get("properties", {}))
-                raise ToolError(f"{name} does not take {', '.join(unknown)}. Its parameters: {', '.join(accepted)}. "
-                                f"Leave the others out and call {name} again.")
+                raise ToolError(
+                    f"{name} does not take {', '.join(unknown)}. Its parameters: {', '.join(accepted)}. "
+                    f"Leave the others out and call {name} again."
+                )
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
@@ -186,8 +188,11 @@ class LazyToolServer(MCPServer[Any]):
         from taskmaster_mcp.mcp_server.wire import AnswerUnreadableLines
 
         async with stdio_server() as (read_stream, write_stream):
-            await self._lowlevel_server.run(AnswerUnreadableLines(read_stream, write_stream), write_stream,
-                                            self._lowlevel_server.create_initialization_options())
+            await self._lowlevel_server.run(
+                AnswerUnreadableLines(read_stream, write_stream),
+                write_stream,
+                self._lowlevel_server.create_initialization_options(),
+            )
 
     def _tool_input_schema(self, name: str) -> dict[str, Any] | None:
         self._ensure(name)

@@ -39,9 +39,23 @@ from taskmaster_mcp.mcp_server.calls import CALL_ROOTS, FRESH, roots_of, state_o
 log = logging.getLogger("taskmaster_mcp")
 
 HIDDEN_PARAMS = frozenset({"file"})
-AI_TOOLS = frozenset({"parse_prd", "expand_task", "expand_all", "analyze_project_complexity", "update", "update_task",
-                      "update_subtask", "add_task", "research", "review", "scope_up_task", "scope_down_task",
-                      "autopilot_finalize"})
+AI_TOOLS = frozenset(
+    {
+        "parse_prd",
+        "expand_task",
+        "expand_all",
+        "analyze_project_complexity",
+        "update",
+        "update_task",
+        "update_subtask",
+        "add_task",
+        "research",
+        "review",
+        "scope_up_task",
+        "scope_down_task",
+        "autopilot_finalize",
+    }
+)
 FRESH_PARAM = "fresh"
 
 ToolFn = Callable[..., Awaitable[BaseModel]]
@@ -92,8 +106,11 @@ def _expected(schema: dict[str, Any]) -> str:
     kind = schema.get("type")
     options = schema.get("anyOf")
     if isinstance(options, list):
-        forms = [_expected({k: v for k, v in cast(dict[str, Any], o).items() if k != "description"})
-                 for o in cast(list[Any], options) if isinstance(o, dict)]
+        forms = [
+            _expected({k: v for k, v in cast(dict[str, Any], o).items() if k != "description"})
+            for o in cast(list[Any], options)
+            if isinstance(o, dict)
+        ]
         form = " or ".join(dict.fromkeys(forms))
         description = schema.get("description")
         return f"{form} ({description})" if isinstance(description, str) else form
@@ -199,15 +216,18 @@ def _with_roots_parameter(signature: inspect.Signature) -> inspect.Signature:
     On a 2025 session the SDK sends ``roots/list`` mid-call; on a 2026 session it answers the call with an
     input-required result and the client retries with its roots. The parameter never appears in the tool's schema.
     """
-    roots = inspect.Parameter(ROOTS_PARAM, inspect.Parameter.KEYWORD_ONLY, default=None,
-                              annotation=Annotated[ListRootsResult | None, Resolve(_ask_for_roots)])
+    roots = inspect.Parameter(
+        ROOTS_PARAM,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation=Annotated[ListRootsResult | None, Resolve(_ask_for_roots)],
+    )
     return signature.replace(parameters=[*signature.parameters.values(), roots])
 
 
 def _with_fresh_parameter(signature: inspect.Signature) -> inspect.Signature:
     """``signature`` plus ``fresh``: an AI tool's answer from the response cache is skipped for a new one."""
-    fresh = inspect.Parameter(FRESH_PARAM, inspect.Parameter.KEYWORD_ONLY, default=False,
-                              annotation=bool)
+    fresh = inspect.Parameter(FRESH_PARAM, inspect.Parameter.KEYWORD_ONLY, default=False, annotation=bool)
     return signature.replace(parameters=[*signature.parameters.values(), fresh])
 
 

@@ -106,7 +106,7 @@ def plan_from_prd(prd: str = ".taskmaster/docs/prd.txt", numTasks: str = "") -> 
     """Turn a PRD into tasks, then size and split them."""
     count = f" with numTasks={numTasks}" if numTasks.strip() else ""
     return (
-        f"Plan this project from the PRD at `{prd}`. Call `parse_prd` with input=\"{prd}\"{count} (pass projectRoot, "
+        f'Plan this project from the PRD at `{prd}`. Call `parse_prd` with input="{prd}"{count} (pass projectRoot, '
         "the absolute path of this workspace). Then call `analyze_project_complexity`, and `expand_task` for every "
         "task scoring 7 or more (or `expand_all`). Finish with `get_tasks` and summarise the plan: the order of work, "
         "the riskiest tasks, and any PRD gaps you had to assume."
@@ -117,8 +117,11 @@ async def work_on_next_task(ctx: Context[Any, Any]) -> str:
     """Pick the next task and work it through to done."""
     current = await _maybe(lambda: _read().next_task(ctx))
     steps = _workflow().split("\n", 1)[1].strip()
-    lead = f"The next task, from `next_task`:\n\n```json\n{current}\n```\n\n" if current else (
-        "Call `next_task` (pass projectRoot) to find the next task.\n\n")
+    lead = (
+        f"The next task, from `next_task`:\n\n```json\n{current}\n```\n\n"
+        if current
+        else ("Call `next_task` (pass projectRoot) to find the next task.\n\n")
+    )
     return lead + "Work on it following this workflow:\n\n" + steps
 
 
@@ -136,7 +139,7 @@ async def review_task(id: str, ctx: Context[Any, Any]) -> str:
         "Check the code against the task's details and testStrategy: run the tests it names, look for missing "
         "cases, error handling and anything the description promises that is not done. Call `review` with the id "
         "when that tool is available. Record findings with `update_subtask` (or `update_task` with a prompt). If "
-        "everything holds, call `set_task_status` with status \"done\"; otherwise set \"in-progress\" and list what "
+        'everything holds, call `set_task_status` with status "done"; otherwise set "in-progress" and list what '
         "is left."
     )
 

@@ -47,8 +47,9 @@ class AppState:
             from taskmaster_mcp.models.router import ModelRouter
 
             self.limiters = self.limiters or Limiters()
-            router = self.routers[project.paths.root] = ModelRouter(project.paths, self.env, config=project.config,
-                                                                    limiters=self.limiters)
+            router = self.routers[project.paths.root] = ModelRouter(
+                project.paths, self.env, config=project.config, limiters=self.limiters
+            )
         return router
 
     async def aclose(self) -> None:

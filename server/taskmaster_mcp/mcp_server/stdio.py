@@ -44,8 +44,9 @@ def serve_stdio() -> NoReturn:
         from taskmaster_mcp.mcp_server.lazytools import default_cache_dir
 
         server = build_app(tool_cache=default_cache_dir(os.environ))
-    logging.getLogger("taskmaster_mcp").info("taskmaster-mcp serving MCP over stdio (working directory %s)",
-                                              os.getcwd())
+    logging.getLogger("taskmaster_mcp").info(
+        "taskmaster-mcp serving MCP over stdio (working directory %s)", os.getcwd()
+    )
     signal.signal(signal.SIGTERM, _terminate)
     try:
         server.run("stdio")

@@ -41,9 +41,11 @@ from taskmaster_mcp.models.failures import redact, status_error
 from taskmaster_mcp.models.providers import Billing, ChunkFn, Completion, Provider, Request
 
 # An HTTP status in a CLI's error text: after "status", "HTTP", "API Error:" or "code", or before its reason phrase.
-STATUS = re.compile(r"(?:\bstatus(?: code)?[:= ]+|\bHTTP[/0-9. ]* |\bAPI Error: |\bcode[:= ]+)([45]\d\d)\b"
-                    r"|\b([45]\d\d) (?:Too Many Requests|Unauthorized|Forbidden|Not Found|Bad Request|Internal Server "
-                    r"Error|Bad Gateway|Service Unavailable|Gateway Timeout|Overloaded)")
+STATUS = re.compile(
+    r"(?:\bstatus(?: code)?[:= ]+|\bHTTP[/0-9. ]* |\bAPI Error: |\bcode[:= ]+)([45]\d\d)\b"
+    r"|\b([45]\d\d) (?:Too Many Requests|Unauthorized|Forbidden|Not Found|Bad Request|Internal Server "
+    r"Error|Bad Gateway|Service Unavailable|Gateway Timeout|Overloaded)"
+)
 STDERR_TAIL = 400
 
 
@@ -54,10 +56,15 @@ def adapter(provider: str, model: str, base_url: str | None, setup: ProviderSetu
     if provider == "claude-code":
         return ClaudeCodeAdapter(model, command, setup)
     if command is None:
-        raise ConfigError(f"provider {provider} needs the `{spec.command}` CLI on the server's PATH: {spec.install} "
-                          f"(then {spec.sign_in}).")
-    kinds: dict[str, type[_CommandAdapter]] = {"codex-cli": CodexAdapter, "gemini-cli": GeminiAdapter,
-                                               "grok-cli": GrokAdapter}
+        raise ConfigError(
+            f"provider {provider} needs the `{spec.command}` CLI on the server's PATH: {spec.install} "
+            f"(then {spec.sign_in})."
+        )
+    kinds: dict[str, type[_CommandAdapter]] = {
+        "codex-cli": CodexAdapter,
+        "gemini-cli": GeminiAdapter,
+        "grok-cli": GrokAdapter,
+    }
     return kinds[provider](model, command, base_url, setup)
 
 
@@ -100,14 +107,23 @@ class ClaudeCodeAdapter:
         try:
             import claude_agent_sdk as sdk
         except ImportError:
-            raise ConfigError(f"provider claude-code needs the Claude Agent SDK: {EXTRA.format('claude-code')}"
-                              ) from None
+            raise ConfigError(
+                f"provider claude-code needs the Claude Agent SDK: {EXTRA.format('claude-code')}"
+            ) from None
         env, billing = self._env()
         stderr: list[str] = []
         options = sdk.ClaudeAgentOptions(
-            model=self.model, system_prompt=request.system, tools=[], max_turns=1, setting_sources=["user"],
-            cli_path=self._command, cwd=self._setup.cwd, env=env, include_partial_messages=True,
-            stderr=lambda line: stderr.append(line))
+            model=self.model,
+            system_prompt=request.system,
+            tools=[],
+            max_turns=1,
+            setting_sources=["user"],
+            cli_path=self._command,
+            cwd=self._setup.cwd,
+            env=env,
+            include_partial_messages=True,
+            stderr=lambda line: stderr.append(line),
+        )
         parts: list[str] = []
         received, result, model = 0, None, self.model
         messages: Any = sdk.query(prompt=flatten(request, with_system=False), options=options)
@@ -129,8 +145,9 @@ class ClaudeCodeAdapter:
                     result = message
         except sdk.CLINotFoundError:
             spec = AGENTS["claude-code"]
-            raise ConfigError(f"provider claude-code found no Claude Code CLI: {spec.install} (then "
-                              f"{spec.sign_in}).") from None
+            raise ConfigError(
+                f"provider claude-code found no Claude Code CLI: {spec.install} (then {spec.sign_in})."
+            ) from None
         except sdk.ResultError as exc:
             raise self._failure(exc.result or "; ".join(exc.errors) or str(exc), exc.api_error_status) from None
         except sdk.ProcessError as exc:
@@ -143,8 +160,9 @@ class ClaudeCodeAdapter:
         if result is None:
             raise ProviderError("Claude Code ended without a result", provider=self.provider, model=self.model)
         if result.is_error:
-            raise self._failure(result.result or ", ".join(result.errors or []) or result.subtype,
-                                result.api_error_status)
+            raise self._failure(
+                result.result or ", ".join(result.errors or []) or result.subtype, result.api_error_status
+            )
         usage: dict[str, Any] = result.usage or {}
         cached = int(usage.get("cache_read_input_tokens") or 0)
         inputs = int(usage.get("input_tokens") or 0) + int(usage.get("cache_creation_input_tokens") or 0) + cached
@@ -152,8 +170,13 @@ class ClaudeCodeAdapter:
         return Completion(text, model, inputs, int(usage.get("output_tokens") or 0), cached, billing)
 
     def _failure(self, message: str, status: int | None) -> ProviderError:
-        return status_error(redact(message, self._setup.env.get("CLAUDE_CODE_API_KEY")), status or _status(message),
-                            self.provider, self.model, AGENTS["claude-code"].sign_in)
+        return status_error(
+            redact(message, self._setup.env.get("CLAUDE_CODE_API_KEY")),
+            status or _status(message),
+            self.provider,
+            self.model,
+            AGENTS["claude-code"].sign_in,
+        )
 
 
 class _CommandAdapter:
@@ -183,11 +206,18 @@ class _CommandAdapter:
         env, billing = self.env()
         try:
             process = await asyncio.create_subprocess_exec(
-                self._command, *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE, env=env, cwd=self._setup.cwd)
+                self._command,
+                *argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=env,
+                cwd=self._setup.cwd,
+            )
         except OSError as exc:
-            raise ProviderError(f"could not start {self._command}: {exc}", provider=self.provider,
-                                model=self.model) from None
+            raise ProviderError(
+                f"could not start {self._command}: {exc}", provider=self.provider, model=self.model
+            ) from None
         try:
             out, err = await process.communicate(stdin.encode())
         except BaseException:
@@ -202,20 +232,32 @@ class _CommandAdapter:
             raise
         except (ValueError, KeyError, TypeError) as exc:
             if process.returncode:
-                raise self.failure(f"{self._command} exited with code {process.returncode}: "
-                                   f"{stderr[-STDERR_TAIL:] or stdout[-STDERR_TAIL:]}") from None
-            raise ProviderError(f"malformed response from {self._command} ({type(exc).__name__}: {exc}); is it "
-                                "a supported version?", provider=self.provider, model=self.model) from None
-        return Completion(completion.text, completion.model, completion.input_tokens, completion.output_tokens,
-                          completion.cached_tokens, billing)
+                raise self.failure(
+                    f"{self._command} exited with code {process.returncode}: "
+                    f"{stderr[-STDERR_TAIL:] or stdout[-STDERR_TAIL:]}"
+                ) from None
+            raise ProviderError(
+                f"malformed response from {self._command} ({type(exc).__name__}: {exc}); is it a supported version?",
+                provider=self.provider,
+                model=self.model,
+            ) from None
+        return Completion(
+            completion.text,
+            completion.model,
+            completion.input_tokens,
+            completion.output_tokens,
+            completion.cached_tokens,
+            billing,
+        )
 
     def failure(self, message: str, status: int | None = None) -> ProviderError:
         """A failure the CLI reported, classified by its HTTP status when it names one."""
         secrets = [v for k, v in self._setup.env.items() if k.endswith("_API_KEY") and v]
         for secret in secrets:
             message = redact(message, secret)
-        return status_error(message, status or _status(message), self.provider, self.model,
-                            AGENTS[self.provider].sign_in)
+        return status_error(
+            message, status or _status(message), self.provider, self.model, AGENTS[self.provider].sign_in
+        )
 
 
 class CodexAdapter(_CommandAdapter):
@@ -225,8 +267,9 @@ class CodexAdapter(_CommandAdapter):
 
     def argv(self, request: Request) -> tuple[list[str], str]:
         """``exec`` in a read-only sandbox, the prompt read from stdin (``-``)."""
-        return ["exec", "--json", "--sandbox", "read-only", "--skip-git-repo-check", "-m", self.model, "-"], \
-            flatten(request)
+        return ["exec", "--json", "--sandbox", "read-only", "--skip-git-repo-check", "-m", self.model, "-"], flatten(
+            request
+        )
 
     def env(self) -> tuple[dict[str, str], Billing]:
         """With ``OPENAI_CODEX_API_KEY`` the CLI uses that key (billed per token); else its own login."""
@@ -256,8 +299,13 @@ class CodexAdapter(_CommandAdapter):
                 raise self.failure(str(event.get("message") or "error"))
         if text is None:
             raise ValueError("no agent message in the output")
-        return Completion(text, self.model, int(usage.get("input_tokens") or 0),
-                          int(usage.get("output_tokens") or 0), int(usage.get("cached_input_tokens") or 0))
+        return Completion(
+            text,
+            self.model,
+            int(usage.get("input_tokens") or 0),
+            int(usage.get("output_tokens") or 0),
+            int(usage.get("cached_input_tokens") or 0),
+        )
 
 
 class GeminiAdapter(_CommandAdapter):
@@ -267,8 +315,7 @@ class GeminiAdapter(_CommandAdapter):
 
     def argv(self, request: Request) -> tuple[list[str], str]:
         """Headless mode; the CLI puts stdin before the ``-p`` text."""
-        return ["--output-format", "json", "-m", self.model, "-p", "Follow the instructions above."], \
-            flatten(request)
+        return ["--output-format", "json", "-m", self.model, "-p", "Follow the instructions above."], flatten(request)
 
     def env(self) -> tuple[dict[str, str], Billing]:
         """With ``GEMINI_API_KEY`` calls are billed to that key; signed in with Google they are on the plan."""
@@ -277,7 +324,7 @@ class GeminiAdapter(_CommandAdapter):
 
     def read(self, stdout: str) -> Completion:
         """The ``response`` and the first model's token stats; an ``error`` object is a failure."""
-        document = _obj(json.loads(stdout[stdout.index("{"):]))
+        document = _obj(json.loads(stdout[stdout.index("{") :]))
         error = document.get("error")
         if isinstance(error, dict):
             code, message = _obj(error).get("code"), _obj(error).get("message")
@@ -285,8 +332,13 @@ class GeminiAdapter(_CommandAdapter):
         models = _obj(_obj(document.get("stats")).get("models"))
         name, stats = next(iter(models.items()), (self.model, None))
         tokens = _obj(_obj(stats).get("tokens"))
-        return Completion(str(document["response"]), name, int(tokens.get("prompt") or 0),
-                          int(tokens.get("candidates") or 0), int(tokens.get("cached") or 0))
+        return Completion(
+            str(document["response"]),
+            name,
+            int(tokens.get("prompt") or 0),
+            int(tokens.get("candidates") or 0),
+            int(tokens.get("cached") or 0),
+        )
 
 
 class GrokAdapter(_CommandAdapter):
@@ -316,5 +368,9 @@ class GrokAdapter(_CommandAdapter):
         if answer is None:
             raise ValueError("no assistant message in the output")
         usage = _obj(answer.get("usage"))
-        return Completion(str(answer.get("content") or ""), self.model, int(usage.get("prompt_tokens") or 0),
-                          int(usage.get("completion_tokens") or 0))
+        return Completion(
+            str(answer.get("content") or ""),
+            self.model,
+            int(usage.get("prompt_tokens") or 0),
+            int(usage.get("completion_tokens") or 0),
+        )

@@ -32,8 +32,16 @@ from typing import Any, cast
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "models.json"
 UNPRICED = frozenset({"ollama", "lmstudio", "grok-cli"})
-FIELD_ORDER = ("id", "context_window", "max_output_tokens", "cost_per_1m_tokens", "allowed_roles",
-               "supports_structured_output", "swe_score", "supported")
+FIELD_ORDER = (
+    "id",
+    "context_window",
+    "max_output_tokens",
+    "cost_per_1m_tokens",
+    "allowed_roles",
+    "supports_structured_output",
+    "swe_score",
+    "supported",
+)
 
 Entry = dict[str, Any]
 
@@ -41,9 +49,13 @@ Entry = dict[str, Any]
 def _tm_entry(raw: Entry) -> Entry:
     prices = cast(Entry, raw.get("cost_per_1m_tokens") or {})
     swe = raw.get("swe_score")
-    entry: Entry = {"id": str(raw["id"]), "max_output_tokens": raw.get("max_tokens"),
-                    "cost_per_1m_tokens": {"input": prices.get("input"), "output": prices.get("output")},
-                    "allowed_roles": list(raw.get("allowed_roles") or []), "swe_score": swe or None}
+    entry: Entry = {
+        "id": str(raw["id"]),
+        "max_output_tokens": raw.get("max_tokens"),
+        "cost_per_1m_tokens": {"input": prices.get("input"), "output": prices.get("output")},
+        "allowed_roles": list(raw.get("allowed_roles") or []),
+        "swe_score": swe or None,
+    }
     if raw.get("supported") is False:
         entry["supported"] = False
     return entry
@@ -116,8 +128,10 @@ def dumps(document: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Merge the given Task Master file into ``data/models.json``; print what disagrees to stderr."""
-    parser = argparse.ArgumentParser(prog="python -m taskmaster_mcp.models.catalogue_refresh",
-                                     description="Refresh data/models.json from Task Master's supported-models.json.")
+    parser = argparse.ArgumentParser(
+        prog="python -m taskmaster_mcp.models.catalogue_refresh",
+        description="Refresh data/models.json from Task Master's supported-models.json.",
+    )
     parser.add_argument("source", type=Path, help="Task Master's scripts/modules/supported-models.json")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the file would change")
     parser.add_argument("--output", type=Path, default=DATA, help="the catalogue to update (default: the package's)")

@@ -53,8 +53,15 @@ class ClientCache:
     def __init__(self) -> None:
         self._clients: dict[tuple[str, str, str], Any] = {}
 
-    def adapter(self, provider: str, model: str, base_url: str | None, key: str | None,
-                sampler: Sampler | None = None, setup: ProviderSetup | None = None) -> Provider:
+    def adapter(
+        self,
+        provider: str,
+        model: str,
+        base_url: str | None,
+        key: str | None,
+        sampler: Sampler | None = None,
+        setup: ProviderSetup | None = None,
+    ) -> Provider:
         """An adapter for ``provider``/``model``, building (once) the SDK client it needs."""
         wire = provider_wire(provider)
         if wire == "sampling":
@@ -93,8 +100,9 @@ class ClientCache:
         import openai
 
         headers = {"api-key": key} if provider == "azure" and key else None
-        return openai.AsyncOpenAI(api_key=key or "not-needed", base_url=base_url, max_retries=0, timeout=120.0,
-                                  default_headers=headers)
+        return openai.AsyncOpenAI(
+            api_key=key or "not-needed", base_url=base_url, max_retries=0, timeout=120.0, default_headers=headers
+        )
 
     async def list_models(self, provider: str, base_url: str, key: str | None) -> list[str]:
         """Model ids served by an OpenAI-compatible endpoint (``GET /models``), e.g. a local Ollama or LM Studio."""

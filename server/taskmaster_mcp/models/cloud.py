@@ -50,9 +50,11 @@ def adapter(cache: ClientCache, provider: str, model: str, base_url: str | None,
 
 def _bedrock(cache: ClientCache, model: str, base_url: str | None, env: Mapping[str, str]) -> Provider:
     if OTHER_VENDORS.search(model):
-        raise ConfigError(f"bedrock model '{model}' is not a Claude model: taskmaster-mcp calls Bedrock through "
-                          "Anthropic's Messages API, which serves Anthropic models only. Choose a Claude model "
-                          "(e.g. us.anthropic.claude-sonnet-4-20250514-v1:0) with the models tool.")
+        raise ConfigError(
+            f"bedrock model '{model}' is not a Claude model: taskmaster-mcp calls Bedrock through "
+            "Anthropic's Messages API, which serves Anthropic models only. Choose a Claude model "
+            "(e.g. us.anthropic.claude-sonnet-4-20250514-v1:0) with the models tool."
+        )
     try:
         import boto3 as boto3_module  # pyright: ignore[reportMissingTypeStubs]
     except ImportError:
@@ -64,22 +66,29 @@ def _bedrock(cache: ClientCache, model: str, base_url: str | None, env: Mapping[
         kwargs["api_key"] = env["AWS_BEARER_TOKEN_BEDROCK"]
     else:
         if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
-            kwargs.update(aws_access_key=env["AWS_ACCESS_KEY_ID"], aws_secret_key=env["AWS_SECRET_ACCESS_KEY"],
-                          aws_session_token=env.get("AWS_SESSION_TOKEN") or None)
+            kwargs.update(
+                aws_access_key=env["AWS_ACCESS_KEY_ID"],
+                aws_secret_key=env["AWS_SECRET_ACCESS_KEY"],
+                aws_session_token=env.get("AWS_SESSION_TOKEN") or None,
+            )
         elif env.get("AWS_PROFILE"):
             kwargs["aws_profile"] = env["AWS_PROFILE"]
         try:
-            session = boto3.Session(profile_name=kwargs.get("aws_profile"),
-                                    aws_access_key_id=kwargs.get("aws_access_key"),
-                                    aws_secret_access_key=kwargs.get("aws_secret_key"),
-                                    aws_session_token=kwargs.get("aws_session_token"))
+            session = boto3.Session(
+                profile_name=kwargs.get("aws_profile"),
+                aws_access_key_id=kwargs.get("aws_access_key"),
+                aws_secret_access_key=kwargs.get("aws_secret_key"),
+                aws_session_token=kwargs.get("aws_session_token"),
+            )
             found: Any = session.get_credentials()
         except Exception as exc:  # botocore's ProfileNotFound, a broken ~/.aws/config...
             raise ConfigError(f"provider bedrock could not read the AWS credentials: {exc}") from None
         if found is None:
-            raise ConfigError("provider bedrock found no AWS credentials: set AWS_ACCESS_KEY_ID and "
-                              "AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or AWS_BEARER_TOKEN_BEDROCK) in the server's "
-                              "env, or sign in with `aws configure` / `aws sso login`.")
+            raise ConfigError(
+                "provider bedrock found no AWS credentials: set AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or AWS_BEARER_TOKEN_BEDROCK) in the server's "
+                "env, or sign in with `aws configure` / `aws sso login`."
+            )
     who = kwargs.get("api_key") or kwargs.get("aws_access_key") or kwargs.get("aws_profile") or "chain"
 
     def build() -> Any:
@@ -113,12 +122,20 @@ class GoogleToken:
                 try:
                     await asyncio.to_thread(self.credentials.refresh, AuthRequest())
                 except exceptions.TransportError as exc:
-                    raise ProviderError(f"could not reach Google to refresh credentials: {exc}", provider="vertex",
-                                        model=model, retryable=True) from None
+                    raise ProviderError(
+                        f"could not reach Google to refresh credentials: {exc}",
+                        provider="vertex",
+                        model=model,
+                        retryable=True,
+                    ) from None
                 except exceptions.GoogleAuthError as exc:
-                    raise ProviderError(f"Google credentials were refused ({exc}); run `gcloud auth "
-                                        "application-default login` or point GOOGLE_APPLICATION_CREDENTIALS at a "
-                                        "service-account file", provider="vertex", model=model) from None
+                    raise ProviderError(
+                        f"Google credentials were refused ({exc}); run `gcloud auth "
+                        "application-default login` or point GOOGLE_APPLICATION_CREDENTIALS at a "
+                        "service-account file",
+                        provider="vertex",
+                        model=model,
+                    ) from None
             return str(self.credentials.token)
 
 
@@ -151,28 +168,48 @@ def _vertex(cache: ClientCache, model: str, base_url: str | None, setup: Provide
         try:
             credentials, project = _credentials_file(file) if file else google_auth.default(scopes=[SCOPE])
         except refused as exc:
-            raise ConfigError(f"provider vertex found no Google credentials ({exc}). Run `gcloud auth "
-                              "application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a "
-                              "service-account JSON file in the server's env.") from None
+            raise ConfigError(
+                f"provider vertex found no Google credentials ({exc}). Run `gcloud auth "
+                "application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a "
+                "service-account JSON file in the server's env."
+            ) from None
         except (OSError, ValueError) as exc:
-            raise ConfigError(f"provider vertex could not read GOOGLE_APPLICATION_CREDENTIALS ({file}): {exc}"
-                              ) from None
+            raise ConfigError(
+                f"provider vertex could not read GOOGLE_APPLICATION_CREDENTIALS ({file}): {exc}"
+            ) from None
         return GoogleToken(credentials), project if isinstance(project, str) else None
 
     token, found_project = cache.shared(("vertex-credentials", file, ""), load)
-    project = env.get("VERTEX_PROJECT_ID") or _text(glob.get("vertexProjectId")) or env.get("GOOGLE_CLOUD_PROJECT") \
+    project = (
+        env.get("VERTEX_PROJECT_ID")
+        or _text(glob.get("vertexProjectId"))
+        or env.get("GOOGLE_CLOUD_PROJECT")
         or found_project
+    )
     if not project:
-        raise ConfigError("provider vertex needs a Google Cloud project: set VERTEX_PROJECT_ID in the server's env "
-                          "or global.vertexProjectId in .taskmaster/config.json.")
+        raise ConfigError(
+            "provider vertex needs a Google Cloud project: set VERTEX_PROJECT_ID in the server's env "
+            "or global.vertexProjectId in .taskmaster/config.json."
+        )
     location = env.get("VERTEX_LOCATION") or _text(glob.get("vertexLocation")) or DEFAULT_LOCATION
     if model.startswith("claude"):
-        client = cache.shared(("vertex-claude", f"{base_url}|{project}|{location}", ""), lambda: anthropic_sdk()
-                              .AsyncAnthropicVertex(region=location, project_id=project, access_token="pending",
-                                                    base_url=base_url, max_retries=0, timeout=120.0))
+        client = cache.shared(
+            ("vertex-claude", f"{base_url}|{project}|{location}", ""),
+            lambda: anthropic_sdk().AsyncAnthropicVertex(
+                region=location,
+                project_id=project,
+                access_token="pending",
+                base_url=base_url,
+                max_retries=0,
+                timeout=120.0,
+            ),
+        )
         return _VertexAdapter(AnthropicAdapter(client, "vertex", model), token, "access_token")
-    host = f"https://{location}-aiplatform.googleapis.com/v1" if location != "global" else \
-        "https://aiplatform.googleapis.com/v1"
+    host = (
+        f"https://{location}-aiplatform.googleapis.com/v1"
+        if location != "global"
+        else "https://aiplatform.googleapis.com/v1"
+    )
     url = f"{(base_url or host).rstrip('/')}/projects/{project}/locations/{location}/endpoints/openapi"
 
     def build_openai() -> Any:

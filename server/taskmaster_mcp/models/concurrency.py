@@ -44,6 +44,7 @@ from taskmaster_mcp.store.settings import RouterSettings
 class SlotTimeout(ProviderError):
     """No request slot came free before the call's deadline: nothing was sent, so it is not the model's failure."""
 
+
 OVERLOAD_STATUSES = frozenset({429, 529})
 FIXED_WIRES = frozenset({"agent", "sampling"})
 
@@ -125,9 +126,13 @@ class AdaptiveLimiter:
             if pause <= 0 and self.in_flight < self.capacity:
                 break
             if now >= deadline:
-                raise SlotTimeout(f"gave up waiting {now - asked:.0f}s for one of {self.capacity} request slot(s) "
-                                    "(timeouts.totalSeconds); call again, or lower the work per call",
-                                    provider=provider, model=model, retryable=False)
+                raise SlotTimeout(
+                    f"gave up waiting {now - asked:.0f}s for one of {self.capacity} request slot(s) "
+                    "(timeouts.totalSeconds); call again, or lower the work per call",
+                    provider=provider,
+                    model=model,
+                    retryable=False,
+                )
             waiter: asyncio.Future[None] = loop.create_future()
             self._waiters.append(waiter)
             try:
@@ -170,14 +175,16 @@ class Limiters:
     def __init__(self) -> None:
         self._by_key: dict[tuple[str, str, str | None], AdaptiveLimiter] = {}
 
-    def get(self, provider: str, model: str, base_url: str | None, settings: RouterSettings,
-            wire: str = "") -> AdaptiveLimiter:
+    def get(
+        self, provider: str, model: str, base_url: str | None, settings: RouterSettings, wire: str = ""
+    ) -> AdaptiveLimiter:
         """The limiter of ``provider``/``model`` at ``base_url``, configured by this call's settings."""
         adaptive = settings.adaptive and wire not in FIXED_WIRES
         limiter = self._by_key.get((provider, model, base_url))
         if limiter is None:
             limiter = self._by_key[(provider, model, base_url)] = AdaptiveLimiter(
-                float(min(settings.concurrency_start, settings.concurrency_max)), settings.concurrency_max, adaptive)
+                float(min(settings.concurrency_start, settings.concurrency_max)), settings.concurrency_max, adaptive
+            )
         limiter.configure(settings.concurrency_start, settings.concurrency_max, adaptive)
         limiter.backoff = settings.base_delay
         return limiter

@@ -27,9 +27,20 @@ from taskmaster_mcp.store.paths import Paths
 
 # Variables the cloud providers and CLI agents read, also taken from <project>/.env when the env lacks them.
 CREDENTIAL_VARIABLES = (
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION",
-    "AWS_DEFAULT_REGION", "AWS_BEARER_TOKEN_BEDROCK", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT",
-    "VERTEX_PROJECT_ID", "VERTEX_LOCATION", "CLAUDE_CODE_OAUTH_TOKEN", "OPENAI_CODEX_API_KEY", "GEMINI_API_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_BEARER_TOKEN_BEDROCK",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "GOOGLE_CLOUD_PROJECT",
+    "VERTEX_PROJECT_ID",
+    "VERTEX_LOCATION",
+    "CLAUDE_CODE_OAUTH_TOKEN",
+    "OPENAI_CODEX_API_KEY",
+    "GEMINI_API_KEY",
     "GROK_CLI_API_KEY",
 )
 EXTRA = 'pip install "taskmaster-mcp[{}]"'
@@ -46,15 +57,28 @@ class AgentSpec:
 
 
 AGENTS: dict[str, AgentSpec] = {
-    "claude-code": AgentSpec("claude", "npm install -g @anthropic-ai/claude-code",
-                             "run `claude` once and sign in with /login (or run `claude setup-token` and set "
-                             "CLAUDE_CODE_OAUTH_TOKEN)", ("claudeCode", "pathToClaudeCodeExecutable")),
-    "codex-cli": AgentSpec("codex", "npm install -g @openai/codex",
-                           "run `codex login` (ChatGPT plan) or set OPENAI_CODEX_API_KEY", ("codexCli", "codexPath")),
-    "gemini-cli": AgentSpec("gemini", "npm install -g @google/gemini-cli",
-                            "run `gemini` once and choose Login with Google, or set GEMINI_API_KEY"),
-    "grok-cli": AgentSpec("grok", "npm install -g @vibe-kit/grok-cli",
-                          "set GROK_CLI_API_KEY (an xAI API key) or apiKey in ~/.grok/user-settings.json"),
+    "claude-code": AgentSpec(
+        "claude",
+        "npm install -g @anthropic-ai/claude-code",
+        "run `claude` once and sign in with /login (or run `claude setup-token` and set CLAUDE_CODE_OAUTH_TOKEN)",
+        ("claudeCode", "pathToClaudeCodeExecutable"),
+    ),
+    "codex-cli": AgentSpec(
+        "codex",
+        "npm install -g @openai/codex",
+        "run `codex login` (ChatGPT plan) or set OPENAI_CODEX_API_KEY",
+        ("codexCli", "codexPath"),
+    ),
+    "gemini-cli": AgentSpec(
+        "gemini",
+        "npm install -g @google/gemini-cli",
+        "run `gemini` once and choose Login with Google, or set GEMINI_API_KEY",
+    ),
+    "grok-cli": AgentSpec(
+        "grok",
+        "npm install -g @vibe-kit/grok-cli",
+        "set GROK_CLI_API_KEY (an xAI API key) or apiKey in ~/.grok/user-settings.json",
+    ),
 }
 
 
@@ -102,8 +126,9 @@ def bundled_claude() -> str | None:
     return str(found) if found.is_file() else None
 
 
-def credential_status(provider: str, env: Mapping[str, str], paths: Paths | None,
-                      config: Mapping[str, Any] | None = None) -> CredentialStatus:
+def credential_status(
+    provider: str, env: Mapping[str, str], paths: Paths | None, config: Mapping[str, Any] | None = None
+) -> CredentialStatus:
     """How ``provider`` signs in here. ``config`` is config.json as read (read from ``paths`` when omitted)."""
     if config is None:
         try:
@@ -149,14 +174,17 @@ def _agent(provider: str, env: Mapping[str, str], config: Mapping[str, Any], hom
     if provider == "claude-code":
         config_dir = Path(env.get("CLAUDE_CONFIG_DIR") or home / ".claude")
         found = _where("CLAUDE_CODE_OAUTH_TOKEN", env) or (
-            "signed in (claude login)" if (config_dir / ".credentials.json").is_file() else None)
+            "signed in (claude login)" if (config_dir / ".credentials.json").is_file() else None
+        )
     elif provider == "codex-cli":
         codex_home = Path(env.get("CODEX_HOME") or home / ".codex")
         found = _where("OPENAI_CODEX_API_KEY", env) or (
-            "signed in (codex login)" if (codex_home / "auth.json").is_file() else None)
+            "signed in (codex login)" if (codex_home / "auth.json").is_file() else None
+        )
     elif provider == "gemini-cli":
         found = _where("GEMINI_API_KEY", env) or (
-            "signed in with Google" if (home / ".gemini" / "oauth_creds.json").is_file() else None)
+            "signed in with Google" if (home / ".gemini" / "oauth_creds.json").is_file() else None
+        )
     else:
         found = _where("GROK_CLI_API_KEY", env) or _grok_settings_key(home)
     subject = f"`{spec.command}` at {command}"
@@ -164,8 +192,9 @@ def _agent(provider: str, env: Mapping[str, str], config: Mapping[str, Any], hom
         return CredentialStatus(provider, True, f"{subject}, {found}")
     if provider == "grok-cli":
         return CredentialStatus(provider, False, f"MISSING: {spec.sign_in} ({subject})", spec.sign_in)
-    return CredentialStatus(provider, None, f"{subject}; sign-in not found where we can look: {spec.sign_in}",
-                            spec.sign_in)
+    return CredentialStatus(
+        provider, None, f"{subject}; sign-in not found where we can look: {spec.sign_in}", spec.sign_in
+    )
 
 
 def _grok_settings_key(home: Path) -> str | None:
@@ -183,19 +212,32 @@ def _bedrock(env: Mapping[str, str], home: Path) -> CredentialStatus:
         return CredentialStatus("bedrock", False, f"MISSING: the AWS libraries: {fix}", fix)
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
     place = f"region {region}" if region else "region from the AWS profile (set AWS_REGION if it has none)"
-    files = [Path(env.get("AWS_SHARED_CREDENTIALS_FILE") or home / ".aws" / "credentials"),
-             Path(env.get("AWS_CONFIG_FILE") or home / ".aws" / "config")]
-    found = _where("AWS_BEARER_TOKEN_BEDROCK", env) or (
-        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set" if env.get("AWS_ACCESS_KEY_ID")
-        and env.get("AWS_SECRET_ACCESS_KEY") else None) or (
-        f"AWS profile {env['AWS_PROFILE']}" if env.get("AWS_PROFILE") else None) or (
-        "AWS shared config (~/.aws)" if any(f.is_file() for f in files) else None)
+    files = [
+        Path(env.get("AWS_SHARED_CREDENTIALS_FILE") or home / ".aws" / "credentials"),
+        Path(env.get("AWS_CONFIG_FILE") or home / ".aws" / "config"),
+    ]
+    found = (
+        _where("AWS_BEARER_TOKEN_BEDROCK", env)
+        or (
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set"
+            if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY")
+            else None
+        )
+        or (f"AWS profile {env['AWS_PROFILE']}" if env.get("AWS_PROFILE") else None)
+        or ("AWS shared config (~/.aws)" if any(f.is_file() for f in files) else None)
+    )
     if found is not None:
         return CredentialStatus("bedrock", True, f"{found}, {place}")
-    fix = ("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or AWS_BEARER_TOKEN_BEDROCK) in the "
-           "server's env, or run `aws configure` / `aws sso login`")
-    return CredentialStatus("bedrock", None, f"no AWS credentials in the env or ~/.aws (an instance or container "
-                                              f"role is found only by a call): {fix}", fix)
+    fix = (
+        "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or AWS_BEARER_TOKEN_BEDROCK) in the "
+        "server's env, or run `aws configure` / `aws sso login`"
+    )
+    return CredentialStatus(
+        "bedrock",
+        None,
+        f"no AWS credentials in the env or ~/.aws (an instance or container role is found only by a call): {fix}",
+        fix,
+    )
 
 
 def _vertex(env: Mapping[str, str], config: Mapping[str, Any], home: Path) -> CredentialStatus:
@@ -203,21 +245,27 @@ def _vertex(env: Mapping[str, str], config: Mapping[str, Any], home: Path) -> Cr
         fix = EXTRA.format("vertex")
         return CredentialStatus("vertex", False, f"MISSING: google-auth: {fix}", fix)
     configured = _section(config, "global").get("vertexProjectId")
-    project = env.get("VERTEX_PROJECT_ID") or (configured if isinstance(configured, str) else None) \
+    project = (
+        env.get("VERTEX_PROJECT_ID")
+        or (configured if isinstance(configured, str) else None)
         or env.get("GOOGLE_CLOUD_PROJECT")
+    )
     place = f"project {project}" if project else "project from the credentials (set VERTEX_PROJECT_ID if none)"
     file = env.get("GOOGLE_APPLICATION_CREDENTIALS")
     if file:
         if not Path(file).is_file():
             fix = "point GOOGLE_APPLICATION_CREDENTIALS at an existing JSON key file"
-            return CredentialStatus("vertex", False, f"MISSING: GOOGLE_APPLICATION_CREDENTIALS names {file}, which "
-                                                     "does not exist", fix)
+            return CredentialStatus(
+                "vertex", False, f"MISSING: GOOGLE_APPLICATION_CREDENTIALS names {file}, which does not exist", fix
+            )
         return CredentialStatus("vertex", True, f"GOOGLE_APPLICATION_CREDENTIALS file, {place}")
     adc = Path(env.get("CLOUDSDK_CONFIG") or home / ".config" / "gcloud") / "application_default_credentials.json"
     if adc.is_file():
         return CredentialStatus("vertex", True, f"gcloud application-default credentials, {place}")
-    fix = ("run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service-account "
-           "JSON file in the server's env")
-    return CredentialStatus("vertex", None, f"no Google credentials found (on Google Cloud the metadata server "
-                                            f"is used): {fix}", fix)
-
+    fix = (
+        "run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service-account "
+        "JSON file in the server's env"
+    )
+    return CredentialStatus(
+        "vertex", None, f"no Google credentials found (on Google Cloud the metadata server is used): {fix}", fix
+    )

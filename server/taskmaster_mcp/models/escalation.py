@@ -88,6 +88,6 @@ class Climb:
 
 def escalate_next(queue: list[str], position: int, to: str) -> None:
     """Make ``to`` the role tried right after ``position`` in ``queue`` (moved, never tried twice)."""
-    rest = [name for name in queue[position + 1:] if name != to]
-    del queue[position + 1:]
+    rest = [name for name in queue[position + 1 :] if name != to]
+    del queue[position + 1 :]
     queue.extend([to, *rest])

@@ -21,8 +21,13 @@ from typing import Any, cast
 from taskmaster_mcp.errors import ProviderError
 
 RETRYABLE_STATUS = frozenset({408, 409, 429, 529})
-QUOTA_MARKERS = ("insufficient_quota", "quota_exceeded", "billing_hard_limit", "exceeded your current quota",
-                 "usage limit")
+QUOTA_MARKERS = (
+    "insufficient_quota",
+    "quota_exceeded",
+    "billing_hard_limit",
+    "exceeded your current quota",
+    "usage limit",
+)
 
 
 def redact(text: str, secret: str | None) -> str:
@@ -42,9 +47,17 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 def _reason(status: int, detail: str) -> str:
-    names = {400: "bad request", 401: "authentication failed", 403: "permission denied", 404: "model not found",
-             408: "request timeout", 409: "conflict", 413: "request too large", 429: "rate limited",
-             529: "overloaded"}
+    names = {
+        400: "bad request",
+        401: "authentication failed",
+        403: "permission denied",
+        404: "model not found",
+        408: "request timeout",
+        409: "conflict",
+        413: "request too large",
+        429: "rate limited",
+        529: "overloaded",
+    }
     name = names.get(status, "server error" if status >= 500 else "error")
     return f"{name} ({status}): {detail}" if detail else f"{name} ({status})"
 
@@ -58,8 +71,9 @@ def _deepest(exc: BaseException) -> str:
     return next((t for t in texts if t and not t.isdigit()), str(exc))
 
 
-def map_error(exc: BaseException, provider: str, model: str, secret: str | None = None,
-              received: int = 0) -> ProviderError:
+def map_error(
+    exc: BaseException, provider: str, model: str, secret: str | None = None, received: int = 0
+) -> ProviderError:
     """Translate an SDK or transport exception into a ProviderError with the right retry decision.
 
     ``received`` is how many characters the stream had delivered: a transport failure after that is a cut-off
@@ -80,13 +94,18 @@ def map_error(exc: BaseException, provider: str, model: str, secret: str | None 
         return ProviderError(f"{what}: {cause}", provider=provider, model=model, retryable=True)
     detail = redact(str(exc), secret)[:200]
     if isinstance(exc, ValueError | TypeError | AttributeError | KeyError):  # the SDK could not parse an event
-        return ProviderError(f"malformed response ({name}: {detail}); check that the role's baseURL serves the "
-                             f"{provider} API", provider=provider, model=model, retryable=False)
+        return ProviderError(
+            f"malformed response ({name}: {detail}); check that the role's baseURL serves the {provider} API",
+            provider=provider,
+            model=model,
+            retryable=False,
+        )
     return ProviderError(f"unexpected {name}: {detail}", provider=provider, model=model, retryable=False)
 
 
-def _http_error(exc: BaseException, status: int, response: Any, provider: str, model: str,
-                secret: str | None) -> ProviderError:
+def _http_error(
+    exc: BaseException, status: int, response: Any, provider: str, model: str, secret: str | None
+) -> ProviderError:
     body = getattr(exc, "body", None)
     detail = body if isinstance(body, str) else json.dumps(body) if body is not None else ""
     inner: Any = cast(dict[str, Any], body).get("error", body) if isinstance(body, dict) else None
@@ -97,8 +116,14 @@ def _http_error(exc: BaseException, status: int, response: Any, provider: str, m
     reason = _reason(status, redact(message, secret)[:300])
     if quota:
         reason = f"quota exhausted (429): {redact(message, secret)[:300]}; add credit or switch provider"
-    return ProviderError(reason, provider=provider, model=model, status=status, retryable=retryable,
-                         retry_after=_retry_after(response.headers) if retryable else None)
+    return ProviderError(
+        reason,
+        provider=provider,
+        model=model,
+        status=status,
+        retryable=retryable,
+        retry_after=_retry_after(response.headers) if retryable else None,
+    )
 
 
 def retryable_status(status: int) -> bool:

@@ -101,8 +101,14 @@ def error_kind(err: BaseException) -> str:
         return "network" if err.retryable else "error"
     if err.status == 429 and not err.retryable:
         return "quota"
-    names = {400: "bad_request", 401: "auth", 403: "forbidden", 404: "not_found", 429: "rate_limited",
-             529: "overloaded"}
+    names = {
+        400: "bad_request",
+        401: "auth",
+        403: "forbidden",
+        404: "not_found",
+        429: "rate_limited",
+        529: "overloaded",
+    }
     return names.get(err.status, "server_error" if err.status >= 500 else f"http_{err.status}")
 
 
@@ -145,8 +151,9 @@ def _locked(path: Path) -> Generator[Any]:
 class Ledger:
     """Append-only usage record of one project, with budget checks and reports."""
 
-    def __init__(self, project_root: Path, *, base_dir: Path | None = None,
-                 env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, project_root: Path, *, base_dir: Path | None = None, env: Mapping[str, str] | None = None
+    ) -> None:
         digest = hashlib.sha256(str(project_root.resolve()).encode()).hexdigest()[:16]
         self.path = (base_dir or default_data_dir(env)) / "ledgers" / f"{digest}.jsonl"
         self._offset = 0
@@ -205,8 +212,10 @@ class Ledger:
         if budgets.daily_usd is None and budgets.monthly_usd is None:
             return
         today, month = self.spend(now)
-        for spent, limit, period, key in ((today, budgets.daily_usd, "today", "dailyUsd"),
-                                          (month, budgets.monthly_usd, "this month", "monthlyUsd")):
+        for spent, limit, period, key in (
+            (today, budgets.daily_usd, "today", "dailyUsd"),
+            (month, budgets.monthly_usd, "this month", "monthlyUsd"),
+        ):
             if limit is not None and spent >= limit:
                 shown_spent, shown_limit = _usd_pair(spent, limit)
                 raise BudgetExceeded(
@@ -217,11 +226,16 @@ class Ledger:
     def report(self, since: str | None = None, until: str | None = None) -> LedgerReport:
         """Aggregate calls (from ``since`` to ``until``, YYYY-MM-DD dates, inclusive) by role, model, command, day."""
         groups: dict[str, dict[str, list[Entry]]] = {"role": {}, "model": {}, "command": {}, "day": {}}
-        selected = [e for e in self.entries() if (since is None or e.ts[:10] >= since)
-                    and (until is None or e.ts[:10] <= until)]
+        selected = [
+            e for e in self.entries() if (since is None or e.ts[:10] >= since) and (until is None or e.ts[:10] <= until)
+        ]
         for e in selected:
-            for name, key in (("role", e.role), ("model", f"{e.provider}/{e.model}"), ("command", e.command),
-                              ("day", e.ts[:10])):
+            for name, key in (
+                ("role", e.role),
+                ("model", f"{e.provider}/{e.model}"),
+                ("command", e.command),
+                ("day", e.ts[:10]),
+            ):
                 groups[name].setdefault(key, []).append(e)
         return LedgerReport(
             total=_stats(selected),

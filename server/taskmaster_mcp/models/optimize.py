@@ -102,11 +102,15 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def candidates(paths: Paths, env: Mapping[str, str], by_model: Mapping[str, GroupStats],
-               bench: Mapping[str, Mapping[str, Any]]) -> list[Candidate]:
+def candidates(
+    paths: Paths, env: Mapping[str, str], by_model: Mapping[str, GroupStats], bench: Mapping[str, Mapping[str, Any]]
+) -> list[Candidate]:
     """Catalogue models whose provider's API key is present, with their quality, latency and price."""
-    keyed = {p for p, variable in KEY_VARIABLES.items()
-             if variable is not None and p not in NO_KEY_PROVIDERS and resolve_key(p, env, paths).present}
+    keyed = {
+        p
+        for p, variable in KEY_VARIABLES.items()
+        if variable is not None and p not in NO_KEY_PROVIDERS and resolve_key(p, env, paths).present
+    }
     found: list[Candidate] = []
     for info in catalogue.models():
         if info.provider not in keyed or not info.supported:
@@ -120,24 +124,36 @@ def candidates(paths: Paths, env: Mapping[str, str], by_model: Mapping[str, Grou
         blended = None
         if info.input_price is not None and info.output_price is not None:
             blended = (3 * info.input_price + info.output_price) / 4
-        found.append(Candidate(info, _number(row.get("quality")) or info.swe_score,
-                               measured if measured is not None else (stats.p50_latency_ms if stats else None),
-                               blended))
+        found.append(
+            Candidate(
+                info,
+                _number(row.get("quality")) or info.swe_score,
+                measured if measured is not None else (stats.p50_latency_ms if stats else None),
+                blended,
+            )
+        )
     return found
 
 
 def _rank(preset: Preset, pool: list[Candidate]) -> list[Candidate]:
     if preset == "quality":
         known = [c for c in pool if c.quality is not None]
-        return sorted(known, key=lambda c: (-(c.quality or 0), c.blended_price if c.blended_price is not None
-                                            else float("inf")))
+        return sorted(
+            known, key=lambda c: (-(c.quality or 0), c.blended_price if c.blended_price is not None else float("inf"))
+        )
     if preset == "cost":
         scored = [c for c in pool if c.quality is not None and c.blended_price is not None]
         best = max((c.quality or 0 for c in scored), default=0)
         fit = [c for c in scored if (c.quality or 0) >= best - COST_FLOOR]
         return sorted(fit, key=lambda c: (c.blended_price or 0, -(c.quality or 0)))
-    return sorted(pool, key=lambda c: (c.latency_ms is None, c.latency_ms or 0,
-                                       c.info.output_price if c.info.output_price is not None else float("inf")))
+    return sorted(
+        pool,
+        key=lambda c: (
+            c.latency_ms is None,
+            c.latency_ms or 0,
+            c.info.output_price if c.info.output_price is not None else float("inf"),
+        ),
+    )
 
 
 def _why(preset: Preset, c: Candidate) -> str:
@@ -149,15 +165,19 @@ def _why(preset: Preset, c: Candidate) -> str:
     return f"{preset}: {first} ({', '.join(rest)})"
 
 
-def propose(config: Config, paths: Paths, env: Mapping[str, str], preset: Preset,
-            by_model: Mapping[str, GroupStats]) -> tuple[Optimization, dict[str, Candidate]]:
+def propose(
+    config: Config, paths: Paths, env: Mapping[str, str], preset: Preset, by_model: Mapping[str, GroupStats]
+) -> tuple[Optimization, dict[str, Candidate]]:
     """The preset's proposal for main, fallback and research, and the chosen candidate of each changed role."""
     bench = read_benchmark(paths.reports_dir / BENCHMARK_FILE)
     pool = candidates(paths, env, by_model, bench or {})
-    evidence = [f"catalogue ({len(pool)} models with a key present)",
-                f"ledger ({sum(s.calls for s in by_model.values())} calls)",
-                f"benchmark ({len(bench)} candidates)" if bench is not None else
-                f"no benchmark ({BENCHMARK_FILE} absent or malformed)"]
+    evidence = [
+        f"catalogue ({len(pool)} models with a key present)",
+        f"ledger ({sum(s.calls for s in by_model.values())} calls)",
+        f"benchmark ({len(bench)} candidates)"
+        if bench is not None
+        else f"no benchmark ({BENCHMARK_FILE} absent or malformed)",
+    ]
     ranked = _rank(preset, pool)
     picks: dict[str, Candidate | None] = {}
     picks["main"] = next((c for c in ranked if "main" in c.info.allowed_roles), None)

@@ -41,19 +41,21 @@ def model_rows(entries: Iterable[Entry]) -> list[dict[str, Any]]:
     for (role, model), calls in sorted(groups.items()):
         latencies = [e.latency_ms for e in calls]
         ok = sum(e.outcome == "ok" for e in calls)
-        rows.append({
-            "role": role,
-            "model": model,
-            "calls": len(calls),
-            "p50LatencyMs": _percentile(latencies, 0.5),
-            "p95LatencyMs": _percentile(latencies, 0.95),
-            "successRate": round(ok / len(calls), 4),
-            "fallbackRate": round(sum(e.fallback for e in calls) / len(calls), 4),
-            "inputTokens": sum(e.input_tokens for e in calls),
-            "outputTokens": sum(e.output_tokens for e in calls),
-            "costUsd": round(sum(e.cost_usd or 0.0 for e in calls), 6),
-            "unknownCostCalls": sum(e.cost_usd is None and e.outcome == "ok" for e in calls),
-        })
+        rows.append(
+            {
+                "role": role,
+                "model": model,
+                "calls": len(calls),
+                "p50LatencyMs": _percentile(latencies, 0.5),
+                "p95LatencyMs": _percentile(latencies, 0.95),
+                "successRate": round(ok / len(calls), 4),
+                "fallbackRate": round(sum(e.fallback for e in calls) / len(calls), 4),
+                "inputTokens": sum(e.input_tokens for e in calls),
+                "outputTokens": sum(e.output_tokens for e in calls),
+                "costUsd": round(sum(e.cost_usd or 0.0 for e in calls), 6),
+                "unknownCostCalls": sum(e.cost_usd is None and e.outcome == "ok" for e in calls),
+            }
+        )
     return rows
 
 
@@ -74,9 +76,17 @@ def cost_by_day(entries: Iterable[Entry], *, days: int = 30, today: date | None 
 def budget_rows(budgets: Budgets, today_usd: float, month_usd: float) -> list[dict[str, Any]]:
     """Each configured budget with its spend so far and the fraction used (over 1 when exceeded)."""
     rows: list[dict[str, Any]] = []
-    for name, limit, spent in (("dailyUsd", budgets.daily_usd, today_usd), ("monthlyUsd", budgets.monthly_usd,
-                                                                             month_usd)):
+    for name, limit, spent in (
+        ("dailyUsd", budgets.daily_usd, today_usd),
+        ("monthlyUsd", budgets.monthly_usd, month_usd),
+    ):
         if limit is not None:
-            rows.append({"budget": name, "limitUsd": limit, "spentUsd": round(spent, 6),
-                         "used": round(spent / limit, 4) if limit else (1.0 if spent else 0.0)})
+            rows.append(
+                {
+                    "budget": name,
+                    "limitUsd": limit,
+                    "spentUsd": round(spent, 6),
+                    "used": round(spent / limit, 4) if limit else (1.0 if spent else 0.0),
+                }
+            )
     return rows

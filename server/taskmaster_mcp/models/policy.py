@@ -62,8 +62,14 @@ def attempted(err: ProviderError, attempts: int) -> ProviderError:
     after a first wait of 15s)."""
     if attempts == 1:
         return err
-    return ProviderError(f"{err} ({attempts} attempts)", provider=err.provider, model=err.model, status=err.status,
-                         retryable=err.retryable, retry_after=err.retry_after)
+    return ProviderError(
+        f"{err} ({attempts} attempts)",
+        provider=err.provider,
+        model=err.model,
+        status=err.status,
+        retryable=err.retryable,
+        retry_after=err.retry_after,
+    )
 
 
 @dataclass(frozen=True)
@@ -80,13 +86,19 @@ class AttemptLimits:
         whole = min((settings.request_seconds, "timeouts.requestSeconds"), (deadline - now, "timeouts.totalSeconds"))
         if not streams:
             return cls(whole, whole)
-        first = min((settings.first_byte_seconds, "timeouts.firstByteSeconds"),
-                    (turn_ends - now, "timeouts.roleSeconds"), whole)
+        first = min(
+            (settings.first_byte_seconds, "timeouts.firstByteSeconds"), (turn_ends - now, "timeouts.roleSeconds"), whole
+        )
         return cls(first, whole)
 
 
-async def bounded(complete: Callable[[float, ChunkFn], Awaitable[Completion]], limits: AttemptLimits,
-                  on_text: Callable[[int], Awaitable[None]], provider: str, model: str) -> Completion:
+async def bounded(
+    complete: Callable[[float, ChunkFn], Awaitable[Completion]],
+    limits: AttemptLimits,
+    on_text: Callable[[int], Awaitable[None]],
+    provider: str,
+    model: str,
+) -> Completion:
     """Run one request under ``limits``: ``complete(timeout, on_event)`` is the adapter call. Its first event
     lifts the first-byte limit (a progressing stream is never cut early); a timeout is a retryable ProviderError
     naming the setting that ran out."""
@@ -107,8 +119,9 @@ async def bounded(complete: Callable[[float, ChunkFn], Awaitable[Completion]], l
     except TimeoutError:
         seconds, limit = limits.whole if opened else limits.first
         what = "timed out while streaming after" if opened else "timed out: no response within"
-        raise ProviderError(f"{what} {_secs(seconds)}s ({limit})", provider=provider, model=model,
-                            retryable=True) from None
+        raise ProviderError(
+            f"{what} {_secs(seconds)}s ({limit})", provider=provider, model=model, retryable=True
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -133,8 +146,10 @@ class CircuitBreaker:
             return None
         waited = time.monotonic() - trip.last
         if trip.count >= settings.breaker_failures and waited < settings.breaker_cooldown:
-            return (f"circuit open after {trip.count} failure{'s' if trip.count > 1 else ''} in a row "
-                    f"(last: {trip.cause}); retrying it in {settings.breaker_cooldown - waited:.0f}s")
+            return (
+                f"circuit open after {trip.count} failure{'s' if trip.count > 1 else ''} in a row "
+                f"(last: {trip.cause}); retrying it in {settings.breaker_cooldown - waited:.0f}s"
+            )
         return None
 
     def failure(self, provider: str, model: str, err: TaskmasterError) -> None:

@@ -39,8 +39,10 @@ def mark_prefix(messages: list[dict[str, Any]], prefix: int) -> list[dict[str, A
     text = first.get("content")
     if not isinstance(text, str) or prefix >= len(text):
         return messages
-    blocks = [{"type": "text", "text": text[:prefix], "cache_control": EPHEMERAL},
-              {"type": "text", "text": text[prefix:]}]
+    blocks = [
+        {"type": "text", "text": text[:prefix], "cache_control": EPHEMERAL},
+        {"type": "text", "text": text[prefix:]},
+    ]
     return [{**first, "content": blocks}, *messages[1:]]
 
 

@@ -191,8 +191,9 @@ class _SDKAdapter:
         self.model = model
         self._secret = secret
 
-    async def _drain(self, create: Callable[[], Awaitable[Any]], read: Callable[[Any, _Answer], None],
-                     on_chunk: ChunkFn | None) -> _Answer:
+    async def _drain(
+        self, create: Callable[[], Awaitable[Any]], read: Callable[[Any, _Answer], None], on_chunk: ChunkFn | None
+    ) -> _Answer:
         """Open the stream, feed every event to ``read``, and check that it ended the way its API ends."""
         answer = _Answer(self.model)
         content_type = "?"
@@ -211,10 +212,17 @@ class _SDKAdapter:
         if not answer.opened:
             raise ProviderError(
                 f"malformed response: not an event stream of the {self.provider} API (content-type {content_type}); "
-                "check that the role's baseURL points at that API", provider=self.provider, model=self.model)
+                "check that the role's baseURL points at that API",
+                provider=self.provider,
+                model=self.model,
+            )
         if not answer.finished:
-            raise ProviderError(f"stream cut off after {answer.received} characters: it ended without its end "
-                                "event", provider=self.provider, model=self.model, retryable=True)
+            raise ProviderError(
+                f"stream cut off after {answer.received} characters: it ended without its end event",
+                provider=self.provider,
+                model=self.model,
+                retryable=True,
+            )
         return answer
 
 
@@ -223,15 +231,26 @@ class AnthropicAdapter(_SDKAdapter):
 
     async def complete(self, request: Request, on_chunk: ChunkFn | None = None) -> Completion:
         """Stream one message; structured output goes through ``output_config.format`` when requested."""
-        kwargs: dict[str, Any] = {"model": self.model, "max_tokens": request.max_tokens, "system": request.system,
-                                  "messages": mark_prefix(_messages(request), request.cache_prefix), "stream": True,
-                                  "timeout": request.timeout}
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": request.max_tokens,
+            "system": request.system,
+            "messages": mark_prefix(_messages(request), request.cache_prefix),
+            "stream": True,
+            "timeout": request.timeout,
+        }
         # anthropic 2.x has no ``temperature`` parameter any more: the role's temperature is not sent.
         if request.json_schema is not None:
             kwargs["output_config"] = {"format": {"type": "json_schema", "schema": request.json_schema}}
         answer = await self._drain(lambda: self.client.messages.create(**kwargs), _read_anthropic, on_chunk)
-        return Completion("".join(answer.parts), answer.model, answer.input_tokens + answer.cached,
-                          answer.output_tokens, answer.cached, cache_write_tokens=answer.written)
+        return Completion(
+            "".join(answer.parts),
+            answer.model,
+            answer.input_tokens + answer.cached,
+            answer.output_tokens,
+            answer.cached,
+            cache_write_tokens=answer.written,
+        )
 
 
 def _read_anthropic(event: Any, answer: _Answer) -> None:
@@ -258,8 +277,13 @@ class OpenAIChatAdapter(_SDKAdapter):
     async def complete(self, request: Request, on_chunk: ChunkFn | None = None) -> Completion:
         """Stream one completion with usage on the last chunk; ``response_format`` json_schema when requested."""
         messages = [{"role": "system", "content": request.system}, *_messages(request)]
-        kwargs: dict[str, Any] = {"model": self.model, "messages": messages, "stream": True,
-                                  "stream_options": {"include_usage": True}, "timeout": request.timeout}
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "timeout": request.timeout,
+        }
         reasoning = self.provider in ("openai", "azure") and self.model.startswith(("o1", "o3", "o4", "gpt-5"))
         if self.provider in ("openai", "azure"):
             kwargs["max_completion_tokens"] = request.max_tokens
@@ -268,11 +292,12 @@ class OpenAIChatAdapter(_SDKAdapter):
         if request.temperature is not None and not reasoning:
             kwargs["temperature"] = request.temperature
         if request.json_schema is not None:
-            kwargs["response_format"] = {"type": "json_schema", "json_schema": {
-                "name": request.schema_name, "schema": request.json_schema, "strict": True}}
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": request.schema_name, "schema": request.json_schema, "strict": True},
+            }
         answer = await self._drain(lambda: self.client.chat.completions.create(**kwargs), _read_chat, on_chunk)
-        return Completion("".join(answer.parts), answer.model, answer.input_tokens, answer.output_tokens,
-                          answer.cached)
+        return Completion("".join(answer.parts), answer.model, answer.input_tokens, answer.output_tokens, answer.cached)
 
 
 def _read_chat(chunk: Any, answer: _Answer) -> None:

@@ -66,12 +66,26 @@ class Hit:
     saved_at: str
 
 
-def request_key(provider: str, model: str, base_url: str | None, request: Request,
-                schema: type[BaseModel] | None, native: bool = False) -> str:
+def request_key(
+    provider: str,
+    model: str,
+    base_url: str | None,
+    request: Request,
+    schema: type[BaseModel] | None,
+    native: bool = False,
+) -> str:
     """The sha256 of everything that shapes the answer to ``request`` (see the module docstring)."""
-    shape = {"provider": provider, "model": model, "base_url": base_url, "system": request.system,
-             "prompt": request.prompt, "max_tokens": request.max_tokens, "temperature": request.temperature,
-             "native": native, "schema": None if schema is None else _schema_text(schema)}
+    shape = {
+        "provider": provider,
+        "model": model,
+        "base_url": base_url,
+        "system": request.system,
+        "prompt": request.prompt,
+        "max_tokens": request.max_tokens,
+        "temperature": request.temperature,
+        "native": native,
+        "schema": None if schema is None else _schema_text(schema),
+    }
     text = json.dumps(shape, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -119,9 +133,16 @@ class ResponseCache:
     def put(self, key: str, value: Any, completion: Completion, settings: CacheSettings) -> None:
         """Store a validated answer (a pydantic object or text); a failure to write is logged, never raised."""
         stored = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
-        data = {"format": FORMAT, "model": completion.model, "value": stored,
-                "usage": {"input_tokens": completion.input_tokens, "output_tokens": completion.output_tokens,
-                          "cached_tokens": completion.cached_tokens}}
+        data = {
+            "format": FORMAT,
+            "model": completion.model,
+            "value": stored,
+            "usage": {
+                "input_tokens": completion.input_tokens,
+                "output_tokens": completion.output_tokens,
+                "cached_tokens": completion.cached_tokens,
+            },
+        }
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")

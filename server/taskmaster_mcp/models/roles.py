@@ -27,13 +27,38 @@ from taskmaster_mcp.models.spend import BudgetStatus
 from taskmaster_mcp.store.config import EXTRA_ROLES, KEY_VARIABLES, OUR_SECTION, ROLES, load_config, update_config
 from taskmaster_mcp.store.paths import Paths
 
-RESELLERS = frozenset({"openrouter", "azure", "ollama", "lmstudio", "openai-compatible", "bedrock", "vertex",
-                       "claude-code", "codex-cli", "gemini-cli", "grok-cli", "zai-coding"})
+RESELLERS = frozenset(
+    {
+        "openrouter",
+        "azure",
+        "ollama",
+        "lmstudio",
+        "openai-compatible",
+        "bedrock",
+        "vertex",
+        "claude-code",
+        "codex-cli",
+        "gemini-cli",
+        "grok-cli",
+        "zai-coding",
+    }
+)
 KNOWN_PROVIDERS = tuple(sorted({*KEY_VARIABLES, *catalogue.providers()}))
 # Provider hints as boolean flags, named as the providers are: Task Master's `models` tool takes openrouter, ollama,
 # bedrock, azure, vertex and openai-compatible; its CLI also --lmstudio, --claude-code, --gemini-cli, --codex-cli.
-HINT_PROVIDERS = ("openrouter", "ollama", "lmstudio", "bedrock", "azure", "vertex", "openai-compatible",
-                  "claude-code", "gemini-cli", "codex-cli", "grok-cli")
+HINT_PROVIDERS = (
+    "openrouter",
+    "ollama",
+    "lmstudio",
+    "bedrock",
+    "azure",
+    "vertex",
+    "openai-compatible",
+    "claude-code",
+    "gemini-cli",
+    "codex-cli",
+    "grok-cli",
+)
 NEEDS_BASE_URL = ("azure", "openai-compatible")
 EXTRA_ROLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}")
 
@@ -81,14 +106,20 @@ def show_roles(paths: Paths, env: Mapping[str, str]) -> list[RoleView]:
             views.append(RoleView(role=role, key="not configured (optional); set it with setFallback"))
             continue
         info = catalogue.lookup(rc.provider, rc.model_id)
-        views.append(RoleView(
-            role=role, provider=rc.provider, modelId=rc.model_id, maxTokens=rc.max_tokens,
-            temperature=rc.temperature, baseURL=rc.base_url,
-            key=statuses.get(rc.provider) or statuses.setdefault(
-                rc.provider, credential_status(rc.provider, env, paths, config.raw).text),
-            costPer1M={"input": info.input_price, "output": info.output_price} if info else None,
-            contextWindow=info.context_window if info else None,
-        ))
+        views.append(
+            RoleView(
+                role=role,
+                provider=rc.provider,
+                modelId=rc.model_id,
+                maxTokens=rc.max_tokens,
+                temperature=rc.temperature,
+                baseURL=rc.base_url,
+                key=statuses.get(rc.provider)
+                or statuses.setdefault(rc.provider, credential_status(rc.provider, env, paths, config.raw).text),
+                costPer1M={"input": info.input_price, "output": info.output_price} if info else None,
+                contextWindow=info.context_window if info else None,
+            )
+        )
     return views
 
 
@@ -136,8 +167,10 @@ def set_role(paths: Paths, role: str, model_id: str, provider_hint: str | None, 
     """
     if role not in ROLES and not EXTRA_ROLE_NAME.fullmatch(role):
         shown = role if len(role) <= 40 else role[:37] + "..."
-        raise InvalidInput(f"Role name '{shown}' is not valid: use a letter, then letters, digits, - or _ "
-                           "(at most 32), e.g. fast or strong.")
+        raise InvalidInput(
+            f"Role name '{shown}' is not valid: use a letter, then letters, digits, - or _ "
+            "(at most 32), e.g. fast or strong."
+        )
     if not model_id.strip():
         raise InvalidInput(f"The model id for {role} is empty. Pass a model id such as claude-sonnet-4-20250514.")
     provider = resolve_provider(model_id.strip(), provider_hint)
@@ -147,8 +180,10 @@ def set_role(paths: Paths, role: str, model_id: str, provider_hint: str | None, 
         raise InvalidInput(f"provider {provider} needs baseURL (e.g. {example}).")
     info = catalogue.lookup(provider, model_id)
     if info is not None and info.allowed_roles and role in ROLES and role not in info.allowed_roles:
-        raise InvalidInput(f"{provider}/{model_id} is not suited to the {role} role (catalogue roles: "
-                           f"{', '.join(info.allowed_roles)}). Pick another model for {role}.")
+        raise InvalidInput(
+            f"{provider}/{model_id} is not suited to the {role} role (catalogue roles: "
+            f"{', '.join(info.allowed_roles)}). Pick another model for {role}."
+        )
 
     def change(raw: dict[str, Any]) -> None:
         if role in ROLES:
@@ -177,8 +212,11 @@ def set_role(paths: Paths, role: str, model_id: str, provider_hint: str | None, 
 
     dropped: list[str] = []
     update_config(paths, change)
-    price = "unknown cost" if info is None or not info.priced else \
-        f"${info.input_price}/${info.output_price} per 1M tokens in/out"
+    price = (
+        "unknown cost"
+        if info is None or not info.priced
+        else f"${info.input_price}/${info.output_price} per 1M tokens in/out"
+    )
     note = f"; its old baseURL {dropped[0]} was for another provider and is removed" if dropped else ""
     return f"{role} is now {provider}/{model_id} ({price}){note}."
 

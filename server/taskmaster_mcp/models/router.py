@@ -74,8 +74,16 @@ from taskmaster_mcp.store.settings import (
     settings_from_config,
 )
 
-__all__ = ["ModelRouter", "ProgressFn", "RoleTestResult", "RouterSettings", "Sampler", "Usage", "extract_json",
-           "settings_from_config"]
+__all__ = [
+    "ModelRouter",
+    "ProgressFn",
+    "RoleTestResult",
+    "RouterSettings",
+    "Sampler",
+    "Usage",
+    "extract_json",
+    "settings_from_config",
+]
 
 T = TypeVar("T", bound=BaseModel)
 Sampler = Callable[[str, str, int], Awaitable[tuple[str, str]]]
@@ -113,6 +121,7 @@ class _Target:
         if self.built is None:
             self.built = self.build()
         return self.built
+
     escalation: str = ""  # why the call escalated to this role (for the ledger), when it did
 
     @property
@@ -132,9 +141,16 @@ def _tag(err: TaskmasterError, provider: str, model: str) -> TaskmasterError:
 class ModelRouter:
     """Routes AI commands to the configured roles with retries, fallback, validation and a usage ledger."""
 
-    def __init__(self, paths: Paths, env: Mapping[str, str], *, ledger: Ledger | None = None,
-                 data_dir: Path | None = None, config: Callable[[], Config] | None = None,
-                 limiters: Limiters | None = None) -> None:
+    def __init__(
+        self,
+        paths: Paths,
+        env: Mapping[str, str],
+        *,
+        ledger: Ledger | None = None,
+        data_dir: Path | None = None,
+        config: Callable[[], Config] | None = None,
+        limiters: Limiters | None = None,
+    ) -> None:
         self.paths = paths
         self._config = config or ConfigSource(paths).get
         self.env = dict(env)
@@ -147,10 +163,21 @@ class ModelRouter:
         self._responses = ResponseCache(default_cache_dir(self.env))
         self._guard = SpendGuard(self.ledger)
 
-    async def generate_object(self, *, command: str, role: str, system: str, prompt: str, schema: type[T],
-                              progress: ProgressFn | None = None, sampler: Sampler | None = None,
-                              prompt_version: str = "", fresh: bool = False, prefix: str = "",
-                              task: TaskFacts | None = None) -> tuple[T, Usage]:
+    async def generate_object(
+        self,
+        *,
+        command: str,
+        role: str,
+        system: str,
+        prompt: str,
+        schema: type[T],
+        progress: ProgressFn | None = None,
+        sampler: Sampler | None = None,
+        prompt_version: str = "",
+        fresh: bool = False,
+        prefix: str = "",
+        task: TaskFacts | None = None,
+    ) -> tuple[T, Usage]:
         """Ask the role chain for an object validated against ``schema``; raise AllProvidersFailed if none can.
 
         ``role`` is the command's default role (any configured role name); the routing policy may start the call
@@ -159,25 +186,38 @@ class ModelRouter:
         skips the response cache (a new answer is still stored); ``prefix`` is the stable start of the prompt, shared
         by many calls, sent before ``prompt`` and marked for the provider's prompt cache (``prompt_cache.py``).
         """
-        value, usage = await self._route(command, role, system, prompt, schema, progress, sampler, prompt_version,
-                                         fresh, prefix, task)
+        value, usage = await self._route(
+            command, role, system, prompt, schema, progress, sampler, prompt_version, fresh, prefix, task
+        )
         return value, usage
 
-    async def generate_text(self, *, command: str, role: str, system: str, prompt: str,
-                            progress: ProgressFn | None = None, sampler: Sampler | None = None,
-                            prompt_version: str = "", fresh: bool = False, prefix: str = "",
-                            task: TaskFacts | None = None) -> tuple[str, Usage]:
+    async def generate_text(
+        self,
+        *,
+        command: str,
+        role: str,
+        system: str,
+        prompt: str,
+        progress: ProgressFn | None = None,
+        sampler: Sampler | None = None,
+        prompt_version: str = "",
+        fresh: bool = False,
+        prefix: str = "",
+        task: TaskFacts | None = None,
+    ) -> tuple[str, Usage]:
         """Ask the role chain for free text; raise AllProvidersFailed if every role fails."""
-        value, usage = await self._route(command, role, system, prompt, None, progress, sampler, prompt_version,
-                                         fresh, prefix, task)
+        value, usage = await self._route(
+            command, role, system, prompt, None, progress, sampler, prompt_version, fresh, prefix, task
+        )
         return value, usage
 
     async def aclose(self) -> None:
         """Close the cached SDK clients."""
         await self._clients.aclose()
 
-    async def list_endpoint_models(self, provider: str, base_url: str | None,
-                                   timeout: float = LIST_MODELS_TIMEOUT) -> list[str]:
+    async def list_endpoint_models(
+        self, provider: str, base_url: str | None, timeout: float = LIST_MODELS_TIMEOUT
+    ) -> list[str]:
         """Model ids an OpenAI-compatible endpoint serves (ollama, lmstudio, openrouter), with a short timeout."""
         config = self._config()
         url = resolve_base_url(provider, base_url, self.env, config.global_settings)
@@ -188,13 +228,27 @@ class ModelRouter:
             async with asyncio.timeout(timeout):
                 return await self._clients.list_models(provider, url, key.value)
         except TimeoutError:
-            raise ProviderError(f"{url} did not answer within {timeout:g}s; is the server running?",
-                                provider=provider, model="*", retryable=True) from None
+            raise ProviderError(
+                f"{url} did not answer within {timeout:g}s; is the server running?",
+                provider=provider,
+                model="*",
+                retryable=True,
+            ) from None
 
-    async def _route(self, command: str, role: str, system: str, prompt: str, schema: type[Any] | None,
-                     progress: ProgressFn | None, sampler: Sampler | None,
-                     prompt_version: str = "", fresh: bool = False, prefix: str = "",
-                     task: TaskFacts | None = None) -> tuple[Any, Usage]:
+    async def _route(
+        self,
+        command: str,
+        role: str,
+        system: str,
+        prompt: str,
+        schema: type[Any] | None,
+        progress: ProgressFn | None,
+        sampler: Sampler | None,
+        prompt_version: str = "",
+        fresh: bool = False,
+        prefix: str = "",
+        task: TaskFacts | None = None,
+    ) -> tuple[Any, Usage]:
         config = self._config()
         settings = settings_from_config(config)
         controls = cost_controls(config)
@@ -206,22 +260,36 @@ class ModelRouter:
         language = str(config.global_settings.get("responseLanguage") or "English").strip()
         if language.lower() not in ("english", "en"):
             system = f"{system}\n\nRespond in {language}."
-        run = CallState(command, settings, time.monotonic() + settings.total_seconds, progress,
-                        prompt_version=prompt_version)
+        run = CallState(
+            command, settings, time.monotonic() + settings.total_seconds, progress, prompt_version=prompt_version
+        )
         run.cache, run.fresh, run.cache_prefix, prompt = cache_settings(config), fresh, len(prefix), prefix + prompt
         chain = settings.fallback_order.get(route.role) or extra_chain(route.role)
         climb = Climb.of(config, policy, route.role, chain)
         value, usage = await self._chain(run, config, chain, system, prompt, schema, sampler, climb)
         if climb is not None:
-            value, usage = await climb.settle(value, usage, run.deadline, lambda to, why: self._chain(
-                run, config, (to,), system, prompt, schema, sampler, None, why))
+            value, usage = await climb.settle(
+                value,
+                usage,
+                run.deadline,
+                lambda to, why: self._chain(run, config, (to,), system, prompt, schema, sampler, None, why),
+            )
         usage.route = route.reason
         usage.warnings = self._guard.warnings(command, settings.budgets, controls, usage)
         return value, usage
 
-    async def _chain(self, run: CallState, config: Config, chain: tuple[str, ...], system: str, prompt: str,
-                     schema: type[Any] | None, sampler: Sampler | None, climb: Climb | None,
-                     escalation: str = "") -> tuple[Any, Usage]:
+    async def _chain(
+        self,
+        run: CallState,
+        config: Config,
+        chain: tuple[str, ...],
+        system: str,
+        prompt: str,
+        schema: type[Any] | None,
+        sampler: Sampler | None,
+        climb: Climb | None,
+        escalation: str = "",
+    ) -> tuple[Any, Usage]:
         """Try the roles of ``chain`` in order until one answers (escalating after invalid output per ``climb``).
 
         ``escalation`` marks every role of this chain as an escalation (the low-confidence second ask).
@@ -243,8 +311,11 @@ class ModelRouter:
                 continue
             label = f"{name} {rc.provider}/{rc.model_id}"
             identity = (rc.provider, rc.model_id, rc.base_url)
-            skip = f"same model as the {tried[identity]} role, tried above" if identity in tried else \
-                self._breaker.open_reason(rc.provider, rc.model_id, settings)
+            skip = (
+                f"same model as the {tried[identity]} role, tried above"
+                if identity in tried
+                else self._breaker.open_reason(rc.provider, rc.model_id, settings)
+            )
             if skip is None and time.monotonic() >= run.deadline:  # not the model's fault: no circuit failure
                 skip = f"the call's deadline (timeouts.totalSeconds = {settings.total_seconds:g}s) had passed"
             if skip is not None:
@@ -271,22 +342,42 @@ class ModelRouter:
             if run.cache_hit is None:  # a cached answer sent no request: it says nothing about the model's health
                 self._breaker.success(rc.provider, rc.model_id)
             if self._recorder is not None:
-                self._recorder.save(Recording(prompt_version, command, name, rc.provider, rc.model_id,
-                                              "" if schema is None else schema.__name__, system, prompt,
-                                              value if schema is None else value.model_dump(mode="json")))
-            usage = Usage(role=name, provider=rc.provider, model=answered.model, input_tokens=run.tokens[0],
-                          output_tokens=run.tokens[1], cached_tokens=run.tokens[2],
-                          cost_usd=None if run.cost is None else round(run.cost, 6),
-                          latency_ms=round((time.perf_counter() - run.started) * 1000, 1), fallbacks=notes,
-                          escalated=escalated.get(name) or None, cache_saved_at=run.cache_hit)
+                self._recorder.save(
+                    Recording(
+                        prompt_version,
+                        command,
+                        name,
+                        rc.provider,
+                        rc.model_id,
+                        "" if schema is None else schema.__name__,
+                        system,
+                        prompt,
+                        value if schema is None else value.model_dump(mode="json"),
+                    )
+                )
+            usage = Usage(
+                role=name,
+                provider=rc.provider,
+                model=answered.model,
+                input_tokens=run.tokens[0],
+                output_tokens=run.tokens[1],
+                cached_tokens=run.tokens[2],
+                cost_usd=None if run.cost is None else round(run.cost, 6),
+                latency_ms=round((time.perf_counter() - run.started) * 1000, 1),
+                fallbacks=notes,
+                escalated=escalated.get(name) or None,
+                cache_saved_at=run.cache_hit,
+            )
             return value, usage
         raise AllProvidersFailed(failures)
 
     def _target(self, rc: RoleConfig, config: Config, sampler: Sampler | None, *, fallback: bool) -> _Target:
         wire = provider_wire(rc.provider)
         if wire == "sampling" and sampler is None:
-            raise ConfigError("the MCP client does not support sampling; choose another provider with the models "
-                              "tool (setMain / setFallback), e.g. anthropic with ANTHROPIC_API_KEY in the env block.")
+            raise ConfigError(
+                "the MCP client does not support sampling; choose another provider with the models "
+                "tool (setMain / setFallback), e.g. anthropic with ANTHROPIC_API_KEY in the env block."
+            )
         key = resolve_key(rc.provider, self.env, self.paths)
         if not key.present:
             raise MissingKey(rc.provider, key.variable or "API key")
@@ -296,19 +387,22 @@ class ModelRouter:
         def build() -> Provider:
             return self._clients.adapter(rc.provider, rc.model_id, base_url, key.value, sampler, setup)
 
-        info = user_price(catalogue.lookup(rc.provider, rc.model_id), rc.provider, rc.model_id, rc.role,
-                          cost_controls(config).prices)
+        info = user_price(
+            catalogue.lookup(rc.provider, rc.model_id), rc.provider, rc.model_id, rc.role, cost_controls(config).prices
+        )
         limiter = self.limiters.get(rc.provider, rc.model_id, base_url, settings_from_config(config), wire)
         return _Target(rc.role, rc, build, info, fallback, base_url=base_url, limiter=limiter)
 
-    async def _try_role(self, run: CallState, target: _Target, system: str, prompt: str,
-                        schema: type[BaseModel] | None) -> tuple[Any, Completion]:
+    async def _try_role(
+        self, run: CallState, target: _Target, system: str, prompt: str, schema: type[BaseModel] | None
+    ) -> tuple[Any, Completion]:
         """Answer from the response cache (``response_cache.py``) when it can, else ask the role and store."""
         rc, info, key, started = target.config, target.info, "", time.perf_counter()
         request = self._request(run, target, system, prompt)
         if run.cache is not None and run.cache.enabled:
-            key = request_key(rc.provider, rc.model_id, target.base_url, request, schema,
-                              self._schemas.native(rc.provider, info))
+            key = request_key(
+                rc.provider, rc.model_id, target.base_url, request, schema, self._schemas.native(rc.provider, info)
+            )
             hit = None if run.fresh else self._responses.get(key, run.cache, schema)
             if hit is not None:
                 run.cache_hit = hit.saved_at
@@ -326,34 +420,43 @@ class ModelRouter:
         max_tokens = rc.max_tokens or DEFAULT_MAX_TOKENS
         if info is not None and info.max_output_tokens:
             max_tokens = min(max_tokens, info.max_output_tokens)
-        return Request(system=system, prompt=prompt, max_tokens=max_tokens, temperature=rc.temperature,
-                       cache_prefix=run.cache_prefix)
+        return Request(
+            system=system,
+            prompt=prompt,
+            max_tokens=max_tokens,
+            temperature=rc.temperature,
+            cache_prefix=run.cache_prefix,
+        )
 
-    async def _ask_role(self, run: CallState, target: _Target, request: Request,
-                        schema: type[BaseModel] | None) -> tuple[Any, Completion]:
+    async def _ask_role(
+        self, run: CallState, target: _Target, request: Request, schema: type[BaseModel] | None
+    ) -> tuple[Any, Completion]:
         if schema is None:
             return await self._call(run, target, request, None)
         try:
             return await self._call(run, target, request, schema)
         except Invalid as first:
             try:
-                return await self._call(run, target, replace(request, followup=(first.text, correction(first))),
-                                        schema)
+                return await self._call(run, target, replace(request, followup=(first.text, correction(first))), schema)
             except Invalid as second:
                 raise InvalidModelOutput(f"invalid output twice: {validation_summary(second.error)[:400]}") from None
 
-    async def _call(self, run: CallState, target: _Target, request: Request,
-                    schema: type[BaseModel] | None) -> tuple[Any, Completion]:
+    async def _call(
+        self, run: CallState, target: _Target, request: Request, schema: type[BaseModel] | None
+    ) -> tuple[Any, Completion]:
         settings, label = run.settings, target.label
         retries = 0
         turn_ends = time.monotonic() + settings.role_seconds  # this request's turn on the role, retries included
         while True:
             if run.deadline - time.monotonic() <= 0:
-                raise ProviderError(f"gave up: total deadline of {settings.total_seconds:g}s reached "
-                                    "(timeouts.totalSeconds)", provider=target.config.provider,
-                                    model=target.config.model_id)
-            slot = target.limiter and await target.limiter.acquire(run.deadline, target.config.provider,
-                                                                    target.config.model_id)
+                raise ProviderError(
+                    f"gave up: total deadline of {settings.total_seconds:g}s reached (timeouts.totalSeconds)",
+                    provider=target.config.provider,
+                    model=target.config.model_id,
+                )
+            slot = target.limiter and await target.limiter.acquire(
+                run.deadline, target.config.provider, target.config.model_id
+            )
             turn_ends += slot.waited if slot else 0.0  # queueing for a slot is not the role's time
             started = time.perf_counter()
             try:
@@ -395,21 +498,43 @@ class ModelRouter:
             await run.say(received, f"{target.label}: received {received} characters", force=not run.streamed)
             run.streamed = True
 
-        return await bounded(lambda timeout, on_event: target.adapter.complete(replace(request, timeout=timeout),
-                                                                                on_event),
-                             limits, on_text, target.config.provider, target.config.model_id)
+        return await bounded(
+            lambda timeout, on_event: target.adapter.complete(replace(request, timeout=timeout), on_event),
+            limits,
+            on_text,
+            target.config.provider,
+            target.config.model_id,
+        )
 
-    def _record(self, run: CallState, target: _Target, completion: Completion | None, started: float, outcome: str,
-                cost: float | None = None) -> None:
+    def _record(
+        self,
+        run: CallState,
+        target: _Target,
+        completion: Completion | None,
+        started: float,
+        outcome: str,
+        cost: float | None = None,
+    ) -> None:
         done = completion or Completion("", target.config.model_id)
-        self.ledger.record(Entry(
-            ts=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), command=run.command, role=target.role,
-            provider=target.config.provider, model=target.config.model_id, input_tokens=done.input_tokens,
-            output_tokens=done.output_tokens, cached_tokens=done.cached_tokens,
-            cost_usd=None if cost is None else round(cost, 8),
-            latency_ms=round((time.perf_counter() - started) * 1000, 1), outcome=outcome,
-            fallback=target.fallback, attempt=target.attempts, prompt=run.prompt_version,
-            escalation=target.escalation))
+        self.ledger.record(
+            Entry(
+                ts=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                command=run.command,
+                role=target.role,
+                provider=target.config.provider,
+                model=target.config.model_id,
+                input_tokens=done.input_tokens,
+                output_tokens=done.output_tokens,
+                cached_tokens=done.cached_tokens,
+                cost_usd=None if cost is None else round(cost, 8),
+                latency_ms=round((time.perf_counter() - started) * 1000, 1),
+                outcome=outcome,
+                fallback=target.fallback,
+                attempt=target.attempts,
+                prompt=run.prompt_version,
+                escalation=target.escalation,
+            )
+        )
 
     async def test_roles(self, sampler: Sampler | None = None) -> list[RoleTestResult]:
         """Send a tiny request to each configured role (no retries, no fallback) and report ok/error + latency."""
@@ -423,19 +548,31 @@ class ModelRouter:
                 return RoleTestResult(role=name, provider="?", model="?", ok=False, error=str(err))
             if rc is None:
                 return None
-            run = CallState("test_roles", replace(settings, retries_per_role=0, request_seconds=min(
-                settings.request_seconds, 30.0)), time.monotonic() + 30.0, None)
+            run = CallState(
+                "test_roles",
+                replace(settings, retries_per_role=0, request_seconds=min(settings.request_seconds, 30.0)),
+                time.monotonic() + 30.0,
+                None,
+            )
             started = time.perf_counter()
             try:
                 target = self._target(rc, config, sampler, fallback=False)
-                request = Request(system="This is a connectivity check.", prompt="Reply with the word OK.",
-                                  max_tokens=16, temperature=rc.temperature)
+                request = Request(
+                    system="This is a connectivity check.",
+                    prompt="Reply with the word OK.",
+                    max_tokens=16,
+                    temperature=rc.temperature,
+                )
                 await self._call(run, target, request, None)
             except (ProviderError, ConfigError) as err:
                 return RoleTestResult(role=name, provider=rc.provider, model=rc.model_id, ok=False, error=str(err))
-            return RoleTestResult(role=name, provider=rc.provider, model=rc.model_id, ok=True,
-                                  latency_ms=round((time.perf_counter() - started) * 1000, 1))
+            return RoleTestResult(
+                role=name,
+                provider=rc.provider,
+                model=rc.model_id,
+                ok=True,
+                latency_ms=round((time.perf_counter() - started) * 1000, 1),
+            )
 
         results = await asyncio.gather(*(probe(name) for name in config.role_names()))
         return [r for r in results if r is not None]
-

@@ -72,8 +72,11 @@ class Rule:
             parts.append(f"command {command}")
         if self.at_most is not None or self.at_least is not None:
             score = task.complexity if task is not None else None
-            if score is None or (self.at_most is not None and score > self.at_most) or \
-                    (self.at_least is not None and score < self.at_least):
+            if (
+                score is None
+                or (self.at_most is not None and score > self.at_most)
+                or (self.at_least is not None and score < self.at_least)
+            ):
                 return None
             if self.at_most is not None:
                 parts.append(f"complexity {score:g} ≤ {self.at_most:g}")
@@ -133,16 +136,23 @@ def _parse_rule(index: int, raw: object, roles: tuple[str, ...]) -> Rule:
         raise _bad(f"{where}.{unknown[0]}", f"absent: a rule accepts only {', '.join(RULE_KEYS)}", rule[unknown[0]])
     role = rule.get("role")
     if role not in roles:
-        raise _bad(f"{where}.role", f"an existing role ({', '.join(roles)}; extra roles go under "
-                                    f"{OUR_SECTION}.roles)", role)
+        raise _bad(
+            f"{where}.role", f"an existing role ({', '.join(roles)}; extra roles go under {OUR_SECTION}.roles)", role
+        )
     command = rule.get("command")
     if command is not None and (not isinstance(command, str) or not command.strip()):
         raise _bad(f"{where}.command", "a command name such as expand_task or research", command)
     task_type = rule.get("taskType")
     if task_type is not None and task_type not in TASK_TYPES:
         raise _bad(f"{where}.taskType", f"one of {', '.join(TASK_TYPES)}", task_type)
-    return Rule(where, cast(str, role), command, _score(rule, "complexityAtMost", where),
-                _score(rule, "complexityAtLeast", where), task_type)
+    return Rule(
+        where,
+        cast(str, role),
+        command,
+        _score(rule, "complexityAtMost", where),
+        _score(rule, "complexityAtLeast", where),
+        task_type,
+    )
 
 
 def _parse_escalation(raw: object, roles: tuple[str, ...]) -> Escalation | None:
@@ -153,22 +163,28 @@ def _parse_escalation(raw: object, roles: tuple[str, ...]) -> Escalation | None:
     section = cast(dict[str, Any], raw)
     unknown = [k for k in section if k not in ("minConfidence", "order")]
     if unknown:
-        raise _bad(f"escalation.{unknown[0]}", "absent: escalation accepts minConfidence and order",
-                   section[unknown[0]])
+        raise _bad(
+            f"escalation.{unknown[0]}", "absent: escalation accepts minConfidence and order", section[unknown[0]]
+        )
     minimum = section.get("minConfidence")
-    if minimum is not None and (isinstance(minimum, bool) or not isinstance(minimum, int | float)
-                                or not 0 <= minimum <= 1):
+    if minimum is not None and (
+        isinstance(minimum, bool) or not isinstance(minimum, int | float) or not 0 <= minimum <= 1
+    ):
         raise _bad("escalation.minConfidence", "a number from 0 to 1", minimum)
     order: object = section.get("order")
     if order is not None:
         if not isinstance(order, list) or not order:
-            raise _bad("escalation.order", f"a non-empty list of roles, weakest first ({', '.join(roles)})",
-                       section.get("order"))
+            raise _bad(
+                "escalation.order",
+                f"a non-empty list of roles, weakest first ({', '.join(roles)})",
+                section.get("order"),
+            )
         for i, name in enumerate(cast(list[Any], order)):
             if name not in roles:
                 raise _bad(f"escalation.order[{i}]", f"an existing role ({', '.join(roles)})", name)
-    return Escalation(None if minimum is None else float(minimum),
-                      None if order is None else tuple(cast(list[str], order)))
+    return Escalation(
+        None if minimum is None else float(minimum), None if order is None else tuple(cast(list[str], order))
+    )
 
 
 def policy_of(config: Config, settings: RouterSettings) -> Policy:
@@ -177,14 +193,15 @@ def policy_of(config: Config, settings: RouterSettings) -> Policy:
     roles = config.role_names()
     raw = ours.get("routing", [])
     if not isinstance(raw, list):
-        raise _bad("routing", "a list of rules such as {\"complexityAtMost\": 3, \"role\": \"fast\"}", raw)
+        raise _bad("routing", 'a list of rules such as {"complexityAtMost": 3, "role": "fast"}', raw)
     rules = [_parse_rule(i, rule, roles) for i, rule in enumerate(cast(list[Any], raw))]
     rules += [Rule(f"commandRoles.{command}", role, command) for command, role in settings.command_roles.items()]
     return Policy(tuple(rules), _parse_escalation(ours.get("escalation"), roles))
 
 
-def facts_of(task: dict[str, Any], report_entry: Mapping[str, Any] | None = None,
-             min_type_confidence: float = 0.0) -> TaskFacts:
+def facts_of(
+    task: dict[str, Any], report_entry: Mapping[str, Any] | None = None, min_type_confidence: float = 0.0
+) -> TaskFacts:
     """A task's routing facts: complexity (the report's score, else the task's own), type, pin.
 
     A type classified with less than ``min_type_confidence`` is left unknown (no type rule matches it).
@@ -204,13 +221,17 @@ def choose(policy: Policy, command: str, default: str, task: TaskFacts | None, r
     A ``default`` that is not a role is refused: a caller's typo must not quietly become a fallback to main.
     """
     if default not in roles:
-        raise ConfigError(f"{command} asked for role '{default}', which does not exist (roles: {', '.join(roles)}). "
-                          "Add it under taskmasterMcp.roles in .taskmaster/config.json.")
+        raise ConfigError(
+            f"{command} asked for role '{default}', which does not exist (roles: {', '.join(roles)}). "
+            "Add it under taskmasterMcp.roles in .taskmaster/config.json."
+        )
     routes_task = default == "main"
     if task is not None and task.pin is not None and routes_task:
         if task.pin not in roles:
-            raise ConfigError(f"task {task.id} is pinned to role '{task.pin}', which does not exist (roles: "
-                              f"{', '.join(roles)}). Pin another with set_task_model, or clear the pin.")
+            raise ConfigError(
+                f"task {task.id} is pinned to role '{task.pin}', which does not exist (roles: "
+                f"{', '.join(roles)}). Pin another with set_task_model, or clear the pin."
+            )
         return Route(task.pin, f"pin: task {task.id} → {task.pin}")
     for rule in policy.rules:
         if rule.command is None and not routes_task:
@@ -236,10 +257,10 @@ def stronger_role(config: Config, escalation: Escalation, start: str, chain: tup
     first later role in the fallback chain whose model has a higher catalogue SWE score (or, when either score is
     unknown, a higher output price, as the market's view of strength); None when there is none."""
     if escalation.order is not None:
-        later = escalation.order[escalation.order.index(start) + 1:] if start in escalation.order else ()
+        later = escalation.order[escalation.order.index(start) + 1 :] if start in escalation.order else ()
         return next((r for r in later if r != start), None)
     swe, price = strength(config, start)
-    for candidate in chain[chain.index(start) + 1:] if start in chain else ():
+    for candidate in chain[chain.index(start) + 1 :] if start in chain else ():
         other_swe, other_price = strength(config, candidate)
         if swe is not None and other_swe is not None:
             if other_swe > swe:

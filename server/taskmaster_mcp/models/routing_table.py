@@ -23,8 +23,12 @@ from taskmaster_mcp.store.config import Config
 from taskmaster_mcp.tasks.model import CLOSED_STATUSES, Task, key
 from taskmaster_mcp.tasks.tasktype import TaskType, classify
 
-FAMILIES: Final = (("expand", "expand_task", "main"), ("update", "update_task", "main"), ("review", "review", "main"),
-                   ("research", "expand_task:research", "research"))
+FAMILIES: Final = (
+    ("expand", "expand_task", "main"),
+    ("update", "update_task", "main"),
+    ("review", "review", "main"),
+    ("research", "expand_task:research", "research"),
+)
 TITLE_CHARS: Final = 40
 
 
@@ -98,8 +102,9 @@ def _cell(policy: Policy, command: str, default: str, facts: TaskFacts, roles: t
         return f"refused: {err}"
 
 
-def route_rows(config: Config, policy: Policy, tasks: Sequence[Task],
-               report: Mapping[str, Mapping[str, Any]]) -> list[RouteRow]:
+def route_rows(
+    config: Config, policy: Policy, tasks: Sequence[Task], report: Mapping[str, Mapping[str, Any]]
+) -> list[RouteRow]:
     """The dry-run row of every open task in ``tasks`` (``report``: complexity entries by task id)."""
     roles = config.role_names()
     rows: list[RouteRow] = []
@@ -107,13 +112,27 @@ def route_rows(config: Config, policy: Policy, tasks: Sequence[Task],
         facts = facts_of(task, report.get(key(task.get("id"))))
         cells = {family: _cell(policy, command, default, facts, roles) for family, command, default in FAMILIES}
         title = str(task.get("title", ""))
-        rows.append(RouteRow(id=facts.id, title=title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS - 1] + "…",
-                             complexity=facts.complexity, type=facts.type, pin=facts.pin, **cells))
+        rows.append(
+            RouteRow(
+                id=facts.id,
+                title=title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1] + "…",
+                complexity=facts.complexity,
+                type=facts.type,
+                pin=facts.pin,
+                **cells,
+            )
+        )
     return rows
 
 
-def proposals(config: Config, policy: Policy, tasks: Sequence[Task], report: Mapping[str, Mapping[str, Any]],
-              min_confidence: float, model_types: Mapping[str, tuple[str, float]] | None = None) -> list[Proposal]:
+def proposals(
+    config: Config,
+    policy: Policy,
+    tasks: Sequence[Task],
+    report: Mapping[str, Mapping[str, Any]],
+    min_confidence: float,
+    model_types: Mapping[str, tuple[str, float]] | None = None,
+) -> list[Proposal]:
     """A pin per open task from the routing rules (see the module docstring); nothing is written.
 
     ``model_types``: a classifier model's (type, confidence) by task id, used where the keyword type is unsure.
@@ -126,15 +145,31 @@ def proposals(config: Config, policy: Policy, tasks: Sequence[Task], report: Map
         judged = (model_types or {}).get(facts.id)
         if facts.type is None and judged is not None:
             kind = TaskType(judged[0], round(judged[1], 2), 0)
-            facts = TaskFacts(facts.id, facts.complexity, kind.type if kind.confidence >= min_confidence else None,
-                              facts.pin)
+            facts = TaskFacts(
+                facts.id, facts.complexity, kind.type if kind.confidence >= min_confidence else None, facts.pin
+            )
         unpinned = TaskFacts(facts.id, facts.complexity, facts.type, None)
         route = choose(policy, "expand_task", "main", unpinned, roles)
         routed = route.role != "main" or not route.reason.startswith("default")
-        reason = route.reason if routed else (
-            f"type {kind.type} at confidence {kind.confidence:g} < {min_confidence:g}: default route"
-            if facts.type is None else f"no rule matches: {route.reason}")
-        found.append(Proposal(id=facts.id, title=str(task.get("title", ""))[:TITLE_CHARS], complexity=facts.complexity,
-                              type=kind.type, confidence=kind.confidence, role=route.role if routed else None,
-                              reason=reason, current=facts.pin))
+        reason = (
+            route.reason
+            if routed
+            else (
+                f"type {kind.type} at confidence {kind.confidence:g} < {min_confidence:g}: default route"
+                if facts.type is None
+                else f"no rule matches: {route.reason}"
+            )
+        )
+        found.append(
+            Proposal(
+                id=facts.id,
+                title=str(task.get("title", ""))[:TITLE_CHARS],
+                complexity=facts.complexity,
+                type=kind.type,
+                confidence=kind.confidence,
+                role=route.role if routed else None,
+                reason=reason,
+                current=facts.pin,
+            )
+        )
     return found

@@ -50,8 +50,9 @@ class BudgetStatus(BaseModel):
     unknownCostCalls: int = 0
 
 
-def user_price(info: ModelInfo | None, provider: str, model_id: str, role: str,
-               prices: dict[str, Price]) -> ModelInfo | None:
+def user_price(
+    info: ModelInfo | None, provider: str, model_id: str, role: str, prices: dict[str, Price]
+) -> ModelInfo | None:
     """``info`` with the user's price for this model (``provider/modelId``) or role, when one is configured."""
     price = prices.get(f"{provider}/{model_id}") or prices.get(role)
     if price is None:
@@ -68,16 +69,22 @@ def base_command(command: str) -> str:
 def _limits(budgets: Budgets, controls: CostControls, command: str | None) -> list[tuple[str, str, float]]:
     """(setting, "day" or "month", USD) of every budget that applies (to ``command``; all of them when None)."""
     found: list[tuple[str, str, float]] = []
-    for name, cap in [("budgets", budgets)] + [(f"budgets.perCommandUsd.{c}", b) for c, b in
-                                                controls.per_command.items() if command is None or c == command]:
+    for name, cap in [("budgets", budgets)] + [
+        (f"budgets.perCommandUsd.{c}", b) for c, b in controls.per_command.items() if command is None or c == command
+    ]:
         for key, span, limit in (("dailyUsd", "day", cap.daily_usd), ("monthlyUsd", "month", cap.monthly_usd)):
             if limit is not None:
                 found.append((f"{name}.{key}", span, limit))
     return found
 
 
-def statuses(entries: list[Entry], budgets: Budgets, controls: CostControls, command: str | None = None,
-             now: datetime | None = None) -> list[BudgetStatus]:
+def statuses(
+    entries: list[Entry],
+    budgets: Budgets,
+    controls: CostControls,
+    command: str | None = None,
+    now: datetime | None = None,
+) -> list[BudgetStatus]:
     """Every budget that applies (to ``command``, or all) over its current UTC period."""
     moment = now or datetime.now(UTC)
     day, month = moment.strftime("%Y-%m-%d"), moment.strftime("%Y-%m")
@@ -89,16 +96,26 @@ def statuses(entries: list[Entry], budgets: Budgets, controls: CostControls, com
         chosen = [e for e in entries if e.ts.startswith(period) and (not scoped or base_command(e.command) == name)]
         spent = sum(e.cost_usd or 0.0 for e in chosen)
         unknown = sum(1 for e in chosen if e.cost_usd is None and e.outcome == "ok")
-        result.append(BudgetStatus(budget=setting, period=period, limitUsd=limit, spentUsd=round(spent, 6),
-                                   used=round(spent / limit, 4) if limit else 1.0, unknownCostCalls=unknown))
+        result.append(
+            BudgetStatus(
+                budget=setting,
+                period=period,
+                limitUsd=limit,
+                spentUsd=round(spent, 6),
+                used=round(spent / limit, 4) if limit else 1.0,
+                unknownCostCalls=unknown,
+            )
+        )
     return result
 
 
 def _unknown(status: BudgetStatus) -> str:
     if not status.unknownCostCalls:
         return ""
-    return (f"; {status.unknownCostCalls} call(s) of unknown cost in this period are not counted (set "
-            "taskmasterMcp.costPer1M for their models)")
+    return (
+        f"; {status.unknownCostCalls} call(s) of unknown cost in this period are not counted (set "
+        "taskmasterMcp.costPer1M for their models)"
+    )
 
 
 def _when(status: BudgetStatus) -> str:
@@ -117,8 +134,9 @@ class SpendGuard:
         try:
             self.ledger.check_budget(budgets, now)
         except BudgetExceeded as err:
-            unknown = [s for s in statuses(self.ledger.entries(), budgets, CostControls(), None, now)
-                       if s.unknownCostCalls]
+            unknown = [
+                s for s in statuses(self.ledger.entries(), budgets, CostControls(), None, now) if s.unknownCostCalls
+            ]
             raise BudgetExceeded(str(err) + (_unknown(unknown[0]) if unknown else "")) from None
         if base_command(command) not in controls.per_command:
             return
@@ -127,27 +145,41 @@ class SpendGuard:
                 raise BudgetExceeded(
                     f"AI budget for {base_command(command)} reached: ${status.spentUsd:g} spent {_when(status)} of a "
                     f"${status.limitUsd:g} cap{_unknown(status)}. No model was called. Raise "
-                    f"taskmasterMcp.{status.budget} {WHERE}, or remove it, to continue.")
+                    f"taskmasterMcp.{status.budget} {WHERE}, or remove it, to continue."
+                )
 
-    def warnings(self, command: str, budgets: Budgets, controls: CostControls, usage: Usage,
-                 now: datetime | None = None) -> list[str]:
+    def warnings(
+        self, command: str, budgets: Budgets, controls: CostControls, usage: Usage, now: datetime | None = None
+    ) -> list[str]:
         """The warnings for a call's result: budgets past ``warnAt``, and a cost that counts against none."""
         found: list[tuple[str, str]] = []  # (what it is about, for logging once; the message)
         limits = _limits(budgets, controls, base_command(command))
         if usage.cost_usd is None and limits:
             model = f"{usage.provider}/{usage.model}"
-            found.append((model, f"this call's cost is unknown (no price for {model}), so it counts against no "
-                                 f"budget; set taskmasterMcp.costPer1M[\"{model}\"] = {{\"input\": ..., \"output\": "
-                                 f"...}} (USD per 1M tokens) {WHERE} to count it."))
+            found.append(
+                (
+                    model,
+                    f"this call's cost is unknown (no price for {model}), so it counts against no "
+                    f'budget; set taskmasterMcp.costPer1M["{model}"] = {{"input": ..., "output": '
+                    f"...}} (USD per 1M tokens) {WHERE} to count it.",
+                )
+            )
         if limits:
             for status in statuses(self.ledger.entries(), budgets, controls, base_command(command), now):
                 if status.used >= controls.warn_at:
-                    found.append((f"{status.budget}@{status.period}",
-                                  f"AI spend at {status.used:.0%} of taskmasterMcp.{status.budget}: "
-                                  f"${status.spentUsd:g} of ${status.limitUsd:g} {_when(status)}{_unknown(status)}. "
-                                  + ("The next call is refused" if status.used >= 1 else
-                                     "Calls are refused once it is reached")
-                                  + f"; raise it {WHERE} to allow more."))
+                    found.append(
+                        (
+                            f"{status.budget}@{status.period}",
+                            f"AI spend at {status.used:.0%} of taskmasterMcp.{status.budget}: "
+                            f"${status.spentUsd:g} of ${status.limitUsd:g} {_when(status)}{_unknown(status)}. "
+                            + (
+                                "The next call is refused"
+                                if status.used >= 1
+                                else "Calls are refused once it is reached"
+                            )
+                            + f"; raise it {WHERE} to allow more.",
+                        )
+                    )
         for key, message in found:
             if key not in self._logged:
                 self._logged.add(key)
@@ -155,8 +187,9 @@ class SpendGuard:
         return [message for _, message in found]
 
 
-def period_bounds(period: str | None, since: str | None, until: str | None,
-                  today: date | None = None) -> tuple[str | None, str | None]:
+def period_bounds(
+    period: str | None, since: str | None, until: str | None, today: date | None = None
+) -> tuple[str | None, str | None]:
     """(since, until) as YYYY-MM-DD (inclusive, None = open) for ``usage_report``; InvalidInput on a bad value."""
     day = today or datetime.now(UTC).date()
     for name, value in (("since", since), ("until", until)):

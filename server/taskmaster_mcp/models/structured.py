@@ -66,8 +66,11 @@ class SchemaCache:
                 self._schemas[(wire, schema)] = native_schema(wire, schema)
             return replace(request, json_schema=self._schemas[(wire, schema)], schema_name=schema.__name__)
         shape = json.dumps(schema.model_json_schema(), separators=(",", ":"))
-        return replace(request, system=f"{request.system}\n\nRespond with only a JSON object (no prose, no code "
-                                       f"fences) that matches this JSON Schema:\n{shape}")
+        return replace(
+            request,
+            system=f"{request.system}\n\nRespond with only a JSON object (no prose, no code "
+            f"fences) that matches this JSON Schema:\n{shape}",
+        )
 
 
 def parse(schema: type[BaseModel], text: str) -> Any:
@@ -80,5 +83,7 @@ def parse(schema: type[BaseModel], text: str) -> Any:
 
 def correction(first: Invalid) -> str:
     """The follow-up message of the one re-ask."""
-    return (f"That answer is not valid against the schema:\n{validation_summary(first.error)}\n"
-            "Reply again with only the corrected JSON object.")
+    return (
+        f"That answer is not valid against the schema:\n{validation_summary(first.error)}\n"
+        "Reply again with only the corrected JSON object."
+    )

@@ -45,27 +45,44 @@ class Editor:
     profile: str | None = None  # Task Master's rule profile name, when it is not ours
 
 
-CLIENTS: dict[str, Editor] = {e.name: e for e in (
-    Editor("cursor", "Cursor", "mcpServers", False, ".cursor/mcp.json"),
-    Editor("windsurf", "Windsurf", "mcpServers", True, ".codeium/windsurf/mcp_config.json"),
-    Editor("claude-desktop", "Claude Desktop", "mcpServers", True, None),
-    Editor("vscode", "VS Code", "servers", False, ".vscode/mcp.json"),
-    Editor("claude-code", "Claude Code", "mcpServers", False, ".mcp.json", profile="claude"),
-    Editor("zed", "Zed", "context_servers", True, ".config/zed/settings.json"),
-    Editor("amp", "Amp", "amp.mcpServers", False, ".vscode/settings.json"),
-    Editor("cline", "Cline", "mcpServers", True, None),
-    Editor("codex", "Codex", "mcp_servers", True, ".codex/config.toml"),
-    Editor("gemini", "Gemini CLI", "mcpServers", False, ".gemini/settings.json"),
-    Editor("kilo", "Kilo Code", "mcp", False, ".kilo/kilo.jsonc"),
-    Editor("kiro", "Kiro", "mcpServers", False, ".kiro/settings/mcp.json"),
-    Editor("opencode", "OpenCode", "mcp", False, "opencode.json"),
-    Editor("roo", "Roo Code", "mcpServers", False, ".roo/mcp.json"),
-    Editor("trae", "Trae", "mcpServers", False, ".trae/mcp.json"),
-)}
+CLIENTS: dict[str, Editor] = {
+    e.name: e
+    for e in (
+        Editor("cursor", "Cursor", "mcpServers", False, ".cursor/mcp.json"),
+        Editor("windsurf", "Windsurf", "mcpServers", True, ".codeium/windsurf/mcp_config.json"),
+        Editor("claude-desktop", "Claude Desktop", "mcpServers", True, None),
+        Editor("vscode", "VS Code", "servers", False, ".vscode/mcp.json"),
+        Editor("claude-code", "Claude Code", "mcpServers", False, ".mcp.json", profile="claude"),
+        Editor("zed", "Zed", "context_servers", True, ".config/zed/settings.json"),
+        Editor("amp", "Amp", "amp.mcpServers", False, ".vscode/settings.json"),
+        Editor("cline", "Cline", "mcpServers", True, None),
+        Editor("codex", "Codex", "mcp_servers", True, ".codex/config.toml"),
+        Editor("gemini", "Gemini CLI", "mcpServers", False, ".gemini/settings.json"),
+        Editor("kilo", "Kilo Code", "mcp", False, ".kilo/kilo.jsonc"),
+        Editor("kiro", "Kiro", "mcpServers", False, ".kiro/settings/mcp.json"),
+        Editor("opencode", "OpenCode", "mcp", False, "opencode.json"),
+        Editor("roo", "Roo Code", "mcpServers", False, ".roo/mcp.json"),
+        Editor("trae", "Trae", "mcpServers", False, ".trae/mcp.json"),
+    )
+}
 EDITORS = tuple(CLIENTS)
 # Task Master's RULE_PROFILES, in its order: the names its `rules` and `initialize_project` tools accept.
-RULE_PROFILES = ("amp", "claude", "cline", "codex", "cursor", "gemini", "kiro", "opencode", "kilo", "roo", "trae",
-                 "vscode", "windsurf", "zed")
+RULE_PROFILES = (
+    "amp",
+    "claude",
+    "cline",
+    "codex",
+    "cursor",
+    "gemini",
+    "kiro",
+    "opencode",
+    "kilo",
+    "roo",
+    "trae",
+    "vscode",
+    "windsurf",
+    "zed",
+)
 ALIASES = {"claude": "claude-code"}
 COMMAND_LISTS = ("opencode", "kilo")  # `"command": [cmd, *args]`, env under "environment"
 OPENCODE_SCHEMA = "https://opencode.ai/config.json"
@@ -77,8 +94,10 @@ def editor_names(names: Iterable[str]) -> list[str]:
     wanted = [ALIASES.get(n.strip().lower(), n.strip().lower()) for n in names if n.strip()]
     unknown = [n for n in wanted if n not in CLIENTS]
     if unknown:
-        raise EditorConfigError(f"Unknown editor or rule profile {', '.join(repr(n) for n in unknown)}. Use one of: "
-                                f"{', '.join(RULE_PROFILES)}; or claude-code, claude-desktop.")
+        raise EditorConfigError(
+            f"Unknown editor or rule profile {', '.join(repr(n) for n in unknown)}. Use one of: "
+            f"{', '.join(RULE_PROFILES)}; or claude-code, claude-desktop."
+        )
     return list(dict.fromkeys(wanted))
 
 
@@ -106,8 +125,15 @@ def config_path(editor: str, root: Path, home: Path, platform: str = sys.platfor
     if spec.name == "claude-desktop":
         return _app_data(home, platform) / "Claude" / "claude_desktop_config.json"
     # Cline (a VS Code extension) keeps its servers in VS Code's global storage; it has no project-level file.
-    return (_app_data(home, platform) / "Code" / "User" / "globalStorage" / "saoudrizwan.claude-dev" / "settings"
-            / "cline_mcp_settings.json")
+    return (
+        _app_data(home, platform)
+        / "Code"
+        / "User"
+        / "globalStorage"
+        / "saoudrizwan.claude-dev"
+        / "settings"
+        / "cline_mcp_settings.json"
+    )
 
 
 def key_variables(providers: list[str]) -> list[str]:
@@ -141,8 +167,12 @@ def server_entry(editor: str, command: str, args: list[str], keys: list[str], ro
     if editor == "claude-code":
         return {"type": "stdio", "command": command, "args": args, "env": {k: f"${{{k}:-}}" for k in keys}}
     if editor in COMMAND_LISTS:
-        return {"type": "local", "command": [command, *args], "enabled": True,
-                "environment": {k: f"{{env:{k}}}" for k in keys}}
+        return {
+            "type": "local",
+            "command": [command, *args],
+            "enabled": True,
+            "environment": {k: f"{{env:{k}}}" for k in keys},
+        }
     env = {k: f"YOUR_{k}_HERE" for k in keys}
     if editor == "claude-desktop":  # no workspace: pin the project this was run in (projectRoot still overrides)
         env["TASK_MASTER_PROJECT_ROOT"] = str(root)
@@ -159,8 +189,10 @@ OWNED_ENV: dict[str, tuple[str, ...]] = {"claude-desktop": ("TASK_MASTER_PROJECT
 
 def vscode_inputs(keys: list[str]) -> list[dict[str, Any]]:
     """VS Code ``inputs``: one password prompt per key, asked once and stored by VS Code."""
-    return [{"type": "promptString", "id": _input_id(k), "description": f"{k} for taskmaster-mcp", "password": True}
-            for k in keys]
+    return [
+        {"type": "promptString", "id": _input_id(k), "description": f"{k} for taskmaster-mcp", "password": True}
+        for k in keys
+    ]
 
 
 def parse_config(editor: str, text: str, path: Path) -> tuple[dict[str, Any], bool]:
@@ -170,8 +202,9 @@ def parse_config(editor: str, text: str, path: Path) -> tuple[dict[str, Any], bo
     try:
         return tomllib.loads(text), False
     except tomllib.TOMLDecodeError as exc:
-        raise EditorConfigError(f"{path} is not valid TOML ({exc}). It was left unchanged; fix it or add the "
-                                "taskmaster entry by hand.") from exc
+        raise EditorConfigError(
+            f"{path} is not valid TOML ({exc}). It was left unchanged; fix it or add the taskmaster entry by hand."
+        ) from exc
 
 
 def _section(document: dict[str, Any], editor: str, path: Path, create: bool) -> dict[str, Any] | None:
@@ -196,8 +229,9 @@ class MergeResult:
     notes: list[str] = field(default_factory=lambda: [])
 
 
-def merge_entry(document: dict[str, Any], editor: str, entry: dict[str, Any], keys: list[str],
-                path: Path) -> dict[str, Any]:
+def merge_entry(
+    document: dict[str, Any], editor: str, entry: dict[str, Any], keys: list[str], path: Path
+) -> dict[str, Any]:
     """A copy of ``document`` with our entry merged in. An existing entry keeps its env values (a real key the user
     typed survives) and anything it adds; command, args and type are ours."""
     merged: dict[str, Any] = copy.deepcopy(document)  # TOML documents may hold dates: no JSON round trip
@@ -206,15 +240,20 @@ def merge_entry(document: dict[str, Any], editor: str, entry: dict[str, Any], ke
     section = cast("dict[str, Any]", _section(merged, editor, path, create=True))
     existing: object = section.get(SERVER_NAME, {})
     if not isinstance(existing, dict):
-        raise EditorConfigError(f"{path}: '{CLIENTS[editor].section}.{SERVER_NAME}' is not an object. It was left "
-                                "unchanged.")
+        raise EditorConfigError(
+            f"{path}: '{CLIENTS[editor].section}.{SERVER_NAME}' is not an object. It was left unchanged."
+        )
     current = cast("dict[str, Any]", existing)
     block = env_key(editor)
     old_env: object = current.get(block)
     env = cast("dict[str, Any]", old_env) if isinstance(old_env, dict) else {}
     owned = {k: v for k, v in entry[block].items() if k in OWNED_ENV.get(editor, ())}
-    new: dict[str, Any] = {**ENTRY_DEFAULTS.get(editor, {}), **current, **entry,
-                           block: {**entry[block], **env, **owned}}
+    new: dict[str, Any] = {
+        **ENTRY_DEFAULTS.get(editor, {}),
+        **current,
+        **entry,
+        block: {**entry[block], **env, **owned},
+    }
     if editor == "zed" and isinstance(current.get("command"), dict):  # Zed's older nested form: replace it
         new.pop("settings", None)
     section[SERVER_NAME] = new
@@ -247,8 +286,10 @@ def _toml_text(original: str, merged: dict[str, Any], path: Path) -> str:
             return text
     except (ValueError, tomllib.TOMLDecodeError):  # a value TOML tables cannot hold inline, or a bad rewrite
         pass
-    raise EditorConfigError(f"{path}: could not update the [mcp_servers.{SERVER_NAME}] table safely (is it written "
-                            "inline?). It was left unchanged; edit it by hand (see editor-configs/codex/).")
+    raise EditorConfigError(
+        f"{path}: could not update the [mcp_servers.{SERVER_NAME}] table safely (is it written "
+        "inline?). It was left unchanged; edit it by hand (see editor-configs/codex/)."
+    )
 
 
 def _replace(path: Path, original: str | None, text: str, had_comments: bool, result: MergeResult) -> None:
@@ -262,8 +303,9 @@ def _replace(path: Path, original: str | None, text: str, had_comments: bool, re
     write_atomic(path, text)
 
 
-def install_editor(editor: str, root: Path, command: str, args: list[str], keys: list[str], home: Path,
-                   platform: str = sys.platform) -> MergeResult:
+def install_editor(
+    editor: str, root: Path, command: str, args: list[str], keys: list[str], home: Path, platform: str = sys.platform
+) -> MergeResult:
     """Write or merge our entry into ``editor``'s config file (backing up the original first)."""
     path = config_path(editor, root, home, platform)
     original = path.read_text(encoding="utf-8") if path.is_file() else None
@@ -273,8 +315,11 @@ def install_editor(editor: str, root: Path, command: str, args: list[str], keys:
     result = MergeResult(editor, str(path), changed=merged != document)
     if not result.changed:
         return result
-    text = (_toml_text(original or "", merged, path) if editor == "codex"
-            else json.dumps(merged, indent=2, ensure_ascii=False) + "\n")
+    text = (
+        _toml_text(original or "", merged, path)
+        if editor == "codex"
+        else json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
+    )
     _replace(path, original, text, had_comments, result)
     ours = merged[CLIENTS[editor].section][SERVER_NAME]
     if any(str(v).startswith("YOUR_") for v in ours.get(env_key(editor), {}).values()):
@@ -305,8 +350,10 @@ def uninstall_editor(editor: str, root: Path, home: Path, platform: str = sys.pl
     result = MergeResult(editor, str(path), changed=False)
     if CLIENTS[editor].global_only:
         if path.is_file():
-            result.notes.append(f"{path} is global and was kept (other projects may use it); delete its "
-                                f"'{SERVER_NAME}' entry by hand if none does")
+            result.notes.append(
+                f"{path} is global and was kept (other projects may use it); delete its "
+                f"'{SERVER_NAME}' entry by hand if none does"
+            )
         return result
     if not path.is_file():
         return result

@@ -86,8 +86,11 @@ def toml_table(name: str, table: dict[str, Any]) -> str:
 def replace_toml_table(original: str, name: str, table: dict[str, Any]) -> str:
     """``original`` without the ``[name]`` table and its sub-tables (``[name.env]``), with ``[name]`` appended.
     Everything else stays as written; a table defined inline elsewhere is the caller's to detect by re-parsing."""
-    head = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(f'(?:{re.escape(p)}|"{re.escape(p)}")' for p in name.split("."))
-                      + r"\s*(?:\.[^\]]*)?\]")
+    head = re.compile(
+        r"^\s*\[\s*"
+        + r"\s*\.\s*".join(f'(?:{re.escape(p)}|"{re.escape(p)}")' for p in name.split("."))
+        + r"\s*(?:\.[^\]]*)?\]"
+    )
     kept: list[str] = []
     inside = False
     for line in original.splitlines(keepends=True):

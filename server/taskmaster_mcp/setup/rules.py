@@ -100,7 +100,7 @@ def upsert_section(path: Path, header: str = "") -> RulesResult:
     existing = path.read_text(encoding="utf-8")
     found = _find(existing)
     if found:
-        updated = existing[:found[0]] + ours + existing[found[1]:].removeprefix("\n")
+        updated = existing[: found[0]] + ours + existing[found[1] :].removeprefix("\n")
     else:
         updated = existing + ("" if existing.endswith("\n") or not existing else "\n") + ("\n" if existing else "")
         updated += ours
@@ -117,7 +117,7 @@ def remove_section(path: Path, root: Path, header: str = "") -> RulesResult:
     found = _find(existing)
     if not found:
         return RulesResult(str(path), False)
-    before, after = existing[:found[0]], existing[found[1]:].removeprefix("\n")
+    before, after = existing[: found[0]], existing[found[1] :].removeprefix("\n")
     if before.strip() in ("", header.strip()) and not after.strip():
         path.unlink()
         prune_empty_folders(path.parent, root)

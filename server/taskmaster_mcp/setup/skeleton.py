@@ -49,8 +49,13 @@ How we will know it is done.
 # Every artifact we create that must not be committed: secrets, our lock, temp files a killed write can leave
 # (".tasks.json.ab12cd34.tmp"), Task Master's lock (shared with it), and the backups `init --editor` makes of
 # editor configs ("mcp.json.bak-20261129-101500").
-GITIGNORE_LINES = [".env", ".taskmaster/.taskmaster-mcp.lock", ".taskmaster/**/.*.tmp", ".taskmaster/**/*.lock",
-                   "*.bak-[0-9]*"]
+GITIGNORE_LINES = [
+    ".env",
+    ".taskmaster/.taskmaster-mcp.lock",
+    ".taskmaster/**/.*.tmp",
+    ".taskmaster/**/*.lock",
+    "*.bak-[0-9]*",
+]
 # Task Master's storeTasksInGit: a "# Task files" section whose lines are live (tasks kept out of git) or commented
 # out (tasks committed). Task Master writes the bare patterns "tasks.json" and "tasks/", which also hide every other
 # folder named tasks/ in the repository; we write the one folder it means, and recognise its lines when we replace
@@ -101,8 +106,12 @@ def initialize(root: Path, project_name: str | None = None, *, store_tasks_in_gi
         for directory in (paths.tasks_dir, paths.docs_dir, paths.reports_dir, paths.taskmaster / "templates"):
             directory.mkdir(parents=True, exist_ok=True)
         _write_new(paths, paths.config_file, dumps(default_config_document(name)) + "\n", result)
-        state: dict[str, Any] = {"currentTag": DEFAULT_TAG, "lastSwitched": now_iso(), "branchTagMapping": {},
-                                 "migrationNoticeShown": True}
+        state: dict[str, Any] = {
+            "currentTag": DEFAULT_TAG,
+            "lastSwitched": now_iso(),
+            "branchTagMapping": {},
+            "migrationNoticeShown": True,
+        }
         _write_new(paths, paths.state_file, dumps(state) + "\n", result)
         if not paths.tasks_file.exists() and paths.legacy_tasks_file.exists():
             result.kept.append(str(paths.legacy_tasks_file.relative_to(root)))
@@ -176,8 +185,14 @@ def merge_driver_status(root: Path) -> tuple[bool, str] | None:
     attributes = root / ".gitattributes"
     lines = attributes.read_text(encoding="utf-8").splitlines() if attributes.is_file() else []
     driver = git.run(root, "config", "--get", f"merge.{MERGE_DRIVER}.driver").stdout.strip()
-    missing = [what for what, there in ((f".gitattributes line `{GITATTRIBUTES_LINE}`", GITATTRIBUTES_LINE in lines),
-                                        (f"git config merge.{MERGE_DRIVER}.driver", bool(driver))) if not there]
+    missing = [
+        what
+        for what, there in (
+            (f".gitattributes line `{GITATTRIBUTES_LINE}`", GITATTRIBUTES_LINE in lines),
+            (f"git config merge.{MERGE_DRIVER}.driver", bool(driver)),
+        )
+        if not there
+    ]
     if missing:
         return False, "tasks.json merges as plain text (missing: " + ", ".join(missing) + ")"
     return True, f"tasks.json merges by task id ({driver})"
@@ -210,15 +225,25 @@ def init_git(root: Path) -> str:
     git = shutil.which("git")
     if git is None:
         raise InvalidInput("initGit: git is not installed (not on the PATH). Install git, or pass initGit=false.")
-    inside = subprocess.run([git, "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, text=True,
-                            timeout=30, check=False, stdin=subprocess.DEVNULL)
+    inside = subprocess.run(
+        [git, "rev-parse", "--is-inside-work-tree"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
     if inside.returncode == 0 and inside.stdout.strip() == "true":
         return "already a git repository"
-    done = subprocess.run([git, "init", "-q"], cwd=root, capture_output=True, text=True, timeout=30, check=False,
-                          stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [git, "init", "-q"], cwd=root, capture_output=True, text=True, timeout=30, check=False, stdin=subprocess.DEVNULL
+    )
     if done.returncode != 0:
-        raise InvalidInput(f"initGit: `git init` failed in {root}: {done.stderr.strip() or done.returncode}. "
-                           "Fix that, or pass initGit=false.")
+        raise InvalidInput(
+            f"initGit: `git init` failed in {root}: {done.stderr.strip() or done.returncode}. "
+            "Fix that, or pass initGit=false."
+        )
     return "git repository initialized"
 
 
@@ -243,9 +268,16 @@ def role_providers(root: Path) -> list[str]:
     return list(dict.fromkeys(found)) or ["anthropic"]
 
 
-def setup_editors(root: Path, editors: Sequence[str], *, providers: Sequence[str] | None = None,
-                  env: Mapping[str, str] | None = None, home: Path | None = None,
-                  command: tuple[str, list[str]] | None = None, strict: bool = False) -> list[dict[str, Any]]:
+def setup_editors(
+    root: Path,
+    editors: Sequence[str],
+    *,
+    providers: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    home: Path | None = None,
+    command: tuple[str, list[str]] | None = None,
+    strict: bool = False,
+) -> list[dict[str, Any]]:
     """Merge our server into each editor's MCP config and write its agent rules; one report per editor.
 
     ``editors`` are our editor names or Task Master's rule profile names; an unknown one is refused before anything
@@ -293,12 +325,21 @@ def installed_profiles(root: Path, home: Path) -> list[str]:
     for a client only while its MCP config still launches us."""
     from taskmaster_mcp.setup import rules as agent_rules
 
-    return [name for name in agent_rules.RULE_FILES if agent_rules.has_rules(root, name)
-            and (not agent_rules.sharing(name) or _launches_us(root, name, home))]
+    return [
+        name
+        for name in agent_rules.RULE_FILES
+        if agent_rules.has_rules(root, name) and (not agent_rules.sharing(name) or _launches_us(root, name, home))
+    ]
 
 
-def remove_editors(root: Path, editors: Sequence[str], *, env: Mapping[str, str] | None = None,
-                   home: Path | None = None, force: bool = False) -> list[dict[str, Any]]:
+def remove_editors(
+    root: Path,
+    editors: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    home: Path | None = None,
+    force: bool = False,
+) -> list[dict[str, Any]]:
     """Take our entry out of each editor's project MCP config and our section out of its rules; one report each.
 
     As Task Master's ``rules remove``: refused when it would leave the project with no rule profile, unless
@@ -313,16 +354,23 @@ def remove_editors(root: Path, editors: Sequence[str], *, env: Mapping[str, str]
     base = ed.home_dir(dict(env or {}), home)
     installed = installed_profiles(root, base)
     if installed and not force and not set(installed) - set(names):
-        raise InvalidInput(f"Removing {', '.join(names)} would leave no rule profile in this project (installed: "
-                           f"{', '.join(installed)}). Pass force=true if that is what you want.")
+        raise InvalidInput(
+            f"Removing {', '.join(names)} would leave no rule profile in this project (installed: "
+            f"{', '.join(installed)}). Pass force=true if that is what you want."
+        )
     for name in names:
         if not ed.CLIENTS[name].global_only:
             ed.check_config(name, root, base)
     reports: list[dict[str, Any]] = []
     for name in names:
         removed = ed.uninstall_editor(name, root, base)
-        report: dict[str, Any] = {"editor": name, "config": removed.path, "changed": removed.changed,
-                                  "backup": removed.backup, "notes": removed.notes}
+        report: dict[str, Any] = {
+            "editor": name,
+            "config": removed.path,
+            "changed": removed.changed,
+            "backup": removed.backup,
+            "notes": removed.notes,
+        }
         if name in agent_rules.RULE_FILES:
             readers = [o for o in agent_rules.sharing(name) if o not in names and _launches_us(root, o, base)]
             if readers and agent_rules.has_rules(root, name):

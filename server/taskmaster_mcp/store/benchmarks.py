@@ -77,6 +77,7 @@ def read_benchmark_report(paths: Paths) -> dict[str, Any] | None:
         return None
     report = cast(dict[str, Any], data)
     generated = report.get("generatedAt")
-    candidates = [_candidate(cast(dict[str, Any], c)) for c in cast(list[Any], report["candidates"])
-                  if isinstance(c, dict)]
+    candidates = [
+        _candidate(cast(dict[str, Any], c)) for c in cast(list[Any], report["candidates"]) if isinstance(c, dict)
+    ]
     return {"generatedAt": generated if isinstance(generated, str) else None, "candidates": candidates}

@@ -29,8 +29,12 @@ EXTRA_ROLES = "roles"  # taskmasterMcp.roles: extra named roles (fast, strong, r
 DEFAULT_MODELS: dict[str, dict[str, Any]] = {
     "main": {"provider": "anthropic", "modelId": "claude-sonnet-4-20250514", "maxTokens": 64000, "temperature": 0.2},
     "research": {"provider": "perplexity", "modelId": "sonar", "maxTokens": 8700, "temperature": 0.1},
-    "fallback": {"provider": "anthropic", "modelId": "claude-3-7-sonnet-20250219", "maxTokens": 120000,
-                 "temperature": 0.2},
+    "fallback": {
+        "provider": "anthropic",
+        "modelId": "claude-3-7-sonnet-20250219",
+        "maxTokens": 120000,
+        "temperature": 0.2,
+    },
 }
 
 DEFAULT_GLOBAL: dict[str, Any] = {
@@ -130,8 +134,10 @@ class Config:
             models = self.extra_roles
             where = f"{OUR_SECTION}.{EXTRA_ROLES}.{role}"
         else:
-            raise ConfigError(f"role '{role}' does not exist; roles are {', '.join(self.role_names())}. Add it "
-                              f"under {OUR_SECTION}.{EXTRA_ROLES} in .taskmaster/config.json or use one of those.")
+            raise ConfigError(
+                f"role '{role}' does not exist; roles are {', '.join(self.role_names())}. Add it "
+                f"under {OUR_SECTION}.{EXTRA_ROLES} in .taskmaster/config.json or use one of those."
+            )
         block: dict[str, Any] = {}
         if isinstance(models, dict):
             candidate = models.get(role)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
@@ -151,11 +157,13 @@ class Config:
             )
         max_tokens = merged.get("maxTokens")
         temperature = merged.get("temperature")
-        if max_tokens is not None and (not isinstance(max_tokens, int) or isinstance(max_tokens, bool)
-                                       or max_tokens <= 0):
+        if max_tokens is not None and (
+            not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens <= 0
+        ):
             raise ConfigError(f"{where}.maxTokens must be a positive integer, got {max_tokens!r}.")
-        if temperature is not None and (not isinstance(temperature, int | float) or isinstance(temperature, bool)
-                                        or not 0 <= temperature <= 2):
+        if temperature is not None and (
+            not isinstance(temperature, int | float) or isinstance(temperature, bool) or not 0 <= temperature <= 2
+        ):
             raise ConfigError(f"{where}.temperature must be a number from 0 to 2, got {temperature!r}.")
         base_url = merged.get("baseURL")
         return RoleConfig(
@@ -225,8 +233,13 @@ def default_config_document(project_name: str) -> dict[str, Any]:
 def is_placeholder(value: str) -> bool:
     """True for values such as ``YOUR_ANTHROPIC_API_KEY_HERE`` (or an unexpanded template) that count as missing."""
     upper = value.strip().upper()
-    return (not upper or upper.startswith("YOUR_") or upper.endswith("_HERE") or upper in {"CHANGEME", "XXX", "..."}
-            or is_unexpanded(value))
+    return (
+        not upper
+        or upper.startswith("YOUR_")
+        or upper.endswith("_HERE")
+        or upper in {"CHANGEME", "XXX", "..."}
+        or is_unexpanded(value)
+    )
 
 
 def read_dotenv(path: Path) -> dict[str, str]:

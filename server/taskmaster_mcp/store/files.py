@@ -197,7 +197,7 @@ def sweep_stale_temps(path: Path, *, older_than: float = STALE_SECONDS) -> int:
         return 0
     for entry in entries:
         name = entry.name
-        if not name.startswith(prefix) or not _TEMP_SUFFIX.fullmatch(name[len(prefix):]):
+        if not name.startswith(prefix) or not _TEMP_SUFFIX.fullmatch(name[len(prefix) :]):
             continue
         with contextlib.suppress(FileNotFoundError):
             if now - entry.stat(follow_symlinks=False).st_mtime >= older_than and entry.is_file(follow_symlinks=False):

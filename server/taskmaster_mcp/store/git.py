@@ -26,14 +26,26 @@ _GIT = ("git", "--no-optional-locks", "-c", "core.quotepath=off", "-c", "color.u
 def run(root: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run git in ``root`` (output as text; never raises for git's own exit status)."""
     try:
-        return subprocess.run([*_GIT, *args], cwd=root, capture_output=True, text=True, timeout=GIT_TIMEOUT_SECONDS,
-                              check=False, input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL)
+        return subprocess.run(
+            [*_GIT, *args],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT_SECONDS,
+            check=False,
+            input=stdin,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+        )
     except FileNotFoundError:
-        raise ConfigError("git is not installed or not on the server's PATH. Install git (autopilot makes a branch "
-                          "and a commit per subtask), then retry.") from None
+        raise ConfigError(
+            "git is not installed or not on the server's PATH. Install git (autopilot makes a branch "
+            "and a commit per subtask), then retry."
+        ) from None
     except subprocess.TimeoutExpired:
-        raise InvalidInput(f"git {args[0]} took over {GIT_TIMEOUT_SECONDS}s and was stopped. Check the repository "
-                           "(a hook waiting for input?), then retry.") from None
+        raise InvalidInput(
+            f"git {args[0]} took over {GIT_TIMEOUT_SECONDS}s and was stopped. Check the repository "
+            "(a hook waiting for input?), then retry."
+        ) from None
 
 
 def _out(root: Path, *args: str, raw: bool = False) -> str:
@@ -47,11 +59,15 @@ def require_repo(root: Path) -> None:
     """Refuse a folder outside a git work tree, or a repository without a commit to branch from."""
     inside = run(root, "rev-parse", "--is-inside-work-tree")
     if inside.returncode != 0 or inside.stdout.strip() != "true":
-        raise InvalidInput(f"{root} is not in a git repository. Autopilot makes a branch and a commit per subtask: "
-                           "run `git init` and make a first commit, then call autopilot_start again.")
+        raise InvalidInput(
+            f"{root} is not in a git repository. Autopilot makes a branch and a commit per subtask: "
+            "run `git init` and make a first commit, then call autopilot_start again."
+        )
     if head(root) is None:
-        raise InvalidInput(f"The git repository of {root} has no commit yet, so there is nothing to branch from. "
-                           "Make a first commit (git add, git commit), then call autopilot_start again.")
+        raise InvalidInput(
+            f"The git repository of {root} has no commit yet, so there is nothing to branch from. "
+            "Make a first commit (git add, git commit), then call autopilot_start again."
+        )
 
 
 def head(root: Path) -> str | None:
@@ -74,8 +90,10 @@ def branch_exists(root: Path, name: str) -> bool:
 def check_branch_name(root: Path, name: str) -> None:
     """Refuse a name git would not accept for a branch (a tag name with spaces, ``..``, ``~`` and so on)."""
     if run(root, "check-ref-format", "--branch", name).returncode != 0:
-        raise InvalidInput(f"'{name}' is not a valid git branch name (it is built from the tag and the task title). "
-                           "Use a tag without spaces or special characters (rename_tag), then retry.")
+        raise InvalidInput(
+            f"'{name}' is not a valid git branch name (it is built from the tag and the task title). "
+            "Use a tag without spaces or special characters (rename_tag), then retry."
+        )
 
 
 def create_branch(root: Path, name: str) -> None:
@@ -128,14 +146,18 @@ def commit(root: Path, paths: list[str], message: str) -> tuple[str, list[str]]:
     if not changes_in(root, paths):
         where = f" in {', '.join(paths)}" if paths else ""
         outside = "" if paths else " outside .taskmaster/"
-        raise Conflict(f"Nothing to commit{where}: no file{outside} differs from the last commit. Write the subtask's "
-                       "tests and code (or pass the files you changed), then call autopilot_commit again.")
+        raise Conflict(
+            f"Nothing to commit{where}: no file{outside} differs from the last commit. Write the subtask's "
+            "tests and code (or pass the files you changed), then call autopilot_commit again."
+        )
     saved = _out(root, "write-tree")
     staged = run(root, "add", "-A", "--", *_specs(paths))
     if staged.returncode != 0:
         run(root, "read-tree", saved)
-        raise InvalidInput(f"git add failed: {staged.stderr.strip()[:300]}. Pass files inside the project that git "
-                           "does not ignore, or leave files out to stage every change.")
+        raise InvalidInput(
+            f"git add failed: {staged.stderr.strip()[:300]}. Pass files inside the project that git "
+            "does not ignore, or leave files out to stage every change."
+        )
     files = _out(root, "diff", "--cached", "--name-only", "-z", raw=True).split("\0")
     try:
         done = run(root, "commit", "-q", "--file=-", stdin=message)
@@ -145,9 +167,11 @@ def commit(root: Path, paths: list[str], message: str) -> tuple[str, list[str]]:
     if done.returncode != 0:
         run(root, "read-tree", saved)
         detail = (done.stderr.strip() or done.stdout.strip())[:600]
-        raise Conflict(f"git refused the commit: {detail}. Nothing was committed and the staging area is as it was. "
-                       "Fix the cause (a failing hook, or set user.name and user.email with git config), then call "
-                       "autopilot_commit again.")
+        raise Conflict(
+            f"git refused the commit: {detail}. Nothing was committed and the staging area is as it was. "
+            "Fix the cause (a failing hook, or set user.name and user.email with git config), then call "
+            "autopilot_commit again."
+        )
     return _out(root, "rev-parse", "HEAD"), [f for f in files if f]
 
 

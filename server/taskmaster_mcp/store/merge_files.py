@@ -67,11 +67,14 @@ def _merge(base: TaskFile, ours: TaskFile, theirs: TaskFile, *, trailing_newline
 
 
 def _write_report(report: Path, repo_path: str, result: MergeResult) -> Path:
-    document = {"file": repo_path, "generatedAt": now_iso(),
-                "conflicts": [c.as_json() for c in result.conflicts],
-                "renumbered": [{"tag": tag, "from": old, "to": new} for tag, old, new in result.renumbered],
-                "howToResolve": "Ours was kept for each conflict. Edit tasks.json to the value you want, then "
-                                "`git add` it and continue the merge (or rebase)."}
+    document = {
+        "file": repo_path,
+        "generatedAt": now_iso(),
+        "conflicts": [c.as_json() for c in result.conflicts],
+        "renumbered": [{"tag": tag, "from": old, "to": new} for tag, old, new in result.renumbered],
+        "howToResolve": "Ours was kept for each conflict. Edit tasks.json to the value you want, then "
+        "`git add` it and continue the merge (or rebase).",
+    }
     write_atomic(report, dumps(document, trailing_newline=True))
     return report
 

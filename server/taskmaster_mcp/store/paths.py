@@ -70,8 +70,10 @@ class Paths:
         try:
             full = (raw if raw.is_absolute() else self.root / raw).resolve()
         except (RuntimeError, OSError) as exc:  # a symlink loop, or a path the system cannot resolve
-            raise InvalidInput(f"{what} '{candidate}' cannot be resolved ({exc}). Pass a plain path inside the "
-                               "project, not a link that loops.") from None
+            raise InvalidInput(
+                f"{what} '{candidate}' cannot be resolved ({exc}). Pass a plain path inside the "
+                "project, not a link that loops."
+            ) from None
         root = self.root.resolve()
         if full != root and root not in full.parents:
             raise InvalidInput(

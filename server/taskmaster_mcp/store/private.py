@@ -47,18 +47,35 @@ from taskmaster_mcp.store.paths import TASKMASTER_DIR, Paths
 ENV_REASON = "an environment file, which holds API keys"
 KEY_REASON = "a private key or key store"
 CREDENTIALS_REASON = "a credentials file (tokens, passwords or cloud keys)"
-STORE_REASON = ("Task Master's internal state: tasks.json holds user metadata no model may see, and config, state, "
-                "reports and locks are not context (only .taskmaster/docs/ and templates/ are sent)")
+STORE_REASON = (
+    "Task Master's internal state: tasks.json holds user metadata no model may see, and config, state, "
+    "reports and locks are not context (only .taskmaster/docs/ and templates/ are sent)"
+)
 KEY_TEXT_REASON = "text holding a private key (a '-----BEGIN ... PRIVATE KEY' block)"
 
 _ENV_EXAMPLES = frozenset({".env.example", ".env.sample", ".env.template"})
 _KEY_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".kdbx")
 _SSH_KEYS = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk", "identity"})
 _KEY_DIRS = frozenset({".ssh", ".gnupg"})
-_CREDENTIAL_NAMES = frozenset({
-    ".npmrc", ".yarnrc.yml", ".pypirc", ".netrc", "_netrc", ".git-credentials", ".pgpass", ".my.cnf", ".htpasswd",
-    "credentials.json", "application_default_credentials.json", "secrets.json", "secrets.yml", "secrets.yaml",
-    "secrets.toml"})
+_CREDENTIAL_NAMES = frozenset(
+    {
+        ".npmrc",
+        ".yarnrc.yml",
+        ".pypirc",
+        ".netrc",
+        "_netrc",
+        ".git-credentials",
+        ".pgpass",
+        ".my.cnf",
+        ".htpasswd",
+        "credentials.json",
+        "application_default_credentials.json",
+        "secrets.json",
+        "secrets.yml",
+        "secrets.yaml",
+        "secrets.toml",
+    }
+)
 _CREDENTIAL_DIRS = frozenset({".aws", ".docker", ".kube", ".azure"})
 # Version-control internals: remote URLs in .git/config carry tokens, and nothing in them belongs in a prompt.
 _VCS_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -76,23 +93,31 @@ def why_private(rel: str) -> str | None:
         return None
     name = parts[-1]
     if TASKMASTER_DIR in parts:
-        inner = parts[parts.index(TASKMASTER_DIR) + 1:]
+        inner = parts[parts.index(TASKMASTER_DIR) + 1 :]
         if not inner or inner[0] not in _READABLE_STORE_DIRS:
             return STORE_REASON
     if "/".join(parts) in _LEGACY_STORE or name == ".taskmasterconfig":
         return STORE_REASON
     if name in _ENV_EXAMPLES:
-        return (ENV_REASON + f" ({name} is refused too: real keys end up in it by mistake, and nothing tells the "
-                "two apart; pass the variable names you need as text)")
+        return (
+            ENV_REASON + f" ({name} is refused too: real keys end up in it by mistake, and nothing tells the "
+            "two apart; pass the variable names you need as text)"
+        )
     if name in (".env", ".envrc") or name.startswith(".env.") or name.endswith(".env"):
         return ENV_REASON
     if name.endswith(_KEY_SUFFIXES) or name in _SSH_KEYS or _KEY_DIRS.intersection(parts):
         return KEY_REASON
     if name == ".git" or _VCS_DIRS.intersection(parts):
         return CREDENTIALS_REASON
-    if (name in _CREDENTIAL_NAMES or name.endswith(".tfstate") or _CREDENTIAL_DIRS.intersection(parts)
-            or (name.endswith(".json") and (name.startswith("client_secret") or "service-account" in name
-                                            or "service_account" in name))):
+    if (
+        name in _CREDENTIAL_NAMES
+        or name.endswith(".tfstate")
+        or _CREDENTIAL_DIRS.intersection(parts)
+        or (
+            name.endswith(".json")
+            and (name.startswith("client_secret") or "service-account" in name or "service_account" in name)
+        )
+    ):
         return CREDENTIALS_REASON
     return None
 
@@ -143,8 +168,7 @@ def check_for_prompt(paths: Paths, candidate: str | Path, *, what: str, fix: str
     return full
 
 
-def read_for_prompt(paths: Paths, candidate: str | Path, *, what: str, fix: str,
-                    max_chars: int | None = None) -> str:
+def read_for_prompt(paths: Paths, candidate: str | Path, *, what: str, fix: str, max_chars: int | None = None) -> str:
     """The text of a project file that may reach a model (see :func:`check_for_prompt`), else a refusal.
 
     Refused besides private paths: a missing or non-regular file, binary content, text that is not UTF-8 and text
@@ -153,8 +177,10 @@ def read_for_prompt(paths: Paths, candidate: str | Path, *, what: str, fix: str,
     """
     full = check_for_prompt(paths, candidate, what=what, fix=fix)
     if not full.is_file():
-        raise NotFound(f"{what} '{candidate}' is not a file in the project (paths are taken from the project root "
-                       f"{paths.root}). {fix}")
+        raise NotFound(
+            f"{what} '{candidate}' is not a file in the project (paths are taken from the project root "
+            f"{paths.root}). {fix}"
+        )
     limit = -1 if max_chars is None else max_chars * 4 + 4  # UTF-8 needs at most 4 bytes a character
     # O_NOFOLLOW: the name was judged after resolving links; a link put in its place since is not followed
     try:
@@ -169,13 +195,13 @@ def read_for_prompt(paths: Paths, candidate: str | Path, *, what: str, fix: str,
         raise InvalidInput(f"{what} '{candidate}' could not be read ({exc.strerror}). {fix}") from None
     whole = max_chars is None or len(data) >= size
     if b"\0" in data[:_SNIFF_BYTES]:
-        raise InvalidInput(f"{what} '{candidate}' is a binary file ({size} bytes); only text is sent to a model. "
-                           f"{fix}")
+        raise InvalidInput(f"{what} '{candidate}' is a binary file ({size} bytes); only text is sent to a model. {fix}")
     try:
         text = codecs.getincrementaldecoder("utf-8")().decode(data, final=whole)
     except UnicodeDecodeError:
-        raise InvalidInput(f"{what} '{candidate}' is not UTF-8 text. Save it as UTF-8 text or Markdown. "
-                           f"{fix}") from None
+        raise InvalidInput(
+            f"{what} '{candidate}' is not UTF-8 text. Save it as UTF-8 text or Markdown. {fix}"
+        ) from None
     if holds_private_key(text):
         raise InvalidInput(f"{what} '{candidate}' is private, {KEY_TEXT_REASON}; it is never sent to a model. {fix}")
     if max_chars is not None and (not whole or len(text) > max_chars):

@@ -63,8 +63,10 @@ def read_report(path: Path) -> ComplexityReport | None:
         return None
     data, _ = load_json(path)
     if not isinstance(data, dict) or not isinstance(cast(dict[str, Any], data).get(ENTRIES, []), list):
-        raise StoreError(f"{path} is not a complexity report (no {ENTRIES} list). Move it away and run "
-                         "analyze_project_complexity again.")
+        raise StoreError(
+            f"{path} is not a complexity report (no {ENTRIES} list). Move it away and run "
+            "analyze_project_complexity again."
+        )
     return ComplexityReport(path, cast(dict[str, Any], data))
 
 
@@ -78,8 +80,9 @@ def scores_by_task(paths: Paths, tag: str) -> dict[str, dict[str, Any]]:
     return report.by_task() if report is not None else {}
 
 
-def merge_report(paths: Paths, tag: str, entries: dict[int, dict[str, Any]], meta: dict[str, Any],
-                 path: Path | None = None) -> Path:
+def merge_report(
+    paths: Paths, tag: str, entries: dict[int, dict[str, Any]], meta: dict[str, Any], path: Path | None = None
+) -> Path:
     """Merge fresh ``entries`` (by task id) into the tag's report (or the report at ``path``), with ``meta``
     describing this run.
 
@@ -96,8 +99,11 @@ def merge_report(paths: Paths, tag: str, entries: dict[int, dict[str, Any]], met
             tid = key(cast(dict[str, Any], old).get("taskId")) if isinstance(old, dict) else None
             merged.append(fresh.pop(int(tid)) if tid is not None and tid.isdigit() and int(tid) in fresh else old)
         merged += fresh.values()
-        report = {"meta": {**meta, "analysisCount": len(merged)}, ENTRIES: merged,
-                  **{k: v for k, v in data.items() if k not in ("meta", ENTRIES)}}
+        report = {
+            "meta": {**meta, "analysisCount": len(merged)},
+            ENTRIES: merged,
+            **{k: v for k, v in data.items() if k not in ("meta", ENTRIES)},
+        }
         trailing = path.is_file() and path.read_bytes().endswith(b"\n")
         write_atomic(path, dumps(report, trailing_newline=trailing), sweep=True)
     return path

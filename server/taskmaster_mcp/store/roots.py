@@ -92,8 +92,9 @@ def resolve_root(
         try:
             resolved = raw.resolve()
         except (RuntimeError, OSError) as exc:  # a symlink loop
-            raise InvalidInput(f"projectRoot '{argument}' cannot be resolved ({exc}). Pass the project folder's real "
-                               "absolute path.") from None
+            raise InvalidInput(
+                f"projectRoot '{argument}' cannot be resolved ({exc}). Pass the project folder's real absolute path."
+            ) from None
         chosen = _usable(resolved, "projectRoot")
         if roots and not any(chosen == r or r in chosen.parents for r in roots):
             listed = ", ".join(str(r) for r in roots)

@@ -66,18 +66,33 @@ def _known_keys(section: dict[str, Any], parent: str, accepted: tuple[str, ...])
     count."""
     for key in section:
         if key not in accepted:
-            raise ConfigError(f"{_where(f'{parent}.{key}')} must be absent: {parent} accepts only "
-                              f"{', '.join(accepted)}, got {_short(section[key])}.")
+            raise ConfigError(
+                f"{_where(f'{parent}.{key}')} must be absent: {parent} accepts only "
+                f"{', '.join(accepted)}, got {_short(section[key])}."
+            )
 
 
-def _number(section: dict[str, Any], parent: str | None, key: str, default: float | None, *, minimum: float,
-            integer: bool = False, allow_none: bool = False, maximum: float | None = None) -> Any:
+def _number(
+    section: dict[str, Any],
+    parent: str | None,
+    key: str,
+    default: float | None,
+    *,
+    minimum: float,
+    integer: bool = False,
+    allow_none: bool = False,
+    maximum: float | None = None,
+) -> Any:
     value = section.get(key, default)
     if value is None and allow_none:
         return None
     kind = int if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kind) or value < minimum or \
-            (maximum is not None and value > maximum):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, kind)
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
         what = "an integer" if integer else "a number"
         bound = f"from {minimum:g} to {maximum:g}" if maximum is not None else f">= {minimum:g}"
         name = f"{parent}.{key}" if parent else key
@@ -108,17 +123,23 @@ def _check_shape(config: Config) -> None:
     reads a misshapen section as empty and skips such a role, which would silently drop the user's settings)."""
     section = config.raw.get(OUR_SECTION, {})
     if not isinstance(section, dict):
-        raise ConfigError(f"{OUR_SECTION} in .taskmaster/config.json must be an object of taskmaster-mcp settings, "
-                          f"got {_short(section)}.")
+        raise ConfigError(
+            f"{OUR_SECTION} in .taskmaster/config.json must be an object of taskmaster-mcp settings, "
+            f"got {_short(section)}."
+        )
     roles = cast(dict[str, Any], section).get(EXTRA_ROLES, {})
     if not isinstance(roles, dict):
-        raise ConfigError(f"{_where(EXTRA_ROLES)} must be an object like {{\"fast\": {{\"provider\": \"anthropic\", "
-                          f"\"modelId\": \"claude-haiku-4-5-20251001\"}}}}, got {_short(roles)}.")
+        raise ConfigError(
+            f'{_where(EXTRA_ROLES)} must be an object like {{"fast": {{"provider": "anthropic", '
+            f'"modelId": "claude-haiku-4-5-20251001"}}}}, got {_short(roles)}.'
+        )
     for name in cast(dict[str, Any], roles):
         if name in ROLES:
-            raise ConfigError(f"{_where(f'{EXTRA_ROLES}.{name}')} must be absent: {name} is a Task Master role, set "
-                              f"under models.{name} (`taskmaster-mcp models --set-{name} MODEL`); name an extra role "
-                              "something else, e.g. fast or strong.")
+            raise ConfigError(
+                f"{_where(f'{EXTRA_ROLES}.{name}')} must be absent: {name} is a Task Master role, set "
+                f"under models.{name} (`taskmaster-mcp models --set-{name} MODEL`); name an extra role "
+                "something else, e.g. fast or strong."
+            )
 
 
 def _short(value: object) -> str:
@@ -131,12 +152,14 @@ def settings_from_config(config: Config) -> RouterSettings:
     _check_shape(config)
     ours = config.ours
     known = config.role_names()
-    order: dict[str, tuple[str, ...]] = {**DEFAULT_FALLBACK_ORDER, **{r: extra_chain(r) for r in known[len(ROLES):]}}
+    order: dict[str, tuple[str, ...]] = {**DEFAULT_FALLBACK_ORDER, **{r: extra_chain(r) for r in known[len(ROLES) :]}}
     for start, chain in _section(ours, "fallbackOrder").items():
         first = _role(start, f"fallbackOrder key {start!r}", known)
         if not isinstance(chain, list) or not chain:
-            raise ConfigError(f"{_where(f'fallbackOrder.{start}')} must be a non-empty list of roles "
-                              f"({', '.join(known)}), got {chain!r}.")
+            raise ConfigError(
+                f"{_where(f'fallbackOrder.{start}')} must be a non-empty list of roles "
+                f"({', '.join(known)}), got {chain!r}."
+            )
         roles: list[str] = [_role(r, f"fallbackOrder.{start}", known) for r in cast(list[Any], chain)]
         order[first] = tuple(dict.fromkeys(roles).keys())
     commands: dict[str, str] = {}
@@ -164,8 +187,9 @@ def settings_from_config(config: Config) -> RouterSettings:
             monthly_usd=_number(budgets, "budgets", "monthlyUsd", None, minimum=0, allow_none=True),
         ),
         expand_all_concurrency=_number(concurrency, "concurrency", "expandAll", 4, minimum=1, integer=True),
-        concurrency_start=_number(concurrency, "concurrency", "start", concurrency.get("expandAll", 8), minimum=1,
-                                  integer=True),
+        concurrency_start=_number(
+            concurrency, "concurrency", "start", concurrency.get("expandAll", 8), minimum=1, integer=True
+        ),
         concurrency_max=_number(concurrency, "concurrency", "max", 16, minimum=1, integer=True),
         adaptive=_flag(concurrency, "concurrency", "adaptive", True),
     )
@@ -173,6 +197,7 @@ def settings_from_config(config: Config) -> RouterSettings:
 
 
 # Settings of single commands, validated only when that command runs, so a bad value blocks only its command.
+
 
 def tool_seconds(config: Config) -> float:
     """``timeouts.toolSeconds``: how long expand_all keeps starting work (default 50, under ~60 s client limits)."""
@@ -182,14 +207,14 @@ def tool_seconds(config: Config) -> float:
 def update_concurrency(config: Config) -> int | None:
     """``concurrency.update``: a cap on parallel batches of the update command (default none: the adaptive limit
     paces them)."""
-    return _number(_section(config.ours, "concurrency"), "concurrency", "update", None, minimum=1, integer=True,
-                   allow_none=True)
+    return _number(
+        _section(config.ours, "concurrency"), "concurrency", "update", None, minimum=1, integer=True, allow_none=True
+    )
 
 
 def approve_score(config: Config) -> int:
     """``review.approveScore``: the score at or above which an approving review marks a task done (default 80)."""
-    return _number(_section(config.ours, "review"), "review", "approveScore", 80, minimum=0, maximum=100,
-                   integer=True)
+    return _number(_section(config.ours, "review"), "review", "approveScore", 80, minimum=0, maximum=100, integer=True)
 
 
 def input_budget_tokens(config: Config) -> int | None:
@@ -202,15 +227,16 @@ def critique_role(config: Config) -> str:
     (``ai.roles.configured_role``), so named roles need no change here."""
     value = _section(config.ours, "critique").get("role", "fallback")
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{_where('critique.role')} must be a role name such as \"fallback\", got {value!r}.")
+        raise ConfigError(f'{_where("critique.role")} must be a role name such as "fallback", got {value!r}.')
     return value.strip()
 
 
 def consensus_threshold(config: Config) -> int:
     """``review.consensusThreshold``: the widest score spread between reviewers that still counts as agreement
     (default 20 points)."""
-    return _number(_section(config.ours, "review"), "review", "consensusThreshold", 20, minimum=0, maximum=100,
-                   integer=True)
+    return _number(
+        _section(config.ours, "review"), "review", "consensusThreshold", 20, minimum=0, maximum=100, integer=True
+    )
 
 
 @dataclass(frozen=True)
@@ -266,30 +292,40 @@ def cost_controls(config: Config) -> CostControls:
     caps: dict[str, Budgets] = {}
     per_command = budgets.get("perCommandUsd", {})
     if not isinstance(per_command, dict):
-        raise ConfigError(f"{_where('budgets.perCommandUsd')} must be an object like {{\"research\": 5}}, got "
-                          f"{per_command!r}.")
+        raise ConfigError(
+            f'{_where("budgets.perCommandUsd")} must be an object like {{"research": 5}}, got {per_command!r}.'
+        )
     for command, cap in cast(dict[str, Any], per_command).items():
         where = f"budgets.perCommandUsd.{command}"
         if isinstance(cap, dict):
             limits = cast(dict[str, Any], cap)
             unknown = sorted(set(limits) - {"dailyUsd", "monthlyUsd"})
             if unknown or not limits:
-                raise ConfigError(f"{_where(where)} must be a number (USD a day) or an object with dailyUsd and/or "
-                                  f"monthlyUsd, got {cap!r}.")
-            caps[command] = Budgets(_number(limits, where, "dailyUsd", None, minimum=0, allow_none=True),
-                                    _number(limits, where, "monthlyUsd", None, minimum=0, allow_none=True))
+                raise ConfigError(
+                    f"{_where(where)} must be a number (USD a day) or an object with dailyUsd and/or "
+                    f"monthlyUsd, got {cap!r}."
+                )
+            caps[command] = Budgets(
+                _number(limits, where, "dailyUsd", None, minimum=0, allow_none=True),
+                _number(limits, where, "monthlyUsd", None, minimum=0, allow_none=True),
+            )
         else:
-            caps[command] = Budgets(daily_usd=_number({command: cap}, "budgets.perCommandUsd", command, None,
-                                                      minimum=0))
+            caps[command] = Budgets(
+                daily_usd=_number({command: cap}, "budgets.perCommandUsd", command, None, minimum=0)
+            )
     warn_at = _number(budgets, "budgets", "warnAt", 0.8, minimum=0, maximum=1)
     prices: dict[str, Price] = {}
     for name, raw in _section(config.ours, "costPer1M").items():
         where = f"costPer1M.{name}"
         if not isinstance(raw, dict):
-            raise ConfigError(f"{_where(where)} must be an object like {{\"input\": 0.5, \"output\": 1.5}} (USD per "
-                              f"1M tokens), got {raw!r}.")
+            raise ConfigError(
+                f'{_where(where)} must be an object like {{"input": 0.5, "output": 1.5}} (USD per '
+                f"1M tokens), got {raw!r}."
+            )
         entry = cast(dict[str, Any], raw)
-        prices[name] = Price(_number(entry, where, "input", None, minimum=0),
-                             _number(entry, where, "output", None, minimum=0),
-                             _number(entry, where, "cachedInput", None, minimum=0, allow_none=True))
+        prices[name] = Price(
+            _number(entry, where, "input", None, minimum=0),
+            _number(entry, where, "output", None, minimum=0),
+            _number(entry, where, "cachedInput", None, minimum=0, allow_none=True),
+        )
     return CostControls(per_command=caps, warn_at=warn_at, prices=prices)

@@ -46,9 +46,7 @@ def render(task: Task) -> str:
         lines += ["", "# Subtasks:"]
         for sub in subs:
             sid = key(sub.get("id"))
-            sub_deps = ", ".join(
-                f"{tid}.{key(d)}" if isinstance(d, int) else key(d) for d in deps_of(sub)
-            ) or "None"
+            sub_deps = ", ".join(f"{tid}.{key(d)}" if isinstance(d, int) else key(d) for d in deps_of(sub)) or "None"
             lines += [
                 f"## {sid}. {sub.get('title', '')} [{sub.get('status', 'pending')}]",
                 f"### Dependencies: {sub_deps}",

@@ -98,8 +98,10 @@ def _take_over(path: Path) -> None:
 def _describe(path: Path) -> str:
     owner = _owner(path) if path.is_file() else None
     holder = f"process {owner}" if owner is not None else "another program"
-    return (f"Task Master's lock {path} is held by {holder}. Wait for Task Master to finish and retry; if no Task "
-            f"Master is running, delete {path.name} and retry. Nothing was written.")
+    return (
+        f"Task Master's lock {path} is held by {holder}. Wait for Task Master to finish and retry; if no Task "
+        f"Master is running, delete {path.name} and retry. Nothing was written."
+    )
 
 
 _held = threading.local()

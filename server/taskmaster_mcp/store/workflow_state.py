@@ -30,8 +30,17 @@ STATE_NAME = "workflow-state.json"
 
 
 _STEP_KEYS = ("id", "title", "status", "attempts", "maxAttempts")
-_CONTEXT_KEYS = ("taskId", "subtasks", "currentSubtaskIndex", "currentTDDPhase", "branchName", "tag", "errors",
-                 "metadata", "lastTestResults")
+_CONTEXT_KEYS = (
+    "taskId",
+    "subtasks",
+    "currentSubtaskIndex",
+    "currentTDDPhase",
+    "branchName",
+    "tag",
+    "errors",
+    "metadata",
+    "lastTestResults",
+)
 
 
 def to_json(wf: Workflow) -> dict[str, Any]:
@@ -52,8 +61,10 @@ def to_json(wf: Workflow) -> dict[str, Any]:
 
 
 def _invalid(why: str) -> StoreError:
-    return StoreError(f"The autopilot workflow state is not valid ({why}). Call autopilot_abort to discard it (the "
-                      "branch and your code are kept), then autopilot_start again.")
+    return StoreError(
+        f"The autopilot workflow state is not valid ({why}). Call autopilot_abort to discard it (the "
+        "branch and your code are kept), then autopilot_start again."
+    )
 
 
 def from_json(data: Any) -> Workflow:
@@ -81,23 +92,33 @@ def from_json(data: Any) -> Workflow:
             raise _invalid("a subtask entry without an id")
         entry = cast(dict[str, Any], item)
         attempts, most = entry.get("attempts", 0), entry.get("maxAttempts")
-        steps.append(Step(id=str(entry["id"]), title=str(entry.get("title") or ""),
-                          status=str(entry.get("status") or "pending"),
-                          attempts=attempts if isinstance(attempts, int) else 0,
-                          max_attempts=most if isinstance(most, int) else None,
-                          extra={k: v for k, v in entry.items() if k not in _STEP_KEYS}))
+        steps.append(
+            Step(
+                id=str(entry["id"]),
+                title=str(entry.get("title") or ""),
+                status=str(entry.get("status") or "pending"),
+                attempts=attempts if isinstance(attempts, int) else 0,
+                max_attempts=most if isinstance(most, int) else None,
+                extra={k: v for k, v in entry.items() if k not in _STEP_KEYS},
+            )
+        )
     if phase == "SUBTASK_LOOP" and not 0 <= index < len(steps):
         raise _invalid(f"currentSubtaskIndex {index} outside its {len(steps)} subtasks")
     metadata, last, tag, branch = ctx.get("metadata"), ctx.get("lastTestResults"), ctx.get("tag"), ctx.get("branchName")
     return Workflow(
-        task_id=str(task_id), subtasks=steps, phase=phase, index=index,
+        task_id=str(task_id),
+        subtasks=steps,
+        phase=phase,
+        index=index,
         tdd=(tdd or "RED") if phase == "SUBTASK_LOOP" else tdd,
-        branch=branch if isinstance(branch, str) else None, tag=tag if isinstance(tag, str) else None,
+        branch=branch if isinstance(branch, str) else None,
+        tag=tag if isinstance(tag, str) else None,
         errors=list(cast(list[Any], ctx.get("errors", []))),
         metadata=dict(cast(dict[str, Any], metadata)) if isinstance(metadata, dict) else {},
         last_results=dict(cast(dict[str, Any], last)) if isinstance(last, dict) else None,
         extra={k: v for k, v in raw.items() if k not in ("phase", "context")},
-        extra_context={k: v for k, v in ctx.items() if k not in _CONTEXT_KEYS})
+        extra_context={k: v for k, v in ctx.items() if k not in _CONTEXT_KEYS},
+    )
 
 
 def project_id(root: Path) -> str:
@@ -143,8 +164,10 @@ class WorkflowFile:
         """The stored workflow, or NotFound saying how to start one."""
         workflow = self.load()
         if workflow is None:
-            raise NotFound(f"No autopilot workflow is in progress for {self.paths.root}. Start one with "
-                           "autopilot_start taskId=<a task with subtasks>.")
+            raise NotFound(
+                f"No autopilot workflow is in progress for {self.paths.root}. Start one with "
+                "autopilot_start taskId=<a task with subtasks>."
+            )
         return workflow
 
     def save(self, workflow: Workflow) -> None:

@@ -88,8 +88,15 @@ def task_view(index: TagIndex, task: Task, complexity: dict[str, Any] | None) ->
     count, expansion prompt and reasoning are passed on.
     """
     tid = key(task.get("id"))
-    subs = [{"id": f"{tid}.{key(s.get('id'))}", "title": _text(s.get("title")), "status": status_of(s),
-             "description": _text(s.get("description"))} for s in subtasks_of(task)]
+    subs = [
+        {
+            "id": f"{tid}.{key(s.get('id'))}",
+            "title": _text(s.get("title")),
+            "status": status_of(s),
+            "description": _text(s.get("description")),
+        }
+        for s in subtasks_of(task)
+    ]
     entry = complexity or {}
     return {
         "id": tid,
@@ -102,7 +109,11 @@ def task_view(index: TagIndex, task: Task, complexity: dict[str, Any] | None) ->
         "subtasks": subs,
         "dependsOn": [_brief(index, str(ref)) for ref in index.dep_refs(task)],
         "blocks": [_brief(index, key(t.get("id"))) for t in dependents(index, tid)],
-        "complexity": {k: entry[k] for k in ("complexityScore", "recommendedSubtasks", "expansionPrompt",
-                                              "reasoning") if k in entry} or None,
+        "complexity": {
+            k: entry[k]
+            for k in ("complexityScore", "recommendedSubtasks", "expansionPrompt", "reasoning")
+            if k in entry
+        }
+        or None,
         "ready": all(index.is_done(ref) for ref in index.dep_refs(task)) and status_of(task) not in DONE_STATUSES,
     }

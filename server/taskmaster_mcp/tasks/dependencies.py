@@ -69,7 +69,7 @@ def find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
             for child in stack[-1]:
                 state = color.get(child, black)
                 if state == grey:
-                    return [*path[path.index(child):], child]
+                    return [*path[path.index(child) :], child]
                 if state == white:
                     color[child] = grey
                     path.append(child)
@@ -169,8 +169,9 @@ def check_new_dependency(index: TagIndex, item: Ref, depends_on: Ref) -> None:
     if item == depends_on:
         raise InvalidInput(f"{item} cannot depend on itself.")
     if not index.exists(depends_on):
-        raise NotFound(f"Dependency target {depends_on} does not exist in tag '{index.tag}'. "
-                       "Call get_tasks to list ids.")
+        raise NotFound(
+            f"Dependency target {depends_on} does not exist in tag '{index.tag}'. Call get_tasks to list ids."
+        )
     task, sub = index.get(item)
     if any(ref == depends_on for ref in index.dep_refs(task, sub)):
         raise Conflict(f"{item} already depends on {depends_on}; nothing to do.")
@@ -212,6 +213,8 @@ def remove(index: TagIndex, item: Ref, depends_on: Ref) -> None:
     resolved = list(index.dep_refs(task, sub))
     keep = [value for value, ref in zip(current, resolved, strict=True) if ref != depends_on]
     if len(keep) == len(current):
-        raise NotFound(f"{item} does not depend on {depends_on}. Its dependencies: "
-                       f"{', '.join(str(r) for r in resolved) or 'none'}.")
+        raise NotFound(
+            f"{item} does not depend on {depends_on}. Its dependencies: "
+            f"{', '.join(str(r) for r in resolved) or 'none'}."
+        )
     holder["dependencies"] = keep

@@ -65,8 +65,10 @@ class TaskFile:
         cached = self._indexes.get(tag)
         if cached is None:
             if self.block(tag) is None and self.exists and self.tags():
-                raise NotFound(f"Tag '{tag}' does not exist. Existing tags: {', '.join(self.tags())}. "
-                               "Call list_tags, or add_tag to create it.")
+                raise NotFound(
+                    f"Tag '{tag}' does not exist. Existing tags: {', '.join(self.tags())}. "
+                    "Call list_tags, or add_tag to create it."
+                )
             cached = TagIndex(tag, self.tasks(tag))
             self._indexes[tag] = cached
         return cached
@@ -77,8 +79,10 @@ class TaskFile:
         block: dict[str, Any] | None = self.block(tag)
         if block is None:
             if tag in self.data:
-                raise Conflict(f"tasks.json has a top-level key '{tag}' that is not a tag. Use another tag name, or "
-                               "move that key away by hand.")
+                raise Conflict(
+                    f"tasks.json has a top-level key '{tag}' that is not a tag. Use another tag name, or "
+                    "move that key away by hand."
+                )
             stamp = now_iso()
             meta: dict[str, Any] = {"created": stamp, "updated": stamp, "description": f"Tasks for {tag}"}
             block = {"tasks": [], "metadata": meta}
@@ -109,7 +113,7 @@ def parse_document(data: Any, path: Path) -> TaskFile:
     """Classify a parsed tasks.json as tagged or legacy and check its shape (:mod:`taskmaster_mcp.tasks.shape`);
     a document of any other shape raises StoreError and is never written over."""
     if not isinstance(data, dict):
-        raise StoreError(f"{path} must hold a JSON object (tags or {{\"tasks\": [...]}}). It was not changed.")
+        raise StoreError(f'{path} must hold a JSON object (tags or {{"tasks": [...]}}). It was not changed.')
     document = cast(dict[str, Any], data)
     if isinstance(document.get("tasks"), list) and not any(
         shape.is_tag_value(v) for k, v in document.items() if k != "tasks"

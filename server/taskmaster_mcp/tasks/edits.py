@@ -78,8 +78,17 @@ def _checked_dependencies(index: TagIndex, dependencies: list[str], *, new_sub_o
     return values
 
 
-def add_task(doc: TaskFile, tag: str, *, title: str, description: str, details: str = "", test_strategy: str = "",
-             dependencies: list[str] | None = None, priority: str = "medium") -> Task:
+def add_task(
+    doc: TaskFile,
+    tag: str,
+    *,
+    title: str,
+    description: str,
+    details: str = "",
+    test_strategy: str = "",
+    dependencies: list[str] | None = None,
+    priority: str = "medium",
+) -> Task:
     """Append a new task with the next numeric id."""
     if not title.strip():
         raise InvalidInput("title is empty. Pass a short title (and a description), or a prompt for AI creation.")
@@ -89,16 +98,32 @@ def add_task(doc: TaskFile, tag: str, *, title: str, description: str, details: 
     index = doc.index(tag)
     dep_values = _checked_dependencies(index, dependencies or [])
     task: Task = {
-        "id": next_int_id(index.tasks), "title": title.strip(), "description": description.strip(),
-        "details": details, "testStrategy": test_strategy, "status": "pending", "dependencies": dep_values,
-        "priority": priority, "subtasks": [],
+        "id": next_int_id(index.tasks),
+        "title": title.strip(),
+        "description": description.strip(),
+        "details": details,
+        "testStrategy": test_strategy,
+        "status": "pending",
+        "dependencies": dep_values,
+        "priority": priority,
+        "subtasks": [],
     }
     block["tasks"].append(task)
     return task
 
 
-def add_subtask(doc: TaskFile, tag: str, parent_id: str, *, title: str = "", description: str = "", details: str = "",
-                status: str = "pending", dependencies: list[str] | None = None, task_id: str | None = None) -> Task:
+def add_subtask(
+    doc: TaskFile,
+    tag: str,
+    parent_id: str,
+    *,
+    title: str = "",
+    description: str = "",
+    details: str = "",
+    status: str = "pending",
+    dependencies: list[str] | None = None,
+    task_id: str | None = None,
+) -> Task:
     """Add a new subtask to ``parent_id``, or convert existing task ``task_id`` into one."""
     index = doc.index(tag)
     parent, parent_sub = index.get(parse_ref(parent_id))
@@ -126,8 +151,14 @@ def add_subtask(doc: TaskFile, tag: str, parent_id: str, *, title: str = "", des
     if not title.strip():
         raise InvalidInput("title is empty. Pass a title for the new subtask, or taskId to convert a task.")
     dep_values = _checked_dependencies(index, dependencies or [], new_sub_of=parent_key)
-    subtask = {"id": new_id, "title": title.strip(), "description": description.strip(), "details": details,
-               "status": status, "dependencies": dep_values}
+    subtask = {
+        "id": new_id,
+        "title": title.strip(),
+        "description": description.strip(),
+        "details": details,
+        "status": status,
+        "dependencies": dep_values,
+    }
     subs.append(subtask)
     return subtask
 
@@ -142,10 +173,11 @@ def parse_metadata(text: str) -> dict[str, Any]:
         value = json.loads(text, parse_constant=_no_constants)
     except (ValueError, RecursionError) as exc:
         reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        raise InvalidInput(f"metadata is not valid JSON ({reason}). Pass a JSON object as text, e.g. "
-                           '\'{"sprint": "Q1-S3"}\'.') from None
+        raise InvalidInput(
+            f'metadata is not valid JSON ({reason}). Pass a JSON object as text, e.g. \'{{"sprint": "Q1-S3"}}\'.'
+        ) from None
     if not isinstance(value, dict):
-        raise InvalidInput('metadata must be a JSON object, e.g. \'{"githubIssue": 42}\'.')
+        raise InvalidInput("metadata must be a JSON object, e.g. '{\"githubIssue\": 42}'.")
     return cast(dict[str, Any], value)
 
 
@@ -157,8 +189,10 @@ def merge_metadata(item: Task, patch: dict[str, Any]) -> bool:
     """
     current = item.get("metadata")
     if current is not None and not isinstance(current, dict):
-        raise Conflict(f"This item's metadata is {type(current).__name__} JSON, not an object, so nothing can be "
-                       "merged into it. Fix it by hand in tasks.json (make it an object), then retry.")
+        raise Conflict(
+            f"This item's metadata is {type(current).__name__} JSON, not an object, so nothing can be "
+            "merged into it. Fix it by hand in tasks.json (make it an object), then retry."
+        )
     merged = {**cast(dict[str, Any], current or {}), **patch}
     if current is not None and _same_json(merged, current):
         return False
@@ -171,8 +205,14 @@ def _same_json(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
-def update_fields(doc: TaskFile, tag: str, ref: Ref, changes: dict[str, Any], append: str | None = None,
-                  metadata: dict[str, Any] | None = None) -> list[str]:
+def update_fields(
+    doc: TaskFile,
+    tag: str,
+    ref: Ref,
+    changes: dict[str, Any],
+    append: str | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> list[str]:
     """Set the given fields (those that differ), optionally append a timestamped note and merge ``metadata``;
     return the changed names."""
     index = doc.index(tag)
@@ -182,8 +222,10 @@ def update_fields(doc: TaskFile, tag: str, ref: Ref, changes: dict[str, Any], ap
         check_priority(changes["priority"])
     changed = [name for name, value in changes.items() if item.get(name) != value]
     if not changed and not append and not metadata:
-        raise InvalidInput("Nothing to change: pass at least one of title, description, details, testStrategy, "
-                           "priority, metadata, or a prompt to append.")
+        raise InvalidInput(
+            "Nothing to change: pass at least one of title, description, details, testStrategy, "
+            "priority, metadata, or a prompt to append."
+        )
     for name in changed:
         item[name] = changes[name]
     if append:
@@ -305,9 +347,7 @@ def remove_subtask(doc: TaskFile, tag: str, refs: list[Ref], convert: bool) -> l
         new_id = next_int_id(index.tasks)
         subtasks_of(task).remove(sub)
         promoted: Task = {"id": new_id, **{k: v for k, v in sub.items() if k not in ("id", "parentId", "parentTaskId")}}
-        promoted["dependencies"] = [
-            str(deps_rules.resolve_sub_dep(ref.task, d, task)) for d in deps_of(sub)
-        ]
+        promoted["dependencies"] = [str(deps_rules.resolve_sub_dep(ref.task, d, task)) for d in deps_of(sub)]
         promoted.setdefault("priority", task.get("priority", "medium"))
         promoted.setdefault("subtasks", [])
         index.tasks.append(promoted)

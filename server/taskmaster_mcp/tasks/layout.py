@@ -130,16 +130,19 @@ def _order_layers(layers: list[list[str]], preds: dict[str, list[str]], succs: d
         downward = sweep % 2 == 0
         sequence = layers[1:] if downward else layers[-2::-1]
         for layer in sequence:
+
             def centre(node: str, neighbours: dict[str, list[str]] = preds if downward else succs) -> float:
                 linked = neighbours[node]
                 return sum(position[n] for n in linked) / len(linked) if linked else position[node]
+
             layer.sort(key=lambda n: (centre(n), position[n]))
             for i, node in enumerate(layer):
                 position[node] = i
 
 
-def _with_waypoints(layers: list[list[str]], edges: list[tuple[str, str]], depth: dict[str, int]
-                    ) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[tuple[str, str], list[str]]]:
+def _with_waypoints(
+    layers: list[list[str]], edges: list[tuple[str, str]], depth: dict[str, int]
+) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[tuple[str, str], list[str]]]:
     """Split every edge that spans several columns into a chain through one waypoint per column it crosses.
 
     The waypoints are ordered with the tasks, so a long edge runs in a lane between boxes instead of through them.
@@ -189,9 +192,17 @@ def layout(index: TagIndex) -> dict[str, Any]:
         for node in layer:
             if node in status:
                 title = tasks[node].get("title")
-                nodes.append({"id": node, "title": title if isinstance(title, str) else "", "status": status[node],
-                              "layer": column, "x": column * (NODE_WIDTH + COLUMN_GAP), "y": y,
-                              "critical": node in on_path})
+                nodes.append(
+                    {
+                        "id": node,
+                        "title": title if isinstance(title, str) else "",
+                        "status": status[node],
+                        "layer": column,
+                        "x": column * (NODE_WIDTH + COLUMN_GAP),
+                        "y": y,
+                        "critical": node in on_path,
+                    }
+                )
                 y += NODE_HEIGHT + ROW_GAP
             else:
                 lane_y[node] = y + LANE / 2
@@ -201,9 +212,15 @@ def layout(index: TagIndex) -> dict[str, Any]:
     return {
         "tag": index.tag,
         "nodes": nodes,
-        "edges": [{"from": a, "to": b, "critical": (a, b) in path_edges,
-                   "via": [[column_of[p] * (NODE_WIDTH + COLUMN_GAP), lane_y[p]] for p in chains[(a, b)]]}
-                  for a, b in edges],
+        "edges": [
+            {
+                "from": a,
+                "to": b,
+                "critical": (a, b) in path_edges,
+                "via": [[column_of[p] * (NODE_WIDTH + COLUMN_GAP), lane_y[p]] for p in chains[(a, b)]],
+            }
+            for a, b in edges
+        ],
         "criticalPath": path,
         "cycleEdges": [{"from": a, "to": b} for a, b in dropped],
         "nodeWidth": NODE_WIDTH,

@@ -33,8 +33,16 @@ from taskmaster_mcp.tasks.merge_refs import as_dict, as_list, is_block, key, num
 
 MISSING: Any = object()  # a key absent from one side
 
-STATUS_RANK = {"done": 5, "completed": 5, "review": 4, "in-progress": 3, "blocked": 2, "pending": 1,
-               "deferred": 0, "cancelled": 0}
+STATUS_RANK = {
+    "done": 5,
+    "completed": 5,
+    "review": 4,
+    "in-progress": 3,
+    "blocked": 2,
+    "pending": 1,
+    "deferred": 0,
+    "cancelled": 0,
+}
 _LATEST_WINS = frozenset({"updatedAt", "updated", "lastModified"})
 _COUNTS = frozenset({"taskCount", "completedCount"})
 
@@ -53,8 +61,13 @@ class MergeConflict:
 
     def as_json(self) -> dict[str, Any]:
         """The report entry (a side that lacks the value is left out)."""
-        entry: dict[str, Any] = {"tag": self.tag, "taskId": self.task, "subtaskId": self.subtask,
-                                 "field": self.field, "kept": "ours"}
+        entry: dict[str, Any] = {
+            "tag": self.tag,
+            "taskId": self.task,
+            "subtaskId": self.subtask,
+            "field": self.field,
+            "kept": "ours",
+        }
         for name, value in (("base", self.base), ("ours", self.ours), ("theirs", self.theirs)):
             if value is not MISSING:
                 entry[name] = value
@@ -100,8 +113,7 @@ class _Merger:
         self.conflicts: list[MergeConflict] = []
         self.renumbered: list[tuple[str, str, str]] = []
 
-    def conflict(self, where: tuple[str, str | None, str | None], name: str, base: Any, ours: Any,
-                 theirs: Any) -> None:
+    def conflict(self, where: tuple[str, str | None, str | None], name: str, base: Any, ours: Any, theirs: Any) -> None:
         self.conflicts.append(MergeConflict(where[0], where[1], where[2], name, base, ours, theirs))
 
     # --- values --------------------------------------------------------------------------------------------------
@@ -121,13 +133,14 @@ class _Merger:
         if isinstance(ours, dict) and isinstance(theirs, dict) and (base is MISSING or isinstance(base, dict)):
             inner = _Merger()  # a user object (``metadata``): key by key, its conflicts named by their path
             merged = inner.mapping(where, as_dict(base), cast(dict[str, Any], ours), cast(dict[str, Any], theirs))
-            self.conflicts += [MergeConflict(c.tag, c.task, c.subtask, f"{name}.{c.field}", c.base, c.ours, c.theirs)
-                               for c in inner.conflicts]
+            self.conflicts += [
+                MergeConflict(c.tag, c.task, c.subtask, f"{name}.{c.field}", c.base, c.ours, c.theirs)
+                for c in inner.conflicts
+            ]
             return merged
         return self.keep_ours(where, name, base, ours, theirs)
 
-    def keep_ours(self, where: tuple[str, str | None, str | None], name: str, base: Any, ours: Any,
-                  theirs: Any) -> Any:
+    def keep_ours(self, where: tuple[str, str | None, str | None], name: str, base: Any, ours: Any, theirs: Any) -> Any:
         """Record a true conflict; ours is what stays."""
         self.conflict(where, name, base, ours, theirs)
         return ours
@@ -153,8 +166,14 @@ class _Merger:
                 merged.append(dep)
         return merged
 
-    def mapping(self, where: tuple[str, str | None, str | None], base: dict[str, Any], ours: dict[str, Any],
-                theirs: dict[str, Any], special: Callable[[str, Any, Any, Any], Any] | None = None) -> dict[str, Any]:
+    def mapping(
+        self,
+        where: tuple[str, str | None, str | None],
+        base: dict[str, Any],
+        ours: dict[str, Any],
+        theirs: dict[str, Any],
+        special: Callable[[str, Any, Any, Any], Any] | None = None,
+    ) -> dict[str, Any]:
         """Key-by-key merge of an object: ours' key order, then theirs' new keys; a key deleted stays deleted."""
         result: dict[str, Any] = {}
         for name in [*ours, *(k for k in theirs if k not in ours)]:
@@ -217,8 +236,9 @@ class _Merger:
             ordered.extend(i for i in items if key(i["id"]) not in placed)
         return ordered
 
-    def item(self, tag: str, parent: str | None, k: str, base: dict[str, Any], ours: dict[str, Any],
-             theirs: dict[str, Any]) -> dict[str, Any]:
+    def item(
+        self, tag: str, parent: str | None, k: str, base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]
+    ) -> dict[str, Any]:
         where = (tag, parent or k, k if parent else None)
 
         def special(name: str, b: Any, o: Any, t: Any) -> Any:
@@ -243,8 +263,9 @@ class _Merger:
             if name == "tasks":
                 return self.items(tag, None, as_list(bv), o, t)
             if name == "metadata" and all(isinstance(v, dict) for v in (o, t)):
-                return self.mapping(where, as_dict(bv), o, t,
-                                    lambda n, x, y, z: y if n in _COUNTS and not _same(y, z) else MISSING)
+                return self.mapping(
+                    where, as_dict(bv), o, t, lambda n, x, y, z: y if n in _COUNTS and not _same(y, z) else MISSING
+                )
             return MISSING
 
         merged = self.mapping(where, b, ours, theirs, special)
@@ -283,8 +304,9 @@ class _Merger:
         rewritten = [rewrite(i, index_b.get(key(i["id"])), tasks, subs, new_ids) for i in theirs]
         return {**theirs_block, "tasks": rewritten}
 
-    def _subtask_collisions(self, tag: str, base: dict[str, Any], ours: dict[str, Any],
-                            theirs: dict[str, Any]) -> dict[str, str]:
+    def _subtask_collisions(
+        self, tag: str, base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]
+    ) -> dict[str, str]:
         lists = [v.get("subtasks") for v in (base, ours, theirs)]
         if not all(isinstance(v, list) for v in lists[1:]):
             return {}
@@ -302,8 +324,13 @@ class _Merger:
         return moved
 
 
-def merge_documents(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any], *,
-                    legacy: tuple[bool, bool, bool] = (False, False, False)) -> MergeResult:
+def merge_documents(
+    base: dict[str, Any],
+    ours: dict[str, Any],
+    theirs: dict[str, Any],
+    *,
+    legacy: tuple[bool, bool, bool] = (False, False, False),
+) -> MergeResult:
     """Merge three shape-checked tasks documents (``legacy`` says which are ``{"meta", "tasks"}`` files).
 
     The inputs are not modified; the result shares unchanged values with them.
@@ -315,8 +342,13 @@ def merge_documents(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str
         bv, ov, tv = b.get(name, MISSING), o.get(name, MISSING), t.get(name, MISSING)
         where: tuple[str, str | None, str | None] = (name, None, None)
         if is_block(ov) and is_block(tv):
-            merged = ov if _same(ov, tv) or _same(tv, bv) else tv if _same(ov, bv) else \
-                merger.block(name, bv if is_block(bv) else None, ov, tv)
+            merged = (
+                ov
+                if _same(ov, tv) or _same(tv, bv)
+                else tv
+                if _same(ov, bv)
+                else merger.block(name, bv if is_block(bv) else None, ov, tv)
+            )
         elif ov is MISSING and tv is not MISSING and bv is not MISSING and not _same(tv, bv):
             merger.conflict(where, "(tag deleted by ours)", MISSING, MISSING, MISSING)
             merged = tv

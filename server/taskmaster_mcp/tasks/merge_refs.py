@@ -78,8 +78,13 @@ def deps_rewritten(deps: Any, base_deps: Any, rename: Callable[[Any], Any]) -> A
     return [d if key(d) in had else rename(d) for d in cast(list[Any], deps)]
 
 
-def rewrite(task: dict[str, Any], base: dict[str, Any] | None, tasks: dict[str, str],
-            subs: dict[str, dict[str, str]], new_ids: dict[str, Any]) -> dict[str, Any]:
+def rewrite(
+    task: dict[str, Any],
+    base: dict[str, Any] | None,
+    tasks: dict[str, str],
+    subs: dict[str, dict[str, str]],
+    new_ids: dict[str, Any],
+) -> dict[str, Any]:
     """One task of the renumbering side: its new id (``tasks``: old -> new task ids), its renumbered subtasks
     (``subs``: parent -> old -> new), and the references this side added (absent from ``base``) rewritten to
     follow; references ``base`` already had mean the tasks the other side also knows, and stay."""
@@ -98,8 +103,9 @@ def rewrite(task: dict[str, Any], base: dict[str, Any] | None, tasks: dict[str, 
             return dep if (head2, tail2) == (head, tail) else f"{head2}.{tail2}"
         return retype(dep, tasks[text]) if text in tasks else dep
 
-    out["dependencies"] = deps_rewritten(task.get("dependencies"), None if fresh else base.get("dependencies"),
-                                          task_ref)
+    out["dependencies"] = deps_rewritten(
+        task.get("dependencies"), None if fresh else base.get("dependencies"), task_ref
+    )
     if "dependencies" not in task:
         del out["dependencies"]
     subtasks = task.get("subtasks")
@@ -120,9 +126,9 @@ def rewrite(task: dict[str, Any], base: dict[str, Any] | None, tasks: dict[str, 
 
             base_sub = base_subs.get(sk) if sk not in local else None
             if "dependencies" in sub:
-                sub_out["dependencies"] = deps_rewritten(sub["dependencies"],
-                                                          None if base_sub is None else base_sub.get("dependencies"),
-                                                          sub_ref)
+                sub_out["dependencies"] = deps_rewritten(
+                    sub["dependencies"], None if base_sub is None else base_sub.get("dependencies"), sub_ref
+                )
             new_subs.append(sub_out)
         out["subtasks"] = new_subs
     return out

@@ -41,8 +41,10 @@ def move_within(doc: TaskFile, tag: str, source: Ref, dest: Ref) -> str:
             raise InvalidInput(f"Task {source} cannot become a subtask of itself.")
         if subtasks_of(task):
             raise Conflict(f"Task {source} has subtasks; clear_subtasks on it first, or move them one by one.")
-        new_sub: Task = {"id": int(dest.sub) if dest.sub.isdigit() else dest.sub,
-                         **{k: v for k, v in task.items() if k not in ("id", "subtasks")}}
+        new_sub: Task = {
+            "id": int(dest.sub) if dest.sub.isdigit() else dest.sub,
+            **{k: v for k, v in task.items() if k not in ("id", "subtasks")},
+        }
         new_sub["dependencies"] = [key(d) for d in deps_of(task) if key(d) != dest.task]
         tasks.remove(task)
         parent.setdefault("subtasks", []).append(new_sub)
@@ -53,8 +55,7 @@ def move_within(doc: TaskFile, tag: str, source: Ref, dest: Ref) -> str:
     resolved = [str(resolve_sub_dep(source.task, d, task)) for d in deps_of(sub)]
     subtasks_of(task).remove(sub)
     if dest.sub is None:
-        promoted: Task = {"id": int(dest.task) if dest.task.isdigit() else dest.task, **item,
-                          "dependencies": resolved}
+        promoted: Task = {"id": int(dest.task) if dest.task.isdigit() else dest.task, **item, "dependencies": resolved}
         promoted.setdefault("priority", task.get("priority", "medium"))
         promoted.setdefault("subtasks", [])
         tasks.append(promoted)
@@ -66,8 +67,9 @@ def move_within(doc: TaskFile, tag: str, source: Ref, dest: Ref) -> str:
     return f"{'subtask'} {source} is now {'task' if dest.sub is None else 'subtask'} {dest}"
 
 
-def move_across(doc: TaskFile, from_tag: str, to_tag: str, ids: list[Ref], *, with_dependencies: bool,
-                ignore_dependencies: bool) -> dict[str, str]:
+def move_across(
+    doc: TaskFile, from_tag: str, to_tag: str, ids: list[Ref], *, with_dependencies: bool, ignore_dependencies: bool
+) -> dict[str, str]:
     """Move top-level tasks from one tag to another; return old id -> new id in the target tag."""
     if from_tag == to_tag:
         raise InvalidInput("fromTag and toTag are the same; to renumber inside a tag pass from/to without tags.")
@@ -130,8 +132,7 @@ def move_across(doc: TaskFile, from_tag: str, to_tag: str, ids: list[Ref], *, wi
     source_block = doc.block(from_tag)
     assert source_block is not None
     source_block["tasks"] = staying
-    drop_refs(staying, set(chosen) | {f"{t}.{key(s.get('id'))}" for t in chosen for s in
-                                       subtasks_of(_find(moving, t))})
+    drop_refs(staying, set(chosen) | {f"{t}.{key(s.get('id'))}" for t in chosen for s in subtasks_of(_find(moving, t))})
     target_tasks.extend(moved_copies)
     doc.changed()
     return mapping

@@ -33,8 +33,10 @@ def set_pin(task: Task, role: str | None) -> bool:
         return False
     metadata = task.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
-        raise Conflict(f"Task {task.get('id')}'s metadata is {type(metadata).__name__} JSON, not an object, so no "
-                       "pin can be stored in it. Fix the task's metadata in tasks.json first.")
+        raise Conflict(
+            f"Task {task.get('id')}'s metadata is {type(metadata).__name__} JSON, not an object, so no "
+            "pin can be stored in it. Fix the task's metadata in tasks.json first."
+        )
     merged = dict(cast(dict[str, Any], metadata or {}))
     section = merged.get(PIN_SECTION)
     ours = dict(cast(dict[str, Any], section)) if isinstance(section, dict) else {}

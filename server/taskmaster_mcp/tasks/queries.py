@@ -142,8 +142,11 @@ def compact_row(task: Task, fields: tuple[str, ...] = (), with_subtasks: bool = 
 
 
 def _sub_row(task: Task, sub: Task, fields: tuple[str, ...]) -> dict[str, Any]:
-    row: dict[str, Any] = {"id": f"{key(task.get('id'))}.{key(sub.get('id'))}", "title": sub.get("title", ""),
-                           "status": status_of(sub)}
+    row: dict[str, Any] = {
+        "id": f"{key(task.get('id'))}.{key(sub.get('id'))}",
+        "title": sub.get("title", ""),
+        "status": status_of(sub),
+    }
     if deps_of(sub):
         row["dependencies"] = deps_of(sub)
     for name in fields:
@@ -171,8 +174,9 @@ def shrink(row: dict[str, Any], budget: int) -> dict[str, Any]:
     return result
 
 
-def page(rows_source: Sequence[T], *, offset: int, limit: int,
-         render: Callable[[T], dict[str, Any]]) -> tuple[list[dict[str, Any]], int | None]:
+def page(
+    rows_source: Sequence[T], *, offset: int, limit: int, render: Callable[[T], dict[str, Any]]
+) -> tuple[list[dict[str, Any]], int | None]:
     """Render rows from ``offset`` until ``limit`` rows or the byte budget is reached; return rows and next offset."""
     rows: list[dict[str, Any]] = []
     used = 1  # the list brackets cost 2 bytes, the n-1 commas are counted as 1 per row
@@ -227,8 +231,11 @@ def nothing_next_reason(index: TagIndex) -> str:
         return "No tasks in this tag. Create them with parse_prd or add_task."
     if not open_tasks:
         return "Every task is done or cancelled. Add tasks, or switch tag with use_tag."
-    waiting = [f"{key(t.get('id'))} waits on {','.join(blocked_by(index, t))}" for t in open_tasks
-               if status_of(t) == "pending" and blocked_by(index, t)][:5]
+    waiting = [
+        f"{key(t.get('id'))} waits on {','.join(blocked_by(index, t))}"
+        for t in open_tasks
+        if status_of(t) == "pending" and blocked_by(index, t)
+    ][:5]
     others = sorted({status_of(t) for t in open_tasks} - {"pending"})
     parts = ["No pending task has all its dependencies done."]
     if waiting:

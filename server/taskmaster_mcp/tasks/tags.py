@@ -45,8 +45,12 @@ def list_tags(doc: TaskFile, current: str, *, with_metadata: bool = False) -> li
         block = doc.block(name) or {}
         stats = progress(doc.tasks(name))
         meta = block.get("metadata")
-        row: dict[str, Any] = {"name": name, "tasks": stats["tasks"], "done": stats["byStatus"].get("done", 0)
-                               + stats["byStatus"].get("completed", 0), "subtasks": stats["subtasks"]}
+        row: dict[str, Any] = {
+            "name": name,
+            "tasks": stats["tasks"],
+            "done": stats["byStatus"].get("done", 0) + stats["byStatus"].get("completed", 0),
+            "subtasks": stats["subtasks"],
+        }
         if name == current:
             row["current"] = True
         if isinstance(meta, dict) and isinstance(meta.get("description"), str):  # pyright: ignore[reportUnknownMemberType]
@@ -75,10 +79,14 @@ def add_tag(doc: TaskFile, name: str, *, description: str | None, copy_from: str
     doc.migrate_legacy()
     _free(doc, name)
     stamp = now_iso()
-    doc.data[name] = {"tasks": tasks, "metadata": {
-        "created": stamp, "updated": stamp,
-        "description": description or (f"Copy of {copy_from}" if copy_from else f"Tasks for {name}"),
-    }}
+    doc.data[name] = {
+        "tasks": tasks,
+        "metadata": {
+            "created": stamp,
+            "updated": stamp,
+            "description": description or (f"Copy of {copy_from}" if copy_from else f"Tasks for {name}"),
+        },
+    }
     return len(tasks)
 
 

@@ -49,8 +49,13 @@ class TestResults:
     phase: Literal["RED", "GREEN"]
 
     def to_json(self) -> dict[str, Any]:
-        return {"total": self.total, "passed": self.passed, "failed": self.failed, "skipped": self.skipped,
-                "phase": self.phase}
+        return {
+            "total": self.total,
+            "passed": self.passed,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "phase": self.phase,
+        }
 
 
 @dataclass
@@ -118,22 +123,38 @@ def branch_name(task_id: str, title: str, tag: str | None) -> str:
     return f"{prefix}/task-{task_id.replace('.', '-')}-{slug}"
 
 
-def begin(task_id: str, task_title: str, subtasks: Sequence[tuple[str, str, bool]], *, tag: str | None,
-          branch: str, max_attempts: int, started_at: str, metadata: Mapping[str, Any] | None = None) -> Workflow:
+def begin(
+    task_id: str,
+    task_title: str,
+    subtasks: Sequence[tuple[str, str, bool]],
+    *,
+    tag: str | None,
+    branch: str,
+    max_attempts: int,
+    started_at: str,
+    metadata: Mapping[str, Any] | None = None,
+) -> Workflow:
     """A new workflow over ``subtasks`` ((full id, title, done) in order), at RED of the first one not done."""
     if not subtasks:
-        raise InvalidInput(f"Task {task_id} has no subtasks, and autopilot works subtask by subtask. Expand it first "
-                           f"(expand_task with id={task_id}; analyze_project_complexity before gives better "
-                           "subtasks), then call autopilot_start again.")
+        raise InvalidInput(
+            f"Task {task_id} has no subtasks, and autopilot works subtask by subtask. Expand it first "
+            f"(expand_task with id={task_id}; analyze_project_complexity before gives better "
+            "subtasks), then call autopilot_start again."
+        )
     if max_attempts < 1:
-        raise InvalidInput(f"maxAttempts must be at least 1 (got {max_attempts}); leave it out for "
-                           f"{DEFAULT_MAX_ATTEMPTS}.")
-    steps = [Step(id=sid, title=title, status="completed" if done else "pending", max_attempts=max_attempts)
-             for sid, title, done in subtasks]
+        raise InvalidInput(
+            f"maxAttempts must be at least 1 (got {max_attempts}); leave it out for {DEFAULT_MAX_ATTEMPTS}."
+        )
+    steps = [
+        Step(id=sid, title=title, status="completed" if done else "pending", max_attempts=max_attempts)
+        for sid, title, done in subtasks
+    ]
     first = next((i for i, step in enumerate(steps) if step.status != "completed"), None)
     if first is None:
-        raise Conflict(f"Every subtask of task {task_id} is already done: there is nothing to implement. Set the task "
-                       f"done with set_task_status (id={task_id}, status=done), or add subtasks with add_subtask.")
+        raise Conflict(
+            f"Every subtask of task {task_id} is already done: there is nothing to implement. Set the task "
+            f"done with set_task_status (id={task_id}, status=done), or add subtasks with add_subtask."
+        )
     meta: dict[str, Any] = {"startedAt": started_at, "taskTitle": task_title}
     if first > 0:
         meta["resumedFromSubtask"] = steps[first].id
@@ -153,22 +174,31 @@ def check_results(raw: Mapping[str, Any], phase: Literal["RED", "GREEN"]) -> Tes
     for name in RESULT_KEYS:
         value = raw.get(name, 0)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise InvalidInput(f"testResults.{name} must be a non-negative integer, got {value!r}. "
-                               f"Pass {RESULTS_FORM}.")
+            raise InvalidInput(
+                f"testResults.{name} must be a non-negative integer, got {value!r}. Pass {RESULTS_FORM}."
+            )
         values[name] = value
     total, passed, failed, skipped = (values[name] for name in RESULT_KEYS)
     if passed + failed + skipped != total:
-        raise InvalidInput(f"testResults do not add up: total {total} != passed {passed} + failed {failed} + "
-                           f"skipped {skipped}. Report the counts of one run of the test suite.")
+        raise InvalidInput(
+            f"testResults do not add up: total {total} != passed {passed} + failed {failed} + "
+            f"skipped {skipped}. Report the counts of one run of the test suite."
+        )
     if phase == "RED" and passed + failed == 0:
-        raise InvalidInput("RED needs at least one test that ran (this report has none). Write a test for the "
-                           "subtask that fails because the behaviour is missing, run it, and report the counts.")
+        raise InvalidInput(
+            "RED needs at least one test that ran (this report has none). Write a test for the "
+            "subtask that fails because the behaviour is missing, run it, and report the counts."
+        )
     if phase == "GREEN" and failed > 0:
-        raise InvalidInput(f"GREEN needs every test to pass; {failed} failed. Fix the implementation (not the tests), "
-                           "run the suite again and report when failed is 0. Nothing was changed.")
+        raise InvalidInput(
+            f"GREEN needs every test to pass; {failed} failed. Fix the implementation (not the tests), "
+            "run the suite again and report when failed is 0. Nothing was changed."
+        )
     if phase == "GREEN" and passed == 0:
-        raise InvalidInput("GREEN needs at least one passing test (this report has none). Run the tests written at "
-                           "RED and report their counts.")
+        raise InvalidInput(
+            "GREEN needs at least one passing test (this report has none). Run the tests written at "
+            "RED and report their counts."
+        )
     return TestResults(total=total, passed=passed, failed=failed, skipped=skipped, phase=phase)
 
 
@@ -177,8 +207,10 @@ def _loop_phase(wf: Workflow, doing: str) -> TddPhase:
     if wf.phase == "FINALIZE":
         raise Conflict(f"Cannot {doing}: every subtask of task {wf.task_id} is complete. Call autopilot_finalize.")
     if wf.phase != "SUBTASK_LOOP" or wf.current is None:
-        raise Conflict(f"Cannot {doing}: the workflow of task {wf.task_id} is in phase {wf.phase}. Call "
-                       "autopilot_status, or autopilot_abort and autopilot_start again.")
+        raise Conflict(
+            f"Cannot {doing}: the workflow of task {wf.task_id} is in phase {wf.phase}. Call "
+            "autopilot_status, or autopilot_abort and autopilot_start again."
+        )
     return wf.tdd or "RED"
 
 
@@ -186,8 +218,7 @@ def _advance(wf: Workflow) -> Outcome:
     """Complete the current subtask and move to the next one not yet complete, or to FINALIZE."""
     done = cast(Step, wf.current)
     done.status = "completed"
-    following = next((i for i in range(wf.index + 1, len(wf.subtasks)) if wf.subtasks[i].status != "completed"),
-                     None)
+    following = next((i for i in range(wf.index + 1, len(wf.subtasks)) if wf.subtasks[i].status != "completed"), None)
     if following is None:  # the index stays on the last subtask, as Task Master leaves it
         wf.phase, wf.tdd = "FINALIZE", None
         return Outcome(wf, completed=done.id)
@@ -200,8 +231,10 @@ def complete_phase(state: Workflow, raw_results: Mapping[str, Any]) -> Outcome:
     tdd = _loop_phase(state, "complete a phase")
     step = cast(Step, state.current)
     if tdd == "COMMIT":
-        raise Conflict(f"Subtask {step.id} passed GREEN and waits for its commit. Call autopilot_commit "
-                       "(complete_phase is for RED and GREEN).")
+        raise Conflict(
+            f"Subtask {step.id} passed GREEN and waits for its commit. Call autopilot_commit "
+            "(complete_phase is for RED and GREEN)."
+        )
     results = check_results(raw_results, tdd)
     wf = copy.deepcopy(state)
     wf.last_results = results.to_json()
@@ -244,8 +277,12 @@ def progress(wf: Workflow) -> dict[str, int]:
     """Task Master's progress block: completed, total, current (1-based), percentage."""
     completed = sum(1 for step in wf.subtasks if step.status == "completed")
     total = len(wf.subtasks)
-    return {"completed": completed, "total": total, "current": wf.index + 1,
-            "percentage": round(completed * 100 / total) if total else 0}
+    return {
+        "completed": completed,
+        "total": total,
+        "current": wf.index + 1,
+        "percentage": round(completed * 100 / total) if total else 0,
+    }
 
 
 def _about(step: Step, detail: Mapping[str, str] | None) -> str:
@@ -259,32 +296,47 @@ def _about(step: Step, detail: Mapping[str, str] | None) -> str:
 
 def _phase_steps(wf: Workflow, tdd: TddPhase, step: Step, detail: Mapping[str, str] | None = None) -> str:
     if tdd == "RED":
-        return (f"RED for {_about(step, detail)}. Write tests for this behaviour only, without implementing it, run "
-                "them and report with autopilot_complete_phase testResults={total, passed, failed, skipped}. The new "
-                "tests must fail; if none fails, the behaviour already exists and the subtask is counted done without "
-                "a commit.")
+        return (
+            f"RED for {_about(step, detail)}. Write tests for this behaviour only, without implementing it, run "
+            "them and report with autopilot_complete_phase testResults={total, passed, failed, skipped}. The new "
+            "tests must fail; if none fails, the behaviour already exists and the subtask is counted done without "
+            "a commit."
+        )
     if tdd == "GREEN":
         failing = (wf.last_results or {}).get("failed")
         was = f" ({failing} failing at RED)" if isinstance(failing, int) else ""
-        return (f"GREEN for {_about(step, detail)}. Write the least code that makes the failing tests{was} pass; do "
-                "not weaken the tests. Run the whole suite and report with autopilot_complete_phase: failed must be 0.")
-    return (f"COMMIT for subtask {step.id} \"{step.title}\": its tests pass. Call autopilot_commit (stages every "
-            "change in the project, or only files=[...]; the message is generated unless you pass customMessage).")
+        return (
+            f"GREEN for {_about(step, detail)}. Write the least code that makes the failing tests{was} pass; do "
+            "not weaken the tests. Run the whole suite and report with autopilot_complete_phase: failed must be 0."
+        )
+    return (
+        f'COMMIT for subtask {step.id} "{step.title}": its tests pass. Call autopilot_commit (stages every '
+        "change in the project, or only files=[...]; the message is generated unless you pass customMessage)."
+    )
 
 
 def next_action(wf: Workflow, detail: Mapping[str, str] | None = None) -> NextAction:
     """The next action; ``detail`` (the subtask's description and testStrategy) makes RED and GREEN concrete."""
     if wf.phase == "COMPLETE":
-        return NextAction("workflow_complete", "The workflow is complete",
-                          f"Task {wf.task_id} is done. Review the branch {wf.branch} and merge it when ready.")
+        return NextAction(
+            "workflow_complete",
+            "The workflow is complete",
+            f"Task {wf.task_id} is done. Review the branch {wf.branch} and merge it when ready.",
+        )
     if wf.phase == "FINALIZE":
-        return NextAction("finalize_workflow", "Finalize the workflow",
-                          f"Every subtask of task {wf.task_id} is complete. Commit anything left, then call "
-                          "autopilot_finalize (review=true gates it on an AI review of the branch's changes).")
+        return NextAction(
+            "finalize_workflow",
+            "Finalize the workflow",
+            f"Every subtask of task {wf.task_id} is complete. Commit anything left, then call "
+            "autopilot_finalize (review=true gates it on an AI review of the branch's changes).",
+        )
     step = wf.current
     if wf.phase != "SUBTASK_LOOP" or step is None:
-        return NextAction("unknown", "The workflow is not in its subtask loop",
-                          "Call autopilot_status; autopilot_abort and autopilot_start again if it stays stuck.")
+        return NextAction(
+            "unknown",
+            "The workflow is not in its subtask loop",
+            "Call autopilot_status; autopilot_abort and autopilot_start again if it stays stuck.",
+        )
     tdd = wf.tdd or "RED"
     action, description = {
         "RED": ("generate_test", "Write failing tests for the current subtask"),
@@ -301,8 +353,11 @@ def commit_message(wf: Workflow, task_title: str) -> str:
     title = " ".join(task_title.split())
     body = [f"Task: {step.id} (subtask of {wf.task_id}{': ' + title if title else ''})"]
     results = wf.last_results or {}
-    counts = [f"{results[name]} {label}" for name, label in
-              (("passed", "passing"), ("failed", "failing"), ("skipped", "skipped")) if results.get(name)]
+    counts = [
+        f"{results[name]} {label}"
+        for name, label in (("passed", "passing"), ("failed", "failing"), ("skipped", "skipped"))
+        if results.get(name)
+    ]
     if counts:
         body.append("Tests: " + ", ".join(counts))
     return f"feat(task-{wf.task_id}): {subject}\n\n" + "\n".join(body) + "\n"

@@ -27,8 +27,19 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 # Fields a model may see; everything else (metadata above all) stays out of prompts.
-MODEL_VISIBLE_FIELDS = ("id", "title", "description", "details", "testStrategy", "status", "priority",
-                        "dependencies", "complexity", "acceptanceCriteria", "category")
+MODEL_VISIBLE_FIELDS = (
+    "id",
+    "title",
+    "description",
+    "details",
+    "testStrategy",
+    "status",
+    "priority",
+    "dependencies",
+    "complexity",
+    "acceptanceCriteria",
+    "category",
+)
 SUBTASK_VISIBLE_FIELDS = ("id", "title", "description", "details", "testStrategy", "status", "dependencies")
 BRIEF_DESCRIPTION = 400
 BRIEF_DETAILS = 450
@@ -72,7 +83,8 @@ def task_context(task: dict[str, Any], *, with_subtasks: bool = True, max_detail
         # Task JSON: a subtask that is an object has string keys; anything else in the list is skipped.
         view["subtasks"] = [
             _visible(cast("dict[str, Any]", s), SUBTASK_VISIBLE_FIELDS)
-            for s in cast("list[object]", subtasks) if isinstance(s, dict)
+            for s in cast("list[object]", subtasks)
+            if isinstance(s, dict)
         ]
     return json.dumps(view, ensure_ascii=False, separators=(",", ":"))
 
@@ -89,8 +101,11 @@ def cut(text: str, limit: int) -> str:
 
 def brief(item: Mapping[str, Any], ident: str | None = None, details: int = BRIEF_DETAILS) -> str:
     """A neighbouring task or subtask as compact JSON: id, title, status, description, the start of details."""
-    view: dict[str, Any] = {"id": ident if ident is not None else item.get("id"), "title": item.get("title", ""),
-                            "status": item.get("status", "pending")}
+    view: dict[str, Any] = {
+        "id": ident if ident is not None else item.get("id"),
+        "title": item.get("title", ""),
+        "status": item.get("status", "pending"),
+    }
     for name, limit in (("description", BRIEF_DESCRIPTION), ("details", details)):
         value = item.get(name)
         if isinstance(value, str) and value.strip() and limit > 0:
@@ -164,38 +179,52 @@ def neighbour_block(builds_on: Sequence[str], unblocks: Sequence[str]) -> str:
     """The tasks an item builds on and the tasks it unblocks (each a :func:`brief`), or nothing."""
     out = ""
     if builds_on:
-        out += ("\n\nIt builds on these tasks (its dependencies; reuse what they deliver, do not redo it):\n"
-                + "\n".join(builds_on))
+        out += (
+            "\n\nIt builds on these tasks (its dependencies; reuse what they deliver, do not redo it):\n"
+            + "\n".join(builds_on)
+        )
     if unblocks:
-        out += ("\n\nThese tasks depend on it (what it delivers must serve them; do not take over their work):\n"
-                + "\n".join(unblocks))
+        out += (
+            "\n\nThese tasks depend on it (what it delivers must serve them; do not take over their work):\n"
+            + "\n".join(unblocks)
+        )
     return out
 
 
 def codebase_block(tree: str | None, manifests: Sequence[tuple[str, str]]) -> str:
     """The project's code as shown to the model, and the rule about naming files; says so when none was shown."""
     if tree is None:
-        return ("\n\nNo project files were shown to you. Do not refer to existing files, modules or paths by name; "
-                "where the work needs files, describe them as new files to create.")
+        return (
+            "\n\nNo project files were shown to you. Do not refer to existing files, modules or paths by name; "
+            "where the work needs files, describe them as new files to create."
+        )
     files = "".join(f'\n<file path="{path}">\n{text.strip()}\n</file>' for path, text in manifests)
-    return (f"\n\nThe project's code (a bounded listing; hidden, dependency and private files left out):\n"
-            f"<project-tree>\n{tree}\n</project-tree>{files}\n\nAs existing files, name only files shown above; any "
-            "other file you mention must be one the work creates, and say so.")
+    return (
+        f"\n\nThe project's code (a bounded listing; hidden, dependency and private files left out):\n"
+        f"<project-tree>\n{tree}\n</project-tree>{files}\n\nAs existing files, name only files shown above; any "
+        "other file you mention must be one the work creates, and say so."
+    )
 
 
 def research_block(findings: str | None) -> str:
     """The section of a prompt that carries research-role findings (empty when there are none)."""
     if not findings:
         return ""
-    return ("\n\nCurrent facts gathered by a research model (use them where relevant; they may be more recent "
-            f"than your training data):\n<research>\n{findings.strip()}\n</research>")
+    return (
+        "\n\nCurrent facts gathered by a research model (use them where relevant; they may be more recent "
+        f"than your training data):\n<research>\n{findings.strip()}\n</research>"
+    )
 
 
-RESEARCH_STEP_SYSTEM = ("You are a research assistant with access to current information. Answer with concise, "
-                        "factual bullet points. Name versions and dates where they matter. No preamble.")
+RESEARCH_STEP_SYSTEM = (
+    "You are a research assistant with access to current information. Answer with concise, "
+    "factual bullet points. Name versions and dates where they matter. No preamble."
+)
 
 # The self-reported confidence of parse_prd, expand_task and analyze answers: routing escalates a weak role's answer
 # below taskmasterMcp.escalation.minConfidence to a stronger role (models/escalation.py). Optional, so a model that
 # leaves it out is never re-asked for it.
-CONFIDENCE = ("How sure you are, from 0 to 1, that this answer is complete and right for the input given (0.5: it "
-              "needs a closer look).")
+CONFIDENCE = (
+    "How sure you are, from 0 to 1, that this answer is complete and right for the input given (0.5: it "
+    "needs a closer look)."
+)

@@ -65,15 +65,24 @@ before anyone starts work on it. The subtasks together must deliver the whole ta
 
 def critique_plan_prompt(prd: str, draft: str, existing: str | None) -> str:
     """The critic's user prompt for a parse_prd draft: the PRD (part), the tasks that exist, the draft."""
-    known = ("\n\nThese tasks already exist; the draft must not repeat them:\n<existing-tasks>\n"
-             f"{existing}\n</existing-tasks>") if existing else ""
+    known = (
+        (
+            "\n\nThese tasks already exist; the draft must not repeat them:\n<existing-tasks>\n"
+            f"{existing}\n</existing-tasks>"
+        )
+        if existing
+        else ""
+    )
     return f"<prd>\n{prd.strip()}\n</prd>{known}\n\n<draft-plan>\n{draft}\n</draft-plan>"
 
 
 def critique_subtasks_prompt(target: str, parent: str | None, draft: str, request: str | None) -> str:
     """The critic's user prompt for an expand_task draft: the task (and parent), the user's request, the draft."""
-    source = (f"<parent>\n{parent}\n</parent>\n\nThe item split is this subtask of it:\n<subtask>\n{target}\n"
-              "</subtask>") if parent is not None else f"<task>\n{target}\n</task>"
+    source = (
+        (f"<parent>\n{parent}\n</parent>\n\nThe item split is this subtask of it:\n<subtask>\n{target}\n</subtask>")
+        if parent is not None
+        else f"<task>\n{target}\n</task>"
+    )
     asked = f"\n\nThe user also asked:\n{request.strip()}" if request and request.strip() else ""
     return f"{source}{asked}\n\n<draft-subtasks>\n{draft}\n</draft-subtasks>"
 
@@ -91,14 +100,20 @@ changed ones."""
 
 def finding_lines(findings: list[CritiqueFinding]) -> str:
     """The findings as one line each: ``- [high] coverage (3, 4): message``."""
-    return "\n".join(f"- [{f.severity}] {f.kind}" + (f" ({', '.join(str(i) for i in f.taskIds)})" if f.taskIds else "")
-                     + f": {f.message}" for f in findings)
+    return "\n".join(
+        f"- [{f.severity}] {f.kind}"
+        + (f" ({', '.join(str(i) for i in f.taskIds)})" if f.taskIds else "")
+        + f": {f.message}"
+        for f in findings
+    )
 
 
 def revise_prompt(prompt: str, draft: str, findings: list[CritiqueFinding]) -> str:
     """The author's own prompt, then the draft it answered and the critic's findings."""
-    return (f"{prompt}\n\nYour draft:\n<draft>\n{draft}\n</draft>\n\nThe reviewer's findings:\n<findings>\n"
-            f"{finding_lines(findings)}\n</findings>\n\nAnswer with the complete revised list.")
+    return (
+        f"{prompt}\n\nYour draft:\n<draft>\n{draft}\n</draft>\n\nThe reviewer's findings:\n<findings>\n"
+        f"{finding_lines(findings)}\n</findings>\n\nAnswer with the complete revised list."
+    )
 
 
 REVISE = Template("revise", 1, REVISE_SYSTEM, (revise_prompt, finding_lines))

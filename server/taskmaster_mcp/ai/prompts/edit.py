@@ -127,19 +127,30 @@ in the finished work (files, APIs, data, tests) and why, and a test strategy. Do
 done and still valid."""
 
 
-def update_task_prompt(task: str, request: str, *, parent: str | None = None, research: str | None = None,
-                       builds_on: list[str] | None = None, unblocks: list[str] | None = None) -> str:
+def update_task_prompt(
+    task: str,
+    request: str,
+    *,
+    parent: str | None = None,
+    research: str | None = None,
+    builds_on: list[str] | None = None,
+    unblocks: list[str] | None = None,
+) -> str:
     """The user prompt of update_task with a prompt. ``task`` is :func:`task_context` output."""
     owner = f"It is a subtask of this task (for context only):\n{parent}\n\n" if parent else ""
-    return (f"{owner}Current item:\n<task>\n{task}\n</task>{neighbour_block(builds_on or [], unblocks or [])}"
-            f"{research_block(research)}\n\nRequested change:\n{request.strip()}")
+    return (
+        f"{owner}Current item:\n<task>\n{task}\n</task>{neighbour_block(builds_on or [], unblocks or [])}"
+        f"{research_block(research)}\n\nRequested change:\n{request.strip()}"
+    )
 
 
 def update_done_prompt(task: str, request: str, *, parent: str | None = None, research: str | None = None) -> str:
     """The user prompt for a done item: the item, its parent when it is a subtask, and the change."""
     owner = f"It is a subtask of this task (for context only):\n{parent}\n\n" if parent else ""
-    return (f"{owner}Finished item (not to be rewritten):\n<task>\n{task}\n</task>{research_block(research)}\n\n"
-            f"Requested change:\n{request.strip()}")
+    return (
+        f"{owner}Finished item (not to be rewritten):\n<task>\n{task}\n</task>{research_block(research)}\n\n"
+        f"Requested change:\n{request.strip()}"
+    )
 
 
 def update_many_context(request: str, research: str | None = None) -> str:
@@ -151,26 +162,40 @@ def update_many_context(request: str, research: str | None = None) -> str:
 def update_many_prompt(tasks: list[str], *, neighbours: list[str] | None = None) -> str:
     """The per-batch part, after :func:`update_many_context`; ``neighbours`` are briefs of tasks around the batch."""
     listing = "\n".join(tasks)
-    around = ("\n\nTasks these depend on or that depend on them (context only; not to be revised here):\n"
-              + "\n".join(neighbours)) if neighbours else ""
+    around = (
+        (
+            "\n\nTasks these depend on or that depend on them (context only; not to be revised here):\n"
+            + "\n".join(neighbours)
+        )
+        if neighbours
+        else ""
+    )
     return f"Tasks to revise (one JSON object per line):\n<tasks>\n{listing}\n</tasks>{around}"
 
 
-UPDATE_TASK = Template("update_task", 2, UPDATE_TASK_SYSTEM,
-                       (update_task_prompt, task_context, brief, neighbour_block, research_block))
-UPDATE_SUBTASK = Template("update_subtask", 2, UPDATE_SUBTASK_SYSTEM,
-                          (update_task_prompt, task_context, brief, neighbour_block, research_block))
+UPDATE_TASK = Template(
+    "update_task", 2, UPDATE_TASK_SYSTEM, (update_task_prompt, task_context, brief, neighbour_block, research_block)
+)
+UPDATE_SUBTASK = Template(
+    "update_subtask",
+    2,
+    UPDATE_SUBTASK_SYSTEM,
+    (update_task_prompt, task_context, brief, neighbour_block, research_block),
+)
 UPDATE_DONE = Template("update_done", 1, UPDATE_DONE_SYSTEM, (update_done_prompt, task_context, research_block))
-UPDATE_MANY = Template("update", 3, UPDATE_MANY_SYSTEM, (update_many_context, update_many_prompt, task_context, brief,
-                                                        research_block))
+UPDATE_MANY = Template(
+    "update", 3, UPDATE_MANY_SYSTEM, (update_many_context, update_many_prompt, task_context, brief, research_block)
+)
 
 
 def edit_research_question(request: str, subject: str) -> str:
     """What the research role is asked before an AI rewrite (plain text answer)."""
-    return (f"An engineer is about to change planned work as follows:\n{request.strip()}\n\n"
-            f"The work concerned:\n{subject[:8000]}\n\n"
-            "List current, concrete facts that matter for this change: library versions and APIs, deprecations, "
-            "pitfalls and recommended practice. Bullet points, no preamble.")
+    return (
+        f"An engineer is about to change planned work as follows:\n{request.strip()}\n\n"
+        f"The work concerned:\n{subject[:8000]}\n\n"
+        "List current, concrete facts that matter for this change: library versions and APIs, deprecations, "
+        "pitfalls and recommended practice. Bullet points, no preamble."
+    )
 
 
 EDIT_RESEARCH = Template("edit.research", 1, RESEARCH_STEP_SYSTEM, (edit_research_question, task_context))
@@ -184,8 +209,10 @@ approaches, with short code-level hints where useful. Bullet points, no preamble
 
 def note_research_prompt(note: str, item: str, parent: str) -> str:
     """The user prompt of the research step of update_subtask (and update_task append with research)."""
-    return (f"Parent task (context):\n{parent}\n\nItem being worked on:\n{item}\n\n"
-            f"The engineer's note or question:\n{note.strip()}")
+    return (
+        f"Parent task (context):\n{parent}\n\nItem being worked on:\n{item}\n\n"
+        f"The engineer's note or question:\n{note.strip()}"
+    )
 
 
 NOTE_RESEARCH = Template("note.research", 1, NOTE_RESEARCH_SYSTEM, (note_research_prompt, task_context))

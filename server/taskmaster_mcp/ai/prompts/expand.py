@@ -107,23 +107,37 @@ def expand_context(*, codebase: str, request: str | None) -> str:
     return text + "\n\n"
 
 
-def expand_prompt(*, target: str, parent: str | None, count: int, exact: bool, builds_on: list[str],
-                  unblocks: list[str], related: list[str], hint: str | None, existing: bool,
-                  research: str | None) -> str:
+def expand_prompt(
+    *,
+    target: str,
+    parent: str | None,
+    count: int,
+    exact: bool,
+    builds_on: list[str],
+    unblocks: list[str],
+    related: list[str],
+    hint: str | None,
+    existing: bool,
+    research: str | None,
+) -> str:
     """The per-task part of one expansion, after :func:`expand_context`: ``target`` is the task (or subtask) JSON,
     ``parent`` its parent's."""
     if parent is not None:
-        lines = ["The item to split is itself a subtask of the task below. Replace it with finer steps that "
-                 "together do exactly what it describes; the other subtasks of the parent stay as they are."
-                 f"\n<parent>\n{parent}\n</parent>", f"<subtask>\n{target}\n</subtask>"]
+        lines = [
+            "The item to split is itself a subtask of the task below. Replace it with finer steps that "
+            "together do exactly what it describes; the other subtasks of the parent stay as they are."
+            f"\n<parent>\n{parent}\n</parent>",
+            f"<subtask>\n{target}\n</subtask>",
+        ]
     else:
         lines = [f"<task>\n{target}\n</task>"]
         if existing:
             lines.append("The task already has the subtasks listed in it; the new ones are added after them.")
     text = "\n\n".join(lines) + neighbour_block(builds_on, unblocks)
     if related:
-        text += ("\n\nOther tasks on similar topics (for consistency; do not take over their work):\n"
-                 + "\n".join(related))
+        text += "\n\nOther tasks on similar topics (for consistency; do not take over their work):\n" + "\n".join(
+            related
+        )
     if hint:
         text += f"\n\nFrom the complexity analysis of this task:\n{hint}"
     if count <= 0:
@@ -147,15 +161,30 @@ def complexity_hint(score: object, recommended: int | None, reasoning: str, prom
     return "\n".join(lines) or None
 
 
-EXPAND = Template("expand", 3, EXPAND_SYSTEM, (expand_context, expand_prompt, complexity_hint, task_context, brief,
-                                               neighbour_block, codebase_block, research_block))
+EXPAND = Template(
+    "expand",
+    3,
+    EXPAND_SYSTEM,
+    (
+        expand_context,
+        expand_prompt,
+        complexity_hint,
+        task_context,
+        brief,
+        neighbour_block,
+        codebase_block,
+        research_block,
+    ),
+)
 
 
 def expand_research_question(target: str) -> str:
     """What the research role is asked before an expansion or a rescoping (plain text answer)."""
-    return ("An engineer is about to break down the task below into implementation steps. List current, concrete "
-            "facts that matter for it: recommended libraries and versions, APIs, pitfalls, security notes and "
-            f"best practices. Be brief; bullet points.\n\n<task>\n{target}\n</task>")
+    return (
+        "An engineer is about to break down the task below into implementation steps. List current, concrete "
+        "facts that matter for it: recommended libraries and versions, APIs, pitfalls, security notes and "
+        f"best practices. Be brief; bullet points.\n\n<task>\n{target}\n</task>"
+    )
 
 
 EXPAND_RESEARCH = Template("expand.research", 1, RESEARCH_STEP_SYSTEM, (expand_research_question, task_context))
@@ -184,25 +213,27 @@ the further subtasks it still needs (often 0). Answer for every task given and o
 
 def analyze_context(plan: str) -> str:
     """The stable start of every complexity batch: the plan's title map, the same for every batch of a call."""
-    return (f"The whole plan, one task a line (id title [status] (subtasks it already has)):\n<plan>\n{plan}\n</plan>"
-            "\n\n")
+    return (
+        f"The whole plan, one task a line (id title [status] (subtasks it already has)):\n<plan>\n{plan}\n</plan>\n\n"
+    )
 
 
 def analyze_prompt(tasks: list[str], research: str | None) -> str:
     """The per-batch part, after :func:`analyze_context`: the tasks to score."""
-    return (f"Assess these {len(tasks)} tasks:\n<tasks>\n" + "\n".join(tasks) + "\n</tasks>"
-            + research_block(research))
+    return f"Assess these {len(tasks)} tasks:\n<tasks>\n" + "\n".join(tasks) + "\n</tasks>" + research_block(research)
 
 
-ANALYZE = Template("analyze", 3, ANALYZE_SYSTEM, (analyze_context, analyze_prompt, title_map, task_context,
-                                                 research_block))
+ANALYZE = Template(
+    "analyze", 3, ANALYZE_SYSTEM, (analyze_context, analyze_prompt, title_map, task_context, research_block)
+)
 
 
 def analyze_research_question(tasks: list[str]) -> str:
     """What the research role is asked before scoring a batch."""
-    return ("A team is estimating the tasks below. List current facts that change how hard they are: maturity of "
-            "the libraries involved, known pitfalls, recent breaking changes. Brief bullet points.\n\n"
-            + "\n".join(tasks))
+    return (
+        "A team is estimating the tasks below. List current facts that change how hard they are: maturity of "
+        "the libraries involved, known pitfalls, recent breaking changes. Brief bullet points.\n\n" + "\n".join(tasks)
+    )
 
 
 ANALYZE_RESEARCH = Template("analyze.research", 1, RESEARCH_STEP_SYSTEM, (analyze_research_question, task_context))
@@ -220,13 +251,22 @@ Strength: light = a small adjustment; regular = a clear change; heavy = a substa
 For subtasks, answer only for the ids you were given, keeping each id."""
 
 
-def scope_prompt(*, direction: Literal["up", "down"], strength: Strength, task: str, subtasks: list[str],
-                 request: str | None, research: str | None) -> str:
+def scope_prompt(
+    *,
+    direction: Literal["up", "down"],
+    strength: Strength,
+    task: str,
+    subtasks: list[str],
+    request: str | None,
+    research: str | None,
+) -> str:
     """The user prompt of scope_up_task / scope_down_task for one task."""
     lines = [f"Scope this task {direction}, strength: {strength}.", f"<task>\n{task}\n</task>"]
     if subtasks:
-        lines.append("Open subtasks to rewrite to match (keep their ids; finished subtasks stay as they are):\n"
-                     + "\n".join(subtasks))
+        lines.append(
+            "Open subtasks to rewrite to match (keep their ids; finished subtasks stay as they are):\n"
+            + "\n".join(subtasks)
+        )
     if request:
         lines.append(f"Additional instructions from the user:\n{request.strip()}")
     return "\n\n".join(lines) + research_block(research)

@@ -72,8 +72,17 @@ Number tasks from the start id you are given, in dependency order: foundations f
 requirements. Do not repeat work that existing tasks already cover."""
 
 
-def parse_prd_prompt(prd: str, *, num_tasks: int, exact: bool, start_id: int, existing: str | None,
-                     part: tuple[int, int] | None, research: str | None, codebase: str) -> str:
+def parse_prd_prompt(
+    prd: str,
+    *,
+    num_tasks: int,
+    exact: bool,
+    start_id: int,
+    existing: str | None,
+    part: tuple[int, int] | None,
+    research: str | None,
+    codebase: str,
+) -> str:
     """The user prompt for one parse_prd call (or one part of a long PRD); ``existing`` is a title map."""
     if num_tasks <= 0:
         count = "Choose the number of tasks the document needs (typically 8 to 25)."
@@ -81,31 +90,38 @@ def parse_prd_prompt(prd: str, *, num_tasks: int, exact: bool, start_id: int, ex
         count = f"Produce exactly {num_tasks} tasks." if exact else f"Produce about {num_tasks} tasks."
     lines = [count, f"Number the tasks starting at id {start_id}."]
     if existing:
-        lines.append("These tasks already exist (from earlier parts or an earlier plan). You may depend on their "
-                     f"ids; do not repeat them:\n<existing-tasks>\n{existing}\n</existing-tasks>")
+        lines.append(
+            "These tasks already exist (from earlier parts or an earlier plan). You may depend on their "
+            f"ids; do not repeat them:\n<existing-tasks>\n{existing}\n</existing-tasks>"
+        )
     if part is not None:
-        lines.append(f"The document is long; this is part {part[0]} of {part[1]}. Plan only the work this part "
-                     "describes.")
-    return ("\n\n".join(lines) + codebase + research_block(research)
-            + f"\n\n<prd>\n{prd.strip()}\n</prd>")
+        lines.append(
+            f"The document is long; this is part {part[0]} of {part[1]}. Plan only the work this part describes."
+        )
+    return "\n\n".join(lines) + codebase + research_block(research) + f"\n\n<prd>\n{prd.strip()}\n</prd>"
 
 
 def recount_prompt(prompt: str, got: int, wanted: int) -> str:
     """``prompt`` again, after an answer with the wrong number of tasks."""
-    return (f"{prompt}\n\nYour previous answer had {got} tasks, but exactly {wanted} were asked for. Plan again with "
-            f"exactly {wanted} tasks: merge or split tasks as needed, keeping the whole document covered.")
+    return (
+        f"{prompt}\n\nYour previous answer had {got} tasks, but exactly {wanted} were asked for. Plan again with "
+        f"exactly {wanted} tasks: merge or split tasks as needed, keeping the whole document covered."
+    )
 
 
-PARSE_PRD = Template("parse_prd", 2, PARSE_PRD_SYSTEM,
-                     (parse_prd_prompt, recount_prompt, title_map, codebase_block, research_block))
+PARSE_PRD = Template(
+    "parse_prd", 2, PARSE_PRD_SYSTEM, (parse_prd_prompt, recount_prompt, title_map, codebase_block, research_block)
+)
 
 
 def prd_research_question(prd: str) -> str:
     """What the research role is asked before parse_prd (plain text answer)."""
-    return ("A team is about to plan the project described below. List the current, concrete facts they should "
-            "know: recommended library versions and APIs, deprecations, known pitfalls, security advisories and "
-            "best practices for the technologies it names. Be brief and specific; bullet points.\n\n"
-            f"<prd>\n{prd.strip()[:20000]}\n</prd>")
+    return (
+        "A team is about to plan the project described below. List the current, concrete facts they should "
+        "know: recommended library versions and APIs, deprecations, known pitfalls, security advisories and "
+        "best practices for the technologies it names. Be brief and specific; bullet points.\n\n"
+        f"<prd>\n{prd.strip()[:20000]}\n</prd>"
+    )
 
 
 PARSE_PRD_RESEARCH = Template("parse_prd.research", 1, RESEARCH_STEP_SYSTEM, (prd_research_question,))
@@ -120,13 +136,14 @@ priority (high, medium or low) and the ids of existing tasks it truly depends on
 Dependencies the user gave are kept whatever you answer; list them, and add only ids the new work really needs."""
 
 
-def add_task_prompt(request: str, *, titles: str, related: list[str], given: list[str],
-                    research: str | None) -> str:
+def add_task_prompt(request: str, *, titles: str, related: list[str], given: list[str], research: str | None) -> str:
     """The user prompt of add_task with a prompt: every title (a bounded map), then the related tasks in full."""
     lines = [f"The plan (id title [status]):\n<plan>\n{titles}\n</plan>"]
     if related:
-        lines.append("Tasks related to the request (its given dependencies, tasks sharing its words, and tasks "
-                     "much of the plan builds on), in full:\n" + "\n".join(related))
+        lines.append(
+            "Tasks related to the request (its given dependencies, tasks sharing its words, and tasks "
+            "much of the plan builds on), in full:\n" + "\n".join(related)
+        )
     if given:
         lines.append(f"Dependencies given by the user (kept): {', '.join(given)}.")
     return "\n\n".join(lines) + research_block(research) + f"\n\nNew task request:\n{request.strip()}"

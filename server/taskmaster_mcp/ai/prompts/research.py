@@ -11,9 +11,9 @@ DetailLevel = Literal["low", "medium", "high"]
 _DETAIL: dict[str, str] = {
     "low": "Be brief: the direct answer and the one or two facts that matter most, in about 150 words.",
     "medium": "Give a focused answer of about 300 to 600 words: the recommendation, the reasons, the main "
-              "alternatives and the pitfalls.",
+    "alternatives and the pitfalls.",
     "high": "Give a thorough answer (up to about 1,500 words): options compared, trade-offs, versions, concrete "
-            "code-level guidance, risks and how to test the result.",
+    "code-level guidance, risks and how to test the result.",
 }
 
 _SYSTEM = """\

@@ -63,19 +63,38 @@ requirements you could not check instead of guessing. Code around the changed li
 read; in findings, name only files that appear in the diff, that code or the project listing."""
 
 
-def review_prompt(task: str, diff: str, *, base: str, test_output: str | None, open_subtasks: list[str],
-                  surrounding: list[tuple[str, str]], codebase: str) -> str:
+def review_prompt(
+    task: str,
+    diff: str,
+    *,
+    base: str,
+    test_output: str | None,
+    open_subtasks: list[str],
+    surrounding: list[tuple[str, str]],
+    codebase: str,
+) -> str:
     """The user prompt: the task (``task_context`` output), its open subtasks, the diff against ``base``, the code
     around the changed hunks, the project listing and any test output."""
-    tests = f"\n\nTest output supplied by the caller:\n<test-output>\n{test_output.strip()}\n</test-output>" \
-        if test_output and test_output.strip() else ""
-    planned = ("\n\nOpen subtasks already planned (do not propose follow-ups that duplicate them):\n"
-               + "\n".join(open_subtasks)) if open_subtasks else ""
+    tests = (
+        f"\n\nTest output supplied by the caller:\n<test-output>\n{test_output.strip()}\n</test-output>"
+        if test_output and test_output.strip()
+        else ""
+    )
+    planned = (
+        (
+            "\n\nOpen subtasks already planned (do not propose follow-ups that duplicate them):\n"
+            + "\n".join(open_subtasks)
+        )
+        if open_subtasks
+        else ""
+    )
     around = "".join(f'\n<code path="{path}">\n{text}\n</code>' for path, text in surrounding)
     around = f"\n\nCode around the changed lines (new version, numbered):{around}" if around else ""
-    return (f"Task under review:\n<task>\n{task}\n</task>{planned}\n\n"
-            f"Changes in the working tree against {base} (git diff; untracked files shown as new files):\n"
-            f"<diff>\n{diff}\n</diff>{around}{codebase}{tests}")
+    return (
+        f"Task under review:\n<task>\n{task}\n</task>{planned}\n\n"
+        f"Changes in the working tree against {base} (git diff; untracked files shown as new files):\n"
+        f"<diff>\n{diff}\n</diff>{around}{codebase}{tests}"
+    )
 
 
 REVIEW = Template("review", 2, REVIEW_SYSTEM, (review_prompt, task_context, codebase_block))

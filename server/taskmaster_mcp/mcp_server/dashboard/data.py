@@ -103,7 +103,7 @@ class DashboardData:
     def move(self, tag: str | None, task_id: str, status: str, expected: str | None) -> dict[str, Any]:
         """Set one task's (or subtask's) status through set_task_status's core; the ids changed."""
         if not isinstance(task_id, str) or not isinstance(status, str) or not task_id or not status:  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise InvalidInput("Send JSON {\"id\": \"7\", \"status\": \"done\"} (and optionally tag, expected).")
+            raise InvalidInput('Send JSON {"id": "7", "status": "done"} (and optionally tag, expected).')
         shown, _, _ = self._tag(tag)
         ref = parse_ref(task_id)
         changed: list[str] = []
@@ -112,8 +112,10 @@ class DashboardData:
                 task, sub = doc.index(shown).get(ref)
                 now = (sub if sub is not None else task).get("status", "pending")
                 if now != expected:
-                    raise Conflict(f"Task {task_id} is now '{now}', not '{expected}': someone changed it. The board "
-                                   "has been refreshed; move the card again if you still want to.")
+                    raise Conflict(
+                        f"Task {task_id} is now '{now}', not '{expected}': someone changed it. The board "
+                        "has been refreshed; move the card again if you still want to."
+                    )
             changed = edits.set_status(doc, shown, [ref], status)
             if not changed:
                 raise NoChange

@@ -60,8 +60,9 @@ def _load_assets() -> dict[str, bytes]:
 
 
 def _json(data: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(data), status_code=status, media_type="application/json",
-                    headers={"cache-control": "no-store"})
+    return Response(
+        orjson.dumps(data), status_code=status, media_type="application/json", headers={"cache-control": "no-store"}
+    )
 
 
 def _error(err: TaskmasterError) -> Response:
@@ -82,6 +83,7 @@ def _guarded(state: DashboardState, handler: Handler) -> Handler:
                 refused = _error(err)
         refused.headers.update(state.guard.page_headers())
         return refused
+
     return endpoint
 
 
@@ -132,17 +134,26 @@ def build_dashboard(state: DashboardState) -> Starlette:
         try:
             body = orjson.loads(await request.body())
         except orjson.JSONDecodeError:
-            raise InvalidInput("The body is not JSON. Send {\"id\": \"7\", \"status\": \"done\"}.") from None
+            raise InvalidInput('The body is not JSON. Send {"id": "7", "status": "done"}.') from None
         if not isinstance(body, dict):
-            raise InvalidInput("Send a JSON object: {\"id\": \"7\", \"status\": \"done\"}.")
+            raise InvalidInput('Send a JSON object: {"id": "7", "status": "done"}.')
         fields: dict[str, Any] = body  # pyright: ignore[reportUnknownVariableType]
         tag, expected = fields.get("tag"), fields.get("expected")
-        return _json(data.move(tag if isinstance(tag, str) else None, str(fields.get("id") or ""),
-                               str(fields.get("status") or ""), expected if isinstance(expected, str) else None))
+        return _json(
+            data.move(
+                tag if isinstance(tag, str) else None,
+                str(fields.get("id") or ""),
+                str(fields.get("status") or ""),
+                expected if isinstance(expected, str) else None,
+            )
+        )
 
     async def events(request: Request) -> Response:
-        return StreamingResponse(_stream(state, request), media_type="text/event-stream",
-                                 headers={"cache-control": "no-store", "x-accel-buffering": "no"})
+        return StreamingResponse(
+            _stream(state, request),
+            media_type="text/event-stream",
+            headers={"cache-control": "no-store", "x-accel-buffering": "no"},
+        )
 
     async def login_or_index(request: Request) -> Response:
         refused = await state.guard.transport_check(request)

@@ -49,12 +49,16 @@ class Guard:
 
     def _bearer(self, request: Request) -> bool:
         scheme, _, credentials = request.headers.get("authorization", "").strip().partition(" ")
-        return bool(self.token) and scheme.lower() == "bearer" and \
-            hmac.compare_digest(credentials.strip().encode(), (self.token or "").encode())
+        return (
+            bool(self.token)
+            and scheme.lower() == "bearer"
+            and hmac.compare_digest(credentials.strip().encode(), (self.token or "").encode())
+        )
 
     def _cookie_ok(self, request: Request) -> bool:
-        return bool(self._cookie) and hmac.compare_digest(request.cookies.get(COOKIE, "").encode(),
-                                                          self._cookie.encode())
+        return bool(self._cookie) and hmac.compare_digest(
+            request.cookies.get(COOKIE, "").encode(), self._cookie.encode()
+        )
 
     async def check(self, request: Request) -> Response | None:
         """None when the request may proceed; otherwise the refusal to send (with what to do in its message)."""
@@ -62,9 +66,12 @@ class Guard:
         if refused is not None:
             return refused
         if self.token and not (self._bearer(request) or self._cookie_ok(request)):
-            return _refusal(401, "This dashboard needs its session token: open the URL that `taskmaster-mcp ui` "
-                                 "printed (it ends in ?token=...), or under `serve --http` open "
-                                 "/?token=<TASKMASTER_MCP_TOKEN> once; scripts send 'Authorization: Bearer <token>'.")
+            return _refusal(
+                401,
+                "This dashboard needs its session token: open the URL that `taskmaster-mcp ui` "
+                "printed (it ends in ?token=...), or under `serve --http` open "
+                "/?token=<TASKMASTER_MCP_TOKEN> once; scripts send 'Authorization: Bearer <token>'.",
+            )
         if request.method == "POST" and not self._bearer(request):
             return self._same_origin_with_csrf(request)
         return None
@@ -76,9 +83,9 @@ class Guard:
             return None
         fixes = {
             421: f"Host {request.headers.get('host')!r} is not one of this server's names. Open the dashboard by "
-                 "the URL the server printed, or add the name to TASKMASTER_MCP_ALLOWED_HOSTS.",
+            "the URL the server printed, or add the name to TASKMASTER_MCP_ALLOWED_HOSTS.",
             403: f"Pages from {request.headers.get('origin')!r} may not use this dashboard. If that site is yours, "
-                 "add it to TASKMASTER_MCP_ALLOWED_ORIGINS.",
+            "add it to TASKMASTER_MCP_ALLOWED_ORIGINS.",
             400: "Send changes as JSON (Content-Type: application/json).",
         }
         return _refusal(refused.status_code, fixes.get(refused.status_code, bytes(refused.body).decode()))
@@ -87,11 +94,13 @@ class Guard:
         origin = request.headers.get("origin")
         own = f"{request.url.scheme}://{request.headers.get('host', '')}"
         if origin != own:
-            return _refusal(403, "Changes must come from the dashboard page itself (same origin). Reload the page "
-                                 "and try again.")
+            return _refusal(
+                403, "Changes must come from the dashboard page itself (same origin). Reload the page and try again."
+            )
         if not hmac.compare_digest(request.headers.get(CSRF_HEADER, "").encode(), self.csrf.encode()):
-            return _refusal(403, "The page's CSRF token is missing or from an earlier server run. Reload the page "
-                                 "and try again.")
+            return _refusal(
+                403, "The page's CSRF token is missing or from an earlier server run. Reload the page and try again."
+            )
         return None
 
     def login(self, request: Request) -> Response | None:
@@ -110,7 +119,7 @@ class Guard:
         """Headers of every dashboard response: no framing, no sniffing, no referrer, only our own scripts."""
         return {
             "content-security-policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-                                       "base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
+            "base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
             "x-content-type-options": "nosniff",
             "referrer-policy": "no-referrer",
             "x-frame-options": "DENY",

@@ -84,8 +84,10 @@ def _listening_socket(port: int | None) -> socket.socket:
         sock.bind(("127.0.0.1", port or 0))
     except OSError as err:
         sock.close()
-        raise ConfigError(f"Cannot listen on 127.0.0.1:{port}: {err.strerror}. Pick another --port, or leave it "
-                          "out to use a free one.") from None
+        raise ConfigError(
+            f"Cannot listen on 127.0.0.1:{port}: {err.strerror}. Pick another --port, or leave it "
+            "out to use a free one."
+        ) from None
     sock.listen(128)
     return sock
 
@@ -106,8 +108,9 @@ def serve_ui(root: Path, env: Mapping[str, str], *, port: int | None, open_brows
     app, state = dashboard_app(root, "127.0.0.1", env, token)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/?token={token}"
     print(f"taskmaster-mcp: dashboard of {root} at {url} ; Ctrl-C to stop", file=sys.stderr, flush=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                            timeout_graceful_shutdown=GRACE_SECONDS)
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=GRACE_SECONDS
+    )
     server = closing_server(config, state)
     if open_browser:
         threading.Thread(target=_open_when_ready, args=(server, url), daemon=True).start()

@@ -126,11 +126,26 @@ async def _open(ctx: Context[Any, Any], project_root: str | None) -> tuple[Proje
 
 def _status(wf: rules.Workflow) -> dict[str, Any]:
     step = wf.current
-    current = None if step is None else CurrentSubtask(id=step.id, title=step.title, attempts=step.attempts,
-                                                       maxAttempts=step.max_attempts or rules.DEFAULT_MAX_ATTEMPTS)
-    return {"taskId": wf.task_id, "phase": wf.phase, "tddPhase": wf.tdd if wf.phase == "SUBTASK_LOOP" else None,
-            "branchName": wf.branch, "tag": wf.tag, "currentSubtask": current,
-            "progress": Progress(**rules.progress(wf)), "lastTestResults": wf.last_results}
+    current = (
+        None
+        if step is None
+        else CurrentSubtask(
+            id=step.id,
+            title=step.title,
+            attempts=step.attempts,
+            maxAttempts=step.max_attempts or rules.DEFAULT_MAX_ATTEMPTS,
+        )
+    )
+    return {
+        "taskId": wf.task_id,
+        "phase": wf.phase,
+        "tddPhase": wf.tdd if wf.phase == "SUBTASK_LOOP" else None,
+        "branchName": wf.branch,
+        "tag": wf.tag,
+        "currentSubtask": current,
+        "progress": Progress(**rules.progress(wf)),
+        "lastTestResults": wf.last_results,
+    }
 
 
 def _detail(project: Project, wf: rules.Workflow) -> dict[str, str]:
@@ -148,12 +163,23 @@ def _detail(project: Project, wf: rules.Workflow) -> dict[str, str]:
 
 def _step(project: Project, wf: rules.Workflow, message: str, **extra: Any) -> dict[str, Any]:
     action = rules.next_action(wf, _detail(project, wf))
-    return {**_status(wf), "message": message, "nextAction": action.action,
-            "actionDescription": action.description, "nextSteps": action.next_steps, **extra}
+    return {
+        **_status(wf),
+        "message": message,
+        "nextAction": action.action,
+        "actionDescription": action.description,
+        "nextSteps": action.next_steps,
+        **extra,
+    }
 
 
-def _set_statuses(project: Project, tag: str, changes: list[tuple[str | None, str]], note: str | None = None,
-                  task_id: str | None = None) -> None:
+def _set_statuses(
+    project: Project,
+    tag: str,
+    changes: list[tuple[str | None, str]],
+    note: str | None = None,
+    task_id: str | None = None,
+) -> None:
     """Set statuses (skipping items no longer in tasks.json) and optionally append a note to the task, in one write."""
     with project.store.mutate() as doc:
         index = doc.index(tag)
@@ -171,42 +197,52 @@ def _set_statuses(project: Project, tag: str, changes: list[tuple[str | None, st
 def _on_branch(root: Path, wf: rules.Workflow, doing: str) -> None:
     current = git.current_branch(root)
     if wf.branch and current != wf.branch:
-        raise Conflict(f"Cannot {doing}: the workflow of task {wf.task_id} works on branch {wf.branch}, but "
-                       f"{current or 'a detached HEAD'} is checked out. Run `git checkout {wf.branch}`, then call "
-                       "again.")
+        raise Conflict(
+            f"Cannot {doing}: the workflow of task {wf.task_id} works on branch {wf.branch}, but "
+            f"{current or 'a detached HEAD'} is checked out. Run `git checkout {wf.branch}`, then call "
+            "again."
+        )
 
 
-def _start(project: Project, state: WorkflowFile, ref: Ref, tag: str, max_attempts: int,
-           force: bool) -> rules.Workflow:
+def _start(project: Project, state: WorkflowFile, ref: Ref, tag: str, max_attempts: int, force: bool) -> rules.Workflow:
     """Check everything, then create the branch, set the statuses and write the state (git may run hooks: a thread)."""
     root = project.paths.root
     with state.locked():
         if state.exists() and not force:
             running = state.require()
-            raise Conflict(f"An autopilot workflow is already in progress here (task {running.task_id}, phase "
-                           f"{running.tdd or running.phase}, branch {running.branch}). Continue it with "
-                           "autopilot_resume and autopilot_next, discard it with autopilot_abort, or pass force=true "
-                           "to replace it.")
+            raise Conflict(
+                f"An autopilot workflow is already in progress here (task {running.task_id}, phase "
+                f"{running.tdd or running.phase}, branch {running.branch}). Continue it with "
+                "autopilot_resume and autopilot_next, discard it with autopilot_abort, or pass force=true "
+                "to replace it."
+            )
         task, _ = project.store.read().index(tag).get(ref)
         title = str(task.get("title") or "")
-        subtasks = [(f"{ref.task}.{key(s.get('id'))}", str(s.get("title") or ""), s.get("status") in DONE_STATUSES)
-                    for s in subtasks_of(task)]
+        subtasks = [
+            (f"{ref.task}.{key(s.get('id'))}", str(s.get("title") or ""), s.get("status") in DONE_STATUSES)
+            for s in subtasks_of(task)
+        ]
         branch = rules.branch_name(ref.task, title, tag)
-        wf = rules.begin(ref.task, title, subtasks, tag=tag, branch=branch, max_attempts=max_attempts,
-                         started_at=now_iso())
+        wf = rules.begin(
+            ref.task, title, subtasks, tag=tag, branch=branch, max_attempts=max_attempts, started_at=now_iso()
+        )
         git.require_repo(root)
         dirty = git.dirty_paths(root)
         if dirty:
             shown = ", ".join(dirty[:10]) + (f" and {len(dirty) - 10} more" if len(dirty) > 10 else "")
-            raise Conflict(f"The working tree has uncommitted changes ({shown}). Commit or stash them, then call "
-                           "autopilot_start again (changes under .taskmaster/ do not count).")
+            raise Conflict(
+                f"The working tree has uncommitted changes ({shown}). Commit or stash them, then call "
+                "autopilot_start again (changes under .taskmaster/ do not count)."
+            )
         git.check_branch_name(root, branch)
         if git.current_branch(root) == branch:
             base = git.branch_start(root, branch)
         elif git.branch_exists(root, branch):
-            raise Conflict(f"Branch {branch} already exists but is not checked out. To continue on it run `git "
-                           f"checkout {branch}` and call autopilot_start again; to start over, delete it (`git branch "
-                           f"-D {branch}`) first.")
+            raise Conflict(
+                f"Branch {branch} already exists but is not checked out. To continue on it run `git "
+                f"checkout {branch}` and call autopilot_start again; to start over, delete it (`git branch "
+                f"-D {branch}`) first."
+            )
         else:
             base = git.head(root)
             git.create_branch(root, branch)
@@ -234,8 +270,10 @@ async def autopilot_start(
     project, state = await _open(ctx, projectRoot)
     ref = parse_ref(taskId)
     if ref.sub is not None:
-        raise InvalidInput(f"autopilot_start takes a task id; {ref} is a subtask. Pass taskId={ref.task}: the "
-                           "workflow goes through its subtasks in order.")
+        raise InvalidInput(
+            f"autopilot_start takes a task id; {ref} is a subtask. Pass taskId={ref.task}: the "
+            "workflow goes through its subtasks in order."
+        )
     wf = await asyncio.to_thread(_start, project, state, ref, project.tag(tag), maxAttempts, force)
     return AutopilotStep(**_step(project, wf, f"Workflow started for task {ref.task} on branch {wf.branch}."))
 
@@ -281,19 +319,23 @@ async def autopilot_complete_phase(
         outcome = rules.complete_phase(wf, testResults)
         after = outcome.workflow
         if outcome.completed is not None:
-            _set_statuses(project, after.tag or project.tag(None),
-                          [(outcome.completed, "done"), (outcome.started, "in-progress")])
+            _set_statuses(
+                project, after.tag or project.tag(None), [(outcome.completed, "done"), (outcome.started, "in-progress")]
+            )
         state.save(after)
     if outcome.already_implemented:
-        message = (f"No test failed at RED: subtask {outcome.completed} is already implemented and was counted done "
-                   "without a commit.")
+        message = (
+            f"No test failed at RED: subtask {outcome.completed} is already implemented and was counted done "
+            "without a commit."
+        )
     else:
         message = f"{was} complete for subtask {after.current.id if after.current else '?'}; now {after.tdd}."
     return AutopilotStep(**_step(project, after, message, alreadyImplemented=outcome.already_implemented or None))
 
 
-def _commit(project: Project, state: WorkflowFile, files: list[str],
-            custom: str | None) -> tuple[rules.Workflow, rules.Step, str, str, list[str]]:
+def _commit(
+    project: Project, state: WorkflowFile, files: list[str], custom: str | None
+) -> tuple[rules.Workflow, rules.Step, str, str, list[str]]:
     """Commit the subtask and advance (in a thread: git runs the repository's commit hooks)."""
     root = project.paths.root
     with state.locked():
@@ -322,20 +364,25 @@ async def autopilot_commit(
     after, step, sha, message, changed = await asyncio.to_thread(_commit, project, state, files or [], customMessage)
     done = after.phase == "FINALIZE"
     text = f"Committed subtask {step.id} ({sha[:12]})." + (" Every subtask is complete." if done else "")
-    return Committed(**_step(project, after, text), commitSha=sha, commitMessage=message, files=changed,
-                     isComplete=done)
+    return Committed(
+        **_step(project, after, text), commitSha=sha, commitMessage=message, files=changed, isComplete=done
+    )
 
 
 def _gate_message(wf: rules.Workflow, gate: ReviewGate) -> str:
-    lines = [f"Review gate failed for task {wf.task_id}: {gate.verdict}, score {gate.score}/100 (approve with "
-             f"{gate.threshold}+ passes). {gate.summary}"]
+    lines = [
+        f"Review gate failed for task {wf.task_id}: {gate.verdict}, score {gate.score}/100 (approve with "
+        f"{gate.threshold}+ passes). {gate.summary}"
+    ]
     for f in gate.findings[:20]:
         where = f"{f.get('file')}:{f.get('line')}" if f.get("file") and f.get("line") is not None else f.get("file")
         lines.append(f"- [{f.get('severity')}] {where + ': ' if where else ''}{f.get('message')}")
     lines += [f"- unmet: {r}" for r in gate.unmetRequirements[:20]]
-    lines.append(f"The workflow stays open at FINALIZE; the review is recorded in task {wf.task_id}'s details. Fix "
-                 "the findings, commit them (git commit), and call autopilot_finalize review=true again, or pass "
-                 "force=true to finalize anyway.")
+    lines.append(
+        f"The workflow stays open at FINALIZE; the review is recorded in task {wf.task_id}'s details. Fix "
+        "the findings, commit them (git commit), and call autopilot_finalize review=true again, or pass "
+        "force=true to finalize anyway."
+    )
     return "\n".join(lines)
 
 
@@ -347,20 +394,46 @@ async def _review(ctx: Context[Any, Any], project: Project, wf: rules.Workflow, 
     from taskmaster_mcp.store.settings import approve_score
 
     last = wf.last_results or {}
-    tests = (f"Last test run reported to autopilot: {last.get('passed')} passed, {last.get('failed')} failed, "
-             f"{last.get('skipped')} skipped.") if last else None
-    result = await review(ai_context(ctx, project), tag=wf.tag or project.tag(None), ref=Ref(wf.task_id), base=base,
-                          paths=None, test_output=tests, second_opinion=False, apply=False)
+    tests = (
+        (
+            f"Last test run reported to autopilot: {last.get('passed')} passed, {last.get('failed')} failed, "
+            f"{last.get('skipped')} skipped."
+        )
+        if last
+        else None
+    )
+    result = await review(
+        ai_context(ctx, project),
+        tag=wf.tag or project.tag(None),
+        ref=Ref(wf.task_id),
+        base=base,
+        paths=None,
+        test_output=tests,
+        second_opinion=False,
+        apply=False,
+    )
     threshold = approve_score(project.config())
-    gate = ReviewGate(verdict=result.verdict, score=result.score, threshold=threshold,
-                      passed=result.verdict == "approve" and result.score >= threshold, summary=result.summary,
-                      base=base, findings=[f.model_dump(exclude_none=True) for f in result.findings],
-                      unmetRequirements=result.unmetRequirements)
-    out = ReviewOut(verdict=result.verdict, score=result.score, summary=result.summary, findings=result.findings,
-                    unmetRequirements=result.unmetRequirements)
+    gate = ReviewGate(
+        verdict=result.verdict,
+        score=result.score,
+        threshold=threshold,
+        passed=result.verdict == "approve" and result.score >= threshold,
+        summary=result.summary,
+        base=base,
+        findings=[f.model_dump(exclude_none=True) for f in result.findings],
+        unmetRequirements=result.unmetRequirements,
+    )
+    out = ReviewOut(
+        verdict=result.verdict,
+        score=result.score,
+        summary=result.summary,
+        findings=result.findings,
+        unmetRequirements=result.unmetRequirements,
+    )
     outcome = "passed" if gate.passed else "failed"
     note = f"autopilot_finalize review gate {outcome} (approve with {threshold}+ passes).\n" + review_note(
-        out, f"{base[:12]} (branch {wf.branch})", [])
+        out, f"{base[:12]} (branch {wf.branch})", []
+    )
     return gate, note
 
 
@@ -383,15 +456,19 @@ async def autopilot_finalize(
     _on_branch(root, wf, "finalize")
     dirty = git.dirty_paths(root)
     if dirty:
-        raise Conflict(f"Cannot finalize: uncommitted changes ({', '.join(dirty[:10])}). Commit them (git commit) "
-                       "or remove them, then call autopilot_finalize again.")
+        raise Conflict(
+            f"Cannot finalize: uncommitted changes ({', '.join(dirty[:10])}). Commit them (git commit) "
+            "or remove them, then call autopilot_finalize again."
+        )
     gate: ReviewGate | None = None
     note: str | None = None
     if review:
         base = str(wf.metadata.get("baseCommit") or "") or git.branch_start(root, wf.branch or "HEAD")
         if base == git.head(root):
-            raise InvalidInput(f"Nothing to review: branch {wf.branch} has no commit of its own (every subtask was "
-                               "already implemented). Call autopilot_finalize without review.")
+            raise InvalidInput(
+                f"Nothing to review: branch {wf.branch} has no commit of its own (every subtask was "
+                "already implemented). Call autopilot_finalize without review."
+            )
         gate, note = await _review(ctx, project, wf, base)
     tag = wf.tag or project.tag(None)
     with state.locked():
@@ -406,8 +483,11 @@ async def autopilot_finalize(
     finished = rules.finalize(wf)
     forced = True if gate is not None and not gate.passed else None
     verdict = "" if gate is None else f" Review: {gate.verdict} {gate.score}/100" + (" (forced)." if forced else ".")
-    return Finalized(**_step(project, finished, f"Task {wf.task_id} is done; the workflow is complete.{verdict}"),
-                     review=gate, forced=forced)
+    return Finalized(
+        **_step(project, finished, f"Task {wf.task_id} is done; the workflow is complete.{verdict}"),
+        review=gate,
+        forced=forced,
+    )
 
 
 async def autopilot_abort(ctx: Context[Any, Any], projectRoot: ProjectRoot = None) -> Aborted:
@@ -422,7 +502,11 @@ async def autopilot_abort(ctx: Context[Any, Any], projectRoot: ProjectRoot = Non
             wf = None
         state.delete()
     branch = wf.branch if wf else None
-    return Aborted(message="Workflow aborted.", hadWorkflow=True, taskId=wf.task_id if wf else None,
-                   branchName=branch,
-                   note="The branch, your code and task statuses are kept" + (
-                       f"; delete the branch with `git branch -D {branch}` if you do not want it." if branch else "."))
+    return Aborted(
+        message="Workflow aborted.",
+        hadWorkflow=True,
+        taskId=wf.task_id if wf else None,
+        branchName=branch,
+        note="The branch, your code and task statuses are kept"
+        + (f"; delete the branch with `git branch -D {branch}` if you do not want it." if branch else "."),
+    )

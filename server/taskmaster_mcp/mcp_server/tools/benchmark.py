@@ -40,5 +40,12 @@ async def benchmark_models(
     prd = read_for_prompt(project.paths, found[0], what="input", fix=PRD_FIX) if found else None
     if prd is not None and TEMPLATE_MARK in prd:  # the PRD template init wrote, never filled in
         prd = None
-    return await run_benchmark(ai_context(ctx, project), tag=project.tag(tag), roles=split_list(roles or ""),
-                               models=split_list(models or ""), tasks=tasks, max_usd=maxUsd, prd=prd)
+    return await run_benchmark(
+        ai_context(ctx, project),
+        tag=project.tag(tag),
+        roles=split_list(roles or ""),
+        models=split_list(models or ""),
+        tasks=tasks,
+        max_usd=maxUsd,
+        prd=prd,
+    )

@@ -72,8 +72,7 @@ async def validate_dependencies(
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
     found = deps.validate(project.store.read().index(the_tag))
-    message = "All dependencies are valid." if not found else \
-        f"{len(found)} problem(s). fix_dependencies removes them."
+    message = "All dependencies are valid." if not found else f"{len(found)} problem(s). fix_dependencies removes them."
     return DependencyReport(tag=the_tag, valid=not found, issues=_issue_rows(found), message=message)
 
 
@@ -90,6 +89,9 @@ async def fix_dependencies(
         removed = deps.fix(doc.index(the_tag))
         if not removed:
             raise NoChange
-    message = f"Removed {len(removed)} invalid dependenc{'y' if len(removed) == 1 else 'ies'}." if removed else \
-        "All dependencies were already valid; nothing changed."
+    message = (
+        f"Removed {len(removed)} invalid dependenc{'y' if len(removed) == 1 else 'ies'}."
+        if removed
+        else "All dependencies were already valid; nothing changed."
+    )
     return DependencyReport(tag=the_tag, valid=True, issues=_issue_rows(removed), message=message)

@@ -32,5 +32,6 @@ async def update(
     from taskmaster_mcp.mcp_server.calls import ai_context
 
     project = await open_project(ctx, projectRoot, file)
-    return await update_from(ai_context(ctx, project), tag=project.tag(tag), start=from_, prompt=prompt,
-                             research=research)
+    return await update_from(
+        ai_context(ctx, project), tag=project.tag(tag), start=from_, prompt=prompt, research=research
+    )

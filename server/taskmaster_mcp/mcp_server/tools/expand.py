@@ -43,8 +43,16 @@ async def expand_task(
     from taskmaster_mcp.mcp_server.calls import ai_context
 
     project = await open_project(ctx, projectRoot, file)
-    return await expand_one(ai_context(ctx, project), tag=project.tag(tag), id=id, num=num, request=prompt,
-                            force=force, research=research, critique=critique)
+    return await expand_one(
+        ai_context(ctx, project),
+        tag=project.tag(tag),
+        id=id,
+        num=num,
+        request=prompt,
+        force=force,
+        research=research,
+        critique=critique,
+    )
 
 
 async def expand_all(
@@ -62,8 +70,9 @@ async def expand_all(
     from taskmaster_mcp.mcp_server.calls import ai_context
 
     project = await open_project(ctx, projectRoot, file)
-    return await expand_every(ai_context(ctx, project), tag=project.tag(tag), num=num, request=prompt, force=force,
-                              research=research)
+    return await expand_every(
+        ai_context(ctx, project), tag=project.tag(tag), num=num, request=prompt, force=force, research=research
+    )
 
 
 async def analyze_project_complexity(
@@ -88,5 +97,13 @@ async def analyze_project_complexity(
 
     project = await open_project(ctx, projectRoot, file)
     report = project.paths.inside(output, what="output") if output else None
-    return await analyze(ai_context(ctx, project), tag=project.tag(tag), threshold=threshold, ids=split_list(ids),
-                         first=from_, last=to, research=research, output=report)
+    return await analyze(
+        ai_context(ctx, project),
+        tag=project.tag(tag),
+        threshold=threshold,
+        ids=split_list(ids),
+        first=from_,
+        last=to,
+        research=research,
+        output=report,
+    )

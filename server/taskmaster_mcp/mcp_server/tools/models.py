@@ -51,8 +51,19 @@ async def models(
 
     project = await open_project(ctx, projectRoot)
     env = state_of(ctx).env
-    flags = (openrouter, ollama, lmstudio, bedrock, azure, vertex, openai_compatible, claude_code, gemini_cli,
-             codex_cli, grok_cli)
+    flags = (
+        openrouter,
+        ollama,
+        lmstudio,
+        bedrock,
+        azure,
+        vertex,
+        openai_compatible,
+        claude_code,
+        gemini_cli,
+        codex_cli,
+        grok_cli,
+    )
     hint = model_roles.provider_hint(dict(zip(model_roles.HINT_PROVIDERS, flags, strict=True)), provider)
     changed: list[str] = []
     for role, model_id in (("main", setMain), ("research", setResearch), ("fallback", setFallback)):
@@ -69,8 +80,9 @@ async def models(
     if optimize is not None:
         optimization = _optimize(project, env, optimize, apply)
         changed += [f"{c.role} is now {c.after} ({c.reason})." for c in optimization.changes if optimization.applied]
-    result = model_roles.ModelsResult(roles=model_roles.show_roles(project.paths, env), changed=changed or None,
-                                      optimization=optimization)
+    result = model_roles.ModelsResult(
+        roles=model_roles.show_roles(project.paths, env), changed=changed or None, optimization=optimization
+    )
     if listAvailableModels:
         if hint in ENDPOINT_LISTED:
             router = state_of(ctx).router_for(project)
@@ -84,8 +96,9 @@ async def models(
     return result
 
 
-def _optimize(project: Project, env: Mapping[str, str], preset: Literal["speed", "quality", "cost"],
-              apply: bool) -> Optimization:
+def _optimize(
+    project: Project, env: Mapping[str, str], preset: Literal["speed", "quality", "cost"], apply: bool
+) -> Optimization:
     from taskmaster_mcp.models import roles as model_roles
     from taskmaster_mcp.models.ledger import Ledger
     from taskmaster_mcp.models.optimize import propose

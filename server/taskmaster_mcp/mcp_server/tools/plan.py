@@ -53,10 +53,21 @@ async def parse_prd(
         if not input:
             found = [p for p in DEFAULT_PRD_PATHS if (project.paths.root / p).is_file()]
             if not found:
-                raise NotFound("No PRD found at .taskmaster/docs/prd.txt. Write it there, pass input=<path>, or "
-                               "pass the text as prd.")
+                raise NotFound(
+                    "No PRD found at .taskmaster/docs/prd.txt. Write it there, pass input=<path>, or "
+                    "pass the text as prd."
+                )
             input = found[0]
         prd = read_for_prompt(project.paths, input, what="input", fix=PRD_FIX)
     ai = ai_context(ctx, project)
-    return await plan_from_prd(ai, prd=prd, tag=project.tag(tag), num_tasks=count, force=force, append=append,
-                               research=research, exact=numTasks is not None, critique=critique)
+    return await plan_from_prd(
+        ai,
+        prd=prd,
+        tag=project.tag(tag),
+        num_tasks=count,
+        force=force,
+        append=append,
+        research=research,
+        exact=numTasks is not None,
+        critique=critique,
+    )

@@ -57,8 +57,10 @@ async def initialize_project(
     names = editor_names([*(rules or []), *(editors or "").split(",")])  # refuses an unknown name up front
     notes: list[str] = []
     if addAliases:
-        notes.append("addAliases: not done; taskmaster-mcp does not edit shell startup files. Add "
-                     "`alias tm=taskmaster-mcp` to yours if you want it.")
+        notes.append(
+            "addAliases: not done; taskmaster-mcp does not edit shell startup files. Add "
+            "`alias tm=taskmaster-mcp` to yours if you want it."
+        )
     if skipInstall is False:
         notes.append("skipInstall: nothing to install; taskmaster-mcp needs no per-project packages.")
     # yes: this tool never prompts, so there is nothing to answer.
@@ -70,7 +72,11 @@ async def initialize_project(
 
         configured = setup_editors(root, names, env=state.env)
     return InitReport(
-        projectRoot=str(root), created=result.created, kept=result.kept, editors=configured, git=git,
+        projectRoot=str(root),
+        created=result.created,
+        kept=result.kept,
+        editors=configured,
+        git=git,
         notes=notes or None,
         next="Write your PRD to .taskmaster/docs/prd.txt and call parse_prd, or add tasks with add_task.",
     )

@@ -117,8 +117,9 @@ async def get_tasks(
         note = "No tasks yet. Create them with parse_prd or add_task."
     elif next_offset is not None:
         note = f"Showing {len(rows)} of {len(tasks)}; pass cursor={next_offset} for more."
-    return TaskPage(tag=the_tag, stats=stats, tasks=rows, nextCursor=str(next_offset) if next_offset else None,
-                    note=note)
+    return TaskPage(
+        tag=the_tag, stats=stats, tasks=rows, nextCursor=str(next_offset) if next_offset else None, note=note
+    )
 
 
 async def get_task(
@@ -198,5 +199,9 @@ async def complexity_report(
         raise NotFound(f"No complexity report at {path}. Run analyze_project_complexity first.")
     entries = sorted(report.entries, key=lambda e: -score_of(e))
     rows, next_offset = page(entries, offset=_cursor(cursor), limit=500, render=lambda e: e)
-    return ComplexityReport(path=str(path.relative_to(project.paths.root)), meta=report.meta, entries=rows,
-                            nextCursor=str(next_offset) if next_offset else None)
+    return ComplexityReport(
+        path=str(path.relative_to(project.paths.root)),
+        meta=report.meta,
+        entries=rows,
+        nextCursor=str(next_offset) if next_offset else None,
+    )

@@ -38,6 +38,15 @@ async def research(
     from taskmaster_mcp.mcp_server.calls import ai_context
 
     project = await open_project(ctx, projectRoot, file)
-    return await run_research(ai_context(ctx, project), tag=project.tag(tag), query=query, task_ids=taskIds,
-                              file_paths=filePaths, custom_context=customContext, include_tree=includeProjectTree,
-                              detail=detailLevel, save_to=saveTo, save_to_file=saveToFile)
+    return await run_research(
+        ai_context(ctx, project),
+        tag=project.tag(tag),
+        query=query,
+        task_ids=taskIds,
+        file_paths=filePaths,
+        custom_context=customContext,
+        include_tree=includeProjectTree,
+        detail=detailLevel,
+        save_to=saveTo,
+        save_to_file=saveToFile,
+    )

@@ -43,6 +43,15 @@ async def review(
     from taskmaster_mcp.mcp_server.calls import ai_context
 
     project = await open_project(ctx, projectRoot, file)
-    return await run_review(ai_context(ctx, project), tag=project.tag(tag), ref=parse_ref(id), base=base,
-                            paths=paths, test_output=testOutput, second_opinion=secondOpinion, apply=apply,
-                            reviewers=reviewers, threshold_points=consensusThreshold)
+    return await run_review(
+        ai_context(ctx, project),
+        tag=project.tag(tag),
+        ref=parse_ref(id),
+        base=base,
+        paths=paths,
+        test_output=testOutput,
+        second_opinion=secondOpinion,
+        apply=apply,
+        reviewers=reviewers,
+        threshold_points=consensusThreshold,
+    )

@@ -34,8 +34,9 @@ def _policy(project: Project) -> Policy:
     return policy_of(config, settings_from_config(config))
 
 
-async def route(ctx: Context[Any, Any], projectRoot: ProjectRoot = None, tag: TagArg = None,
-                file: FileArg = None) -> RouteTable:
+async def route(
+    ctx: Context[Any, Any], projectRoot: ProjectRoot = None, tag: TagArg = None, file: FileArg = None
+) -> RouteTable:
     """Dry run: per open task, the role each AI command would start on and the rule that chose it."""
     from taskmaster_mcp.models.routing_table import RouteTable, role_models, route_rows
 
@@ -45,8 +46,12 @@ async def route(ctx: Context[Any, Any], projectRoot: ProjectRoot = None, tag: Ta
     policy = _policy(project)
     tasks = project.store.read().index(the_tag).tasks
     rows = route_rows(project.config(), policy, tasks, scores_by_task(project.paths, the_tag))
-    return RouteTable(tag=the_tag, roles=role_models(project.config()), rows=rows,
-                      note=None if rows else f"No open tasks in tag '{the_tag}'.")
+    return RouteTable(
+        tag=the_tag,
+        roles=role_models(project.config()),
+        rows=rows,
+        note=None if rows else f"No open tasks in tag '{the_tag}'.",
+    )
 
 
 def _write_pins(project: Project, tag: str, pins: dict[str, str | None]) -> list[str]:
@@ -83,8 +88,10 @@ async def set_task_model(
     role = role.strip() if role else None
     config = project.config()
     if role is not None and role not in config.role_names():
-        raise InvalidInput(f"Role '{role}' does not exist; roles are {', '.join(config.role_names())}. Add it "
-                           "with `models --set-role NAME MODEL` (or taskmasterMcp.roles in config.json) first.")
+        raise InvalidInput(
+            f"Role '{role}' does not exist; roles are {', '.join(config.role_names())}. Add it "
+            "with `models --set-role NAME MODEL` (or taskmasterMcp.roles in config.json) first."
+        )
     the_tag = project.tag(tag)
     changed = _write_pins(project, the_tag, {r.task: role for r in dict.fromkeys(refs)})
     what = f"pinned to {role}" if role else "unpinned"
@@ -106,5 +113,6 @@ async def assign_models(
     from taskmaster_mcp.mcp_server.calls import ai_context
 
     project = await open_project(ctx, projectRoot, file)
-    return await assign(ai_context(ctx, project), tag=project.tag(tag), apply=apply, min_confidence=minConfidence,
-                        use_model=classify)
+    return await assign(
+        ai_context(ctx, project), tag=project.tag(tag), apply=apply, min_confidence=minConfidence, use_model=classify
+    )

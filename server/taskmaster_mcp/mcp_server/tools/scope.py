@@ -17,15 +17,30 @@ if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
 Strength = Literal["light", "regular", "heavy"]
 
 
-async def _scope(ctx: Context[Any, Any], direction: Literal["up", "down"], id: str, strength: str,
-                 prompt: str | None, research: bool, projectRoot: str | None, tag: str | None,
-                 file: str | None) -> ScopeResult:
+async def _scope(
+    ctx: Context[Any, Any],
+    direction: Literal["up", "down"],
+    id: str,
+    strength: str,
+    prompt: str | None,
+    research: bool,
+    projectRoot: str | None,
+    tag: str | None,
+    file: str | None,
+) -> ScopeResult:
     from taskmaster_mcp.ai.scope import scope
     from taskmaster_mcp.mcp_server.calls import ai_context
 
     project = await open_project(ctx, projectRoot, file)
-    return await scope(ai_context(ctx, project), tag=project.tag(tag), ids=split_list(id), direction=direction,
-                       strength=strength, request=prompt, research=research)
+    return await scope(
+        ai_context(ctx, project),
+        tag=project.tag(tag),
+        ids=split_list(id),
+        direction=direction,
+        strength=strength,
+        request=prompt,
+        research=research,
+    )
 
 
 async def scope_up_task(

@@ -69,8 +69,10 @@ async def response_language(
     wanted = language.strip()
     # The value goes into every AI system prompt: a language name, not instructions.
     if not wanted or len(wanted) > MAX_LANGUAGE or not wanted.isprintable():
-        raise InvalidInput(f"language must be a language name of 1-{MAX_LANGUAGE} characters on one line, e.g. "
-                           "English, 中文 or español.")
+        raise InvalidInput(
+            f"language must be a language name of 1-{MAX_LANGUAGE} characters on one line, e.g. "
+            "English, 中文 or español."
+        )
     project.store.require_initialized()
     if not project.paths.config_file.is_file() and not project.paths.legacy_config_file.is_file():
         raise InvalidInput(f"No .taskmaster/config.json in {project.paths.root}. Call initialize_project first.")

@@ -53,8 +53,10 @@ async def add_tag(
     if fromBranch:
         branch = current_branch(project.paths.root)
         if branch is None:
-            raise InvalidInput(f"fromBranch needs the project ({project.paths.root}) to be in a git repository with a "
-                               "branch checked out (not a detached HEAD). Check one out, or pass name instead.")
+            raise InvalidInput(
+                f"fromBranch needs the project ({project.paths.root}) to be in a git repository with a "
+                "branch checked out (not a detached HEAD). Check one out, or pass name instead."
+            )
         name = tags.tag_from_branch(branch)
     if not name:
         raise InvalidInput("Pass name (the new tag's name), or fromBranch=true to name it after the git branch.")

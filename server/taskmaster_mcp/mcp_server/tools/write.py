@@ -105,15 +105,28 @@ async def add_task(
         from taskmaster_mcp.ai.plan import add_task_from_prompt
         from taskmaster_mcp.mcp_server.calls import ai_context
 
-        return await add_task_from_prompt(ai_context(ctx, project), tag=the_tag, prompt=prompt,
-                                          dependencies=split_list(dependencies), priority=priority,
-                                          research=research)
+        return await add_task_from_prompt(
+            ai_context(ctx, project),
+            tag=the_tag,
+            prompt=prompt,
+            dependencies=split_list(dependencies),
+            priority=priority,
+            research=research,
+        )
     if not title:
         raise InvalidInput("Pass title (and description) for a manual task, or prompt to have the AI draft it.")
     chosen = priority or str(project.config().global_settings.get("defaultPriority") or "medium")
     with project.store.mutate() as doc:
-        task = edits.add_task(doc, the_tag, title=title, description=description, details=details,
-                            test_strategy=testStrategy, dependencies=split_list(dependencies), priority=chosen)
+        task = edits.add_task(
+            doc,
+            the_tag,
+            title=title,
+            description=description,
+            details=details,
+            test_strategy=testStrategy,
+            dependencies=split_list(dependencies),
+            priority=chosen,
+        )
     return Changed(tag=the_tag, changed=[key(task["id"])], message=f"Added task {task['id']}.", task=clip(task))
 
 
@@ -140,8 +153,17 @@ async def add_subtask(
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
     with project.store.mutate() as doc:
-        sub = edits.add_subtask(doc, the_tag, id, title=title, description=description, details=details,
-                              status=status, dependencies=split_list(dependencies), task_id=taskId)
+        sub = edits.add_subtask(
+            doc,
+            the_tag,
+            id,
+            title=title,
+            description=description,
+            details=details,
+            status=status,
+            dependencies=split_list(dependencies),
+            task_id=taskId,
+        )
     sub_id = f"{parse_ref(id).task}.{sub['id']}"
     return Changed(tag=the_tag, changed=[sub_id], message=f"Added subtask {sub_id}.", task=clip(sub))
 
@@ -175,9 +197,17 @@ async def update_task(
     project = await open_project(ctx, projectRoot, file)
     patch = _metadata_patch(ctx, metadata)
     the_tag = project.tag(tag)
-    changes = {name: value for name, value in (("title", title), ("description", description), ("details", details),
-                                               ("testStrategy", testStrategy), ("priority", priority))
-               if value is not None}
+    changes = {
+        name: value
+        for name, value in (
+            ("title", title),
+            ("description", description),
+            ("details", details),
+            ("testStrategy", testStrategy),
+            ("priority", priority),
+        )
+        if value is not None
+    }
     ref = parse_ref(id)
     pin = _checked_pin(project, ref, modelRole)
     if append and not prompt:
@@ -190,8 +220,9 @@ async def update_task(
         if pin:
             ai.route_pin = pin
         if not append:
-            result = await ai_edit.update_item(ai, tag=the_tag, ref=ref, prompt=prompt, research=research,
-                                               overrides=changes)
+            result = await ai_edit.update_item(
+                ai, tag=the_tag, ref=ref, prompt=prompt, research=research, overrides=changes
+            )
         else:
             result = await ai_edit.note_with_research(ai, tag=the_tag, ref=ref, note=prompt, changes=changes)
         _merge_after(project, the_tag, ref, patch, modelRole)
@@ -204,8 +235,11 @@ async def update_task(
             changed.append("metadata")
         if not changed:
             raise NoChange
-    return Changed(tag=the_tag, changed=[f"{ref}.{name}" for name in changed],
-                   message=f"Updated {ref}." if changed else f"Nothing to change: {ref} is already so.")
+    return Changed(
+        tag=the_tag,
+        changed=[f"{ref}.{name}" for name in changed],
+        message=f"Updated {ref}." if changed else f"Nothing to change: {ref} is already so.",
+    )
 
 
 async def update_subtask(
@@ -248,9 +282,11 @@ async def update_subtask(
 
 def _no_side_effect_files(skip_generate: bool) -> None:
     if not skip_generate:
-        raise InvalidInput("skipGenerate=false asks for task files to be rewritten after this change; this server "
-                           "never writes them as a side effect. Leave skipGenerate out, then call generate to "
-                           "write the task files.")
+        raise InvalidInput(
+            "skipGenerate=false asks for task files to be rewritten after this change; this server "
+            "never writes them as a side effect. Leave skipGenerate out, then call generate to "
+            "write the task files."
+        )
 
 
 METADATA_GATE = "TASK_MASTER_ALLOW_METADATA_UPDATES"
@@ -261,20 +297,24 @@ def _metadata_patch(ctx: Context[Any, Any], metadata: str | dict[str, Any] | Non
     if metadata is None:
         return None
     if state_of(ctx).env.get(METADATA_GATE, "").strip().lower() != "true":
-        raise InvalidInput(f"metadata updates are off. Set {METADATA_GATE}=true in the env block of the MCP server's "
-                           "config (as for Task Master), restart it, and retry; or leave metadata out.")
+        raise InvalidInput(
+            f"metadata updates are off. Set {METADATA_GATE}=true in the env block of the MCP server's "
+            "config (as for Task Master), restart it, and retry; or leave metadata out."
+        )
     if isinstance(metadata, dict):  # the SDK parsed the text already; refuse what JSON cannot hold, as for text
         try:
             text = json.dumps(metadata, allow_nan=True)
         except (ValueError, RecursionError):
-            raise InvalidInput("metadata is nested too deeply or holds values JSON cannot. Pass a plain JSON "
-                               "object.") from None
+            raise InvalidInput(
+                "metadata is nested too deeply or holds values JSON cannot. Pass a plain JSON object."
+            ) from None
         return edits.parse_metadata(text)
     return edits.parse_metadata(metadata)
 
 
-def _merge_after(project: Project, tag: str, ref: Ref, patch: dict[str, Any] | None,
-                 model_role: str | None = None) -> None:
+def _merge_after(
+    project: Project, tag: str, ref: Ref, patch: dict[str, Any] | None, model_role: str | None = None
+) -> None:
     """Merge metadata and set the pin after an AI edit succeeded (so a failed model call changes nothing)."""
     if patch or model_role is not None:
         with project.store.mutate() as doc:
@@ -292,8 +332,10 @@ def _checked_pin(project: Project, ref: Ref, model_role: str | None) -> str | No
         raise InvalidInput(f"modelRole pins tasks; {ref} is a subtask, routed by its task's pin. Pass {ref.task}.")
     roles = project.config().role_names()
     if model_role.strip() not in roles:
-        raise InvalidInput(f"Role '{model_role.strip()}' does not exist; roles are {', '.join(roles)}. Add it with "
-                           "`models --set-role NAME MODEL` first.")
+        raise InvalidInput(
+            f"Role '{model_role.strip()}' does not exist; roles are {', '.join(roles)}. Add it with "
+            "`models --set-role NAME MODEL` first."
+        )
     return model_role.strip()
 
 
@@ -376,8 +418,14 @@ async def move_task(
     if toTag is not None and toTag != (fromTag or project.tag(tag)):
         source_tag = fromTag or project.tag(tag)
         with project.store.mutate() as doc:
-            mapping = moves.move_across(doc, source_tag, toTag, parse_ref_list(from_),
-                                        with_dependencies=withDependencies, ignore_dependencies=ignoreDependencies)
+            mapping = moves.move_across(
+                doc,
+                source_tag,
+                toTag,
+                parse_ref_list(from_),
+                with_dependencies=withDependencies,
+                ignore_dependencies=ignoreDependencies,
+            )
         renamed = [f"{o}->{n}" for o, n in mapping.items() if o != n]
         msg = f"Moved {len(mapping)} task(s) from '{source_tag}' to '{toTag}'."
         if renamed:
