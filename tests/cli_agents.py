@@ -57,7 +57,10 @@ def claude():
         elif message.get("type") == "user":
             break
     log(lines)
-    model = sys.argv[sys.argv.index("--model") + 1] if "--model" in sys.argv else "default"
+    # The SDK passes ``--model X`` (0.2.x before ~0.2.100) or ``--model=X`` (later 0.2.x).
+    model = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--model=")), None)
+    if model is None:
+        model = sys.argv[sys.argv.index("--model") + 1] if "--model" in sys.argv else "default"
     emit({"type": "system", "subtype": "init", "session_id": "s1", "claude_code_version": "2.1.300",
           "model": model, "tools": [], "mcp_servers": []})
     time.sleep(scenario.get("hang", 0))

@@ -30,6 +30,16 @@ needs_sdk = pytest.mark.skipif(
 )
 
 
+def flag(argv: list[str], name: str) -> str:
+    """A flag's value as the agent SDK passes it: ``--name value`` or, in later 0.2.x releases, ``--name=value``."""
+    for i, arg in enumerate(argv):
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+        if arg == name:
+            return argv[i + 1]
+    raise AssertionError(f"{name} not in {argv}")
+
+
 def setup_for(bin_dir: Path, tmp_path: Path, **env: str) -> ProviderSetup:
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
@@ -61,9 +71,9 @@ async def test_claude_code_answers_through_the_agent_sdk_with_no_tools_and_strea
     assert seen[0] == 0 and seen[-1] == len("hello from claude")
     call = calls(bin_dir)[0]
     argv = call["argv"]
-    assert argv[argv.index("--model") + 1] == "sonnet" and argv[argv.index("--max-turns") + 1] == "1"
-    assert argv[argv.index("--tools") + 1] == "" and "--setting-sources=user" in argv
-    assert argv[argv.index("--system-prompt") + 1] == "be brief" and "--include-partial-messages" in argv
+    assert flag(argv, "--model") == "sonnet" and flag(argv, "--max-turns") == "1"
+    assert flag(argv, "--tools") == "" and "--setting-sources=user" in argv
+    assert flag(argv, "--system-prompt") == "be brief" and "--include-partial-messages" in argv
     assert call["stdin"][-1]["message"]["content"] == "say hi"
     assert call["env"]["ANTHROPIC_API_KEY"] == ""  # a key meant for provider anthropic never bills these calls
     assert call["cwd"] == str(tmp_path)
