@@ -18,7 +18,7 @@ import pytest
 from hypothesis import settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-# Property tests (tests/test_properties.py): bounded example counts so CI stays fast, and a committed database of the
+# Property tests (tests/tasks/test_properties.py): bounded example counts so CI stays fast, and a committed database of the
 # failing examples hypothesis has found, replayed first on every run. HYPOTHESIS_PROFILE=deep explores further.
 _EXAMPLES = DirectoryBasedExampleDatabase(str(Path(__file__).resolve().parent / "hypothesis-db"))
 settings.register_profile("ci", max_examples=60, database=_EXAMPLES, print_blob=True)
@@ -99,13 +99,13 @@ def legacy_project(tmp_path: Path, shared_fixtures: Path) -> Iterator[Path]:
     yield make_project(tmp_path / "proj", shared_fixtures / "legacy-tasks.json")
 
 
-# --- scripted model-provider server (tests/provider_server.py) ---
+# --- scripted model-provider server (tests/support/provider_server.py) ---
 from provider_server import ProviderServer  # noqa: E402
 
 
 @pytest.fixture
 def provider_server() -> Iterator[ProviderServer]:
-    """A scripted Anthropic/OpenAI-compatible HTTP server on 127.0.0.1 (see tests/provider_server.py)."""
+    """A scripted Anthropic/OpenAI-compatible HTTP server on 127.0.0.1 (see tests/support/provider_server.py)."""
     server = ProviderServer().start()
     try:
         yield server

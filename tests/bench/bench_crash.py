@@ -1,4 +1,4 @@
-"""Crash counts: SIGKILL the stdio server mid-write on a large project, many times (see tests/crash_helpers.py).
+"""Crash counts: SIGKILL the stdio server mid-write on a large project, many times (see tests/support/crash_helpers.py).
 
 Run: python tests/bench/bench_crash.py [rounds] [tasks]
 """
@@ -12,6 +12,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "support"))
 
 from rpc import server_command  # noqa: E402
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "support"))
 sys.path.insert(0, str(HERE.parent.parent / "server"))
 
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply, closed_port_url, write_config  # noqa: E402

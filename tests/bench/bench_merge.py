@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 
 from crash_helpers import large_project
-from test_stdio import console_script
+from servers import console_script
 
 EDITS = 100
 ADDED = 10

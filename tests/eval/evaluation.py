@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-for extra in (HERE, HERE.parent, HERE.parent / "bench", HERE.parent.parent / "server"):
+for extra in (HERE, HERE.parent, HERE.parent / "support", HERE.parent / "bench", HERE.parent.parent / "server"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 

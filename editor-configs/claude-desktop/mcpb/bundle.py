@@ -11,7 +11,7 @@ Decisions (README.md beside this file says why the bundle is what it is):
 
 - ``manifest.json`` here is the source. Its ``version`` (from pyproject.toml) and ``tools`` (from the server's own
   ``tools/list``, through the in-memory MCP client, so the list is whatever the catalogue holds today) are generated
-  by ``sync``; every other field is written by hand. ``check`` and tests/test_bundle.py fail when they drift.
+  by ``sync``; every other field is written by hand. ``check`` and tests/setup/test_bundle.py fail when they drift.
 - The bundle is staged into ``build/mcpb/`` (gitignored): manifest.json, the launcher ``server/main.py``, the
   project's pyproject.toml and README.md (pyproject names it as the readme, so uv cannot build without it) and the
   ``taskmaster_mcp`` package without caches. Nothing else of the repository goes in.

@@ -23,7 +23,7 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     Raising into the event loop from a signal handler (as Ctrl-C does) can land inside the SDK's task-group
     bookkeeping and end in a traceback, and the SDK's stdin reader would wait for a line or EOF anyway. Leaving
     directly is safe because nothing this server writes can be left half-done: every file write is an atomic
-    replace (tests/test_crash.py kills the server mid-write repeatedly), and a temp file a cut write leaves is
+    replace (tests/e2e/test_crash.py kills the server mid-write repeatedly), and a temp file a cut write leaves is
     swept by the next write.
     """
     sys.stderr.flush()

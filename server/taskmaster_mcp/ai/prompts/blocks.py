@@ -7,7 +7,7 @@ commands, so a reviewer can read every word a model is told in one place.
 
 Each prompt is a :class:`Template`: its system text, the functions and texts its user prompt is built from, and
 its own version. A template's version goes up whenever its text changes; ``tests/prompt_versions.json`` holds the
-sha256 of each template's text next to its version, and ``tests/test_prompt_versions.py`` fails when the text
+sha256 of each template's text next to its version, and ``tests/ai/test_prompt_versions.py`` fails when the text
 changed but the version did not. The versions used by a call are recorded in its result (``usage.promptVersion``,
 e.g. ``parse_prd@2``; see ``ai.context.ask``).
 

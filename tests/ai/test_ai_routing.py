@@ -67,7 +67,7 @@ def routed_project(root: Path, server: ProviderServer, ours: dict[str, Any] | No
         "strong": {"provider": "anthropic", "modelId": STRONG, "maxTokens": 4000, "baseURL": server.url},
     }
     # the response cache is off: these tests count which model saw each request, and two projects asking the same
-    # thing would otherwise share an answer (tests/test_response_cache.py specifies the cache)
+    # thing would otherwise share an answer (tests/models/test_response_cache.py specifies the cache)
     ai_project(root, server, ours={"roles": roles, "routing": RULES, "cache": {"enabled": False}, **(ours or {})})
     tasks = [
         {**t, "dependencies": [], "priority": "medium", "details": "", "testStrategy": "", "subtasks": []}

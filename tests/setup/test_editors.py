@@ -13,6 +13,7 @@ from typing import Any
 import anyio
 import pytest
 from mcp import Client, StdioServerParameters
+from servers import console_script
 
 from taskmaster_mcp.setup import rules as agent_rules
 from taskmaster_mcp.setup.editors import (
@@ -30,9 +31,8 @@ from taskmaster_mcp.setup.editors import (
     server_entries,
 )
 from taskmaster_mcp.setup.skeleton import setup_editors
-from test_stdio import console_script
 
-CONFIGS = Path(__file__).resolve().parents[1] / "editor-configs"
+CONFIGS = Path(__file__).resolve().parents[2] / "editor-configs"
 SHIPPED = {
     "cursor": "cursor/.cursor/mcp.json",
     "windsurf": "windsurf/.codeium/windsurf/mcp_config.json",
@@ -118,7 +118,7 @@ def test_every_editor_and_every_task_master_profile_is_covered() -> None:
 
 def test_every_file_in_editor_configs_is_one_we_test() -> None:
     files = {str(p.relative_to(CONFIGS)) for p in CONFIGS.rglob("*") if p.is_file() and p.name != "README.md"}
-    # The Claude Desktop bundle's sources are no client config file; tests/test_bundle.py tests them.
+    # The Claude Desktop bundle's sources are no client config file; tests/setup/test_bundle.py tests them.
     files = {f for f in files if not f.startswith("claude-desktop/mcpb/")}
     assert files == set(SHIPPED.values())
     assert set(SHIPPED) - {"claude-desktop-windows"} == set(EDITORS)

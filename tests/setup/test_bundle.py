@@ -26,7 +26,7 @@ from mcp import Client, StdioServerParameters
 from taskmaster_mcp.store.config import KEY_VARIABLES, resolve_key
 from taskmaster_mcp.store.paths import Paths
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SOURCE = REPO / "editor-configs" / "claude-desktop" / "mcpb"
 TEMPLATE = re.compile(r"\$\{user_config\.([A-Za-z0-9_]+)\}")
 

@@ -1,4 +1,4 @@
-"""Killing the stdio server mid-write: shared by tests/test_crash.py and tests/bench/bench_crash.py.
+"""Killing the stdio server mid-write: shared by tests/e2e/test_crash.py and tests/bench/bench_crash.py.
 
 Each round starts the installed server on a large project, pipelines many writes, waits for a random number of
 answers, and SIGKILLs the process. Afterwards tasks.json must parse and validate, and every write the server

@@ -193,7 +193,7 @@ def test_every_page_asset_is_package_data_so_the_wheel_ships_it() -> None:
 
     from taskmaster_mcp.mcp_server.dashboard import routes
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     static = root / "server" / "taskmaster_mcp" / "mcp_server" / "dashboard" / "static"
     for name in ("index.html", *routes.ASSETS):

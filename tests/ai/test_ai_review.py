@@ -5,41 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-from ai_helpers import FALLBACK_MODEL, ai_env, ai_project, as_json
+from ai_helpers import FALLBACK_MODEL, ai_env, ai_project
+from ai_samples import repo, verdict
 from git_helpers import git, isolated_git  # noqa: F401  (isolated_git applies to every test here)
 from mcp_helpers import connected, error, ok, snapshot
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply
-
-
-def repo(tmp_path: Path, server: ProviderServer, fixtures: Path, **ours: Any) -> Path:
-    """The messy project as a git repository with one commit, then a modified file and untracked files."""
-    root = ai_project(tmp_path / "repo", server, fixtures / "messy-tasks.json", ours=ours or None)
-    (root / "src").mkdir()
-    (root / "src/calc.py").write_text("def add(a, b):\n    return a + b\n")
-    git(root, "init", "-q")
-    git(root, "add", ".")
-    git(root, "commit", "-q", "-m", "start")
-    (root / "src/calc.py").write_text("def add(a, b):\n    return a + b\n\n\ndef subtract(a, b):\n    return a - b\n")
-    (root / "src/new_module.py").write_text("NEW_MODULE_MARKER = True\n")
-    (root / ".env").write_text("ANTHROPIC_API_KEY=sk-live-do-not-send\n")
-    return root
-
-
-def verdict(kind: str, score: int, *findings: dict[str, Any], follow: list[str] | None = None) -> str:
-    return as_json(
-        {
-            "verdict": kind,
-            "score": score,
-            "summary": f"{kind} at {score}.",
-            "findings": list(findings),
-            "unmetRequirements": ["Pool size is configurable"] if kind != "approve" else [],
-            "followUpSubtasks": [{"title": t, "description": f"{t}."} for t in follow or []],
-        }
-    )
 
 
 def index_digest(root: Path) -> str:

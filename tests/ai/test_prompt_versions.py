@@ -5,25 +5,27 @@ A template's text is its system prompt plus the source of every function it is b
 the text constants those functions read. ``tests/prompt_versions.json`` holds ``{name: {version, sha256}}``.
 
 After changing a template: bump its ``version`` in ``server/taskmaster_mcp/ai/prompts/``, then run
-``.venv/bin/python tests/test_prompt_versions.py`` to record the new digests (it refuses to record a changed text
+``.venv/bin/python tests/ai/test_prompt_versions.py`` to record the new digests (it refuses to record a changed text
 under an unchanged version).
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
 import inspect
 import json
 import pkgutil
 import sys
+import textwrap
 from pathlib import Path
 from types import CodeType, FunctionType, ModuleType
 
 import taskmaster_mcp.ai.prompts as package
 from taskmaster_mcp.ai.prompts.blocks import Template
 
-TABLE = Path(__file__).resolve().parent / "prompt_versions.json"
+TABLE = Path(__file__).resolve().parents[1] / "prompt_versions.json"
 PACKAGE = package.__name__
 
 
@@ -56,7 +58,9 @@ def _closure(part: object, seen: dict[str, str]) -> None:
         if label in seen:
             return
         # default values are evaluated once, so their values (not only their names) are part of the text
-        seen[label] = f"{inspect.getsource(part)}defaults: {part.__defaults__!r} {part.__kwdefaults__!r}"
+        # the code as the parser reads it, so formatting and comments never change a digest (ruff format did)
+        code = ast.dump(ast.parse(textwrap.dedent(inspect.getsource(part))))
+        seen[label] = f"{code}\ndefaults: {part.__defaults__!r} {part.__kwdefaults__!r}"
         for name in sorted(_names(part.__code__)):
             value = part.__globals__.get(name)
             if isinstance(value, FunctionType) and value.__module__.startswith(PACKAGE):
@@ -84,19 +88,19 @@ def digest(template: Template) -> str:
 def test_every_template_has_a_recorded_version_and_digest() -> None:
     table = json.loads(TABLE.read_text(encoding="utf-8"))
     current = templates()
-    assert sorted(table) == sorted(current), "run tests/test_prompt_versions.py to record added or removed templates"
+    assert sorted(table) == sorted(current), "run tests/ai/test_prompt_versions.py to record added or removed templates"
     for name, template in current.items():
         recorded = table[name]
         assert isinstance(template.version, int) and template.version >= 1
         if recorded["version"] == template.version:
             assert recorded["sha256"] == digest(template), (
                 f"the text of template {name!r} changed but its version did not: bump {name}'s version "
-                f"(now {template.version}) in ai/prompts/, then run tests/test_prompt_versions.py"
+                f"(now {template.version}) in ai/prompts/, then run tests/ai/test_prompt_versions.py"
             )
         else:
             raise AssertionError(
                 f"template {name!r} is at version {template.version} but the table records "
-                f"{recorded['version']}: run tests/test_prompt_versions.py"
+                f"{recorded['version']}: run tests/ai/test_prompt_versions.py"
             )
 
 

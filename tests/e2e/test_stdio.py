@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import json
 import select
-import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from mcp import Client, StdioServerParameters
-
-
-def console_script() -> str:
-    """The installed ``taskmaster-mcp`` next to this interpreter (as an editor would launch it)."""
-    beside = Path(sys.executable).parent / "taskmaster-mcp"
-    found = str(beside) if beside.exists() else shutil.which("taskmaster-mcp")
-    assert found, "taskmaster-mcp is not installed; run the README's test command"
-    return found
+from servers import console_script
 
 
 async def test_the_installed_script_serves_tools_to_the_sdk_stdio_client(era: str, messy_project: Path) -> None:

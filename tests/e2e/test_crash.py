@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crash_helpers import crash_rounds, large_project
-from test_stdio import console_script
+from servers import console_script
 
 
 def test_killing_the_server_mid_write_never_corrupts_loses_acknowledged_writes_or_leaves_temp_files(

@@ -48,7 +48,7 @@ def router(
     **overrides: Any,
 ) -> ModelRouter:
     # These tests pin routing, so identical requests must reach the server: the response cache is off here
-    # (tests/test_response_cache.py pins it).
+    # (tests/models/test_response_cache.py pins it).
     write_config(tmp_path, roles(server, **overrides), {**FAST, "cache": {"enabled": False}, **(ours or {})})
     return ModelRouter(Paths(tmp_path), ENV if env is None else env, data_dir=tmp_path / "data")
 

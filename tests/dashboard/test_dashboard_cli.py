@@ -9,12 +9,11 @@ import subprocess
 from pathlib import Path
 
 import httpx2
-
 from dashboard_helpers import wait_until
+from servers import TOKEN as HTTP_TOKEN
+from servers import console_script, serving
+
 from taskmaster_mcp.cli.main import run
-from test_http import TOKEN as HTTP_TOKEN
-from test_http import serving
-from test_stdio import console_script
 
 
 def _env(project: Path) -> dict[str, str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ai_helpers import ai_env, ai_project, as_json, message_text
+from ai_samples import scores
 from mcp_helpers import connected, error, ok, snapshot
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply
 
@@ -23,22 +24,6 @@ def prompts(server: ProviderServer) -> list[str]:
     ]
 
 
-def scores(ids: list[int]) -> str:
-    """A reply scoring ``ids``: task n gets score n % 10 + 1."""
-    return as_json(
-        {
-            "tasks": [
-                {
-                    "taskId": n,
-                    "complexityScore": n % 10 + 1,
-                    "recommendedSubtasks": n % 5 + 2,
-                    "expansionPrompt": f"Split task {n} by layer.",
-                    "reasoning": f"Task {n} reasons.",
-                }
-                for n in ids
-            ]
-        }
-    )
 
 
 def project_with(root: Path, server: ProviderServer, count: int, done: list[int]) -> Path:

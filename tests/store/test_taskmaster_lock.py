@@ -10,15 +10,15 @@ import time
 from pathlib import Path
 
 import pytest
-
 from crash_helpers import INITIALIZE
+from servers import console_script
+
 from taskmaster_mcp.errors import StoreError
 from taskmaster_mcp.store import tmlock
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.taskstore import TaskStore
 from taskmaster_mcp.store.tmlock import lock_path, taskmaster_lock
 from taskmaster_mcp.tasks import edits
-from test_stdio import console_script
 
 # A writer that follows Task Master 0.43's protocol (not its code): the scripts' exclusive-create lock file with
 # {pid, timestamp}, or the core library's lock directory; stale after 10 s; read, modify, write to a temp file and

@@ -7,30 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import anthropic  # noqa: F401  imported up front so a test's time budget covers model calls, not the SDK import
-
-from ai_helpers import FALLBACK_MODEL, RESEARCH_MODEL, ai_env, ai_project, as_json, message_text
+from ai_helpers import FALLBACK_MODEL, RESEARCH_MODEL, ai_env, ai_project, message_text
+from ai_samples import pending_project, plan
 from mcp_helpers import connected, error, ok, snapshot
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply
-
-
-def plan(*items: tuple[int, str, list[int]]) -> str:
-    """A model reply proposing subtasks (model numbering, dependencies on earlier ones)."""
-    return as_json(
-        {
-            "subtasks": [
-                {
-                    "id": i,
-                    "title": title,
-                    "description": f"{title}.",
-                    "details": f"How to {title.lower()}.",
-                    "testStrategy": "Unit test.",
-                    "dependencies": deps,
-                }
-                for i, title, deps in items
-            ]
-        }
-    )
-
 
 THREE = plan((1, "Define the schema", []), (2, "Write the adapter", [1]), (3, "Wire retries", [1, 2]))
 
@@ -52,33 +32,6 @@ def prompts(server: ProviderServer, route: str = MESSAGES) -> str:
     return "\n".join(message_text(m.get("content")) for r in server.seen(route) for m in r.body.get("messages", []))
 
 
-def pending_project(root: Path, server: ProviderServer, count: int, ours: dict[str, Any] | None = None) -> Path:
-    """A project with ``count`` pending tasks in master and an unrelated tag."""
-    ai_project(root, server, ours=ours)
-    tasks = [
-        {
-            "id": n,
-            "title": f"Feature number {n}",
-            "description": f"Feature {n}.",
-            "details": "",
-            "testStrategy": "",
-            "status": "pending",
-            "dependencies": [n - 1] if n > 1 else [],
-            "priority": "medium",
-            "subtasks": [],
-        }
-        for n in range(1, count + 1)
-    ]
-    other = {
-        "tasks": [
-            {"id": 1, "title": "Other", "description": "x", "status": "pending", "dependencies": [], "subtasks": []}
-        ],
-        "metadata": {"description": "other"},
-    }
-    (root / ".taskmaster/tasks/tasks.json").write_text(
-        json.dumps({"master": {"tasks": tasks}, "other": other}, indent=2)
-    )
-    return root
 
 
 async def test_expand_task_appends_subtasks_with_int_sibling_dependencies_and_uses_the_report(

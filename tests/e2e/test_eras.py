@@ -11,9 +11,7 @@ from typing import Any
 
 from mcp import Client, StdioServerParameters
 from mcp.types import ListRootsResult, Root
-
-from test_http import serving
-from test_stdio import console_script
+from servers import console_script, serving
 
 
 def roots_callback(folder: Path) -> Any:

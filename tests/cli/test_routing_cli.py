@@ -13,7 +13,7 @@ import pytest
 from mcp_helpers import snapshot
 from taskmaster_mcp.cli import main as cli_module
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CONFIG: dict[str, Any] = {
     "models": {
         "main": {"provider": "anthropic", "modelId": "claude-sonnet-4-5-20250929", "maxTokens": 64000},

@@ -1,5 +1,5 @@
 """The CLI agents as providers (claude-code, codex-cli, gemini-cli, grok-cli), each against a scripted stand-in
-executable on the role's PATH (tests/cli_agents.py): the real Claude Agent SDK drives a scripted ``claude`` over the
+executable on the role's PATH (tests/support/cli_agents.py): the real Claude Agent SDK drives a scripted ``claude`` over the
 stream-json protocol; codex, gemini and grok are run in their JSON modes. No test runs a real CLI: each puts its
 own scripted one first on the PATH it passes."""
 

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from ai_helpers import MAIN_MODEL, ai_env, ai_project, as_json
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply
+from servers import console_script
+
 from taskmaster_mcp.cli import main as cli_module
-from test_stdio import console_script
 
 
 def cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

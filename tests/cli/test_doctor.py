@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from servers import console_script
 
 from taskmaster_mcp.cli.doctor import run_doctor
 from taskmaster_mcp.setup.editors import config_path
-from test_stdio import console_script
 
 TASK_MASTER_ENTRY = {
     "command": "npx",

@@ -197,7 +197,7 @@ async def test_every_model_call_records_its_prompt_version_in_the_ledger_and_a_r
 
         import sys
 
-        sys.path.insert(0, str(Path(__file__).parent / "eval"))
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
         from replay import Replayer
 
         server.reset()
