@@ -18,8 +18,8 @@ import pytest
 from hypothesis import settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-# Property tests (tests/tasks/test_properties.py): bounded example counts so CI stays fast, and a committed database of the
-# failing examples hypothesis has found, replayed first on every run. HYPOTHESIS_PROFILE=deep explores further.
+# Property tests (tests/tasks/test_properties.py): bounded example counts so CI stays fast, and a committed database
+# of the failing examples hypothesis has found, replayed first on every run. HYPOTHESIS_PROFILE=deep explores further.
 _EXAMPLES = DirectoryBasedExampleDatabase(str(Path(__file__).resolve().parent / "hypothesis-db"))
 settings.register_profile("ci", max_examples=60, database=_EXAMPLES, print_blob=True)
 settings.register_profile("deep", max_examples=1000, database=_EXAMPLES, print_blob=True)

@@ -24,8 +24,6 @@ def prompts(server: ProviderServer) -> list[str]:
     ]
 
 
-
-
 def project_with(root: Path, server: ProviderServer, count: int, done: list[int]) -> Path:
     ai_project(root, server, projectName="Linkshelf")
     tasks = [

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import anthropic  # noqa: F401  imported up front so a test's time budget covers model calls, not the SDK import
+
 from ai_helpers import FALLBACK_MODEL, RESEARCH_MODEL, ai_env, ai_project, message_text
 from ai_samples import pending_project, plan
 from mcp_helpers import connected, error, ok, snapshot
@@ -30,8 +31,6 @@ def bodies(server: ProviderServer, route: str = MESSAGES) -> str:
 def prompts(server: ProviderServer, route: str = MESSAGES) -> str:
     """The user messages the model was sent, as plain text."""
     return "\n".join(message_text(m.get("content")) for r in server.seen(route) for m in r.body.get("messages", []))
-
-
 
 
 async def test_expand_task_appends_subtasks_with_int_sibling_dependencies_and_uses_the_report(

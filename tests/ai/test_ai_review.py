@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from ai_helpers import FALLBACK_MODEL, ai_env, ai_project
 from ai_samples import repo, verdict
 from git_helpers import git, isolated_git  # noqa: F401  (isolated_git applies to every test here)

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from ai_helpers import FALLBACK_MODEL, MAIN_MODEL, RESEARCH_MODEL, ai_env
 from ai_samples import repo, verdict
 from git_helpers import isolated_git  # noqa: F401  (isolated_git applies to every test here)
 from mcp_helpers import connected, error, ok, snapshot
 from provider_server import CHAT, MESSAGES, ProviderServer, Recorded, Reply
-
 from taskmaster_mcp.cli import main as cli_module
 
 ISSUE = {"severity": "major", "file": "src/calc.py", "line": 5, "message": "subtract has no test"}

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from ai_helpers import MAIN_MODEL, ai_env, ai_project, as_json
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply
 from servers import console_script
-
 from taskmaster_mcp.cli import main as cli_module
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from servers import console_script
 
+from servers import console_script
 from taskmaster_mcp.cli.doctor import run_doctor
 from taskmaster_mcp.setup.editors import config_path
 

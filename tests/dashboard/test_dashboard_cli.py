@@ -9,10 +9,10 @@ import subprocess
 from pathlib import Path
 
 import httpx2
+
 from dashboard_helpers import wait_until
 from servers import TOKEN as HTTP_TOKEN
 from servers import console_script, serving
-
 from taskmaster_mcp.cli.main import run
 
 

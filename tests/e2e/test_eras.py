@@ -11,6 +11,7 @@ from typing import Any
 
 from mcp import Client, StdioServerParameters
 from mcp.types import ListRootsResult, Root
+
 from servers import console_script, serving
 
 

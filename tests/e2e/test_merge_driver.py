@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from git_helpers import git, isolated_git  # noqa: F401  (autouse fixture: no user git config)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from servers import console_script
 
+from git_helpers import git, isolated_git  # noqa: F401  (autouse fixture: no user git config)
+from servers import console_script
 from taskmaster_mcp.setup.skeleton import GITATTRIBUTES_LINE, InitResult, merge_driver_status, register_merge_driver
 from taskmaster_mcp.tasks.document import parse_document
 from taskmaster_mcp.tasks.merge import merge_documents

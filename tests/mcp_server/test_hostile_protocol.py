@@ -11,12 +11,12 @@ from typing import Any
 
 import httpx2
 import pytest
-from ai_helpers import ai_env, ai_project
 from mcp import MCPError
+
+from ai_helpers import ai_env, ai_project
 from mcp_helpers import connected, error, ok, snapshot
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply
 from servers import TOKEN, console_script, serving
-
 from taskmaster_mcp.cli import main as cli_module
 
 INITIALIZE = {

@@ -9,8 +9,8 @@ import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-from servers import TOKEN, console_script, serving
 
+from servers import TOKEN, console_script, serving
 from taskmaster_mcp.mcp_server.http import parse_bind
 
 

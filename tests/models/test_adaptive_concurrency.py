@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import anthropic  # noqa: F401  imported up front so the first call does not pay for it
+
 from ai_helpers import ai_env
 from ai_samples import pending_project, plan, scores
 from mcp_helpers import connected, ok
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply, write_config
-
 from taskmaster_mcp.errors import AllProvidersFailed, ProviderError
 from taskmaster_mcp.mcp_server.state import AppState
 from taskmaster_mcp.models.concurrency import AdaptiveLimiter, Limiters, launch_width

@@ -13,8 +13,8 @@ from typing import Any
 import anyio
 import pytest
 from mcp import Client, StdioServerParameters
-from servers import console_script
 
+from servers import console_script
 from taskmaster_mcp.setup import rules as agent_rules
 from taskmaster_mcp.setup.editors import (
     CLIENTS,

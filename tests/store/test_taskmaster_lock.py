@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
+
 from crash_helpers import INITIALIZE
 from servers import console_script
-
 from taskmaster_mcp.errors import StoreError
 from taskmaster_mcp.store import tmlock
 from taskmaster_mcp.store.paths import Paths
