@@ -1,7 +1,7 @@
 """The CLI agents as providers (claude-code, codex-cli, gemini-cli, grok-cli), each against a scripted stand-in
 executable on the role's PATH (tests/support/cli_agents.py): the real Claude Agent SDK drives a scripted ``claude``
-over the stream-json protocol; codex, gemini and grok are run in their JSON modes. No test runs a real CLI: each puts its
-own scripted one first on the PATH it passes."""
+over the stream-json protocol; codex, gemini and grok are run in their JSON modes. No test runs a real CLI: each puts
+its own scripted one first on the PATH it passes."""
 
 from __future__ import annotations
 
