@@ -28,10 +28,35 @@ def test_a_non_done_status_does_not_cascade() -> None:
     assert get(doc, "1.1")["status"] == "pending"
 
 
-def test_setting_a_subtask_status_changes_only_that_subtask() -> None:
+def test_setting_a_subtask_status_changes_that_subtask_and_re_derives_its_parent_as_task_master_does() -> None:
     doc = doc_of(task(1, subs=[sub(1), sub(2)]))
-    assert edits.set_status(doc, "master", [Ref("1", "2")], "done") == ["1.2"]
-    assert [get(doc, r)["status"] for r in ("1", "1.1", "1.2")] == ["pending", "pending", "done"]
+    assert edits.set_status(doc, "master", [Ref("1", "2")], "done") == ["1.2", "1"]
+    assert [get(doc, r)["status"] for r in ("1", "1.1", "1.2")] == ["in-progress", "pending", "done"]
+
+
+@pytest.mark.parametrize(
+    ("parent", "others", "new", "expected"),
+    [
+        ("pending", ["pending"], "in-progress", "in-progress"),  # any subtask started -> the parent is started
+        ("pending", ["pending"], "done", "in-progress"),  # any done, not all -> in progress
+        ("in-progress", ["done"], "done", "done"),  # all done -> done
+        ("in-progress", ["completed"], "done", "done"),  # completed counts as done
+        ("in-progress", ["pending"], "pending", "pending"),  # all pending again -> pending
+        ("review", ["pending"], "blocked", "review"),  # another mix keeps the parent's status
+        ("pending", ["cancelled"], "deferred", "pending"),
+        ("in-progress", ["cancelled"], "done", "in-progress"),  # cancelled is not done for Task Master
+    ],
+)
+def test_a_parent_status_follows_task_masters_rule(parent: str, others: list[str], new: str, expected: str) -> None:
+    doc = doc_of(task(1, parent, subs=[sub(1, "review"), *(sub(i + 2, s) for i, s in enumerate(others))]))
+    edits.set_status(doc, "master", [Ref("1", "1")], new)
+    assert get(doc, "1")["status"] == expected
+
+
+def test_an_unchanged_subtask_status_leaves_the_parent_alone() -> None:
+    doc = doc_of(task(1, "review", subs=[sub(1, "done"), sub(2, "done")]))
+    assert edits.set_status(doc, "master", [Ref("1", "1")], "done") == []
+    assert get(doc, "1")["status"] == "review"
 
 
 def test_an_invalid_status_is_refused_with_the_valid_list() -> None:

@@ -44,8 +44,13 @@ def append_note(item: Task, text: str) -> None:
     item["details"] = f"{current}\n\n{block}" if isinstance(current, str) and current.strip() else block
 
 
-def set_status(doc: TaskFile, tag: str, refs: list[Ref], status: str) -> list[str]:
-    """Set ``status`` on each ref; a task set to done/completed cascades to its open subtasks. Returns changed ids."""
+def set_status(doc: TaskFile, tag: str, refs: list[Ref], status: str, *, derive_parent: bool = True) -> list[str]:
+    """Set ``status`` on each ref; a task set to done/completed cascades to its open subtasks. Returns changed ids.
+
+    A subtask whose status changes re-derives its parent's status as Task Master does (``derived_parent_status``).
+    The autopilot passes ``derive_parent=False``: it owns the parent's status (in progress while it runs, done only
+    after its review gate), so finishing the last subtask must not mark the task done behind the gate.
+    """
     check_status(status)
     index = doc.index(tag)
     targets = [index.get(ref) for ref in refs]  # every id is checked before anything changes
@@ -55,12 +60,38 @@ def set_status(doc: TaskFile, tag: str, refs: list[Ref], status: str) -> list[st
         if item.get("status") != status:
             item["status"] = status
             changed.append(str(ref))
+            if (
+                sub is not None
+                and derive_parent
+                and (parent := derived_parent_status(task)) not in (None, task.get("status"))
+            ):
+                task["status"] = parent
+                changed.append(str(ref.task))
         if sub is None and status in DONE_STATUSES:
             for child in subtasks_of(task):
                 if child.get("status") not in (*DONE_STATUSES, "cancelled", status):
                     child["status"] = status
                     changed.append(f"{ref}.{key(child.get('id'))}")
     return changed
+
+
+def derived_parent_status(task: Task) -> str | None:
+    """The status Task Master gives a parent after one of its subtasks changes status, or None to keep it.
+
+    As Task Master's file storage does: every subtask done (or completed) -> done; any in progress or any done ->
+    in-progress; every subtask pending (a missing status reads as pending) -> pending; any other mix (blocked,
+    deferred, cancelled, review among pending ones) keeps the parent's status.
+    """
+    states = [str(s.get("status") or "pending") for s in subtasks_of(task)]
+    if not states:
+        return None
+    if all(s in DONE_STATUSES for s in states):
+        return "done"
+    if any(s == "in-progress" or s in DONE_STATUSES for s in states):
+        return "in-progress"
+    if all(s == "pending" for s in states):
+        return "pending"
+    return None
 
 
 def _checked_dependencies(index: TagIndex, dependencies: list[str], *, new_sub_of: str | None = None) -> list[Any]:

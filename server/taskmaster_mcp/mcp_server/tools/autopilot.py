@@ -186,7 +186,7 @@ def _set_statuses(
         changed: list[str] = []
         for item, status in changes:
             if item is not None and index.exists(parse_ref(item)):
-                changed += edits.set_status(doc, tag, [parse_ref(item)], status)
+                changed += edits.set_status(doc, tag, [parse_ref(item)], status, derive_parent=False)
         if note and task_id is not None and index.exists(Ref(task_id)):
             edits.append_note(index.task(task_id), note)
             changed.append(task_id)
