@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rules_helpers import doc_of, messy, sub, task
+from taskmaster_mcp.tasks import dependencies as deps
 from taskmaster_mcp.tasks import queries
 from taskmaster_mcp.tasks.document import TaskFile
 
@@ -108,9 +109,17 @@ def test_among_subtasks_fewer_dependencies_win_then_parent_id_then_subtask_id() 
 def test_a_subtask_dependency_without_a_dot_names_its_sibling_even_as_a_string() -> None:
     parent = task(1, "in-progress", subs=[sub(1, "done"), sub(2, deps_=["1"]), sub(3, deps_=["2"])])
     assert next_id(doc_of(parent, task(2, "done"))) == "1.2"
-    # "2" is sibling 1.2 (not done), not the done top-level task 2: no subtask is eligible, so the task itself is
-    lone = task(1, "in-progress", subs=[sub(1, deps_=["2"])])
-    assert next_id(doc_of(lone, task(2, "done"), task(3))) == "1"
+
+
+def test_a_subtask_dependency_on_a_top_level_task_is_read_as_validation_reads_it_and_the_subtask_is_offered() -> None:
+    # no sibling 1.2 exists, so "2" (or 2) is the top-level task 2, as validate_dependencies reads it
+    for dep in ("2", 2):
+        lone = task(1, "in-progress", subs=[sub(1, deps_=[dep])])
+        doc = doc_of(lone, task(2, "done"), task(3))
+        assert next_id(doc) == "1.1"
+        assert deps.validate(doc.index("master")) == []
+        pending = doc_of(task(1, "in-progress", subs=[sub(1, deps_=[dep])]), task(2), task(3))
+        assert next_id(pending) != "1.1"
 
 
 def test_an_in_progress_top_level_task_competes_with_pending_ones() -> None:

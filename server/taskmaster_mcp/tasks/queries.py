@@ -10,7 +10,8 @@
 
 Priorities rank critical > high > medium > low (missing or unknown counts as medium). Only done and completed
 satisfy a dependency. A subtask's dependency written without a dot (``2`` or ``"2"``) names its sibling, as Task
-Master reads it here. Results are memoised on the document, which drops them whenever the file changes.
+Master reads it here, or the top-level task when no such sibling exists (``tasks.model``: one reading everywhere).
+Results are memoised on the document, which drops them whenever the file changes.
 
 Progress counts done, completed and cancelled as finished, as Task Master's dashboard does.
 """
@@ -33,6 +34,7 @@ from taskmaster_mcp.tasks.model import (
     id_sort_key,
     key,
     priority_rank,
+    resolve_sub_dep,
     subtasks_of,
 )
 
@@ -64,8 +66,9 @@ def finished_ids(index: TagIndex) -> set[str]:
     return done
 
 
-def _sub_dep_ids(parent_id: str, sub: Task) -> list[str]:
-    return [text if "." in text else f"{parent_id}.{text}" for text in (key(d) for d in deps_of(sub))]
+def _sub_dep_ids(parent: Task, sub: Task) -> list[str]:
+    parent_id = key(parent.get("id"))
+    return [str(resolve_sub_dep(parent_id, dep, parent)) for dep in deps_of(sub)]
 
 
 def next_item(index: TagIndex) -> tuple[Task, Task | None] | None:
@@ -75,11 +78,10 @@ def next_item(index: TagIndex) -> tuple[Task, Task | None] | None:
     for task in index.tasks:
         if status_of(task) != "in-progress":
             continue
-        tid = key(task.get("id"))
         for sub in subtasks_of(task):
             if status_of(sub) not in OPEN_STATUSES:
                 continue
-            deps = _sub_dep_ids(tid, sub)
+            deps = _sub_dep_ids(task, sub)
             if not all(dep in finished for dep in deps):
                 continue
             rank = priority_rank(sub) if isinstance(sub.get("priority"), str) else priority_rank(task)
