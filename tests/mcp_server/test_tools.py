@@ -249,7 +249,7 @@ async def test_remove_subtask_can_convert_to_a_task(messy_project: Path) -> None
         message = await error(client, "remove_subtask", id="8")
     promoted = task_in(messy_project, "master", 9)
     assert promoted["title"] == "Publish"
-    assert promoted["dependencies"] == ["8.1"]
+    assert promoted["dependencies"] == ["8.1", task_in(messy_project, "master", 8)["id"]]  # its former parent too
     assert "parentId" not in promoted
     assert "7.2" in message
 

@@ -138,7 +138,7 @@ def test_remove_subtask_with_convert_promotes_it_and_repoints_its_siblings(messy
     assert result == ["4.1 -> 9"]
     promoted = get(doc, "9")
     assert promoted["title"] == "Routes"
-    assert promoted["dependencies"] == ["3.2"]
+    assert promoted["dependencies"] == ["3.2", get(doc, "4")["id"]]  # and its former parent, as Task Master does
     assert promoted["priority"] == "critical"
     assert promoted["subtasks"] == []
     assert get(doc, "4.2")["dependencies"] == ["9"]

@@ -363,7 +363,8 @@ def clear_subtasks(doc: TaskFile, tag: str, refs: list[Ref] | None) -> list[str]
 
 
 def remove_subtask(doc: TaskFile, tag: str, refs: list[Ref], convert: bool) -> list[str]:
-    """Remove subtasks, or with ``convert`` turn each into a top-level task (new id); return the affected ids."""
+    """Remove subtasks, or with ``convert`` turn each into a top-level task (new id) that depends on its former parent,
+    as Task Master's convert does; return the affected ids."""
     index = doc.index(tag)
     for ref in refs:
         if ref.sub is None:
@@ -379,6 +380,8 @@ def remove_subtask(doc: TaskFile, tag: str, refs: list[Ref], convert: bool) -> l
         subtasks_of(task).remove(sub)
         promoted: Task = {"id": new_id, **{k: v for k, v in sub.items() if k not in ("id", "parentId", "parentTaskId")}}
         promoted["dependencies"] = [str(deps_rules.resolve_sub_dep(ref.task, d, task)) for d in deps_of(sub)]
+        if ref.task not in promoted["dependencies"]:  # as Task Master does: the new task follows its former parent
+            promoted["dependencies"].append(task.get("id"))
         promoted.setdefault("priority", task.get("priority", "medium"))
         promoted.setdefault("subtasks", [])
         index.tasks.append(promoted)
