@@ -289,11 +289,26 @@ async def test_dependencies_can_be_added_removed_validated_and_fixed(messy_proje
         await ok(client, "add_dependency", id="6", dependsOn="1")
         cycle = await error(client, "add_dependency", id="1", dependsOn="8")
         await ok(client, "remove_dependency", id="8", dependsOn="6")
-        missing = await error(client, "remove_dependency", id="8", dependsOn="6")
+        before = snapshot(messy_project)
+        again = await ok(client, "add_dependency", id="6", dependsOn="1")  # as in Task Master: nothing to do
+        missing = await ok(client, "remove_dependency", id="8", dependsOn="6")
+        assert snapshot(messy_project) == before  # neither wrote a byte
         assert (await ok(client, "validate_dependencies"))["valid"] is True
     assert task_in(messy_project, "master", 6)["dependencies"] == [1]
     assert "cycle" in cycle
-    assert "does not depend on 6" in missing
+    assert again["changed"] == [] and "already depends on 1" in again["message"]
+    assert missing["changed"] == [] and "does not depend on 6" in missing["message"]
+
+
+async def test_remove_dependency_takes_a_subtask_dependency_as_it_is_stored_and_shown(messy_project: Path) -> None:
+    async with connected(messy_project) as client:
+        await ok(client, "add_subtask", id="6", title="first")
+        await ok(client, "add_subtask", id="6", title="second", dependencies="6.1")
+        stored = task_in(messy_project, "master", 6)["subtasks"][-1]["dependencies"]
+        shown = (await ok(client, "get_task", id="6.2"))
+        await ok(client, "remove_dependency", id="6.2", dependsOn=str(stored[0]))  # 1, as stored: the sibling 6.1
+    assert stored == [1] and "1" in json.dumps(shown)
+    assert task_in(messy_project, "master", 6)["subtasks"][-1]["dependencies"] == []
 
 
 async def test_fix_dependencies_removes_missing_and_cyclic_links(messy_project: Path) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rules_helpers import doc_of, sub, task
-from taskmaster_mcp.errors import Conflict, InvalidInput, NotFound
+from rules_helpers import doc_of, get, sub, task
+from taskmaster_mcp.errors import InvalidInput, NotFound
 from taskmaster_mcp.tasks import dependencies as deps
 from taskmaster_mcp.tasks.document import TaskFile
 from taskmaster_mcp.tasks.model import Ref
@@ -82,10 +82,20 @@ def test_check_new_dependency_refuses_a_cycle_and_says_what_to_remove() -> None:
         deps.check_new_dependency(doc.index("master"), Ref("1"), Ref("3"))
 
 
-def test_check_new_dependency_reports_an_existing_dependency_as_a_conflict() -> None:
-    doc = doc_of(task(1), task(2, deps_=["1"]))
-    with pytest.raises(Conflict, match="already depends"):
-        deps.check_new_dependency(doc.index("master"), Ref("2"), Ref("1"))
+def test_adding_an_existing_dependency_or_removing_a_missing_one_changes_nothing_and_says_so() -> None:
+    doc = doc_of(task(1), task(2, deps_=["1"]), task(3))
+    assert deps.add(doc.index("master"), Ref("2"), Ref("1")) is False
+    assert deps.remove(doc.index("master"), Ref("3"), Ref("1")) is False
+    assert get(doc, "2")["dependencies"] == ["1"] and get(doc, "3")["dependencies"] == []
+
+
+def test_a_dot_less_dependency_of_a_subtask_names_its_sibling_first_then_the_task() -> None:
+    doc = doc_of(task(4, subs=[sub(1), sub(2, deps_=[1])]), task(7))
+    index = doc.index("master")
+    assert deps.target_of(index, Ref("4", "2"), "1") == Ref("4", "1")
+    assert deps.target_of(index, Ref("4", "2"), "7") == Ref("7")
+    assert deps.target_of(index, Ref("4"), "1") == Ref("1")
+    assert deps.remove(index, Ref("4", "2"), deps.target_of(index, Ref("4", "2"), "1")) is True
 
 
 # --- encoding ---------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from taskmaster_mcp.errors import Conflict, InvalidInput, NotFound
+from taskmaster_mcp.errors import InvalidInput, NotFound
 from taskmaster_mcp.tasks.model import Ref, TagIndex, Task, deps_of, key, resolve_sub_dep, subtasks_of
 
 
@@ -164,7 +164,8 @@ def _resolve(index: TagIndex, task: Task, sub: Task | None, dep: Any) -> Ref:
 
 
 def check_new_dependency(index: TagIndex, item: Ref, depends_on: Ref) -> None:
-    """Refuse a dependency that is self-referential, dangling, duplicate or would close a cycle."""
+    """Refuse a dependency that is self-referential, dangling or would close a cycle (an existing one is no error:
+    :func:`add` reports it as nothing to do)."""
     index.get(item)
     if item == depends_on:
         raise InvalidInput(f"{item} cannot depend on itself.")
@@ -172,9 +173,6 @@ def check_new_dependency(index: TagIndex, item: Ref, depends_on: Ref) -> None:
         raise NotFound(
             f"Dependency target {depends_on} does not exist in tag '{index.tag}'. Call get_tasks to list ids."
         )
-    task, sub = index.get(item)
-    if any(ref == depends_on for ref in index.dep_refs(task, sub)):
-        raise Conflict(f"{item} already depends on {depends_on}; nothing to do.")
     if reaches(graph(index), str(depends_on), str(item)):
         raise InvalidInput(
             f"Adding {item} -> {depends_on} would create a cycle ({depends_on} already depends on {item}, "
@@ -196,25 +194,41 @@ def encode_dependency(item: Ref, depends_on: Ref, sample: list[Any]) -> Any:
     return depends_on.task
 
 
-def add(index: TagIndex, item: Ref, depends_on: Ref) -> None:
-    """Make ``item`` depend on ``depends_on`` (checked by :func:`check_new_dependency`), in the list's conventions."""
-    check_new_dependency(index, item, depends_on)
+def target_of(index: TagIndex, item: Ref, depends_on: str) -> Ref:
+    """Read ``depends_on`` for ``item`` as a stored dependency is read (``tasks.model``): for a subtask, a dot-less id
+    names its sibling when that sibling exists, else the top-level task. So ``2`` as shown in 4.3's dependencies
+    names the same thing in add_dependency and remove_dependency as it does in tasks.json."""
+    text = key(depends_on).strip()
+    if item.sub is not None and "." not in text:
+        task, _ = index.get(Ref(item.task))
+        return resolve_sub_dep(item.task, text, task)
+    return Ref(*text.split(".", 1)) if "." in text else Ref(text)
+
+
+def add(index: TagIndex, item: Ref, depends_on: Ref) -> bool:
+    """Make ``item`` depend on ``depends_on`` (checked by :func:`check_new_dependency`), in the list's conventions.
+
+    False when it already does: adding an existing dependency succeeds with nothing to do, as in Task Master."""
     task, sub = index.get(item)
+    if any(ref == depends_on for ref in index.dep_refs(task, sub)):
+        return False
+    check_new_dependency(index, item, depends_on)
     holder = sub if sub is not None else task
     current = deps_of(holder)
     holder["dependencies"] = [*current, encode_dependency(item, depends_on, current)]
+    return True
 
 
-def remove(index: TagIndex, item: Ref, depends_on: Ref) -> None:
-    """Drop ``item``'s dependency on ``depends_on`` (however it is written); NotFound when there is none."""
+def remove(index: TagIndex, item: Ref, depends_on: Ref) -> bool:
+    """Drop ``item``'s dependency on ``depends_on`` (however it is written).
+
+    False when there is none: removing a dependency that does not exist succeeds with nothing to do."""
     task, sub = index.get(item)
     holder = sub if sub is not None else task
     current = deps_of(holder)
     resolved = list(index.dep_refs(task, sub))
     keep = [value for value, ref in zip(current, resolved, strict=True) if ref != depends_on]
     if len(keep) == len(current):
-        raise NotFound(
-            f"{item} does not depend on {depends_on}. Its dependencies: "
-            f"{', '.join(str(r) for r in resolved) or 'none'}."
-        )
+        return False
     holder["dependencies"] = keep
+    return True

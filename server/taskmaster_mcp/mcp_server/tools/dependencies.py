@@ -35,10 +35,13 @@ async def add_dependency(
     """Add a dependency (cycles refused)."""
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
-    item, target = parse_ref(id), parse_ref(dependsOn)
+    item = parse_ref(id)
     with project.store.mutate() as doc:
-        deps.add(doc.index(the_tag), item, target)
-    return Changed(tag=the_tag, changed=[str(item)], message=f"{item} now depends on {target}.")
+        target = deps.target_of(doc.index(the_tag), item, dependsOn)
+        if not deps.add(doc.index(the_tag), item, target):
+            raise NoChange
+        return Changed(tag=the_tag, changed=[str(item)], message=f"{item} now depends on {target}.")
+    return Changed(tag=the_tag, changed=[], message=f"{item} already depends on {target}; nothing changed.")
 
 
 async def remove_dependency(
@@ -52,10 +55,13 @@ async def remove_dependency(
     """Remove a dependency."""
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
-    item, target = parse_ref(id), parse_ref(dependsOn)
+    item = parse_ref(id)
     with project.store.mutate() as doc:
-        deps.remove(doc.index(the_tag), item, target)
-    return Changed(tag=the_tag, changed=[str(item)], message=f"{item} no longer depends on {target}.")
+        target = deps.target_of(doc.index(the_tag), item, dependsOn)
+        if not deps.remove(doc.index(the_tag), item, target):
+            raise NoChange
+        return Changed(tag=the_tag, changed=[str(item)], message=f"{item} no longer depends on {target}.")
+    return Changed(tag=the_tag, changed=[], message=f"{item} does not depend on {target}; nothing changed.")
 
 
 def _issue_rows(found: list[deps.DependencyIssue]) -> list[dict[str, str]]:
