@@ -305,7 +305,7 @@ async def test_remove_dependency_takes_a_subtask_dependency_as_it_is_stored_and_
         await ok(client, "add_subtask", id="6", title="first")
         await ok(client, "add_subtask", id="6", title="second", dependencies="6.1")
         stored = task_in(messy_project, "master", 6)["subtasks"][-1]["dependencies"]
-        shown = (await ok(client, "get_task", id="6.2"))
+        shown = await ok(client, "get_task", id="6.2")
         await ok(client, "remove_dependency", id="6.2", dependsOn=str(stored[0]))  # 1, as stored: the sibling 6.1
     assert stored == [1] and "1" in json.dumps(shown)
     assert task_in(messy_project, "master", 6)["subtasks"][-1]["dependencies"] == []

@@ -41,7 +41,7 @@ async def test_generate_never_writes_outside_its_folder_whatever_a_task_id_says(
         result = await ok(client, "generate")
     assert result["written"] == 2
     assert not outside.exists()
-    written = sorted(p.name for p in (root / ".taskmaster/tasks").glob("task_*.txt"))
+    written = sorted(p.name for p in (root / ".taskmaster/tasks").glob("task_*.md"))
     assert all("/" not in name and ".." not in name for name in written) and len(written) == 2
 
 

@@ -89,7 +89,7 @@ async def generate(
     tag: TagArg = None,
     file: FileArg = None,
 ) -> GenerateReport:
-    """Write task_NNN.txt files."""
+    """Write task_NNN.md files."""
     project = await open_project(ctx, projectRoot, file)
     project.store.require_initialized()
     the_tag = project.tag(tag)

@@ -146,7 +146,7 @@ async def add_subtask(
 ) -> Changed:
     """Add a subtask, or convert task taskId into one.
 
-    Task Master rewrites the task_NNN.txt files after this unless ``skipGenerate``; we never write task files as a
+    Task Master rewrites the task_NNN.md files after this unless ``skipGenerate``; we never write task files as a
     side effect (call generate), so ``skipGenerate=false`` is refused with that reason rather than ignored.
     """
     _no_side_effect_files(skipGenerate)
