@@ -86,6 +86,30 @@ async def test_init_git_without_git_installed_is_refused_and_creates_nothing(
     assert list(project.iterdir()) == []
 
 
+async def test_initialize_project_runs_git_init_by_default_and_not_with_init_git_false(tmp_path: Path) -> None:
+    default, off = tmp_path / "default", tmp_path / "off"
+    default.mkdir()
+    off.mkdir()
+    async with connected(default) as client:
+        made = await ok(client, "initialize_project")
+        await ok(client, "initialize_project", projectRoot=str(off), initGit=False)
+    assert made["git"] == "git repository initialized" and (default / ".git").is_dir()
+    assert not (off / ".git").exists() and (off / ".taskmaster").is_dir()
+
+
+async def test_by_default_a_missing_git_is_a_note_and_the_project_is_still_set_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "bin").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    project = tmp_path / "p"
+    project.mkdir()
+    async with connected(project) as client:
+        made = await ok(client, "initialize_project")
+    assert (project / ".taskmaster").is_dir() and not (project / ".git").exists()
+    assert any("git is not installed" in note for note in made["notes"])
+
+
 def _ignored(root: Path, path: str) -> bool:
     return subprocess.run([str(GIT), "check-ignore", "-q", path], cwd=root, check=False).returncode == 0
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
+from taskmaster_mcp.errors import InvalidInput
 from taskmaster_mcp.mcp_server.calls import open_project, project_folder, state_of
 from taskmaster_mcp.mcp_server.tools.params import FileArg, ProjectRoot, TagArg
 from taskmaster_mcp.mcp_server.tools.settings import ProfileList
@@ -64,7 +66,16 @@ async def initialize_project(
     if skipInstall is False:
         notes.append("skipInstall: nothing to install; taskmaster-mcp needs no per-project packages.")
     # yes: this tool never prompts, so there is nothing to answer.
-    git = init_git(root) if initGit else None  # first: a refusal leaves everything as it was
+    # As Task Master does, `git init` runs unless initGit is false. First, so an explicit initGit=true that git
+    # refuses leaves everything as it was; by default a missing or failing git is only a note.
+    git = None
+    if initGit is not False:
+        try:
+            git = await asyncio.to_thread(init_git, root)
+        except InvalidInput as exc:
+            if initGit:
+                raise
+            notes.append(f"{exc} The project was set up without git.")
     result = initialize(root, projectName, store_tasks_in_git=storeTasksInGit)
     configured = None
     if names:
