@@ -258,3 +258,33 @@ def test_task_text_with_markup_is_shown_as_text_on_the_board_in_the_task_view_an
         "return document.querySelectorAll('main img, dialog img, main script, dialog script').length"
     )
     assert driver.execute_script("return window.pwned === undefined") and injected == 0
+
+
+@pytest.mark.parametrize("width", [1400, 1024, 800])
+def test_every_status_column_is_whole_inside_the_window_at_common_widths(
+    page: tuple[Any, Running, Path], width: int
+) -> None:
+    driver, _, _ = page
+    driver.set_window_size(width, 900)
+    wait_until(lambda: driver.execute_script("return window.innerWidth") <= width, what="the resize")
+    boxes = driver.execute_script(
+        "const w = document.documentElement.clientWidth;"
+        "return [...document.querySelectorAll('#board .column')].map(c => {"
+        " const r = c.getBoundingClientRect(); return [c.dataset.status, r.left >= 0 && r.right <= w, r.width]; })"
+    )
+    assert len(boxes) == 8 and [status for status, whole, _ in boxes if not whole] == []
+    assert min(w for _, _, w in boxes) >= 150  # shrunk, never squeezed into slivers: they wrap instead
+    assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(driver, f"board-{width}px")
+
+
+def test_a_click_anywhere_on_a_card_opens_its_task_but_its_move_control_does_not(
+    page: tuple[Any, Running, Path],
+) -> None:
+    driver, _, _ = page
+    dialog = driver.find_element("id", "task-dialog")
+    driver.find_element("css selector", '.card[data-id="4"] .move-open').click()
+    assert dialog.get_attribute("open") is None
+    driver.find_element("css selector", '.card[data-id="4"] .meta').click()
+    wait_until(lambda: dialog.get_attribute("open") is not None, what="the task view")
+    assert "#4" in driver.find_element("id", "task-dialog").text

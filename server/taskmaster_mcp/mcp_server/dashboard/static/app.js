@@ -162,6 +162,10 @@ function renderCard(card) {
     item.classList.add("dragging");
   });
   item.addEventListener("dragend", () => item.classList.remove("dragging"));
+  // The whole card opens the task view; its controls (the title button, the move controls) keep their own jobs.
+  item.addEventListener("click", (e) => {
+    if (!e.target.closest("button, select, option, label, input, .mover")) openTask(card.id);
+  });
   return item;
 }
 
