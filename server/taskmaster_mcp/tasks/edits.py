@@ -25,6 +25,7 @@ from taskmaster_mcp.tasks.model import (
     parse_ref,
     subtasks_of,
 )
+from taskmaster_mcp.tasks.pins import CLAIM_KEY, RELEASING_STATUSES, our_value, set_our_value
 
 TASK_EDITABLE = ("title", "description", "details", "testStrategy", "priority")
 
@@ -57,6 +58,9 @@ def set_status(doc: TaskFile, tag: str, refs: list[Ref], status: str, *, derive_
     changed: list[str] = []
     for (task, sub), ref in zip(targets, refs, strict=True):
         item = sub if sub is not None else task
+        if status in RELEASING_STATUSES and our_value(item, CLAIM_KEY) is not None:
+            set_our_value(item, CLAIM_KEY, None)  # finished or set aside: its agent's claim ends (tasks/claims.py)
+            changed.append(str(ref))
         if item.get("status") != status:
             item["status"] = status
             changed.append(str(ref))
@@ -379,9 +383,10 @@ def remove_subtask(doc: TaskFile, tag: str, refs: list[Ref], convert: bool) -> l
         new_id = next_int_id(index.tasks)
         subtasks_of(task).remove(sub)
         promoted: Task = {"id": new_id, **{k: v for k, v in sub.items() if k not in ("id", "parentId", "parentTaskId")}}
-        promoted["dependencies"] = [str(deps_rules.resolve_sub_dep(ref.task, d, task)) for d in deps_of(sub)]
-        if ref.task not in promoted["dependencies"]:  # as Task Master does: the new task follows its former parent
-            promoted["dependencies"].append(task.get("id"))
+        new_deps: list[Any] = [str(deps_rules.resolve_sub_dep(ref.task, d, task)) for d in deps_of(sub)]
+        if ref.task not in new_deps:  # as Task Master does: the new task follows its former parent
+            new_deps.append(task.get("id"))
+        promoted["dependencies"] = new_deps
         promoted.setdefault("priority", task.get("priority", "medium"))
         promoted.setdefault("subtasks", [])
         index.tasks.append(promoted)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from taskmaster_mcp.tasks.jsonvalues import clip
@@ -71,36 +71,45 @@ def _sub_dep_ids(parent: Task, sub: Task) -> list[str]:
     return [str(resolve_sub_dep(parent_id, dep, parent)) for dep in deps_of(sub)]
 
 
-def next_item(index: TagIndex) -> tuple[Task, Task | None] | None:
-    """The next (task, subtask) to work on, or None when nothing is eligible (rules in the module docstring)."""
+Order = tuple[int, int, int, tuple[int, int, str], tuple[int, int, str]]
+
+
+def _eligible(index: TagIndex, skip: Callable[[str], bool] | None) -> Iterator[tuple[Order, Task, Task | None]]:
+    """Every item next_task could offer, with its rank (lower first; subtasks of in-progress tasks before tasks).
+
+    ``skip`` gets an item's id (``"3"``, ``"3.1"``) and leaves it out (for example, an item another agent claimed).
+    """
     finished = finished_ids(index)
-    best_sub: tuple[tuple[int, int, tuple[int, int, str], tuple[int, int, str]], Task, Task] | None = None
     for task in index.tasks:
         if status_of(task) != "in-progress":
             continue
+        tid = key(task.get("id"))
         for sub in subtasks_of(task):
-            if status_of(sub) not in OPEN_STATUSES:
+            if status_of(sub) not in OPEN_STATUSES or (skip and skip(f"{tid}.{key(sub.get('id'))}")):
                 continue
             deps = _sub_dep_ids(task, sub)
             if not all(dep in finished for dep in deps):
                 continue
             rank = priority_rank(sub) if isinstance(sub.get("priority"), str) else priority_rank(task)
-            order = (rank, len(deps), id_sort_key(task.get("id")), id_sort_key(sub.get("id")))
-            if best_sub is None or order < best_sub[0]:
-                best_sub = (order, task, sub)
-    if best_sub is not None:
-        return best_sub[1], best_sub[2]
-    best: tuple[tuple[int, int, tuple[int, int, str]], Task] | None = None
+            yield (0, rank, len(deps), id_sort_key(task.get("id")), id_sort_key(sub.get("id"))), task, sub
     for task in index.tasks:
-        if status_of(task) not in OPEN_STATUSES:
+        if status_of(task) not in OPEN_STATUSES or (skip and skip(key(task.get("id")))):
             continue
         deps = [key(d) for d in deps_of(task)]
         if not all(dep in finished for dep in deps):
             continue
-        order = (priority_rank(task), len(deps), id_sort_key(task.get("id")))
-        if best is None or order < best[0]:
-            best = (order, task)
-    return (best[1], None) if best is not None else None
+        yield (1, priority_rank(task), len(deps), id_sort_key(task.get("id")), (0, 0, "")), task, None
+
+
+def next_item(index: TagIndex, skip: Callable[[str], bool] | None = None) -> tuple[Task, Task | None] | None:
+    """The next (task, subtask) to work on, or None when nothing is eligible (rules in the module docstring)."""
+    best = min(_eligible(index, skip), key=lambda found: found[0], default=None)
+    return (best[1], best[2]) if best is not None else None
+
+
+def ready_items(index: TagIndex, skip: Callable[[str], bool] | None = None) -> list[tuple[Task, Task | None]]:
+    """Every item next_task could offer, in the order it would offer them."""
+    return [(task, sub) for _, task, sub in sorted(_eligible(index, skip), key=lambda found: found[0])]
 
 
 def progress(tasks: list[Task]) -> dict[str, Any]:
