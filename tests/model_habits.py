@@ -296,7 +296,7 @@ HABITS: tuple[Habit, ...] = (
     ),
     Habit(
         "reasoning closed by </think> only",
-        lambda v, s: 'Okay, let me think about {the shape} first.\n</think>\n' + _dump(v),
+        lambda v, s: "Okay, let me think about {the shape} first.\n</think>\n" + _dump(v),
     ),
     Habit("```json fence (#1174, #750)", lambda v, s: f"{FENCE}json\n{_dump(v)}\n{FENCE}"),
     Habit("bare ``` fence", lambda v, s: f"{FENCE}\n{_dump(v)}\n{FENCE}"),
@@ -308,9 +308,9 @@ HABITS: tuple[Habit, ...] = (
         "prose after, with JSON of its own",
         lambda v, s: _dump(v) + '\n\nNote: ids are my own numbering, e.g. {"id": 1}. Let me know {anything} else!',
     ),
-    Habit("enum case (\"High\")", _visiting(_enum_case)),
-    Habit("numbers as strings (\"5\")", _visiting(_numbers_as_strings)),
-    Habit("ids as \"task 5\"", _visiting(_ids_as_text)),
+    Habit('enum case ("High")', _visiting(_enum_case)),
+    Habit('numbers as strings ("5")', _visiting(_numbers_as_strings)),
+    Habit('ids as "task 5"', _visiting(_ids_as_text)),
     Habit("null for optional text", _visiting(_null_text)),
     Habit("extra keys", _visiting(_extra_keys)),
     Habit("snake_case keys", _visiting(_snake_keys)),
@@ -318,16 +318,16 @@ HABITS: tuple[Habit, ...] = (
     Habit("confidence 0-100 (85)", _visiting(_advisory_out_of_range(100, scores=False))),
     Habit("advisory numbers far out (850, score 12)", _visiting(_advisory_out_of_range(1000, scores=True))),
     Habit("trailing commas", lambda v, s: _trailing_commas(_dump(v))),
-    Habit("wrapped in {\"result\": ...}", lambda v, s: _dump({"result": v})),
+    Habit('wrapped in {"result": ...}', lambda v, s: _dump({"result": v})),
     Habit("a bare list", lambda v, s: _dump(next(x for x in v.values() if isinstance(x, list)))),
     Habit(
         "all at once",
-        lambda v, s: "<think>{draft}</think>\nHere is the plan {v1}:\n"
-        + f"{FENCE}json\n"
-        + _trailing_commas(
-            _dump(_walk(_walk(_walk(v, s, _enum_case), s, _numbers_as_strings), s, _extra_keys))
-        )
-        + f"\n{FENCE}\nDone {{ok}}.",
+        lambda v, s: (
+            "<think>{draft}</think>\nHere is the plan {v1}:\n"
+            + f"{FENCE}json\n"
+            + _trailing_commas(_dump(_walk(_walk(_walk(v, s, _enum_case), s, _numbers_as_strings), s, _extra_keys)))
+            + f"\n{FENCE}\nDone {{ok}}."
+        ),
     ),
     Habit("missing required field", lambda v, s: _dump(_drop_first_required(v, s)), wrong=True),
     Habit("truncated at max_tokens", lambda v, s: _dump(v)[: len(_dump(v)) * 3 // 5], wrong=True),

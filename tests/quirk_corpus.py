@@ -115,7 +115,9 @@ def _facts(command: str, data: dict[str, Any], root: Path) -> str:
     return json.dumps([{k: item.get(k) for k in FACT_KEYS[command]} for item in items], sort_keys=True)
 
 
-async def run_command(root: Path, server: ProviderServer, command: str, habits: tuple[Habit, ...] = HABITS) -> list[Case]:
+async def run_command(
+    root: Path, server: ProviderServer, command: str, habits: tuple[Habit, ...] = HABITS
+) -> list[Case]:
     """Every habit on one command, through one MCP connection (each call replaces what the last one wrote)."""
     cases: list[Case] = []
     async with connected(root, env={**ENV_KEY, "TASKMASTER_MCP_DATA_DIR": str(root / "ledger")}) as client:

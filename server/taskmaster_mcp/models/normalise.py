@@ -23,7 +23,6 @@ matters such as ``id >= 1``) is left as it is, so validation fails and the model
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import Any, Literal, cast
 
 Json = dict[str, Any]
@@ -31,10 +30,12 @@ Advice = Literal["fraction", "clamp"]
 
 # Fields whose bounds are advice to the model, not a rule our data depends on.
 ADVISORY: dict[str, Advice] = {"confidence": "fraction", "complexityScore": "clamp", "recommendedSubtasks": "clamp"}
-MAX_NOTES = 12
+MAX_NOTES = 20
+_VALUES = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\[[^\]]*\]|-?\d+(?:\.\d+)?(?:e-?\d+)?")  # a note's values
 
 _ID_TEXT = re.compile(r"^\s*(?:(?:sub)?task|id|item|step)?\s*[#:]?\s*(\d+)\s*$", re.IGNORECASE)
 _NUMBER_TEXT = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*%?\s*$")
+_ID_LIST_TEXT = re.compile(r"^(?:\s*(?:(?:sub)?tasks?|ids?|steps?|items?|and|#|[,;:&])\s*|\s*\d+\s*)+$", re.IGNORECASE)
 _NONE_TEXT = frozenset({"", "none", "n/a", "-", "null", "[]"})
 
 
@@ -59,15 +60,22 @@ class Mender:
     def __init__(self, schema: Json) -> None:
         self.schema = schema
         self._defs = cast(Json, schema.get("$defs") or {})
-        self._changes: list[str] = []
+        self._changes: list[tuple[str, str]] = []
 
     @property
     def notes(self) -> list[str]:
-        """The changes made, identical ones counted once (``(x3)``), at most :data:`MAX_NOTES`."""
-        counted = Counter(self._changes)
-        lines = [f"{text} (x{n})" if n > 1 else text for text, n in counted.items()]
+        """The changes made, one line per kind of change at one place: the first example, and how many more."""
+        groups: dict[tuple[str, str], list[str]] = {}
+        for path, text in self._changes:
+            groups.setdefault((path, _VALUES.sub("_", text)), []).append(text)
+        lines: list[str] = []
+        for (path, _), texts in groups.items():
+            more = len(texts) - 1
+            same = all(t == texts[0] for t in texts)
+            suffix = "" if not more else f" (x{more + 1})" if same else f" (and {more} more like it)"
+            lines.append(f"{path or '(answer)'}: {texts[0]}{suffix}")
         if len(lines) > MAX_NOTES:
-            lines = [*lines[: MAX_NOTES - 1], f"and {len(lines) - MAX_NOTES + 1} more changes of the same kinds"]
+            lines = [*lines[: MAX_NOTES - 1], f"and {len(lines) - MAX_NOTES + 1} more changes"]
         return lines
 
     def mend(self, value: Any) -> Any:
@@ -76,7 +84,7 @@ class Mender:
         return None if mended is DROP else mended
 
     def _note(self, path: str, text: str) -> None:
-        self._changes.append(f"{path or '(answer)'}: {text}")
+        self._changes.append((path, text))
 
     def _resolve(self, node: Json) -> Json:
         ref = node.get("$ref")
@@ -154,10 +162,11 @@ class Mender:
         return clamped
 
     def _string(self, value: Any, path: str) -> Any:
-        if isinstance(value, list) and value and all(isinstance(v, str) for v in cast(list[Any], value)):
+        lines = cast(list[Any], value) if isinstance(value, list) else []
+        if lines and all(isinstance(v, str) for v in lines):
             self._note(path, "a list of lines joined into text")
-            return "\n".join(cast(list[str], value))
-        return value
+            return "\n".join(str(v) for v in lines)
+        return cast(object, value)
 
     def _array(self, value: Any, node: Json, path: str, name: str) -> Any:
         items = self._resolve(cast(Json, node.get("items") or {}))
@@ -166,12 +175,11 @@ class Mender:
             if text.lower() in _NONE_TEXT:
                 self._note(path, f"{value!r} read as []")
                 return []
-            parts = [p for p in re.split(r"[,;\s]+(?:and\s+)?", text) if p]
-            ids = [_parse_number(p, True, True) for p in parts]
-            if all(i is not None for i in ids):
-                self._note(path, f"{value!r} read as {ids}")
-                return ids
-            return value
+            if not _ID_LIST_TEXT.match(text):
+                return value
+            ids = [int(n) for n in re.findall(r"\d+", text)]
+            self._note(path, f"{value!r} read as {ids}")
+            return ids
         if isinstance(value, int | str) and not isinstance(value, bool) and items.get("type") == "integer":
             self._note(path, f"{value!r} read as a list of one")
             value = [value]
