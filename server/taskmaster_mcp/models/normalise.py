@@ -59,7 +59,7 @@ class Mender:
 
     def __init__(self, schema: Json) -> None:
         self.schema = schema
-        self._defs = cast(Json, schema.get("$defs") or {})
+        self._defs = cast("Json", schema.get("$defs") or {})
         self._changes: list[tuple[str, str]] = []
 
     @property
@@ -89,12 +89,12 @@ class Mender:
     def _resolve(self, node: Json) -> Json:
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            return cast(Json, self._defs.get(ref[len("#/$defs/") :], {}))
+            return cast("Json", self._defs.get(ref[len("#/$defs/") :], {}))
         return node
 
     def _fix(self, value: Any, node: Json, path: str, name: str, required: bool) -> Any:
         node = self._resolve(node)
-        branches = cast(list[Json], node.get("anyOf") or node.get("oneOf") or [])
+        branches = cast("list[Json]", node.get("anyOf") or node.get("oneOf") or [])
         if branches:
             nullable = any(self._resolve(b).get("type") == "null" for b in branches)
             if value is None and nullable:
@@ -104,19 +104,20 @@ class Mender:
                 return value
             return self._fix(value, others[0], path, name, required and not nullable)
         kind = node.get("type")
+        if kind == "string" and type(value) is str and "enum" not in node:
+            return value  # the common case, first: most of an answer is text that fits
         if value is None and kind != "null":
             return self._null(path, node, required)
-        advice = cast(Advice | None, node.get("x-advisory") or ADVISORY.get(name))
         if "enum" in node:
-            return self._enum(value, cast(list[Any], node["enum"]), path)
+            return self._enum(value, cast("list[Any]", node["enum"]), path)
         if kind in ("integer", "number"):
-            return self._number(value, node, path, name, advice, required)
+            return self._number(value, node, path, name, _advice(node, name), required)
         if kind == "string":
             return self._string(value, path)
         if kind == "array":
             return self._array(value, node, path, name)
         if kind == "object" and isinstance(value, dict):
-            return self._object(cast(Json, value), node, path)
+            return self._object(cast("Json", value), node, path)
         return value
 
     def _null(self, path: str, node: Json, required: bool) -> Any:
@@ -162,14 +163,14 @@ class Mender:
         return clamped
 
     def _string(self, value: Any, path: str) -> Any:
-        lines = cast(list[Any], value) if isinstance(value, list) else []
+        lines = cast("list[Any]", value) if isinstance(value, list) else []
         if lines and all(isinstance(v, str) for v in lines):
             self._note(path, "a list of lines joined into text")
             return "\n".join(str(v) for v in lines)
-        return cast(object, value)
+        return cast("object", value)
 
     def _array(self, value: Any, node: Json, path: str, name: str) -> Any:
-        items = self._resolve(cast(Json, node.get("items") or {}))
+        items = self._resolve(cast("Json", node.get("items") or {}))
         if isinstance(value, str) and items.get("type") == "integer" and _is_id(name):
             text = value.strip()
             if text.lower() in _NONE_TEXT:
@@ -185,31 +186,35 @@ class Mender:
             value = [value]
         if not isinstance(value, list):
             return value
-        fixed = [self._fix(v, items, f"{path}[]", name, True) for v in cast(list[Any], value)]
+        fixed = [self._fix(v, items, f"{path}[]", name, True) for v in cast("list[Any]", value)]
         return [v for v in fixed if v is not DROP]
 
     def _object(self, value: Json, node: Json, path: str) -> Json:
-        properties = cast(dict[str, Json], node.get("properties") or {})
+        properties = cast("dict[str, Json]", node.get("properties") or {})
         if not properties:
             return value
-        required = set(cast(list[str], node.get("required") or []))
-        by_canon = {_canon(p): p for p in properties}
+        required = cast("list[str]", node.get("required") or [])
         out: Json = {}
+        prefix = f"{path}." if path else ""
         for key, item in value.items():
-            name = key if key in properties else by_canon.get(_canon(key))
-            where = f"{path}.{key}" if path else key
+            name = key if key in properties else next((p for p in properties if _canon(p) == _canon(key)), None)
             if name is None:
-                self._note(where, "unknown key dropped")
+                self._note(prefix + key, "unknown key dropped")
                 continue
             if name != key:
                 if name in value:
-                    self._note(where, f"dropped (the answer also has {name})")
+                    self._note(prefix + key, f"dropped (the answer also has {name})")
                     continue
-                self._note(where, f"key read as {name}")
-            fixed = self._fix(item, properties[name], f"{path}.{name}" if path else name, name, name in required)
+                self._note(prefix + key, f"key read as {name}")
+            fixed = self._fix(item, properties[name], prefix + name, name, name in required)
             if fixed is not DROP:
                 out[name] = fixed
         return out
+
+
+def _advice(node: Json, name: str) -> Advice | None:
+    marked = node.get("x-advisory")
+    return marked if marked in ("fraction", "clamp") else ADVISORY.get(name)
 
 
 def _parse_number(text: str, integer: bool, id_like: bool) -> int | float | None:
