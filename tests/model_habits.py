@@ -318,6 +318,7 @@ HABITS: tuple[Habit, ...] = (
     Habit("confidence 0-100 (85)", _visiting(_advisory_out_of_range(100, scores=False))),
     Habit("advisory numbers far out (850, score 12)", _visiting(_advisory_out_of_range(1000, scores=True))),
     Habit("trailing commas", lambda v, s: _trailing_commas(_dump(v))),
+    Habit("// comments in the JSON", lambda v, s: re.sub(r"(\[|\{)\n", r"\1 // {see below}\n", _dump(v), count=3)),
     Habit('wrapped in {"result": ...}', lambda v, s: _dump({"result": v})),
     Habit("a bare list", lambda v, s: _dump(next(x for x in v.values() if isinstance(x, list)))),
     Habit(

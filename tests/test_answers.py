@@ -58,6 +58,11 @@ def test_trailing_commas_and_raw_newlines_in_strings_are_read_and_a_comma_inside
     assert read_answer(Steps, text).value.steps[0].title == "Keep ,] this\nline"
 
 
+def test_comments_in_the_json_are_skipped_but_slashes_in_strings_kept() -> None:
+    text = '{"steps": [ // the steps {x}\n {"id": 1, /* first */ "title": "See http://x.org/*"}]}'
+    assert read_answer(Steps, text).value.steps[0].title == "See http://x.org/*"
+
+
 def test_a_wrapper_object_and_a_bare_list_are_read() -> None:
     assert read_answer(Steps, '{"result": ' + steps() + "}").value.steps[0].id == 1
     answer = read_answer(Steps, '[{"id": 1, "title": "Bare list"}]')

@@ -9,7 +9,8 @@ that validates:
    a closing ``</think>`` whose opening tag the server's chat template already removed.
 2. Every ``{`` is a candidate start, in order. Each is read with a string-aware balanced scan: ``json``'s own
    decoder (a value and where it ends), and when that fails, a brace match that skips strings, retried without
-   trailing commas (``[1, 2,]``). Braces in prose or inside strings therefore never cut an answer short.
+   trailing commas (``[1, 2,]``) and ``//`` or ``/* */`` comments. Braces in prose or inside strings therefore
+   never cut an answer short.
 3. Each candidate is mended against the schema (``normalise.py``: enum case, numbers and ids as strings, ``null``
    for optional text, extra keys, advisory bounds) and validated with pydantic; the first that validates is the
    answer, with the mends as notes. A value nested in a wrapper (``{"result": {...}}``) is a later candidate of its
@@ -41,7 +42,7 @@ _THINK = re.compile(r"<(think|thinking|reasoning)\b[^>]*>.*?</\1\s*>", re.IGNORE
 _CLOSE = re.compile(r"</(?:think|thinking|reasoning)\s*>", re.IGNORECASE)
 _STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 _TOKENS = re.compile(_STRING + r"|[{}\[\]]")
-_TRAILING_COMMA = re.compile(f"({_STRING})" + r"|,(\s*[}\]])")
+_LENIENT = re.compile(f"({_STRING})" + r"|,(\s*[}\]])|//[^\n]*|/\*.*?\*/", re.DOTALL)  # strings kept
 
 
 class Invalid(Exception):
@@ -100,7 +101,7 @@ def candidates(text: str, opener: str = "{") -> Iterator[tuple[int, int, Any]]:
             if end is not None:
                 try:
                     value = json.loads(
-                        _TRAILING_COMMA.sub(lambda m: m.group(1) or m.group(2), text[start:end]), strict=False
+                        _LENIENT.sub(lambda m: m.group(1) or m.group(2) or "", text[start:end]), strict=False
                     )
                 except ValueError:
                     end = None
