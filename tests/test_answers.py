@@ -102,6 +102,12 @@ def test_benign_deviations_are_mended_and_each_is_noted() -> None:
         assert expected in notes
 
 
+def test_a_number_where_text_is_wanted_is_read_as_its_text() -> None:
+    answer = read_answer(Steps, '{"steps": [{"id": 1, "title": 2024, "note": 1.5}]}')
+    assert (answer.value.steps[0].title, answer.value.steps[0].note) == ("2024", "1.5")
+    assert "steps[].title: 2024 read as text" in answer.notes
+
+
 def test_mends_of_one_kind_at_one_place_are_noted_once_with_a_count() -> None:
     text = json.dumps({"steps": [{"id": str(n), "title": f"Step {n}"} for n in range(1, 4)]})
     assert read_answer(Steps, text).notes == ("steps[].id: '1' read as 1 (and 2 more like it)",)

@@ -9,7 +9,7 @@ and reported as a note, so nothing changes silently:
   ``"subtask 5"`` becomes 5 where the schema wants an integer id (``id``, ``...Id``, ``dependencies``); a list of
   ids written as one string (``"1, 2"``, ``"none"``) becomes the list;
 - ``null`` for an optional value is left out (the default applies); ``null`` for required text that may be empty
-  becomes ``""``; a list of lines for a text field becomes the lines joined;
+  becomes ``""``; a list of lines for a text field becomes the lines joined, a number the number's text;
 - a key in another case or spelling (``test_strategy`` for ``testStrategy``) takes the schema's name, and keys the
   schema does not know are dropped;
 - advisory numbers (:data:`ADVISORY`, or a property marked ``"x-advisory"`` in its schema) never fail an answer:
@@ -167,6 +167,9 @@ class Mender:
         if lines and all(isinstance(v, str) for v in lines):
             self._note(path, "a list of lines joined into text")
             return "\n".join(str(v) for v in lines)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            self._note(path, f"{value!r} read as text")
+            return str(value)
         return cast("object", value)
 
     def _array(self, value: Any, node: Json, path: str, name: str) -> Any:
