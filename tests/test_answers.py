@@ -14,10 +14,11 @@ from pydantic import BaseModel, Field
 
 from cli_agents import install
 from provider_server import MESSAGES, ProviderServer, Reply, write_config
+from taskmaster_mcp.ai.context import summarize
 from taskmaster_mcp.ai.prompts.expand import ComplexityAnswer, SubtaskPlan
 from taskmaster_mcp.ai.prompts.plan import TaskPlan
 from taskmaster_mcp.models.answers import Invalid, first_json, read_answer
-from taskmaster_mcp.models.router import ModelRouter
+from taskmaster_mcp.models.router import ModelRouter, Usage
 from taskmaster_mcp.store.paths import Paths
 
 
@@ -235,3 +236,14 @@ async def test_cli_agents_answers_are_read_the_same_way(tmp_path: Path, provider
         await router.aclose()
     assert value.tasks[0].priority == "high" and usage.provider == provider
     assert usage.normalised == ["tasks[].priority: 'High' read as 'high'"]
+
+
+def test_the_usage_block_shows_each_mend_once_and_at_most_ten_lines() -> None:
+    calls = [
+        Usage(role="main", provider="ollama", model="m", normalised=[f"tasks[].x{n}: unknown key dropped" for n in r])
+        for r in (range(0, 8), range(4, 15))
+    ]
+    shown = summarize(calls).normalised or []
+    assert len(shown) == 10 and shown[0] == "tasks[].x0: unknown key dropped" and shown[-1] == "and 6 more mends"
+    assert summarize(calls[:1]).normalised == calls[0].normalised
+    assert summarize([Usage(role="main", provider="ollama", model="m")]).normalised is None
