@@ -12,6 +12,9 @@ model); when the queue is empty the route's default reply (``server.defaults[rou
 (a function of the recorded request returning a Reply, or None to pass) answers before the queues: replaying
 recorded answers by what was asked (``tests/eval/replay.py``). Every request is recorded in ``server.requests``.
 Scripted errors carry ``retry-after-ms: 10``.
+A model with real habits (it reads the schema it was asked for, builds its answer from it and writes it in a
+``<think>`` block, a fence, with ``"High"`` or ``"5"``...) is ``tests/model_habits.py``'s ``HabitModel``, used as the
+responder (docs/model-answers.md).
 
 Prompt caching as Anthropic bills it: with ``server.prompt_cache = True``, a Messages request's usage is computed
 from what it sent (:func:`simulated_cache_usage`, ~4 characters a token): the text up to the last block marked

@@ -66,6 +66,7 @@ class UsageSummary(BaseModel):
     warnings: list[str] | None = None  # budgets past budgets.warnAt; costs that count against no budget
     route: list[str] | None = None  # why each call started on its role (the routing rule or pin that chose it)
     escalated: list[str] | None = None  # calls that moved up to a stronger role, and why
+    normalised: list[str] | None = None  # what was mended in the answers (enum case, "5" for 5, ...); see docs
 
 
 class PromptUsage(Usage):
@@ -162,7 +163,19 @@ def summarize(usages: Iterable[Usage]) -> UsageSummary:
         cache=cache_note(hits, len(items)),
         route=list(dict.fromkeys(u.route for u in items if u.route)) or None,
         escalated=[u.escalated for u in items if u.escalated] or None,
+        normalised=_mends(items),
     )
+
+
+MENDS_SHOWN = 10
+
+
+def _mends(usages: list[Usage]) -> list[str] | None:
+    """What was mended in the answers (models/normalise.py), each note once, at most MENDS_SHOWN lines."""
+    notes = list(dict.fromkeys(n for u in usages for n in u.normalised))
+    if len(notes) > MENDS_SHOWN:
+        notes = [*notes[: MENDS_SHOWN - 1], f"and {len(notes) - MENDS_SHOWN + 1} more mends"]
+    return notes or None
 
 
 def cache_note(saved: list[str], calls: int) -> str | None:

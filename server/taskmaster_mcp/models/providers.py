@@ -105,6 +105,7 @@ class Completion:
     cached_tokens: int = 0
     billing: Billing = "tokens"
     cache_write_tokens: int = 0  # of input_tokens, written to the provider's prompt cache (Anthropic bills 1.25x)
+    notes: tuple[str, ...] = ()  # what was mended to make a structured answer fit its schema (models/answers.py)
 
 
 class Provider(Protocol):

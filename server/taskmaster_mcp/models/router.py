@@ -62,7 +62,14 @@ from taskmaster_mcp.models.recording import Recorder, Recording
 from taskmaster_mcp.models.response_cache import ResponseCache, default_cache_dir, request_key
 from taskmaster_mcp.models.routing import TaskFacts, choose, policy_of
 from taskmaster_mcp.models.spend import SpendGuard, user_price
-from taskmaster_mcp.models.structured import Invalid, SchemaCache, correction, extract_json, parse, validation_summary
+from taskmaster_mcp.models.structured import (
+    Invalid,
+    SchemaCache,
+    correction,
+    extract_json,
+    read_answer,
+    validation_summary,
+)
 from taskmaster_mcp.models.usage import CallState, ProgressFn, Usage, cost_of
 from taskmaster_mcp.store.config import ROLES, Config, ConfigSource, RoleConfig, resolve_key
 from taskmaster_mcp.store.paths import Paths
@@ -367,6 +374,7 @@ class ModelRouter:
                 fallbacks=notes,
                 escalated=escalated.get(name) or None,
                 cache_saved_at=run.cache_hit,
+                normalised=list(answered.notes),
             )
             return value, usage
         raise AllProvidersFailed(failures)
@@ -481,12 +489,14 @@ class ModelRouter:
             cost = cost_of(target.info, completion)
             run.add(completion, cost)
             try:
-                value = completion.text if schema is None else parse(schema, completion.text)
+                answer = None if schema is None else read_answer(schema, completion.text)  # answers.py
             except Invalid:
                 self._record(run, target, completion, started, "invalid_output", cost)
                 raise
             self._record(run, target, completion, started, "ok", cost)
-            return value, completion
+            if answer is None:
+                return completion.text, completion
+            return answer.value, replace(completion, notes=answer.notes)
 
     async def _attempt(self, run: CallState, target: _Target, request: Request, turn_ends: float) -> Completion:
         """One request under the policy's limits (``policy.bounded``); a timeout is a retryable ProviderError."""

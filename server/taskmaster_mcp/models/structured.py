@@ -6,6 +6,11 @@ is asked for a bare JSON object matching the schema at the end of the system pro
 every call of a command, so it belongs to the stable prefix that providers cache (``prompt_cache.py``), not after the
 per-call part of the user prompt. Either way the answer is validated with
 pydantic; a failure is re-asked once on the same model with the validation errors (:func:`correction`).
+
+The answer is read as real models write it (``answers.py``: reasoning blocks, prose, fences, the first JSON value
+that validates) and its benign deviations are mended and noted (``normalise.py``), so only real errors cost a
+re-ask. Local servers (ollama, lmstudio) that the catalogue marks native get the schema both ways: a server older
+than the feature (Ollama before 0.5) ignores ``response_format``, and the prompt still says what to answer.
 """
 
 from __future__ import annotations
@@ -16,29 +21,19 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from taskmaster_mcp.models.answers import Answer, Invalid, first_json, read_answer
 from taskmaster_mcp.models.catalogue import ModelInfo
 from taskmaster_mcp.models.providers import Request, native_schema, provider_wire
 
+__all__ = ["Answer", "Invalid", "SchemaCache", "correction", "extract_json", "parse", "read_answer"]
+
 NATIVE_WIRES = frozenset({"anthropic", "openai"})
-
-
-class Invalid(Exception):
-    """An answer that failed schema validation (internal: triggers the one re-ask)."""
-
-    def __init__(self, text: str, error: ValidationError) -> None:
-        super().__init__(str(error))
-        self.text = text
-        self.error = error
+SCHEMA_IN_PROMPT_TOO = frozenset({"ollama", "lmstudio"})  # native only from some server version on
 
 
 def extract_json(text: str) -> str:
-    """The JSON object inside a model's answer: code fences stripped, outermost ``{...}`` kept."""
-    stripped = text.strip()
-    if stripped.startswith("```"):
-        stripped = stripped.split("\n", 1)[1] if "\n" in stripped else ""
-        stripped = stripped.rsplit("```", 1)[0]
-    start, end = stripped.find("{"), stripped.rfind("}")
-    return stripped[start : end + 1] if 0 <= start < end else stripped
+    """The first JSON object in a model's answer (reasoning, prose and fences skipped; see ``answers.py``)."""
+    return first_json(text)
 
 
 def validation_summary(err: ValidationError) -> str:
@@ -64,7 +59,9 @@ class SchemaCache:
         if self.native(provider, info):
             if (wire, schema) not in self._schemas:
                 self._schemas[(wire, schema)] = native_schema(wire, schema)
-            return replace(request, json_schema=self._schemas[(wire, schema)], schema_name=schema.__name__)
+            request = replace(request, json_schema=self._schemas[(wire, schema)], schema_name=schema.__name__)
+            if provider not in SCHEMA_IN_PROMPT_TOO:
+                return request
         shape = json.dumps(schema.model_json_schema(), separators=(",", ":"))
         return replace(
             request,
@@ -74,11 +71,8 @@ class SchemaCache:
 
 
 def parse(schema: type[BaseModel], text: str) -> Any:
-    """The answer validated against ``schema``; raise :class:`Invalid` (with the text) when it does not fit."""
-    try:
-        return schema.model_validate_json(extract_json(text))
-    except ValidationError as error:
-        raise Invalid(text, error) from None
+    """The answer validated against ``schema`` (mended, notes dropped); raise :class:`Invalid` when none fits."""
+    return read_answer(schema, text).value
 
 
 def correction(first: Invalid) -> str:

@@ -41,6 +41,7 @@ class Usage(BaseModel):
     warnings: list[str] = []  # budgets past budgets.warnAt, a cost that counts against no budget (spend.py)
     route: str = ""  # why the call started on its role (models/routing.py), e.g. "routing[1]: complexity 2 ≤ 3 → fast"
     escalated: str | None = None  # why it moved up to a stronger role (models/escalation.py), when it did
+    normalised: list[str] = []  # benign deviations of the answer that were mended (models/normalise.py)
 
 
 def cost_of(info: catalogue.ModelInfo | None, completion: Completion) -> float | None:
