@@ -22,6 +22,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "support"))
 
 from provider_server import ProviderServer  # noqa: E402
 from quirk_corpus import COMMANDS, Case, make_project, run_command, table  # noqa: E402
