@@ -370,9 +370,9 @@ async def test_generate_writes_task_files(messy_project: Path) -> None:
         first = await ok(client, "generate")
         second = await ok(client, "generate")
         outside = await error(client, "generate", output="../elsewhere")
-    text = (messy_project / ".taskmaster/tasks/task_004.txt").read_text(encoding="utf-8")
-    assert text.startswith("# Task ID: 4\n# Title: HTTP API\n# Status: pending\n# Dependencies: 3\n")
-    assert "## 3. Error envelope [blocked]" in text
+    text = (messy_project / ".taskmaster/tasks/task_004.md").read_text(encoding="utf-8")
+    assert text.startswith("# Task ID: 4\n\n**Title:** HTTP API\n\n**Status:** pending\n\n**Dependencies:** 3")
+    assert "### 4.3. Error envelope\n\n**Status:** blocked  \n" in text
     assert first["written"] == 8 and second["unchanged"] == 8
     assert "outside the project root" in outside
 
@@ -497,7 +497,6 @@ async def test_every_tool_is_annotated_and_has_a_description(tmp_path: Path) -> 
     assert read_only == {
         "get_tasks",
         "get_task",
-        "next_task",
         "validate_dependencies",
         "list_tags",
         "complexity_report",

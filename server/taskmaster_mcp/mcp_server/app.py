@@ -69,7 +69,8 @@ COMPAT = frozenset({"file"})
 def _catalogue() -> list[ToolSpec]:
     return [
         ToolSpec("get_tasks", "read", read_only=True, hidden=COMPAT | {"complexityReport"}),
-        ToolSpec("next_task", "read", read_only=True),
+        ToolSpec("next_task", "read"),  # claim=true writes the claim
+        ToolSpec("release_task", "claims", idempotent=True),
         ToolSpec("get_task", "read", read_only=True, hidden=COMPAT | {"complexityReport"}),
         ToolSpec("set_task_status", "write", idempotent=True),
         ToolSpec("update_subtask", "write", open_world=True),

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from taskmaster_mcp.tasks.jsonvalues import clip
 from taskmaster_mcp.tasks.model import (
@@ -37,6 +37,7 @@ from taskmaster_mcp.tasks.model import (
     resolve_sub_dep,
     subtasks_of,
 )
+from taskmaster_mcp.tasks.pins import CLAIM_KEY, our_value
 
 T = TypeVar("T")
 
@@ -149,7 +150,16 @@ def compact_row(task: Task, fields: tuple[str, ...] = (), with_subtasks: bool = 
             row[name] = task[name]
     if with_subtasks and subs:
         row["subtaskList"] = [_sub_row(task, s, fields) for s in subs]
+    _add_claim(row, task)
     return row
+
+
+def _add_claim(row: dict[str, Any], item: Task) -> None:
+    """An agent's claim (tasks/claims.py) as recorded: ``{"agent", "until"}``; the face says how much lease is left."""
+    claim = our_value(item, CLAIM_KEY)
+    if isinstance(claim, dict) and isinstance(claim.get("agent"), str):  # pyright: ignore[reportUnknownMemberType]
+        recorded = cast(dict[str, Any], claim)
+        row["claim"] = {"agent": recorded["agent"], "until": recorded.get("until")}
 
 
 def _sub_row(task: Task, sub: Task, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -163,6 +173,7 @@ def _sub_row(task: Task, sub: Task, fields: tuple[str, ...]) -> dict[str, Any]:
     for name in fields:
         if name in sub and name not in row and sub[name] not in ("", None, [], {}):
             row[name] = sub[name]
+    _add_claim(row, sub)
     return row
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Annotated, Any, cast
 
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
@@ -11,7 +12,9 @@ from taskmaster_mcp.errors import InvalidInput, NotFound
 from taskmaster_mcp.mcp_server.calls import open_project
 from taskmaster_mcp.mcp_server.tools.params import FileArg, Ids, ProjectRoot, TagArg
 from taskmaster_mcp.store.reports import complexity_of, read_report
+from taskmaster_mcp.tasks.claims import Claim
 from taskmaster_mcp.tasks.model import STATUSES, Task, key, parse_ref_list, split_list
+from taskmaster_mcp.tasks.parallel import waves
 from taskmaster_mcp.tasks.queries import (
     DEFAULT_LIMIT,
     compact_row,
@@ -33,6 +36,8 @@ class TaskPage(BaseModel):
     tasks: list[dict[str, Any]]
     nextCursor: str | None = None
     note: str | None = None
+    waves: list[dict[str, Any]] | None = None
+    unschedulable: list[str] | None = None
 
 
 class TaskDetails(BaseModel):
@@ -49,6 +54,8 @@ class NextTask(BaseModel):
     tag: str
     next: dict[str, Any] | None = None
     parent: dict[str, Any] | None = None
+    claim: dict[str, Any] | None = None
+    parallel: list[dict[str, Any]] | None = None
     reason: str
 
 
@@ -88,6 +95,7 @@ async def get_tasks(
     limit: Annotated[int, Field(ge=1, le=500)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Field()] = None,
     complexityReport: str | None = None,
+    parallel: Annotated[bool, Field(description="Add the plan's waves of tasks workable at once")] = False,
     tag: TagArg = None,
     file: FileArg = None,
 ) -> TaskPage:
@@ -104,8 +112,10 @@ async def get_tasks(
     extra = tuple(split_list(fields))
     tasks = index.tasks if wanted is None else [t for t in index.tasks if status_of(t) in wanted]
 
+    now = datetime.now(UTC)
+
     def render(task: Task) -> dict[str, Any]:
-        row = compact_row(task, extra, withSubtasks)
+        row = with_lease_left(compact_row(task, extra, withSubtasks), now)
         return {**row, **complexity_of(project.paths, the_tag, task, report)} if report is not None else row
 
     rows, next_offset = page(tasks, offset=_cursor(cursor), limit=limit, render=render)
@@ -117,9 +127,27 @@ async def get_tasks(
         note = "No tasks yet. Create them with parse_prd or add_task."
     elif next_offset is not None:
         note = f"Showing {len(rows)} of {len(tasks)}; pass cursor={next_offset} for more."
-    return TaskPage(
+    page_of = TaskPage(
         tag=the_tag, stats=stats, tasks=rows, nextCursor=str(next_offset) if next_offset else None, note=note
     )
+    if parallel:
+        found, stuck = waves(index)
+        page_of.waves = [{"wave": n, "ids": w.items, "why": w.reasons} for n, w in enumerate(found, 1)]
+        page_of.unschedulable = stuck
+    return page_of
+
+
+def with_lease_left(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A row's (and its subtask rows') recorded claim, with the lease left, or marked expired."""
+    for sub in cast(list[dict[str, Any]], row.get("subtaskList") or []):
+        with_lease_left(sub, now)
+    claim = row.get("claim")
+    if isinstance(claim, dict):
+        recorded = cast(dict[str, Any], claim)
+        lease = Claim(str(recorded["agent"]), "", str(recorded.get("until") or ""))
+        left = round(lease.left(now).total_seconds() / 60, 1)
+        row["claim"] = {"agent": lease.agent, **({"leaseMinutesLeft": left} if left > 0 else {"expired": True})}
+    return row
 
 
 async def get_task(
@@ -158,12 +186,28 @@ async def next_task(
     ctx: Context[Any, Any],
     projectRoot: ProjectRoot = None,
     complexityReport: Annotated[str | None, Field()] = None,
+    claim: Annotated[
+        bool, Field(description="Claim it for agent: in progress, leased, never handed to another")
+    ] = False,
+    agent: Annotated[str | None, Field(description="This agent's name (needed with claim)")] = None,
+    leaseMinutes: Annotated[float | None, Field(description="Claim lease, default 30")] = None,
+    count: Annotated[int | None, Field(description="Up to N items workable at once (no claim)")] = None,
     tag: TagArg = None,
     file: FileArg = None,
 ) -> NextTask:
-    """The next task/subtask to work on."""
+    """The next task/subtask to work on; claim=true hands it to one agent (parallel agents)."""
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
+    if claim or count is not None:
+        from taskmaster_mcp.mcp_server.tools import claims as claiming
+
+        if claim and count is not None:
+            raise InvalidInput("claim takes one item per agent; drop count (or call without claim to see N items).")
+        if count is not None:
+            rows, why = claiming.parallel_next(project, the_tag, count)
+            return NextTask(tag=the_tag, parallel=rows, reason=why)
+        item, parent, held, why = claiming.claimed_next(project, the_tag, agent, leaseMinutes)
+        return NextTask(tag=the_tag, next=item, parent=parent, claim=held, reason=why)
     doc = project.store.read()
     index = doc.index(the_tag)
     memo_key = ("next", the_tag)
