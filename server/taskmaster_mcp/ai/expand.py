@@ -15,6 +15,10 @@ Decisions:
 - Expanding a subtask ``7.2`` (Task Master cannot) replaces it, in its place in the list, by finer subtasks of task
   7 with new ids: the first inherits 7.2's dependencies, a later one without dependencies from the model follows the
   one before it, and everything that depended on 7.2 now depends on the last new one.
+- The scope of the PRD a task came from (``metadata.prd``, :mod:`taskmaster_mcp.ai.prd_scope`) goes with it.
+- Counts hold: an exact count is in the answer's JSON schema (``minItems``/``maxItems``, which native wires
+  enforce); an answer more than 20% off it is asked again once with its titles shown, the same stable prefix first
+  (so the provider's prompt cache serves it); the answer closer to the count is kept and ``notes`` say so.
 - expand_all runs one model call per task concurrently (adaptive, ``models/concurrency.py``) and saves each
   task's subtasks in its own write as soon as its answer arrives, so a failure or a cancellation loses nothing done.
   It stops at ``taskmasterMcp.timeouts.toolSeconds`` (default 50, under common client timeouts of 60 s): calls in
@@ -32,9 +36,11 @@ from typing import Any, cast
 from pydantic import BaseModel
 
 from taskmaster_mcp.ai.codebase import code_block
-from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, renumber, research_step, summarize, task_line
+from taskmaster_mcp.ai.context import AIContext, UsageSummary, renumber, research_step, summarize, task_line
+from taskmaster_mcp.ai.counts import ask_counted
 from taskmaster_mcp.ai.critique import Critic, CritiqueReport, subtasks_source
 from taskmaster_mcp.ai.neighbours import builds_on, dependents, relevant, unblocks
+from taskmaster_mcp.ai.prd_scope import task_scope
 from taskmaster_mcp.ai.prompts import expand
 from taskmaster_mcp.ai.prompts.blocks import task_context
 from taskmaster_mcp.errors import Conflict, TaskmasterError
@@ -73,6 +79,7 @@ class ExpandResult(BaseModel):
     created: list[dict[str, Any]]
     removed: list[str] = []
     droppedDependencies: int = 0
+    notes: list[str] | None = None
     usage: UsageSummary
     critique: CritiqueReport | None = None
 
@@ -100,6 +107,7 @@ class ExpandAllResult(BaseModel):
     failed: list[ItemReason]
     remaining: list[str]
     message: str
+    notes: list[str] | None = None
     usage: UsageSummary
 
 
@@ -137,6 +145,7 @@ class Job:
     hint: str | None
     existing: bool
     facts: TaskFacts | None = None  # routing only (models/routing.py); never part of the prompt
+    scope: str | None = None  # the recorded scope of the PRD the task came from
 
 
 def _text(value: object) -> str:
@@ -182,6 +191,7 @@ def make_job(
             None,
             False,
             facts_of(task, report.get(ref.task)),
+            task_scope(task),
         )
     hint, recommended = _hint(report.get(ref.task) or {}, task)
     reverse = reverse if reverse is not None else dependents(index)
@@ -201,6 +211,7 @@ def make_job(
         hint,
         existing,
         facts_of(task, report.get(ref.task)),
+        task_scope(task),
     )
 
 
@@ -213,9 +224,10 @@ async def draft(
     usages: list[Usage],
     code: str,
     critic: Critic | None = None,
+    notes: list[str] | None = None,
 ) -> list[expand.PlannedSubtask]:
-    """Ask the model for the subtasks of one job (research first when asked; with ``critic``, critiqued and revised
-    once); usage goes into ``usages``."""
+    """Ask the model for the subtasks of one job (research first when asked; an exact count missed is asked again
+    once, with a note in ``notes``; with ``critic``, critiqued and revised once); usage goes into ``usages``."""
     findings = None
     if research:
         findings, usage = await research_step(
@@ -233,12 +245,25 @@ async def draft(
         hint=job.hint,
         existing=job.existing,
         research=findings,
+        scope=job.scope,
     )
     prefix = expand.expand_context(codebase=code, request=request)
-    answer, usage = await ask(
-        ai, expand.EXPAND, prompt, expand.SubtaskPlan, command=command, prefix=prefix, task=job.facts
+    schema = expand.counted_subtasks(job.count) if job.exact else expand.SubtaskPlan
+    answer, usage = await ask_counted(
+        ai,
+        expand.EXPAND,
+        prompt,
+        schema,
+        items=lambda a: [f"{s.id} {s.title}" for s in a.subtasks],
+        wanted=job.count if job.exact else 0,
+        what="subtasks",
+        where=f"{job.ref}: ",
+        command=command,
+        usages=usages,
+        notes=notes if notes is not None else [],
+        prefix=prefix,
+        task=job.facts,
     )
-    usages.append(usage)
     if critic is not None:
         answer = await critic.check(
             ai,
@@ -351,7 +376,10 @@ async def expand_task(
     critic = Critic(ai, "subtasks") if critique else None
     await ai.progress(0, None, f"expanding {ref} into about {job.count} subtasks")
     usages: list[Usage] = []
-    planned = await draft(ai, "expand_task", job, request, research, usages, code_block(ai.project.paths), critic)
+    notes: list[str] = []
+    planned = await draft(
+        ai, "expand_task", job, request, research, usages, code_block(ai.project.paths), critic, notes
+    )
     with store.mutate() as doc:
         made, removed, dropped = apply(doc, tag, ref, planned, force)
     return ExpandResult(
@@ -360,6 +388,7 @@ async def expand_task(
         created=_created_rows(ref.task, made),
         removed=removed,
         droppedDependencies=dropped,
+        notes=notes or None,
         usage=summarize(usages),
         critique=critic.report() if critic is not None else None,
     )
@@ -404,6 +433,7 @@ async def expand_all(
     usages: list[Usage] = []
     expanded: dict[str, int] = {}
     failed: dict[str, str] = {}
+    notes: list[str] = []
 
     async def run(tid: str) -> None:
         async def progress(_done: float, _total: float | None, message: str) -> None:
@@ -413,7 +443,7 @@ async def expand_all(
             try:
                 job = make_job(index, Ref(tid), report, num, default, force, reverse)  # built when started
                 planned = await draft(
-                    replace(ai, progress=progress), "expand_all", job, request, research, usages, code
+                    replace(ai, progress=progress), "expand_all", job, request, research, usages, code, notes=notes
                 )
                 with store.mutate() as doc:
                     made, _, _ = apply(doc, tag, Ref(tid), planned, force)
@@ -453,5 +483,6 @@ async def expand_all(
         failed=[ItemReason(id=t, reason=failed[t]) for t in eligible if t in failed],
         remaining=remaining,
         message=message,
+        notes=notes or None,
         usage=summarize(usages),
     )

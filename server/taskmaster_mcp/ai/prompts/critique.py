@@ -87,8 +87,8 @@ def critique_subtasks_prompt(target: str, parent: str | None, draft: str, reques
     return f"{source}{asked}\n\n<draft-subtasks>\n{draft}\n</draft-subtasks>"
 
 
-CRITIQUE_PLAN = Template("critique.parse_prd", 1, CRITIQUE_PLAN_SYSTEM, (critique_plan_prompt,))
-CRITIQUE_SUBTASKS = Template("critique.expand", 1, CRITIQUE_SUBTASKS_SYSTEM, (critique_subtasks_prompt,))
+CRITIQUE_PLAN = Template("critique.parse_prd", 2, CRITIQUE_PLAN_SYSTEM, (critique_plan_prompt,))
+CRITIQUE_SUBTASKS = Template("critique.expand", 2, CRITIQUE_SUBTASKS_SYSTEM, (critique_subtasks_prompt,))
 
 
 REVISE_SYSTEM = """\
@@ -116,4 +116,4 @@ def revise_prompt(prompt: str, draft: str, findings: list[CritiqueFinding]) -> s
     )
 
 
-REVISE = Template("revise", 1, REVISE_SYSTEM, (revise_prompt, finding_lines))
+REVISE = Template("revise", 2, REVISE_SYSTEM, (revise_prompt, finding_lines))
