@@ -167,15 +167,21 @@ async def test_a_long_prd_is_planned_in_parts_with_consistent_ids(
     root = ai_project(tmp_path / "p", provider_server, ours={"inputBudgetTokens": 8000})
     sections = "\n\n".join(f"## Feature {n}\n" + ("Detail sentence. " * 1500) for n in range(1, 5))
     provider_server.script(
-        MESSAGES, *[Reply(text=plan((n, f"Feature {n}", [n - 1] if n > 1 else []))) for n in range(1, 9)]
+        MESSAGES,
+        Reply(text=as_json({"stack": [], "constraints": [], "outOfScope": ["Mobile apps."]})),
+        *[Reply(text=plan((n, f"Feature {n}", [n - 1] if n > 1 else []))) for n in range(1, 9)],
     )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "parse_prd", prd=sections)
     assert data["parts"] > 1
     ids = [t["id"] for t in stored(root)]
     assert ids == list(range(1, len(ids) + 1))
-    second_prompt = json.dumps(provider_server.seen(MESSAGES)[1].body)
-    assert "<existing-tasks>\\n1 Feature 1\\n" in second_prompt  # the title map of the earlier parts' tasks
+    assert system_of(provider_server, 0).startswith("You read a product requirements document")  # its scope, once
+    second_prompt = user_prompts(provider_server)[2]
+    assert "<existing-tasks>\n1 Feature 1\n" in second_prompt  # the title map of the earlier parts' tasks
+    parts = user_prompts(provider_server)[1:]
+    assert all("<scope>\nOut of scope: Mobile apps.\n</scope>" in p for p in parts)  # the scope in every part
+    assert stored(root)[0]["metadata"]["prd"]["scope"] == "Out of scope: Mobile apps."
 
 
 async def test_add_task_with_a_prompt_drafts_a_task_and_keeps_user_fields(
