@@ -50,7 +50,7 @@ def counted_subtasks(count: int) -> type[SubtaskPlan]:
     """:class:`SubtaskPlan` whose JSON schema says ``count`` subtasks (``minItems``/``maxItems``), for native wires;
     validation still accepts any count, so a miss is re-asked once instead of failing the call."""
     return create_model(
-        f"SubtaskPlan{count}",
+        "SubtaskPlan",  # the same name: recordings and ledgers name the output model, not the count
         __base__=SubtaskPlan,
         subtasks=(
             Annotated[

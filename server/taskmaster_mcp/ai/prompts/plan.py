@@ -62,7 +62,7 @@ def counted_plan(count: int) -> type[TaskPlan]:
     """:class:`TaskPlan` whose JSON schema says ``count`` tasks (``minItems``/``maxItems``), for wires that take the
     schema natively; validation still accepts any count, so a miss is re-asked once instead of failing the call."""
     return create_model(
-        f"TaskPlan{count}",
+        "TaskPlan",  # the same name: recordings and ledgers name the output model, not the count
         __base__=TaskPlan,
         tasks=(
             Annotated[list[PlannedTask], Field(min_length=1, json_schema_extra={"minItems": count, "maxItems": count})],
