@@ -10,13 +10,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from evaluation import evaluate, table
+from prompt_eval import mutation_suite, mutation_table, prompt_table, run_checks
 
 
 def main() -> None:
-    """Run every check on every golden input and print the table."""
+    """Run every check on every golden input and print the tables: answers, prompts, mutations."""
     with tempfile.TemporaryDirectory() as tmp:
         rows, sizes = asyncio.run(evaluate(Path(tmp)))
+        outcomes, largest = asyncio.run(run_checks(Path(tmp) / "prompts"))
+        caught = asyncio.run(mutation_suite(Path(tmp) / "mutations"))
     print(table(rows, sizes))
+    print()
+    print(prompt_table(outcomes, largest))
+    print()
+    print(mutation_table(caught))
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from taskmaster_mcp.ai.prompts.blocks import (
     framed,
     neighbour_block,
     research_block,
+    scope_block,
     task_context,
 )
 
@@ -151,10 +152,7 @@ def update_task_prompt(
     """The user prompt of update_task with a prompt (``task`` is :func:`task_context` output): the code, the PRD
     scope, the item and its neighbours, the requested change (a document), then the instruction."""
     text = codebase.lstrip("\n")
-    if scope:
-        text += "\n\nThe stack, constraints and out-of-scope lines of the PRD this work came from:\n" + framed(
-            "scope", scope
-        )
+    text += scope_block(scope)
     if parent:
         text += f"\n\nIt is a subtask of this task (for context only):\n{framed('parent', parent)}"
     text += f"\n\nCurrent item:\n{framed('task', task)}{neighbour_block(builds_on or [], unblocks or [])}"
@@ -195,13 +193,13 @@ UPDATE_TASK = Template(
     "update_task",
     3,
     UPDATE_TASK_SYSTEM,
-    (update_task_prompt, task_context, brief, neighbour_block, codebase_block, research_block),
+    (update_task_prompt, task_context, brief, neighbour_block, codebase_block, scope_block, research_block),
 )
 UPDATE_SUBTASK = Template(
     "update_subtask",
     3,
     UPDATE_SUBTASK_SYSTEM,
-    (update_task_prompt, task_context, brief, neighbour_block, codebase_block, research_block),
+    (update_task_prompt, task_context, brief, neighbour_block, codebase_block, scope_block, research_block),
 )
 UPDATE_DONE = Template("update_done", 2, UPDATE_DONE_SYSTEM, (update_done_prompt, task_context, research_block))
 UPDATE_MANY = Template(

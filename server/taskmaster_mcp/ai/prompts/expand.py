@@ -19,6 +19,7 @@ from taskmaster_mcp.ai.prompts.blocks import (
     framed,
     neighbour_block,
     research_block,
+    scope_block,
     task_context,
     title_map,
 )
@@ -150,12 +151,7 @@ def expand_prompt(
     """The per-task part of one expansion, after :func:`expand_context`: ``target`` is the task (or subtask) JSON,
     ``parent`` its parent's, ``scope`` the recorded scope of the PRD it came from. The documents come first; the
     instructions and the count last."""
-    text = ""
-    if scope:
-        text = (
-            "The stack, constraints and out-of-scope lines of the PRD this task came from (binding):\n"
-            f"{framed('scope', scope)}\n\n"
-        )
+    text = scope_block(scope).lstrip("\n") + ("\n\n" if scope else "")
     if parent is not None:
         text += f"{framed('parent', parent)}\n\n{framed('subtask', target)}"
     else:
@@ -201,6 +197,7 @@ EXPAND = Template(
     (
         expand_context,
         expand_prompt,
+        scope_block,
         complexity_hint,
         task_context,
         brief,

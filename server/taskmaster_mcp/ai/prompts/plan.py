@@ -15,6 +15,7 @@ from taskmaster_mcp.ai.prompts.blocks import (
     codebase_block,
     framed,
     research_block,
+    scope_block,
     task_context,
     title_map,
 )
@@ -105,17 +106,6 @@ requirements. Do not repeat work that existing tasks already cover. Alongside th
 document's stack, constraints and out-of-scope lines (short quotes; empty lists where it names none).
 
 {DATA_RULE}"""
-
-
-def scope_block(scope: str | None) -> str:
-    """The PRD's stack, constraints and out-of-scope lines, sent with every part of a split PRD (and with the work
-    planned from it); empty when there are none."""
-    if not scope:
-        return ""
-    return (
-        "\n\nThe whole document's stack, constraints and out-of-scope lines (binding for every part and every task "
-        f"planned from it):\n{framed('scope', scope)}"
-    )
 
 
 def parse_prd_documents(
