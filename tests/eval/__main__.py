@@ -10,6 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from evaluation import evaluate, table
+from plan_judge import judge_table
 from prompt_eval import mutation_suite, mutation_table, prompt_table, run_checks
 
 
@@ -20,6 +21,8 @@ def main() -> None:
         outcomes, largest = asyncio.run(run_checks(Path(tmp) / "prompts"))
         caught = asyncio.run(mutation_suite(Path(tmp) / "mutations"))
     print(table(rows, sizes))
+    print()
+    print(judge_table())
     print()
     print(prompt_table(outcomes, largest))
     print()

@@ -29,6 +29,7 @@ for extra in (HERE, HERE.parent, HERE.parent / "bench", HERE.parent.parent / "se
         sys.path.insert(0, str(extra))
 
 from bench_prompt_sizes import build, prompt_bytes, replies  # noqa: E402
+from plan_judge import NEGATION, sentences  # noqa: E402
 from replay import Replayer, request_text  # noqa: E402
 
 from ai_helpers import ai_env, ai_project  # noqa: E402
@@ -90,12 +91,14 @@ def _blob(task: dict[str, Any]) -> str:
 
 
 def forbidden_topics(tasks: list[dict[str, Any]], forbidden: list[str]) -> list[str]:
-    """``id: topic`` for every task whose text has all the keywords of a forbidden topic."""
+    """``id: topic`` for every task with a sentence that has all the keywords of a forbidden topic and does not
+    negate it ("Sync is out of scope" names an exclusion; it is not sync work)."""
     return [
         f"{t.get('id')}: {topic}"
         for t in tasks
         for topic in forbidden
-        if keywords(topic) and keywords(topic) <= keywords(_blob(t))
+        if keywords(topic)
+        and any(keywords(topic) <= keywords(s) for s in sentences(_blob(t)) if not NEGATION.search(s))
     ]
 
 
