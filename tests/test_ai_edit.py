@@ -372,7 +372,9 @@ async def test_update_turns_a_revision_of_done_work_into_a_follow_up_and_shows_t
     allowed = {"title", "description", "details", "testStrategy", "subtasks"}
     assert update_issues(before, task(root, 3), allowed) == []  # done work and dated notes intact
     text = user_text(provider_server)
-    assert text.startswith("Requested change:\n<request>\nSwitch to Postgres\n</request>\n\nTasks to revise")  # the shared part first
+    assert text.startswith(
+        "Requested change:\n<request>\nSwitch to Postgres\n</request>\n\nTasks to revise"
+    )  # the shared part first
     around = text.split("Tasks these depend on or that depend on them")[1]
     assert '"id":1,"title":"Set up repository","status":"done"' in around
     assert '"id":2,"title":"Design data model"' in around and '"id":4,' not in around  # 4 is in the batch

@@ -231,7 +231,9 @@ async def test_progress_values_always_increase_across_parts_and_model_heartbeats
 
 
 def user_prompts(server: ProviderServer) -> list[str]:
-    return ["\n".join(message_text(m.get("content")) for m in r.body.get("messages", [])) for r in server.seen(MESSAGES)]
+    return [
+        "\n".join(message_text(m.get("content")) for m in r.body.get("messages", [])) for r in server.seen(MESSAGES)
+    ]
 
 
 def system_of(server: ProviderServer, n: int = 0) -> str:
