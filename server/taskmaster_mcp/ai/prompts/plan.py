@@ -21,10 +21,7 @@ from taskmaster_mcp.ai.prompts.blocks import (
 )
 
 PriorityOut = Literal["high", "medium", "low"]
-SCOPE_FIELD = (
-    "The document's stack, constraints and out-of-scope lines, quoted or tightly paraphrased (empty lists where it "
-    "names none)."
-)
+SCOPE_FIELD = "The document's stack, constraints and out-of-scope lines (short quotes)."
 
 
 class PlannedTask(BaseModel):
@@ -41,8 +38,7 @@ class PlannedTask(BaseModel):
 
 
 class PrdScope(BaseModel):
-    """The answer of the scope step: the PRD's stack, constraints and out-of-scope lines, quoted or tightly
-    paraphrased (empty lists when the document names none)."""
+    """A PRD's scope lines."""
 
     stack: list[str] = []
     constraints: list[str] = []
