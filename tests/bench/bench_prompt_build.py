@@ -1,5 +1,6 @@
-"""Benchmark: the time our code adds to each AI call (reading the store and the code, building the prompt, checking
-and writing the answer), model excluded, on the 150-task project of ``bench_prompt_sizes.py``.
+"""Benchmark: the time our code takes before each AI call reaches the model (reading the store and the code,
+building the prompt), on the 150-task project of ``bench_prompt_sizes.py``. The write after the answer is left out:
+its fsync varies by tens of milliseconds with the disk's load and would hide the figure.
 
 Run: .venv/bin/python tests/bench/bench_prompt_build.py [BASE_SERVER_DIR]
 
@@ -70,8 +71,11 @@ async def measure() -> dict[str, float]:
     sys.path[:0] = [str(HERE), str(HERE.parent)]
     from bench_prompt_sizes import build
 
+    reached: list[float] = []
+
     class Router:
         async def generate_object(self, *, role: str, schema: Any, **_: Any) -> tuple[Any, Usage]:
+            reached.append(time.perf_counter())
             return schema.model_validate(ANSWERS[schema.__name__]), Usage(role=role, provider="b", model="b")
 
     async def quiet(*_: Any) -> None:
@@ -119,9 +123,10 @@ async def measure() -> dict[str, float]:
         for name, call in calls.items():
             times: list[float] = []
             for _ in range(REPS):
+                reached.clear()
                 start = time.perf_counter()
                 await call()
-                times.append((time.perf_counter() - start) * 1000)
+                times.append((reached[0] - start) * 1000)
             out[name] = statistics.median(times)
         return out
 
@@ -140,7 +145,7 @@ def main() -> None:
         return
     current = run_in(HERE.parent.parent / "server")
     base = run_in(Path(sys.argv[1])) if len(sys.argv) > 1 else {}
-    print("ms per call, model excluded (median of 15), 150-task project")
+    print("ms from the call to its first request reaching the model (median of 15), 150-task project")
     print("command".ljust(14) + "this tree".rjust(12) + ("base".rjust(12) + "difference".rjust(12) if base else ""))
     for name, ms in current.items():
         extra = f"{base[name]:>12.2f}{ms - base[name]:>+12.2f}" if name in base else ""
