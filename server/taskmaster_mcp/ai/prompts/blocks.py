@@ -200,6 +200,10 @@ DELIMITERS = (
     "previous-answer",
     "test-output",
     "context",
+    "draft",
+    "draft-plan",
+    "draft-subtasks",
+    "findings",
 )
 
 
