@@ -10,8 +10,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from evaluation import evaluate, table
+from mutations import mutation_suite, mutation_table
 from plan_judge import judge_table
-from prompt_eval import mutation_suite, mutation_table, prompt_table, run_checks
+from prompt_eval import prompt_table, run_checks
 
 
 def main() -> None:

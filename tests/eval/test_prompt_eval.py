@@ -7,7 +7,8 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from prompt_eval import MUTATIONS, Outcome, mutated, mutation_table, prompt_table, run_checks
+from mutations import MUTATIONS, mutated, mutation_table
+from prompt_eval import Outcome, prompt_table, run_checks
 
 
 @pytest.fixture(scope="module")
