@@ -244,7 +244,7 @@ async def test_every_batch_gets_the_same_plan_map_marking_subtasks_and_the_two_a
         "4 Feature 4",
         "5 Feature 5 (1 subtasks)",
     ]
-    assert len(maps[0].splitlines()) == 14 and all(p.startswith("The whole plan") for p in sent)
+    assert len(maps[0].splitlines()) == 14 and all(p.startswith("No project files were shown") for p in sent)
     systems = [json.dumps(r.body.get("system")) for r in provider_server.seen(MESSAGES)]
     assert all("Score 2, 0 subtasks" in s and "Score 8, 6 subtasks" in s for s in systems)
-    assert data["analyzed"] == 12 and data["usage"]["promptVersion"] == "analyze@3"
+    assert data["analyzed"] == 12 and data["usage"]["promptVersion"] == "analyze@4"

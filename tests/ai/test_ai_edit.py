@@ -279,7 +279,7 @@ async def test_update_task_shows_what_the_task_builds_on_and_what_waits_for_it(
     builds_on, unblocks = text.split("It builds on these tasks")[1].split("These tasks depend on it")
     assert '"id":"3","title":"Implement storage layer","status":"in-progress"' in builds_on
     assert '"id":"5","title":"Authentication"' in unblocks and '"id":"8","title":"Release 1.0"' in unblocks
-    assert "storage-team" not in text and data["usage"]["promptVersion"] == "update_task@2"
+    assert "storage-team" not in text and data["usage"]["promptVersion"] == "update_task@3"
 
 
 async def test_update_task_on_a_done_task_keeps_its_text_and_adds_a_labelled_follow_up(
@@ -309,7 +309,7 @@ async def test_update_task_on_a_done_task_keeps_its_text_and_adds_a_labelled_fol
     assert data["followUps"] == ["1.3"] and data["changed"] == ["1.3 (new)"]
     assert data["message"].startswith("1 is done, so its text was kept as it is; the change is in follow-up")
     assert "Finished item (not to be rewritten)" in user_text(provider_server)
-    assert data["usage"]["promptVersion"] == "update_done@1"
+    assert data["usage"]["promptVersion"] == "update_done@2"
 
 
 async def test_update_task_on_a_done_subtask_adds_a_sibling_follow_up_that_depends_on_it(
@@ -372,7 +372,9 @@ async def test_update_turns_a_revision_of_done_work_into_a_follow_up_and_shows_t
     allowed = {"title", "description", "details", "testStrategy", "subtasks"}
     assert update_issues(before, task(root, 3), allowed) == []  # done work and dated notes intact
     text = user_text(provider_server)
-    assert text.startswith("Requested change:\nSwitch to Postgres\n\nTasks to revise")  # the shared part first
+    assert text.startswith(
+        "Requested change:\n<request>\nSwitch to Postgres\n</request>\n\nTasks to revise"
+    )  # the shared part first
     around = text.split("Tasks these depend on or that depend on them")[1]
     assert '"id":1,"title":"Set up repository","status":"done"' in around
     assert '"id":2,"title":"Design data model"' in around and '"id":4,' not in around  # 4 is in the batch

@@ -322,7 +322,7 @@ async def test_expand_task_passes_the_reports_reasoning_asks_for_exactly_the_cou
     assert '<file path="go.mod">\nmodule example.com/linkshelf' in with_code
     assert "\n\nWrite about 5 subtasks." in without_code  # the default count, asked for loosely
     assert "No project files were shown to you" in without_code and "<project-tree>" not in without_code
-    assert data["usage"]["promptVersion"] == "expand@3"
+    assert data["usage"]["promptVersion"] == "expand@4"
 
 
 async def test_expanding_a_subtask_shows_the_siblings_it_builds_on_and_those_that_wait_for_it(

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ai_helpers import MAIN_MODEL, ai_env, ai_project, as_json
+from ai_helpers import MAIN_MODEL, ai_env, ai_project, as_json, message_text
 from mcp_helpers import connected, error, ok, snapshot
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply
 from taskmaster_mcp.ai.quality import check_plan
@@ -70,6 +70,12 @@ async def test_parse_prd_writes_dependency_ordered_tasks_with_our_ids(
         "dependencies": [1],
         "priority": "medium",
         "subtasks": [],
+        "metadata": {
+            "prd": {
+                "source": ".taskmaster/docs/prd.txt",
+                "scope": "Out of scope: Mobile apps, AI summaries, real-time collaboration.",
+            }
+        },
     }
     sent = provider_server.seen(MESSAGES)[0].body
     assert "Linkshelf" in json.dumps(sent)
@@ -161,15 +167,21 @@ async def test_a_long_prd_is_planned_in_parts_with_consistent_ids(
     root = ai_project(tmp_path / "p", provider_server, ours={"inputBudgetTokens": 8000})
     sections = "\n\n".join(f"## Feature {n}\n" + ("Detail sentence. " * 1500) for n in range(1, 5))
     provider_server.script(
-        MESSAGES, *[Reply(text=plan((n, f"Feature {n}", [n - 1] if n > 1 else []))) for n in range(1, 9)]
+        MESSAGES,
+        Reply(text=as_json({"stack": [], "constraints": [], "outOfScope": ["Mobile apps."]})),
+        *[Reply(text=plan((n, f"Feature {n}", [n - 1] if n > 1 else []))) for n in range(1, 9)],
     )
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "parse_prd", prd=sections)
     assert data["parts"] > 1
     ids = [t["id"] for t in stored(root)]
     assert ids == list(range(1, len(ids) + 1))
-    second_prompt = json.dumps(provider_server.seen(MESSAGES)[1].body)
-    assert "<existing-tasks>\\n1 Feature 1\\n" in second_prompt  # the title map of the earlier parts' tasks
+    assert system_of(provider_server, 0).startswith("You read a product requirements document")  # its scope, once
+    second_prompt = user_prompts(provider_server)[2]
+    assert "<existing-tasks>\n1 Feature 1\n" in second_prompt  # the title map of the earlier parts' tasks
+    parts = user_prompts(provider_server)[1:]
+    assert all("<scope>\nOut of scope: Mobile apps.\n</scope>" in p for p in parts)  # the scope in every part
+    assert stored(root)[0]["metadata"]["prd"]["scope"] == "Out of scope: Mobile apps."
 
 
 async def test_add_task_with_a_prompt_drafts_a_task_and_keeps_user_fields(
@@ -219,7 +231,9 @@ async def test_progress_values_always_increase_across_parts_and_model_heartbeats
 
 
 def user_prompts(server: ProviderServer) -> list[str]:
-    return ["\n".join(str(m.get("content")) for m in r.body.get("messages", [])) for r in server.seen(MESSAGES)]
+    return [
+        "\n".join(message_text(m.get("content")) for m in r.body.get("messages", [])) for r in server.seen(MESSAGES)
+    ]
 
 
 def system_of(server: ProviderServer, n: int = 0) -> str:
@@ -242,14 +256,16 @@ async def test_parse_prd_asks_for_exactly_the_count_set_and_asks_again_once_when
         data = await ok(client, "parse_prd", prd="# PRD\nFive features.", numTasks=5)
         near = await ok(client, "parse_prd", prd="# PRD\nFour is close.", numTasks=5, append=True)
     first, again, third = user_prompts(provider_server)
-    assert first.startswith("Produce exactly 5 tasks.") and "Your previous answer" not in first
-    assert "Your previous answer had 2 tasks, but exactly 5 were asked for." in again
+    assert first.endswith("Produce exactly 5 tasks.") and "Your previous answer" not in first
+    assert "Your previous answer had 2 tasks, but exactly 5 were asked for:" in again
+    assert "<previous-answer>\n1 Too coarse\n2 Also coarse\n</previous-answer>" in again  # the answer it means
+    assert again.startswith(first)  # the same prompt, documents first: the cached prefix is reused
     assert [t["title"] for t in data["created"]] == [f"Feature {n}" for n in range(1, 6)]
     assert check_plan(stored(root)[:5], wanted=5) == []
     assert data["notes"] == ["2 tasks where 5 were asked for; asked again once and got 5 (kept the second answer)."]
-    assert data["usage"]["calls"] == 2 and data["usage"]["promptVersion"] == "parse_prd@2"
+    assert data["usage"]["calls"] == 2 and data["usage"]["promptVersion"] == "parse_prd@3"
     assert len(near["created"]) == 4 and near["usage"]["calls"] == 1 and "notes" not in near  # 4 of 5: within 20%
-    assert third.startswith("Produce exactly 5 tasks.")
+    assert third.endswith("Produce exactly 5 tasks.")
 
 
 async def test_parse_prd_without_a_count_asks_for_about_the_default_and_never_asks_again(
@@ -259,7 +275,7 @@ async def test_parse_prd_without_a_count_asks_for_about_the_default_and_never_as
     provider_server.script(MESSAGES, Reply(text=plan((1, "Only one", []))))
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "parse_prd", prd="# PRD\nSmall.")
-    assert user_prompts(provider_server)[0].startswith("Produce about 6 tasks.")
+    assert user_prompts(provider_server)[0].endswith("Produce about 6 tasks.")
     assert len(data["created"]) == 1 and data["usage"]["calls"] == 1
 
 
@@ -333,7 +349,7 @@ async def test_add_task_sees_every_title_and_the_related_tasks_in_full_and_repor
     titles = sent.split("<plan>\n")[1].split("\n</plan>")[0].splitlines()
     assert titles[0] == "1 Set up repository [done]" and titles[6] == "7 Drop legacy importer [cancelled]"
     assert len(titles) == 8
-    related = sent.split("in full:\n")[1].split("\n\nDependencies given by the user")[0].splitlines()
+    related = sent.split("in full:\n")[1].split("\n\nThe new task request")[0].splitlines()
     assert [json.loads(line)["id"] for line in related] == [6, 4]  # the given dependency, then a keyword match
     assert json.loads(related[1])["details"].startswith("REST first.")
     assert "Dependencies given by the user (kept): 6." in sent and "storage-team" not in sent
@@ -366,6 +382,6 @@ async def test_add_task_includes_foundation_tasks_and_bounds_the_title_map_of_a_
     titles = sent.split("<plan>\n")[1].split("\n</plan>")[0]
     assert len(titles) <= 12_000 and titles.startswith("1 Feature number 1 of the …\n")  # titles cut first
     assert titles.endswith("more tasks not listed: the list is bounded]")
-    related = sent.split("in full:\n")[1].split("\n\nNew task request")[0].splitlines()
+    related = sent.split("in full:\n")[1].split("\n\nThe new task request")[0].splitlines()
     assert [json.loads(line)["id"] for line in related] == [500]  # four tasks depend on it
     assert data["task"]["id"] == 1001 and "addedDependencies" not in data

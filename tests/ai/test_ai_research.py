@@ -114,7 +114,7 @@ async def test_research_without_task_ids_adds_the_related_tasks_and_says_which(
     assert data["autoTasks"] == ["5", "4"] and data["context"] == ["task 5", "task 4"]
     assert "Expose CRUD endpoints." in body and "storage-team" not in body
     assert "autoTasks" not in unrelated and unrelated["context"] == []
-    assert data["usage"]["promptVersion"] == "research@1"
+    assert data["usage"]["promptVersion"] == "research@2"
 
 
 async def test_research_outside_an_initialized_project_sends_no_tasks(

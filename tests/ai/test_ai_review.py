@@ -336,8 +336,9 @@ async def test_review_sends_code_around_changed_hunks_manifests_and_open_subtask
     assert "   62     return x * 30  # CHANGED_LINE" in around and around.endswith("   80     return x + 39")
     assert '<file path="pyproject.toml">\n[project]\nname = "calc"' in text
     assert (
-        "Open subtasks already planned (do not propose follow-ups that duplicate them):\n4.1 Routes\n"
+        "Open subtasks already planned (do not propose follow-ups that duplicate them; list those this change "
+        "completes):\n4.1 Routes\n"
         "4.2 Validation\n4.3 Error envelope" in text
     )
     assert [f["title"] for f in data["followUpSubtasks"]] == ["Write the validation tests", "Document rate limits"]
-    assert data["droppedFollowUps"] == ["Validation"] and data["usage"]["promptVersion"] == "review@2"
+    assert data["droppedFollowUps"] == ["Validation"] and data["usage"]["promptVersion"] == "review@3"

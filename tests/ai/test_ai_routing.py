@@ -340,7 +340,7 @@ async def test_assign_models_asks_the_classifier_only_about_unsure_tasks_and_tru
     assert proposals["6"]["type"] == "documentation" and proposals["6"]["role"] == "fast"
     assert proposals["7"].get("role") is None and "default route" in proposals["7"]["reason"]
     assert proposals["8"]["role"] == "fast" and proposals["8"]["confidence"] == 1.0  # keywords were sure enough
-    assert data["changed"] == ["6", "8"] and data["usage"]["promptVersion"] == "assign_models.classify@1"
+    assert data["changed"] == ["6", "8"] and data["usage"]["promptVersion"] == "assign_models.classify@2"
     sent = json.dumps([r.body for r in provider_server.seen(MESSAGES)])
     assert "Onboarding flow" in sent and "Misc cleanup" in sent and "README" not in sent and "meta-7731" not in sent
     assert task(root, 6)["metadata"] == {"secret": "meta-7731", "taskmasterMcp": {"role": "fast"}}

@@ -76,6 +76,7 @@ def good_answer(request: Recorded) -> Reply:
                         "title": title,
                         "description": f"{title}.",
                         "details": "How.",
+                        "testStrategy": "Unit.",
                         "dependencies": [n - 1] if n > 1 else [],
                     }
                     for n, title in enumerate(
@@ -115,7 +116,14 @@ def sloppy_answer(request: Recorded) -> Reply:
         text=as_json(
             {
                 "subtasks": [
-                    {"id": n, "title": "Write the handler", "description": "Do.", "details": "How.", "dependencies": []}
+                    {
+                        "id": n,
+                        "title": "Write the handler",
+                        "description": "Do.",
+                        "details": "How.",
+                        "testStrategy": "x",
+                        "dependencies": [],
+                    }
                     for n in range(1, 5)
                 ]
             }

@@ -116,7 +116,7 @@ async def test_parse_prd_with_critique_drafts_on_main_critiques_on_fallback_and_
         ("revision", f"main anthropic/{MAIN_MODEL}"),
     ]
     usage = data["usage"]
-    assert usage["calls"] == 3 and usage["promptVersion"] == "parse_prd@2 critique.parse_prd@1 revise@1"
+    assert usage["calls"] == 3 and usage["promptVersion"] == "parse_prd@3 critique.parse_prd@2 revise@2"
     assert usage["inputTokens"] == sum(s["inputTokens"] for s in report["steps"]) > 0
     assert usage["outputTokens"] == sum(s["outputTokens"] for s in report["steps"]) > 0
 
@@ -197,7 +197,7 @@ async def test_expand_task_with_critique_checks_the_subtasks_against_the_task_an
         (5, "Write the adapter", [4]),
     ]
     assert data["critique"]["revised"] is True and data["critique"]["findings"][0]["taskIds"] == [1, 2]
-    assert data["usage"]["promptVersion"] == "expand@3 critique.expand@1 revise@1"
+    assert data["usage"]["promptVersion"] == "expand@4 critique.expand@2 revise@2"
 
 
 async def test_the_critic_role_comes_from_settings(tmp_path: Path, provider_server: ProviderServer) -> None:

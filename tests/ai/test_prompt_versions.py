@@ -126,7 +126,7 @@ def test_a_shared_helper_counts_for_every_template_that_uses_it() -> None:
 
 
 def test_template_ids_name_the_version() -> None:
-    assert {t.id for t in templates().values()} >= {"parse_prd@2", "expand@3", "analyze@3", "review@2"}
+    assert {t.id for t in templates().values()} >= {"parse_prd@3", "expand@4", "analyze@4", "review@3"}
 
 
 def record() -> int:

@@ -151,7 +151,14 @@ def test_expand_asks_the_model_and_reports_usage(
     subtasks = as_json(
         {
             "subtasks": [
-                {"id": n, "title": f"Step number {n}", "description": "Do it.", "details": "How.", "dependencies": []}
+                {
+                    "id": n,
+                    "title": f"Step number {n}",
+                    "description": "Do it.",
+                    "details": "How.",
+                    "testStrategy": "Test.",
+                    "dependencies": [],
+                }
                 for n in (1, 2)
             ]
         }

@@ -296,6 +296,7 @@ def test_expand_in_either_spelling_writes_the_same_subtasks(
                     "title": f"Endpoint group {n}",
                     "description": "Do it.",
                     "details": "How.",
+                    "testStrategy": "Test.",
                     "dependencies": [],
                 }
                 for n in (1, 2)

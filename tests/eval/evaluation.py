@@ -29,6 +29,7 @@ for extra in (HERE, HERE.parent, HERE.parent / "support", HERE.parent / "bench",
         sys.path.insert(0, str(extra))
 
 from bench_prompt_sizes import build, prompt_bytes, replies  # noqa: E402
+from plan_judge import NEGATION, sentences  # noqa: E402
 from replay import Replayer, request_text  # noqa: E402
 
 from ai_helpers import ai_env, ai_project  # noqa: E402
@@ -57,10 +58,12 @@ BUDGETS = {
 """Largest single request, in UTF-8 bytes of system prompt plus user messages, per command.
 
 The figures of ``bench_prompt_sizes.py`` on these very projects (30 / 150 / 300 tasks) were, at the largest request:
-parse_prd 4.4k / 8.8k / 14.4k (it lists existing titles, growing with the project), expand_task ~5.4-6.0k and
-update_task ~5.6-6.3k (flat: one task, its neighbours and the code), add_task 8.4k / 14.3k / 20.0k (the title map
-grows up to its cap), analyze 11.7k / 18.3k / 20.6k per batch of 10 (the plan map grows up to its cap), review
-~5.9k. Each budget is about 1.5x the 300-task figure, rounded: room for a longer PRD or task text, while a context
+parse_prd 5.6k / 10.0k / 15.6k (it lists existing titles, growing with the project), expand_task ~6.1-6.7k and
+update_task ~6.4-7.1k (flat: one task, its neighbours, the PRD scope and the code), add_task 9.2k / 15.1k / 20.8k
+(the title map grows up to its cap), analyze 9.8k / 15.8k / 18.1k per batch of 10 (the plan map grows up to its
+cap; the code listing comes first), review ~6.5k (issue 21 added about 0.5-1.5k to each: the data framing, the code
+where it was missing, the scope).
+Each budget is about 1.5x the 300-task figure, rounded: room for a longer PRD or task text, while a context
 builder that stops cutting (a whole tasks.json pasted, ~100 kB at 300 tasks) fails at once. A budget is per request
 because that is what a model's window and a call's price are bounded by; analyze's total grows with the tasks scored.
 """
@@ -90,12 +93,14 @@ def _blob(task: dict[str, Any]) -> str:
 
 
 def forbidden_topics(tasks: list[dict[str, Any]], forbidden: list[str]) -> list[str]:
-    """``id: topic`` for every task whose text has all the keywords of a forbidden topic."""
+    """``id: topic`` for every task with a sentence that has all the keywords of a forbidden topic and does not
+    negate it ("Sync is out of scope" names an exclusion; it is not sync work)."""
     return [
         f"{t.get('id')}: {topic}"
         for t in tasks
         for topic in forbidden
-        if keywords(topic) and keywords(topic) <= keywords(_blob(t))
+        if keywords(topic)
+        and any(keywords(topic) <= keywords(s) for s in sentences(_blob(t)) if not NEGATION.search(s))
     ]
 
 

@@ -184,10 +184,10 @@ async def test_every_model_call_records_its_prompt_version_in_the_ledger_and_a_r
         async with connected(root, env=env) as client:
             first = await ok(client, "parse_prd", prd="# Notes\nA note-taking app.", numTasks=1)
         ledger = Ledger(root, env=env)
-        assert [(e.command, e.prompt) for e in ledger.entries()] == [("parse_prd", "parse_prd@2")]
+        assert [(e.command, e.prompt) for e in ledger.entries()] == [("parse_prd", "parse_prd@3")]
         [recording] = load(tmp_path / "rec")
         assert (recording.prompt_version, recording.command, recording.role, recording.schema) == (
-            "parse_prd@2",
+            "parse_prd@3",
             "parse_prd",
             "main",
             "TaskPlan",

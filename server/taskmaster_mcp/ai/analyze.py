@@ -11,6 +11,8 @@ Decisions:
 - Scores stay on one scale across batches: every batch gets the same map of the whole plan (one line a task,
   marking the tasks that already have subtasks, bounded at :data:`PLAN_MAP_CHARS`; it comes first in the prompt, so
   providers that cache prompt prefixes reuse it) and the system prompt fixes the scale with two anchor tasks.
+- Each task to score shows its subtasks' ids, titles and statuses (what is already broken down), and the prefix
+  starts with the project's code (tree and manifests), so scores and recommendations fit the work left.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from taskmaster_mcp.ai.codebase import code_block
 from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, research_step, run_each, summarize
 from taskmaster_mcp.ai.expand import ItemReason, reason_text
 from taskmaster_mcp.ai.prompts import expand
-from taskmaster_mcp.ai.prompts.blocks import task_context, title_map
+from taskmaster_mcp.ai.prompts.blocks import title_map
 from taskmaster_mcp.errors import InvalidInput, TaskmasterError
 from taskmaster_mcp.models.router import Usage
 from taskmaster_mcp.store.reports import merge_report, read_report
@@ -107,9 +110,10 @@ async def analyze(
     batches = [tasks[i : i + BATCH] for i in range(0, len(tasks), BATCH)]
     usages: list[Usage] = []
     plan_map = title_map(all_tasks, PLAN_MAP_CHARS, with_subtasks=True)
+    context = expand.analyze_context(plan_map, code_block(project.paths))  # the same for every batch
 
     async def score(job_ai: AIContext, batch: list[Task]) -> list[expand.TaskScore]:
-        views = [task_context(t, with_subtasks=False, max_details=1500) for t in batch]
+        views = [expand.analyze_view(t) for t in batch]
         findings = None
         if research:
             findings, usage = await research_step(
@@ -122,7 +126,7 @@ async def analyze(
             expand.analyze_prompt(views, findings),
             expand.ComplexityAnswer,
             command="analyze_project_complexity",
-            prefix=expand.analyze_context(plan_map),
+            prefix=context,
         )
         usages.append(usage)
         return answer.tasks

@@ -192,9 +192,8 @@ def samples(config: Config, index: TagIndex | None, prd: str | None, tasks: int)
             "parse_prd",
             "PRD",
             plan.PARSE_PRD,
-            plan.parse_prd_prompt(
-                text, num_tasks=wanted, exact=True, start_id=1, existing=None, part=None, research=None, codebase=""
-            ),
+            plan.parse_prd_documents(text, existing=None, research=None, codebase="", scope=None)
+            + plan.parse_prd_prompt(num_tasks=wanted, exact=True, start_id=1, part=None),
             plan.TaskPlan,
             wanted,
             tuple(prd_sections(text)),

@@ -27,8 +27,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from taskmaster_mcp.ai.codebase import code_block
 from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, ask_text, research_step, summarize, task_facts
 from taskmaster_mcp.ai.neighbours import batch_neighbours, builds_on, dependents, unblocks
+from taskmaster_mcp.ai.prd_scope import task_scope
 from taskmaster_mcp.ai.prompts import edit
 from taskmaster_mcp.ai.prompts.blocks import task_context
 from taskmaster_mcp.ai.revision import (
@@ -124,6 +126,8 @@ async def update_item(
         research=findings,
         builds_on=builds_on(index, task, sub),
         unblocks=unblocks(index, task, sub),
+        codebase=code_block(ai.project.paths),
+        scope=task_scope(task),
     )
     proposal, usage = await ask(ai, template, text, schema, command="update_task", task=task_facts(ai, tag, task))
     usages.append(usage)

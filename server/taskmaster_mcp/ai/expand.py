@@ -15,6 +15,9 @@ Decisions:
 - Expanding a subtask ``7.2`` (Task Master cannot) replaces it, in its place in the list, by finer subtasks of task
   7 with new ids: the first inherits 7.2's dependencies, a later one without dependencies from the model follows the
   one before it, and everything that depended on 7.2 now depends on the last new one.
+- The scope of the PRD a task came from (``metadata.prd``, :mod:`taskmaster_mcp.ai.prd_scope`) goes with it.
+- Counts hold (:mod:`taskmaster_mcp.ai.counts`): an exact count is in the schema; a miss is asked again once on the
+  same prefix with the answer shown; the closer answer is kept and ``notes`` say so. Writing: ``ai/subtask_writes``.
 - expand_all runs one model call per task concurrently (adaptive, ``models/concurrency.py``) and saves each
   task's subtasks in its own write as soon as its answer arrives, so a failure or a cancellation loses nothing done.
   It stops at ``taskmasterMcp.timeouts.toolSeconds`` (default 50, under common client timeouts of 60 s): calls in
@@ -27,16 +30,19 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import Any
 
 from pydantic import BaseModel
 
 from taskmaster_mcp.ai.codebase import code_block
-from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, renumber, research_step, summarize, task_line
+from taskmaster_mcp.ai.context import AIContext, UsageSummary, research_step, summarize, task_line
+from taskmaster_mcp.ai.counts import ask_counted
 from taskmaster_mcp.ai.critique import Critic, CritiqueReport, subtasks_source
 from taskmaster_mcp.ai.neighbours import builds_on, dependents, relevant, unblocks
+from taskmaster_mcp.ai.prd_scope import task_scope
 from taskmaster_mcp.ai.prompts import expand
 from taskmaster_mcp.ai.prompts.blocks import task_context
+from taskmaster_mcp.ai.subtask_writes import apply, check_open, created_rows
 from taskmaster_mcp.errors import Conflict, TaskmasterError
 from taskmaster_mcp.models.concurrency import launch_width
 from taskmaster_mcp.models.router import Usage
@@ -44,16 +50,12 @@ from taskmaster_mcp.models.routing import TaskFacts, facts_of
 from taskmaster_mcp.store.config import Config
 from taskmaster_mcp.store.reports import scores_by_task
 from taskmaster_mcp.store.settings import settings_from_config, tool_seconds
-from taskmaster_mcp.tasks import edits
-from taskmaster_mcp.tasks.document import TaskFile
 from taskmaster_mcp.tasks.model import (
     CLOSED_STATUSES,
     Ref,
     TagIndex,
     Task,
-    deps_of,
     key,
-    next_int_id,
     parse_ref,
     subtasks_of,
 )
@@ -73,6 +75,7 @@ class ExpandResult(BaseModel):
     created: list[dict[str, Any]]
     removed: list[str] = []
     droppedDependencies: int = 0
+    notes: list[str] | None = None
     usage: UsageSummary
     critique: CritiqueReport | None = None
 
@@ -100,6 +103,7 @@ class ExpandAllResult(BaseModel):
     failed: list[ItemReason]
     remaining: list[str]
     message: str
+    notes: list[str] | None = None
     usage: UsageSummary
 
 
@@ -109,17 +113,6 @@ def default_subtasks(config: Config) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 50 else DEFAULT_SUBTASKS
-
-
-def check_open(task: Task, sub: Task | None, ref: Ref) -> None:
-    """Refuse to expand finished or cancelled work."""
-    for item, what in ((task, f"Task {ref.task}"), (sub, f"Subtask {ref}")):
-        status = item.get("status", "pending") if item is not None else None
-        if status in CLOSED_STATUSES:
-            raise Conflict(
-                f"{what} is {status}, so it is not expanded. Set its status to pending first if it needs "
-                "more work, or add follow-up work with add_task / add_subtask."
-            )
 
 
 @dataclass
@@ -137,6 +130,7 @@ class Job:
     hint: str | None
     existing: bool
     facts: TaskFacts | None = None  # routing only (models/routing.py); never part of the prompt
+    scope: str | None = None  # the recorded scope of the PRD the task came from
 
 
 def _text(value: object) -> str:
@@ -182,6 +176,7 @@ def make_job(
             None,
             False,
             facts_of(task, report.get(ref.task)),
+            task_scope(task),
         )
     hint, recommended = _hint(report.get(ref.task) or {}, task)
     reverse = reverse if reverse is not None else dependents(index)
@@ -201,6 +196,7 @@ def make_job(
         hint,
         existing,
         facts_of(task, report.get(ref.task)),
+        task_scope(task),
     )
 
 
@@ -213,9 +209,10 @@ async def draft(
     usages: list[Usage],
     code: str,
     critic: Critic | None = None,
+    notes: list[str] | None = None,
 ) -> list[expand.PlannedSubtask]:
-    """Ask the model for the subtasks of one job (research first when asked; with ``critic``, critiqued and revised
-    once); usage goes into ``usages``."""
+    """Ask the model for the subtasks of one job (research first when asked; an exact count missed is asked again
+    once, with a note in ``notes``; with ``critic``, critiqued and revised once); usage goes into ``usages``."""
     findings = None
     if research:
         findings, usage = await research_step(
@@ -233,12 +230,25 @@ async def draft(
         hint=job.hint,
         existing=job.existing,
         research=findings,
+        scope=job.scope,
     )
     prefix = expand.expand_context(codebase=code, request=request)
-    answer, usage = await ask(
-        ai, expand.EXPAND, prompt, expand.SubtaskPlan, command=command, prefix=prefix, task=job.facts
+    schema = expand.counted_subtasks(job.count) if job.exact else expand.SubtaskPlan
+    answer, usage = await ask_counted(
+        ai,
+        expand.EXPAND,
+        prompt,
+        schema,
+        items=lambda a: [f"{s.id} {s.title}" for s in a.subtasks],
+        wanted=job.count if job.exact else 0,
+        what="subtasks",
+        where=f"{job.ref}: ",
+        command=command,
+        usages=usages,
+        notes=notes if notes is not None else [],
+        prefix=prefix,
+        task=job.facts,
     )
-    usages.append(usage)
     if critic is not None:
         answer = await critic.check(
             ai,
@@ -253,79 +263,6 @@ async def draft(
             task=job.facts,
         )
     return answer.subtasks
-
-
-def number(planned: list[expand.PlannedSubtask], start: int, chain: bool) -> tuple[list[Task], int]:
-    """Stored subtasks with ids from ``start``; only dependencies on earlier new ones are kept (as ints)."""
-    ids, deps, dropped = renumber([s.id for s in planned], [s.dependencies for s in planned], start)
-    made: list[Task] = []
-    for offset, (new_id, item_deps, item) in enumerate(zip(ids, deps, planned, strict=True)):
-        if chain and offset > 0 and not item_deps:
-            item_deps = [new_id - 1]
-        sub: Task = {
-            "id": new_id,
-            "title": item.title.strip(),
-            "description": item.description.strip(),
-            "dependencies": item_deps,
-            "details": item.details,
-            "status": "pending",
-        }
-        if item.testStrategy.strip():
-            sub["testStrategy"] = item.testStrategy
-        made.append(sub)
-    return made, dropped
-
-
-def _retarget(tasks: list[Task], parent_id: str, old: str, new: int) -> None:
-    """Point every dependency on subtask ``parent_id.old`` at ``parent_id.new``, keeping each value's type."""
-    old_full, new_full = f"{parent_id}.{old}", f"{parent_id}.{new}"
-    for task in tasks:
-        if any(key(d) == old_full for d in deps_of(task)):
-            task["dependencies"] = [new_full if key(d) == old_full else d for d in deps_of(task)]
-        sibling = key(task.get("id")) == parent_id
-        for sub in subtasks_of(task):
-            deps = deps_of(sub)
-            out = [
-                new
-                if sibling and isinstance(d, int) and not isinstance(d, bool) and str(d) == old
-                else new_full
-                if isinstance(d, str) and key(d) == old_full
-                else d
-                for d in deps
-            ]
-            if out != deps:
-                sub["dependencies"] = out
-
-
-def apply(
-    doc: TaskFile, tag: str, ref: Ref, planned: list[expand.PlannedSubtask], force: bool
-) -> tuple[list[Task], list[str], int]:
-    """Write the planned subtasks into the live document; return (created, removed ids, dropped dependencies)."""
-    index = doc.index(tag)
-    task, sub = index.get(ref)
-    check_open(task, sub, ref)
-    tid = key(task.get("id"))
-    removed: list[str] = []
-    if sub is None and force and subtasks_of(task):
-        removed = [f"{tid}.{key(s.get('id'))}" for s in subtasks_of(task)]
-        edits.clear_subtasks(doc, tag, [Ref(tid)])
-    if not isinstance(task.get("subtasks"), list):
-        task["subtasks"] = []
-    subs = cast(list[Task], task["subtasks"])
-    made, dropped = number(planned, next_int_id(subs), chain=sub is not None)
-    if sub is None:
-        subs.extend(made)
-        return made, removed, dropped
-    position = next(i for i, s in enumerate(subs) if s is sub)
-    del subs[position]
-    made[0]["dependencies"] = [d for d in deps_of(sub) if key(d) != str(ref)] + made[0]["dependencies"]
-    _retarget(index.tasks, tid, key(sub.get("id")), made[-1]["id"])
-    subs[position:position] = made
-    return made, [str(ref)], dropped
-
-
-def _created_rows(tid: str, made: list[Task]) -> list[dict[str, Any]]:
-    return [{"id": f"{tid}.{s['id']}", "title": s["title"], "dependencies": s["dependencies"]} for s in made]
 
 
 async def expand_task(
@@ -351,15 +288,19 @@ async def expand_task(
     critic = Critic(ai, "subtasks") if critique else None
     await ai.progress(0, None, f"expanding {ref} into about {job.count} subtasks")
     usages: list[Usage] = []
-    planned = await draft(ai, "expand_task", job, request, research, usages, code_block(ai.project.paths), critic)
+    notes: list[str] = []
+    planned = await draft(
+        ai, "expand_task", job, request, research, usages, code_block(ai.project.paths), critic, notes
+    )
     with store.mutate() as doc:
         made, removed, dropped = apply(doc, tag, ref, planned, force)
     return ExpandResult(
         tag=tag,
         id=str(ref),
-        created=_created_rows(ref.task, made),
+        created=created_rows(ref.task, made),
         removed=removed,
         droppedDependencies=dropped,
+        notes=notes or None,
         usage=summarize(usages),
         critique=critic.report() if critic is not None else None,
     )
@@ -404,6 +345,7 @@ async def expand_all(
     usages: list[Usage] = []
     expanded: dict[str, int] = {}
     failed: dict[str, str] = {}
+    notes: list[str] = []
 
     async def run(tid: str) -> None:
         async def progress(_done: float, _total: float | None, message: str) -> None:
@@ -413,7 +355,7 @@ async def expand_all(
             try:
                 job = make_job(index, Ref(tid), report, num, default, force, reverse)  # built when started
                 planned = await draft(
-                    replace(ai, progress=progress), "expand_all", job, request, research, usages, code
+                    replace(ai, progress=progress), "expand_all", job, request, research, usages, code, notes=notes
                 )
                 with store.mutate() as doc:
                     made, _, _ = apply(doc, tag, Ref(tid), planned, force)
@@ -453,5 +395,6 @@ async def expand_all(
         failed=[ItemReason(id=t, reason=failed[t]) for t in eligible if t in failed],
         remaining=remaining,
         message=message,
+        notes=notes or None,
         usage=summarize(usages),
     )

@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +64,7 @@ class Diff:
     cut: list[str] = field(default_factory=lambda: [])
     omitted: list[str] = field(default_factory=lambda: [])
     excluded: list[str] = field(default_factory=lambda: [])
+    skipped: list[str] = field(default_factory=lambda: [])  # left out by the caller's ``skip`` (not private)
     unborn: bool = False
 
 
@@ -228,9 +230,17 @@ def changed_ranges(text: str) -> dict[str, list[tuple[int, int]]]:
 
 
 def collect(
-    paths: Paths, base: str = "HEAD", only: list[str] | None = None, *, per_file: int = 12_000, total: int = 200_000
+    paths: Paths,
+    base: str = "HEAD",
+    only: list[str] | None = None,
+    *,
+    per_file: int = 12_000,
+    total: int = 200_000,
+    skip: Callable[[str, bool], bool] | None = None,
 ) -> Diff:
-    """The working tree's changes against ``base`` (tracked and untracked), cut to the given sizes with notes."""
+    """The working tree's changes against ``base`` (tracked and untracked), cut to the given sizes with notes.
+
+    ``skip(name, untracked)``: files the caller leaves out (listed in :attr:`Diff.skipped`, never read when new)."""
     root = paths.root.resolve()
     commit, unborn = resolve_base(root, base)
     specs = pathspecs(paths, only or [])
@@ -247,12 +257,19 @@ def collect(
     result = Diff(base=base, text="", unborn=unborn)
     entries = [(*chunk_names(chunk), chunk) for chunk in _split(tracked.stdout.decode("utf-8", errors="replace"))]
     # a new file's name is judged before it is read: a private one is never opened
-    entries += [(rel, [rel], "" if private(rel, paths) else _untracked_diff(root, rel, per_file)) for rel in untracked]
+    left = {n for n in [*untracked, *(e[0] for e in entries)] if skip is not None and skip(n, n in new)}
+    entries += [
+        (rel, [rel], "" if private(rel, paths) or rel in left else _untracked_diff(root, rel, per_file))
+        for rel in untracked
+    ]
     kept: list[str] = []
     used = 0
     for name, names, chunk in entries:
         if names is None or any(private(n, paths) for n in names) or holds_private_key(chunk):
             result.excluded.append(name)
+            continue
+        if name in left:
+            result.skipped.append(name)
             continue
         result.files.append(name)
         if name in new:

@@ -25,11 +25,22 @@ from pydantic import BaseModel
 from taskmaster_mcp.ai.budget import input_budget_chars, split_sections
 from taskmaster_mcp.ai.codebase import code_block
 from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, renumber, research_step, summarize
+from taskmaster_mcp.ai.counts import ask_counted
 from taskmaster_mcp.ai.critique import Critic, CritiqueReport, plan_source
 from taskmaster_mcp.ai.neighbours import dependents, foundations, relevant
+from taskmaster_mcp.ai.prd_scope import (
+    SCOPE_CHARS,
+    answered,
+    extract,
+    prd_scope,
+    record,
+    render,
+    source_of,
+    task_origin,
+)
 from taskmaster_mcp.ai.prompts import plan
 from taskmaster_mcp.ai.prompts.blocks import task_context, title_map
-from taskmaster_mcp.ai.quality import count_within, near_duplicates
+from taskmaster_mcp.ai.quality import near_duplicates
 from taskmaster_mcp.errors import Conflict, InvalidInput
 from taskmaster_mcp.models.router import Usage
 from taskmaster_mcp.store.config import Config
@@ -75,8 +86,11 @@ def _check_overwrite(existing: list[Task], tag: str, force: bool, append: bool) 
         )
 
 
-def _assign(planned: list[plan.PlannedTask], start_id: int, known: set[int]) -> tuple[list[Task], int]:
-    """Turn the model's tasks into stored tasks with our ids; keep only dependencies on real, earlier tasks."""
+def _assign(
+    planned: list[plan.PlannedTask], start_id: int, known: set[int], source: str, scope: str | None
+) -> tuple[list[Task], int]:
+    """Turn the model's tasks into stored tasks with our ids; keep only dependencies on real, earlier tasks; note
+    on each the PRD it came from and that PRD's scope (``metadata.prd``, :mod:`taskmaster_mcp.ai.prd_scope`)."""
     ids, deps, dropped = renumber(
         [t.id for t in planned], [t.dependencies for t in planned], start_id, frozenset(known)
     )
@@ -94,6 +108,8 @@ def _assign(planned: list[plan.PlannedTask], start_id: int, known: set[int]) -> 
         }
         for new_id, item_deps, item in zip(ids, deps, planned, strict=True)
     ]
+    for task in tasks:
+        record(task, source, scope)
     return tasks, dropped
 
 
@@ -126,12 +142,13 @@ async def parse_prd(
     research: bool,
     exact: bool = False,
     critique: bool = False,
+    source: str | None = None,
 ) -> PlanResult:
     """Plan tasks from a PRD and write them to ``tag`` (append, or replace with force).
 
     ``exact``: the caller set ``num_tasks`` (not the configured default), so it is asked for exactly and checked.
     ``critique``: each part's draft is critiqued and revised once before anything is written
-    (:mod:`taskmaster_mcp.ai.critique`).
+    (:mod:`taskmaster_mcp.ai.critique`). ``source``: the PRD's path, recorded on the tasks (else a digest).
     """
     if not prd.strip():
         raise InvalidInput("The PRD is empty. Write it to .taskmaster/docs/prd.txt or pass its text as prd.")
@@ -147,49 +164,49 @@ async def parse_prd(
     if research:
         findings, usage = await research_step(ai, "parse_prd", plan.PARSE_PRD_RESEARCH, plan.prd_research_question(prd))
         usages.append(usage)
+    notes: list[str] = []
+    scope = render(extract(prd))
+    origin = source_of(prd, source)
     code_text = code_block(ai.project.paths)
     kept = existing if append else []
     listing = len(title_map(kept, EXISTING_TITLES_CHARS)) if kept else 0
     fits = input_budget_chars(ai, "main", command="parse_prd")  # and the role a routing rule sends parse_prd to
-    parts = split_sections(prd, max(4_000, fits - len(code_text) - listing))
+    parts = split_sections(prd, max(4_000, fits - len(code_text) - listing - SCOPE_CHARS))
+    if scope is None and len(parts) > 1:  # every part needs the scope: one small call when nothing marks it
+        scope = await prd_scope(ai, prd, usages, notes)
     start = next_int_id(kept)
     known = {int(key(t.get("id"))) for t in kept if key(t.get("id")).isdigit()}
     planned: list[Task] = []
-    notes: list[str] = []
     dropped = 0
     for number, part in enumerate(parts, start=1):
         share = max(1, round(num_tasks * len(part) / len(prd))) if num_tasks > 0 else 0
         await ai.progress(number - 1, len(parts), f"planning part {number} of {len(parts)}")
         listed = title_map([*kept, *planned], EXISTING_TITLES_CHARS) if kept or planned else None
-        prompt = plan.parse_prd_prompt(
+        documents = plan.parse_prd_documents(
             part,
-            num_tasks=share,
-            exact=exact,
-            start_id=start,
             existing=listed,
-            part=(number, len(parts)) if len(parts) > 1 else None,
             research=findings,
             codebase=code_text,
+            scope=scope if len(parts) > 1 else None,  # a whole PRD carries its own scope
         )
-        answer, usage = await ask(ai, plan.PARSE_PRD, prompt, plan.TaskPlan, command="parse_prd")
-        usages.append(usage)
-        if exact and share and not count_within(len(answer.tasks), share):
-            where = f"part {number}: " if len(parts) > 1 else ""
-            await ai.progress(number - 1, len(parts), f"{len(answer.tasks)} tasks, not {share}; asking again")
-            again, usage = await ask(
-                ai,
-                plan.PARSE_PRD,
-                plan.recount_prompt(prompt, len(answer.tasks), share),
-                plan.TaskPlan,
-                command="parse_prd",
-            )
-            usages.append(usage)
-            closer = abs(len(again.tasks) - share) <= abs(len(answer.tasks) - share)
-            notes.append(
-                f"{where}{len(answer.tasks)} tasks where {share} were asked for; asked again once and got "
-                f"{len(again.tasks)} (kept the {'second' if closer else 'first'} answer)."
-            )
-            answer = again if closer else answer
+        prompt = plan.parse_prd_prompt(
+            num_tasks=share, exact=exact, start_id=start, part=(number, len(parts)) if len(parts) > 1 else None
+        )
+        schema = plan.counted_plan(share) if exact and share else plan.TaskPlan
+        answer, usage = await ask_counted(
+            ai,
+            plan.PARSE_PRD,
+            prompt,
+            schema,
+            items=lambda a: [f"{t.id} {t.title}" for t in a.tasks],
+            wanted=share if exact else 0,
+            what="tasks",
+            where=f"part {number}: " if len(parts) > 1 else "",
+            command="parse_prd",
+            usages=usages,
+            notes=notes,
+            prefix=documents,
+        )
         if critic is not None:
             answer = await critic.check(
                 ai,
@@ -200,8 +217,9 @@ async def parse_prd(
                 drafted=usage,
                 usages=usages,
                 source=plan_source(part, listed),
+                prefix=documents,
             )
-        tasks, lost = _assign(answer.tasks, start, known)
+        tasks, lost = _assign(answer.tasks, start, known, origin, scope or answered(answer.scope))
         dropped += lost
         planned += tasks
         known |= {t["id"] for t in tasks}
@@ -231,7 +249,9 @@ async def parse_prd(
     )
 
 
-def add_task_context(index: TagIndex, request: str, given: list[str], max_titles: int) -> tuple[str, list[str]]:
+def add_task_context(
+    index: TagIndex, request: str, given: list[str], max_titles: int
+) -> tuple[str, list[str], list[Task]]:
     """What add_task shows the model: every title, and the related tasks in full.
 
     The title map is bounded at ``max_titles`` characters (:data:`ADD_TASK_TITLES_CHARS`, 12,000, about 3,000
@@ -241,7 +261,7 @@ def add_task_context(index: TagIndex, request: str, given: list[str], max_titles
     id; the tasks that matter most are sent whole anyway: the dependencies the user gave, up to
     :data:`RELATED_MATCHES` tasks sharing the request's words, and up to :data:`RELATED_FOUNDATIONS` foundation
     tasks (those many others depend on), :data:`RELATED_MAX` in all, each with its details cut at
-    :data:`RELATED_DETAILS` characters.
+    :data:`RELATED_DETAILS` characters. Also returns the related tasks themselves (their PRD scope travels).
     """
     chosen: dict[str, Task] = {}
     for dep in given:
@@ -255,7 +275,7 @@ def add_task_context(index: TagIndex, request: str, given: list[str], max_titles
     related = [
         task_context(t, with_subtasks=False, max_details=RELATED_DETAILS) for t in list(chosen.values())[:RELATED_MAX]
     ]
-    return title_map(index.tasks, max_titles), related
+    return title_map(index.tasks, max_titles), related, list(chosen.values())[:RELATED_MAX]
 
 
 async def add_task_from_prompt(
@@ -273,11 +293,21 @@ async def add_task_from_prompt(
         )
         usages.append(usage)
     bound = min(ADD_TASK_TITLES_CHARS, input_budget_chars(ai, "main", command="add_task") // 8)
-    titles, related = add_task_context(index, prompt, dependencies, bound)
+    titles, related, tasks = add_task_context(index, prompt, dependencies, bound)
+    origin = task_origin(*tasks)
+    scope = origin[1] if origin is not None else None
     draft, usage = await ask(
         ai,
         plan.ADD_TASK,
-        plan.add_task_prompt(prompt, titles=titles, related=related, given=dependencies, research=findings),
+        plan.add_task_prompt(
+            prompt,
+            titles=titles,
+            related=related,
+            given=dependencies,
+            research=findings,
+            codebase=code_block(ai.project.paths),
+            scope=scope,
+        ),
         plan.NewTask,
         command="add_task",
     )
@@ -300,4 +330,6 @@ async def add_task_from_prompt(
             dependencies=[*dependencies, *added],
             priority=priority or draft.priority,
         )
+        if origin is not None:  # the new task came from the same PRD's scope: it carries it on
+            record(task, origin[0], scope)
     return AddedTask(tag=tag, task=task, addedDependencies=added or None, usage=summarize(usages))

@@ -45,7 +45,7 @@ from taskmaster_mcp.models.router import Usage
 from taskmaster_mcp.store.settings import approve_score, consensus_threshold
 from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.tasks import edits
-from taskmaster_mcp.tasks.model import CLOSED_STATUSES, Ref, Task, key, split_list, subtasks_of
+from taskmaster_mcp.tasks.model import CLOSED_STATUSES, Ref, Task, key, parse_ref, split_list, subtasks_of
 
 DEFAULT_APPROVE_SCORE = 80
 PER_FILE_CHARS = 12_000
@@ -62,6 +62,7 @@ class DiffInfo(BaseModel):
     cut: list[str] | None = None
     omitted: list[str] | None = None
     excluded: list[str] | None = None
+    planning: list[str] | None = None
 
 
 class Applied(BaseModel):
@@ -84,6 +85,7 @@ class ReviewResult(BaseModel):
     findings: list[Finding]
     unmetRequirements: list[str]
     followUpSubtasks: list[FollowUp]
+    completedSubtasks: list[str] = []
     droppedFollowUps: list[str] | None = None
     diff: DiffInfo
     agreement: bool | None = None
@@ -119,6 +121,12 @@ def nothing_to_review(diff: gitdiff.Diff, base: str, paths: str | None) -> str:
     """Why there is nothing to send, and what to pass instead (the work is committed, or only private files
     changed, or the repository is empty)."""
     where = f" in {paths}" if paths else ""
+    if diff.skipped and not diff.excluded:
+        return (
+            f"The only changes{where} between {base} and the working tree are planning documents "
+            f"({', '.join(diff.skipped[:5])}), which review leaves out. Pass paths naming them to review them, or "
+            "base=<the commit before the work> (e.g. base=HEAD~1) if the work is committed."
+        )
     private = f" ({', '.join(diff.excluded)}: keys, credentials or Task Master internals)" if diff.excluded else ""
     if diff.unborn:
         return (
@@ -187,6 +195,7 @@ async def review(
         split_list(paths),
         per_file=PER_FILE_CHARS,
         total=max(4_000, min(budget, MAX_DIFF_CHARS)),
+        skip=None if paths else planning_document,
     )
     if not diff.files:
         raise InvalidInput(nothing_to_review(diff, base, paths))
@@ -228,6 +237,9 @@ async def review(
             task=None if solo else task_facts(ai, tag, task),
         )
         usages = [usage]
+    open_ids = {line.split(" ", 1)[0] for line in planned}
+    completed = [i for i in dict.fromkeys(outcome.completedSubtasks) if i in open_ids]
+    outcome = outcome.model_copy(update={"completedSubtasks": completed})
     titles = [line.split(" ", 1)[1] for line in planned]
     dropped = [f.title for f in outcome.followUpSubtasks if duplicates_of(f.title, titles)]
     if dropped:
@@ -244,6 +256,7 @@ async def review(
         findings=outcome.findings,
         unmetRequirements=outcome.unmetRequirements,
         followUpSubtasks=outcome.followUpSubtasks,
+        completedSubtasks=completed,
         droppedFollowUps=dropped or None,
         diff=DiffInfo(
             base=base,
@@ -252,6 +265,7 @@ async def review(
             cut=diff.cut or None,
             omitted=diff.omitted or None,
             excluded=diff.excluded or None,
+            planning=diff.skipped or None,
         ),
         agreement=agreement,
         opinions=opinions,
@@ -259,6 +273,20 @@ async def review(
         applied=applied,
         usage=summarize(usages),
     )
+
+
+PLANNING_WORDS = ("prd", "requirements", "spec", "roadmap", "plan", "design", "rfc", "brief")
+PLANNING_SUFFIXES = (".md", ".txt", ".markdown", ".rst", ".adoc")
+
+
+def planning_document(name: str, untracked: bool) -> bool:
+    """Whether review leaves ``name`` out of the diff unless paths name it: anything under ``.taskmaster/`` (the
+    plan, its PRDs and reports: what the work was planned from, not the work), and an untracked text document whose
+    name says it is a plan (``prd``, ``spec``, ``roadmap``, ...)."""
+    if name == ".taskmaster" or name.startswith(".taskmaster/"):
+        return True
+    base = name.rsplit("/", 1)[-1].lower()
+    return untracked and base.endswith(PLANNING_SUFFIXES) and any(w in base for w in PLANNING_WORDS)
 
 
 def open_subtask_lines(task: Task) -> list[str]:
@@ -292,6 +320,9 @@ def _apply(
         if approved and not changed:
             raise NoChange
         if not approved:
+            finished = [parse_ref(i) for i in outcome.completedSubtasks]
+            if finished:
+                changed += edits.set_status(doc, tag, finished, "done")
             for follow in outcome.followUpSubtasks:
                 sub = edits.add_subtask(doc, tag, str(ref), title=follow.title, description=follow.description)
                 added.append(f"{ref}.{sub['id']}")

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from taskmaster_mcp.ai.prompts.blocks import Template
+from taskmaster_mcp.ai.prompts.blocks import DATA_RULE, Template, framed
 
 FindingKind = Literal["coverage", "dependency_order", "test_strategy", "duplicate", "other"]
 MAX_FINDINGS = 20
@@ -48,7 +48,9 @@ Check the draft for, and only for:
 Report each real problem once, most important first, at most {MAX_FINDINGS}: its kind, a severity (high: the plan
 would fail to deliver or would be built in the wrong order; medium: real rework later; low: worth fixing), the ids
 of the draft's items concerned, and a message saying what is wrong and what the fix is. Do not report style or
-wording. When the draft is sound, answer with no findings: an empty list is a good answer."""
+wording. When the draft is sound, answer with no findings: an empty list is a good answer.
+
+{DATA_RULE}"""
 
 CRITIQUE_PLAN_SYSTEM = f"""\
 You are a demanding technical lead checking a draft implementation plan, written by someone else from a product
@@ -64,31 +66,30 @@ before anyone starts work on it. The subtasks together must deliver the whole ta
 
 
 def critique_plan_prompt(prd: str, draft: str, existing: str | None) -> str:
-    """The critic's user prompt for a parse_prd draft: the PRD (part), the tasks that exist, the draft."""
+    """The critic's user prompt for a parse_prd draft: the PRD (part), the tasks that exist, the draft, then the
+    instruction."""
     known = (
-        (
-            "\n\nThese tasks already exist; the draft must not repeat them:\n<existing-tasks>\n"
-            f"{existing}\n</existing-tasks>"
-        )
+        f"\n\nThese tasks already exist; the draft must not repeat them:\n{framed('existing-tasks', existing)}"
         if existing
         else ""
     )
-    return f"<prd>\n{prd.strip()}\n</prd>{known}\n\n<draft-plan>\n{draft}\n</draft-plan>"
+    return f"{framed('prd', prd)}{known}\n\n{framed('draft-plan', draft)}\n\nCheck the draft plan against the document."
 
 
 def critique_subtasks_prompt(target: str, parent: str | None, draft: str, request: str | None) -> str:
-    """The critic's user prompt for an expand_task draft: the task (and parent), the user's request, the draft."""
+    """The critic's user prompt for an expand_task draft: the task (and parent), the user's request, the draft, then
+    the instruction."""
     source = (
-        (f"<parent>\n{parent}\n</parent>\n\nThe item split is this subtask of it:\n<subtask>\n{target}\n</subtask>")
+        f"{framed('parent', parent)}\n\nThe item split is this subtask of it:\n{framed('subtask', target)}"
         if parent is not None
-        else f"<task>\n{target}\n</task>"
+        else framed("task", target)
     )
-    asked = f"\n\nThe user also asked:\n{request.strip()}" if request and request.strip() else ""
-    return f"{source}{asked}\n\n<draft-subtasks>\n{draft}\n</draft-subtasks>"
+    asked = f"\n\nThe user also asked:\n{framed('request', request)}" if request and request.strip() else ""
+    return f"{source}{asked}\n\n{framed('draft-subtasks', draft)}\n\nCheck the draft subtasks against the task."
 
 
-CRITIQUE_PLAN = Template("critique.parse_prd", 1, CRITIQUE_PLAN_SYSTEM, (critique_plan_prompt,))
-CRITIQUE_SUBTASKS = Template("critique.expand", 1, CRITIQUE_SUBTASKS_SYSTEM, (critique_subtasks_prompt,))
+CRITIQUE_PLAN = Template("critique.parse_prd", 2, CRITIQUE_PLAN_SYSTEM, (critique_plan_prompt,))
+CRITIQUE_SUBTASKS = Template("critique.expand", 2, CRITIQUE_SUBTASKS_SYSTEM, (critique_subtasks_prompt,))
 
 
 REVISE_SYSTEM = """\
@@ -111,9 +112,9 @@ def finding_lines(findings: list[CritiqueFinding]) -> str:
 def revise_prompt(prompt: str, draft: str, findings: list[CritiqueFinding]) -> str:
     """The author's own prompt, then the draft it answered and the critic's findings."""
     return (
-        f"{prompt}\n\nYour draft:\n<draft>\n{draft}\n</draft>\n\nThe reviewer's findings:\n<findings>\n"
-        f"{finding_lines(findings)}\n</findings>\n\nAnswer with the complete revised list."
+        f"{prompt}\n\nYour draft:\n{framed('draft', draft)}\n\nThe reviewer's findings:\n"
+        f"{framed('findings', finding_lines(findings))}\n\nAnswer with the complete revised list."
     )
 
 
-REVISE = Template("revise", 1, REVISE_SYSTEM, (revise_prompt, finding_lines))
+REVISE = Template("revise", 2, REVISE_SYSTEM, (revise_prompt, finding_lines))

@@ -15,11 +15,15 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from taskmaster_mcp.ai.prompts.blocks import (
+    DATA_RULE,
     RESEARCH_STEP_SYSTEM,
     Template,
     brief,
+    codebase_block,
+    framed,
     neighbour_block,
     research_block,
+    scope_block,
     task_context,
 )
 
@@ -87,7 +91,7 @@ class FollowUpPlan(BaseModel):
     followUps: Annotated[list[FollowUpDraft], Field(min_length=1, max_length=5)]
 
 
-_RULES = """\
+_RULES = f"""\
 Rules:
 - Change what the request asks for and what it logically implies; keep everything else as it is, word for word.
 - Never change ids, statuses or dependencies of existing items.
@@ -98,7 +102,10 @@ Rules:
   more work. Subtasks you leave out are kept unchanged.
 - priority: null keeps the current priority; set it only when the request asks for a different priority.
 - Keep every <info added on ...> block in details exactly as written; you may add text before them.
-- Be concrete: name the files, APIs, data shapes and tests that the change affects."""
+- Be concrete: name the files, APIs, data shapes and tests that the change affects.
+- Stay within the project's stack, constraints and out-of-scope lines when they are given.
+
+{DATA_RULE}"""
 
 UPDATE_TASK_SYSTEM = f"""\
 You are a senior engineer revising one task of a project plan after a change of direction or new information.
@@ -106,10 +113,12 @@ Rewrite the task so that it describes the work as it should now be done.
 
 {_RULES}"""
 
-UPDATE_SUBTASK_SYSTEM = """\
+UPDATE_SUBTASK_SYSTEM = f"""\
 You are a senior engineer revising one subtask of a project plan after a change of direction or new information.
 Rewrite its title, description, details and testStrategy so they describe the work as it should now be done.
-Change only what the request implies; keep every <info added on ...> block in details exactly as written."""
+Change only what the request implies; keep every <info added on ...> block in details exactly as written.
+
+{DATA_RULE}"""
 
 UPDATE_MANY_SYSTEM = f"""\
 You are a senior engineer revising the not-yet-finished tasks of a project plan after a change of direction or new
@@ -119,12 +128,14 @@ testStrategy, priority, subtasks). Leave out tasks the change does not affect.
 {_RULES}"""
 
 
-UPDATE_DONE_SYSTEM = """\
+UPDATE_DONE_SYSTEM = f"""\
 You are a senior engineer applying a change of direction or new information to work that is already finished. The
 finished item stays exactly as it is: it records what was built. Describe the work needed on top of it as one to
 three follow-up subtasks: for each a specific title, a one-sentence description, details naming what must change
 in the finished work (files, APIs, data, tests) and why, and a test strategy. Do not restate work that is already
-done and still valid."""
+done and still valid.
+
+{DATA_RULE}"""
 
 
 def update_task_prompt(
@@ -135,28 +146,33 @@ def update_task_prompt(
     research: str | None = None,
     builds_on: list[str] | None = None,
     unblocks: list[str] | None = None,
+    codebase: str = "",
+    scope: str | None = None,
 ) -> str:
-    """The user prompt of update_task with a prompt. ``task`` is :func:`task_context` output."""
-    owner = f"It is a subtask of this task (for context only):\n{parent}\n\n" if parent else ""
-    return (
-        f"{owner}Current item:\n<task>\n{task}\n</task>{neighbour_block(builds_on or [], unblocks or [])}"
-        f"{research_block(research)}\n\nRequested change:\n{request.strip()}"
-    )
+    """The user prompt of update_task with a prompt (``task`` is :func:`task_context` output): the code, the PRD
+    scope, the item and its neighbours, the requested change (a document), then the instruction."""
+    text = codebase.lstrip("\n")
+    text += scope_block(scope)
+    if parent:
+        text += f"\n\nIt is a subtask of this task (for context only):\n{framed('parent', parent)}"
+    text += f"\n\nCurrent item:\n{framed('task', task)}{neighbour_block(builds_on or [], unblocks or [])}"
+    text += f"{research_block(research)}\n\nRequested change:\n{framed('request', request)}"
+    return (text + "\n\nRewrite the current item as the requested change asks.").lstrip("\n")
 
 
 def update_done_prompt(task: str, request: str, *, parent: str | None = None, research: str | None = None) -> str:
     """The user prompt for a done item: the item, its parent when it is a subtask, and the change."""
-    owner = f"It is a subtask of this task (for context only):\n{parent}\n\n" if parent else ""
+    owner = f"It is a subtask of this task (for context only):\n{framed('parent', parent)}\n\n" if parent else ""
     return (
-        f"{owner}Finished item (not to be rewritten):\n<task>\n{task}\n</task>{research_block(research)}\n\n"
-        f"Requested change:\n{request.strip()}"
+        f"{owner}Finished item (not to be rewritten):\n{framed('task', task)}{research_block(research)}\n\n"
+        f"Requested change:\n{framed('request', request)}\n\nWrite the follow-up subtasks the change needs."
     )
 
 
 def update_many_context(request: str, research: str | None = None) -> str:
     """The stable start of every ``update`` batch of one call: the change and the research findings, the same for
     every batch, so they come first and the provider's prompt cache serves them after the first batch."""
-    return f"Requested change:\n{request.strip()}{research_block(research)}\n\n"
+    return f"Requested change:\n{framed('request', request)}{research_block(research)}\n\n"
 
 
 def update_many_prompt(tasks: list[str], *, neighbours: list[str] | None = None) -> str:
@@ -170,21 +186,24 @@ def update_many_prompt(tasks: list[str], *, neighbours: list[str] | None = None)
         if neighbours
         else ""
     )
-    return f"Tasks to revise (one JSON object per line):\n<tasks>\n{listing}\n</tasks>{around}"
+    return f"Tasks to revise (one JSON object per line):\n{framed('tasks', listing)}{around}"
 
 
 UPDATE_TASK = Template(
-    "update_task", 2, UPDATE_TASK_SYSTEM, (update_task_prompt, task_context, brief, neighbour_block, research_block)
+    "update_task",
+    3,
+    UPDATE_TASK_SYSTEM,
+    (update_task_prompt, task_context, brief, neighbour_block, codebase_block, scope_block, research_block),
 )
 UPDATE_SUBTASK = Template(
     "update_subtask",
-    2,
+    3,
     UPDATE_SUBTASK_SYSTEM,
-    (update_task_prompt, task_context, brief, neighbour_block, research_block),
+    (update_task_prompt, task_context, brief, neighbour_block, codebase_block, scope_block, research_block),
 )
-UPDATE_DONE = Template("update_done", 1, UPDATE_DONE_SYSTEM, (update_done_prompt, task_context, research_block))
+UPDATE_DONE = Template("update_done", 2, UPDATE_DONE_SYSTEM, (update_done_prompt, task_context, research_block))
 UPDATE_MANY = Template(
-    "update", 3, UPDATE_MANY_SYSTEM, (update_many_context, update_many_prompt, task_context, brief, research_block)
+    "update", 4, UPDATE_MANY_SYSTEM, (update_many_context, update_many_prompt, task_context, brief, research_block)
 )
 
 
@@ -198,7 +217,7 @@ def edit_research_question(request: str, subject: str) -> str:
     )
 
 
-EDIT_RESEARCH = Template("edit.research", 1, RESEARCH_STEP_SYSTEM, (edit_research_question, task_context))
+EDIT_RESEARCH = Template("edit.research", 2, RESEARCH_STEP_SYSTEM, (edit_research_question, task_context))
 
 
 NOTE_RESEARCH_SYSTEM = """\
@@ -215,4 +234,4 @@ def note_research_prompt(note: str, item: str, parent: str) -> str:
     )
 
 
-NOTE_RESEARCH = Template("note.research", 1, NOTE_RESEARCH_SYSTEM, (note_research_prompt, task_context))
+NOTE_RESEARCH = Template("note.research", 2, NOTE_RESEARCH_SYSTEM, (note_research_prompt, task_context))

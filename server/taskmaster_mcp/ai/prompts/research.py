@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from taskmaster_mcp.ai.prompts.blocks import Template, task_context
+from taskmaster_mcp.ai.prompts.blocks import DATA_RULE, Template, framed, task_context
 
 DetailLevel = Literal["low", "medium", "high"]
 
@@ -16,12 +16,14 @@ _DETAIL: dict[str, str] = {
     "code-level guidance, risks and how to test the result.",
 }
 
-_SYSTEM = """\
+_SYSTEM = f"""\
 You are a research analyst supporting a software team. Answer the question with current, specific and checkable
 information: name libraries, versions, APIs, standards and dates where they matter, and say when something is
 uncertain or has changed recently. When project context is given (tasks, files, a directory tree, notes), tie the
 answer to it: say which task or file each recommendation affects and what to change. Use Markdown headings and
-bullet points. Do not invent files or APIs that the context does not show."""
+bullet points. Do not invent files or APIs that the context does not show.
+
+{DATA_RULE}"""
 
 
 def research_system(detail: DetailLevel) -> str:
@@ -31,9 +33,9 @@ def research_system(detail: DetailLevel) -> str:
 
 def research_prompt(query: str, sections: list[tuple[str, str]]) -> str:
     """The user prompt: each context section in its own tag, then the question."""
-    parts = [f'<context kind="{kind}">\n{body.strip()}\n</context>' for kind, body in sections if body.strip()]
+    parts = [framed("context", body, f' kind="{kind}"') for kind, body in sections if body.strip()]
     intro = "Project context:\n\n" + "\n\n".join(parts) + "\n\n" if parts else ""
     return f"{intro}Question:\n{query.strip()}"
 
 
-RESEARCH = Template("research", 1, _SYSTEM, (research_system, *_DETAIL.values(), research_prompt, task_context))
+RESEARCH = Template("research", 2, _SYSTEM, (research_system, *_DETAIL.values(), research_prompt, task_context))

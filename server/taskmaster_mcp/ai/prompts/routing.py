@@ -43,4 +43,4 @@ def classify_prompt(tasks: list[dict[str, object]]) -> str:
     return "Tasks:\n" + "\n".join(brief(task, details=200) for task in tasks)
 
 
-CLASSIFY = Template("assign_models.classify", 1, CLASSIFY_SYSTEM, (classify_prompt, brief))
+CLASSIFY = Template("assign_models.classify", 2, CLASSIFY_SYSTEM, (classify_prompt, brief))

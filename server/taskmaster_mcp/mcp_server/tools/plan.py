@@ -70,4 +70,5 @@ async def parse_prd(
         research=research,
         exact=numTasks is not None,
         critique=critique,
+        source=input,  # recorded on the tasks (metadata.prd.source)
     )
