@@ -27,6 +27,7 @@ from taskmaster_mcp.errors import TaskmasterError
 from taskmaster_mcp.models.concurrency import launch_width
 from taskmaster_mcp.models.router import ModelRouter, ProgressFn, Sampler, Usage
 from taskmaster_mcp.models.routing import TaskFacts, facts_of
+from taskmaster_mcp.store import secrets
 from taskmaster_mcp.store.project import Project
 from taskmaster_mcp.store.reports import scores_by_task
 from taskmaster_mcp.store.settings import settings_from_config
@@ -66,6 +67,7 @@ class UsageSummary(BaseModel):
     warnings: list[str] | None = None  # budgets past budgets.warnAt; costs that count against no budget
     route: list[str] | None = None  # why each call started on its role (the routing rule or pin that chose it)
     escalated: list[str] | None = None  # calls that moved up to a stronger role, and why
+    secrets: list[str] | None = None  # what the secret guard redacted or left out of this call's prompts
 
 
 class PromptUsage(Usage):
@@ -162,6 +164,7 @@ def summarize(usages: Iterable[Usage]) -> UsageSummary:
         cache=cache_note(hits, len(items)),
         route=list(dict.fromkeys(u.route for u in items if u.route)) or None,
         escalated=[u.escalated for u in items if u.escalated] or None,
+        secrets=secrets.notes() or None,
     )
 
 

@@ -14,9 +14,12 @@ Large diffs are cut per file and in total; what was cut or left out is listed in
 and in :class:`Diff`, never dropped silently.
 
 Never sent, whatever the paths: what :mod:`taskmaster_mcp.store.private` refuses (``.taskmaster/`` internals,
-``.env`` files, keys and credentials, by either name of a rename) and any file whose diff holds a private key.
-They are listed in :attr:`Diff.excluded` so the caller can say so, and the prompt gets a note with their number
-(not their names). A file whose name cannot be read back from git's header is left out too: fail closed.
+``.env`` files and their variants, keys and credentials, by either name of a rename, and hard links to any of
+them) and any file whose diff holds a private key. They are listed in :attr:`Diff.excluded` so the caller can
+say so, and the prompt gets a note with their number (not their names). A file whose name cannot be read back
+from git's header is left out too: fail closed. A secret value in any other file's diff (a provider key, a
+password in a URL or an assignment; :mod:`taskmaster_mcp.store.secrets`) is redacted where it stands, and the
+file is listed in :attr:`Diff.redacted`.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from taskmaster_mcp.errors import ConfigError, InvalidInput
+from taskmaster_mcp.store import secrets
 from taskmaster_mcp.store.paths import Paths
-from taskmaster_mcp.store.private import check_for_prompt, holds_private_key, private
+from taskmaster_mcp.store.private import LinkGuard, check_for_prompt, private
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's empty tree (SHA-1 repositories)
 GIT_TIMEOUT_SECONDS = 30
@@ -63,6 +67,7 @@ class Diff:
     cut: list[str] = field(default_factory=lambda: [])
     omitted: list[str] = field(default_factory=lambda: [])
     excluded: list[str] = field(default_factory=lambda: [])
+    redacted: list[str] = field(default_factory=lambda: [])
     unborn: bool = False
 
 
@@ -246,14 +251,24 @@ def collect(
     new = set(untracked)
     result = Diff(base=base, text="", unborn=unborn)
     entries = [(*chunk_names(chunk), chunk) for chunk in _split(tracked.stdout.decode("utf-8", errors="replace"))]
-    # a new file's name is judged before it is read: a private one is never opened
-    entries += [(rel, [rel], "" if private(rel, paths) else _untracked_diff(root, rel, per_file)) for rel in untracked]
+    links = LinkGuard(paths)
+
+    def refused(rel: str) -> bool:
+        return private(rel, paths) or links.why(root / rel) is not None
+
+    # a new file's name (and inode) is judged before it is read: a private one is never opened
+    entries += [(rel, [rel], "" if refused(rel) else _untracked_diff(root, rel, per_file)) for rel in untracked]
     kept: list[str] = []
     used = 0
-    for name, names, chunk in entries:
-        if names is None or any(private(n, paths) for n in names) or holds_private_key(chunk):
+    for name, names, raw in entries:
+        cleaned = secrets.redact(raw) if names is not None else None
+        if names is None or cleaned is None or any(refused(n) for n in names) or cleaned.whole is not None:
             result.excluded.append(name)
             continue
+        chunk = cleaned.text
+        if cleaned.kinds:
+            result.redacted.append(f"{name} ({cleaned.summary()})")
+            secrets.note(f"{name}: redacted {cleaned.summary()}")
         result.files.append(name)
         if name in new:
             result.untracked.append(name)

@@ -62,6 +62,7 @@ class DiffInfo(BaseModel):
     cut: list[str] | None = None
     omitted: list[str] | None = None
     excluded: list[str] | None = None
+    redacted: list[str] | None = None  # files whose secret values were replaced by [redacted: <kind>]
 
 
 class Applied(BaseModel):
@@ -252,6 +253,7 @@ async def review(
             cut=diff.cut or None,
             omitted=diff.omitted or None,
             excluded=diff.excluded or None,
+            redacted=diff.redacted or None,
         ),
         agreement=agreement,
         opinions=opinions,
