@@ -93,7 +93,11 @@ async def ask(
     ``prefix``: the stable start of the prompt (project context shared by many calls), sent before ``prompt`` and
     marked for the provider's prompt cache; it must be byte-identical from call to call to be reused. ``task``: the
     routing facts of the task the call is about (:func:`task_facts`), so the policy can route it.
+
+    ``prompt`` and ``prefix`` pass the secret guard's last net (:func:`~taskmaster_mcp.store.secrets.guard_prompt`):
+    a key pasted into a task or a request is redacted before any model sees it.
     """
+    prompt, prefix = secrets.guard_prompt(prompt), secrets.guard_prompt(prefix, "project context")
     value, usage = await ai.router.generate_object(
         command=command,
         role=role,
@@ -120,7 +124,9 @@ async def ask_text(
     system: str | None = None,
     task: TaskFacts | None = None,
 ) -> tuple[str, PromptUsage]:
-    """Ask the router for free text with ``template``'s system prompt (or ``system``, built from it)."""
+    """Ask the router for free text with ``template``'s system prompt (or ``system``, built from it); the prompt
+    passes the secret guard's last net, as in :func:`ask`."""
+    prompt = secrets.guard_prompt(prompt)
     text, usage = await ai.router.generate_text(
         command=command,
         role=role,

@@ -222,6 +222,32 @@ def redact(text: str) -> Redacted:
     return Redacted("".join(out), kinds)
 
 
+_BLOCK_END = re.compile(r"-----END [^\n]*|\n\s*\n|\Z")
+
+
+def guard_prompt(text: str, source: str = "prompt") -> str:
+    """The last net before a model: ``text`` with every secret redacted, a private key included (from its first
+    line to its ``-----END`` line or the next blank line), noting what was replaced under ``source``."""
+    out: list[str] = []
+    kinds: Counter[str] = Counter()
+    at = 0
+    for found in scan(text):
+        if found.start < at:
+            continue
+        end = found.end
+        if found.whole:
+            block = _BLOCK_END.search(text, found.end)
+            end = block.end() if block is not None else len(text)
+        out += [text[at : found.start], f"[redacted: {found.kind}]"]
+        kinds[found.kind] += 1
+        at = end
+    if not kinds:
+        return text
+    out.append(text[at:])
+    note(f"{source}: redacted {Redacted('', kinds).summary()}")
+    return "".join(out)
+
+
 def safe_url(url: str | None) -> str | None:
     """``url`` with any ``user:password@`` replaced (for showing a configured base URL)."""
     return redact_urls(url) if url is not None else None
