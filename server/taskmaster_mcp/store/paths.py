@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from taskmaster_mcp.errors import InvalidInput
 
@@ -81,6 +83,36 @@ class Paths:
                 "Pass a path inside the project (relative paths are taken from the project root)."
             )
         return full
+
+
+def custom_tasks_file(root: Path, file: str | Path) -> Path:
+    """The tasks document a ``file`` argument names: inside the root, not under ``.git/``, and, when it exists and
+    is JSON, a tasks document (an object with a ``tasks`` list or a tag, or ``{}``). Anything else is refused
+    before it could be written, so ``file=package.json`` cannot gain a ``master`` tag.
+    """
+    from taskmaster_mcp.tasks.shape import is_tag_value  # here: the layout module itself needs no task rules
+
+    full = Paths(root).inside(file, what="file")
+    rel = full.relative_to(root.resolve()).parts
+    if any(part.lower() == ".git" for part in rel):
+        raise InvalidInput(
+            f"file '{file}' is inside .git/, git's own folder; a tasks file never goes there. Pass a path such "
+            "as .taskmaster/tasks/tasks.json (or leave file out)."
+        )
+    try:
+        text = full.read_text(encoding="utf-8") if full.is_file() else ""
+        document: object = json.loads(text) if text.strip() else {}
+    except (OSError, UnicodeDecodeError, ValueError):
+        return full  # unreadable or not JSON: the store reports it when it reads the file, and never writes over it
+    if isinstance(document, dict):
+        values = cast(dict[str, object], document)
+        if not values or isinstance(values.get("tasks"), list) or any(is_tag_value(v) for v in values.values()):
+            return full
+    raise InvalidInput(
+        f"file '{file}' is a JSON file that is not a tasks document (no 'tasks' list and no tag such as "
+        '{"master": {"tasks": [...]}}), so it is not used or written. Pass the path of your tasks file (default '
+        ".taskmaster/tasks/tasks.json), or a new file name."
+    )
 
 
 def refuse_null_bytes(candidate: str | Path, what: str) -> None:

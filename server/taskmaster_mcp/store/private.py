@@ -225,6 +225,25 @@ class LinkGuard:
         return refused
 
 
+def why_refused(paths: Paths, rel: str, links: LinkGuard | None = None) -> str | None:
+    """Why the project file ``rel`` is private by name, as a hard link, or by content (a private key in its first
+    megabyte), or None; a file that does not exist is judged by name only."""
+    reason = why_private(rel) or (STORE_REASON if rel == _tasks_file_rel(paths) else None)
+    full = paths.root / rel
+    if reason is not None or full.is_symlink() or not full.is_file():
+        return reason
+    reason = (links or LinkGuard(paths)).why(full)
+    if reason is not None:
+        return reason
+    try:
+        with full.open("rb") as handle:
+            head = handle.read(1 << 20)
+    except OSError:
+        return None
+    found = secrets.whole_file_reason(head.decode("utf-8", errors="replace"))
+    return None if found is None else found
+
+
 def _tasks_file_rel(paths: Paths) -> str | None:
     root = paths.root.resolve()
     tasks = paths.tasks_file.resolve()
