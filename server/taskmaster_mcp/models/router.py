@@ -66,6 +66,7 @@ from taskmaster_mcp.models.structured import Invalid, SchemaCache, correction, e
 from taskmaster_mcp.models.usage import CallState, ProgressFn, Usage, cost_of
 from taskmaster_mcp.store.config import ROLES, Config, ConfigSource, RoleConfig, resolve_key
 from taskmaster_mcp.store.paths import Paths
+from taskmaster_mcp.store.secrets import safe_url
 from taskmaster_mcp.store.settings import (
     RouterSettings,
     cache_settings,
@@ -229,7 +230,7 @@ class ModelRouter:
                 return await self._clients.list_models(provider, url, key.value)
         except TimeoutError:
             raise ProviderError(
-                f"{url} did not answer within {timeout:g}s; is the server running?",
+                f"{safe_url(url)} did not answer within {timeout:g}s; is the server running?",
                 provider=provider,
                 model="*",
                 retryable=True,
