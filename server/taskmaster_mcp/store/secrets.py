@@ -231,16 +231,23 @@ def guard_prompt(text: str, source: str = "prompt") -> str:
     out: list[str] = []
     kinds: Counter[str] = Counter()
     at = 0
+    last = ""
     for found in scan(text):
-        if found.start < at:
+        if found.start < at and not found.whole:
             continue
         end = found.end
         if found.whole:
             block = _BLOCK_END.search(text, found.end)
             end = block.end() if block is not None else len(text)
-        out += [text[at : found.start], f"[redacted: {found.kind}]"]
+        if found.start < at:  # a key inside a value just redacted ("private_key": "-----BEGIN ..."): widen it
+            out.pop()
+            kinds[last] -= 1
+        else:
+            out.append(text[at : found.start])
+        out.append(f"[redacted: {found.kind}]")
         kinds[found.kind] += 1
-        at = end
+        at, last = max(at, end), found.kind
+    kinds = +kinds  # drop the widened ones
     if not kinds:
         return text
     out.append(text[at:])
