@@ -84,7 +84,9 @@ NOT_SECRETS = [
 ]
 
 
-@pytest.mark.parametrize(("kind", "line", "value"), SECRET_LINES, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(SECRET_LINES)])
+@pytest.mark.parametrize(
+    ("kind", "line", "value"), SECRET_LINES, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(SECRET_LINES)]
+)
 def test_each_kind_of_secret_value_is_redacted_where_it_stands_and_named(kind: str, line: str, value: str) -> None:
     text = "before\n" + line.format(value) + "\nafter\n"
     cleaned = secrets.redact(text)

@@ -69,6 +69,7 @@ HISTORY_REASON = "a shell history file (commands typed with tokens and passwords
 class Refused(InvalidInput):
     """A file the guard refuses (private by name, link or content): callers that gather context leave it out."""
 
+
 _ENV_EXAMPLES = frozenset({".env.example", ".env.sample", ".env.template"})
 _KEY_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".kdbx")
 _SSH_KEYS = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk", "identity"})
