@@ -50,14 +50,14 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("github token", _B + r"(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"),
     Pattern("aws access key id", _B + r"(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])"),
     Pattern("slack token", _B + r"xox[abpr]-[A-Za-z0-9-]{10,}"),
-    Pattern("stripe key", _B + r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"),
+    Pattern("stripe key", _B + r"(?:sk|rk)_live_[A-Za-z0-9]{16,}"),
     Pattern("npm token", _B + r"npm_[A-Za-z0-9]{36}"),
     Pattern("pypi token", _B + r"pypi-[A-Za-z0-9_-]{32,}"),
     Pattern("url password", r"://(?P<v>[^\s/@:'\"<>]+:[^\s/@'\"<>]+)@(?=[A-Za-z0-9\[])"),
     # name=value / name: value / "name": "value"; the name before the keyword is judged in _assignment_kind
     Pattern(
         "secret value",
-        r"(?i:(?:key|token|secret|passw(?:or)?d|pwd|credentials?))[\"']?[ \t]*(?::|=>?|:=)[ \t]*"
+        r"(?i:(?:key|token|secret|passw(?:or)?d|pwd))[\"']?[ \t]*(?::|=>?|:=)[ \t]*"
         r"(?P<q>[\"'`]?)(?P<v>[^\s\"'`,;]{4,})",
     ),
 )
@@ -125,14 +125,13 @@ _KEYWORD = re.compile(r"[A-Za-z]+")
 # character into "sk_live_"). Each is found with bytes.find on the lower-cased text (one byte a character, so
 # offsets stay those of the text), and only at those places is the table's regex tried.
 _ANCHORS: tuple[tuple[bytes, int], ...] = (
-    *((word, 0) for word in (b"-----begin", b"putty-user", b'"d"', b"sk-", b"aiza", b"github_pat_", b"akia")),
-    *((word, 0) for word in (b"asia", b"xox", b"npm_", b"pypi-", b"://", b"ghp_", b"gho_", b"ghu_", b"ghs_")),
-    *((word, 0) for word in (b"ghr_", b"key", b"token", b"secret", b"passw", b"pwd", b"credential")),
+    *((word, 0) for word in (b"-----begin", b"putty-user", b'"d"', b"sk-", b"aiza", b"gh", b"akia", b"asia")),
+    *(
+        (word, 0)
+        for word in (b"xox", b"npm_", b"pypi-", b"://", b"key", b"token", b"secret", b"passw", b"pwd", b"github_pat_")
+    ),
     (b"k_live_", -1),
-    (b"k_test_", -1),
 )
-
-
 _WHOLE_ANCHORS = 3  # the first three anchors start a private key: tried even inside another match
 
 
