@@ -57,7 +57,7 @@ PATTERNS: tuple[Pattern, ...] = (
     # name=value / name: value / "name": "value"; the name before the keyword is judged in _assignment_kind
     Pattern(
         "secret value",
-        r"(?i:(?:key|token|secret|passw(?:or)?d|pwd))[\"']?[ \t]*(?::|=>?|:=)[ \t]*"
+        r"(?i:(?:key|token|secret|passw(?:or)?d|pwd))[\"']?[ \t]*(?::=|=>?|:)[ \t]*"
         r"(?P<q>[\"'`]?)(?P<v>[^\s\"'`,;]{4,})",
     ),
 )
