@@ -43,6 +43,10 @@ SECRET_LINES: list[tuple[str, str, str]] = [
     ("password", "PASSWORD={}", "hunter" + "2hunter2"),
     ("password", "db_password: {}", "Tr0ub4dor" + "&3"),
     ("password", 'password = "{}"', "correct-horse-" + "battery-9"),
+    ("password", "DB_PASSWORD={}", "super" + "secret"),
+    ("password", "      POSTGRES_PASSWORD: {}", "post" + "gres"),
+    ("password", "db_password := '{}'", "x9y8" + "z7w6"),
+    ("password", "'password' => '{}'", "abc1" + "23def"),
 ]
 
 # (kind, text, the part of the key that must never reach a prompt)
@@ -81,6 +85,15 @@ NOT_SECRETS = [
     "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
     "def authenticate(password: str) -> bool:",
     'if password == "":',
+    "password: string;",
+    "token: TokenType",
+    "{ token: userToken }",
+    "token = user_token",
+    "secret=self.secret",
+    'password: str = ""',
+    "api_key: Optional[str]",
+    "login(password=password)",
+    "steps:\n  - uses: actions/checkout@v4\n    with:\n      token: ${{ secrets.GITHUB_TOKEN }}",
 ]
 
 

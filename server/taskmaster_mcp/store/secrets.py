@@ -63,9 +63,14 @@ PATTERNS: tuple[Pattern, ...] = (
 )
 
 _NAME_TAIL = re.compile(r"[A-Za-z0-9_.-]*$")
-_PLAIN_WORD = re.compile(r"[A-Za-z_][A-Za-z_.-]*")
+_PLAIN_WORD = re.compile(r"[A-Za-z_][A-Za-z_-]*")
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")  # self.api_key, config.token: an attribute
+_CAMEL = re.compile(r"[A-Za-z][a-z]+[A-Z]\w*|[A-Z][a-z]+")  # userToken, TokenType, Token: a name or a type
 _PLACEHOLDER_WORDS = ("your", "example", "placeholder", "changeme", "change_me", "dummy", "redacted", "xxxx", "****")
-_NOT_SECRET_VALUES = frozenset({"none", "null", "nil", "true", "false", "undefined", "required", "optional"})
+_NOT_SECRET_VALUES = frozenset(
+    {"none", "null", "nil", "true", "false", "undefined", "required", "optional"}
+    | {"str", "string", "bytes", "number", "boolean", "bool", "int", "integer", "any", "object", "secretstr"}
+)
 _CODE_CHARS = frozenset("()[]{}<>$%")
 # a name ending in "key" is secret in env style (API_KEY, STRIPE_SECRET_KEY) or with one of these words before it
 _SECRET_KEY_NAME = re.compile(
@@ -94,7 +99,7 @@ class Finding:
     whole: bool
 
 
-def _assignment_kind(text: str, start: int, keyword_end: int, value: str, quoted: bool) -> str | None:
+def _assignment_kind(text: str, start: int, keyword_end: int, value: str, quoted: bool, spaced: bool) -> str | None:
     """The kind of secret a ``name = value`` match is (a secret-sounding name holding a literal, not a
     placeholder or code): ``password``, ``aws secret key``, ``secret value``; else None."""
     tail = _NAME_TAIL.search(text, max(0, start - 80), start)
@@ -107,8 +112,10 @@ def _assignment_kind(text: str, start: int, keyword_end: int, value: str, quoted
         return None
     if _CODE_CHARS.intersection(value) or len(set(low)) <= 2 or value.isdigit():
         return None  # an expression, a template, a repeated character or a number
-    if not quoted and _PLAIN_WORD.fullmatch(value):
-        return None  # an identifier or attribute (self.api_key, api_key): code, not a literal
+    if not quoted and (_DOTTED.fullmatch(value) or _CAMEL.fullmatch(value)):
+        return None  # an attribute (self.api_key), a camelCase name or a type (token: TokenType): code
+    if not quoted and spaced and _PLAIN_WORD.fullmatch(value):
+        return None  # token = user_token: code assigns a name; NAME=word and name: word (env, YAML) are values
     if low == full.split(".")[-1]:
         return None  # "password": "password" (a form label)
     if "aws" in full and "secret" in full:
@@ -119,6 +126,7 @@ def _assignment_kind(text: str, start: int, keyword_end: int, value: str, quoted
 _HAS_VALUE = tuple("(?P<v>" in pattern.regex for pattern in PATTERNS)
 _ASSIGNMENT = len(PATTERNS) - 1
 _KEYWORD = re.compile(r"[A-Za-z]+")
+_SPACED_EQUALS = re.compile(r"[ \t](?::=|=)")
 
 
 # Where a match can start: every pattern's match begins with one of these literals (lower-cased; "k_live_" is one
@@ -170,7 +178,9 @@ def _finding(text: str, match: re.Match[str]) -> Finding | None:
         assert value is not None
         keyword = _KEYWORD.match(match.group(0))
         keyword_end = match.start() + (len(keyword.group(0)) if keyword else 0)
-        kind = _assignment_kind(text, match.start(), keyword_end, value, bool(match.group(f"q{index}")))
+        quoted = bool(match.group(f"q{index}"))
+        spaced = _SPACED_EQUALS.search(match.group(0)) is not None
+        kind = _assignment_kind(text, match.start(), keyword_end, value, quoted, spaced)
         if kind is None:
             return None
         inner = next(scan(value), None)  # API_KEY=sk-...: name the provider, not just "secret value"
