@@ -34,6 +34,8 @@ SECRET_LINES: list[tuple[str, str, str]] = [
     ("stripe key", "restricted {}", "rk" + "_live_" + A36[:24]),
     ("npm token", "//registry.npmjs.org/:_authToken={}", "np" + "m_" + A36),
     ("pypi token", "password = {}", "pyp" + "i-" + "AgEIcHlwaS5vcmc" + A36),
+    ("jwt", "Cookie: session={}", "eyJhbGciOiJIUzI1NiJ9" + ".eyJzdWIiOiIxMjM0NTY3ODkwIn0" + ".dozjgNryP4J3jVmNHl0w5N"),
+    ("bearer token", "curl -H 'Authorization: Bearer {}' h", "a1b2c3d4e5f6" + "g7h8i9j0k1l2"),
     ("url password", "--index-url https://{}@pypi.example.com/simple", "deploy:" + "s3cr3t-Idx-T0ken"),
     ("url password", "DATABASE_URL=postgres://{}@db:5432/app", "app:" + "pg-Pa55word"),
     ("secret value", "SECRET_KEY={}", "d9f8a7b6c5e4" + "d3c2b1a0"),

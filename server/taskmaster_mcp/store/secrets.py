@@ -53,6 +53,8 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("stripe key", _B + r"(?:sk|rk)_live_[A-Za-z0-9]{16,}"),
     Pattern("npm token", _B + r"npm_[A-Za-z0-9]{36}"),
     Pattern("pypi token", _B + r"pypi-[A-Za-z0-9_-]{32,}"),
+    Pattern("jwt", _B + r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+    Pattern("bearer token", r"(?i:bearer)[ \t]+(?P<v>[A-Za-z0-9._~+/-]{20,}=*)"),
     Pattern("url password", r"://(?P<v>[^\s/@:'\"<>]+:[^\s/@'\"<>]+)@(?=[A-Za-z0-9\[])"),
     # name=value / name: value / "name": "value"; the name before the keyword is judged in _assignment_kind
     Pattern(
@@ -136,8 +138,21 @@ _ANCHORS: tuple[tuple[bytes, int], ...] = (
     *((word, 0) for word in (b"-----begin", b"putty-user", b'"d"', b"sk-", b"aiza", b"gh", b"akia", b"asia")),
     *(
         (word, 0)
-        for word in (b"xox", b"npm_", b"pypi-", b"://", b"key", b"token", b"secret", b"passw", b"pwd", b"github_pat_")
+        for word in (
+            b"xox",
+            b"npm_",
+            b"pypi-",
+            b"eyj",
+            b"bearer",
+            b"://",
+            b"key",
+            b"token",
+            b"secret",
+            b"passw",
+            b"pwd",
+        )
     ),
+    (b"github_pat_", 0),
     (b"k_live_", -1),
 )
 _WHOLE_ANCHORS = 3  # the first three anchors start a private key: tried even inside another match
