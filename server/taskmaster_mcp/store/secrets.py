@@ -45,7 +45,11 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("putty private key", "PuTTY-User-" + r"Key-File-\d+:", whole=True),
     Pattern("jwk private key", r'"d"\s*:\s*"[A-Za-z0-9_-]{20,}={0,2}"', whole=True),
     Pattern("anthropic key", _B + "sk-" + r"ant-[A-Za-z0-9_-]{20,}"),
-    Pattern("openai key", _B + "sk-" + r"(?:proj-|svcacct-|admin-)?(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{20,}"),
+    # bare "sk-" needs a digit or a capital in the key, so kebab-case words ("sk-learn-...") are not keys
+    Pattern(
+        "openai key",
+        _B + "sk-" + r"(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|(?=[a-z_-]*[0-9A-Z])[A-Za-z0-9_-]{20,})",
+    ),
     Pattern("google api key", _B + "AI" + r"za[0-9A-Za-z_-]{35}"),
     Pattern("github token", _B + r"(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"),
     Pattern("aws access key id", _B + r"(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])"),
@@ -68,7 +72,9 @@ _NAME_TAIL = re.compile(r"[A-Za-z0-9_.-]*$")
 _PLAIN_WORD = re.compile(r"[A-Za-z_][A-Za-z_-]*")
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")  # self.api_key, config.token: an attribute
 _CAMEL = re.compile(r"[A-Za-z][a-z]+[A-Z]\w*|[A-Z][a-z]+")  # userToken, TokenType, Token: a name or a type
-_PLACEHOLDER_WORDS = ("your", "example", "placeholder", "changeme", "change_me", "dummy", "redacted", "xxxx", "****")
+_PLACEHOLDER_WORDS = ("your", "placeholder", "changeme", "change_me", "change-me", "dummy", "redacted", "xxxx", "****")
+# placeholders only in a value without a digit: "example-token" is one, AWS's documented "...EXAMPLEKEY" key is not
+_WORDY_PLACEHOLDERS = ("example", "sample", "replace", "todo", "fake", "here")
 _NOT_SECRET_VALUES = frozenset(
     {"none", "null", "nil", "true", "false", "undefined", "required", "optional"}
     | {"str", "string", "bytes", "number", "boolean", "bool", "int", "integer", "any", "object", "secretstr"}
@@ -111,6 +117,8 @@ def _assignment_kind(text: str, start: int, keyword_end: int, value: str, quoted
         return None  # sort_key, cache_key, monkey, public_key: not secrets
     low = value.lower().rstrip(")]}")
     if low in _NOT_SECRET_VALUES or any(word in low for word in _PLACEHOLDER_WORDS):
+        return None
+    if not any(c.isdigit() for c in low) and any(word in low for word in _WORDY_PLACEHOLDERS):
         return None
     if _CODE_CHARS.intersection(value) or len(set(low)) <= 2 or value.isdigit():
         return None  # an expression, a template, a repeated character or a number
