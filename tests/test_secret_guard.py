@@ -24,7 +24,9 @@ from git_helpers import (
 from mcp_helpers import connected, error, ok, snapshot
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply, write_config
 from secrets_helpers import leaks, plant
+from taskmaster_mcp.ai import gitdiff
 from taskmaster_mcp.mcp_server.http import security_settings
+from taskmaster_mcp.store.paths import Paths
 
 PLAN = as_json(
     {
@@ -239,3 +241,21 @@ def test_dashboard_answers_a_browser_behind_a_tls_proxy_on_the_default_port(mess
             f"{server.url}/api/board", headers={**bearer, "origin": "https://evil.example"}, timeout=10
         )
     assert proxied.status_code == 200 and foreign.status_code == 403
+
+
+def test_a_large_diff_is_redacted_where_shown_and_a_key_anywhere_in_it_leaves_the_file_out(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name in ("big.py", "keyed.py"):
+        (root / name).write_text("x = 0\n")
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "start")
+    token = "gh" + "p_" + "R" * 36
+    lines = "".join(f"value_{n} = {n}\n" for n in range(200_000))
+    (root / "big.py").write_text(f"TOKEN = '{token}'\n" + lines + f"LATE = '{token}'\n")
+    (root / "keyed.py").write_text(lines + "KEY = '''-----BEGIN " + "EC PRIVATE KEY-----\nMHcC\n'''\n")
+    diff = gitdiff.collect(Paths(root), per_file=12_000, total=200_000)
+    assert diff.excluded == ["keyed.py"] and diff.files == ["big.py"]
+    assert token not in diff.text and "[redacted: github token]" in diff.text and "MHcC" not in diff.text
+    assert diff.redacted == ["big.py (1 github token)"] and diff.cut[0].startswith("big.py (")

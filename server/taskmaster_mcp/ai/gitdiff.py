@@ -261,14 +261,9 @@ def collect(
     kept: list[str] = []
     used = 0
     for name, names, raw in entries:
-        cleaned = secrets.redact(raw) if names is not None else None
-        if names is None or cleaned is None or any(refused(n) for n in names) or cleaned.whole is not None:
+        if names is None or any(refused(n) for n in names) or secrets.whole_file_reason(raw) is not None:
             result.excluded.append(name)
             continue
-        chunk = cleaned.text
-        if cleaned.kinds:
-            result.redacted.append(f"{name} ({cleaned.summary()})")
-            secrets.note(f"{name}: redacted {cleaned.summary()}")
         result.files.append(name)
         if name in new:
             result.untracked.append(name)
@@ -276,10 +271,16 @@ def collect(
             result.omitted.append(name)
             continue
         limit = min(per_file, total - used)
-        if len(chunk) > limit:
-            cut_at = chunk.rfind("\n", 0, limit) + 1 or limit
-            result.cut.append(f"{name} ({cut_at} of {len(chunk)} characters shown)")
-            chunk = chunk[:cut_at] + f"[... cut: {len(chunk) - cut_at} more characters of this file's diff not shown]\n"
+        # only what can be shown is redacted: twice the limit, so a secret across the cut is still seen whole
+        cleaned = secrets.redact(raw[: 2 * limit])
+        chunk = cleaned.text
+        if cleaned.kinds:
+            result.redacted.append(f"{name} ({cleaned.summary()})")
+            secrets.note(f"{name}: redacted {cleaned.summary()}")
+        if len(raw) > limit:
+            cut_at = min(chunk.rfind("\n", 0, limit) + 1 or limit, len(chunk))
+            result.cut.append(f"{name} ({cut_at} of {len(raw)} characters shown)")
+            chunk = chunk[:cut_at] + f"[... cut: {len(raw) - cut_at} more characters of this file's diff not shown]\n"
         kept.append(chunk)
         used += len(chunk)
     result.excluded.sort()
