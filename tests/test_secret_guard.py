@@ -187,7 +187,12 @@ async def test_the_file_argument_refuses_json_that_is_not_a_tasks_document_and_a
         upper = await error(client, "add_task", title="T", description="d", file=".GIT/x.json")
         assert snapshot(root) == before
         created = await ok(client, "add_task", title="T", description="d", file="other.json")
+        before = snapshot(root)
+        generated = await error(client, "generate", output=".git/hooks", file="other.json")
+        report = await error(client, "analyze_project_complexity", output=".git/hooks/pre-commit", file="other.json")
+        assert snapshot(root) == before
     assert "not a tasks document" in package and "inside .git/" in hook and "inside .git/" in upper
+    assert "output '.git/hooks' is inside .git/" in generated and "inside .git/" in report
     assert created and json.loads((root / "other.json").read_text())["master"]["tasks"][0]["title"] == "T"
 
 

@@ -84,6 +84,16 @@ class Paths:
             )
         return full
 
+    def writable(self, candidate: str | Path, *, what: str = "path") -> Path:
+        """:meth:`inside`, and never under ``.git/`` (git's own folder: a file written there can be a hook)."""
+        full = self.inside(candidate, what=what)
+        if any(part.lower() == ".git" for part in full.relative_to(self.root.resolve()).parts):
+            raise InvalidInput(
+                f"{what} '{candidate}' is inside .git/, git's own folder; nothing of ours is written there. Pass "
+                "a path elsewhere in the project (or leave it out for the default)."
+            )
+        return full
+
 
 def custom_tasks_file(root: Path, file: str | Path) -> Path:
     """The tasks document a ``file`` argument names: inside the root, not under ``.git/``, and, when it exists and
@@ -92,13 +102,7 @@ def custom_tasks_file(root: Path, file: str | Path) -> Path:
     """
     from taskmaster_mcp.tasks.shape import is_tag_value  # here: the layout module itself needs no task rules
 
-    full = Paths(root).inside(file, what="file")
-    rel = full.relative_to(root.resolve()).parts
-    if any(part.lower() == ".git" for part in rel):
-        raise InvalidInput(
-            f"file '{file}' is inside .git/, git's own folder; a tasks file never goes there. Pass a path such "
-            "as .taskmaster/tasks/tasks.json (or leave file out)."
-        )
+    full = Paths(root).writable(file, what="file")
     try:
         text = full.read_text(encoding="utf-8") if full.is_file() else ""
         document: object = json.loads(text) if text.strip() else {}
