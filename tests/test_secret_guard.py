@@ -67,6 +67,7 @@ async def test_parse_prd_sends_no_planted_secret_and_says_what_it_redacted(
     (root / ".taskmaster/docs").mkdir()
     github = "gh" + "p_" + "Q" * 36
     (root / ".taskmaster/docs/prd.txt").write_text(f"# PRD\nBuild a thing. CI token: {github}\n")
+    (root / "package.json").write_text('{"name": "x", "signing": "-----BEGIN ' + 'PRIVATE KEY-----\\nMIIzz"}\n')
     provider_server.script(MESSAGES, Reply(text=PLAN))
     async with connected(root, env=ai_env(tmp_path)) as client:
         data = await ok(client, "parse_prd", numTasks=1)
@@ -76,6 +77,7 @@ async def test_parse_prd_sends_no_planted_secret_and_says_what_it_redacted(
     notes = data["usage"]["secrets"]
     assert ".taskmaster/docs/prd.txt: redacted 1 github token" in notes
     assert "requirements.txt: redacted 1 url password" in notes
+    assert "left out package.json: text holding a private key" in notes and "MIIzz" not in body
 
 
 async def test_parse_prd_refuses_a_secret_input_file_whatever_it_is_called(
