@@ -108,7 +108,7 @@ _READABLE_STORE_DIRS = frozenset({"docs", "templates"})
 _LEGACY_STORE = frozenset({"tasks/tasks.json", ".taskmasterconfig"})
 _SNIFF_BYTES = 8192
 _LINK_WALK_LIMIT = 100_000
-_LINK_WALK_SKIP = frozenset({"node_modules", "__pycache__", ".venv", "venv", "site-packages", "objects"})
+_LINK_WALK_SKIP = frozenset({"node_modules", "__pycache__", ".venv", "venv", "site-packages"})
 
 
 def _unbacked(name: str) -> str:
@@ -207,7 +207,8 @@ class LinkGuard:
         refused: dict[tuple[int, int], str] = {}
         seen = 0
         for folder, dirs, files in os.walk(root):
-            dirs[:] = [d for d in dirs if d not in _LINK_WALK_SKIP]
+            in_git = Path(folder).name == ".git"  # git's object store is large, and holds no named files
+            dirs[:] = [d for d in dirs if d not in _LINK_WALK_SKIP and not (in_git and d == "objects")]
             seen += len(files) + len(dirs)
             if seen > _LINK_WALK_LIMIT:
                 return None
