@@ -242,8 +242,7 @@ def why_refused(paths: Paths, rel: str, links: LinkGuard | None = None) -> str |
             head = handle.read(1 << 20)
     except OSError:
         return None
-    found = secrets.whole_file_reason(head.decode("utf-8", errors="replace"))
-    return None if found is None else found
+    return secrets.whole_file_reason(head.decode("utf-8", errors="replace"))
 
 
 def _tasks_file_rel(paths: Paths) -> str | None:
