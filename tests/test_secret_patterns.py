@@ -207,3 +207,10 @@ def test_read_for_prompt_redacts_values_notes_them_and_refuses_a_key_file(tmp_pa
     assert secrets.notes() == ["requirements.txt: redacted 1 url password", "notes.md: redacted 1 github token"]
     with pytest.raises(InvalidInput, match="putty private key"):
         read_for_prompt(paths, "deploy.txt", what="input", fix="")
+
+
+def test_provider_error_text_never_carries_a_base_url_credential() -> None:
+    from taskmaster_mcp.models.failures import redact
+
+    text = redact("Connection to https://bob:" + "pw-9@llm.internal/v1 failed (key sk-x)", "sk-x")
+    assert text == "Connection to https://[redacted]@llm.internal/v1 failed (key ***)"
