@@ -41,6 +41,7 @@ SECRET_LINES: list[tuple[str, str, str]] = [
     ("jwt", "Cookie: session={}", "eyJhbGciOiJIUzI1NiJ9" + ".eyJzdWIiOiIxMjM0NTY3ODkwIn0" + ".dozjgNryP4J3jVmNHl0w5N"),
     ("bearer token", "curl -H 'Authorization: Bearer {}' h", "a1b2c3d4e5f6" + "g7h8i9j0k1l2"),
     ("url password", "--index-url https://{}@pypi.example.com/simple", "deploy:" + "s3cr3t-Idx-T0ken"),
+    ("url token", "git+https://{}@gitlab.example.com/g/p.git", "glpat" + "-x1Y2z3W4v5U6t7S8r9Q0"),
     ("url password", "DATABASE_URL=postgres://{}@db:5432/app", "app:" + "pg-Pa55word"),
     ("secret value", "SECRET_KEY={}", "d9f8a7b6c5e4" + "d3c2b1a0"),
     ("secret value", "API_TOKEN={}", "tok-" + "12ab34cd56ef"),

@@ -60,6 +60,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("jwt", _B + r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
     Pattern("bearer token", r"(?i:bearer)[ \t]+(?P<v>[A-Za-z0-9._~+/-]{20,}=*)"),
     Pattern("url password", r"://(?P<v>[^\s/@:'\"<>]+:[^\s/@'\"<>]+)@(?=[A-Za-z0-9\[])"),
+    Pattern("url token", r"://(?P<v>(?=[A-Za-z_.~-]*\d)[A-Za-z0-9_.~-]{20,})@(?=[A-Za-z0-9\[])"),
     # name=value / name: value / "name": "value"; the name before the keyword is judged in _assignment_kind
     Pattern(
         "secret value",
