@@ -229,3 +229,10 @@ def test_a_native_wire_gets_the_exact_count_in_its_schema_while_validation_accep
     one = json.loads(subtasks("Step A"))
     assert len(counted_subtasks(4).model_validate(one).subtasks) == 1  # a miss is re-asked by us, not refused
     assert issubclass(counted_subtasks(4), SubtaskPlan)
+
+
+def test_pip_requirements_files_are_not_planning_documents_but_a_requirements_spec_is() -> None:
+    from taskmaster_mcp.ai.review import planning_document
+
+    assert not planning_document("requirements.txt", True) and not planning_document("requirements-dev.txt", True)
+    assert planning_document("docs/requirements.md", True) and planning_document(".taskmaster/docs/prd.txt", False)

@@ -26,8 +26,9 @@ from pathlib import Path
 
 from taskmaster_mcp.ai.prompts.blocks import codebase_block
 from taskmaster_mcp.errors import TaskmasterError
+from taskmaster_mcp.store import secrets
 from taskmaster_mcp.store.paths import Paths
-from taskmaster_mcp.store.private import read_for_prompt, why_private
+from taskmaster_mcp.store.private import Refused, read_for_prompt, why_private
 
 SKIPPED_DIRS = frozenset(
     {"node_modules", "__pycache__", "venv", "site-packages", "dist", "build", "target", "vendor", "coverage", "htmlcov"}
@@ -206,7 +207,10 @@ def manifests(paths: Paths, per_file: int = MANIFEST_CHARS, total: int = MANIFES
             text = read_for_prompt(
                 paths, name, what="manifest", fix=MANIFEST_FIX, max_chars=min(per_file, total - used)
             )
-        except TaskmasterError:  # refused (a key inside, not UTF-8, ...): the prompt simply goes without it
+        except Refused as refused:  # private (a key inside, a hard link to .env): left out, and the result says so
+            secrets.note(f"left out {name}: {_reason(refused)}")
+            continue
+        except TaskmasterError:  # not UTF-8, unreadable: the prompt simply goes without it
             continue
         found.append((name, text))
         used += len(text)
@@ -246,6 +250,9 @@ def surrounding(
             continue
         try:
             text = read_for_prompt(paths, name, what="changed file", fix="", max_chars=400_000)
+        except Refused as refused:
+            secrets.note(f"left out {name}: {_reason(refused)}")
+            continue
         except TaskmasterError:
             continue
         lines = text.splitlines()
@@ -268,6 +275,12 @@ def surrounding(
             found.append((name, body))
             used += len(body)
     return found
+
+
+def _reason(refused: Refused) -> str:
+    """The why of a refusal, without the file name and advice around it ("... is private, <why>; it is ...")."""
+    text = str(refused)
+    return text.split(" is private, ", 1)[-1].split("; it is never sent", 1)[0]
 
 
 def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:

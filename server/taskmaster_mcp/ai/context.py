@@ -27,6 +27,7 @@ from taskmaster_mcp.errors import TaskmasterError
 from taskmaster_mcp.models.concurrency import launch_width
 from taskmaster_mcp.models.router import ModelRouter, ProgressFn, Sampler, Usage
 from taskmaster_mcp.models.routing import TaskFacts, facts_of
+from taskmaster_mcp.store import secrets
 from taskmaster_mcp.store.project import Project
 from taskmaster_mcp.store.reports import scores_by_task
 from taskmaster_mcp.store.settings import settings_from_config
@@ -67,6 +68,7 @@ class UsageSummary(BaseModel):
     route: list[str] | None = None  # why each call started on its role (the routing rule or pin that chose it)
     escalated: list[str] | None = None  # calls that moved up to a stronger role, and why
     normalised: list[str] | None = None  # what was mended in the answers (enum case, "5" for 5, ...); see docs
+    secrets: list[str] | None = None  # what the secret guard redacted or left out of this call's prompts
 
 
 class PromptUsage(Usage):
@@ -92,7 +94,11 @@ async def ask(
     ``prefix``: the stable start of the prompt (project context shared by many calls), sent before ``prompt`` and
     marked for the provider's prompt cache; it must be byte-identical from call to call to be reused. ``task``: the
     routing facts of the task the call is about (:func:`task_facts`), so the policy can route it.
+
+    ``prompt`` and ``prefix`` pass the secret guard's last net (:func:`~taskmaster_mcp.store.secrets.guard_prompt`):
+    a key pasted into a task or a request is redacted before any model sees it.
     """
+    prompt, prefix = secrets.guard_prompt(prompt), secrets.guard_prompt(prefix, "project context")
     value, usage = await ai.router.generate_object(
         command=command,
         role=role,
@@ -119,7 +125,9 @@ async def ask_text(
     system: str | None = None,
     task: TaskFacts | None = None,
 ) -> tuple[str, PromptUsage]:
-    """Ask the router for free text with ``template``'s system prompt (or ``system``, built from it)."""
+    """Ask the router for free text with ``template``'s system prompt (or ``system``, built from it); the prompt
+    passes the secret guard's last net, as in :func:`ask`."""
+    prompt = secrets.guard_prompt(prompt)
     text, usage = await ai.router.generate_text(
         command=command,
         role=role,
@@ -164,6 +172,7 @@ def summarize(usages: Iterable[Usage]) -> UsageSummary:
         route=list(dict.fromkeys(u.route for u in items if u.route)) or None,
         escalated=[u.escalated for u in items if u.escalated] or None,
         normalised=_mends(items),
+        secrets=secrets.notes() or None,
     )
 
 

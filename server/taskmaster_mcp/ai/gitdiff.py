@@ -14,9 +14,12 @@ Large diffs are cut per file and in total; what was cut or left out is listed in
 and in :class:`Diff`, never dropped silently.
 
 Never sent, whatever the paths: what :mod:`taskmaster_mcp.store.private` refuses (``.taskmaster/`` internals,
-``.env`` files, keys and credentials, by either name of a rename) and any file whose diff holds a private key.
-They are listed in :attr:`Diff.excluded` so the caller can say so, and the prompt gets a note with their number
-(not their names). A file whose name cannot be read back from git's header is left out too: fail closed.
+``.env`` files and their variants, keys and credentials, by either name of a rename, and hard links to any of
+them) and any file whose diff holds a private key. They are listed in :attr:`Diff.excluded` so the caller can
+say so, and the prompt gets a note with their number (not their names). A file whose name cannot be read back
+from git's header is left out too: fail closed. A secret value in any other file's diff (a provider key, a
+password in a URL or an assignment; :mod:`taskmaster_mcp.store.secrets`) is redacted where it stands, and the
+file is listed in :attr:`Diff.redacted`.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from taskmaster_mcp.errors import ConfigError, InvalidInput
+from taskmaster_mcp.store import secrets
 from taskmaster_mcp.store.paths import Paths
-from taskmaster_mcp.store.private import check_for_prompt, holds_private_key, private
+from taskmaster_mcp.store.private import LinkGuard, check_for_prompt, private
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's empty tree (SHA-1 repositories)
 GIT_TIMEOUT_SECONDS = 30
@@ -65,6 +69,7 @@ class Diff:
     omitted: list[str] = field(default_factory=lambda: [])
     excluded: list[str] = field(default_factory=lambda: [])
     skipped: list[str] = field(default_factory=lambda: [])  # left out by the caller's ``skip`` (not private)
+    redacted: list[str] = field(default_factory=lambda: [])
     unborn: bool = False
 
 
@@ -256,16 +261,20 @@ def collect(
     new = set(untracked)
     result = Diff(base=base, text="", unborn=unborn)
     entries = [(*chunk_names(chunk), chunk) for chunk in _split(tracked.stdout.decode("utf-8", errors="replace"))]
-    # a new file's name is judged before it is read: a private one is never opened
+    links = LinkGuard(paths)
+
+    def refused(rel: str) -> bool:
+        return private(rel, paths) or links.why(root / rel) is not None
+
+    # a new file's name (and inode) is judged before it is read: a private one is never opened
     left = {n for n in [*untracked, *(e[0] for e in entries)] if skip is not None and skip(n, n in new)}
     entries += [
-        (rel, [rel], "" if private(rel, paths) or rel in left else _untracked_diff(root, rel, per_file))
-        for rel in untracked
+        (rel, [rel], "" if refused(rel) or rel in left else _untracked_diff(root, rel, per_file)) for rel in untracked
     ]
     kept: list[str] = []
     used = 0
-    for name, names, chunk in entries:
-        if names is None or any(private(n, paths) for n in names) or holds_private_key(chunk):
+    for name, names, raw in entries:
+        if names is None or any(refused(n) for n in names) or secrets.whole_file_reason(raw) is not None:
             result.excluded.append(name)
             continue
         if name in left:
@@ -278,10 +287,16 @@ def collect(
             result.omitted.append(name)
             continue
         limit = min(per_file, total - used)
-        if len(chunk) > limit:
-            cut_at = chunk.rfind("\n", 0, limit) + 1 or limit
-            result.cut.append(f"{name} ({cut_at} of {len(chunk)} characters shown)")
-            chunk = chunk[:cut_at] + f"[... cut: {len(chunk) - cut_at} more characters of this file's diff not shown]\n"
+        # only what can be shown is redacted: twice the limit, so a secret across the cut is still seen whole
+        cleaned = secrets.redact(raw[: 2 * limit])
+        chunk = cleaned.text
+        if cleaned.kinds:
+            result.redacted.append(f"{name} ({cleaned.summary()})")
+            secrets.note(f"{name}: redacted {cleaned.summary()}")
+        if len(raw) > limit:
+            cut_at = min(chunk.rfind("\n", 0, limit) + 1 or limit, len(chunk))
+            result.cut.append(f"{name} ({cut_at} of {len(raw)} characters shown)")
+            chunk = chunk[:cut_at] + f"[... cut: {len(raw) - cut_at} more characters of this file's diff not shown]\n"
         kept.append(chunk)
         used += len(chunk)
     result.excluded.sort()

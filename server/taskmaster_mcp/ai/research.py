@@ -7,8 +7,10 @@ Context sources, each bounded so one call cannot send the whole disk to a model:
   ``taskIds``, up to :data:`DEFAULT_TASKS` tasks whose titles and descriptions share the query's keywords
   (:func:`taskmaster_mcp.ai.neighbours.relevant`), listed in the result's ``autoTasks``;
 - files (``filePaths``), each read through :func:`~taskmaster_mcp.store.private.read_for_prompt` (confined to the
-  project, symlinks judged by their target; ``.taskmaster/`` internals, ``.env`` files, keys, credentials and
-  binary files are refused before any model call) and cut at :data:`MAX_FILE_CHARS` with a note;
+  project, symlinks judged by their target; binary and missing files are refused before any model call) and cut
+  at :data:`MAX_FILE_CHARS` with a note. A private file (``.taskmaster/`` internals, ``.env`` files and their
+  variants, keys, credentials, a hard link to one, text holding a private key) is left out and named in the
+  result's ``leftOut``; secret values in the others are redacted (``usage.secrets`` says where);
 - the caller's own text (``customContext``);
 - a project tree of at most :data:`TREE_MAX_ENTRIES` entries, :data:`TREE_MAX_DEPTH` levels deep, without
   hidden entries, the usual dependency and cache directories, and names the private-file guard refuses
@@ -32,8 +34,9 @@ from taskmaster_mcp.ai.neighbours import relevant
 from taskmaster_mcp.ai.prompts import research as prompts
 from taskmaster_mcp.ai.prompts.blocks import task_context
 from taskmaster_mcp.errors import InvalidInput, TaskmasterError
+from taskmaster_mcp.store import secrets
 from taskmaster_mcp.store.files import write_atomic
-from taskmaster_mcp.store.private import read_for_prompt
+from taskmaster_mcp.store.private import Refused, read_for_prompt
 from taskmaster_mcp.store.project import Project
 from taskmaster_mcp.tasks import edits
 from taskmaster_mcp.tasks.document import now_iso
@@ -59,6 +62,7 @@ class ResearchResult(BaseModel):
     findings: str
     findingsCut: bool | None = None
     context: list[str]
+    leftOut: list[str] | None = None  # filePaths never sent: private files, and why
     autoTasks: list[str] | None = None
     savedTo: str | None = None
     savedFile: str | None = None
@@ -79,14 +83,30 @@ def task_sections(project: Project, tag: str, task_ids: str) -> list[Section]:
     return sections
 
 
-def file_sections(project: Project, file_paths: str) -> list[Section]:
-    """One section per file, each read through the private-file guard and cut at MAX_FILE_CHARS with a note."""
+def file_sections(project: Project, file_paths: str, left_out: list[str] | None = None) -> list[Section]:
+    """One section per file, each read through the private-file guard and cut at MAX_FILE_CHARS with a note.
+
+    A file the guard refuses is left out and its refusal added to ``left_out`` (without it, or when every file
+    named is refused, so nothing the caller asked for would be sent, the refusal is raised); a missing or
+    binary file is always an error.
+    """
     root = project.paths.root.resolve()
     sections: list[Section] = []
+    refusals: list[Refused] = []
     for raw in split_list(file_paths):
-        text = read_for_prompt(project.paths, raw, what="filePaths entry", fix=FILES_FIX, max_chars=MAX_FILE_CHARS)
+        try:
+            text = read_for_prompt(project.paths, raw, what="filePaths entry", fix=FILES_FIX, max_chars=MAX_FILE_CHARS)
+        except Refused as refused:
+            if left_out is None:
+                raise
+            refusals.append(refused)
+            left_out.append(str(refused).removesuffix(FILES_FIX).strip())
+            secrets.note(f"left out {raw}: a private file")
+            continue
         rel = project.paths.inside(raw, what="filePaths entry").relative_to(root).as_posix()
         sections.append((f"file {rel}", text))
+    if refusals and not sections:
+        raise refusals[0]
     return sections
 
 
@@ -165,8 +185,9 @@ async def research(
         found = default_task_sections(project, tag, query)
         auto = [label.removeprefix("task ") for label, _ in found]
         sections += found
+    left_out: list[str] = []
     if file_paths:
-        sections += file_sections(project, file_paths)
+        sections += file_sections(project, file_paths, left_out)
     if custom_context and custom_context.strip():
         sections.append(("notes from the caller", custom_context))
     if include_tree:
@@ -212,6 +233,7 @@ async def research(
         findings=shown,
         findingsCut=cut,
         context=[label for label, _ in sections],
+        leftOut=left_out or None,
         autoTasks=auto or None,
         savedTo=saved_to,
         savedFile=saved_file,

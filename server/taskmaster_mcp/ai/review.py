@@ -63,6 +63,7 @@ class DiffInfo(BaseModel):
     omitted: list[str] | None = None
     excluded: list[str] | None = None
     planning: list[str] | None = None
+    redacted: list[str] | None = None  # files whose secret values were replaced by [redacted: <kind>]
 
 
 class Applied(BaseModel):
@@ -266,6 +267,7 @@ async def review(
             omitted=diff.omitted or None,
             excluded=diff.excluded or None,
             planning=diff.skipped or None,
+            redacted=diff.redacted or None,
         ),
         agreement=agreement,
         opinions=opinions,
@@ -286,6 +288,8 @@ def planning_document(name: str, untracked: bool) -> bool:
     if name == ".taskmaster" or name.startswith(".taskmaster/"):
         return True
     base = name.rsplit("/", 1)[-1].lower()
+    if base.startswith("requirements") and base.endswith((".txt", ".in")):
+        return False  # pip's requirements files are code the change may need, not a plan
     return untracked and base.endswith(PLANNING_SUFFIXES) and any(w in base for w in PLANNING_WORDS)
 
 

@@ -197,8 +197,11 @@ def monotonic_progress(report: ProgressFn) -> ProgressFn:
 
 
 def ai_context(ctx: Context[Any, Any], project: Project) -> AIContext:
-    """Build the AIContext of one tool call."""
+    """Build the AIContext of one tool call (and start its notes of what the secret guard redacted)."""
     from taskmaster_mcp.ai.context import AIContext
+    from taskmaster_mcp.store.secrets import begin_notes
+
+    begin_notes()
 
     async def progress(done: float, total: float | None, message: str) -> None:
         try:

@@ -82,6 +82,9 @@ def security_settings(host: str, env: Mapping[str, str]) -> Any:
         shown = f"[{name}]" if ":" in name else name
         hosts.append(f"{shown}:*")
         origins += [f"http://{shown}:*", f"https://{shown}:*"]
+    # "name:*" means any port, the default one too: browsers send "https://name" and "Host: name" without a port
+    hosts += [h[:-2] for h in hosts if h.endswith(":*")]
+    origins += [o[:-2] for o in origins if o.endswith(":*")]
     return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
 
 

@@ -29,10 +29,10 @@ class AppState:
 
     def project_at(self, root: Path, file: str | None = None) -> Project:
         """The (cached) Project for ``root`` and an optional tasks file inside it."""
-        from taskmaster_mcp.store.paths import Paths
+        from taskmaster_mcp.store.paths import Paths, custom_tasks_file
         from taskmaster_mcp.store.project import Project
 
-        custom = Paths(root).inside(file, what="file") if file else None
+        custom = custom_tasks_file(root, file) if file else None  # never package.json, never under .git/
         cache_key = (root, custom)
         project = self.projects.get(cache_key)
         if project is None:

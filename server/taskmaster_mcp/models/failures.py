@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from taskmaster_mcp.errors import ProviderError
+from taskmaster_mcp.store.secrets import redact_urls
 
 RETRYABLE_STATUS = frozenset({408, 409, 429, 529})
 QUOTA_MARKERS = (
@@ -31,7 +32,8 @@ QUOTA_MARKERS = (
 
 
 def redact(text: str, secret: str | None) -> str:
-    return text.replace(secret, "***") if secret else text
+    """``text`` without the key and without any URL's ``user:password@`` (a baseURL may carry one)."""
+    return redact_urls(text.replace(secret, "***") if secret else text)
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

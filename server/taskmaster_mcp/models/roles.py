@@ -26,6 +26,7 @@ from taskmaster_mcp.models.router import RoleTestResult
 from taskmaster_mcp.models.spend import BudgetStatus
 from taskmaster_mcp.store.config import EXTRA_ROLES, KEY_VARIABLES, OUR_SECTION, ROLES, load_config, update_config
 from taskmaster_mcp.store.paths import Paths
+from taskmaster_mcp.store.secrets import safe_url
 
 RESELLERS = frozenset(
     {
@@ -113,7 +114,7 @@ def show_roles(paths: Paths, env: Mapping[str, str]) -> list[RoleView]:
                 modelId=rc.model_id,
                 maxTokens=rc.max_tokens,
                 temperature=rc.temperature,
-                baseURL=rc.base_url,
+                baseURL=safe_url(rc.base_url),  # user:password@ is never shown
                 key=statuses.get(rc.provider)
                 or statuses.setdefault(rc.provider, credential_status(rc.provider, env, paths, config.raw).text),
                 costPer1M={"input": info.input_price, "output": info.output_price} if info else None,
@@ -217,7 +218,7 @@ def set_role(paths: Paths, role: str, model_id: str, provider_hint: str | None, 
         if info is None or not info.priced
         else f"${info.input_price}/${info.output_price} per 1M tokens in/out"
     )
-    note = f"; its old baseURL {dropped[0]} was for another provider and is removed" if dropped else ""
+    note = f"; its old baseURL {safe_url(dropped[0])} was for another provider and is removed" if dropped else ""
     return f"{role} is now {provider}/{model_id} ({price}){note}."
 
 

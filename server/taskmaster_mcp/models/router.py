@@ -73,6 +73,7 @@ from taskmaster_mcp.models.structured import (
 from taskmaster_mcp.models.usage import CallState, ProgressFn, Usage, cost_of
 from taskmaster_mcp.store.config import ROLES, Config, ConfigSource, RoleConfig, resolve_key
 from taskmaster_mcp.store.paths import Paths
+from taskmaster_mcp.store.secrets import safe_url
 from taskmaster_mcp.store.settings import (
     RouterSettings,
     cache_settings,
@@ -236,7 +237,7 @@ class ModelRouter:
                 return await self._clients.list_models(provider, url, key.value)
         except TimeoutError:
             raise ProviderError(
-                f"{url} did not answer within {timeout:g}s; is the server running?",
+                f"{safe_url(url)} did not answer within {timeout:g}s; is the server running?",
                 provider=provider,
                 model="*",
                 retryable=True,

@@ -14,6 +14,7 @@ commit them).
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from taskmaster_mcp.errors import ConfigError, Conflict, InvalidInput
@@ -136,20 +137,34 @@ def changes_in(root: Path, paths: list[str]) -> list[str]:
     return _status_entries(root, *_specs(paths))
 
 
-def commit(root: Path, paths: list[str], message: str) -> tuple[str, list[str]]:
+def commit(
+    root: Path, paths: list[str], message: str, refuse: Callable[[str], str | None] | None = None
+) -> tuple[str, list[str]]:
     """Stage ``paths`` (project-relative; every change but ``.taskmaster/`` when empty) and commit with ``message``;
     return (sha, files committed).
 
     Refused without a change, before the index is touched. When git refuses the commit, the index is reset to what
-    it held before staging.
+    it held before staging. With ``refuse`` (why a project-relative file must not be staged, or None), staging
+    every change is refused when any changed file is refused, naming them all, before the index is touched.
     """
-    if not changes_in(root, paths):
+    changed = changes_in(root, paths)
+    if not changed:
         where = f" in {', '.join(paths)}" if paths else ""
         outside = "" if paths else " outside .taskmaster/"
         raise Conflict(
             f"Nothing to commit{where}: no file{outside} differs from the last commit. Write the subtask's "
             "tests and code (or pass the files you changed), then call autopilot_commit again."
         )
+    if refuse is not None and not paths:
+        prefix = _out(root, "rev-parse", "--show-prefix", raw=True).strip("\n")
+        why = {p: refuse(p.removeprefix(prefix)) for p in changed}
+        named = [f"{p} ({reason})" for p, reason in why.items() if reason is not None]
+        if named:
+            raise InvalidInput(
+                f"Not committing every change: {len(named)} changed file(s) must never be committed unasked: "
+                f"{'; '.join(named[:20])}. Add them to .gitignore (or remove them), or pass files=[...] naming "
+                "exactly what to commit. Nothing was staged."
+            )
     saved = _out(root, "write-tree")
     staged = run(root, "add", "-A", "--", *_specs(paths))
     if staged.returncode != 0:

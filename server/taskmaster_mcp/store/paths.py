@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from taskmaster_mcp.errors import InvalidInput
 
@@ -81,6 +83,40 @@ class Paths:
                 "Pass a path inside the project (relative paths are taken from the project root)."
             )
         return full
+
+    def writable(self, candidate: str | Path, *, what: str = "path") -> Path:
+        """:meth:`inside`, and never under ``.git/`` (git's own folder: a file written there can be a hook)."""
+        full = self.inside(candidate, what=what)
+        if any(part.lower() == ".git" for part in full.relative_to(self.root.resolve()).parts):
+            raise InvalidInput(
+                f"{what} '{candidate}' is inside .git/, git's own folder; nothing of ours is written there. Pass "
+                "a path elsewhere in the project (or leave it out for the default)."
+            )
+        return full
+
+
+def custom_tasks_file(root: Path, file: str | Path) -> Path:
+    """The tasks document a ``file`` argument names: inside the root, not under ``.git/``, and, when it exists and
+    is JSON, a tasks document (an object with a ``tasks`` list or a tag, or ``{}``). Anything else is refused
+    before it could be written, so ``file=package.json`` cannot gain a ``master`` tag.
+    """
+    from taskmaster_mcp.tasks.shape import is_tag_value  # here: the layout module itself needs no task rules
+
+    full = Paths(root).writable(file, what="file")
+    try:
+        text = full.read_text(encoding="utf-8") if full.is_file() else ""
+        document: object = json.loads(text) if text.strip() else {}
+    except (OSError, UnicodeDecodeError, ValueError):
+        return full  # unreadable or not JSON: the store reports it when it reads the file, and never writes over it
+    if isinstance(document, dict):
+        values = cast(dict[str, object], document)
+        if not values or isinstance(values.get("tasks"), list) or any(is_tag_value(v) for v in values.values()):
+            return full
+    raise InvalidInput(
+        f"file '{file}' is a JSON file that is not a tasks document (no 'tasks' list and no tag such as "
+        '{"master": {"tasks": [...]}}), so it is not used or written. Pass the path of your tasks file (default '
+        ".taskmaster/tasks/tasks.json), or a new file name."
+    )
 
 
 def refuse_null_bytes(candidate: str | Path, what: str) -> None:

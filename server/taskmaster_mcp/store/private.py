@@ -28,6 +28,17 @@ project is refused. Names are compared case-insensitively (``.ENV`` is ``.env`` 
   ``metadata`` that no model may see (tasks reach a prompt through ``taskIds``, rendered without it); config,
   state, reports and lock files are machine state, not context.
 
+- Variants and backups of all of these: a name judged after taking off backup endings (``~``, ``.bak``,
+  ``.old``, ``.orig``, ``.backup``, ``.save``, ``.swp``, ``.tmp``, ``.txt``), and any name with an ``env``
+  part (``.env~``, ``.env_local``, ``config.env.bak``, ``prod.env.txt``); tool credentials (a bare
+  ``credentials`` file, ``.cargo/credentials.toml``, gh's ``hosts.yml``, ``terraform.tfvars``/``*.tfvars``,
+  ``*.tfstate.backup``) and shell history (``.bash_history``, ``.zsh_history``, ``fish_history``, ...).
+- By inode: a hard link to a refused file (another name of the same ``st_dev``/``st_ino`` inside the project)
+  is refused with it (:class:`LinkGuard`).
+
+Text is judged by :mod:`taskmaster_mcp.store.secrets`: a private key makes the whole file private; a secret
+value (a provider key, a password in a URL or an assignment) is redacted where it stands and noted.
+
 Readable under ``.taskmaster/``: ``docs/``, the user's own documents, written to be read (the PRD parse_prd
 reads by default, research notes saved by ``research``), and ``templates/`` (Task Master's example PRD). The
 secret rules above still apply inside them.
@@ -37,11 +48,11 @@ from __future__ import annotations
 
 import codecs
 import os
-import re
 import stat
 from pathlib import Path, PurePosixPath
 
 from taskmaster_mcp.errors import InvalidInput, NotFound
+from taskmaster_mcp.store import secrets
 from taskmaster_mcp.store.paths import TASKMASTER_DIR, Paths
 
 ENV_REASON = "an environment file, which holds API keys"
@@ -52,6 +63,12 @@ STORE_REASON = (
     "reports and locks are not context (only .taskmaster/docs/ and templates/ are sent)"
 )
 KEY_TEXT_REASON = "text holding a private key (a '-----BEGIN ... PRIVATE KEY' block)"
+HISTORY_REASON = "a shell history file (commands typed with tokens and passwords in them)"
+
+
+class Refused(InvalidInput):
+    """A file the guard refuses (private by name, link or content): callers that gather context leave it out."""
+
 
 _ENV_EXAMPLES = frozenset({".env.example", ".env.sample", ".env.template"})
 _KEY_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".kdbx")
@@ -74,16 +91,33 @@ _CREDENTIAL_NAMES = frozenset(
         "secrets.yml",
         "secrets.yaml",
         "secrets.toml",
+        "credentials",
+        "credentials.toml",
+        "terraform.tfvars",
+        "terraform.tfvars.json",
     }
 )
+_CREDENTIAL_SUFFIXES = (".tfstate", ".tfvars", ".tfvars.json")
+_CREDENTIAL_IN_DIR = {"hosts.yml": "gh", "hosts.yaml": "gh", "config.json": ".docker", "config": ".kube"}
+_BACKUP_ENDINGS = ("~", ".bak", ".old", ".orig", ".backup", ".save", ".swp", ".tmp", ".txt", ".copy")
+_HISTORY_NAMES = frozenset({".history", "fish_history", ".lesshst", ".viminfo"})
 _CREDENTIAL_DIRS = frozenset({".aws", ".docker", ".kube", ".azure"})
 # Version-control internals: remote URLs in .git/config carry tokens, and nothing in them belongs in a prompt.
 _VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 _READABLE_STORE_DIRS = frozenset({"docs", "templates"})
 _LEGACY_STORE = frozenset({"tasks/tasks.json", ".taskmasterconfig"})
-# built from two parts so that this module's own source does not look like a key to the rule it defines
-_KEY_BLOCK = re.compile("-----BEGIN " + r"(?:[A-Z0-9]+ )*PRIVATE KEY")
 _SNIFF_BYTES = 8192
+_LINK_WALK_LIMIT = 100_000
+_LINK_WALK_SKIP = frozenset({"node_modules", "__pycache__", ".venv", "venv", "site-packages"})
+
+
+def _unbacked(name: str) -> str:
+    """``name`` without its backup endings (``.env.bak~`` is ``.env``), stopping before a bare ending."""
+    while True:
+        ending = next((e for e in _BACKUP_ENDINGS if name.endswith(e) and len(name) > len(e) + 1), None)
+        if ending is None:
+            return name
+        name = name[: -len(ending)]
 
 
 def why_private(rel: str) -> str | None:
@@ -91,7 +125,13 @@ def why_private(rel: str) -> str | None:
     parts = [p.lower() for p in PurePosixPath(rel).parts if p not in ("", ".")]
     if not parts:
         return None
-    name = parts[-1]
+    original = parts[-1]
+    name = _unbacked(original)
+    parts[-1] = name
+    return _why(parts, name, original)
+
+
+def _why(parts: list[str], name: str, original: str) -> str | None:
     if TASKMASTER_DIR in parts:
         inner = parts[parts.index(TASKMASTER_DIR) + 1 :]
         if not inner or inner[0] not in _READABLE_STORE_DIRS:
@@ -103,22 +143,25 @@ def why_private(rel: str) -> str | None:
             ENV_REASON + f" ({name} is refused too: real keys end up in it by mistake, and nothing tells the "
             "two apart; pass the variable names you need as text)"
         )
-    if name in (".env", ".envrc") or name.startswith(".env.") or name.endswith(".env"):
-        return ENV_REASON
+    if name.startswith(".env") or "env" in original.split(".")[1:] or name.endswith(".env"):
+        return ENV_REASON  # .env, .envrc, .env~, .env_local, config.env.bak, prod.env.txt
     if name.endswith(_KEY_SUFFIXES) or name in _SSH_KEYS or _KEY_DIRS.intersection(parts):
         return KEY_REASON
     if name == ".git" or _VCS_DIRS.intersection(parts):
         return CREDENTIALS_REASON
     if (
         name in _CREDENTIAL_NAMES
-        or name.endswith(".tfstate")
+        or name.endswith(_CREDENTIAL_SUFFIXES)
         or _CREDENTIAL_DIRS.intersection(parts)
+        or (len(parts) > 1 and _CREDENTIAL_IN_DIR.get(name) == parts[-2])
         or (
             name.endswith(".json")
             and (name.startswith("client_secret") or "service-account" in name or "service_account" in name)
         )
     ):
         return CREDENTIALS_REASON
+    if name in _HISTORY_NAMES or (name.startswith(".") and name.endswith("_history")):
+        return HISTORY_REASON
     return None
 
 
@@ -128,8 +171,78 @@ def private(rel: str, paths: Paths | None = None) -> bool:
 
 
 def holds_private_key(text: str) -> bool:
-    """Whether ``text`` contains a PEM, OpenSSH or PGP private-key block (a key under an innocent name)."""
-    return _KEY_BLOCK.search(text) is not None
+    """Whether ``text`` holds a private key (PEM, OpenSSH, PGP, PuTTY or JWK): a key under an innocent name."""
+    return secrets.whole_file_reason(text) is not None
+
+
+class LinkGuard:
+    """Refuses a hard link to a private file: another name of the same inode inside the project that is private.
+
+    Only files with more than one link are looked into; the project is walked once (lazily) for the inodes of
+    its private files. A walk that cannot finish within its bound refuses every multiply-linked file: fail closed.
+    """
+
+    def __init__(self, paths: Paths) -> None:
+        self.paths = paths
+        self._refused: dict[tuple[int, int], str] | None = None
+
+    def why(self, full: Path) -> str | None:
+        """Why the file at ``full`` is private as another name of a private file, or None."""
+        try:
+            info = full.stat()
+        except OSError:
+            return None
+        if info.st_nlink <= 1 or not stat.S_ISREG(info.st_mode):
+            return None
+        refused = self._walk()
+        if refused is None:
+            return "a hard link, and the project is too large to check the file's other names"
+        other = refused.get((info.st_dev, info.st_ino))
+        return None if other is None else f"a hard link to '{other}', which is {why_private(other) or STORE_REASON}"
+
+    def _walk(self) -> dict[tuple[int, int], str] | None:
+        if self._refused is not None:
+            return self._refused
+        root = self.paths.root
+        refused: dict[tuple[int, int], str] = {}
+        seen = 0
+        for folder, dirs, files in os.walk(root):
+            in_git = Path(folder).name == ".git"  # git's object store is large, and holds no named files
+            dirs[:] = [d for d in dirs if d not in _LINK_WALK_SKIP and not (in_git and d == "objects")]
+            seen += len(files) + len(dirs)
+            if seen > _LINK_WALK_LIMIT:
+                return None
+            for name in files:
+                full = Path(folder) / name
+                rel = full.relative_to(root).as_posix()
+                if not private(rel, self.paths):
+                    continue
+                try:
+                    info = full.lstat()
+                except OSError:
+                    continue
+                if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+                    refused.setdefault((info.st_dev, info.st_ino), rel)
+        self._refused = refused
+        return refused
+
+
+def why_refused(paths: Paths, rel: str, links: LinkGuard | None = None) -> str | None:
+    """Why the project file ``rel`` is private by name, as a hard link, or by content (a private key in its first
+    megabyte), or None; a file that does not exist is judged by name only."""
+    reason = why_private(rel) or (STORE_REASON if rel == _tasks_file_rel(paths) else None)
+    full = paths.root / rel
+    if reason is not None or full.is_symlink() or not full.is_file():
+        return reason
+    reason = (links or LinkGuard(paths)).why(full)
+    if reason is not None:
+        return reason
+    try:
+        with full.open("rb") as handle:
+            head = handle.read(1 << 20)
+    except OSError:
+        return None
+    return secrets.whole_file_reason(head.decode("utf-8", errors="replace"))
 
 
 def _tasks_file_rel(paths: Paths) -> str | None:
@@ -164,7 +277,10 @@ def check_for_prompt(paths: Paths, candidate: str | Path, *, what: str, fix: str
         reason = why_private(judged) or (STORE_REASON if judged == _tasks_file_rel(paths) else None)
         if reason is not None:
             via = f" (it resolves to '{rel}')" if judged == rel and given not in (None, rel) else ""
-            raise InvalidInput(f"{what} '{candidate}'{via} is private, {reason}; it is never sent to a model. {fix}")
+            raise Refused(f"{what} '{candidate}'{via} is private, {reason}; it is never sent to a model. {fix}")
+    linked = LinkGuard(paths).why(full)
+    if linked is not None:
+        raise Refused(f"{what} '{candidate}' is private, {linked}; it is never sent to a model. {fix}")
     return full
 
 
@@ -202,8 +318,15 @@ def read_for_prompt(paths: Paths, candidate: str | Path, *, what: str, fix: str,
         raise InvalidInput(
             f"{what} '{candidate}' is not UTF-8 text. Save it as UTF-8 text or Markdown. {fix}"
         ) from None
-    if holds_private_key(text):
-        raise InvalidInput(f"{what} '{candidate}' is private, {KEY_TEXT_REASON}; it is never sent to a model. {fix}")
+    cleaned = secrets.redact(text)
+    if cleaned.whole is not None:
+        raise Refused(
+            f"{what} '{candidate}' is private, text holding a {cleaned.whole}; it is never sent to a model. {fix}"
+        )
+    if cleaned.kinds:
+        rel = full.relative_to(paths.root.resolve()).as_posix()
+        secrets.note(f"{rel}: redacted {cleaned.summary()}")
+        text = cleaned.text
     if max_chars is not None and (not whole or len(text) > max_chars):
         text = text[:max_chars] + f"\n[cut: the first {max_chars} characters shown; the file is {size} bytes]"
     return text

@@ -92,8 +92,9 @@ class Guard:
 
     def _same_origin_with_csrf(self, request: Request) -> Response | None:
         origin = request.headers.get("origin")
-        own = f"{request.url.scheme}://{request.headers.get('host', '')}"
-        if origin != own:
+        host = request.headers.get("host", "")
+        # either scheme: behind a TLS proxy the page is https while the request reaching us is plain http
+        if origin not in (f"http://{host}", f"https://{host}"):
             return _refusal(
                 403, "Changes must come from the dashboard page itself (same origin). Reload the page and try again."
             )

@@ -23,6 +23,7 @@ from taskmaster_mcp.errors import Conflict, InvalidInput, StoreError
 from taskmaster_mcp.mcp_server.calls import open_project, state_of
 from taskmaster_mcp.mcp_server.tools.params import ProjectRoot, TagArg, TaskIdArg
 from taskmaster_mcp.store import git
+from taskmaster_mcp.store.private import LinkGuard, why_refused
 from taskmaster_mcp.store.project import Project
 from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.store.workflow_state import WorkflowFile
@@ -345,7 +346,8 @@ def _commit(
         top = root.resolve()
         specs = [project.paths.inside(f, what="files entry").relative_to(top).as_posix() for f in files]
         message = (custom or "").strip() or rules.commit_message(wf, str(wf.metadata.get("taskTitle") or ""))
-        sha, changed = git.commit(root, specs, message)
+        links = LinkGuard(project.paths)  # every change is judged by the secret guard before any is staged
+        sha, changed = git.commit(root, specs, message, refuse=lambda rel: why_refused(project.paths, rel, links))
         outcome = rules.committed(wf)
         after = outcome.workflow
         _set_statuses(project, after.tag or project.tag(None), [(step.id, "done"), (outcome.started, "in-progress")])

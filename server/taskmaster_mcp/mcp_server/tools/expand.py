@@ -96,7 +96,7 @@ async def analyze_project_complexity(
     from taskmaster_mcp.mcp_server.calls import ai_context
 
     project = await open_project(ctx, projectRoot, file)
-    report = project.paths.inside(output, what="output") if output else None
+    report = project.paths.writable(output, what="output") if output else None
     return await analyze(
         ai_context(ctx, project),
         tag=project.tag(tag),

@@ -49,6 +49,7 @@ async def parse_prd(
 
     project = await open_project(ctx, projectRoot, output)
     count = numTasks if numTasks is not None else default_num_tasks(project.config())
+    ai = ai_context(ctx, project)  # first: it starts the notes read_for_prompt adds to
     if prd is None:
         if not input:
             found = [p for p in DEFAULT_PRD_PATHS if (project.paths.root / p).is_file()]
@@ -59,7 +60,6 @@ async def parse_prd(
                 )
             input = found[0]
         prd = read_for_prompt(project.paths, input, what="input", fix=PRD_FIX)
-    ai = ai_context(ctx, project)
     return await plan_from_prd(
         ai,
         prd=prd,

@@ -104,7 +104,7 @@ async def generate(
     project = await open_project(ctx, projectRoot, file)
     project.store.require_initialized()
     the_tag = project.tag(tag)
-    target: Path = project.paths.inside(output, what="output") if output else project.paths.tasks_dir
+    target: Path = project.paths.writable(output, what="output") if output else project.paths.tasks_dir
     doc = project.store.read()
     doc.index(the_tag)
     counts = taskfiles.generate(project.paths, the_tag, doc.tasks(the_tag), target)
