@@ -25,7 +25,7 @@ from taskmaster_mcp.setup.entries import KEY_STYLES
 from taskmaster_mcp.setup.skeleton import remove_editors, setup_editors
 
 CONFIGS = Path(__file__).resolve().parents[2] / "editor-configs"
-TM = ("/opt/tm/taskmaster-mcp", [])
+TM: tuple[str, list[str]] = ("/opt/tm/taskmaster-mcp", [])
 PROVIDERS = ["anthropic", "perplexity", "openai"]
 KEYS = ("ANTHROPIC_API_KEY", "PERPLEXITY_API_KEY", "OPENAI_API_KEY")
 

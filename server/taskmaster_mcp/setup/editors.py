@@ -200,7 +200,8 @@ def _install_at(
     )
     _replace(path, original, text, had_comments, result)
     old_env: object = (before or {}).get(env_key(editor))
-    if isinstance(old_env, dict) and any(stale_value(editor, k, v) for k, v in old_env.items()):
+    old_values = cast("dict[str, object]", old_env).items() if isinstance(old_env, dict) else ()
+    if any(stale_value(editor, k, v) for k, v in old_values):
         result.notes.append(f"removed the key placeholders or references an earlier init wrote in {path.name}")
     return result, before
 
