@@ -81,14 +81,15 @@ OWNED_ENV: dict[str, tuple[str, ...]] = {"claude-desktop": ("TASK_MASTER_PROJECT
 _KILO_REFERENCE = re.compile(r".*\{env:[^}]*\}.*", re.DOTALL)
 
 
-# What the person must do once before the client starts the server (docs/editors.md has the details).
+# What the person must do once before the client starts the server (docs/editors.md has the details and sources:
+# Claude Code's project approval, Codex's and Gemini's folder trust, Amp's workspace approval, Trae's switch).
 FIRST_RUN: dict[str, str] = {
-    "claude-code": "Claude Code asks once to approve the project's .mcp.json servers (or `claude mcp list` shows "
-    "them pending); approve 'taskmaster'",
+    "claude-code": "Claude Code asks once to approve the project's .mcp.json servers: approve 'taskmaster' (after "
+    "a refusal, `claude mcp reset-project-choices` asks again)",
     "codex": "Codex reads .codex/config.toml only in a trusted project: answer the trust prompt when Codex starts "
     'here (or set [projects."<path>"] trust_level = "trusted" in ~/.codex/config.toml)',
     "gemini": "Gemini CLI loads .gemini/settings.json only in a trusted folder: accept the trust prompt (or run "
-    "/permissions) the first time you start it here",
+    "`gemini trust`) the first time you start it here",
     "amp": "Amp asks once to approve servers from .amp/settings.json: run `amp mcp approve taskmaster`",
     "trae": 'turn on "Enable Project MCP" in Trae\'s settings so it reads .trae/mcp.json',
 }
