@@ -38,7 +38,8 @@ KEY_STYLES: dict[str, KeyStyle] = {
     # Roo's McpHub runs injectVariables(config, {env: process.env, ...}) on every entry: ${env:NAME}
     # (RooCodeInc/Roo-Code#10808 quotes the code).
     "roo": "reference",
-    # opencode.ai/docs/config ("Variables"): {env:NAME} in any config file.
+    # opencode.ai/docs/config ("Variables"): {env:NAME} in any config file, project ones included (empty when unset;
+    # can1357/oh-my-pi#8781 mirrors opencode's config/variable.ts, August 2026). Kilo's block is Kilo's own.
     "opencode": "reference",
     # Codex starts stdio servers with a small default environment plus `env` (openai/codex#6845: "A default
     # whitelist of env vars will be propagated"); `env_vars` names more to pass through (openai/codex#5246), so
