@@ -88,7 +88,7 @@ FIRST_RUN: dict[str, str] = {
     "claude-code": "Claude Code asks once to approve the project's .mcp.json servers: approve 'taskmaster' (after "
     "a refusal, `claude mcp reset-project-choices` asks again)",
     "codex": "Codex reads .codex/config.toml only in a trusted project: answer the trust prompt when Codex starts "
-    'here (or set [projects."<path>"] trust_level = "trusted" in ~/.codex/config.toml)',
+    'here (or give this project trust_level = "trusted" in ~/.codex/config.toml; docs/editors.md shows how)',
     "gemini": "Gemini CLI loads .gemini/settings.json only in a trusted folder: accept the trust prompt (or run "
     "`gemini trust`) the first time you start it here",
     "amp": "Amp asks once to approve servers from .amp/settings.json: run `amp mcp approve taskmaster`",
