@@ -245,3 +245,18 @@ def test_the_windows_claude_desktop_example_matches_the_macos_one() -> None:
     mac_entry, win_entry = mac["mcpServers"]["taskmaster"], win["mcpServers"]["taskmaster"]
     assert win_entry["command"].endswith("taskmaster-mcp.exe") and set(win_entry) == set(mac_entry)
     assert set(win_entry["env"]) == set(mac_entry["env"]) == {"TASK_MASTER_PROJECT_ROOT"}
+
+
+def test_a_global_codex_table_an_earlier_init_wrote_still_counts_and_is_kept_on_removal(tmp_path: Path) -> None:
+    root, home = tmp_path / "proj", tmp_path / "home"
+    root.mkdir()
+    legacy = home / ".codex/config.toml"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text(f'[mcp_servers.taskmaster]\ncommand = "{TM[0]}"\nargs = []\n')
+    agent_rules.write_rules(root, "codex")  # the rules an earlier init wrote next to that global table
+    setup_editors(root, ["opencode"], providers=PROVIDERS, home=home, command=TM)
+    first = remove_editors(root, ["opencode"], home=home)
+    assert agent_rules.START in (root / "AGENTS.md").read_text()  # Codex still reads it through the global table
+    assert any("AGENTS.md kept: codex" in note for note in first[0]["notes"])
+    second = remove_editors(root, ["codex"], home=home, force=True)
+    assert legacy.is_file() and any("was kept" in note for note in second[0]["notes"])

@@ -274,6 +274,12 @@ def uninstall_editor(editor: str, root: Path, home: Path, platform: str = sys.pl
                 f"'{SERVER_NAME}' entry by hand if none does"
             )
         return result
+    legacy = _legacy_global(editor, home, path)
+    if legacy is not None:
+        result.notes.append(
+            f"{legacy} (written by an earlier init) is global and was kept (other projects may use it); delete "
+            f"its '{SERVER_NAME}' table by hand if none does"
+        )
     if not path.is_file():
         return result
     original = path.read_text(encoding="utf-8")
@@ -314,12 +320,14 @@ def read_file_entries(editor: str, path: Path) -> dict[str, dict[str, Any]]:
 
 
 def read_entries(editor: str, root: Path, home: Path, platform: str = sys.platform) -> dict[str, dict[str, Any]]:
-    """The server entries of ``editor``'s config file (empty when the file is absent). Raises EditorConfigError or
-    OSError when it cannot be read."""
+    """The server entries of ``editor``'s config file (empty when the file is absent), with our entry from a global
+    file an earlier init wrote. Raises EditorConfigError or OSError when the config file cannot be read."""
     path = config_path(editor, root, home, platform)
+    legacy = _legacy_global(editor, home, path)  # still read by the client: it counts, below the project file
+    found = {SERVER_NAME: read_file_entries(editor, legacy)[SERVER_NAME]} if legacy else {}
     if not path.is_file():
-        return {}
-    return server_entries(parse_config(editor, path.read_text(encoding="utf-8"), path)[0], editor)
+        return found
+    return found | server_entries(parse_config(editor, path.read_text(encoding="utf-8"), path)[0], editor)
 
 
 def server_entries(document: Mapping[str, Any], editor: str) -> dict[str, dict[str, Any]]:
