@@ -227,7 +227,8 @@ def test_init_with_editors_in_ci_never_prompts_and_reports_each_editor(
     reports = {r["editor"]: r for r in json.loads(out)["editors"]}
     windsurf = json.loads((tmp_path / "home/.codeium/windsurf/mcp_config.json").read_text())
     assert code == 0 and reports["windsurf"]["changed"] and reports["vscode"]["rules"].startswith(str(tmp_path))
-    assert set(windsurf["mcpServers"]["taskmaster"]["env"]) == {"ANTHROPIC_API_KEY", "OPENAI_API_KEY"}
+    assert "env" not in windsurf["mcpServers"]["taskmaster"]  # a global file: keys go in <project>/.env
+    assert any(".env" in note and "OPENAI_API_KEY" in note for note in reports["windsurf"]["notes"])
     assert [r["changed"] for r in again["editors"]] == [False, False]
 
 

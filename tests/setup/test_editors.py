@@ -30,6 +30,7 @@ from taskmaster_mcp.setup.editors import (
     points_at_us,
     server_entries,
 )
+from taskmaster_mcp.setup.entries import KEY_STYLES
 from taskmaster_mcp.setup.skeleton import setup_editors
 
 CONFIGS = Path(__file__).resolve().parents[2] / "editor-configs"
@@ -41,7 +42,7 @@ SHIPPED = {
     "vscode": "vscode/.vscode/mcp.json",
     "claude-code": "claude-code/.mcp.json",
     "zed": "zed/.config/zed/settings.json",
-    "amp": "amp/.vscode/settings.json",
+    "amp": "amp/.amp/settings.json",
     "cline": "cline/cline_mcp_settings.json",
     "codex": "codex/.codex/config.toml",
     "gemini": "gemini/.gemini/settings.json",
@@ -73,13 +74,13 @@ EXPECTED: dict[str, tuple[str, str, str | None]] = {
     "vscode": (".vscode/mcp.json", "servers", ".github/instructions/taskmaster.instructions.md"),
     "claude-code": (".mcp.json", "mcpServers", "CLAUDE.md"),
     "zed": ("~/.config/zed/settings.json", "context_servers", ".rules"),
-    "amp": (".vscode/settings.json", "amp.mcpServers", "AGENT.md"),
+    "amp": (".amp/settings.json", "amp.mcpServers", "AGENTS.md"),
     "cline": (
         "~/.config/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json",
         "mcpServers",
         ".clinerules/taskmaster.md",
     ),
-    "codex": ("~/.codex/config.toml", "mcp_servers", "AGENTS.md"),
+    "codex": (".codex/config.toml", "mcp_servers", "AGENTS.md"),
     "gemini": (".gemini/settings.json", "mcpServers", "GEMINI.md"),
     "kilo": (".kilo/kilo.jsonc", "mcp", ".kilo/rules/taskmaster.md"),
     "kiro": (".kiro/settings/mcp.json", "mcpServers", ".kiro/steering/taskmaster.md"),
@@ -93,6 +94,17 @@ FRONT_MATTER = {
     "vscode": 'applyTo: "**"',
     "kiro": "inclusion: always",
 }
+
+
+def _passes_key(editor: str, entry: dict[str, Any], variable: str) -> bool:
+    """True when the entry hands ``variable`` to the server the way the client can: a reference, a VS Code input,
+    Codex's env_vars; for clients with no reference syntax, by writing nothing (the server reads .env)."""
+    style = KEY_STYLES[editor]
+    if style == "names":
+        return variable in entry["env_vars"] and variable not in entry.get("env", {})
+    if style == "none":
+        return variable not in entry.get(env_key(editor), {})
+    return variable in entry[env_key(editor)]
 
 
 def test_every_editor_and_every_task_master_profile_is_covered() -> None:
@@ -192,7 +204,7 @@ def test_init_writes_the_config_and_rules_where_each_client_reads_them_and_a_rer
     document, _ = parse_config(editor, target.read_text(encoding="utf-8"), target)
     entry = document[section]["taskmaster"]
     assert points_at_us(entry) and entry_command(entry) == ("/opt/tm/taskmaster-mcp", [])
-    assert "ANTHROPIC_API_KEY" in entry[env_key(editor)]
+    assert _passes_key(editor, entry, "ANTHROPIC_API_KEY")
     if rules_file is None:
         assert "rules" not in first[0]
     else:
@@ -239,7 +251,7 @@ def test_init_editor_merges_keeps_other_servers_backs_up_and_is_idempotent(tmp_p
     else:
         assert document["theme"] == "One Dark" and {"id": "gh", "type": "promptString"} in document["inputs"]
     assert entry_command(section["taskmaster"]) == ("/opt/tm/taskmaster-mcp", [])
-    assert "ANTHROPIC_API_KEY" in section["taskmaster"][env_key(editor)]
+    assert _passes_key(editor, section["taskmaster"], "ANTHROPIC_API_KEY")
     assert second[0]["changed"] is False and second[0]["backup"] is None
     assert target.read_text(encoding="utf-8") == after_first
     assert len(list(target.parent.glob(target.name + ".bak-*"))) == 1
@@ -254,7 +266,7 @@ def test_a_key_the_user_typed_survives_a_rerun(tmp_path: Path) -> None:
     setup_editors(tmp_path, ["windsurf"], providers=["anthropic"], home=home, command=("/bin/tm", []))
     target = config_path("windsurf", tmp_path, home)
     document = json.loads(target.read_text())
-    document["mcpServers"]["taskmaster"]["env"]["ANTHROPIC_API_KEY"] = "sk-ant-real"
+    document["mcpServers"]["taskmaster"].setdefault("env", {})["ANTHROPIC_API_KEY"] = "sk-ant-real"
     target.write_text(json.dumps(document))
     report = setup_editors(tmp_path, ["windsurf"], providers=["anthropic"], home=home, command=("/bin/tm2", []))
     saved = json.loads(target.read_text())["mcpServers"]["taskmaster"]
@@ -266,7 +278,8 @@ def test_codex_keeps_a_key_typed_in_toml_and_replaces_only_our_table(tmp_path: P
     home = tmp_path / "home"
     setup_editors(tmp_path, ["codex"], providers=["anthropic"], home=home, command=("/bin/tm", []))
     target = config_path("codex", tmp_path, home)
-    edited = target.read_text().replace("YOUR_ANTHROPIC_API_KEY_HERE", "sk-ant-real") + "\n[tools]\nweb = true\n"
+    typed = '[mcp_servers.taskmaster]\nenv = { ANTHROPIC_API_KEY = "sk-ant-real" }\n'
+    edited = target.read_text().replace("[mcp_servers.taskmaster]\n", typed) + "\n[tools]\nweb = true\n"
     target.write_text(edited)
     report = setup_editors(tmp_path, ["codex"], providers=["anthropic"], home=home, command=("/bin/tm2", []))
     saved = tomllib.loads(target.read_text())

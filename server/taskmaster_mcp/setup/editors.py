@@ -9,7 +9,8 @@ appended or replaced as text and the result is re-parsed, so the rest of the fil
 
 Clients are Task Master's 14 rule profiles (``claude`` is our ``claude-code``) plus Claude Desktop. Global-only
 clients write under the home directory, which tests and unusual setups inject with ``home`` or
-``TASKMASTER_MCP_HOME``; removing a profile never edits a global file, since other projects may use it.
+``TASKMASTER_MCP_HOME``; removing a profile never edits a global file, since other projects may use it. What our
+entry holds for each client (keys, time limits) is :mod:`taskmaster_mcp.setup.entries`; docs/editors.md explains it.
 """
 
 from __future__ import annotations
@@ -20,179 +21,69 @@ import shutil
 import sys
 import time
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from taskmaster_mcp.setup.formats import EditorConfigError, parse_jsonc, replace_toml_table
-from taskmaster_mcp.store.config import KEY_VARIABLES
+from taskmaster_mcp.setup.clients import (
+    ALIASES,
+    CLIENTS,
+    EDITORS,
+    RULE_PROFILES,
+    Editor,
+    config_path,
+    editor_names,
+    home_dir,
+)
+from taskmaster_mcp.setup.entries import (
+    FIRST_RUN,
+    TASK_MASTER_NAMES,
+    entry_command,
+    env_key,
+    is_task_master,
+    key_note,
+    key_variables,
+    merged_entry,
+    points_at_us,
+    server_command,
+    server_entry,
+    stale_value,
+    vscode_inputs,
+)
+from taskmaster_mcp.setup.formats import EditorConfigError, parse_jsonc, replace_toml_table, without_toml_table
 from taskmaster_mcp.store.files import write_atomic
 
+__all__ = [
+    "ALIASES",
+    "CLIENTS",
+    "EDITORS",
+    "RULE_PROFILES",
+    "TASK_MASTER_NAMES",
+    "Editor",
+    "EditorConfigError",
+    "editor_names",
+    "entry_command",
+    "env_key",
+    "home_dir",
+    "is_task_master",
+    "key_variables",
+    "parse_jsonc",
+    "points_at_us",
+    "server_command",
+    "server_entry",
+]
+
 SERVER_NAME = "taskmaster"
-TASK_MASTER_NAMES = ("task-master-ai", "taskmaster-ai")  # Task Master's entry names (opencode's remover: the second)
 
 
-@dataclass(frozen=True)
-class Editor:
-    """How one client stores MCP servers."""
-
-    name: str
-    label: str
-    section: str  # the object that holds servers
-    global_only: bool
-    path: str | None  # under the project, or under home when global_only; None: under the OS's app-data folder
-    profile: str | None = None  # Task Master's rule profile name, when it is not ours
-
-
-CLIENTS: dict[str, Editor] = {
-    e.name: e
-    for e in (
-        Editor("cursor", "Cursor", "mcpServers", False, ".cursor/mcp.json"),
-        Editor("windsurf", "Windsurf", "mcpServers", True, ".codeium/windsurf/mcp_config.json"),
-        Editor("claude-desktop", "Claude Desktop", "mcpServers", True, None),
-        Editor("vscode", "VS Code", "servers", False, ".vscode/mcp.json"),
-        Editor("claude-code", "Claude Code", "mcpServers", False, ".mcp.json", profile="claude"),
-        Editor("zed", "Zed", "context_servers", True, ".config/zed/settings.json"),
-        Editor("amp", "Amp", "amp.mcpServers", False, ".vscode/settings.json"),
-        Editor("cline", "Cline", "mcpServers", True, None),
-        Editor("codex", "Codex", "mcp_servers", True, ".codex/config.toml"),
-        Editor("gemini", "Gemini CLI", "mcpServers", False, ".gemini/settings.json"),
-        Editor("kilo", "Kilo Code", "mcp", False, ".kilo/kilo.jsonc"),
-        Editor("kiro", "Kiro", "mcpServers", False, ".kiro/settings/mcp.json"),
-        Editor("opencode", "OpenCode", "mcp", False, "opencode.json"),
-        Editor("roo", "Roo Code", "mcpServers", False, ".roo/mcp.json"),
-        Editor("trae", "Trae", "mcpServers", False, ".trae/mcp.json"),
-    )
-}
-EDITORS = tuple(CLIENTS)
-# Task Master's RULE_PROFILES, in its order: the names its `rules` and `initialize_project` tools accept.
-RULE_PROFILES = (
-    "amp",
-    "claude",
-    "cline",
-    "codex",
-    "cursor",
-    "gemini",
-    "kiro",
-    "opencode",
-    "kilo",
-    "roo",
-    "trae",
-    "vscode",
-    "windsurf",
-    "zed",
-)
-ALIASES = {"claude": "claude-code"}
-COMMAND_LISTS = ("opencode", "kilo")  # `"command": [cmd, *args]`, env under "environment"
 OPENCODE_SCHEMA = "https://opencode.ai/config.json"
 
 
-def editor_names(names: Iterable[str]) -> list[str]:
-    """Our editor names for profile or editor names (``claude`` -> ``claude-code``), in order, without repeats;
-    an unknown name is refused (EditorConfigError) with the valid ones before anything changes."""
-    wanted = [ALIASES.get(n.strip().lower(), n.strip().lower()) for n in names if n.strip()]
-    unknown = [n for n in wanted if n not in CLIENTS]
-    if unknown:
-        raise EditorConfigError(
-            f"Unknown editor or rule profile {', '.join(repr(n) for n in unknown)}. Use one of: "
-            f"{', '.join(RULE_PROFILES)}; or claude-code, claude-desktop."
-        )
-    return list(dict.fromkeys(wanted))
-
-
-def home_dir(env: Mapping[str, str], home: Path | None = None) -> Path:
-    """The home directory for global configs: ``home``, else ``TASKMASTER_MCP_HOME``, else the user's home."""
-    if home is not None:
-        return home
-    override = env.get("TASKMASTER_MCP_HOME")
-    return Path(override).expanduser() if override else Path.home()
-
-
-def _app_data(home: Path, platform: str) -> Path:
-    if platform == "darwin":
-        return home / "Library" / "Application Support"
-    if platform.startswith("win"):
-        return home / "AppData" / "Roaming"
-    return home / ".config"
-
-
-def config_path(editor: str, root: Path, home: Path, platform: str = sys.platform) -> Path:
-    """The file ``editor`` reads its MCP servers from (project files under ``root``, global ones under ``home``)."""
-    spec = CLIENTS[editor_names([editor])[0]]  # an unknown name is refused with the valid ones
-    if spec.path is not None:
-        return (home if spec.global_only else root) / spec.path
-    if spec.name == "claude-desktop":
-        return _app_data(home, platform) / "Claude" / "claude_desktop_config.json"
-    # Cline (a VS Code extension) keeps its servers in VS Code's global storage; it has no project-level file.
-    return (
-        _app_data(home, platform)
-        / "Code"
-        / "User"
-        / "globalStorage"
-        / "saoudrizwan.claude-dev"
-        / "settings"
-        / "cline_mcp_settings.json"
-    )
-
-
-def key_variables(providers: list[str]) -> list[str]:
-    """The API key variables of ``providers`` (providers that need none, like ollama, are skipped)."""
-    found: list[str] = []
-    for provider in providers:
-        variable = KEY_VARIABLES.get(provider, f"{provider.upper().replace('-', '_')}_API_KEY")
-        if variable and variable not in found:
-            found.append(variable)
-    return found
-
-
-def _input_id(variable: str) -> str:
-    return variable.lower().replace("_", "-")
-
-
-def env_key(editor: str) -> str:
-    """The name of the environment block in ``editor``'s entries."""
-    return "environment" if editor in COMMAND_LISTS else "env"
-
-
-def server_entry(editor: str, command: str, args: list[str], keys: list[str], root: Path) -> dict[str, Any]:
-    """Our server entry in ``editor``'s format. Keys are references where the client expands them to an empty value
-    when unset, else placeholders that count as missing (so the server then reads ``<project>/.env``)."""
-    if editor == "cursor":
-        env = {k: f"${{env:{k}}}" for k in keys} | {"TASK_MASTER_PROJECT_ROOT": "${workspaceFolder}"}
-        return {"command": command, "args": args, "env": env}
-    if editor == "vscode":
-        env = {k: f"${{input:{_input_id(k)}}}" for k in keys} | {"TASK_MASTER_PROJECT_ROOT": "${workspaceFolder}"}
-        return {"type": "stdio", "command": command, "args": args, "env": env}
-    if editor == "claude-code":
-        return {"type": "stdio", "command": command, "args": args, "env": {k: f"${{{k}:-}}" for k in keys}}
-    if editor in COMMAND_LISTS:
-        return {
-            "type": "local",
-            "command": [command, *args],
-            "enabled": True,
-            "environment": {k: f"{{env:{k}}}" for k in keys},
-        }
-    env = {k: f"YOUR_{k}_HERE" for k in keys}
-    if editor == "claude-desktop":  # no workspace: pin the project this was run in (projectRoot still overrides)
-        env["TASK_MASTER_PROJECT_ROOT"] = str(root)
-    if editor == "zed":
-        return {"source": "custom", "command": command, "args": args, "env": env}
-    return {"command": command, "args": args, "env": env}
-
-
-# Settings we add only when the entry has none (the user's value wins): Roo cancels a call after 60 s by default.
-ENTRY_DEFAULTS: dict[str, dict[str, Any]] = {"roo": {"timeout": 300}}
-# Env values we own (re-running init updates them): Claude Desktop serves the project init last ran in.
-OWNED_ENV: dict[str, tuple[str, ...]] = {"claude-desktop": ("TASK_MASTER_PROJECT_ROOT",)}
-
-
-def vscode_inputs(keys: list[str]) -> list[dict[str, Any]]:
-    """VS Code ``inputs``: one password prompt per key, asked once and stored by VS Code."""
-    return [
-        {"type": "promptString", "id": _input_id(k), "description": f"{k} for taskmaster-mcp", "password": True}
-        for k in keys
-    ]
+# Files an earlier release of init wrote that the client may still read: kept up to date when they launch us.
+LEGACY_GLOBAL: dict[str, str] = {"codex": ".codex/config.toml"}  # under home
+# Files an earlier release wrote that the client no longer reads: reported, never edited.
+LEGACY_PROJECT: dict[str, str] = {"amp": ".vscode/settings.json"}
 
 
 def parse_config(editor: str, text: str, path: Path) -> tuple[dict[str, Any], bool]:
@@ -243,19 +134,7 @@ def merge_entry(
         raise EditorConfigError(
             f"{path}: '{CLIENTS[editor].section}.{SERVER_NAME}' is not an object. It was left unchanged."
         )
-    current = cast("dict[str, Any]", existing)
-    block = env_key(editor)
-    old_env: object = current.get(block)
-    env = cast("dict[str, Any]", old_env) if isinstance(old_env, dict) else {}
-    owned = {k: v for k, v in entry[block].items() if k in OWNED_ENV.get(editor, ())}
-    new: dict[str, Any] = {
-        **ENTRY_DEFAULTS.get(editor, {}),
-        **current,
-        **entry,
-        block: {**entry[block], **env, **owned},
-    }
-    if editor == "zed" and isinstance(current.get("command"), dict):  # Zed's older nested form: replace it
-        new.pop("settings", None)
+    new = merged_entry(editor, cast("dict[str, Any]", existing), entry)
     section[SERVER_NAME] = new
     if editor == "vscode" and keys:
         found_inputs: object = merged.setdefault("inputs", [])
@@ -303,27 +182,67 @@ def _replace(path: Path, original: str | None, text: str, had_comments: bool, re
     write_atomic(path, text)
 
 
-def install_editor(
-    editor: str, root: Path, command: str, args: list[str], keys: list[str], home: Path, platform: str = sys.platform
-) -> MergeResult:
-    """Write or merge our entry into ``editor``'s config file (backing up the original first)."""
-    path = config_path(editor, root, home, platform)
+def _install_at(
+    editor: str, path: Path, root: Path, command: str, args: list[str], keys: list[str]
+) -> tuple[MergeResult, dict[str, Any] | None]:
+    """Merge our entry into the file at ``path``; the result and our entry as it was before."""
     original = path.read_text(encoding="utf-8") if path.is_file() else None
     document, had_comments = parse_config(editor, original or "", path)
     before = server_entries(document, editor).get(SERVER_NAME)
     merged = merge_entry(document, editor, server_entry(editor, command, args, keys, root), keys, path)
     result = MergeResult(editor, str(path), changed=merged != document)
     if not result.changed:
-        return result
+        return result, before
     text = (
         _toml_text(original or "", merged, path)
         if editor == "codex"
         else json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
     )
     _replace(path, original, text, had_comments, result)
-    ours = merged[CLIENTS[editor].section][SERVER_NAME]
-    if any(str(v).startswith("YOUR_") for v in ours.get(env_key(editor), {}).values()):
-        result.notes.append(f"replace the YOUR_..._HERE values in {path} with your keys, or put them in .env")
+    old_env: object = (before or {}).get(env_key(editor))
+    old_values = cast("dict[str, object]", old_env).items() if isinstance(old_env, dict) else ()
+    if any(stale_value(editor, k, v) for k, v in old_values):
+        result.notes.append(f"removed the key placeholders or references an earlier init wrote in {path.name}")
+    return result, before
+
+
+def _legacy_global(editor: str, home: Path, path: Path) -> Path | None:
+    """The global file an earlier init wrote for ``editor``, when it still launches us (and is not ``path``)."""
+    rel = LEGACY_GLOBAL.get(editor)
+    legacy = home / rel if rel else None
+    if legacy is None or legacy == path or not legacy.is_file():
+        return None
+    try:
+        entries = server_entries(parse_config(editor, legacy.read_text(encoding="utf-8"), legacy)[0], editor)
+    except (EditorConfigError, OSError):
+        return None
+    return legacy if points_at_us(entries.get(SERVER_NAME, {})) else None
+
+
+def install_editor(
+    editor: str, root: Path, command: str, args: list[str], keys: list[str], home: Path, platform: str = sys.platform
+) -> MergeResult:
+    """Write or merge our entry into ``editor``'s config file (backing up the original first). A global file an
+    earlier init wrote is kept up to date too; a file the client no longer reads is pointed out."""
+    path = config_path(editor, root, home, platform)
+    result, before = _install_at(editor, path, root, command, args, keys)
+    legacy = _legacy_global(editor, home, path)
+    if legacy is not None:
+        try:
+            updated, _ = _install_at(editor, legacy, root, command, args, keys)
+        except EditorConfigError as exc:
+            result.notes.append(f"{legacy} (written by an earlier init) was left as it is: {exc}")
+        else:
+            if updated.changed:
+                result.notes.append(f"also updated {legacy}, which an earlier init wrote (backup: {updated.backup})")
+    old_file = root / LEGACY_PROJECT[editor] if editor in LEGACY_PROJECT else None
+    if old_file is not None and old_file.is_file() and SERVER_NAME in read_file_entries(editor, old_file):
+        result.notes.append(
+            f"{old_file} still has a '{SERVER_NAME}' entry from an earlier init; {CLIENTS[editor].label} now reads "
+            f"{path.name}, so delete that entry by hand"
+        )
+    if result.changed and before is None:
+        result.notes.extend(n for n in (key_note(editor, keys, root, path), FIRST_RUN.get(editor)) if n)
     old_env: object = (before or {}).get("env")
     was = cast("dict[str, object]", old_env).get("TASK_MASTER_PROJECT_ROOT") if isinstance(old_env, dict) else None
     if editor == "claude-desktop" and was and was != str(root):
@@ -355,6 +274,12 @@ def uninstall_editor(editor: str, root: Path, home: Path, platform: str = sys.pl
                 f"'{SERVER_NAME}' entry by hand if none does"
             )
         return result
+    legacy = _legacy_global(editor, home, path)
+    if legacy is not None:
+        result.notes.append(
+            f"{legacy} (written by an earlier init) is global and was kept (other projects may use it); delete "
+            f"its '{SERVER_NAME}' table by hand if none does"
+        )
     if not path.is_file():
         return result
     original = path.read_text(encoding="utf-8")
@@ -366,6 +291,15 @@ def uninstall_editor(editor: str, root: Path, home: Path, platform: str = sys.pl
     if not section:
         del document[CLIENTS[editor].section]
     result.changed = True
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if editor == "codex":  # TOML: take our table out as text, so the rest stays byte for byte
+        try:
+            text = without_toml_table(original, f"mcp_servers.{SERVER_NAME}", document)
+        except ValueError as exc:
+            raise EditorConfigError(
+                f"{path}: could not remove the [mcp_servers.{SERVER_NAME}] table safely ({exc}). It was left "
+                "unchanged; delete the table by hand."
+            ) from exc
     if set(document) <= {"$schema"}:  # nothing of anyone else's is left
         backup = backup_path(path)
         shutil.copy2(path, backup)
@@ -373,17 +307,27 @@ def uninstall_editor(editor: str, root: Path, home: Path, platform: str = sys.pl
         result.backup = str(backup)
         result.notes.append(f"{path.name} held only our entry and was deleted")
         return result
-    _replace(path, original, json.dumps(document, indent=2, ensure_ascii=False) + "\n", had_comments, result)
+    _replace(path, original, text, had_comments, result)
     return result
 
 
-def read_entries(editor: str, root: Path, home: Path, platform: str = sys.platform) -> dict[str, dict[str, Any]]:
-    """The server entries of ``editor``'s config file (empty when the file is absent). Raises EditorConfigError or
-    OSError when it cannot be read."""
-    path = config_path(editor, root, home, platform)
-    if not path.is_file():
+def read_file_entries(editor: str, path: Path) -> dict[str, dict[str, Any]]:
+    """The server entries of a file in ``editor``'s format; empty when it cannot be read or parsed."""
+    try:
+        return server_entries(parse_config(editor, path.read_text(encoding="utf-8"), path)[0], editor)
+    except (EditorConfigError, OSError, UnicodeDecodeError):
         return {}
-    return server_entries(parse_config(editor, path.read_text(encoding="utf-8"), path)[0], editor)
+
+
+def read_entries(editor: str, root: Path, home: Path, platform: str = sys.platform) -> dict[str, dict[str, Any]]:
+    """The server entries of ``editor``'s config file (empty when the file is absent), with our entry from a global
+    file an earlier init wrote. Raises EditorConfigError or OSError when the config file cannot be read."""
+    path = config_path(editor, root, home, platform)
+    legacy = _legacy_global(editor, home, path)  # still read by the client: it counts, below the project file
+    found = {SERVER_NAME: read_file_entries(editor, legacy)[SERVER_NAME]} if legacy else {}
+    if not path.is_file():
+        return found
+    return found | server_entries(parse_config(editor, path.read_text(encoding="utf-8"), path)[0], editor)
 
 
 def server_entries(document: Mapping[str, Any], editor: str) -> dict[str, dict[str, Any]]:
@@ -393,48 +337,3 @@ def server_entries(document: Mapping[str, Any], editor: str) -> dict[str, dict[s
         return {}
     section = cast("dict[object, object]", found)  # str(k) below copes with any key
     return {str(k): cast("dict[str, Any]", v) for k, v in section.items() if isinstance(v, dict)}
-
-
-def entry_command(entry: Mapping[str, Any]) -> tuple[str, list[str]]:
-    """(command, args) of an entry: the flat form, Zed's older ``{"command": {"path", "args"}}`` form, or OpenCode's
-    and Kilo's ``{"command": [cmd, *args]}``."""
-    command: object = entry.get("command")
-    args: object = entry.get("args")
-    if isinstance(command, dict):
-        nested = cast("dict[str, object]", command)  # parsed JSON: string keys
-        args = nested.get("args")
-        command = nested.get("path")
-    elif isinstance(command, list):
-        parts = [str(p) for p in cast("list[object]", command)]
-        command, args = (parts[0] if parts else ""), parts[1:]
-    arg_list = [str(a) for a in cast("list[object]", args)] if isinstance(args, list) else []
-    return (str(command) if command else ""), arg_list
-
-
-def points_at_us(entry: Mapping[str, Any]) -> bool:
-    """True when an entry launches taskmaster-mcp (the script, ``python -m taskmaster_mcp``, or the script through
-    a runner that installs it on the fly: ``uvx --from SOURCE taskmaster-mcp``, ``pipx run --spec SOURCE ...``)."""
-    command, args = entry_command(entry)
-    name = Path(command.replace("\\", "/")).name.lower()
-    if name in ("taskmaster-mcp", "taskmaster-mcp.exe"):
-        return True
-    if name.removesuffix(".exe") in ("uvx", "pipx") and "taskmaster-mcp" in args:
-        return True
-    return "-m" in args and "taskmaster_mcp" in args
-
-
-def is_task_master(name: str, entry: Mapping[str, Any]) -> bool:
-    """True for the JavaScript Task Master's entry (``npx -y task-master-ai`` or a global ``task-master-ai``)."""
-    command, args = entry_command(entry)
-    return name in TASK_MASTER_NAMES or any("task-master-ai" in part for part in (command, *args))
-
-
-def server_command() -> tuple[str, list[str]]:
-    """The command an editor config should use: the installed script (beside this interpreter, else on PATH),
-    else this interpreter with ``-m``. Always an absolute path: GUI apps do not read the shell's PATH."""
-    name = "taskmaster-mcp.exe" if sys.platform.startswith("win") else "taskmaster-mcp"
-    beside = Path(sys.executable).parent / name
-    script = str(beside) if beside.is_file() else shutil.which("taskmaster-mcp")
-    if script:
-        return str(Path(script).absolute()), []
-    return sys.executable, ["-m", "taskmaster_mcp"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 from typing import Any, cast
 
@@ -83,9 +84,8 @@ def toml_table(name: str, table: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def replace_toml_table(original: str, name: str, table: dict[str, Any]) -> str:
-    """``original`` without the ``[name]`` table and its sub-tables (``[name.env]``), with ``[name]`` appended.
-    Everything else stays as written; a table defined inline elsewhere is the caller's to detect by re-parsing."""
+def _drop_toml_table(original: str, name: str) -> str:
+    """``original`` without the ``[name]`` table and its sub-tables (``[name.env]``), trailing newlines stripped."""
     head = re.compile(
         r"^\s*\[\s*"
         + r"\s*\.\s*".join(f'(?:{re.escape(p)}|"{re.escape(p)}")' for p in name.split("."))
@@ -101,5 +101,28 @@ def replace_toml_table(original: str, name: str, table: dict[str, Any]) -> str:
             inside = False
         if not inside:
             kept.append(line)
-    text = "".join(kept).rstrip("\n")
+    return "".join(kept).rstrip("\n")
+
+
+def replace_toml_table(original: str, name: str, table: dict[str, Any]) -> str:
+    """``original`` without the ``[name]`` table and its sub-tables (``[name.env]``), with ``[name]`` appended.
+    Everything else stays as written; a table defined inline elsewhere is the caller's to detect by re-parsing."""
+    text = _drop_toml_table(original, name)
     return (text + "\n\n" if text else "") + toml_table(name, table)
+
+
+def without_toml_table(original: str, name: str, expected: dict[str, Any]) -> str:
+    """``original`` without the ``[name]`` table, proven by re-parsing to hold ``expected`` (an emptied parent
+    table may stay or go); ValueError when it does not (say the table was written inline)."""
+    text = _drop_toml_table(original, name)
+    text = text + "\n" if text else ""
+    try:
+        parsed = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(str(exc)) from exc
+    parent = name.split(".")[0]
+    if parsed.get(parent) == {} and parent not in expected:
+        del parsed[parent]
+    if parsed != expected:
+        raise ValueError("the table is not written as its own [table]")
+    return text

@@ -2,7 +2,7 @@
 
 Each client gets the file its agent reads (:data:`RULE_FILES`, after Task Master's rule profiles): a file of our own
 where the client reads a folder of rules (Cursor, Windsurf, VS Code, Cline, Roo, Kilo, Kiro, Trae), else a section
-of the one file it reads (``CLAUDE.md``, ``AGENTS.md``, ``GEMINI.md``, Amp's ``AGENT.md``, Zed's ``.rules``). Our
+of the one file it reads (``CLAUDE.md``, ``AGENTS.md``, ``GEMINI.md``, Zed's ``.rules``). Our
 text sits between two markers, so a re-run replaces only our section, and removing it leaves the rest of the file as
 the user wrote it (a file left with nothing of the user's is deleted, with any folders that held only it).
 """
@@ -57,7 +57,9 @@ RULE_FILES: dict[str, RuleFile] = {
     "vscode": RuleFile(".github/instructions/taskmaster.instructions.md", '---\napplyTo: "**"\n---\n'),
     "claude-code": RuleFile("CLAUDE.md"),
     "zed": RuleFile(".rules"),
-    "amp": RuleFile("AGENT.md"),
+    # Amp reads AGENTS.md (ampcode.com manual, "AGENTS.md"; developersdigest.tech/reference/amp/config-files lists
+    # AGENTS.md as its guidance file); earlier releases wrote AGENT.md.
+    "amp": RuleFile("AGENTS.md"),
     "cline": RuleFile(".clinerules/taskmaster.md"),
     "codex": RuleFile("AGENTS.md"),
     "gemini": RuleFile("GEMINI.md"),
@@ -67,6 +69,8 @@ RULE_FILES: dict[str, RuleFile] = {
     "roo": RuleFile(".roo/rules/taskmaster.md"),
     "trae": RuleFile(".trae/rules/taskmaster.md"),
 }  # Claude Desktop reads no project rules
+# Rule files an earlier release wrote for a client that now reads another one: our section is moved out of them.
+LEGACY_RULE_FILES: dict[str, tuple[str, ...]] = {"amp": ("AGENT.md",)}
 
 
 @dataclass
@@ -151,13 +155,22 @@ def sharing(editor: str) -> list[str]:
     return [name for name, other in RULE_FILES.items() if rule and name != editor and other.path == rule.path]
 
 
+def _remove_legacy(root: Path, editor: str) -> bool:
+    """Take our section out of the rule files an earlier release wrote for ``editor``; whether any changed."""
+    return any([remove_section(root / rel, root).changed for rel in LEGACY_RULE_FILES.get(editor, ())])
+
+
 def write_rules(root: Path, editor: str) -> RulesResult:
-    """Write ``editor``'s rules under ``root``."""
+    """Write ``editor``'s rules under ``root`` (moving our section out of a file an earlier release used)."""
     rule = RULE_FILES[editor]
-    return upsert_section(root / rule.path, rule.header)
+    result = upsert_section(root / rule.path, rule.header)
+    result.changed = _remove_legacy(root, editor) or result.changed
+    return result
 
 
 def remove_rules(root: Path, editor: str) -> RulesResult:
-    """Remove our section from ``editor``'s rules file under ``root``."""
+    """Remove our section from ``editor``'s rules file under ``root`` (and from a file an earlier release used)."""
     rule = RULE_FILES[editor]
-    return remove_section(root / rule.path, root, rule.header)
+    result = remove_section(root / rule.path, root, rule.header)
+    result.changed = _remove_legacy(root, editor) or result.changed
+    return result
