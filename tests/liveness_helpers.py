@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Generator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +36,7 @@ def make_project(root: Path) -> Path:
         {"id": n, "title": f"Step {n}", "description": "", "details": "", "status": "pending", "dependencies": []}
         for n in (1, 2, 3)
     ]
-    tasks = [
+    tasks: list[dict[str, Any]] = [
         {"id": 1, "title": "Build it", "description": "d", "details": "", "testStrategy": "", "status": "pending",
          "dependencies": [], "priority": "high", "subtasks": subtasks},
         {"id": 2, "title": "Ship it", "description": "d", "details": "", "testStrategy": "", "status": "pending",
@@ -72,7 +72,7 @@ def console_script() -> str:
 
 
 @asynccontextmanager
-async def server(cwd: Path, env: dict[str, str]) -> AsyncIterator[Client]:
+async def server(cwd: Path, env: dict[str, str]) -> AsyncGenerator[Client]:
     """A client of one real ``taskmaster-mcp`` process over stdio."""
     params = StdioServerParameters(command=console_script(), args=[], cwd=str(cwd), env=env)
     async with Client(params, read_timeout_seconds=120) as client:
@@ -90,7 +90,7 @@ async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def our_lock(root: Path) -> Iterator[Callable[[], None]]:
+def our_lock(root: Path) -> Generator[Callable[[], None]]:
     fh = open(root / ".taskmaster" / ".taskmaster-mcp.lock", "a+b")  # noqa: SIM115 - released by the caller
     fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
 
@@ -106,7 +106,7 @@ def our_lock(root: Path) -> Iterator[Callable[[], None]]:
 
 
 @contextlib.contextmanager
-def tm_lock_file(root: Path) -> Iterator[Callable[[], None]]:
+def tm_lock_file(root: Path) -> Generator[Callable[[], None]]:
     path = root / ".taskmaster" / "tasks" / "tasks.json.lock"
     path.write_text(json.dumps({"pid": os.getpid(), "timestamp": int(time.time() * 1000)}))
     release = lambda: path.unlink(missing_ok=True)  # noqa: E731
@@ -117,7 +117,7 @@ def tm_lock_file(root: Path) -> Iterator[Callable[[], None]]:
 
 
 @contextlib.contextmanager
-def tm_lock_dir(root: Path) -> Iterator[Callable[[], None]]:
+def tm_lock_dir(root: Path) -> Generator[Callable[[], None]]:
     path = root / ".taskmaster" / "tasks" / "tasks.json.lock"
     path.mkdir()
     release = lambda: shutil.rmtree(path, ignore_errors=True)  # noqa: E731
@@ -128,7 +128,7 @@ def tm_lock_dir(root: Path) -> Iterator[Callable[[], None]]:
 
 
 @contextlib.contextmanager
-def slow_hook(root: Path) -> Iterator[Callable[[], None]]:
+def slow_hook(root: Path) -> Generator[Callable[[], None]]:
     gate = root.parent / f"{root.name}.release"
     hook = root / ".git" / "hooks" / "pre-commit"
     hook.write_text(f'#!/bin/sh\nwhile [ ! -f "{gate}" ]; do sleep 0.02; done\nexit 0\n')
@@ -170,6 +170,7 @@ async def one_wait(client: Client, kind: str, waiting: Path, other: Path) -> Out
     """Start a write on ``waiting`` that waits on ``kind``, read ``other`` meanwhile, then release the wait."""
     if kind == "slow commit hook":
         await prepare_commit(client, waiting)
+    elapsed, writer_done = 0.0, True
     with HOLDS[kind](waiting) as release:
         done = anyio.Event()
         results: list[dict[str, Any]] = []

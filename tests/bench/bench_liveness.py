@@ -17,7 +17,7 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from liveness_helpers import KINDS, call, make_project, one_wait, server, server_env  # noqa: E402
+from liveness_helpers import KINDS, call, make_project, one_wait, server, server_env
 
 
 async def main() -> None:

@@ -86,9 +86,7 @@ def run(root: Path, *args: str, stdin: str | None = None) -> subprocess.Complete
             f"git {args[0]} took over {GIT_TIMEOUT_SECONDS}s and was stopped with every process it started. Check "
             "the repository (a hook waiting for input?), then retry."
         ) from None
-    return subprocess.CompletedProcess(
-        done.args, done.returncode, _text(done.stdout), _text(done.stderr)
-    )
+    return subprocess.CompletedProcess(done.args, done.returncode, _text(done.stdout), _text(done.stderr))
 
 
 def _text(raw: bytes) -> str:

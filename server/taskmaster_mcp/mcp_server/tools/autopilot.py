@@ -11,7 +11,6 @@ workflow; splitting them would scatter one protocol over several modules.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
