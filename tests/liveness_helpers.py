@@ -32,7 +32,7 @@ def _git(root: Path, *args: str) -> None:
 
 def make_project(root: Path) -> Path:
     """A git repository holding a project with task 1 (three subtasks) and task 2."""
-    subtasks = [
+    subtasks: list[dict[str, Any]] = [
         {"id": n, "title": f"Step {n}", "description": "", "details": "", "status": "pending", "dependencies": []}
         for n in (1, 2, 3)
     ]
