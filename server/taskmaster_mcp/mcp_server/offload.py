@@ -51,3 +51,13 @@ def _run(make: Callable[[], Awaitable[T]]) -> T:
 async def in_worker(fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
     """Await ``fn(*args, **kwargs)`` run to completion on a worker thread (context variables carried over)."""
     return await anyio.to_thread.run_sync(_run, functools.partial(fn, *args, **kwargs), limiter=_capacity())
+
+
+def _run_sync(work: Callable[[], T]) -> T:
+    with worker_unit():
+        return work()
+
+
+async def sync_in_worker(fn: Callable[..., T], *args: Any) -> T:
+    """Await the plain function ``fn(*args)`` run on a worker thread (for the dashboard's data and card moves)."""
+    return await anyio.to_thread.run_sync(_run_sync, functools.partial(fn, *args), limiter=_capacity())

@@ -108,8 +108,15 @@ def serve_ui(root: Path, env: Mapping[str, str], *, port: int | None, open_brows
     app, state = dashboard_app(root, "127.0.0.1", env, token)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/?token={token}"
     print(f"taskmaster-mcp: dashboard of {root} at {url} ; Ctrl-C to stop", file=sys.stderr, flush=True)
+    from taskmaster_mcp.mcp_server.httplimits import uvicorn_limits
+
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=GRACE_SECONDS
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=GRACE_SECONDS,
+        **uvicorn_limits(),
     )
     server = closing_server(config, state)
     if open_browser:
