@@ -11,6 +11,8 @@ with 503 for the 30 minutes of the SDK's idle timeout.
   cannot pile up. The soft descriptor limit is raised to the hard one at start.
 - **Refusals are logged once per** :data:`LOG_INTERVAL_SECONDS` with a count, never once per socket (the same for
   asyncio's own accept errors).
+- Operators may change the caps: ``TASKMASTER_MCP_MAX_CONNECTIONS``, ``TASKMASTER_MCP_HEADER_SECONDS``,
+  ``TASKMASTER_MCP_MAX_SESSIONS`` (see docs/limits.md).
 - **MCP sessions**: at most :data:`MAX_SESSIONS`; when full, the least recently used session with no request in
   flight is closed to admit the new client (it gets 404 and re-initializes, as after an idle timeout). Idle
   sessions close after :data:`SESSION_IDLE_SECONDS`.
@@ -24,6 +26,7 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from uvicorn.protocols.http.flow_control import FlowControl
@@ -140,10 +143,20 @@ class _QuietAccept(logging.Filter):
         return True
 
 
-def uvicorn_limits() -> dict[str, Any]:
+def setting(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive number from ``env[name]`` (an operator's override), else ``default``."""
+    try:
+        value = float(env.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def uvicorn_limits(env: Mapping[str, str]) -> dict[str, Any]:
     """Keyword arguments of ``uvicorn.Config`` that bound connections (and the process setup they need)."""
     raise_descriptor_limit()
-    BoundedH11Protocol.cap = connection_cap()
+    BoundedH11Protocol.cap = int(setting(env, "TASKMASTER_MCP_MAX_CONNECTIONS", connection_cap()))
+    BoundedH11Protocol.header_seconds = setting(env, "TASKMASTER_MCP_HEADER_SECONDS", HEADER_SECONDS)
     logging.getLogger("asyncio").addFilter(_QuietAccept())
     return {
         "http": BoundedH11Protocol,

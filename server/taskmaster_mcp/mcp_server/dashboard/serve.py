@@ -116,7 +116,7 @@ def serve_ui(root: Path, env: Mapping[str, str], *, port: int | None, open_brows
         access_log=False,
         lifespan="off",
         timeout_graceful_shutdown=GRACE_SECONDS,
-        **uvicorn_limits(),
+        **uvicorn_limits(env),
     )
     server = closing_server(config, state)
     if open_browser:
