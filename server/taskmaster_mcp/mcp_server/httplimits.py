@@ -5,8 +5,10 @@ help: a connection that never sends a request is never asked for one) and asynci
 105 MB of "Too many open files" on stderr; 10,000 abandoned MCP sessions (the SDK's cap) locked new clients out
 with 503 for the 30 minutes of the SDK's idle timeout.
 
-- **Connections**: at most :data:`MAX_CONNECTIONS` open (or half the descriptor limit, if lower); one more is
-  closed as soon as it is accepted. A connection gets :data:`HEADER_SECONDS` to send a complete request head, and
+- **Connections**: at most :data:`MAX_CONNECTIONS` open (or half the descriptor limit, if lower). One more closes
+  the connection idle the longest (open without a request in progress) to make room, so idle sockets cannot lock
+  a real client out; only when every connection is serving a request is the new one closed at once. A
+  connection gets :data:`HEADER_SECONDS` to send a complete request head, and
   an idle keep-alive connection closes after :data:`KEEP_ALIVE_SECONDS`, so half-open and slow-header sockets
   cannot pile up. The soft descriptor limit is raised to the hard one at start.
 - **Refusals are logged once per** :data:`LOG_INTERVAL_SECONDS` with a count, never once per socket (the same for
@@ -63,7 +65,7 @@ class Throttled:
         return True
 
 
-_refusals = Throttled()
+_cap_full, _cap_busy, _head_late = Throttled(), Throttled(), Throttled()  # one interval per kind of message
 
 
 def connection_cap() -> int:
@@ -94,15 +96,32 @@ class BoundedH11Protocol(H11Protocol):
     cap = MAX_CONNECTIONS
     header_seconds = HEADER_SECONDS
     _head_timer: asyncio.TimerHandle | None = None
+    _since = 0.0  # when the connection opened or last finished a response
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._since = time.monotonic()
         if len(self.connections) >= self.cap:
-            self.transport, self.flow = transport, FlowControl(transport)
-            _refusals.note(f"HTTP connection refused: {len(self.connections)} open, the cap is {self.cap}")
-            transport.abort()
-            return
+            ours: list[BoundedH11Protocol] = [c for c in self.connections if isinstance(c, BoundedH11Protocol)]
+            victim = min((c for c in ours if c.idle()), key=BoundedH11Protocol.opened, default=None)
+            if victim is None:  # every connection is serving a request: this one waits for none of them
+                self.transport, self.flow = transport, FlowControl(transport)
+                _cap_busy.note(f"HTTP connection cap ({self.cap}) reached, all busy: refusing new connections")
+                transport.abort()
+                return
+            _cap_full.note(f"HTTP connection cap ({self.cap}) reached: closing the longest idle connections")
+            self.connections.discard(victim)
+            victim.transport.abort()
         super().connection_made(transport)
         self._arm()
+
+    def opened(self) -> float:
+        """When it opened or last finished a response (monotonic seconds)."""
+        return self._since
+
+    def idle(self) -> bool:
+        """Open without a request in progress (before its first request, or between two)."""
+        cycle: Any = self.cycle  # None until the first request arrives
+        return (cycle is None or cycle.response_complete) and not self.transport.is_closing()
 
     def _arm(self) -> None:
         if self._head_timer is not None:
@@ -111,12 +130,12 @@ class BoundedH11Protocol(H11Protocol):
 
     def _head_overdue(self) -> None:
         self._head_timer = None
-        cycle: Any = self.cycle  # None until the first request arrives
-        if (cycle is None or cycle.response_complete) and not self.transport.is_closing():
-            _refusals.note(f"HTTP connection closed: no complete request within {self.header_seconds:g} s")
+        if self.idle():
+            _head_late.note(f"HTTP connection closed: no complete request within {self.header_seconds:g} s")
             self.transport.close()
 
     def on_response_complete(self) -> None:
+        self._since = time.monotonic()
         super().on_response_complete()
         if not self.transport.is_closing():
             self._arm()
@@ -160,7 +179,7 @@ def uvicorn_limits(env: Mapping[str, str]) -> dict[str, Any]:
     logging.getLogger("asyncio").addFilter(_QuietAccept())
     return {
         "http": BoundedH11Protocol,
-        "limit_concurrency": BoundedH11Protocol.cap,
+        "limit_concurrency": BoundedH11Protocol.cap + 1,  # connections are capped above; this bounds tasks
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
         "backlog": 128,
     }
