@@ -22,6 +22,7 @@ from liveness_helpers import KINDS, make_project, one_wait, server, server_env
 from taskmaster_mcp.errors import StoreError
 from taskmaster_mcp.store.files import project_lock
 from taskmaster_mcp.store.git import run_bounded
+from taskmaster_mcp.store.guard import stopping
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="flock, process groups and sh hooks are POSIX")
 
@@ -107,3 +108,18 @@ def test_a_timed_out_hook_is_killed_with_every_process_it_started(tmp_path: Path
     else:
         os.kill(child, signal.SIGKILL)
         pytest.fail("the hook's child process survived the timeout")
+
+
+def test_a_server_asked_to_stop_gives_up_its_waits(tmp_path: Path) -> None:
+    taskmaster = tmp_path / ".taskmaster"
+    taskmaster.mkdir()
+    holder = _holder(taskmaster)
+    stopping.set()
+    try:
+        with pytest.raises(StoreError, match="shutting down"), project_lock(taskmaster, wait=600):
+            pass
+        with pytest.raises(subprocess.TimeoutExpired):
+            run_bounded(["sh", "-c", "sleep 600"], tmp_path, timeout=600)
+    finally:
+        stopping.clear()
+        holder.communicate("")

@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 
 from taskmaster_mcp.errors import StoreError
-from taskmaster_mcp.store.guard import released
+from taskmaster_mcp.store.guard import STOPPING_MESSAGE, released, stopping
 from taskmaster_mcp.store.lockholder import holder_message, lock_wait_seconds, record_holder
 from taskmaster_mcp.tasks.jsonvalues import depth_exceeds
 
@@ -264,6 +264,8 @@ def project_lock(taskmaster_dir: Path, *, wait: float | None = None) -> Generato
 def _wait_os_lock(fd: int, lock_path: Path, deadline: float, limit: float) -> None:
     pause = 0.005
     while not _os_try_lock(fd):
+        if stopping.is_set():
+            raise StoreError(STOPPING_MESSAGE)
         left = deadline - time.monotonic()
         if left <= 0:
             raise StoreError(holder_message(lock_path, "another process", limit))

@@ -18,10 +18,11 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from taskmaster_mcp.errors import ConfigError, Conflict, InvalidInput
-from taskmaster_mcp.store.guard import released
+from taskmaster_mcp.store.guard import released, stopping
 from taskmaster_mcp.store.paths import TASKMASTER_DIR
 
 GIT_TIMEOUT_SECONDS = 60
@@ -46,8 +47,16 @@ def run_bounded(
             stderr=subprocess.PIPE,
             start_new_session=sys.platform != "win32",
         )
+        deadline = time.monotonic() + timeout
         try:
-            out, err = proc.communicate(stdin, timeout=timeout)
+            while True:  # in slices, so a server asked to stop does not wait out a hook
+                try:
+                    out, err = proc.communicate(stdin, timeout=min(0.5, max(0.0, deadline - time.monotonic())))
+                    break
+                except subprocess.TimeoutExpired:
+                    stdin = None  # communicate() sends it once; later calls must not send it again
+                    if time.monotonic() >= deadline or stopping.is_set():
+                        raise
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             proc.communicate()

@@ -65,6 +65,11 @@ class Guard:
             return count
 
 
+# Set when the server is asked to stop (SIGTERM, Ctrl-C): waits for locks and subprocesses give up at their next
+# check instead of holding the exit for up to their bound.
+stopping = threading.Event()
+STOPPING_MESSAGE = "The server is shutting down; nothing was written. Retry once it is back."
+
 _guards: dict[str, Guard] = {}
 _guards_lock = threading.Lock()
 _unit = threading.local()

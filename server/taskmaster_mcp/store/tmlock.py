@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from taskmaster_mcp.errors import StoreError
-from taskmaster_mcp.store.guard import released
+from taskmaster_mcp.store.guard import STOPPING_MESSAGE, released, stopping
 
 STALE_SECONDS = 10.0  # Task Master's staleLockAge / proper-lockfile's stale
 WAIT_SECONDS = 15.0  # long enough for a live holder's stale lock to age out
@@ -131,6 +131,8 @@ def taskmaster_lock(tasks_file: Path, *, wait: float | None = None) -> Generator
             if _stale(path):
                 _take_over(path)
                 continue
+            if stopping.is_set():
+                raise StoreError(STOPPING_MESSAGE) from None
             if time.monotonic() >= deadline:
                 raise StoreError(_describe(path)) from None
             with released():  # let other calls on this project go on while this one waits

@@ -70,6 +70,9 @@ def closing_server(config: Any, state: Any) -> Any:
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            from taskmaster_mcp.store.guard import stopping
+
+            stopping.set()  # calls waiting for a lock or a git hook give up, so the exit is not held for their bound
             if state is not None:
                 state.closing = True
             super().handle_exit(sig, frame)
