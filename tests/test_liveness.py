@@ -8,21 +8,27 @@ project lock's bound and holder message, and a timed-out git hook killed with ev
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import anyio
 import pytest
 
 from liveness_helpers import KINDS, make_project, one_wait, server, server_env
+from mcp_helpers import connected, ok
 from taskmaster_mcp.errors import StoreError
 from taskmaster_mcp.store.files import project_lock
 from taskmaster_mcp.store.git import run_bounded
-from taskmaster_mcp.store.guard import stopping
+from taskmaster_mcp.store.guard import hold, released, stopping, worker_unit
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="flock, process groups and sh hooks are POSIX")
 
@@ -123,3 +129,80 @@ def test_a_server_asked_to_stop_gives_up_its_waits(tmp_path: Path) -> None:
     finally:
         stopping.clear()
         holder.communicate("")
+
+
+async def test_concurrent_calls_on_one_project_never_see_each_other_half_done(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    async with connected(project) as client:
+        results: list[dict[str, Any]] = []
+
+        async def add(n: int) -> None:
+            results.append(await ok(client, "add_task", title=f"Added {n}", description="d"))
+
+        async def read() -> None:
+            page = await ok(client, "get_tasks", limit=500)
+            assert page["stats"]["tasks"] == len(page["tasks"])  # a page and its stats from one version
+
+        async with anyio.create_task_group() as group:
+            for n in range(30):
+                group.start_soon(add, n)
+                group.start_soon(read)
+    saved = json.loads((project / ".taskmaster/tasks/tasks.json").read_text())["master"]["tasks"]
+    assert sorted(t["title"] for t in saved if t["title"].startswith("Added")) == sorted(
+        f"Added {n}" for n in range(30)
+    )
+    assert len({t["id"] for t in saved}) == len(saved) == 32
+
+
+def _in_unit(steps: Callable[[], None]) -> threading.Thread:
+    def run() -> None:
+        with worker_unit():
+            steps()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_calls_on_one_project_take_turns_and_a_waiting_call_lets_the_other_go_first() -> None:
+    order: list[str] = []
+    a_holds, go, a_waits = threading.Event(), threading.Event(), threading.Event()
+
+    def a() -> None:
+        hold("project")
+        a_holds.set()
+        go.wait()
+        order.append("A done")
+
+    def b() -> None:
+        a_holds.wait()
+        hold("project")  # waits for A's call to end
+        order.append("B got it")
+
+    threads = [_in_unit(a), _in_unit(b)]
+    a_holds.wait()
+    go.set()
+    for thread in threads:
+        thread.join()
+    assert order == ["A done", "B got it"]
+
+    order.clear()
+    a_holds.clear()
+
+    def waiting_a() -> None:
+        hold("project")
+        a_holds.set()
+        with released():  # A waits for a lock: B may go meanwhile
+            a_waits.wait()
+        order.append("A resumed")
+
+    def b_then_release() -> None:
+        a_holds.wait()
+        hold("project")
+        order.append("B went")
+        a_waits.set()  # B's call is still running: A takes its turn back only when B ends
+
+    threads = [_in_unit(waiting_a), _in_unit(b_then_release)]
+    for thread in threads:
+        thread.join()
+    assert order == ["B went", "A resumed"]
