@@ -206,7 +206,11 @@ class SessionEvictor:
     async def make_room(self) -> None:
         """Close idle sessions, least recently used first, until one more fits under the limit."""
         manager = self.server.session_manager
-        sessions: dict[str, Any] = manager._server_instances  # pyright: ignore[reportPrivateUsage]
+        sessions: dict[str, Any] | None = getattr(manager, "_server_instances", None)
+        discard = getattr(manager, "_discard_session", None)
+        if sessions is None or discard is None:  # an SDK without these internals: its own cap (503) applies
+            self._throttle.note("MCP session eviction unavailable with this SDK version; its session cap applies")
+            return
         while len(sessions) >= self.limit:
             idle = [
                 (getattr(t.idle_scope, "deadline", 0.0) if t.idle_scope is not None else 0.0, sid, t)
@@ -220,4 +224,4 @@ class SessionEvictor:
             self._throttle.note(f"MCP session limit ({self.limit}) reached: closing the least recently used idle one")
             if transport.idle_scope is not None:
                 transport.idle_scope.cancel()
-            await manager._discard_session(sid, transport)  # pyright: ignore[reportPrivateUsage]
+            await discard(sid, transport)
