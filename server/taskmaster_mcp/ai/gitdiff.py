@@ -33,6 +33,7 @@ from pathlib import Path
 
 from taskmaster_mcp.errors import ConfigError, InvalidInput
 from taskmaster_mcp.store import secrets
+from taskmaster_mcp.store.git import run_bounded
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.private import LinkGuard, check_for_prompt, private
 
@@ -75,14 +76,7 @@ class Diff:
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run(
-            [*_GIT, *args],
-            cwd=root,
-            capture_output=True,
-            timeout=GIT_TIMEOUT_SECONDS,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
+        return run_bounded([*_GIT, *args], root, timeout=GIT_TIMEOUT_SECONDS)
     except FileNotFoundError:
         raise ConfigError(
             "git is not installed or not on the server's PATH. Install git (review reads `git diff`), then retry."

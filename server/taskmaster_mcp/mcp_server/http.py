@@ -142,10 +142,17 @@ class BearerToken:
 def build_http_app(host: str, env: Mapping[str, str], cwd: Path, pinned_root: Path | None = None) -> Any:
     """The ASGI app: our server's Streamable HTTP app with transport security and the optional token."""
     from taskmaster_mcp.mcp_server.app import build_app
+    from taskmaster_mcp.mcp_server.httplimits import MAX_SESSIONS, SESSION_IDLE_SECONDS, SessionEvictor, setting
     from taskmaster_mcp.mcp_server.lazytools import default_cache_dir
 
     server = build_app(env=env, cwd=cwd, tool_cache=default_cache_dir(env), pinned_root=pinned_root)
-    app: Any = server.streamable_http_app(host=host, transport_security=security_settings(host, env))
+    app: Any = server.streamable_http_app(
+        host=host,
+        transport_security=security_settings(host, env),
+        max_sessions=(sessions := int(setting(env, "TASKMASTER_MCP_MAX_SESSIONS", MAX_SESSIONS))),
+        session_idle_timeout=SESSION_IDLE_SECONDS,
+    )
+    app = SessionEvictor(app, server, sessions)  # bounds of hostile load: mcp_server/httplimits.py
     token = env.get("TASKMASTER_MCP_TOKEN")
     mcp_app = BearerToken(app, token) if token else app
     # The dashboard at / (mcp_server/dashboard): same Host/Origin settings and token, its own cookie login.
@@ -181,8 +188,16 @@ def serve_http(bind: str, env: Mapping[str, str], cwd: Path) -> int:
         file=sys.stderr,
         flush=True,
     )
+    from taskmaster_mcp.mcp_server.httplimits import uvicorn_limits
+
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=GRACE_SECONDS
-    )  # open dashboard streams must not hold Ctrl-C
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=GRACE_SECONDS,  # open dashboard streams must not hold Ctrl-C
+        **uvicorn_limits(env),
+    )
     closing_server(config, getattr(app, "state", None)).run()
     return 0

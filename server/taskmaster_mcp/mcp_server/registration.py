@@ -35,6 +35,7 @@ from pydantic import BaseModel, ValidationError
 
 from taskmaster_mcp.errors import TaskmasterError
 from taskmaster_mcp.mcp_server.calls import CALL_ROOTS, FRESH, roots_of, state_of
+from taskmaster_mcp.mcp_server.offload import in_worker
 
 log = logging.getLogger("taskmaster_mcp")
 
@@ -251,6 +252,7 @@ def register(
     signature = _with_roots_parameter(signature)
     if tool_name in AI_TOOLS:
         signature = _with_fresh_parameter(signature)
+    offloaded = not open_world and tool_name not in AI_TOOLS  # asks no model: runs on a worker thread (offload.py)
 
     @functools.wraps(fn)
     async def wrapper(*args: Any, **kwargs: Any) -> CallToolResult:
@@ -260,7 +262,7 @@ def register(
         token = CALL_ROOTS.set(roots_of(kwargs.pop(ROOTS_PARAM, None)))
         fresh = FRESH.set(bool(kwargs.pop(FRESH_PARAM, False)))
         try:
-            return to_result(await fn(*args, **kwargs))
+            return to_result(await (in_worker(fn, *args, **kwargs) if offloaded else fn(*args, **kwargs)))
         except ToolError:
             raise
         except TaskmasterError as exc:

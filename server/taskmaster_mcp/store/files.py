@@ -24,6 +24,8 @@ from typing import Any
 import orjson
 
 from taskmaster_mcp.errors import StoreError
+from taskmaster_mcp.store.guard import STOPPING_MESSAGE, released, stopping
+from taskmaster_mcp.store.lockholder import holder_message, lock_wait_seconds, record_holder
 from taskmaster_mcp.tasks.jsonvalues import depth_exceeds
 
 LOCK_NAME = ".taskmaster-mcp.lock"
@@ -217,30 +219,58 @@ def _fsync_dir(directory: Path) -> None:
 
 
 @contextlib.contextmanager
-def project_lock(taskmaster_dir: Path) -> Generator[None, None, None]:
-    """Hold the project's inter-process write lock (re-entrant within one process)."""
+def project_lock(taskmaster_dir: Path, *, wait: float | None = None) -> Generator[None, None, None]:
+    """Hold the project's inter-process write lock (re-entrant within one thread).
+
+    The wait is bounded: after ``wait`` seconds (default :data:`LOCK_WAIT_SECONDS`) it raises :class:`StoreError`
+    naming the holder recorded in the lock file (pid, host, command, since when). Guards of :mod:`.guard` are let
+    go while waiting, so a call that waits here holds up no other call.
+    """
     taskmaster_dir.mkdir(parents=True, exist_ok=True)
     lock_path = taskmaster_dir / LOCK_NAME
     key = str(lock_path.resolve())
     with _thread_locks_guard:
         tlock = _thread_locks.setdefault(key, threading.RLock())
-    with tlock:
-        state = _held.__dict__.setdefault("depth", {})
-        if state.get(key, 0) > 0:
-            state[key] += 1
-            try:
-                yield
-            finally:
-                state[key] -= 1
-            return
+    state = _held.__dict__.setdefault("depth", {})
+    if state.get(key, 0) > 0:
+        state[key] += 1
+        try:
+            yield
+        finally:
+            state[key] -= 1
+        return
+    limit = lock_wait_seconds() if wait is None else wait
+    deadline = time.monotonic() + limit
+    with released():
+        if not tlock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise StoreError(holder_message(lock_path, "another call of this server", limit))
+    try:
         with open(lock_path, "a+b") as fh:
-            _os_lock(fh.fileno())
+            with released():
+                _wait_os_lock(fh.fileno(), lock_path, deadline, limit)
             state[key] = 1
             try:
+                record_holder(fh.fileno())
                 yield
             finally:
                 state[key] = 0
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fh.fileno(), 0)
                 _os_unlock(fh.fileno())
+    finally:
+        tlock.release()
+
+
+def _wait_os_lock(fd: int, lock_path: Path, deadline: float, limit: float) -> None:
+    pause = 0.005
+    while not _os_try_lock(fd):
+        if stopping.is_set():
+            raise StoreError(STOPPING_MESSAGE)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise StoreError(holder_message(lock_path, "another process", limit))
+        time.sleep(min(pause, left))
+        pause = min(pause * 2, 0.1)
 
 
 _held = threading.local()
@@ -249,9 +279,13 @@ _held = threading.local()
 if sys.platform == "win32":  # pragma: no cover - exercised only on Windows
     import msvcrt
 
-    def _os_lock(fd: int) -> None:
+    def _os_try_lock(fd: int) -> bool:
         os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        except OSError:
+            return False
+        return True
 
     def _os_unlock(fd: int) -> None:
         os.lseek(fd, 0, os.SEEK_SET)
@@ -260,8 +294,12 @@ if sys.platform == "win32":  # pragma: no cover - exercised only on Windows
 else:
     import fcntl
 
-    def _os_lock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    def _os_try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
 
     def _os_unlock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)

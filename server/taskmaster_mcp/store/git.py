@@ -13,29 +13,78 @@ commit them).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from taskmaster_mcp.errors import ConfigError, Conflict, InvalidInput
+from taskmaster_mcp.store.guard import released, stopping
 from taskmaster_mcp.store.paths import TASKMASTER_DIR
 
 GIT_TIMEOUT_SECONDS = 60
 _GIT = ("git", "--no-optional-locks", "-c", "core.quotepath=off", "-c", "color.ui=false")
 
 
+def run_bounded(
+    argv: list[str], cwd: Path, *, timeout: float, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``argv`` in ``cwd`` in its own process group; after ``timeout`` seconds kill the whole group.
+
+    A git hook may start children of its own (a test runner, a formatter); killing only git would leave them
+    running and holding the pipes. Raises ``subprocess.TimeoutExpired`` once the group is gone. The guards of
+    :mod:`taskmaster_mcp.store.guard` are let go meanwhile, so other calls on the project go on.
+    """
+    with released():
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=sys.platform != "win32",
+        )
+        deadline = time.monotonic() + timeout
+        try:
+            while True:  # in slices, so a server asked to stop does not wait out a hook
+                try:
+                    out, err = proc.communicate(stdin, timeout=min(0.5, max(0.0, deadline - time.monotonic())))
+                    break
+                except subprocess.TimeoutExpired:
+                    stdin = None  # communicate() sends it once; later calls must not send it again
+                    if time.monotonic() >= deadline or stopping.is_set():
+                        raise
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            proc.communicate()
+            raise
+        except BaseException:
+            _kill_group(proc)
+            proc.wait()
+            raise
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    if sys.platform == "win32":  # pragma: no cover - no process groups; the direct child only
+        proc.kill()
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
 def run(root: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run git in ``root`` (output as text; never raises for git's own exit status)."""
     try:
-        return subprocess.run(
+        done = run_bounded(
             [*_GIT, *args],
-            cwd=root,
-            capture_output=True,
-            text=True,
+            root,
             timeout=GIT_TIMEOUT_SECONDS,
-            check=False,
-            input=stdin,
-            stdin=None if stdin is not None else subprocess.DEVNULL,
+            stdin=stdin.encode("utf-8") if stdin is not None else None,
         )
     except FileNotFoundError:
         raise ConfigError(
@@ -44,9 +93,14 @@ def run(root: Path, *args: str, stdin: str | None = None) -> subprocess.Complete
         ) from None
     except subprocess.TimeoutExpired:
         raise InvalidInput(
-            f"git {args[0]} took over {GIT_TIMEOUT_SECONDS}s and was stopped. Check the repository "
-            "(a hook waiting for input?), then retry."
+            f"git {args[0]} took over {GIT_TIMEOUT_SECONDS}s and was stopped with every process it started. Check "
+            "the repository (a hook waiting for input?), then retry."
         ) from None
+    return subprocess.CompletedProcess(done.args, done.returncode, _text(done.stdout), _text(done.stderr))
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace").replace("\r\n", "\n")
 
 
 def _out(root: Path, *args: str, raw: bool = False) -> str:

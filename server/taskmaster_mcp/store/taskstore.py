@@ -27,6 +27,7 @@ from typing import Any
 
 from taskmaster_mcp.errors import NotFound, StoreError
 from taskmaster_mcp.store.files import dumps, dumps_bytes, load_json, project_lock, write_atomic
+from taskmaster_mcp.store.guard import hold
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.tmlock import taskmaster_lock
 from taskmaster_mcp.tasks.document import DEFAULT_TAG, TaskFile, now_iso, parse_document
@@ -61,7 +62,12 @@ class TaskStore:
         return None
 
     def read(self) -> TaskFile:
-        """The current document, re-parsed only if the file changed on disk since the last read."""
+        """The current document, re-parsed only if the file changed on disk since the last read.
+
+        The project's guard (:mod:`taskmaster_mcp.store.guard`) is held from here to the end of the call (or of the
+        event loop's step), so no other thread of this server changes the document while the caller uses it.
+        """
+        hold(str(self.paths.taskmaster))
         source = self._source()
         if source is None:
             self._cache = None

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from taskmaster_mcp.errors import StoreError
+from taskmaster_mcp.store.guard import STOPPING_MESSAGE, released, stopping
 
 STALE_SECONDS = 10.0  # Task Master's staleLockAge / proper-lockfile's stale
 WAIT_SECONDS = 15.0  # long enough for a live holder's stale lock to age out
@@ -130,9 +131,12 @@ def taskmaster_lock(tasks_file: Path, *, wait: float | None = None) -> Generator
             if _stale(path):
                 _take_over(path)
                 continue
+            if stopping.is_set():
+                raise StoreError(STOPPING_MESSAGE) from None
             if time.monotonic() >= deadline:
                 raise StoreError(_describe(path)) from None
-            time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+            with released():  # let other calls on this project go on while this one waits
+                time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
             pause = min(pause * 2, _LONGEST_PAUSE)
             continue
         break

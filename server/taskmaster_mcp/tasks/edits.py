@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from taskmaster_mcp.errors import Conflict, InvalidInput
 from taskmaster_mcp.tasks import dependencies as deps_rules
+from taskmaster_mcp.tasks.bounds import check_text
 from taskmaster_mcp.tasks.document import TaskFile, now_iso
 from taskmaster_mcp.tasks.model import (
     DONE_STATUSES,
@@ -42,7 +43,9 @@ def append_note(item: Task, text: str) -> None:
         raise InvalidInput("The note is empty. Pass the text to append in prompt.")
     current = item.get("details")
     block = info_block(text)
-    item["details"] = f"{current}\n\n{block}" if isinstance(current, str) and current.strip() else block
+    details = f"{current}\n\n{block}" if isinstance(current, str) and current.strip() else block
+    check_text("details", details)
+    item["details"] = details
 
 
 def set_status(doc: TaskFile, tag: str, refs: list[Ref], status: str, *, derive_parent: bool = True) -> list[str]:
@@ -128,6 +131,9 @@ def add_task(
     if not title.strip():
         raise InvalidInput("title is empty. Pass a short title (and a description), or a prompt for AI creation.")
     check_priority(priority)
+    for name, value in (("title", title), ("description", description), ("details", details)):
+        check_text(name, value)
+    check_text("testStrategy", test_strategy)
     doc.index(tag)  # an unknown tag of an existing file is an error, not a silently created tag
     block = doc.ensure_tag(tag)
     index = doc.index(tag)
@@ -185,6 +191,8 @@ def add_subtask(
         return subtask
     if not title.strip():
         raise InvalidInput("title is empty. Pass a title for the new subtask, or taskId to convert a task.")
+    for name, value in (("title", title), ("description", description), ("details", details)):
+        check_text(name, value)
     dep_values = _checked_dependencies(index, dependencies or [], new_sub_of=parent_key)
     subtask = {
         "id": new_id,
@@ -255,6 +263,8 @@ def update_fields(
     item = sub if sub is not None else task
     if "priority" in changes:
         check_priority(changes["priority"])
+    for name, value in changes.items():
+        check_text(name, value)
     changed = [name for name, value in changes.items() if item.get(name) != value]
     if not changed and not append and not metadata:
         raise InvalidInput(

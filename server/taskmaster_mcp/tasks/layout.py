@@ -11,6 +11,9 @@ draws plain SVG. Decisions:
   which removes most crossings at O(edges) a sweep; ties keep id order, so the picture is stable. An edge that
   spans several columns gets a waypoint in each column it crosses, ordered with the tasks, so it runs in a thin
   lane between boxes instead of through them (``via``: the left end of each lane, which is as wide as a box).
+- **Bounded work.** At most :data:`MAX_WAYPOINTS` waypoints (shortest spans get them first; longer edges are drawn
+  straight) and :data:`MAX_GRAPH_TASKS` tasks (more is refused by :func:`layout` with :class:`InvalidInput`), so
+  the layout costs O((tasks + edges) log) whatever the shape: 10,000 tasks in well under a second.
 - **Cycles** (a hand-edited file can have them) are broken by dropping the edges a depth-first walk in id order finds
   pointing back; they are listed in ``cycleEdges`` so the page can say so, rather than failing to draw.
 - **Critical path** = the longest chain of *unfinished* tasks (anything but done, completed, cancelled) linked by
@@ -23,6 +26,7 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
+from taskmaster_mcp.errors import InvalidInput
 from taskmaster_mcp.tasks.model import CLOSED_STATUSES, TagIndex, id_sort_key, key
 from taskmaster_mcp.tasks.queries import status_of
 
@@ -32,6 +36,14 @@ COLUMN_GAP = 70
 ROW_GAP = 16
 LANE = 10  # the height a long edge's lane takes in a column it crosses
 SWEEPS = 4
+# Waypoints (lane points of edges spanning several columns) in one graph. Each costs a sort slot in every sweep and
+# a point in the answer, and their number grows with edges x columns (a 2,000-task chain whose every task also
+# depends on task 1 needs two million: 150 s). Past this many, the longest edges are drawn straight, without lanes.
+MAX_WAYPOINTS = 10_000
+LARGE_GRAPH = 5_000  # boxes and waypoints past which two ordering sweeps are made instead of SWEEPS
+# Tasks in one graph. Beyond this the answer is refused with a message (a picture of more boxes is unreadable, and
+# its JSON alone is tens of megabytes); the board and get_tasks page through any number.
+MAX_GRAPH_TASKS = 20_000
 
 
 def _edges(index: TagIndex) -> tuple[list[str], list[tuple[str, str]]]:
@@ -98,6 +110,7 @@ def critical_path(ids: list[str], edges: list[tuple[str, str]], status: dict[str
     preds: dict[str, list[str]] = {n: [] for n in ids}
     for a, b in edges:
         preds[b].append(a)
+    rank = {n: -i for i, n in enumerate(sorted(ids, key=id_sort_key))}  # greater for lower ids (tie-breaks)
     length: dict[str, int] = {}
     via: dict[str, str | None] = {}
     for node in _topological(ids, edges):
@@ -105,38 +118,36 @@ def critical_path(ids: list[str], edges: list[tuple[str, str]], status: dict[str
             continue
         best: str | None = None
         for p in preds[node]:
-            if p in length and (best is None or (length[p], _neg(p)) > (length[best], _neg(best))):
+            if p in length and (best is None or (length[p], rank[p]) > (length[best], rank[best])):
                 best = p
         length[node] = 1 + (length[best] if best is not None else 0)
         via[node] = best
     if not length:
         return []
-    end = max(length, key=lambda n: (length[n], _neg(n)))
+    end = max(length, key=lambda n: (length[n], rank[n]))
     path = [end]
     while (step := via[path[-1]]) is not None:
         path.append(step)
     return path[::-1]
 
 
-def _neg(node: str) -> tuple[int, int, str]:
-    """A sort key under which lower ids compare greater (for tie-breaks inside ``max``)."""
-    kind, number, text = id_sort_key(node)
-    return (-kind, -number, "".join(chr(0x10FFFF - ord(c)) for c in text))
-
-
 def _order_layers(layers: list[list[str]], preds: dict[str, list[str]], succs: dict[str, list[str]]) -> None:
     position = {n: i for layer in layers for i, n in enumerate(layer)}
-    for sweep in range(SWEEPS):
+    at = position.__getitem__
+    sweeps = SWEEPS if len(position) <= LARGE_GRAPH else 2
+    for sweep in range(sweeps):
         downward = sweep % 2 == 0
         sequence = layers[1:] if downward else layers[-2::-1]
+        neighbours = preds if downward else succs
         for layer in sequence:
-
-            def centre(node: str, neighbours: dict[str, list[str]] = preds if downward else succs) -> float:
+            keyed: list[tuple[float, int, str]] = []
+            for node in layer:
                 linked = neighbours[node]
-                return sum(position[n] for n in linked) / len(linked) if linked else position[node]
-
-            layer.sort(key=lambda n: (centre(n), position[n]))
-            for i, node in enumerate(layer):
+                here = position[node]
+                keyed.append((sum(map(at, linked)) / len(linked) if linked else here, here, node))
+            keyed.sort()  # (centre, old position): positions are distinct within a layer
+            for i, (_, _, node) in enumerate(keyed):
+                layer[i] = node
                 position[node] = i
 
 
@@ -151,7 +162,13 @@ def _with_waypoints(
     preds: dict[str, list[str]] = {n: [] for layer in layers for n in layer}
     succs: dict[str, list[str]] = {n: [] for layer in layers for n in layer}
     chains: dict[tuple[str, str], list[str]] = {}
-    for a, b in edges:
+    budget = MAX_WAYPOINTS
+    for a, b in sorted(edges, key=lambda e: depth[e[1]] - depth[e[0]]):  # stable: shortest spans first
+        span = depth[b] - depth[a] - 1
+        if span > budget:  # drawn straight: lanes for every long edge grow with tasks x columns
+            chains[(a, b)] = []
+            continue
+        budget -= span
         chain = [f"\0{a}\0{b}\0{k}" for k in range(1, depth[b] - depth[a])]
         for k, point in enumerate(chain, start=1):
             layers[depth[a] + k].append(point)
@@ -166,6 +183,11 @@ def _with_waypoints(
 def layout(index: TagIndex) -> dict[str, Any]:
     """Positioned nodes, edges (with their waypoints and whether each is on the critical path), the critical path
     and any cycle edges."""
+    if len(index.tasks) > MAX_GRAPH_TASKS:
+        raise InvalidInput(
+            f"Tag '{index.tag}' has {len(index.tasks):,} tasks; the graph draws at most {MAX_GRAPH_TASKS:,}. Split "
+            "the work into tags (add_tag, move_task) or use the board, which pages through any number."
+        )
     ids, all_edges = _edges(index)
     edges, dropped = _acyclic(ids, all_edges)
     tasks = {key(t.get("id")): t for t in reversed(index.tasks)}  # the first task of a duplicated id wins

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from taskmaster_mcp.errors import Conflict, InvalidInput, NotFound
+from taskmaster_mcp.tasks.bounds import TAG_DESCRIPTION_LIMIT, check_text
 from taskmaster_mcp.tasks.document import DEFAULT_TAG, TaskFile, now_iso
 from taskmaster_mcp.tasks.jsonvalues import clip, clone
 from taskmaster_mcp.tasks.queries import progress
@@ -39,26 +40,32 @@ def _free(doc: TaskFile, name: str) -> None:
 def list_tags(doc: TaskFile, current: str, *, with_metadata: bool = False) -> list[dict[str, Any]]:
     """Each tag with its task counts, description and whether it is the current tag (and its whole ``metadata``
     with ``with_metadata``, Task Master's showMetadata)."""
-    rows: list[dict[str, Any]] = []
-    names = doc.tags() or [DEFAULT_TAG]
-    for name in names:
-        block = doc.block(name) or {}
-        stats = progress(doc.tasks(name))
-        meta = block.get("metadata")
-        row: dict[str, Any] = {
-            "name": name,
-            "tasks": stats["tasks"],
-            "done": stats["byStatus"].get("done", 0) + stats["byStatus"].get("completed", 0),
-            "subtasks": stats["subtasks"],
-        }
-        if name == current:
-            row["current"] = True
-        if isinstance(meta, dict) and isinstance(meta.get("description"), str):  # pyright: ignore[reportUnknownMemberType]
-            row["description"] = meta["description"]
-        if with_metadata and isinstance(meta, dict):
-            row["metadata"] = clip(meta)
-        rows.append(row)
-    return rows
+    return [tag_row(doc, name, current, with_metadata=with_metadata) for name in tag_names(doc)]
+
+
+def tag_names(doc: TaskFile) -> list[str]:
+    """The tags in file order (``master`` for a file without any)."""
+    return doc.tags() or [DEFAULT_TAG]
+
+
+def tag_row(doc: TaskFile, name: str, current: str, *, with_metadata: bool = False) -> dict[str, Any]:
+    """One row of :func:`list_tags`."""
+    block = doc.block(name) or {}
+    stats = progress(doc.tasks(name))
+    meta = block.get("metadata")
+    row: dict[str, Any] = {
+        "name": name,
+        "tasks": stats["tasks"],
+        "done": stats["byStatus"].get("done", 0) + stats["byStatus"].get("completed", 0),
+        "subtasks": stats["subtasks"],
+    }
+    if name == current:
+        row["current"] = True
+    if isinstance(meta, dict) and isinstance(meta.get("description"), str):  # pyright: ignore[reportUnknownMemberType]
+        row["description"] = meta["description"]
+    if with_metadata and isinstance(meta, dict):
+        row["metadata"] = clip(meta)
+    return row
 
 
 def tag_from_branch(branch: str) -> str:
@@ -71,6 +78,7 @@ def tag_from_branch(branch: str) -> str:
 def add_tag(doc: TaskFile, name: str, *, description: str | None, copy_from: str | None) -> int:
     """Create a tag (empty, or a copy of ``copy_from``'s tasks); return the number of tasks in it."""
     check_name(name)
+    check_text("tag description", description, TAG_DESCRIPTION_LIMIT)
     if doc.has_tag(name):
         raise Conflict(f"Tag '{name}' already exists. Pick another name, or use_tag to switch to it.")
     if copy_from is not None:

@@ -35,9 +35,12 @@ from starlette.routing import Route
 from taskmaster_mcp.errors import Conflict, InvalidInput, NotFound, TaskmasterError
 from taskmaster_mcp.mcp_server.dashboard.data import DashboardData
 from taskmaster_mcp.mcp_server.dashboard.security import Guard
+from taskmaster_mcp.mcp_server.offload import sync_in_worker
 from taskmaster_mcp.store.benchmarks import REPORT_NAME
 
 POLL_SECONDS = 0.2
+MAX_STREAMS = 64  # live-update streams (open pages) per server; one more is answered 503
+MAX_BODY_BYTES = 64 * 1024  # a card move is a few dozen bytes; /mcp caps its body at 4 MiB the same way (413)
 PING_SECONDS = 15.0
 ASSETS = {"app.js": "text/javascript", "app.css": "text/css", "favicon.svg": "image/svg+xml"}
 STATUS_OF_ERROR: dict[type[TaskmasterError], int] = {NotFound: 404, InvalidInput: 400, Conflict: 409}
@@ -66,11 +69,33 @@ def _json(data: Any, status: int = 200) -> Response:
 
 
 def _error(err: TaskmasterError) -> Response:
-    status = next((code for kind, code in STATUS_OF_ERROR.items() if isinstance(err, kind)), 500)
+    status = (
+        413
+        if isinstance(err, BodyTooLarge)
+        else next((code for kind, code in STATUS_OF_ERROR.items() if isinstance(err, kind)), 500)
+    )
     return JSONResponse({"error": str(err)}, status_code=status, headers={"cache-control": "no-store"})
 
 
 Handler = Callable[[Request], Awaitable[Response]]
+
+
+class BodyTooLarge(InvalidInput):
+    """A request body over :data:`MAX_BODY_BYTES` (answered 413)."""
+
+
+async def _capped_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise BodyTooLarge(f'The body is over {MAX_BODY_BYTES:,} bytes. Send {{"id": "7", "status": "done"}}.')
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BodyTooLarge(f'The body is over {MAX_BODY_BYTES:,} bytes. Send {{"id": "7", "status": "done"}}.')
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _guarded(state: DashboardState, handler: Handler) -> Handler:
@@ -119,20 +144,21 @@ def build_dashboard(state: DashboardState) -> Starlette:
         return Response(state.assets[name], media_type=ASSETS[name], headers={"cache-control": "no-cache"})
 
     async def board(request: Request) -> Response:
-        return _json(data.board(request.query_params.get("tag")))
+        return _json(await sync_in_worker(data.board, request.query_params.get("tag")))
 
     async def task(request: Request) -> Response:
-        return _json(data.task(request.query_params.get("tag"), str(request.path_params["task_id"])))
+        tag, task_id = request.query_params.get("tag"), str(request.path_params["task_id"])
+        return _json(await sync_in_worker(data.task, tag, task_id))
 
     async def graph(request: Request) -> Response:
-        return _json(data.graph(request.query_params.get("tag")))
+        return _json(await sync_in_worker(data.graph, request.query_params.get("tag")))
 
     async def models(request: Request) -> Response:
-        return _json(data.models())
+        return _json(await sync_in_worker(data.models))
 
     async def move(request: Request) -> Response:
         try:
-            body = orjson.loads(await request.body())
+            body = orjson.loads(await _capped_body(request))
         except orjson.JSONDecodeError:
             raise InvalidInput('The body is not JSON. Send {"id": "7", "status": "done"}.') from None
         if not isinstance(body, dict):
@@ -140,7 +166,8 @@ def build_dashboard(state: DashboardState) -> Starlette:
         fields: dict[str, Any] = body  # pyright: ignore[reportUnknownVariableType]
         tag, expected = fields.get("tag"), fields.get("expected")
         return _json(
-            data.move(
+            await sync_in_worker(
+                data.move,
                 tag if isinstance(tag, str) else None,
                 str(fields.get("id") or ""),
                 str(fields.get("status") or ""),
@@ -149,6 +176,12 @@ def build_dashboard(state: DashboardState) -> Starlette:
         )
 
     async def events(request: Request) -> Response:
+        if state.watchers >= MAX_STREAMS:
+            return JSONResponse(
+                {"error": f"{state.watchers} live pages are open, the most this server keeps. Close some tabs."},
+                status_code=503,
+                headers={"cache-control": "no-store", "retry-after": "30"},
+            )
         return StreamingResponse(
             _stream(state, request),
             media_type="text/event-stream",

@@ -70,6 +70,9 @@ def closing_server(config: Any, state: Any) -> Any:
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            from taskmaster_mcp.store.guard import stopping
+
+            stopping.set()  # calls waiting for a lock or a git hook give up, so the exit is not held for their bound
             if state is not None:
                 state.closing = True
             super().handle_exit(sig, frame)
@@ -108,8 +111,15 @@ def serve_ui(root: Path, env: Mapping[str, str], *, port: int | None, open_brows
     app, state = dashboard_app(root, "127.0.0.1", env, token)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/?token={token}"
     print(f"taskmaster-mcp: dashboard of {root} at {url} ; Ctrl-C to stop", file=sys.stderr, flush=True)
+    from taskmaster_mcp.mcp_server.httplimits import uvicorn_limits
+
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=GRACE_SECONDS
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=GRACE_SECONDS,
+        **uvicorn_limits(env),
     )
     server = closing_server(config, state)
     if open_browser:

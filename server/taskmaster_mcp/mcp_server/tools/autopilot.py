@@ -11,7 +11,6 @@ workflow; splitting them would scatter one protocol over several modules.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -275,7 +274,7 @@ async def autopilot_start(
             f"autopilot_start takes a task id; {ref} is a subtask. Pass taskId={ref.task}: the "
             "workflow goes through its subtasks in order."
         )
-    wf = await asyncio.to_thread(_start, project, state, ref, project.tag(tag), maxAttempts, force)
+    wf = _start(project, state, ref, project.tag(tag), maxAttempts, force)  # the tool runs in a worker thread
     return AutopilotStep(**_step(project, wf, f"Workflow started for task {ref.task} on branch {wf.branch}."))
 
 
@@ -363,7 +362,7 @@ async def autopilot_commit(
 ) -> Committed:
     """Commit the subtask (COMMIT phase); marks it done."""
     project, state = await _open(ctx, projectRoot)
-    after, step, sha, message, changed = await asyncio.to_thread(_commit, project, state, files or [], customMessage)
+    after, step, sha, message, changed = _commit(project, state, files or [], customMessage)  # in a worker thread
     done = after.phase == "FINALIZE"
     text = f"Committed subtask {step.id} ({sha[:12]})." + (" Every subtask is complete." if done else "")
     return Committed(

@@ -13,25 +13,45 @@ from taskmaster_mcp.mcp_server.tools.params import FileArg, ProjectRoot
 from taskmaster_mcp.mcp_server.tools.write import Changed
 from taskmaster_mcp.store.git import current_branch
 from taskmaster_mcp.tasks import tags
+from taskmaster_mcp.tasks.queries import page
 
 
 class TagList(BaseModel):
-    """Every tag with its counts; ``current`` marks the active one."""
+    """Tags with their counts, a page at a time; ``current`` marks the active one."""
 
     current: str
     tags: list[dict[str, Any]]
+    nextCursor: str | None = None
+    note: str | None = None
+
+
+TAG_PAGE = 100
 
 
 async def list_tags(
     ctx: Context[Any, Any],
     showMetadata: bool = False,
+    limit: Annotated[int, Field(ge=1, le=500)] = TAG_PAGE,
+    cursor: str | None = None,
     projectRoot: ProjectRoot = None,
     file: FileArg = None,
 ) -> TagList:
-    """List tags with counts."""
+    """List tags with counts; paged (pass nextCursor back as cursor)."""
     project = await open_project(ctx, projectRoot, file)
     current = project.tag(None)
-    return TagList(current=current, tags=tags.list_tags(project.store.read(), current, with_metadata=showMetadata))
+    doc = project.store.read()
+    names = tags.tag_names(doc)
+    if cursor and not cursor.isdigit():
+        raise InvalidInput(f"cursor '{cursor}' is not valid. Pass the nextCursor value of the previous page.")
+    rows, next_offset = page(
+        names,
+        offset=int(cursor or 0),
+        limit=limit,
+        render=lambda name: tags.tag_row(doc, name, current, with_metadata=showMetadata),
+    )
+    more = next_offset is not None
+    note = f"Showing {len(rows)} of {len(names)} tags; pass cursor={next_offset} for more." if more else None
+    return TagList(current=current, tags=rows, nextCursor=str(next_offset) if more else None, note=note)
 
 
 async def add_tag(
