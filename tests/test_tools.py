@@ -453,7 +453,7 @@ async def test_tool_profiles_select_tools_like_task_master(tmp_path: Path, profi
 
 
 async def test_every_tool_is_annotated_and_has_a_description(tmp_path: Path) -> None:
-    async with connected(tmp_path) as client:
+    async with connected(tmp_path, env={"TASK_MASTER_TOOLS": "all"}) as client:
         tools = (await client.list_tools()).tools
     model_backed = {
         "parse_prd",

@@ -48,6 +48,20 @@ def default_cache_dir(env: Mapping[str, str]) -> Path:
     return Path(env.get("XDG_CACHE_HOME") or home / ".cache") / "taskmaster-mcp"
 
 
+def _announce_tool_changes(server: MCPServer[Any]) -> None:
+    """Declare ``tools.listChanged`` on 2025-era sessions (the SDK declares it on 2026-era ones, where the change
+    reaches ``subscriptions/listen`` streams): ``enable_tools`` changes the listing mid-session."""
+    from mcp.server.lowlevel.server import NotificationOptions
+
+    lowlevel = server._lowlevel_server  # pyright: ignore[reportPrivateUsage]
+    original = lowlevel.create_initialization_options
+
+    def options(notification_options: NotificationOptions | None = None, *args: Any, **kwargs: Any) -> Any:
+        return original(notification_options or NotificationOptions(tools_changed=True), *args, **kwargs)
+
+    lowlevel.create_initialization_options = options  # type: ignore[method-assign]
+
+
 def listing_key(names: Sequence[str]) -> str:
     """A hash of what shapes ``tools/list``: our source files (path, size, mtime), the SDK and pydantic versions, the
     chosen tools."""
@@ -75,6 +89,8 @@ class LazyToolServer(MCPServer[Any]):
         self._cache_dir = cache_dir
         self._listing: list[Tool] | None = None
         self._extras: Callable[[], None] | None = None
+        self._listed: set[str] | None = None  # None: every served tool is listed
+        _announce_tool_changes(self)
 
     def defer_extras(self, install: Callable[[], None]) -> None:
         """Remember how to register resources and prompts; they are registered on the first request for either."""
@@ -89,6 +105,18 @@ class LazyToolServer(MCPServer[Any]):
         """Remember how to register tool ``name``; it is registered when first called or listed."""
         self._pending[name] = install
         self._order.append(name)
+
+    def list_only(self, names: Sequence[str]) -> None:
+        """List only ``names`` (the rest stay callable) until :meth:`enable` adds more."""
+        self._listed = set(names)
+
+    def enable(self, names: Sequence[str]) -> list[str]:
+        """List these served tools from now on (for every session of this server); returns those newly listed."""
+        if self._listed is None:
+            return []
+        new = [n for n in names if n in self._order and n not in self._listed]
+        self._listed.update(new)
+        return new
 
     def _ensure(self, name: str) -> None:
         install = self._pending.pop(name, None)
@@ -131,7 +159,8 @@ class LazyToolServer(MCPServer[Any]):
                         write_atomic(path, json.dumps(data, separators=(",", ":")))
                     except OSError as exc:  # a read-only home must not stop the server
                         log.info("could not write tool cache %s: %s", path, exc)
-        return self._listing
+        listed = self._listed
+        return self._listing if listed is None else [t for t in self._listing if t.name in listed]
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
         """Register ``name`` on its first call, then let the SDK run it.

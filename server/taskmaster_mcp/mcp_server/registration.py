@@ -9,9 +9,9 @@ Decisions, each measured in ``tests/bench/bench_context.py``:
 - Input schemas are published without pydantic's ``title`` keys and with ``X | None = None`` shown as plain ``X``.
   Parameters listed in ``HIDDEN_PARAMS`` (today only ``file``, a rarely used Task Master parameter) are accepted
   and validated but left out of the published schema; the server instructions mention them once.
-- The tools that ask a model (:data:`AI_TOOLS`) get one more parameter here, ``fresh`` (skip the response
+- The tools that ask a model (``ai`` in the catalogue) get one more parameter here, ``fresh`` (skip the response
   cache), so it is declared once and reaches the AI core through :data:`~taskmaster_mcp.mcp_server.calls.FRESH`.
-  It is published without a description (13 tools x ~40 bytes in every conversation): a result answered from the
+  It is published without a description (16 tools x ~40 bytes in every conversation): a result answered from the
   cache says "pass fresh: true for a new answer", which is when an agent needs to know.
 - Every :class:`TaskmasterError` becomes a ``ToolError`` with its message. An unexpected exception is logged with
   its traceback to stderr and reaches the agent as a ``ToolError`` naming the exception, never as the SDK's
@@ -24,7 +24,7 @@ import functools
 import inspect
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Annotated, Any, cast
 
 from mcp.server import MCPServer
@@ -35,30 +35,12 @@ from pydantic import BaseModel, ValidationError
 
 from taskmaster_mcp.errors import TaskmasterError
 from taskmaster_mcp.mcp_server.calls import CALL_ROOTS, FRESH, roots_of, state_of
+from taskmaster_mcp.mcp_server.catalogue import ToolSpec
 
 log = logging.getLogger("taskmaster_mcp")
 
 HIDDEN_PARAMS = frozenset({"file"})
-AI_TOOLS = frozenset(
-    {
-        "parse_prd",
-        "expand_task",
-        "expand_all",
-        "analyze_project_complexity",
-        "update",
-        "update_task",
-        "update_subtask",
-        "add_task",
-        "research",
-        "review",
-        "scope_up_task",
-        "scope_down_task",
-        "autopilot_finalize",
-    }
-)
 FRESH_PARAM = "fresh"
-
-ToolFn = Callable[..., Awaitable[BaseModel]]
 
 
 def to_result(model: BaseModel) -> CallToolResult:
@@ -231,25 +213,16 @@ def _with_fresh_parameter(signature: inspect.Signature) -> inspect.Signature:
     return signature.replace(parameters=[*signature.parameters.values(), fresh])
 
 
-def register(
-    server: MCPServer[Any],
-    fn: ToolFn,
-    *,
-    read_only: bool = False,
-    destructive: bool = False,
-    idempotent: bool = False,
-    open_world: bool = False,
-    hidden: frozenset[str] = HIDDEN_PARAMS,
-    name: str | None = None,
-) -> None:
-    """Register ``fn`` (async, returning a pydantic model) as a tool named after it (or ``name``, for Task Master's
-    names that are not identifiers, like ``response-language``), with its docstring."""
-    tool_name = name or fn.__name__
+def register(server: MCPServer[Any], spec: ToolSpec) -> None:
+    """Register the catalogue's tool ``spec`` (an async function returning a pydantic model) with its docstring,
+    title and annotations; a tool that asks a model gets ``fresh``."""
+    fn = spec.fn
+    tool_name = spec.name
 
     signature = parameter_signature(fn)
     aliases = _aliases(signature)
     signature = _with_roots_parameter(signature)
-    if tool_name in AI_TOOLS:
+    if spec.ai:
         signature = _with_fresh_parameter(signature)
 
     @functools.wraps(fn)
@@ -283,9 +256,15 @@ def register(
     server.add_tool(
         wrapper,
         name=tool_name,
+        title=spec.title,
         description=description,
-        annotations=hints(read_only=read_only, destructive=destructive, idempotent=idempotent, open_world=open_world),
+        annotations=hints(
+            read_only=spec.read_only,
+            destructive=spec.destructive,
+            idempotent=spec.idempotent,
+            open_world=spec.opens_world,
+        ),
     )
     tool = server._tool_manager.get_tool(tool_name)  # pyright: ignore[reportPrivateUsage]
     if tool is not None:
-        tool.parameters = compact_schema(tool.parameters, hidden)
+        tool.parameters = compact_schema(tool.parameters, spec.hidden)
