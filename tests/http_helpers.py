@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,7 +28,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def http_server(project: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+def http_server(project: Path, env: dict[str, str] | None = None) -> Generator[str]:
     """``taskmaster-mcp serve --http`` in a subprocess until it accepts connections; yields its /mcp URL."""
     port = free_port()
     proc = subprocess.Popen(

@@ -131,6 +131,7 @@ async def _watched(client: Client, era: str) -> set[str]:
                 seen.append("tools")
                 return
 
+        names: set[str] = set()
         async with anyio.create_task_group() as tg:
             tg.start_soon(watch)
             names = await _switch_and_watch(client, seen)
