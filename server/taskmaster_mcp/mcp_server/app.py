@@ -16,6 +16,7 @@ from pathlib import Path
 from mcp.server import MCPServer
 
 from taskmaster_mcp import __version__
+from taskmaster_mcp.mcp_server import rootcache
 from taskmaster_mcp.mcp_server.catalogue import CATALOGUE, CORE, DEFAULT_TOOLS, STANDARD, SWITCHER, ToolSpec
 from taskmaster_mcp.mcp_server.lazytools import LazyToolServer
 from taskmaster_mcp.mcp_server.logs import level_from
@@ -125,4 +126,5 @@ def build_app(
     if listed is not None:
         server.list_only(listed)
     server.defer_extras(functools.partial(_install_resources, server))
+    rootcache.install(server, lambda state: state.session_roots if isinstance(state, AppState) else None)
     return server

@@ -94,9 +94,10 @@ def roots_of(result: ListRootsResult | None) -> list[Path] | None:
 async def client_roots(ctx: Context[Any, Any]) -> list[Path] | None:
     """The client's declared ``file://`` roots, or None when it declares no roots capability.
 
-    Tool calls get them from the SDK's resolver (see :mod:`taskmaster_mcp.mcp_server.registration`). A resource or
-    prompt read asks with ``roots/list`` where the session can send requests (2025 era); on a 2026 session it
-    cannot, and the read resolves without roots (resources and prompts take no ``projectRoot`` to confine).
+    On a 2025-era session (tool calls, resources and prompts alike) they are asked with ``roots/list`` once per
+    session and kept until ``notifications/roots/list_changed`` (:mod:`taskmaster_mcp.mcp_server.rootcache`). On a
+    2026 session a tool call gets them from the SDK's resolver (:mod:`taskmaster_mcp.mcp_server.registration`),
+    where they matter; a resource or prompt read resolves without roots (it takes no ``projectRoot`` to confine).
     """
     asked = CALL_ROOTS.get()
     if asked is not NOT_ASKED:
@@ -104,12 +105,16 @@ async def client_roots(ctx: Context[Any, Any]) -> list[Path] | None:
     caps = ctx.client_capabilities
     if caps is None or caps.roots is None or not ctx.session.can_send_request:
         return None
-    try:
+
+    async def ask() -> list[Path] | None:
         result = await asyncio.wait_for(_request(ctx, ListRootsRequest(), ListRootsResult), ROOTS_TIMEOUT_SECONDS)
+        return roots_of(result)
+
+    try:  # kept for the session when the client promises roots/list_changed (see mcp_server.rootcache)
+        return await state_of(ctx).session_roots.get(ctx.session, ask, keep=bool(caps.roots.list_changed))
     except Exception as exc:  # a client that declares roots but cannot answer: behave as if it had none
         log.warning("roots/list failed (%s); resolving the project without the client's roots", type(exc).__name__)
         return None
-    return roots_of(result)
 
 
 async def project_folder(ctx: Context[Any, Any], project_root: str | None, *, creating: bool = False) -> Path:

@@ -34,7 +34,7 @@ from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotati
 from pydantic import BaseModel, ValidationError
 
 from taskmaster_mcp.errors import TaskmasterError
-from taskmaster_mcp.mcp_server.calls import CALL_ROOTS, FRESH, roots_of, state_of
+from taskmaster_mcp.mcp_server.calls import CALL_ROOTS, FRESH, NOT_ASKED, roots_of, state_of
 from taskmaster_mcp.mcp_server.catalogue import ToolSpec
 
 log = logging.getLogger("taskmaster_mcp")
@@ -185,9 +185,20 @@ ROOTS_PARAM = "mcp_client_roots"
 
 
 def _ask_for_roots(ctx: Context[Any, Any]) -> ListRoots | None:
-    """Ask the client for its roots when it declares them and the server is not pinned to one project."""
+    """On a 2026-era session, ask the client for its roots when they can change where the call acts.
+
+    Not when the client declares no roots, the server is pinned to one project, or ``TASK_MASTER_PROJECT_ROOT``
+    picks the project and the call names no ``projectRoot``. A 2025-era session is asked once per session by
+    :func:`~taskmaster_mcp.mcp_server.calls.client_roots` instead (see :mod:`taskmaster_mcp.mcp_server.rootcache`).
+    """
     caps = ctx.client_capabilities
-    if caps is None or caps.roots is None or state_of(ctx).pinned_root is not None:
+    state = state_of(ctx)
+    if caps is None or caps.roots is None or state.pinned_root is not None or ctx.session.can_send_request:
+        return None
+    params = ctx.request_context.params or {}
+    arguments = params.get("arguments")
+    named = isinstance(arguments, dict) and bool(cast(dict[str, Any], arguments).get("projectRoot"))
+    if state.env.get("TASK_MASTER_PROJECT_ROOT") and not named:
         return None
     return ListRoots()
 
@@ -195,8 +206,8 @@ def _ask_for_roots(ctx: Context[Any, Any]) -> ListRoots | None:
 def _with_roots_parameter(signature: inspect.Signature) -> inspect.Signature:
     """``signature`` plus a keyword parameter the SDK fills with the client's roots, in either protocol era.
 
-    On a 2025 session the SDK sends ``roots/list`` mid-call; on a 2026 session it answers the call with an
-    input-required result and the client retries with its roots. The parameter never appears in the tool's schema.
+    On a 2026 session the SDK answers the call with an input-required result and the client retries with its roots
+    (when :func:`_ask_for_roots` asks). The parameter never appears in the tool's schema.
     """
     roots = inspect.Parameter(
         ROOTS_PARAM,
@@ -221,7 +232,8 @@ def register(server: MCPServer[Any], spec: ToolSpec) -> None:
 
     signature = parameter_signature(fn)
     aliases = _aliases(signature)
-    signature = _with_roots_parameter(signature)
+    if "projectRoot" in signature.parameters:
+        signature = _with_roots_parameter(signature)
     if spec.ai:
         signature = _with_fresh_parameter(signature)
 
@@ -230,7 +242,8 @@ def register(server: MCPServer[Any], spec: ToolSpec) -> None:
         for alias, name in aliases.items():
             if alias in kwargs:
                 kwargs[name] = kwargs.pop(alias)
-        token = CALL_ROOTS.set(roots_of(kwargs.pop(ROOTS_PARAM, None)))
+        answer = kwargs.pop(ROOTS_PARAM, None)
+        token = CALL_ROOTS.set(NOT_ASKED if answer is None else roots_of(answer))
         fresh = FRESH.set(bool(kwargs.pop(FRESH_PARAM, False)))
         try:
             return to_result(await fn(*args, **kwargs))
