@@ -164,3 +164,11 @@ async def test_the_sdk_client_hears_tools_list_changed_and_sees_the_group(
                 names = await _watched(client, era)
     assert caps.tools is not None and caps.tools.list_changed
     assert set(GROUPS["autopilot"]) <= names
+
+
+async def test_the_instructions_point_to_enable_tools_only_where_it_is_served(tmp_path: Path) -> None:
+    async with connected(tmp_path) as client:
+        default = client.instructions or ""
+    async with connected(tmp_path, env=EVERY) as client:
+        every = client.instructions or ""
+    assert "enable_tools" in default and "enable_tools" not in every

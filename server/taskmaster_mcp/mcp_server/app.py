@@ -34,6 +34,9 @@ INSTRUCTIONS = (
 )
 
 
+SWITCHER_HINT = " More tools (tags, dependencies, autopilot, routing, review...): enable_tools."
+
+
 def _register(server: MCPServer[AppState], spec: ToolSpec) -> None:
     register(server, spec)
 
@@ -106,16 +109,16 @@ def build_app(
         finally:
             await state.aclose()
 
+    names, listed, warnings = select_tools(
+        profile if profile is not None else environment.get("TASK_MASTER_TOOLS"), [s.name for s in CATALOGUE]
+    )
     server = LazyToolServer(
         "taskmaster-mcp",
-        instructions=INSTRUCTIONS,
+        instructions=INSTRUCTIONS + (SWITCHER_HINT if listed is not None else ""),
         version=__version__,
         lifespan=lifespan,
         log_level=level_from(environment),
         cache_dir=tool_cache,
-    )
-    names, listed, warnings = select_tools(
-        profile if profile is not None else environment.get("TASK_MASTER_TOOLS"), [s.name for s in CATALOGUE]
     )
     for warning in warnings:
         log.warning("%s", warning)
