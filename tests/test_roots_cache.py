@@ -13,7 +13,7 @@ from mcp.types import ListRootsResult, Root
 
 from conftest import make_project
 from http_helpers import installed_script
-from mcp_helpers import connected, error, ok
+from mcp_helpers import connected, error, ok, snapshot
 from taskmaster_mcp.mcp_server.rootcache import SessionRoots
 
 
@@ -129,3 +129,18 @@ async def test_a_client_without_list_changed_is_asked_every_time(keep: bool) -> 
     for _ in range(3):
         await cache.get(session, ask, keep=keep)
     assert cache.asked == (1 if keep else 3)
+
+
+async def test_a_client_that_declares_roots_but_cannot_answer_gets_the_call_refused_not_unconfined(
+    messy_project: Path, tmp_path: Path
+) -> None:
+    elsewhere = make_project(tmp_path / "elsewhere", None)
+    before = snapshot(messy_project)
+
+    async def broken(context: Any) -> ListRootsResult:
+        raise RuntimeError("the editor lost its workspace")
+
+    async with connected(messy_project.parent, mode="legacy", list_roots_callback=broken) as client:
+        message = await error(client, "set_task_status", projectRoot=str(elsewhere), id="1", status="pending")
+    assert "did not answer roots/list" in message and "nothing was done" in message
+    assert snapshot(messy_project) == before

@@ -34,7 +34,7 @@ from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotati
 from pydantic import BaseModel, ValidationError
 
 from taskmaster_mcp.errors import TaskmasterError
-from taskmaster_mcp.mcp_server.calls import CALL_ROOTS, FRESH, NOT_ASKED, roots_of, state_of
+from taskmaster_mcp.mcp_server.calls import CALL_ROOTS, FRESH, IN_TOOL_CALL, roots_of, state_of
 from taskmaster_mcp.mcp_server.catalogue import ToolSpec
 
 log = logging.getLogger("taskmaster_mcp")
@@ -243,7 +243,7 @@ def register(server: MCPServer[Any], spec: ToolSpec) -> None:
             if alias in kwargs:
                 kwargs[name] = kwargs.pop(alias)
         answer = kwargs.pop(ROOTS_PARAM, None)
-        token = CALL_ROOTS.set(NOT_ASKED if answer is None else roots_of(answer))
+        token = CALL_ROOTS.set(IN_TOOL_CALL if answer is None else roots_of(answer))
         fresh = FRESH.set(bool(kwargs.pop(FRESH_PARAM, False)))
         try:
             return to_result(await fn(*args, **kwargs))
