@@ -204,7 +204,7 @@ def _ask_for_roots(ctx: Context[Any, Any]) -> ListRoots | None:
 
 
 def _with_roots_parameter(signature: inspect.Signature) -> inspect.Signature:
-    """``signature`` plus a keyword parameter the SDK fills with the client's roots, in either protocol era.
+    """``signature`` plus a keyword parameter the SDK fills with the client's roots on a 2026-era session.
 
     On a 2026 session the SDK answers the call with an input-required result and the client retries with its roots
     (when :func:`_ask_for_roots` asks). The parameter never appears in the tool's schema.
