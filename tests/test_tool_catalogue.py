@@ -172,3 +172,16 @@ async def test_the_instructions_point_to_enable_tools_only_where_it_is_served(tm
     async with connected(tmp_path, env=EVERY) as client:
         every = client.instructions or ""
     assert "enable_tools" in default and "enable_tools" not in every
+
+
+async def test_on_a_2025_session_the_switch_holds_for_that_session_only() -> None:
+    from taskmaster_mcp.mcp_server.app import build_app
+
+    server = build_app(env={}, cwd=Path.cwd())
+    async with Client(server, mode="legacy") as first, Client(server, mode="legacy") as second:
+        switched = await first.call_tool("enable_tools", {"groups": "routing"})
+        mine = {t.name for t in (await first.list_tools()).tools}
+        theirs = {t.name for t in (await second.list_tools()).tools}
+    assert not switched.is_error
+    assert set(GROUPS["routing"]) <= mine and not set(GROUPS["routing"]) & theirs
+    assert set(DEFAULT_TOOLS) <= theirs

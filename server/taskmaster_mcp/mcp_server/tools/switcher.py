@@ -41,7 +41,7 @@ async def enable_tools(
             f"Pass one or more of {', '.join(GROUPS)}, or all."
         )
     server = ctx.mcp_server
-    new = server.enable(names) if isinstance(server, LazyToolServer) else []
+    new = server.enable(names, ctx.session) if isinstance(server, LazyToolServer) else []
     if new:
         await _announce(ctx)
     return ToolsEnabled(enabled=new, groups={group: list(members) for group, members in GROUPS.items()})
