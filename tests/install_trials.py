@@ -108,7 +108,8 @@ def main() -> int:
             "editor config: "
             + json.dumps({"mcpServers": {"taskmaster": {"command": "uvx", "args": args, "env": root}}})
         )
-        expect_tools("uvx editor entry", "uvx", args, {**env, **root}, tmp, wanted)
+        every = {"TASK_MASTER_TOOLS": "all"}  # the manifest lists every tool; the default lists the daily loop
+        expect_tools("uvx editor entry", "uvx", args, {**env, **root, **every}, tmp, wanted)
 
         run([sys.executable, str(BUNDLE), "pack"], env, REPO)
         extension = tmp / "extension"

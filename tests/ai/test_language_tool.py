@@ -86,7 +86,7 @@ async def test_a_global_section_that_is_not_an_object_is_refused(tmp_path: Path)
 
 
 async def test_the_tool_is_listed_under_task_masters_name(tmp_path: Path) -> None:
-    async with connected(tmp_path) as client:
+    async with connected(tmp_path, env={"TASK_MASTER_TOOLS": "all"}) as client:
         tool = next(t for t in (await client.list_tools()).tools if t.name == "response-language")
     assert set(tool.input_schema["properties"]) == {"language", "projectRoot"}
     assert "required" not in tool.input_schema

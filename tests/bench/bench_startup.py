@@ -79,7 +79,13 @@ def main() -> None:
             "validate_dependencies,fix_dependencies,list_tags,add_tag,use_tag,delete_tag,rename_tag,"
             "copy_tag,initialize_project,complexity_report,generate"
         )
-        profiles = {"core": "core", "standard": "standard", "data tools": data_tools, "all (default)": "all"}
+        profiles = {
+            "core": "core",
+            "standard": "standard",
+            "data tools": data_tools,
+            "default": "default",
+            "all": "all",
+        }
         sizes = {}
         for label, profile in profiles.items():
             session = Session(ours_cmd, project, {"TASK_MASTER_TOOLS": profile})

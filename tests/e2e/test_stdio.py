@@ -21,7 +21,8 @@ async def test_the_installed_script_serves_tools_to_the_sdk_stdio_client(era: st
         tools = {t.name for t in (await client.list_tools()).tools}
         result = await client.call_tool("set_task_status", {"id": "8.1", "status": "done"})
         bad = await client.call_tool("get_task", {"id": "99"})
-    assert {"get_tasks", "next_task", "set_task_status", "move_task", "generate"} <= tools
+    assert {"get_tasks", "next_task", "set_task_status", "expand_task", "enable_tools"} <= tools
+    assert "move_task" not in tools and "generate" not in tools  # listed once enable_tools switches their group on
     assert not result.is_error
     assert bad.is_error and "get_tasks" in getattr(bad.content[0], "text", "")
     saved = json.loads((messy_project / ".taskmaster/tasks/tasks.json").read_text(encoding="utf-8"))

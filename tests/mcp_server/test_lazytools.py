@@ -22,9 +22,10 @@ async def listing(server: Any) -> list[dict[str, Any]]:
 
 
 async def test_a_second_start_lists_tools_from_the_cache_without_registering_them(tmp_path: Path) -> None:
-    first = build_app(env={}, cwd=tmp_path, tool_cache=tmp_path / "cache")
+    every = {"TASK_MASTER_TOOLS": "all"}
+    first = build_app(env=every, cwd=tmp_path, tool_cache=tmp_path / "cache")
     fresh = await listing(first)
-    second = build_app(env={}, cwd=tmp_path, tool_cache=tmp_path / "cache")
+    second = build_app(env=every, cwd=tmp_path, tool_cache=tmp_path / "cache")
     cached = await listing(second)
     assert cached == fresh
     assert len(fresh) > 30
@@ -47,9 +48,10 @@ async def test_building_registers_nothing_and_a_call_after_a_cached_listing_regi
 
 
 async def test_a_corrupt_cache_is_ignored_and_rewritten(tmp_path: Path) -> None:
-    fresh = await listing(build_app(env={}, cwd=tmp_path))
+    every = {"TASK_MASTER_TOOLS": "all"}
+    fresh = await listing(build_app(env=every, cwd=tmp_path))
     cache = tmp_path / "cache"
-    server = build_app(env={}, cwd=tmp_path, tool_cache=cache)
+    server = build_app(env=every, cwd=tmp_path, tool_cache=cache)
     names = [t["name"] for t in fresh]
     cache.mkdir()
     (cache / f"tools-{listing_key(names)}.json").write_text("[{not json")

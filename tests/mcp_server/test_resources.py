@@ -9,7 +9,8 @@ import pytest
 from mcp import Client, MCPError
 
 from mcp_helpers import connected
-from taskmaster_mcp.mcp_server.app import _catalogue, build_app  # pyright: ignore[reportPrivateUsage]
+from taskmaster_mcp.mcp_server.app import build_app
+from taskmaster_mcp.mcp_server.catalogue import CATALOGUE
 from taskmaster_mcp.tasks.diagrams import dot, mermaid
 
 
@@ -105,8 +106,8 @@ def test_graph_text_in_mermaid_and_dot_points_from_dependency_to_dependent() -> 
 
 
 async def test_tool_annotations_match_what_each_tool_does(tmp_path: Path) -> None:
-    specs = {s.name: s for s in _catalogue()}
-    async with connected(tmp_path) as client:
+    specs = {s.name: s for s in CATALOGUE}
+    async with connected(tmp_path, env={"TASK_MASTER_TOOLS": "all"}) as client:
         tools = (await client.list_tools()).tools
     for tool in tools:
         spec, hints = specs[tool.name], tool.annotations
@@ -115,9 +116,11 @@ async def test_tool_annotations_match_what_each_tool_does(tmp_path: Path) -> Non
         destructive = hints.destructive_hint is not False and not read_only
         assert read_only == spec.read_only, tool.name
         assert destructive == (spec.destructive and not spec.read_only), tool.name
-        assert (hints.open_world_hint is not False) == spec.open_world, tool.name
-        if tool.name.startswith(("get_", "list_", "next_", "validate_", "complexity_")):
+        assert (hints.open_world_hint is not False) == spec.opens_world, tool.name
+        if tool.name.startswith(("get_", "list_", "validate_", "complexity_")):
             assert read_only, f"{tool.name} only reads and must say so"
+        if tool.name == "next_task":  # claim=true records a claim and sets the item in progress
+            assert not read_only and not destructive
         if tool.name.startswith(("remove_", "delete_", "clear_")):
             assert destructive, f"{tool.name} deletes data and must say so"
         if tool.name in ("parse_prd", "expand_task", "research", "analyze_project_complexity"):

@@ -81,10 +81,10 @@ def test_the_manifest_version_is_the_project_version() -> None:
 
 
 def test_the_manifest_lists_exactly_the_tools_the_server_serves() -> None:
-    from taskmaster_mcp.mcp_server.app import _catalogue  # pyright: ignore[reportPrivateUsage]
+    from taskmaster_mcp.mcp_server.catalogue import CATALOGUE, SWITCHER
 
-    listed = manifest()["tools"]
-    assert [t["name"] for t in listed] == [spec.name for spec in _catalogue()]
+    listed = manifest()["tools"]  # the bundle's profile is all: every tool listed, so no switcher
+    assert [t["name"] for t in listed] == [spec.name for spec in CATALOGUE if spec.name != SWITCHER]
     assert listed == bundle.catalogue_tools()
     assert all(t["description"] for t in listed)
     assert bundle.stale() == []
@@ -268,7 +268,8 @@ async def test_the_wheel_holds_the_package_data_and_its_console_script_serves_to
     ).stdout.strip()
     assert Path(where).is_relative_to(site)
     async with Client(
-        StdioServerParameters(command=str(script), args=[], cwd=str(tmp_path)), read_timeout_seconds=60
+        StdioServerParameters(command=str(script), args=[], cwd=str(tmp_path), env={"TASK_MASTER_TOOLS": "all"}),
+        read_timeout_seconds=60,
     ) as client:
         assert len((await client.list_tools()).tools) == len(manifest()["tools"])
 

@@ -109,7 +109,7 @@ async def test_a_config_that_does_not_parse_refuses_the_whole_call_before_any_ch
 
 async def test_rules_schema_is_task_masters(project: tuple[Path, dict[str, str]]) -> None:
     root, env = project
-    async with connected(root, env=env) as client:
+    async with connected(root, env={**env, "TASK_MASTER_TOOLS": "all"}) as client:
         tool = next(t for t in (await client.list_tools()).tools if t.name == "rules")
     props = tool.input_schema["properties"]
     assert set(props) == {"action", "profiles", "force", "projectRoot"}

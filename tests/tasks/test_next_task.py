@@ -106,9 +106,14 @@ def test_among_subtasks_fewer_dependencies_win_then_parent_id_then_subtask_id() 
     assert next_id(doc_of(first, second)) == "2.8"
 
 
-def test_a_subtask_dependency_without_a_dot_names_its_sibling_even_as_a_string() -> None:
-    parent = task(1, "in-progress", subs=[sub(1, "done"), sub(2, deps_=["1"]), sub(3, deps_=["2"])])
+def test_a_subtask_dependency_is_read_as_everywhere_else_an_int_a_sibling_a_string_a_task() -> None:
+    # 2 (int) is sibling 1.2; "2" (string) is the top-level task 2, as validate_dependencies reads it (Task Master's
+    # own next_task reads "2" as the sibling, its validate as the task: we keep one reading, docs/task-master.md)
+    parent = task(1, "in-progress", subs=[sub(1, "done"), sub(2, deps_=[1]), sub(3, deps_=[2])])
     assert next_id(doc_of(parent, task(2, "done"))) == "1.2"
+    as_string = task(1, "in-progress", subs=[sub(1, "done"), sub(2, "pending", deps_=["2"])])
+    assert next_id(doc_of(as_string, task(2, "done"))) == "1.2"
+    assert next_id(doc_of(as_string, task(2))) != "1.2"
 
 
 def test_a_subtask_dependency_on_a_top_level_task_is_read_as_validation_reads_it_and_the_subtask_is_offered() -> None:

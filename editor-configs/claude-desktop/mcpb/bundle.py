@@ -51,14 +51,15 @@ def project_version() -> str:
 
 
 def catalogue_tools() -> list[dict[str, str]]:
-    """Every tool the server lists (all tools: no profile), as the manifest's ``{"name", "description"}`` items."""
+    """Every tool the server lists with the bundle's default profile (all), as the manifest's
+    ``{"name", "description"}`` items."""
     sys.path.insert(0, str(REPO / "server"))  # a checkout without the editable install still works
     from mcp import Client
 
     from taskmaster_mcp.mcp_server.app import build_app
 
     async def listing() -> list[dict[str, str]]:
-        async with Client(build_app(env={}, cwd=REPO)) as client:
+        async with Client(build_app(env={"TASK_MASTER_TOOLS": "all"}, cwd=REPO)) as client:
             tools = (await client.list_tools()).tools
         return [{"name": t.name, "description": " ".join((t.description or "").split())} for t in tools]
 

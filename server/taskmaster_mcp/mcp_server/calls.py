@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("taskmaster_mcp")
 R = TypeVar("R", bound=BaseModel)
 
-ROOTS_TIMEOUT_SECONDS = 2.0
+ROOTS_TIMEOUT_SECONDS = 2.0  # a resource read goes on without roots after this
+TOOL_ROOTS_TIMEOUT_SECONDS = 10.0  # a tool call is refused after this: it must not act unconfined
 
 
 def state_of(ctx: Context[Any, Any]) -> AppState:
@@ -65,8 +66,10 @@ def state_of(ctx: Context[Any, Any]) -> AppState:
 READ_CONTEXT: ContextVar[Context[Any, Any] | None] = ContextVar("taskmaster_mcp_read_context", default=None)
 
 # The roots of the tool call in progress, filled by the tool adapter from the SDK's roots resolver (which works in
-# both protocol eras). NOT_ASKED means no resolver ran: a resource or prompt read.
+# 2026 era). NOT_ASKED means no resolver ran: a resource or prompt read. IN_TOOL_CALL: a tool call whose roots
+# are to be asked on the session (2025 era), where a client that cannot answer gets the call refused.
 NOT_ASKED: Final = object()
+IN_TOOL_CALL: Final = object()
 CALL_ROOTS: ContextVar[list[Path] | object | None] = ContextVar("taskmaster_mcp_call_roots", default=NOT_ASKED)
 # The AI tool call in progress passed ``fresh: true`` (skip the response cache); set by the tool adapter.
 FRESH: ContextVar[bool] = ContextVar("taskmaster_mcp_fresh", default=False)
@@ -94,22 +97,33 @@ def roots_of(result: ListRootsResult | None) -> list[Path] | None:
 async def client_roots(ctx: Context[Any, Any]) -> list[Path] | None:
     """The client's declared ``file://`` roots, or None when it declares no roots capability.
 
-    Tool calls get them from the SDK's resolver (see :mod:`taskmaster_mcp.mcp_server.registration`). A resource or
-    prompt read asks with ``roots/list`` where the session can send requests (2025 era); on a 2026 session it
-    cannot, and the read resolves without roots (resources and prompts take no ``projectRoot`` to confine).
+    On a 2025-era session (tool calls, resources and prompts alike) they are asked with ``roots/list`` once per
+    session and kept until ``notifications/roots/list_changed`` (:mod:`taskmaster_mcp.mcp_server.rootcache`). On a
+    2026 session a tool call gets them from the SDK's resolver (:mod:`taskmaster_mcp.mcp_server.registration`),
+    where they matter; a resource or prompt read resolves without roots (it takes no ``projectRoot`` to confine).
     """
     asked = CALL_ROOTS.get()
-    if asked is not NOT_ASKED:
+    if asked is not NOT_ASKED and asked is not IN_TOOL_CALL:
         return cast(list[Path] | None, asked)
     caps = ctx.client_capabilities
     if caps is None or caps.roots is None or not ctx.session.can_send_request:
         return None
-    try:
-        result = await asyncio.wait_for(_request(ctx, ListRootsRequest(), ListRootsResult), ROOTS_TIMEOUT_SECONDS)
-    except Exception as exc:  # a client that declares roots but cannot answer: behave as if it had none
+    timeout = TOOL_ROOTS_TIMEOUT_SECONDS if asked is IN_TOOL_CALL else ROOTS_TIMEOUT_SECONDS
+
+    async def ask() -> list[Path] | None:
+        result = await asyncio.wait_for(_request(ctx, ListRootsRequest(), ListRootsResult), timeout)
+        return roots_of(result)
+
+    try:  # kept for the session when the client promises roots/list_changed (see mcp_server.rootcache)
+        return await state_of(ctx).session_roots.get(ctx.session, ask, keep=bool(caps.roots.list_changed))
+    except Exception as exc:
+        if asked is IN_TOOL_CALL:  # a tool call must not act outside roots it could not learn
+            raise InvalidInput(
+                f"Your editor declares workspace roots but did not answer roots/list ({type(exc).__name__}); "
+                "nothing was done. Call the tool again; if this persists, restart the MCP server in your editor."
+            ) from exc
         log.warning("roots/list failed (%s); resolving the project without the client's roots", type(exc).__name__)
-        return None
-    return roots_of(result)
+        return None  # a resource or prompt read (no projectRoot to confine) goes on without them
 
 
 async def project_folder(ctx: Context[Any, Any], project_root: str | None, *, creating: bool = False) -> Path:

@@ -6,7 +6,8 @@ Safety, in order:
 - ``Host`` and ``Origin`` are checked against DNS rebinding by the SDK's transport security: loopback names always,
   the bound address, and ``TASKMASTER_MCP_ALLOWED_HOSTS`` / ``TASKMASTER_MCP_ALLOWED_ORIGINS`` (comma lists, ``:*``
   wildcards a port) for the names a team uses. A browser page on another origin gets 403.
-- ``TASKMASTER_MCP_TOKEN``, when set, must arrive as ``Authorization: Bearer <token>`` (401 otherwise). Binding a
+- ``TASKMASTER_MCP_TOKEN``, when set, must arrive as ``Authorization: Bearer <token>`` (401 otherwise, with a plain
+  Bearer challenge: no OAuth is advertised, see :mod:`taskmaster_mcp.mcp_server.bearer_only`). Binding a
   non-loopback address without a token of at least 16 characters is refused before anything listens.
 
 The server's own environment picks the project (``TASK_MASTER_PROJECT_ROOT`` or ``-C DIR``) and holds the API keys;
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from taskmaster_mcp.errors import ConfigError
+from taskmaster_mcp.mcp_server.bearer_only import NoOAuth, challenge
 
 log = logging.getLogger("taskmaster_mcp")
 
@@ -129,7 +131,7 @@ class BearerToken:
                         "status": 401,
                         "headers": [
                             (b"content-type", b"text/plain"),
-                            (b"www-authenticate", b"Bearer"),
+                            (b"www-authenticate", challenge(b"authorization" in headers)),  # no OAuth
                             (b"content-length", str(len(body)).encode()),
                         ],
                     }
@@ -159,7 +161,7 @@ def build_http_app(host: str, env: Mapping[str, str], cwd: Path, pinned_root: Pa
     from taskmaster_mcp.mcp_server.dashboard.serve import WithDashboard, dashboard_app
 
     dashboard, state = dashboard_app(pinned_root or cwd, host, env, token)
-    return WithDashboard(mcp_app, dashboard, state)
+    return NoOAuth(WithDashboard(mcp_app, dashboard, state))  # OAuth probes: JSON 404 naming the header
 
 
 def serve_http(bind: str, env: Mapping[str, str], cwd: Path) -> int:

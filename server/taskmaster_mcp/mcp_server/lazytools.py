@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import sys
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -21,12 +22,13 @@ from typing import Any
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import Prompt, Resource, ResourceTemplate, Tool
+from mcp.types import ListToolsResult, Prompt, Resource, ResourceTemplate, Tool
 from pydantic import ValidationError
 
 from taskmaster_mcp.mcp_server.calls import READ_CONTEXT
 from taskmaster_mcp.mcp_server.logs import use_plain_logging
 from taskmaster_mcp.mcp_server.registration import argument_problems, unknown_arguments
+from taskmaster_mcp.mcp_server.rootcache import connection_of
 
 log = logging.getLogger("taskmaster_mcp")
 
@@ -46,6 +48,27 @@ def default_cache_dir(env: Mapping[str, str]) -> Path:
     if sys.platform == "darwin":
         return home / "Library" / "Caches" / "taskmaster-mcp"
     return Path(env.get("XDG_CACHE_HOME") or home / ".cache") / "taskmaster-mcp"
+
+
+def _announce_tool_changes(server: MCPServer[Any]) -> None:
+    """Declare ``tools.listChanged`` on 2025-era sessions (the SDK declares it on 2026-era ones, where the change
+    reaches ``subscriptions/listen`` streams): ``enable_tools`` changes the listing mid-session."""
+    from mcp.server.lowlevel.server import NotificationOptions
+
+    lowlevel = server._lowlevel_server  # pyright: ignore[reportPrivateUsage]
+    original = lowlevel.create_initialization_options
+
+    def options(notification_options: NotificationOptions | None = None, *args: Any, **kwargs: Any) -> Any:
+        return original(notification_options or NotificationOptions(tools_changed=True), *args, **kwargs)
+
+    lowlevel.create_initialization_options = options  # type: ignore[method-assign]
+
+
+def _lasting_connection(session: Any) -> Any:
+    """The connection of a 2025-era session (which lasts the session), or None."""
+    if session is None or not getattr(session, "can_send_request", False):
+        return None
+    return connection_of(session)
 
 
 def listing_key(names: Sequence[str]) -> str:
@@ -75,6 +98,11 @@ class LazyToolServer(MCPServer[Any]):
         self._cache_dir = cache_dir
         self._listing: list[Tool] | None = None
         self._extras: Callable[[], None] | None = None
+        self._listed: set[str] | None = None  # None: every served tool is listed
+        # Groups a 2025-era session switched on, per connection (a 2026-era request has no lasting connection: what
+        # it switches on goes into _listed, for every session of this server).
+        self._enabled: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+        _announce_tool_changes(self)
 
     def defer_extras(self, install: Callable[[], None]) -> None:
         """Remember how to register resources and prompts; they are registered on the first request for either."""
@@ -89,6 +117,31 @@ class LazyToolServer(MCPServer[Any]):
         """Remember how to register tool ``name``; it is registered when first called or listed."""
         self._pending[name] = install
         self._order.append(name)
+
+    def list_only(self, names: Sequence[str]) -> None:
+        """List only ``names`` (the rest stay callable) until :meth:`enable` adds more."""
+        self._listed = set(names)
+
+    def enable(self, names: Sequence[str], session: Any = None) -> list[str]:
+        """List these served tools from now on, for ``session``'s connection (2025 era) or for every session
+        (2026 era, or no session); returns those newly listed."""
+        if self._listed is None:
+            return []
+        key = _lasting_connection(session)
+        extra = self._listed if key is None else self._enabled.setdefault(key, set())
+        new = [n for n in names if n in self._order and n not in self._listed and n not in extra]
+        extra.update(new)
+        return new
+
+    async def _handle_list_tools(self, ctx: Any, params: Any) -> ListToolsResult:
+        """``tools/list`` for the asking session: the listing plus what its connection switched on."""
+        listing = await self.list_tools()
+        key = _lasting_connection(ctx.session)
+        extra: set[str] = self._enabled.get(key, set()) if key is not None else set()
+        if extra and self._listing is not None:
+            shown = {t.name for t in listing} | extra
+            listing = [t for t in self._listing if t.name in shown]
+        return ListToolsResult(tools=listing)
 
     def _ensure(self, name: str) -> None:
         install = self._pending.pop(name, None)
@@ -131,7 +184,8 @@ class LazyToolServer(MCPServer[Any]):
                         write_atomic(path, json.dumps(data, separators=(",", ":")))
                     except OSError as exc:  # a read-only home must not stop the server
                         log.info("could not write tool cache %s: %s", path, exc)
-        return self._listing
+        listed = self._listed
+        return self._listing if listed is None else [t for t in self._listing if t.name in listed]
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
         """Register ``name`` on its first call, then let the SDK run it.

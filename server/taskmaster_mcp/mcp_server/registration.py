@@ -9,9 +9,9 @@ Decisions, each measured in ``tests/bench/bench_context.py``:
 - Input schemas are published without pydantic's ``title`` keys and with ``X | None = None`` shown as plain ``X``.
   Parameters listed in ``HIDDEN_PARAMS`` (today only ``file``, a rarely used Task Master parameter) are accepted
   and validated but left out of the published schema; the server instructions mention them once.
-- The tools that ask a model (:data:`AI_TOOLS`) get one more parameter here, ``fresh`` (skip the response
+- The tools that ask a model (``ai`` in the catalogue) get one more parameter here, ``fresh`` (skip the response
   cache), so it is declared once and reaches the AI core through :data:`~taskmaster_mcp.mcp_server.calls.FRESH`.
-  It is published without a description (13 tools x ~40 bytes in every conversation): a result answered from the
+  It is published without a description (16 tools x ~40 bytes in every conversation): a result answered from the
   cache says "pass fresh: true for a new answer", which is when an agent needs to know.
 - Every :class:`TaskmasterError` becomes a ``ToolError`` with its message. An unexpected exception is logged with
   its traceback to stderr and reaches the agent as a ``ToolError`` naming the exception, never as the SDK's
@@ -24,7 +24,7 @@ import functools
 import inspect
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Annotated, Any, cast
 
 from mcp.server import MCPServer
@@ -34,32 +34,14 @@ from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotati
 from pydantic import BaseModel, ValidationError
 
 from taskmaster_mcp.errors import TaskmasterError
-from taskmaster_mcp.mcp_server.calls import CALL_ROOTS, FRESH, roots_of, state_of
+from taskmaster_mcp.mcp_server.calls import CALL_ROOTS, FRESH, IN_TOOL_CALL, client_roots, roots_of, state_of
+from taskmaster_mcp.mcp_server.catalogue import ToolSpec
 from taskmaster_mcp.mcp_server.offload import in_worker
 
 log = logging.getLogger("taskmaster_mcp")
 
 HIDDEN_PARAMS = frozenset({"file"})
-AI_TOOLS = frozenset(
-    {
-        "parse_prd",
-        "expand_task",
-        "expand_all",
-        "analyze_project_complexity",
-        "update",
-        "update_task",
-        "update_subtask",
-        "add_task",
-        "research",
-        "review",
-        "scope_up_task",
-        "scope_down_task",
-        "autopilot_finalize",
-    }
-)
 FRESH_PARAM = "fresh"
-
-ToolFn = Callable[..., Awaitable[BaseModel]]
 
 
 def to_result(model: BaseModel) -> CallToolResult:
@@ -204,18 +186,29 @@ ROOTS_PARAM = "mcp_client_roots"
 
 
 def _ask_for_roots(ctx: Context[Any, Any]) -> ListRoots | None:
-    """Ask the client for its roots when it declares them and the server is not pinned to one project."""
+    """On a 2026-era session, ask the client for its roots when they can change where the call acts.
+
+    Not when the client declares no roots, the server is pinned to one project, or ``TASK_MASTER_PROJECT_ROOT``
+    picks the project and the call names no ``projectRoot``. A 2025-era session is asked once per session by
+    :func:`~taskmaster_mcp.mcp_server.calls.client_roots` instead (see :mod:`taskmaster_mcp.mcp_server.rootcache`).
+    """
     caps = ctx.client_capabilities
-    if caps is None or caps.roots is None or state_of(ctx).pinned_root is not None:
+    state = state_of(ctx)
+    if caps is None or caps.roots is None or state.pinned_root is not None or ctx.session.can_send_request:
+        return None
+    params = ctx.request_context.params or {}
+    arguments = params.get("arguments")
+    named = isinstance(arguments, dict) and bool(cast(dict[str, Any], arguments).get("projectRoot"))
+    if state.env.get("TASK_MASTER_PROJECT_ROOT") and not named:
         return None
     return ListRoots()
 
 
 def _with_roots_parameter(signature: inspect.Signature) -> inspect.Signature:
-    """``signature`` plus a keyword parameter the SDK fills with the client's roots, in either protocol era.
+    """``signature`` plus a keyword parameter the SDK fills with the client's roots on a 2026-era session.
 
-    On a 2025 session the SDK sends ``roots/list`` mid-call; on a 2026 session it answers the call with an
-    input-required result and the client retries with its roots. The parameter never appears in the tool's schema.
+    On a 2026 session the SDK answers the call with an input-required result and the client retries with its roots
+    (when :func:`_ask_for_roots` asks). The parameter never appears in the tool's schema.
     """
     roots = inspect.Parameter(
         ROOTS_PARAM,
@@ -232,36 +225,47 @@ def _with_fresh_parameter(signature: inspect.Signature) -> inspect.Signature:
     return signature.replace(parameters=[*signature.parameters.values(), fresh])
 
 
-def register(
-    server: MCPServer[Any],
-    fn: ToolFn,
-    *,
-    read_only: bool = False,
-    destructive: bool = False,
-    idempotent: bool = False,
-    open_world: bool = False,
-    hidden: frozenset[str] = HIDDEN_PARAMS,
-    name: str | None = None,
-) -> None:
-    """Register ``fn`` (async, returning a pydantic model) as a tool named after it (or ``name``, for Task Master's
-    names that are not identifiers, like ``response-language``), with its docstring."""
-    tool_name = name or fn.__name__
+async def _roots_before_offload(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Resolve the call's client roots on the server's loop (cached per session where the protocol allows), so an
+    offloaded tool finds them in CALL_ROOTS instead of asking the client from its worker's loop."""
+    if CALL_ROOTS.get() is not IN_TOOL_CALL:
+        return
+    ctx: Context[Any, Any] | None = None
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, Context):
+            ctx = cast("Context[Any, Any]", value)
+            break
+    if ctx is None or state_of(ctx).pinned_root is not None:
+        return
+    CALL_ROOTS.set(await client_roots(ctx))
+
+
+def register(server: MCPServer[Any], spec: ToolSpec) -> None:
+    """Register the catalogue's tool ``spec`` (an async function returning a pydantic model) with its docstring,
+    title and annotations; a tool that asks a model gets ``fresh``."""
+    fn = spec.fn
+    tool_name = spec.name
 
     signature = parameter_signature(fn)
     aliases = _aliases(signature)
-    signature = _with_roots_parameter(signature)
-    if tool_name in AI_TOOLS:
+    if "projectRoot" in signature.parameters:
+        signature = _with_roots_parameter(signature)
+    if spec.ai:
         signature = _with_fresh_parameter(signature)
-    offloaded = not open_world and tool_name not in AI_TOOLS  # asks no model: runs on a worker thread (offload.py)
+    offloaded = not spec.opens_world  # asks no model and nothing outside: runs on a worker thread (offload.py)
 
     @functools.wraps(fn)
     async def wrapper(*args: Any, **kwargs: Any) -> CallToolResult:
         for alias, name in aliases.items():
             if alias in kwargs:
                 kwargs[name] = kwargs.pop(alias)
-        token = CALL_ROOTS.set(roots_of(kwargs.pop(ROOTS_PARAM, None)))
+        answer = kwargs.pop(ROOTS_PARAM, None)
+        token = CALL_ROOTS.set(IN_TOOL_CALL if answer is None else roots_of(answer))
         fresh = FRESH.set(bool(kwargs.pop(FRESH_PARAM, False)))
         try:
+            if offloaded:
+                # The worker runs its own event loop, which cannot talk to the client: ask its roots here first.
+                await _roots_before_offload(args, kwargs)
             return to_result(await (in_worker(fn, *args, **kwargs) if offloaded else fn(*args, **kwargs)))
         except ToolError:
             raise
@@ -285,9 +289,15 @@ def register(
     server.add_tool(
         wrapper,
         name=tool_name,
+        title=spec.title,
         description=description,
-        annotations=hints(read_only=read_only, destructive=destructive, idempotent=idempotent, open_world=open_world),
+        annotations=hints(
+            read_only=spec.read_only,
+            destructive=spec.destructive,
+            idempotent=spec.idempotent,
+            open_world=spec.opens_world,
+        ),
     )
     tool = server._tool_manager.get_tool(tool_name)  # pyright: ignore[reportPrivateUsage]
     if tool is not None:
-        tool.parameters = compact_schema(tool.parameters, hidden)
+        tool.parameters = compact_schema(tool.parameters, spec.hidden)

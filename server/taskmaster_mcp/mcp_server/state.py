@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from taskmaster_mcp.mcp_server.rootcache import SessionRoots
+
 if TYPE_CHECKING:  # the store on the first call and the model layer on the first AI call, not at start
     from taskmaster_mcp.models.concurrency import Limiters
     from taskmaster_mcp.models.router import ModelRouter
@@ -26,6 +28,7 @@ class AppState:
     projects: dict[tuple[Path, Path | None], Project] = field(default_factory=lambda: {})
     routers: dict[Path, ModelRouter] = field(default_factory=lambda: {})
     limiters: Limiters | None = None  # one adaptive concurrency registry for every router of this server
+    session_roots: SessionRoots = field(default_factory=SessionRoots)  # each 2025-era session's roots, until changed
 
     def project_at(self, root: Path, file: str | None = None) -> Project:
         """The (cached) Project for ``root`` and an optional tasks file inside it."""

@@ -195,13 +195,13 @@ def encode_dependency(item: Ref, depends_on: Ref, sample: list[Any]) -> Any:
 
 
 def target_of(index: TagIndex, item: Ref, depends_on: str) -> Ref:
-    """Read ``depends_on`` for ``item`` as a stored dependency is read (``tasks.model``): for a subtask, a dot-less id
-    names its sibling when that sibling exists, else the top-level task. So ``2`` as shown in 4.3's dependencies
-    names the same thing in add_dependency and remove_dependency as it does in tasks.json."""
+    """Read ``depends_on`` for ``item`` as its stored value is shown and read (``tasks.model``): for a subtask, a
+    dot-less number names its sibling when that sibling exists (as ``2`` is stored), else the top-level task. So
+    ``2`` as shown in 4.3's dependencies names the same thing in remove_dependency as it does in tasks.json."""
     text = key(depends_on).strip()
-    if item.sub is not None and "." not in text:
+    if item.sub is not None and text.isdigit():
         task, _ = index.get(Ref(item.task))
-        return resolve_sub_dep(item.task, text, task)
+        return resolve_sub_dep(item.task, int(text), task)
     return Ref(*text.split(".", 1)) if "." in text else Ref(text)
 
 

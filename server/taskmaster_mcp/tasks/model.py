@@ -4,13 +4,15 @@ Tasks stay the plain dicts that were read from tasks.json, so every unknown fiel
 survives a write. This module only interprets them: an id is compared by its text (``3`` and ``"3"`` are the same
 task), a subtask is addressed as ``"parent.sub"``, and a subtask's dependency is read the way Task Master writes it:
 
+- an int names a sibling subtask of the same parent (falling back to a task when no such sibling exists), as Task
+  Master writes sibling dependencies;
 - a string ``"p.s"`` names subtask ``s`` of task ``p``;
-- any other value (``2`` or ``"2"``) names a sibling subtask of the same parent when that sibling exists, and the
-  top-level task otherwise.
+- any other string or number names a top-level task.
 
-Every reader uses this one reading (next_task, validation and repair, blocked-by, the dashboard). Task Master reads a
-dot-less subtask dependency as a sibling in next_task and as a top-level task in validate_dependencies, so a subtask
-that depends on a top-level task is valid there but never offered; here it is offered once that task is done.
+Every reader uses this one reading (next_task, validation and repair, blocked-by, diagrams, the dashboard). Task
+Master reads a dot-less subtask dependency as a sibling in next_task and as a top-level task in
+validate_dependencies, so a subtask that depends on a top-level task is valid there but never offered; here it is
+offered once that task is done.
 """
 
 from __future__ import annotations
@@ -123,11 +125,13 @@ def find_sub(task: Task, sub_id: str) -> Task | None:
 
 def resolve_sub_dep(parent_id: str, dep: Any, parent: Task | None) -> Ref:
     """Read one subtask dependency into a Ref (see the module docstring for the rules)."""
+    if isinstance(dep, int) and not isinstance(dep, bool):
+        if parent is not None and find_sub(parent, str(dep)) is not None:
+            return Ref(parent_id, str(dep))
+        return Ref(str(dep))
     text = key(dep)
     if "." in text:
         return parse_ref(text)
-    if parent is not None and find_sub(parent, text) is not None:
-        return Ref(parent_id, text)
     return Ref(text)
 
 

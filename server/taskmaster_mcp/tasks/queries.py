@@ -9,8 +9,8 @@
    priority, then fewer dependencies, then lower id.
 
 Priorities rank critical > high > medium > low (missing or unknown counts as medium). Only done and completed
-satisfy a dependency. A subtask's dependency written without a dot (``2`` or ``"2"``) names its sibling, as Task
-Master reads it here, or the top-level task when no such sibling exists (``tasks.model``: one reading everywhere).
+satisfy a dependency. A subtask's dependency is read as everywhere else (``tasks.model``): an int names its sibling
+(or the top-level task when no such sibling exists), a dot-less string a top-level task.
 Results are memoised on the document, which drops them whenever the file changes.
 
 Progress counts done, completed and cancelled as finished, as Task Master's dashboard does.

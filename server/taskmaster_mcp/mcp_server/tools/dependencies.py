@@ -8,7 +8,7 @@ from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from taskmaster_mcp.mcp_server.calls import open_project
-from taskmaster_mcp.mcp_server.tools.params import FileArg, ProjectRoot, TagArg, TaskIdArg
+from taskmaster_mcp.mcp_server.tools.params import AsText, FileArg, ProjectRoot, TagArg, TaskIdArg
 from taskmaster_mcp.mcp_server.tools.write import Changed
 from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.tasks import dependencies as deps
@@ -27,7 +27,7 @@ class DependencyReport(BaseModel):
 async def add_dependency(
     ctx: Context[Any, Any],
     id: TaskIdArg,
-    dependsOn: Annotated[str, Field()],
+    dependsOn: Annotated[str, AsText, Field()],
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
     file: FileArg = None,
@@ -47,7 +47,7 @@ async def add_dependency(
 async def remove_dependency(
     ctx: Context[Any, Any],
     id: TaskIdArg,
-    dependsOn: Annotated[str, Field()],
+    dependsOn: Annotated[str, AsText, Field()],
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
     file: FileArg = None,

@@ -8,7 +8,7 @@ from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from taskmaster_mcp.mcp_server.calls import open_project
-from taskmaster_mcp.mcp_server.tools.params import FileArg, ProjectRoot, TagArg
+from taskmaster_mcp.mcp_server.tools.params import AsText, FileArg, ProjectRoot, TagArg
 
 if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
     from taskmaster_mcp.ai.edit import BulkEditResult
@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
 
 async def update(
     ctx: Context[Any, Any],
-    from_: Annotated[str, Field(alias="from", description="First task id")],
+    from_: Annotated[str, AsText, Field(alias="from", description="First task id")],
     prompt: Annotated[str, Field(description="The change")],
     research: bool = False,
     projectRoot: ProjectRoot = None,

@@ -8,7 +8,7 @@ from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from taskmaster_mcp.mcp_server.calls import open_project
-from taskmaster_mcp.mcp_server.tools.params import DepList, FileArg, ProjectRoot, TagArg
+from taskmaster_mcp.mcp_server.tools.params import AsText, DepList, FileArg, ProjectRoot, TagArg
 
 if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
     from taskmaster_mcp.ai.research import ResearchResult
@@ -22,7 +22,7 @@ async def research(
     customContext: str | None = None,
     includeProjectTree: bool = False,
     detailLevel: Literal["low", "medium", "high"] = "medium",
-    saveTo: Annotated[str | None, Field(description="Id to append findings to")] = None,
+    saveTo: Annotated[str | None, AsText, Field(description="Id to append findings to")] = None,
     saveToFile: Annotated[bool, Field(description="Save in .taskmaster/docs/research")] = False,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from taskmaster_mcp.errors import InvalidInput
 from taskmaster_mcp.mcp_server.calls import open_project, state_of
 from taskmaster_mcp.mcp_server.tools.params import (
+    AsText,
     DepList,
     FileArg,
     Ids,
@@ -132,13 +133,13 @@ async def add_task(
 
 async def add_subtask(
     ctx: Context[Any, Any],
-    id: Annotated[str, Field(description="Parent task id")],
+    id: Annotated[str, AsText, Field(description="Parent task id")],
     title: str = "",
     description: str = "",
     details: str = "",
     status: str = "pending",
     dependencies: DepList = None,
-    taskId: Annotated[str | None, Field()] = None,
+    taskId: Annotated[str | None, AsText, Field()] = None,
     skipGenerate: bool = True,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
@@ -244,7 +245,7 @@ async def update_task(
 
 async def update_subtask(
     ctx: Context[Any, Any],
-    id: Annotated[str, Field(description="Subtask id")],
+    id: Annotated[str, AsText, Field(description="Subtask id")],
     prompt: Annotated[str | None, Field()] = None,
     research: bool = False,
     metadata: MetadataArg = None,
@@ -382,7 +383,7 @@ async def remove_subtask(
 
 async def clear_subtasks(
     ctx: Context[Any, Any],
-    id: Annotated[str | None, Field(description="Task id(s)")] = None,
+    id: Annotated[str | None, AsText, Field(description="Task id(s)")] = None,
     all: Annotated[bool, Field()] = False,
     projectRoot: ProjectRoot = None,
     tag: TagArg = None,
@@ -403,8 +404,8 @@ async def clear_subtasks(
 
 async def move_task(
     ctx: Context[Any, Any],
-    from_: Annotated[str, Field(alias="from")],
-    to: Annotated[str | None, Field(description="New id")] = None,
+    from_: Annotated[str, AsText, Field(alias="from")],
+    to: Annotated[str | None, AsText, Field(description="New id")] = None,
     fromTag: str | None = None,
     toTag: str | None = None,
     withDependencies: bool = False,
