@@ -11,8 +11,8 @@ import pytest
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply, closed_port_url, stream_events
 from taskmaster_mcp.errors import ConfigError, ProviderError
 from taskmaster_mcp.models.clients import ClientCache
-from taskmaster_mcp.models.providers import Request, SamplingAdapter, map_error, resolve_base_url
-from taskmaster_mcp.store.config import resolve_key
+from taskmaster_mcp.models.providers import Request, SamplingAdapter, map_error
+from taskmaster_mcp.models.registry import resolve_base_url, resolve_key
 from taskmaster_mcp.store.paths import Paths
 
 REQUEST = Request(system="be brief", prompt="say hi", max_tokens=100, temperature=0.2, timeout=10)

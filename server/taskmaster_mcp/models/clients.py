@@ -22,8 +22,8 @@ from taskmaster_mcp.models.providers import (
     Provider,
     Sampler,
     SamplingAdapter,
-    provider_wire,
 )
+from taskmaster_mcp.models.registry import provider_wire
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,11 @@ subprocesses). A provider is configuration, an adapter speaks one wire API:
   Claude on Bedrock and Vertex, through the SDK's clients for those clouds.
 - :class:`OpenAIChatAdapter`: Chat Completions, streamed with ``include_usage``. Every "OpenAI-compatible" provider
   (openrouter, ollama, lmstudio, groq, xai, google, perplexity, mistral, deepseek, zai, zai-coding, azure,
-  openai-compatible) is this adapter plus a row of :data:`ENDPOINTS`; so is Gemini on Vertex AI.
+  openai-compatible) is this adapter plus a row of the provider registry (``registry.py``); so is Gemini on Vertex.
 - :class:`SamplingAdapter`: provider ``mcp``, the MCP client's own model through a sampler callable.
 - The CLI agents (claude-code, codex-cli, gemini-cli, grok-cli) in ``agents.py``.
 
-Base URL precedence: the role's ``baseURL``, then env ``<PROVIDER>_BASE_URL`` (upper case, ``-`` -> ``_``), then
-``global.ollamaBaseURL`` / ``global.azureBaseURL`` (Task Master's keys), then the table default. Task Master writes
-Anthropic URLs ending in ``/v1``, Ollama URLs ending in ``/api`` and Azure URLs ending in ``/openai``; all are
-normalised for the SDKs. Bedrock, Vertex and the CLI agents need no base URL (their SDK or CLI knows its endpoint);
-one given is used as an override (tests point them at a scripted server).
+Base URL precedence and each provider's endpoint are the registry's (``registry.py``).
 
 SDK clients are built with ``max_retries=0`` (the router owns retries) and cached by (provider, base URL, key
 fingerprint) in ``clients.py``. SDK exceptions become :class:`ProviderError` with ``status``, ``retryable`` and
@@ -34,7 +30,7 @@ Streams are checked, because the SDKs accept a 200 whose body is not an event st
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, cast
 
@@ -45,33 +41,6 @@ from taskmaster_mcp.models.prompt_cache import mark_prefix
 ChunkFn = Callable[[int], Awaitable[None]]
 Sampler = Callable[[str, str, int], Awaitable[tuple[str, str]]]
 
-# provider -> (default base URL or None when the user must supply one, wire API)
-ENDPOINTS: dict[str, tuple[str | None, str]] = {
-    "anthropic": ("https://api.anthropic.com", "anthropic"),
-    "openai": ("https://api.openai.com/v1", "openai"),
-    "openrouter": ("https://openrouter.ai/api/v1", "openai"),
-    "ollama": ("http://localhost:11434/v1", "openai"),
-    "lmstudio": ("http://localhost:1234/v1", "openai"),
-    "groq": ("https://api.groq.com/openai/v1", "openai"),
-    "xai": ("https://api.x.ai/v1", "openai"),
-    "google": ("https://generativelanguage.googleapis.com/v1beta/openai/", "openai"),
-    "perplexity": ("https://api.perplexity.ai", "openai"),
-    "mistral": ("https://api.mistral.ai/v1", "openai"),
-    "deepseek": ("https://api.deepseek.com/v1", "openai"),
-    "zai": ("https://api.z.ai/api/paas/v4", "openai"),
-    "zai-coding": ("https://api.z.ai/api/coding/paas/v4", "openai"),
-    "azure": (None, "openai"),
-    "openai-compatible": (None, "openai"),
-    "mcp": (None, "sampling"),
-    "bedrock": (None, "bedrock"),
-    "vertex": (None, "vertex"),
-    "claude-code": (None, "agent"),
-    "codex-cli": (None, "agent"),
-    "gemini-cli": (None, "agent"),
-    "grok-cli": (None, "agent"),
-}
-SELF_LOCATED = frozenset({"sampling", "bedrock", "vertex", "agent"})  # wires that need no base URL
-GLOBAL_BASE_URL = {"ollama": "ollamaBaseURL", "azure": "azureBaseURL"}  # Task Master's global.* keys
 Billing = Literal["tokens", "subscription", "unknown"]
 
 
@@ -116,41 +85,6 @@ class Provider(Protocol):
     streams: bool  # False: the answer arrives whole, so "no first byte yet" cannot be told from "still working"
 
     async def complete(self, request: Request, on_chunk: ChunkFn | None = None) -> Completion: ...
-
-
-def provider_wire(provider: str) -> str:
-    """The wire API of a provider: ``anthropic``, ``openai`` (also unknown providers), ``sampling``, ``bedrock``,
-    ``vertex`` or ``agent`` (a CLI agent)."""
-    return ENDPOINTS.get(provider, (None, "openai"))[1]
-
-
-def resolve_base_url(
-    provider: str, role_base_url: str | None, env: Mapping[str, str], global_settings: Mapping[str, Any]
-) -> str | None:
-    """Apply the documented base URL precedence; raise ConfigError when a provider needs one and has none."""
-    variable = provider.upper().replace("-", "_") + "_BASE_URL"
-    url = role_base_url or env.get(variable) or None
-    if url is None and provider in GLOBAL_BASE_URL:
-        configured = global_settings.get(GLOBAL_BASE_URL[provider])
-        url = configured if isinstance(configured, str) and configured else None
-    default, wire = ENDPOINTS.get(provider, (None, "openai"))
-    url = url or default
-    if url is None:
-        if wire in SELF_LOCATED:
-            return None
-        where = f", global.{GLOBAL_BASE_URL[provider]}" if provider in GLOBAL_BASE_URL else ""
-        raise ConfigError(
-            f"provider '{provider}' needs a base URL: set \"baseURL\" in the role's block of "
-            f".taskmaster/config.json (models tool, baseURL argument){where} or {variable} in the server's env."
-        )
-    url = url.rstrip("/")
-    if provider == "anthropic" and url.endswith("/v1"):
-        url = url[: -len("/v1")]  # the SDK appends /v1/messages itself
-    if provider == "ollama" and url.endswith("/api"):
-        url = url[: -len("/api")] + "/v1"
-    if provider == "azure" and url.endswith("/openai"):
-        url += "/v1"  # Task Master's Azure URLs end in /openai; the OpenAI SDK speaks Azure's v1 API below it
-    return url
 
 
 def _messages(request: Request) -> list[dict[str, Any]]:

@@ -57,14 +57,15 @@ from taskmaster_mcp.models.credentials import provider_env
 from taskmaster_mcp.models.escalation import Climb, escalate_next
 from taskmaster_mcp.models.ledger import Entry, Ledger, error_kind
 from taskmaster_mcp.models.policy import AttemptLimits, CircuitBreaker, attempted, bounded, retry_delay
-from taskmaster_mcp.models.providers import Completion, Provider, Request, provider_wire, resolve_base_url
+from taskmaster_mcp.models.providers import Completion, Provider, Request
 from taskmaster_mcp.models.recording import Recorder, Recording
+from taskmaster_mcp.models.registry import provider_wire, resolve_base_url, resolve_key
 from taskmaster_mcp.models.response_cache import ResponseCache, default_cache_dir, request_key
 from taskmaster_mcp.models.routing import TaskFacts, choose, policy_of
 from taskmaster_mcp.models.spend import SpendGuard, user_price
 from taskmaster_mcp.models.structured import Invalid, SchemaCache, correction, extract_json, parse, validation_summary
 from taskmaster_mcp.models.usage import CallState, ProgressFn, Usage, cost_of
-from taskmaster_mcp.store.config import ROLES, Config, ConfigSource, RoleConfig, resolve_key
+from taskmaster_mcp.store.config import ROLES, Config, ConfigSource, RoleConfig
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.settings import (
     RouterSettings,

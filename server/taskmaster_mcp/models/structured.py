@@ -17,7 +17,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from taskmaster_mcp.models.catalogue import ModelInfo
-from taskmaster_mcp.models.providers import Request, native_schema, provider_wire
+from taskmaster_mcp.models.providers import Request, native_schema
+from taskmaster_mcp.models.registry import provider_wire
 
 NATIVE_WIRES = frozenset({"anthropic", "openai"})
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from taskmaster_mcp.models.registry import key_variable
 from taskmaster_mcp.setup.formats import EditorConfigError, parse_jsonc, replace_toml_table
-from taskmaster_mcp.store.config import KEY_VARIABLES
 from taskmaster_mcp.store.files import write_atomic
 
 SERVER_NAME = "taskmaster"
@@ -140,7 +140,7 @@ def key_variables(providers: list[str]) -> list[str]:
     """The API key variables of ``providers`` (providers that need none, like ollama, are skipped)."""
     found: list[str] = []
     for provider in providers:
-        variable = KEY_VARIABLES.get(provider, f"{provider.upper().replace('-', '_')}_API_KEY")
+        variable = key_variable(provider)
         if variable and variable not in found:
             found.append(variable)
     return found
