@@ -51,7 +51,6 @@ from taskmaster_mcp.errors import (
     TaskmasterError,
 )
 from taskmaster_mcp.models import catalogue
-from taskmaster_mcp.models.clients import ClientCache, ProviderSetup
 from taskmaster_mcp.models.concurrency import AdaptiveLimiter, Limiters, SlotTimeout
 from taskmaster_mcp.models.credentials import provider_env
 from taskmaster_mcp.models.escalation import Climb, escalate_next
@@ -65,6 +64,7 @@ from taskmaster_mcp.models.routing import TaskFacts, choose, policy_of
 from taskmaster_mcp.models.spend import SpendGuard, user_price
 from taskmaster_mcp.models.structured import Invalid, SchemaCache, correction, extract_json, parse, validation_summary
 from taskmaster_mcp.models.usage import CallState, ProgressFn, Usage, cost_of
+from taskmaster_mcp.models.wires.clients import ClientCache, ProviderSetup
 from taskmaster_mcp.store.config import ROLES, Config, ConfigSource, RoleConfig
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.settings import (

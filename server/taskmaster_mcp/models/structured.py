@@ -17,8 +17,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from taskmaster_mcp.models.catalogue import ModelInfo
-from taskmaster_mcp.models.providers import Request, native_schema
+from taskmaster_mcp.models.providers import Request
 from taskmaster_mcp.models.registry import provider_wire
+from taskmaster_mcp.models.wires.schema import native_schema
 
 NATIVE_WIRES = frozenset({"anthropic", "openai"})
 
