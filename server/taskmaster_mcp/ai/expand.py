@@ -40,7 +40,7 @@ from taskmaster_mcp.ai.prompts.blocks import task_context
 from taskmaster_mcp.errors import Conflict, TaskmasterError
 from taskmaster_mcp.models.concurrency import launch_width
 from taskmaster_mcp.models.router import Usage
-from taskmaster_mcp.models.routing import TaskFacts, facts_of
+from taskmaster_mcp.models.routing.rules import TaskFacts, facts_of
 from taskmaster_mcp.store.config import Config
 from taskmaster_mcp.store.reports import scores_by_task
 from taskmaster_mcp.store.settings import settings_from_config, tool_seconds

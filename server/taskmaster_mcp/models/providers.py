@@ -33,6 +33,7 @@ class Request:
     schema_name: str = "result"
     followup: tuple[str, str] | None = None
     timeout: float = 120.0
+    output: type[Any] | None = None  # a pydantic model the answer must validate against (layers/validation.py)
     cache_prefix: int = 0  # leading characters of ``prompt`` shared by many calls: marked for caching (prompt_cache)
 
 
@@ -51,14 +52,23 @@ class Completion:
     cached_tokens: int = 0
     billing: Billing = "tokens"
     cache_write_tokens: int = 0  # of input_tokens, written to the provider's prompt cache (Anthropic bills 1.25x)
+    value: Any = None  # the answer validated against Request.output (set by layers/validation.py), else None
+    saved_at: str | None = None  # an answer from the response cache: when it was stored (no request was sent)
 
 
 class Provider(Protocol):
     """Anything that can answer a :class:`Request`; ``on_chunk`` is called on every streamed event with the number
     of characters received so far (0 for events that carry no text, such as the first)."""
 
-    provider: str
-    model: str
-    streams: bool  # False: the answer arrives whole, so "no first byte yet" cannot be told from "still working"
+    @property
+    def provider(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def streams(self) -> bool:
+        """False: the answer arrives whole, so "no first byte yet" cannot be told from "still working"."""
+        ...
 
     async def complete(self, request: Request, on_chunk: ChunkFn | None = None) -> Completion: ...

@@ -23,9 +23,19 @@ from taskmaster_mcp.models.registry import provider_wire
 from taskmaster_mcp.models.wires.anthropic import AnthropicAdapter
 from taskmaster_mcp.models.wires.base import ClientPool, ProviderSetup, anthropic_sdk, fingerprint
 from taskmaster_mcp.models.wires.openai_chat import OpenAIChatAdapter
+from taskmaster_mcp.models.wires.openai_chat import sends_temperature as openai_sends_temperature
 from taskmaster_mcp.models.wires.sampling import SamplingAdapter
 
-__all__ = ["ClientCache", "ProviderSetup"]
+__all__ = ["ClientCache", "ProviderSetup", "sends_temperature"]
+
+
+def sends_temperature(provider: str, model: str) -> bool:
+    """Whether the wire sends the role's temperature: Chat Completions do (not to OpenAI's reasoning models); the
+    anthropic SDK 2.x takes none, and sampling and the CLI agents have no such setting."""
+    wire = provider_wire(provider)
+    if wire == "vertex":
+        return not model.startswith("claude")  # Gemini on Vertex goes through Chat Completions
+    return wire == "openai" and openai_sends_temperature(provider, model)
 
 
 class ClientCache(ClientPool):

@@ -12,6 +12,11 @@ from taskmaster_mcp.models.providers import ChunkFn, Completion, Request
 from taskmaster_mcp.models.wires.base import Answer, SDKAdapter, messages
 
 
+def sends_temperature(provider: str, model: str) -> bool:
+    """False for OpenAI's reasoning models, which refuse a temperature."""
+    return not (provider in ("openai", "azure") and model.startswith(("o1", "o3", "o4", "gpt-5")))
+
+
 class OpenAIChatAdapter(SDKAdapter):
     """Chat Completions over a cached ``AsyncOpenAI`` client (OpenAI and every OpenAI-compatible endpoint)."""
 
@@ -25,12 +30,11 @@ class OpenAIChatAdapter(SDKAdapter):
             "stream_options": {"include_usage": True},
             "timeout": request.timeout,
         }
-        reasoning = self.provider in ("openai", "azure") and self.model.startswith(("o1", "o3", "o4", "gpt-5"))
         if self.provider in ("openai", "azure"):
             kwargs["max_completion_tokens"] = request.max_tokens
         else:
             kwargs["max_tokens"] = request.max_tokens
-        if request.temperature is not None and not reasoning:
+        if request.temperature is not None and sends_temperature(self.provider, self.model):
             kwargs["temperature"] = request.temperature
         if request.json_schema is not None:
             kwargs["response_format"] = {
