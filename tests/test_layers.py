@@ -24,6 +24,7 @@ from taskmaster_mcp.models.policy import CircuitBreaker
 from taskmaster_mcp.models.providers import ChunkFn, Completion, Request
 from taskmaster_mcp.models.recording import Recorder, load
 from taskmaster_mcp.models.response_cache import ResponseCache
+from taskmaster_mcp.models.spend import SpendGuard
 from taskmaster_mcp.models.structured import SchemaCache
 from taskmaster_mcp.models.usage import CallState
 from taskmaster_mcp.store.config import RoleConfig
@@ -140,10 +141,17 @@ async def test_limited_retries_an_overload_of_our_own_concurrency_for_free() -> 
     assert limiter.decreases == 1 and limiter.in_flight == 0
 
 
+async def test_limited_grows_the_limit_on_an_answer_and_frees_the_slot() -> None:
+    limiter = AdaptiveLimiter(limit=2.0, maximum=8)
+    answer = await Limited(Fake(ok("fine")), limiter, run_state(), turn()).complete(request())
+    assert answer.text == "fine" and limiter.in_flight == 0 and limiter.capacity == 3 and limiter.good == 1
+
+
 async def test_metered_prices_counts_and_logs_every_request(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path, base_dir=tmp_path / "data", env={})
     run, role = run_state(), turn()
-    model = Metered(Parsed(Fake(ok('{"title": 1}'), overload(), ok('{"title": "t", "steps": 1}'))), run, role, ledger)
+    script = Fake(ok('{"title": 1}'), overload(), ok('{"title": "t", "steps": 1}'))
+    model = Metered(Parsed(script), run, role, ledger, SpendGuard(ledger))
     with pytest.raises(Exception, match="title"):
         await model.complete(request(Plan))
     with pytest.raises(ProviderError):

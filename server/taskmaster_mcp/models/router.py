@@ -34,7 +34,6 @@ from taskmaster_mcp.models.registry import resolve_base_url, resolve_key
 from taskmaster_mcp.models.routing.chain import FallbackChain
 from taskmaster_mcp.models.routing.escalation import Climb
 from taskmaster_mcp.models.routing.rules import TaskFacts, choose, policy_of
-from taskmaster_mcp.models.spend import SpendGuard
 from taskmaster_mcp.models.structured import extract_json
 from taskmaster_mcp.models.usage import CallState, ProgressFn, Usage
 from taskmaster_mcp.store.config import ROLES, Config, ConfigSource
@@ -91,7 +90,7 @@ class ModelRouter:
         self.limiters = limiters or Limiters()  # the server shares one registry across its routers
         self.parts = Parts.of(paths, self.env, self.ledger, self.limiters)
         self._clients = self.parts.clients
-        self._guard = SpendGuard(self.ledger)
+        self._guard = self.parts.guard
 
     async def generate_object(
         self,

@@ -11,10 +11,13 @@ from __future__ import annotations
 import time
 
 from taskmaster_mcp.errors import ProviderError
+from taskmaster_mcp.models import catalogue
+from taskmaster_mcp.models.catalogue import ModelInfo
 from taskmaster_mcp.models.layers.base import Turn, Wrapper
 from taskmaster_mcp.models.layers.validation import InvalidAnswer
 from taskmaster_mcp.models.ledger import Entry, Ledger, error_kind
 from taskmaster_mcp.models.providers import ChunkFn, Completion, Provider, Request
+from taskmaster_mcp.models.spend import SpendGuard
 from taskmaster_mcp.models.usage import CallState, cost_of
 
 
@@ -42,14 +45,29 @@ def ledger_entry(
     )
 
 
-class Metered(Wrapper):
-    """Each request priced, counted and logged."""
+def estimate(info: ModelInfo | None, request: Request) -> float:
+    """An upper bound of what ``request`` can cost: its text at 3 characters a token (tokenisers average about 4),
+    the output at ``max_tokens``; 0 when the price is unknown (such a call counts against no budget)."""
+    chars = len(request.system) + len(request.prompt) + sum(len(text) for text in request.followup or ())
+    return catalogue.cost(info, chars // 3 + 1, request.max_tokens, 0) or 0.0
 
-    def __init__(self, inner: Provider, run: CallState, turn: Turn, ledger: Ledger) -> None:
+
+class Metered(Wrapper):
+    """Each request's cost reserved before it is sent, then priced, counted and logged."""
+
+    def __init__(self, inner: Provider, run: CallState, turn: Turn, ledger: Ledger, guard: SpendGuard) -> None:
         super().__init__(inner)
-        self.run, self.turn, self.ledger = run, turn, ledger
+        self.run, self.turn, self.ledger, self.guard = run, turn, ledger, guard
 
     async def complete(self, request: Request, on_chunk: ChunkFn | None = None) -> Completion:
+        run, turn = self.run, self.turn
+        hold = self.guard.reserve(run.command, run.settings.budgets, run.controls, estimate(turn.info, request))
+        try:
+            return await self._send(request, on_chunk)
+        finally:
+            self.guard.settle(hold)
+
+    async def _send(self, request: Request, on_chunk: ChunkFn | None) -> Completion:
         run, turn = self.run, self.turn
         started = time.perf_counter()
         try:

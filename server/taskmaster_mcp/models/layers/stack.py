@@ -30,7 +30,7 @@ from taskmaster_mcp.models.providers import Provider, Request, Sampler
 from taskmaster_mcp.models.recording import Recorder
 from taskmaster_mcp.models.registry import provider_wire, resolve_base_url, resolve_key
 from taskmaster_mcp.models.response_cache import ResponseCache, default_cache_dir, request_key
-from taskmaster_mcp.models.spend import user_price
+from taskmaster_mcp.models.spend import SpendGuard, user_price
 from taskmaster_mcp.models.structured import SchemaCache
 from taskmaster_mcp.models.usage import CallState
 from taskmaster_mcp.models.wires.clients import ClientCache, ProviderSetup, sends_temperature
@@ -38,6 +38,7 @@ from taskmaster_mcp.store.config import Config, RoleConfig
 from taskmaster_mcp.store.paths import Paths
 
 DEFAULT_MAX_TOKENS = 8192
+CHARS_PER_TOKEN = 4
 
 
 @dataclass
@@ -53,6 +54,10 @@ class Parts:
     clients: ClientCache = field(default_factory=ClientCache)
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     schemas: SchemaCache = field(default_factory=SchemaCache)
+    guard: SpendGuard = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.guard = SpendGuard(self.ledger)  # one per router: its reservations cover every call it routes
 
     @classmethod
     def of(cls, paths: Paths, env: Mapping[str, str], ledger: Ledger, limiters: Limiters) -> Parts:
@@ -88,7 +93,7 @@ class Parts:
         """``wire`` in every layer (``probe``: a connectivity check, without cache, validation, breaker, record)."""
         rc, info = turn.config, turn.info
         limiter = self.limiters.get(rc.provider, rc.model_id, turn.base_url, run.settings, provider_wire(rc.provider))
-        model: Provider = Metered(Parsed(Bounded(wire, run, turn)), run, turn, self.ledger)
+        model: Provider = Metered(Parsed(Bounded(wire, run, turn)), run, turn, self.ledger, self.guard)
         model = Retrying(Limited(model, limiter, run, turn), run, turn)
         if probe:
             return model
@@ -106,8 +111,13 @@ class Parts:
 
 
 def for_role(request: Request, turn: Turn) -> Request:
-    """``request`` with the role's limits: its maxTokens (within the model's), its temperature."""
+    """``request`` with the role's limits (its maxTokens within the model's, its temperature) and its stable prefix
+    marked for the prompt cache only when it reaches the model's minimum (``catalogue.min_cache_tokens``, at ~4
+    characters a token): under it the provider caches nothing, so nothing is marked."""
     max_tokens = turn.config.max_tokens or DEFAULT_MAX_TOKENS
     if turn.info is not None and turn.info.max_output_tokens:
         max_tokens = min(max_tokens, turn.info.max_output_tokens)
-    return replace(request, max_tokens=max_tokens, temperature=turn.config.temperature)
+    prefix = request.cache_prefix
+    if prefix and (len(request.system) + prefix) // CHARS_PER_TOKEN < catalogue.min_cache_tokens(turn.config.model_id):
+        prefix = 0
+    return replace(request, max_tokens=max_tokens, temperature=turn.config.temperature, cache_prefix=prefix)

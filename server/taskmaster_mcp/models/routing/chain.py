@@ -14,7 +14,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from taskmaster_mcp.errors import AllProvidersFailed, ConfigError, InvalidModelOutput, ProviderError, TaskmasterError
+from taskmaster_mcp.errors import (
+    AllProvidersFailed,
+    BudgetExceeded,
+    ConfigError,
+    InvalidModelOutput,
+    ProviderError,
+    TaskmasterError,
+)
 from taskmaster_mcp.models.layers.base import Turn
 from taskmaster_mcp.models.layers.stack import Parts, for_role
 from taskmaster_mcp.models.providers import ChunkFn, Completion, Request, Sampler
@@ -104,6 +111,8 @@ class FallbackChain:
                 stack = parts.stack(run, turn, parts.wire(self.config, turn, self.sampler))
                 await run.say(0, f"asking {label}")
                 completion = await stack.complete(for_role(request, turn), on_chunk)
+            except BudgetExceeded:
+                raise  # a budget holds for every role: trying the next one would be refused too
             except (ProviderError, InvalidModelOutput, ConfigError) as err:
                 failures.append((name, tag(err, rc.provider, rc.model_id)))
                 notes.append(f"{label}: {err}")
