@@ -14,7 +14,8 @@ Decisions:
   sends, the output at its ``max_tokens``) before it is sent, and the reservation is settled once the request ends
   (its real cost is then in the ledger). A request is refused while what is spent plus what is reserved by
   requests under way has reached a budget, so concurrent requests (expand_all, analyze, update) cannot all pass
-  one check: no daily, monthly or per-command cap is passed by more than one request's cost.
+  one check: no daily, monthly or per-command cap is passed by more than one request's cost. A request that only
+  reservations stand in the way of waits for them to settle (within the call's deadline) and is decided again.
 - Past ``warnAt`` of any budget, every AI result carries a warning (``usage.warnings``) and stderr logs it once per
   budget and period (a long expand_all would otherwise log it for every task).
 - A call whose price is unknown adds nothing to any budget, and never silently: the call's result says so, and a
@@ -27,8 +28,11 @@ Decisions:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -151,15 +155,30 @@ class SpendGuard:
         self.ledger = ledger
         self._logged: set[str] = set()
         self._held: list[Hold] = []
+        self._settled = asyncio.Event()  # set whenever a reservation is settled
 
-    def reserve(
-        self, command: str, budgets: Budgets, controls: CostControls, usd: float, now: datetime | None = None
+    async def reserve(
+        self, command: str, budgets: Budgets, controls: CostControls, usd: float, deadline: float
     ) -> Hold | None:
-        """Reserve ``usd`` for one request of ``command``; BudgetExceeded when spent plus reserved has reached a
-        budget that applies. None (nothing to settle) when no budget applies."""
+        """Reserve ``usd`` for one request of ``command``. While only requests under way stand between what is
+        spent and a budget, wait for them to settle (until ``deadline``, monotonic), then decide again; once what is
+        spent has reached a budget, BudgetExceeded. None (nothing to settle) when no budget applies."""
         base = base_command(command)
         if not _limits(budgets, controls, base):
             return None
+        while True:
+            try:
+                return self._reserve(base, budgets, controls, usd)
+            except BudgetExceeded:
+                if not self._held or time.monotonic() >= deadline:
+                    raise
+            self._settled.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                    await self._settled.wait()
+
+    def _reserve(self, base: str, budgets: Budgets, controls: CostControls, usd: float) -> Hold:
+        now = None
         held = sum(h.usd for h in self._held)
         today, month = self.ledger.spend(now)
         for spent, limit, key, period in (
@@ -181,6 +200,7 @@ class SpendGuard:
         """Release a reservation: the request ended (what it cost is in the ledger now)."""
         if hold is not None and hold in self._held:
             self._held.remove(hold)
+            self._settled.set()
 
     def check(self, command: str, budgets: Budgets, controls: CostControls, now: datetime | None = None) -> None:
         """Raise BudgetExceeded when a daily/monthly budget or this command's cap is reached (no model called)."""

@@ -61,7 +61,8 @@ class Metered(Wrapper):
 
     async def complete(self, request: Request, on_chunk: ChunkFn | None = None) -> Completion:
         run, turn = self.run, self.turn
-        hold = self.guard.reserve(run.command, run.settings.budgets, run.controls, estimate(turn.info, request))
+        usd = estimate(turn.info, request)
+        hold = await self.guard.reserve(run.command, run.settings.budgets, run.controls, usd, run.deadline)
         try:
             return await self._send(request, on_chunk)
         finally:
