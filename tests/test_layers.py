@@ -203,3 +203,29 @@ async def test_bounded_times_out_a_request_that_never_answers() -> None:
     with pytest.raises(ProviderError, match="no response within") as caught:
         await Bounded(hung, run_state(first_byte_seconds=0.05), turn()).complete(request())
     assert caught.value.retryable and hung.requests[0].timeout > 0
+
+
+async def test_warmed_sends_the_first_request_of_a_marked_prefix_alone() -> None:
+    import asyncio
+
+    from taskmaster_mcp.models.layers.prompt_cache import Warmed
+
+    log: list[str] = []
+
+    class Slow(Fake):
+        async def complete(self, request: Request, on_chunk: ChunkFn | None = None) -> Completion:
+            log.append(f"start {request.prompt[-1]}")
+            await asyncio.sleep(0.05)
+            log.append(f"end {request.prompt[-1]}")
+            return ok("done")
+
+    gates: dict[str, asyncio.Event] = {}
+    model = Warmed(Slow(), gates, "fake/fake-1", time.monotonic() + 5)
+    shared = "P" * 100
+    asks = [Request("s", shared + str(n), 10, cache_prefix=100) for n in range(3)]
+    await asyncio.gather(*(model.complete(ask) for ask in asks))
+    assert log[:2] == ["start 0", "end 0"] and sorted(log[2:]) == ["end 1", "end 2", "start 1", "start 2"]
+    log.clear()
+    unmarked = [Request("s", shared + str(n), 10) for n in range(2)]
+    await asyncio.gather(*(model.complete(ask) for ask in unmarked))
+    assert log[:2] == ["start 0", "start 1"]  # nothing marked: nothing waits

@@ -35,6 +35,7 @@ from taskmaster_mcp.ai.codebase import code_block
 from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, renumber, research_step, summarize, task_line
 from taskmaster_mcp.ai.critique import Critic, CritiqueReport, subtasks_source
 from taskmaster_mcp.ai.neighbours import builds_on, dependents, relevant, unblocks
+from taskmaster_mcp.ai.plan_map import plan_map
 from taskmaster_mcp.ai.prompts import expand
 from taskmaster_mcp.ai.prompts.blocks import task_context
 from taskmaster_mcp.errors import Conflict, TaskmasterError
@@ -399,7 +400,7 @@ async def expand_all(
             "Pass force=true to replace existing subtasks, or expand_task one task."
         )
     report, default = scores_by_task(ai.project.paths, tag), default_subtasks(config)
-    reverse, code = dependents(index), code_block(ai.project.paths)
+    reverse, code = dependents(index), code_block(ai.project.paths) + plan_map(index.tasks)  # the shared prefix
     total, semaphore = len(eligible), asyncio.Semaphore(limit)
     usages: list[Usage] = []
     expanded: dict[str, int] = {}

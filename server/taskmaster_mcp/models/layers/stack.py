@@ -1,15 +1,18 @@
 """One role's stack for one call: the wire adapter wrapped in every layer, outermost first::
 
-    Recorded -> Cached -> Breaking -> Validated -> Retrying -> Limited -> Metered -> Parsed -> Bounded -> wire
+    Recorded -> Cached -> Breaking -> Validated -> Retrying -> Warmed -> Limited -> Metered -> Parsed
+    -> Bounded -> wire
 
 So an answer from the response cache sends nothing and touches no circuit; the re-ask after invalid output gets
-a fresh turn of retries; each retry waits for a limiter slot; each request sent is metered (an invalid answer
-too); each request runs under its timeouts. :class:`Parts` are the long-lived pieces a router owns (SDK clients,
-breaker, limiters, caches, ledger), shared by every stack it builds.
+a fresh turn of retries; requests marking one prompt prefix wait for its first write; each retry waits for a
+limiter slot; each request sent is metered (an invalid answer too); each request runs under its timeouts.
+:class:`Parts` are the long-lived pieces a router owns (SDK clients, breaker, limiters, caches, ledger, the
+prompt-cache gates), shared by every stack it builds.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -20,6 +23,7 @@ from taskmaster_mcp.models.credentials import provider_env
 from taskmaster_mcp.models.layers.base import Lazy, Turn
 from taskmaster_mcp.models.layers.limit import Limited
 from taskmaster_mcp.models.layers.metering import Metered, ledger_entry
+from taskmaster_mcp.models.layers.prompt_cache import Warmed
 from taskmaster_mcp.models.layers.recording import Recorded
 from taskmaster_mcp.models.layers.response_cache import Cached
 from taskmaster_mcp.models.layers.retries import Bounded, Breaking, Retrying
@@ -55,6 +59,7 @@ class Parts:
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     schemas: SchemaCache = field(default_factory=SchemaCache)
     guard: SpendGuard = field(init=False)
+    gates: dict[str, asyncio.Event] = field(default_factory=lambda: {})  # marked prefixes written (prompt_cache)
 
     def __post_init__(self) -> None:
         self.guard = SpendGuard(self.ledger)  # one per router: its reservations cover every call it routes
@@ -94,7 +99,8 @@ class Parts:
         rc, info = turn.config, turn.info
         limiter = self.limiters.get(rc.provider, rc.model_id, turn.base_url, run.settings, provider_wire(rc.provider))
         model: Provider = Metered(Parsed(Bounded(wire, run, turn)), run, turn, self.ledger, self.guard)
-        model = Retrying(Limited(model, limiter, run, turn), run, turn)
+        where = f"{rc.provider}\0{rc.model_id}\0{turn.base_url}"
+        model = Retrying(Warmed(Limited(model, limiter, run, turn), self.gates, where, run.deadline), run, turn)
         if probe:
             return model
         model = Breaking(Validated(model, self.schemas, info), self.breaker)
