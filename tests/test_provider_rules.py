@@ -152,3 +152,20 @@ def test_a_stable_prefix_is_marked_only_when_it_reaches_the_models_minimum() -> 
     assert marked("claude-sonnet-4-5-20250929", 5000) == 5000
     assert marked("claude-haiku-4-5-20251001", 5000) == 0
     assert marked("claude-haiku-4-5-20251001", 17000) == 17000
+
+
+async def test_random_529s_fail_no_call_and_keep_the_limit(tmp_path: Path, provider_server: ProviderServer) -> None:
+    provider_server.defaults[MESSAGES] = Reply(text="ok", delay=0.05)
+    main = {"provider": "anthropic", "modelId": MAIN, "maxTokens": 100, "baseURL": provider_server.url}
+    ours = {"cache": {"enabled": False}, "retries": {"baseDelaySeconds": 0.02, "maxDelaySeconds": 0.05}}
+    write_config(tmp_path, {"main": main}, ours)
+    router = ModelRouter(Paths(tmp_path), {"ANTHROPIC_API_KEY": "sk-test"}, data_dir=tmp_path / "data")
+    await router.generate_text(command="expand_all", role="main", system="s", prompt="warm up")
+    provider_server.weather.set(0.3)
+    calls = [router.generate_text(command="expand_all", role="main", system="s", prompt=f"p{n}") for n in range(20)]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    await router.aclose()
+    [limiter] = router.limiters.all().values()
+    assert not [r for r in results if isinstance(r, BaseException)]
+    assert provider_server.weather.refused > 0 and limiter.decreases == 0
+    assert all(usage.role == "main" for _, usage in (r for r in results if not isinstance(r, BaseException)))
