@@ -221,7 +221,7 @@ async def test_review_leaves_planning_documents_out_and_returns_the_subtasks_the
 def test_a_native_wire_gets_the_exact_count_in_its_schema_while_validation_accepts_a_miss() -> None:
     from taskmaster_mcp.ai.prompts.expand import SubtaskPlan, counted_subtasks
     from taskmaster_mcp.ai.prompts.plan import counted_plan
-    from taskmaster_mcp.models.providers import native_schema
+    from taskmaster_mcp.models.wires.schema import native_schema
 
     schema = native_schema("openai", counted_plan(5))
     assert schema["properties"]["tasks"]["minItems"] == 5 and schema["properties"]["tasks"]["maxItems"] == 5

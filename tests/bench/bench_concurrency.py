@@ -10,7 +10,11 @@ warmed up by one expand_task.
    fixed concurrency 2, 4, 6 and 8 with adaptation off (``concurrency.adaptive: false``), all in this run. Targets:
    0 failed tasks, and wall time <= 1.3x that of the best fixed concurrency that failed no task.
 
-Run: .venv/bin/python tests/bench/bench_concurrency.py   (about two minutes)
+3. A provider refusing 30% of requests at random with 529 (its own load, not ours): adaptive against a fixed good
+   concurrency of 8, in one run. Targets: 0 failed tasks, wall time <= 1.5x that of fixed 8 (before: the limit
+   halved on every 529 and stayed at 1-2, 2.2x).
+
+Run: .venv/bin/python tests/bench/bench_concurrency.py   (about three minutes; ``--weather``: part 3 only)
 """
 
 from __future__ import annotations
@@ -27,9 +31,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "support"))
 
-from rpc import Session, server_command  # noqa: E402
-
 from provider_server import MESSAGES, ProviderServer, Reply, write_config  # noqa: E402
+from rpc import Session, server_command  # noqa: E402
 
 TASKS = 20
 DELAY = 2.0
@@ -126,6 +129,33 @@ def count(result: dict[str, Any], key: str) -> int:
     return len(value) if isinstance(value, list) else 0  # pyright: ignore[reportUnknownArgumentType]
 
 
+WEATHER_RATE = 0.3
+WEATHER_FIXED = 8
+
+
+def weather(tmp: Path, server: ProviderServer, lines: list[str]) -> None:
+    """Part 3: random 529s at ``WEATHER_RATE``, adaptive against fixed ``WEATHER_FIXED``."""
+    server.max_in_flight = None
+    lines.append(f"provider answering 529 to {WEATHER_RATE:.0%} of requests at random (seeded)")
+    results: dict[str, tuple[float, int, int]] = {}
+    for name, concurrency in (
+        (f"fixed {WEATHER_FIXED}, adaptation off", {"start": WEATHER_FIXED, "adaptive": False}),
+        ("adaptive (start 8, max 16)", None),
+    ):
+        server.weather.set(WEATHER_RATE)
+        server.peak_in_flight = 0
+        elapsed, result = run(tmp, "weather-" + name.split()[0], server, concurrency)
+        failed = count(result, "failed") + count(result, "remaining")
+        results[name] = (elapsed, failed, server.weather.refused)
+        lines.append(
+            f"  {name:<28}: {elapsed:6.2f} s, {failed} failed, {server.weather.refused} 529s, "
+            f"peak {server.peak_in_flight} in flight"
+        )
+    server.weather.set(0.0)
+    (fixed, _, _), (adaptive, failed, _) = results.values()
+    lines.append(f"  adaptive / fixed {WEATHER_FIXED}: {adaptive / fixed:.2f}x (target <= 1.5x, 0 failed; was 2.2x)")
+
+
 def main() -> None:
     server = ProviderServer().start()
     server.defaults[MESSAGES] = Reply(text=SUBTASKS, delay=DELAY)
@@ -133,6 +163,10 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp_name:
             tmp = Path(tmp_name)
+            if "--weather" in sys.argv:
+                weather(tmp, server, lines)
+                print("\n".join(lines))
+                return
             singles = one_call(tmp, server, 2)
             free, result = run(tmp, "free", server, None)
             one = statistics.median(singles)
@@ -168,6 +202,7 @@ def main() -> None:
                 f"  adaptive / best fixed without failures (fixed {best_n}): {adaptive / best:.2f}x "
                 "(target <= 1.3x, 0 failed)"
             )
+            weather(tmp, server, lines)
     finally:
         server.stop()
     print("\n".join(lines))

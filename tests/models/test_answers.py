@@ -186,7 +186,14 @@ async def test_an_anthropic_native_answer_with_confidence_80_is_mended_not_re_as
         {"main": {"provider": "anthropic", "modelId": model, "maxTokens": 2000, "baseURL": provider_server.url}},
         {"cache": {"enabled": False}},
     )
-    subtask = {"id": 1, "title": "Add the parser", "description": "Parse.", "details": "d", "testStrategy": "t"}
+    subtask = {
+        "id": 1,
+        "title": "Add the parser",
+        "description": "Parse.",
+        "details": "d",
+        "testStrategy": "t",
+        "dependencies": [],
+    }
     provider_server.script(MESSAGES, Reply(text=json.dumps({"subtasks": [subtask], "confidence": 80})))
     router = ModelRouter(Paths(tmp_path), {"ANTHROPIC_API_KEY": "sk-ant-test"}, data_dir=tmp_path / "data")
     try:

@@ -16,11 +16,11 @@ import pytest
 from cli_agents import alive, calls, install
 from provider_server import CHAT, ProviderServer, Reply, write_config
 from taskmaster_mcp.errors import ConfigError, ProviderError
-from taskmaster_mcp.models.agents import ClaudeCodeAdapter
-from taskmaster_mcp.models.clients import ClientCache, ProviderSetup
 from taskmaster_mcp.models.credentials import credential_status
 from taskmaster_mcp.models.providers import Request
 from taskmaster_mcp.models.router import ModelRouter
+from taskmaster_mcp.models.wires.agents import ClaudeCodeAdapter
+from taskmaster_mcp.models.wires.clients import ClientCache, ProviderSetup
 from taskmaster_mcp.store.paths import Paths
 
 REQUEST = Request(system="be brief", prompt="say hi", max_tokens=100, timeout=20)

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
 from provider_server import BEDROCK, CHAT, TOKEN, VERTEX_CLAUDE, ProviderServer, Reply, write_config
 from taskmaster_mcp.errors import ConfigError, ProviderError
-from taskmaster_mcp.models.clients import ClientCache, ProviderSetup
 from taskmaster_mcp.models.providers import Request
 from taskmaster_mcp.models.router import ModelRouter
+from taskmaster_mcp.models.wires.clients import ClientCache, ProviderSetup
 from taskmaster_mcp.store.paths import Paths
 
 REQUEST = Request(system="be brief", prompt="say hi", max_tokens=100, temperature=0.2, timeout=10)
@@ -211,7 +212,7 @@ def test_vertex_reads_task_masters_global_project_and_location(tmp_path: Path, p
     settings = {"global": {"vertexProjectId": "from-config", "vertexLocation": "europe-west4"}}
     setup = ProviderSetup(env=env, config=settings)
     adapter = ClientCache().adapter("vertex", "gemini-2.5-flash", None, None, setup=setup)
-    inner = adapter._inner  # type: ignore[attr-defined]
+    inner: Any = cast(Any, adapter)._inner
     assert str(inner.client.base_url) == (
         "https://europe-west4-aiplatform.googleapis.com/v1/projects/from-config/"
         "locations/europe-west4/endpoints/openapi/"

@@ -388,7 +388,8 @@ async def test_a_hung_main_falls_back_once_its_turn_is_over(tmp_path: Path, prov
         _, usage = await r.generate_text(command="c", role="main", system="s", prompt="p")
     await r.aclose()
     assert usage.role == "fallback"
-    assert "timed out: no response within" in usage.fallbacks[0] and "(2 attempts)" in usage.fallbacks[0]
+    # how many tries fit in the role's 0.3 s depends on the machine's load; that the turn ends and hands over does not
+    assert "timed out: no response within" in usage.fallbacks[0] and "attempt" in usage.fallbacks[0]
     assert provider_server.seen(MESSAGES) and len(provider_server.seen(CHAT)) == 1
 
 

@@ -56,7 +56,12 @@ def coded_project(root: Path, server: ProviderServer, count: int) -> Path:
         for n in range(1, count + 1)
     ]
     (root / ".taskmaster/tasks/tasks.json").write_text(json.dumps({"master": {"tasks": tasks}}))
-    (root / "pyproject.toml").write_text('[project]\nname = "shop"\ndependencies = ["fastapi", "sqlalchemy"]\n')
+    # A manifest long enough that the shared prefix reaches the model's minimum cacheable prefix (1,024 tokens for
+    # Sonnet 4): under it the provider caches nothing, and nothing is marked.
+    dependencies = ", ".join(f'"shop-plugin-{n}>=1.{n}"' for n in range(160))
+    (root / "pyproject.toml").write_text(
+        f'[project]\nname = "shop"\ndependencies = ["fastapi", "sqlalchemy", {dependencies}]\n'
+    )
     (root / "shop").mkdir()
     for name in ("api", "models", "orders", "payments"):
         (root / "shop" / f"{name}.py").write_text(f'"""The {name} module."""\n')

@@ -10,9 +10,11 @@ import pytest
 
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply, closed_port_url, stream_events
 from taskmaster_mcp.errors import ConfigError, ProviderError
-from taskmaster_mcp.models.clients import ClientCache
-from taskmaster_mcp.models.providers import Request, SamplingAdapter, map_error, resolve_base_url
-from taskmaster_mcp.store.config import resolve_key
+from taskmaster_mcp.models.failures import map_error
+from taskmaster_mcp.models.providers import Request
+from taskmaster_mcp.models.registry import resolve_base_url, resolve_key
+from taskmaster_mcp.models.wires.clients import ClientCache
+from taskmaster_mcp.models.wires.sampling import SamplingAdapter
 from taskmaster_mcp.store.paths import Paths
 
 REQUEST = Request(system="be brief", prompt="say hi", max_tokens=100, temperature=0.2, timeout=10)
@@ -92,7 +94,7 @@ async def test_openrouter_goes_through_the_openai_adapter_at_the_env_base_url(pr
 
 async def test_ollama_needs_no_key_and_lists_its_models(provider_server: ProviderServer) -> None:
     url = resolve_base_url("ollama", None, {}, {"ollamaBaseURL": provider_server.url + "/api"})
-    assert url == provider_server.url + "/v1"
+    assert url is not None and url == provider_server.url + "/v1"
     assert resolve_key("ollama", {}, None).present
     clients = ClientCache()
     completion = await clients.adapter("ollama", "llama3.3", url, None).complete(REQUEST)

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from taskmaster_mcp.errors import ConfigError
-from taskmaster_mcp.models.escalation import Climb, escalate_next
-from taskmaster_mcp.models.routing import TaskFacts, choose, facts_of, policy_of, stronger_role
+from taskmaster_mcp.models.routing.escalation import Climb, escalate_next
+from taskmaster_mcp.models.routing.rules import TaskFacts, choose, facts_of, policy_of, stronger_role
 from taskmaster_mcp.store.config import Config
 from taskmaster_mcp.store.settings import settings_from_config
 from taskmaster_mcp.tasks.tasktype import classify

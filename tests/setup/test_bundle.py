@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from mcp import Client, StdioServerParameters
 
-from taskmaster_mcp.store.config import KEY_VARIABLES, resolve_key
+from taskmaster_mcp.models.registry import key_variables, resolve_key
 from taskmaster_mcp.store.paths import Paths
 
 REPO = Path(__file__).resolve().parents[2]
@@ -93,7 +93,7 @@ def test_the_manifest_lists_exactly_the_tools_the_server_serves() -> None:
 def test_every_provider_key_is_an_optional_sensitive_field_mapped_into_env_with_no_default() -> None:
     document = manifest()
     fields, env = document["user_config"], document["server"]["mcp_config"]["env"]
-    for variable in {v for v in KEY_VARIABLES.values() if v}:
+    for variable in key_variables():
         match = TEMPLATE.fullmatch(env.get(variable, ""))
         assert match, f"{variable} is not mapped from a user_config field"
         field = fields[match.group(1)]

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import socket
 import struct
 import sys
@@ -118,8 +119,12 @@ class ProviderServer:
         self.in_flight = 0
         self.peak_in_flight = 0
         self.busy_rejections = 0
+        self.weather = Weather()  # random overloads of the provider's own (simulated_weather); off by default
         self.prompt_cache = False  # bill Messages requests as Anthropic's prompt cache would (simulated_cache_usage)
         self.cached_prefixes: set[tuple[str, str]] = set()  # (model, prefix text) written to the simulated cache
+        # Anthropic's real rules (simulated_cache_usage): nothing cached under the model's minimum prefix, and a
+        # write lands only when its answer is sent, so every request of the first concurrent wave pays a write.
+        self.cache_rules = False
         self._queues: dict[tuple[str, str | None], deque[Reply]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -227,6 +232,9 @@ def _make_handler(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
                 if busy:
                     return self._error(route, server.busy_reply)
                 try:
+                    weather = simulated_weather(server)
+                    if weather is not None:
+                        return self._error(route, weather)
                     return self._answer(route, record, body)
                 finally:
                     with server._lock:
@@ -248,6 +256,9 @@ def _make_handler(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
                 return self._error(route, reply)
             if server.prompt_cache and route == MESSAGES and isinstance(body, dict):
                 reply = simulated_cache_usage(server, body, reply)
+                if server.cache_rules and reply.cache_written:  # the write lands once this answer is sent
+                    landing = cache_key(body)
+                    threading.Timer(reply.delay, lambda: land_cache_write(server, landing)).start()
                 record.billed = (
                     reply.usage[0] - reply.usage[2] - reply.cache_written,
                     reply.usage[2],
@@ -382,6 +393,33 @@ def _blocks(content: Any) -> list[dict[str, Any]]:
     return [b for b in content if isinstance(b, dict)] if isinstance(content, list) else []  # pyright: ignore
 
 
+@dataclass
+class Weather:
+    """A provider's own load: ``rate`` of requests refused with ``reply`` (529 by default) at random, whatever our
+    concurrency; ``seed`` makes a run repeatable. ``refused`` counts them."""
+
+    rate: float = 0.0
+    seed: int = 19
+    reply: Reply = field(default_factory=lambda: Reply(status=529, error_type="overloaded_error", message="Overloaded"))
+    refused: int = 0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def set(self, rate: float, seed: int = 19) -> None:
+        self.rate, self.seed, self.refused = rate, seed, 0
+        self.rng.seed(seed)
+
+
+def simulated_weather(server: ProviderServer) -> Reply | None:
+    """The overload reply for a request the provider's weather refuses, else None (``ProviderServer.weather``)."""
+    weather = server.weather
+    if weather.rate <= 0:
+        return None
+    with server._lock:
+        refused = weather.rng.random() < weather.rate
+        weather.refused += refused
+    return weather.reply if refused else None
+
+
 def tokens(text: str) -> int:
     """The simulated token count of ``text``: ~4 characters a token (the same rule for every run)."""
     return -(-len(text) // 4)
@@ -398,18 +436,52 @@ def request_tokens(body: dict[str, Any]) -> int:
     return tokens("".join(_texts(body)[0]))
 
 
+# Anthropic's minimum cacheable prefix by model family, first match wins (provider-realities.md); 1,024 otherwise.
+CACHE_MINIMUMS = (
+    ("opus-4-5", 4096),
+    ("opus-4-6", 4096),
+    ("haiku-4-5", 4096),
+    ("sonnet-4-6", 2048),
+    ("3-5-haiku", 2048),
+    ("haiku-3-5", 2048),
+)
+
+
+def cache_minimum(model: str) -> int:
+    """The fewest tokens a prefix needs before the simulated provider caches it (``cache_rules``)."""
+    return next((tokens for fragment, tokens in CACHE_MINIMUMS if fragment in model), 1024)
+
+
+def cache_key(body: dict[str, Any]) -> tuple[str, str]:
+    """(model, the text up to the last block marked for caching) of a Messages request."""
+    texts, marked = _texts(body)
+    return str(body.get("model")), "".join(texts[: marked[-1] + 1]) if marked else ""
+
+
+def land_cache_write(server: ProviderServer, key: tuple[str, str]) -> None:
+    """A cache write is readable from now on (``cache_rules``: once the answer that wrote it was sent)."""
+    with server._lock:
+        server.cached_prefixes.add(key)
+
+
 def simulated_cache_usage(server: ProviderServer, body: dict[str, Any], reply: Reply) -> Reply:
-    """``reply`` with the usage Anthropic would bill for ``body`` under prompt caching (see the module docstring)."""
+    """``reply`` with the usage Anthropic would bill for ``body`` under prompt caching (see the module docstring).
+
+    With ``server.cache_rules``: a prefix under the model's minimum (:func:`cache_minimum`) is not cached at all,
+    and a write is readable only once it has landed (:func:`land_cache_write`), so requests sent together before
+    that each pay the write."""
     texts, marked = _texts(body)
     total = tokens("".join(texts))
     if not marked:
         return replace(reply, usage=(total, reply.usage[1], 0), cache_written=0)
-    prefix = "".join(texts[: marked[-1] + 1])
-    key = (str(body.get("model")), prefix)
+    key = cache_key(body)
+    size = tokens(key[1])
+    if server.cache_rules and size < cache_minimum(key[0]):
+        return replace(reply, usage=(total, reply.usage[1], 0), cache_written=0)
     with server._lock:
         hit = key in server.cached_prefixes
-        server.cached_prefixes.add(key)
-    size = tokens(prefix)
+        if not server.cache_rules:
+            server.cached_prefixes.add(key)
     return replace(reply, usage=(total, reply.usage[1], size if hit else 0), cache_written=0 if hit else size)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, summarize
 from taskmaster_mcp.ai.prompts import routing as prompts
-from taskmaster_mcp.models.routing import policy_of
+from taskmaster_mcp.models.routing.rules import policy_of
 from taskmaster_mcp.models.routing_table import PinResult, open_tasks, proposals
 from taskmaster_mcp.store.reports import scores_by_task
 from taskmaster_mcp.store.settings import settings_from_config

@@ -6,7 +6,7 @@ import re
 
 from taskmaster_mcp.ai.context import AIContext
 from taskmaster_mcp.models import catalogue
-from taskmaster_mcp.models.routing import TaskFacts, choose, policy_of
+from taskmaster_mcp.models.routing.rules import TaskFacts, choose, policy_of
 from taskmaster_mcp.store.config import Config
 from taskmaster_mcp.store.settings import input_budget_tokens, settings_from_config
 

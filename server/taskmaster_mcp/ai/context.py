@@ -26,7 +26,7 @@ from taskmaster_mcp.ai.prompts.blocks import Template
 from taskmaster_mcp.errors import TaskmasterError
 from taskmaster_mcp.models.concurrency import launch_width
 from taskmaster_mcp.models.router import ModelRouter, ProgressFn, Sampler, Usage
-from taskmaster_mcp.models.routing import TaskFacts, facts_of
+from taskmaster_mcp.models.routing.rules import TaskFacts, facts_of
 from taskmaster_mcp.store import secrets
 from taskmaster_mcp.store.project import Project
 from taskmaster_mcp.store.reports import scores_by_task

@@ -20,7 +20,7 @@ from taskmaster_mcp.ai.prompts.blocks import Template
 from taskmaster_mcp.ai.prompts.plan import recount_prompt
 from taskmaster_mcp.ai.quality import count_within
 from taskmaster_mcp.models.router import Usage
-from taskmaster_mcp.models.routing import TaskFacts
+from taskmaster_mcp.models.routing.rules import TaskFacts
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -46,7 +46,7 @@ from taskmaster_mcp.ai.quality import count_within, structure_issues
 from taskmaster_mcp.ai.roles import configured_role
 from taskmaster_mcp.errors import InvalidModelOutput
 from taskmaster_mcp.models.router import Usage
-from taskmaster_mcp.models.routing import TaskFacts
+from taskmaster_mcp.models.routing.rules import TaskFacts
 from taskmaster_mcp.store.settings import critique_role
 
 M = TypeVar("M", bound=BaseModel)

@@ -39,6 +39,7 @@ from taskmaster_mcp.ai.context import AIContext, UsageSummary, research_step, su
 from taskmaster_mcp.ai.counts import ask_counted
 from taskmaster_mcp.ai.critique import Critic, CritiqueReport, subtasks_source
 from taskmaster_mcp.ai.neighbours import builds_on, dependents, relevant, unblocks
+from taskmaster_mcp.ai.plan_map import plan_map
 from taskmaster_mcp.ai.prd_scope import task_scope
 from taskmaster_mcp.ai.prompts import expand
 from taskmaster_mcp.ai.prompts.blocks import task_context
@@ -46,7 +47,7 @@ from taskmaster_mcp.ai.subtask_writes import apply, check_open, created_rows
 from taskmaster_mcp.errors import Conflict, TaskmasterError
 from taskmaster_mcp.models.concurrency import launch_width
 from taskmaster_mcp.models.router import Usage
-from taskmaster_mcp.models.routing import TaskFacts, facts_of
+from taskmaster_mcp.models.routing.rules import TaskFacts, facts_of
 from taskmaster_mcp.store.config import Config
 from taskmaster_mcp.store.reports import scores_by_task
 from taskmaster_mcp.store.settings import settings_from_config, tool_seconds
@@ -340,7 +341,7 @@ async def expand_all(
             "Pass force=true to replace existing subtasks, or expand_task one task."
         )
     report, default = scores_by_task(ai.project.paths, tag), default_subtasks(config)
-    reverse, code = dependents(index), code_block(ai.project.paths)
+    reverse, code = dependents(index), code_block(ai.project.paths) + plan_map(index.tasks)  # the shared prefix
     total, semaphore = len(eligible), asyncio.Semaphore(limit)
     usages: list[Usage] = []
     expanded: dict[str, int] = {}

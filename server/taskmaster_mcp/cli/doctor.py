@@ -143,7 +143,7 @@ def _check_project(report: Report, start: Path, environ: Mapping[str, str]) -> P
 
 def _check_routing(report: Report, config: Config) -> None:
     """The routing policy as every AI call will read it (an invalid one refuses every AI call)."""
-    from taskmaster_mcp.models.routing import policy_of
+    from taskmaster_mcp.models.routing.rules import policy_of
     from taskmaster_mcp.store.settings import settings_from_config
 
     try:

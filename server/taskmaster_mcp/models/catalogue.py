@@ -23,6 +23,23 @@ from importlib import resources
 from typing import Any
 
 ROLE_NAMES = ("main", "fallback", "research")
+# The minimum cacheable prompt prefix, in tokens, by model family (first match wins; provider-realities.md):
+# Anthropic caches nothing under 1,024 tokens (Sonnet 4/4.5, Opus 4/4.1, Claude 3.x), 2,048 (Sonnet 4.6, Haiku
+# 3.5) or 4,096 (Opus 4.5/4.6, Haiku 4.5), also on Bedrock and Vertex; OpenAI under 1,024.
+CACHE_MINIMUMS: tuple[tuple[str, int], ...] = (
+    ("opus-4-5", 4096),
+    ("opus-4-6", 4096),
+    ("haiku-4-5", 4096),
+    ("sonnet-4-6", 2048),
+    ("3-5-haiku", 2048),
+    ("haiku-3-5", 2048),
+)
+DEFAULT_CACHE_MINIMUM = 1024
+
+
+def min_cache_tokens(model_id: str) -> int:
+    """The fewest prompt-prefix tokens ``model_id``'s provider caches (below it nothing is cached, silently)."""
+    return next((tokens for fragment, tokens in CACHE_MINIMUMS if fragment in model_id), DEFAULT_CACHE_MINIMUM)
 
 
 @dataclass(frozen=True)

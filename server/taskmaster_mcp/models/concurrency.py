@@ -19,6 +19,11 @@ Decisions:
   retries it after the limiter has slowed down, without spending the role's retries or counting toward its
   circuit breaker, bounded by the call's deadline. Once the limit is down to one request, a 429 is the provider's
   and takes the normal retry path, so this cannot loop.
+- Overload is not always congestion. We never send more than the limit, so a 529 or 503 from a model that has
+  answered us before (:attr:`AdaptiveLimiter.good` > 0) comes while we are under the last good limit: it is the
+  provider's weather. That request backs off with jitter and is retried (``layers/limit.py``, a few times, within
+  the role's turn) and the limit is kept. Only a 429 with other requests of ours in flight halves the limit. (A
+  provider that 529s 30% of requests at random used to halve the limit on every 529 and hold it at 1-2.)
 - ``concurrency.adaptive: false`` keeps the limit fixed at ``start`` and 429s take the normal retry path (the
   behaviour before adaptive concurrency, kept for providers that dislike probing and for benchmarks). CLI agents
   and MCP sampling are not HTTP APIs with rate limits of their own (they run on this machine or in the editor),
@@ -36,6 +41,7 @@ import asyncio
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Literal
 
 from taskmaster_mcp.errors import ProviderError
 from taskmaster_mcp.store.settings import RouterSettings
@@ -46,6 +52,8 @@ class SlotTimeout(ProviderError):
 
 
 OVERLOAD_STATUSES = frozenset({429, 529})
+WEATHER_STATUSES = frozenset({503, 529})  # the provider's own load, when it comes under the last good level
+Verdict = Literal["ours", "weather", "other"]
 FIXED_WIRES = frozenset({"agent", "sampling"})
 
 
@@ -79,6 +87,17 @@ class Slot:
         self._release("overload" if overload else "other", err.retry_after)
         return ours
 
+    def verdict(self, err: ProviderError) -> Verdict:
+        """Release the slot after ``err`` and say whose it was: ``ours`` (a 429 our own concurrency caused: the
+        limit slowed down, retry at no cost), ``weather`` (a 529 or 503 from a model that has answered us under
+        this limit: the provider's load, not ours; the limit is kept and the request backs off with jitter) or
+        ``other`` (the normal retry path: e.g. a model that never answered, so its 529 says nothing of load)."""
+        weather = err.retryable and err.status in WEATHER_STATUSES and self.limiter.good > 0
+        if weather and not self.released:
+            self._release("weather")
+            return "weather"
+        return "ours" if self.failed(err) else "other"
+
     def abandon(self) -> None:
         """Cancelled or failed outside the provider: free the slot, learn nothing (no-op once released)."""
         self._release("other")
@@ -102,6 +121,7 @@ class AdaptiveLimiter:
     slow_start: bool = True
     paused_until: float = 0.0
     backoff: float = 0.0  # pause after an overload without retry-after (retries.baseDelaySeconds)
+    good: int = 0  # the most requests in flight (at admission) of a request that succeeded: the last good level
     _epoch: int = 0
     _waiters: deque[asyncio.Future[None]] = field(default_factory=lambda: deque())
 
@@ -150,11 +170,14 @@ class AdaptiveLimiter:
     def release(self, slot: Slot, outcome: str, retry_after: float | None = None) -> None:
         """Free ``slot`` and adapt: grow on ``ok``, halve on ``overload`` (once per round), pause on retry-after."""
         self.in_flight -= 1
+        if outcome == "ok":
+            self.good = max(self.good, slot.others + 1)
         if self.adaptive and outcome == "ok" and self.limit < self.maximum:
             self.limit = min(float(self.maximum), self.limit + (1.0 if self.slow_start else 1.0 / self.limit))
         elif self.adaptive and outcome == "overload":
             if slot.epoch == self._epoch:
                 self.limit = max(1.0, self.limit / 2)
+                self.good = min(self.good, self.capacity)
                 self.slow_start = False
                 self.decreases += 1
                 self._epoch += 1

@@ -1,7 +1,7 @@
 """How each provider signs in, and whether this machine has it: the credential status shown by ``models`` and
 ``doctor``. It names the real mechanism of each provider and never asks for a variable that does not exist.
 
-- API-key providers: the variable of ``store/config.py``'s ``KEY_VARIABLES``, from the server's env or ``.env``.
+- API-key providers: the key variable of the provider's row in ``registry.py``, from the server's env or ``.env``.
 - CLI agents (``claude-code``, ``codex-cli``, ``gemini-cli``, ``grok-cli``) sign in with the user's own CLI login
   and plan; what is checked is the CLI (and, for Claude Code, the SDK extra) and the login files the CLI keeps.
 - ``bedrock``: the AWS credential chain; ``vertex``: Google credentials (a JSON file or gcloud's ADC).
@@ -22,7 +22,8 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, cast
 
-from taskmaster_mcp.store.config import is_placeholder, load_config, read_dotenv, resolve_key
+from taskmaster_mcp.models.registry import AGENTS, resolve_key
+from taskmaster_mcp.store.config import is_placeholder, load_config, read_dotenv
 from taskmaster_mcp.store.paths import Paths
 
 # Variables the cloud providers and CLI agents read, also taken from <project>/.env when the env lacks them.
@@ -44,42 +45,6 @@ CREDENTIAL_VARIABLES = (
     "GROK_CLI_API_KEY",
 )
 EXTRA = 'pip install "taskmaster-mcp[{}]"'
-
-
-@dataclass(frozen=True)
-class AgentSpec:
-    """A CLI agent: its command, how to install it and sign in, and Task Master's setting for its path."""
-
-    command: str
-    install: str
-    sign_in: str
-    path_setting: tuple[str, str] | None = None  # (config.json section, key)
-
-
-AGENTS: dict[str, AgentSpec] = {
-    "claude-code": AgentSpec(
-        "claude",
-        "npm install -g @anthropic-ai/claude-code",
-        "run `claude` once and sign in with /login (or run `claude setup-token` and set CLAUDE_CODE_OAUTH_TOKEN)",
-        ("claudeCode", "pathToClaudeCodeExecutable"),
-    ),
-    "codex-cli": AgentSpec(
-        "codex",
-        "npm install -g @openai/codex",
-        "run `codex login` (ChatGPT plan) or set OPENAI_CODEX_API_KEY",
-        ("codexCli", "codexPath"),
-    ),
-    "gemini-cli": AgentSpec(
-        "gemini",
-        "npm install -g @google/gemini-cli",
-        "run `gemini` once and choose Login with Google, or set GEMINI_API_KEY",
-    ),
-    "grok-cli": AgentSpec(
-        "grok",
-        "npm install -g @vibe-kit/grok-cli",
-        "set GROK_CLI_API_KEY (an xAI API key) or apiKey in ~/.grok/user-settings.json",
-    ),
-}
 
 
 @dataclass(frozen=True)

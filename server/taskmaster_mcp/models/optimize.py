@@ -39,12 +39,12 @@ from pydantic import BaseModel
 from taskmaster_mcp.errors import ConfigError
 from taskmaster_mcp.models import catalogue
 from taskmaster_mcp.models.ledger import GroupStats
-from taskmaster_mcp.store.config import KEY_VARIABLES, Config, resolve_key
+from taskmaster_mcp.models.registry import ROWS, resolve_key
+from taskmaster_mcp.store.config import Config
 from taskmaster_mcp.store.paths import Paths
 
 Preset = Literal["speed", "quality", "cost"]
 BENCHMARK_FILE = "model-benchmark.json"
-NO_KEY_PROVIDERS = frozenset({"openrouter", "azure", "openai-compatible", "zai-coding"})  # need a base URL or resell
 COST_FLOOR = 0.15
 
 
@@ -107,9 +107,9 @@ def candidates(
 ) -> list[Candidate]:
     """Catalogue models whose provider's API key is present, with their quality, latency and price."""
     keyed = {
-        p
-        for p, variable in KEY_VARIABLES.items()
-        if variable is not None and p not in NO_KEY_PROVIDERS and resolve_key(p, env, paths).present
+        row.name
+        for row in ROWS  # a reseller needs a base URL or serves other makers' models: not a candidate by key alone
+        if row.key_variable is not None and not row.reseller and resolve_key(row.name, env, paths).present
     }
     found: list[Candidate] = []
     for info in catalogue.models():

@@ -73,8 +73,10 @@ def request_key(
     request: Request,
     schema: type[BaseModel] | None,
     native: bool = False,
+    temperature_sent: bool = True,
 ) -> str:
-    """The sha256 of everything that shapes the answer to ``request`` (see the module docstring)."""
+    """The sha256 of everything that shapes the answer to ``request`` (see the module docstring); a temperature
+    the wire does not send (``temperature_sent`` False: the anthropic SDK 2.x) shapes nothing and is left out."""
     shape = {
         "provider": provider,
         "model": model,
@@ -82,7 +84,7 @@ def request_key(
         "system": request.system,
         "prompt": request.prompt,
         "max_tokens": request.max_tokens,
-        "temperature": request.temperature,
+        "temperature": request.temperature if temperature_sent else None,
         "native": native,
         "schema": None if schema is None else _schema_text(schema),
     }

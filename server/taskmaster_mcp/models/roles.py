@@ -1,7 +1,7 @@
 """The ``models`` command's core: show the roles with their credential status, set a role's model, list models.
 
 Setting a role follows Task Master: ``setMain``/``setResearch``/``setFallback`` take a model id; the provider comes
-from a provider hint when one is given (the flags of :data:`HINT_PROVIDERS`, or ``provider`` naming any known
+from a provider hint when one is given (the flags of the registry's ``HINT_PROVIDERS``, or ``provider`` naming any known
 provider), else from the catalogue (an id found under exactly one provider). An unknown provider is refused with the
 list of known ones. Custom ids need a hint, and their cost is recorded as unknown, never zero. Only the role's
 ``provider``, ``modelId``, ``maxTokens`` (from the catalogue) and ``baseURL`` change; every other key and section
@@ -22,45 +22,15 @@ from taskmaster_mcp.models import catalogue
 from taskmaster_mcp.models.credentials import credential_status
 from taskmaster_mcp.models.ledger import LedgerReport
 from taskmaster_mcp.models.optimize import Optimization
+from taskmaster_mcp.models.registry import BY_NAME, row
+from taskmaster_mcp.models.registry import HINT_PROVIDERS as HINT_PROVIDERS
 from taskmaster_mcp.models.router import RoleTestResult
 from taskmaster_mcp.models.spend import BudgetStatus
-from taskmaster_mcp.store.config import EXTRA_ROLES, KEY_VARIABLES, OUR_SECTION, ROLES, load_config, update_config
+from taskmaster_mcp.store.config import EXTRA_ROLES, OUR_SECTION, ROLES, load_config, update_config
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.secrets import safe_url
 
-RESELLERS = frozenset(
-    {
-        "openrouter",
-        "azure",
-        "ollama",
-        "lmstudio",
-        "openai-compatible",
-        "bedrock",
-        "vertex",
-        "claude-code",
-        "codex-cli",
-        "gemini-cli",
-        "grok-cli",
-        "zai-coding",
-    }
-)
-KNOWN_PROVIDERS = tuple(sorted({*KEY_VARIABLES, *catalogue.providers()}))
-# Provider hints as boolean flags, named as the providers are: Task Master's `models` tool takes openrouter, ollama,
-# bedrock, azure, vertex and openai-compatible; its CLI also --lmstudio, --claude-code, --gemini-cli, --codex-cli.
-HINT_PROVIDERS = (
-    "openrouter",
-    "ollama",
-    "lmstudio",
-    "bedrock",
-    "azure",
-    "vertex",
-    "openai-compatible",
-    "claude-code",
-    "gemini-cli",
-    "codex-cli",
-    "grok-cli",
-)
-NEEDS_BASE_URL = ("azure", "openai-compatible")
+KNOWN_PROVIDERS = tuple(sorted({*BY_NAME, *catalogue.providers()}))
 EXTRA_ROLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}")
 
 
@@ -80,7 +50,7 @@ class RoleView(BaseModel):
 
 
 def provider_hint(flags: Mapping[str, bool], provider: str | None) -> str | None:
-    """The one provider hint among ``flags`` (named as in :data:`HINT_PROVIDERS`) and ``provider``; refuse two."""
+    """The one provider hint among ``flags`` (named as in ``HINT_PROVIDERS``) and ``provider``; refuse two."""
     chosen = [name for name, on in flags.items() if on]
     if provider:
         chosen.append(provider.strip().lower())
@@ -132,7 +102,7 @@ def resolve_provider(model_id: str, hint: str | None) -> str:
         return hint
     owners = [m.provider for m in catalogue.models() if m.id == model_id]
     owners = list(dict.fromkeys(owners))
-    direct = [o for o in owners if o not in RESELLERS]
+    direct = [o for o in owners if not row(o).reseller]
     if len(owners) > 1 and len(direct) == 1:
         return direct[0]  # "gpt-4o" means OpenAI's own API unless a hint says azure or openrouter
     if len(owners) == 1:
@@ -176,7 +146,7 @@ def set_role(paths: Paths, role: str, model_id: str, provider_hint: str | None, 
         raise InvalidInput(f"The model id for {role} is empty. Pass a model id such as claude-sonnet-4-20250514.")
     provider = resolve_provider(model_id.strip(), provider_hint)
     kept = None if base_url else _kept_base_url(paths, role, provider)
-    if provider in NEEDS_BASE_URL and not (base_url or kept):
+    if row(provider).needs_base_url and not (base_url or kept):
         example = "https://YOUR-RESOURCE.openai.azure.com/openai" if provider == "azure" else "http://localhost:8000/v1"
         raise InvalidInput(f"provider {provider} needs baseURL (e.g. {example}).")
     info = catalogue.lookup(provider, model_id)

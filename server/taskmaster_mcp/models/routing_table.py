@@ -18,7 +18,7 @@ from typing import Any, Final
 from pydantic import BaseModel
 
 from taskmaster_mcp.errors import ConfigError
-from taskmaster_mcp.models.routing import Policy, TaskFacts, choose, facts_of
+from taskmaster_mcp.models.routing.rules import Policy, TaskFacts, choose, facts_of
 from taskmaster_mcp.store.config import Config
 from taskmaster_mcp.tasks.model import CLOSED_STATUSES, Task, key
 from taskmaster_mcp.tasks.tasktype import TaskType, classify

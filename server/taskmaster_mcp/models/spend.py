@@ -10,6 +10,12 @@ Decisions:
   ``parse_prd:critique`` (the critic's calls, ai/critique.py) for ``parse_prd``, whichever role the routing policy
   sent each call to (caps are per command, never per role). The cap is checked before every call, so a critique
   refused after its draft spent the cap fails the command and nothing is written.
+- Budgets are hard limits under concurrency. Each request reserves its estimated cost (``reserve``: the input it
+  sends, the output at its ``max_tokens``) before it is sent, and the reservation is settled once the request ends
+  (its real cost is then in the ledger). A request is refused while what is spent plus what is reserved by
+  requests under way has reached a budget, so concurrent requests (expand_all, analyze, update) cannot all pass
+  one check: no daily, monthly or per-command cap is passed by more than one request's cost. A request that only
+  reservations stand in the way of waits for them to settle (within the call's deadline) and is decided again.
 - Past ``warnAt`` of any budget, every AI result carries a warning (``usage.warnings``) and stderr logs it once per
   budget and period (a long expand_all would otherwise log it for every task).
 - A call whose price is unknown adds nothing to any budget, and never silently: the call's result says so, and a
@@ -22,9 +28,12 @@ Decisions:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
-from dataclasses import replace
+import time
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from pydantic import BaseModel
@@ -118,16 +127,80 @@ def _unknown(status: BudgetStatus) -> str:
     )
 
 
+def _refused(setting: str, spent: float, held: float, limit: float, when: str) -> BudgetExceeded:
+    return BudgetExceeded(
+        f"AI budget reached: ${spent:.4g} spent {when} and ${held:.4g} reserved by requests under way, of a "
+        f"${limit:g} limit (taskmasterMcp.{setting}). No model was called for this request. Raise it {WHERE}, or "
+        "remove it, to continue."
+    )
+
+
 def _when(status: BudgetStatus) -> str:
     return f"today ({status.period}, UTC)" if len(status.period) == 10 else f"in {status.period} (UTC)"
 
 
+@dataclass(frozen=True, eq=False)
+class Hold:
+    """One request's reserved cost, counted for its command until it is settled."""
+
+    command: str
+    usd: float
+
+
 class SpendGuard:
-    """Refuses calls past a per-command cap and words the warnings past ``warnAt``; logs each warning once."""
+    """Refuses calls past a per-command cap, reserves each request's cost (``reserve`` / ``settle``), and words
+    the warnings past ``warnAt``; logs each warning once."""
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self._logged: set[str] = set()
+        self._held: list[Hold] = []
+        self._settled = asyncio.Event()  # set whenever a reservation is settled
+
+    async def reserve(
+        self, command: str, budgets: Budgets, controls: CostControls, usd: float, deadline: float
+    ) -> Hold | None:
+        """Reserve ``usd`` for one request of ``command``. While only requests under way stand between what is
+        spent and a budget, wait for them to settle (until ``deadline``, monotonic), then decide again; once what is
+        spent has reached a budget, BudgetExceeded. None (nothing to settle) when no budget applies."""
+        base = base_command(command)
+        if not _limits(budgets, controls, base):
+            return None
+        while True:
+            try:
+                return self._reserve(base, budgets, controls, usd)
+            except BudgetExceeded:
+                if not self._held or time.monotonic() >= deadline:
+                    raise
+            self._settled.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                    await self._settled.wait()
+
+    def _reserve(self, base: str, budgets: Budgets, controls: CostControls, usd: float) -> Hold:
+        now = None
+        held = sum(h.usd for h in self._held)
+        today, month = self.ledger.spend(now)
+        for spent, limit, key, period in (
+            (today, budgets.daily_usd, "dailyUsd", "today (UTC)"),
+            (month, budgets.monthly_usd, "monthlyUsd", "this month (UTC)"),
+        ):
+            if limit is not None and spent + held >= limit:
+                raise _refused(f"budgets.{key}", spent, held, limit, period)
+        if base in controls.per_command:
+            mine = sum(h.usd for h in self._held if h.command == base)
+            for status in statuses(self.ledger.entries(), Budgets(), controls, base, now):
+                if status.spentUsd + mine >= status.limitUsd:
+                    raise _refused(status.budget, status.spentUsd, mine, status.limitUsd, _when(status))
+        hold = Hold(base, usd)
+        self._held.append(hold)
+        return hold
+
+    def settle(self, hold: Hold | None) -> None:
+        """Release a reservation: the request ended (what it cost is in the ledger now)."""
+        if hold is not None and hold in self._held:
+            self._held.remove(hold)
+            self._settled.set()
 
     def check(self, command: str, budgets: Budgets, controls: CostControls, now: datetime | None = None) -> None:
         """Raise BudgetExceeded when a daily/monthly budget or this command's cap is reached (no model called)."""

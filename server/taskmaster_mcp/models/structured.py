@@ -23,7 +23,9 @@ from pydantic import BaseModel, ValidationError
 
 from taskmaster_mcp.models.answers import Answer, Invalid, first_json, read_answer
 from taskmaster_mcp.models.catalogue import ModelInfo
-from taskmaster_mcp.models.providers import Request, native_schema, provider_wire
+from taskmaster_mcp.models.providers import Request
+from taskmaster_mcp.models.registry import provider_wire
+from taskmaster_mcp.models.wires.schema import native_schema
 
 __all__ = ["Answer", "Invalid", "SchemaCache", "correction", "extract_json", "parse", "read_answer"]
 

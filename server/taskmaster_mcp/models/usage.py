@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from taskmaster_mcp.models import catalogue
 from taskmaster_mcp.models.prompt_cache import write_premium
 from taskmaster_mcp.models.providers import Completion
-from taskmaster_mcp.store.settings import CacheSettings, RouterSettings
+from taskmaster_mcp.store.settings import CacheSettings, CostControls, RouterSettings
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[float, float | None, str], Awaitable[None]]
@@ -39,7 +39,9 @@ class Usage(BaseModel):
     fallbacks: list[str] = []
     cache_saved_at: str | None = None  # set when the answer came from the response cache: when it was stored
     warnings: list[str] = []  # budgets past budgets.warnAt, a cost that counts against no budget (spend.py)
-    route: str = ""  # why the call started on its role (models/routing.py), e.g. "routing[1]: complexity 2 ≤ 3 → fast"
+    route: str = (
+        ""  # why the call started on its role (models/routing/rules.py), e.g. "routing[1]: complexity 2 ≤ 3 → fast"
+    )
     escalated: str | None = None  # why it moved up to a stronger role (models/escalation.py), when it did
     normalised: list[str] = []  # benign deviations of the answer that were mended (models/normalise.py)
 
@@ -68,12 +70,14 @@ class CallState:
     tokens: list[int] = field(default_factory=lambda: [0, 0, 0])
     cost: float | None = 0.0
     last_report: float = float("-inf")
-    streamed: bool = False  # the current attempt has reported a chunk
     prompt_version: str = ""  # the templates the prompt came from, for the ledger
     cache: CacheSettings | None = None  # the response cache's settings (None: not used)
     fresh: bool = False  # skip the response cache for this call
-    cache_hit: str | None = None  # when the cached answer used was stored (UTC ISO)
-    cache_prefix: int = 0  # leading characters of the prompt marked for the provider's prompt cache
+    controls: CostControls = field(default_factory=CostControls)  # budgets per command, user prices, warnAt
+
+    def expired(self) -> bool:
+        """The call's total deadline has passed."""
+        return time.monotonic() >= self.deadline
 
     def add(self, completion: Completion, cost: float | None) -> None:
         """Count one answer's tokens and cost (an unknown cost makes the total unknown)."""

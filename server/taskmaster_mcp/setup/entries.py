@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from taskmaster_mcp.store.config import KEY_VARIABLES
+from taskmaster_mcp.models.registry import key_variable
 
 TASK_MASTER_NAMES = ("task-master-ai", "taskmaster-ai")  # Task Master's entry names (opencode's remover: the second)
 COMMAND_LISTS = ("opencode", "kilo")  # `"command": [cmd, *args]`, env under "environment"
@@ -119,7 +119,7 @@ def key_variables(providers: list[str]) -> list[str]:
     """The API key variables of ``providers`` (providers that need none, like ollama, are skipped)."""
     found: list[str] = []
     for provider in providers:
-        variable = KEY_VARIABLES.get(provider, f"{provider.upper().replace('-', '_')}_API_KEY")
+        variable = key_variable(provider)
         if variable and variable not in found:
             found.append(variable)
     return found

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from taskmaster_mcp.errors import InvalidInput, TaskmasterError
+from taskmaster_mcp.models.registry import key_variables
 from taskmaster_mcp.store import git
-from taskmaster_mcp.store.config import KEY_VARIABLES, default_config_document
+from taskmaster_mcp.store.config import default_config_document
 from taskmaster_mcp.store.files import dumps, project_lock, write_atomic
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.tasks.document import DEFAULT_TAG, now_iso
@@ -89,7 +90,7 @@ def _write_new(paths: Paths, target: Path, text: str, result: InitResult) -> Non
 def env_example() -> str:
     """The ``.env.example`` text: one line per provider key variable."""
     lines = ["# API keys for taskmaster-mcp. Copy to .env (never commit .env) or put them in your editor's MCP env."]
-    lines += [f"{var}=" for var in dict.fromkeys(v for v in KEY_VARIABLES.values() if v)]
+    lines += [f"{var}=" for var in key_variables()]
     return "\n".join(lines) + "\n"
 
 

@@ -11,7 +11,7 @@ API keys are looked up in the server's environment first (an editor's ``env`` bl
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -47,33 +47,6 @@ DEFAULT_GLOBAL: dict[str, Any] = {
     "ollamaBaseURL": "http://localhost:11434/api",
     "responseLanguage": "English",
     "defaultTag": "master",
-}
-
-# The API key variable of each provider; None for providers that sign in another way (a local server, the MCP
-# client, a cloud's credential chain, a CLI agent's own login: models/credentials.py says how each one does).
-KEY_VARIABLES: dict[str, str | None] = {
-    "anthropic": "ANTHROPIC_API_KEY",
-    "openai": "OPENAI_API_KEY",
-    "google": "GOOGLE_API_KEY",
-    "perplexity": "PERPLEXITY_API_KEY",
-    "xai": "XAI_API_KEY",
-    "groq": "GROQ_API_KEY",
-    "openrouter": "OPENROUTER_API_KEY",
-    "mistral": "MISTRAL_API_KEY",
-    "deepseek": "DEEPSEEK_API_KEY",
-    "zai": "ZAI_API_KEY",
-    "zai-coding": "ZAI_API_KEY",
-    "azure": "AZURE_OPENAI_API_KEY",
-    "openai-compatible": "OPENAI_COMPATIBLE_API_KEY",
-    "ollama": None,
-    "lmstudio": None,
-    "mcp": None,
-    "bedrock": None,
-    "vertex": None,
-    "claude-code": None,
-    "codex-cli": None,
-    "gemini-cli": None,
-    "grok-cli": None,
 }
 
 
@@ -262,32 +235,3 @@ def read_dotenv(path: Path) -> dict[str, str]:
             value = value.split(" #", 1)[0].rstrip()
         values[key] = value
     return values
-
-
-@dataclass(frozen=True)
-class KeyStatus:
-    """Where a provider's key was found. ``value`` is never shown, logged or written."""
-
-    provider: str
-    variable: str | None
-    source: Literal["env", ".env", "not-needed", "missing"]
-    value: str | None = field(default=None, repr=False)
-
-    @property
-    def present(self) -> bool:
-        return self.source in ("env", ".env", "not-needed")
-
-
-def resolve_key(provider: str, env: Mapping[str, str], paths: Paths | None) -> KeyStatus:
-    """Look up a provider's API key: the server environment, then ``<root>/.env``; placeholders count as missing."""
-    variable = KEY_VARIABLES.get(provider, f"{provider.upper().replace('-', '_')}_API_KEY")
-    if variable is None:
-        return KeyStatus(provider, None, "not-needed")
-    value = env.get(variable)
-    if value is not None and not is_placeholder(value):
-        return KeyStatus(provider, variable, "env", value)
-    if paths is not None:
-        value = read_dotenv(paths.env_file).get(variable)
-        if value is not None and not is_placeholder(value):
-            return KeyStatus(provider, variable, ".env", value)
-    return KeyStatus(provider, variable, "missing")

@@ -1,6 +1,6 @@
 """Routing tools: ``route`` (dry run), ``set_task_model`` (a per-task pin), ``assign_models`` (proposed pins).
 
-The policy itself is :mod:`taskmaster_mcp.models.routing`; the dry run and proposals are
+The policy itself is :mod:`taskmaster_mcp.models.routing.rules`; the dry run and proposals are
 :mod:`taskmaster_mcp.models.routing_table`; the pin is :mod:`taskmaster_mcp.tasks.pins`. Only ``assign_models`` with
 ``classify`` calls a model (:mod:`taskmaster_mcp.ai.assign`).
 """
@@ -21,13 +21,13 @@ from taskmaster_mcp.tasks.model import parse_ref, split_list
 
 if TYPE_CHECKING:  # the model layer is imported on first use, not at server start
     from taskmaster_mcp.ai.assign import AssignResult
-    from taskmaster_mcp.models.routing import Policy
+    from taskmaster_mcp.models.routing.rules import Policy
     from taskmaster_mcp.models.routing_table import PinResult, RouteTable
     from taskmaster_mcp.store.project import Project
 
 
 def _policy(project: Project) -> Policy:
-    from taskmaster_mcp.models.routing import policy_of
+    from taskmaster_mcp.models.routing.rules import policy_of
     from taskmaster_mcp.store.settings import settings_from_config
 
     config = project.config()

@@ -35,10 +35,11 @@ import re
 from typing import Any, cast
 
 from taskmaster_mcp.errors import ConfigError, ProviderError
-from taskmaster_mcp.models.clients import ProviderSetup
-from taskmaster_mcp.models.credentials import AGENTS, EXTRA, agent_command
+from taskmaster_mcp.models.credentials import EXTRA, agent_command
 from taskmaster_mcp.models.failures import redact, status_error
 from taskmaster_mcp.models.providers import Billing, ChunkFn, Completion, Provider, Request
+from taskmaster_mcp.models.registry import AGENTS
+from taskmaster_mcp.models.wires.base import ProviderSetup
 
 # An HTTP status in a CLI's error text: after "status", "HTTP", "API Error:" or "code", or before its reason phrase.
 STATUS = re.compile(

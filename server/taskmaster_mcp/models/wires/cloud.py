@@ -32,8 +32,10 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from taskmaster_mcp.errors import ConfigError, ProviderError
-from taskmaster_mcp.models.clients import ClientCache, ProviderSetup, anthropic_sdk
-from taskmaster_mcp.models.providers import AnthropicAdapter, ChunkFn, Completion, OpenAIChatAdapter, Provider, Request
+from taskmaster_mcp.models.providers import ChunkFn, Completion, Provider, Request
+from taskmaster_mcp.models.wires.anthropic import AnthropicAdapter
+from taskmaster_mcp.models.wires.base import ClientPool, ProviderSetup, anthropic_sdk
+from taskmaster_mcp.models.wires.openai_chat import OpenAIChatAdapter
 
 INSTALL = 'pip install "taskmaster-mcp[{extra}]"'
 OTHER_VENDORS = re.compile(r"(^|[./])(deepseek|meta|mistral|amazon|cohere|ai21|openai|qwen|writer|twelvelabs)\.")
@@ -41,14 +43,14 @@ SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 DEFAULT_LOCATION = "us-central1"
 
 
-def adapter(cache: ClientCache, provider: str, model: str, base_url: str | None, setup: ProviderSetup) -> Provider:
+def adapter(cache: ClientPool, provider: str, model: str, base_url: str | None, setup: ProviderSetup) -> Provider:
     """The adapter for a Bedrock or Vertex role, its client built once per cache."""
     if provider == "bedrock":
         return _bedrock(cache, model, base_url, setup.env)
     return _vertex(cache, model, base_url, setup)
 
 
-def _bedrock(cache: ClientCache, model: str, base_url: str | None, env: Mapping[str, str]) -> Provider:
+def _bedrock(cache: ClientPool, model: str, base_url: str | None, env: Mapping[str, str]) -> Provider:
     if OTHER_VENDORS.search(model):
         raise ConfigError(
             f"bedrock model '{model}' is not a Claude model: taskmaster-mcp calls Bedrock through "
@@ -153,7 +155,7 @@ class _VertexAdapter:
         return await self._inner.complete(request, on_chunk)
 
 
-def _vertex(cache: ClientCache, model: str, base_url: str | None, setup: ProviderSetup) -> Provider:
+def _vertex(cache: ClientPool, model: str, base_url: str | None, setup: ProviderSetup) -> Provider:
     try:
         import google.auth as google_auth_module
         from google.auth import exceptions as google_exceptions

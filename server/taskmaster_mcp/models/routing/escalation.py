@@ -9,7 +9,7 @@ Two triggers, both off unless ``taskmasterMcp.escalation`` is configured (withou
   role is asked the same question once; its answer is used whatever its confidence. If it fails, or the call's
   deadline has passed, the first answer is kept and the usage block says why.
 
-"Stronger" is defined in :func:`taskmaster_mcp.models.routing.stronger_role`: the next role in
+"Stronger" is defined in :func:`taskmaster_mcp.models.routing.rules.stronger_role`: the next role in
 ``escalation.order`` (weakest first) when set, else the first later role of the fallback chain whose model scores
 higher in the catalogue. A call escalates at most once (per router call, i.e. per step of a command), within the
 call's ``timeouts.totalSeconds``. Escalations are recorded in the ledger (``escalation`` on the entries of the
@@ -31,7 +31,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from taskmaster_mcp.errors import AllProvidersFailed
-from taskmaster_mcp.models.routing import Policy, stronger_role
+from taskmaster_mcp.models.routing.rules import Policy, stronger_role
 from taskmaster_mcp.models.usage import Usage
 from taskmaster_mcp.store.config import Config
 

@@ -18,6 +18,8 @@ Decisions, and why:
   step (``expand_task:research``, the ``research`` command) starts on the research role unless a rule names its
   command: sending web-search questions to a cheap coding model because the task is simple would be a downgrade.
 - Complexity is the complexity report's ``complexityScore`` for the task, else the task's own ``complexity``.
+- A rule naming a per-item command (``expand_task``, ``update_task``) also routes the calls of its batch command
+  (``expand_all``, ``update``): one function (:func:`choose`) decides for the dry run and for execution.
 - Every routed call says why (``Route.reason``, e.g. ``rule 2: complexity 2 ≤ 3 → fast``) in its usage block.
 
 The policy is validated whenever it is read (every call reads it, as it reads every setting; a few rules parse in
@@ -39,6 +41,9 @@ from taskmaster_mcp.store.settings import RouterSettings
 from taskmaster_mcp.tasks.pins import pin_of
 from taskmaster_mcp.tasks.tasktype import TASK_TYPES, classify
 
+# A batch command asks once per item as its per-item command would: a rule naming the per-item command routes the
+# batch's calls too, so the dry run (``route``, which shows expand_task) and expand_all agree.
+PER_ITEM: Final = {"expand_all": "expand_task", "update": "update_task"}
 RULE_KEYS: Final = ("command", "complexityAtMost", "complexityAtLeast", "taskType", "role")
 
 
@@ -50,6 +55,13 @@ class TaskFacts:
     complexity: float | None = None
     type: str | None = None
     pin: str | None = None
+
+
+def per_item(command: str) -> str:
+    """The per-item command a batch command's call stands for (``expand_all:research`` -> ``expand_task:research``),
+    else ``command`` itself."""
+    base, colon, step = command.partition(":")
+    return PER_ITEM.get(base, base) + colon + step
 
 
 @dataclass(frozen=True)
@@ -67,9 +79,9 @@ class Rule:
         """The reason this rule routes the call, or None when a condition does not hold."""
         parts: list[str] = []
         if self.command is not None:
-            if command != self.command:
+            if command != self.command and per_item(command) != self.command:
                 return None
-            parts.append(f"command {command}")
+            parts.append(f"command {self.command}" + (f" (for {command})" if command != self.command else ""))
         if self.at_most is not None or self.at_least is not None:
             score = task.complexity if task is not None else None
             if (
