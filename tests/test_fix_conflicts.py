@@ -207,3 +207,21 @@ def test_fix_conflicts_with_a_symlinked_taskmaster_report_folder_writes_nothing(
     assert done.returncode == 1 and "outside the repository" in done.stderr
     assert (root / TASKS).read_bytes() == before and list(outside.iterdir()) == []
     shutil.rmtree(outside)
+
+
+def test_fix_conflicts_writes_under_task_masters_lock_and_leaves_the_file_when_it_is_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from taskmaster_mcp.store import tmlock
+    from taskmaster_mcp.store.merge_files import fix_conflicts as fix
+
+    root = conflicted_repo(tmp_path / "repo", SCENARIOS["added on both sides"], "diff3")
+    held = tmlock.lock_path(root / TASKS)
+    held.write_text(json.dumps({"pid": os.getpid()}), encoding="utf-8")  # a live holder: Task Master mid-write
+    monkeypatch.setattr(tmlock, "WAIT_SECONDS", 0.0)
+    before = (root / TASKS).read_bytes()
+    with pytest.raises(StoreError, match="lock"):
+        fix(root / TASKS, root, str(TASKS))
+    assert (root / TASKS).read_bytes() == before
+    held.unlink()
+    assert fix(root / TASKS, root, str(TASKS)).report is None and "<<<<<<<" not in (root / TASKS).read_text("utf-8")

@@ -8,15 +8,18 @@ the driver exits non-zero, so the person decides; the file it leaves is always v
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from taskmaster_mcp.errors import StoreError
-from taskmaster_mcp.store.files import dumps, load_json, write_atomic
+from taskmaster_mcp.store.files import dumps, load_json, project_lock, write_atomic
 from taskmaster_mcp.store.merge_git import unmerged_stages
+from taskmaster_mcp.store.tmlock import taskmaster_lock
 from taskmaster_mcp.tasks.document import TaskFile, now_iso, parse_document
 from taskmaster_mcp.tasks.merge import MergeResult, merge_documents
 from taskmaster_mcp.tasks.merge_identity import lost_tasks
@@ -152,7 +155,25 @@ def _stage(text: str | None, path: Path, label: str) -> TaskFile:
     return _parse_text(text, path, label)
 
 
+@contextlib.contextmanager
+def _project_locks(file: Path) -> Generator[None]:
+    """Our project lock and Task Master's lock for a tasks file inside a ``.taskmaster/`` folder (a server or Task
+    Master writing the file meanwhile would be overwritten); nothing for any other file."""
+    folder = file.parent.parent
+    if file.parent.name != "tasks" or folder.name != ".taskmaster":
+        yield
+        return
+    with project_lock(folder), taskmaster_lock(file):
+        yield
+
+
 def fix_conflicts(file: Path, root: Path, repo_path: str) -> Outcome:
+    """:func:`fix_conflicts_unlocked` under the project's locks."""
+    with _project_locks(file):
+        return fix_conflicts_unlocked(file, root, repo_path)
+
+
+def fix_conflicts_unlocked(file: Path, root: Path, repo_path: str) -> Outcome:
     """Rewrite a tasks.json holding git conflict markers as the task-by-task merge of its versions; StoreError, with
     the file untouched, when it has no markers, a version is not a tasks document, or the merge cannot be sure.
 
