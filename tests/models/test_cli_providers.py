@@ -319,7 +319,7 @@ def test_cloud_statuses_name_the_aws_and_google_credential_chains(tmp_path: Path
         assert bare.ready is None and "aws configure" in bare.text
     else:
         assert bedrock.ready is False and "taskmaster-mcp[bedrock]" in bedrock.text
-    if find_spec("google.auth") is not None:
+    if find_spec("google") is not None and find_spec("google.auth") is not None:
         assert vertex.ready is False and "does not exist" in vertex.text
     else:
         assert vertex.ready is False and "taskmaster-mcp[vertex]" in vertex.text

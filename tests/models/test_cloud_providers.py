@@ -9,6 +9,7 @@ OpenAI-compatible endpoint (Gemini) call with it. Both need their extra; CI inst
 from __future__ import annotations
 
 import json
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, cast
 
@@ -26,11 +27,11 @@ CLAUDE_ON_BEDROCK = "us.anthropic.claude-sonnet-4-20250514-v1:0"
 AWS = {"AWS_ACCESS_KEY_ID": "AKIDSCRIPTED", "AWS_SECRET_ACCESS_KEY": "aws-secret-scripted", "AWS_REGION": "us-east-1"}
 
 needs_bedrock = pytest.mark.skipif(
-    __import__("importlib.util").util.find_spec("boto3") is None,
+    find_spec("boto3") is None,
     reason='the bedrock extra is not installed: pip install -e ".[bedrock]" (CI installs it with .[dev])',
 )
 needs_vertex = pytest.mark.skipif(
-    __import__("importlib.util").util.find_spec("google.auth") is None,
+    find_spec("google") is None or find_spec("google.auth") is None,
     reason='the vertex extra is not installed: pip install -e ".[vertex]" (CI installs it with .[dev])',
 )
 

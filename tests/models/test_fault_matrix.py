@@ -9,7 +9,11 @@ connection (a closed port); a malformed 200 (not an event stream); a wrong schem
 the schema twice); a stream cut off mid-body. The other roles' states: ``healthy`` answers; ``degraded`` answers
 after one 529 with retry-after-ms 10; ``down`` is fallback answering 401 and research refusing the connection.
 
-Timeouts are small (a hang costs one role's 0.3 s turn), so the 72 cells take a few seconds.
+No cell races the scheduler. Where a deadline is not what is tested, the timeouts are far beyond anything a loaded
+machine needs (``CALM``): every outcome is then decided by the scripted replies alone. Where it is (main hangs:
+the request is accepted and never answered, so the role's deadline is the only way out), the hang is real and the
+deadline is seconds (``HANG``), a wide margin over the milliseconds a healthy scripted answer needs even under heavy
+CPU load. So the cells pass the same way on a quiet machine and on a busy one (the 72 cells take about a minute).
 """
 
 from __future__ import annotations
@@ -33,11 +37,14 @@ from taskmaster_mcp.models.router import ModelRouter, Usage
 from taskmaster_mcp.store.paths import Paths
 
 ENV = {"ANTHROPIC_API_KEY": "sk-ant-test", "OPENAI_API_KEY": "sk-openai-test", "PERPLEXITY_API_KEY": "pplx-test"}
-TOTAL_SECONDS = 5.0
-OURS = {
-    "timeouts": {"firstByteSeconds": 0.25, "roleSeconds": 0.3, "requestSeconds": 2, "totalSeconds": TOTAL_SECONDS},
-    "retries": {"perRole": 1, "baseDelaySeconds": 0, "maxDelaySeconds": 0.05},
-}
+TOTAL_SECONDS = 60.0
+RETRIES = {"perRole": 1, "baseDelaySeconds": 0, "maxDelaySeconds": 0.05}
+# No deadline tested: nothing a scripted server does on a loaded machine comes near these.
+CALM = {"firstByteSeconds": 30, "roleSeconds": 40, "requestSeconds": 50, "totalSeconds": TOTAL_SECONDS}
+# Main hangs: its turn ends by the deadline, after which a healthy role must send its first byte within HANG_FIRST_BYTE
+# seconds (it needs milliseconds; seconds are the margin for CPU load).
+HANG_FIRST_BYTE = 3.0
+HANG = {"firstByteSeconds": HANG_FIRST_BYTE, "roleSeconds": HANG_FIRST_BYTE, "requestSeconds": 30, "totalSeconds": 60}
 MODELS = {
     "main": ("anthropic", "claude-sonnet-4-20250514"),
     "fallback": ("openai", "gpt-4o"),
@@ -125,7 +132,8 @@ def configure(root: Path, servers: dict[str, ProviderServer], fault: Fault, stat
     for role, (provider, model) in MODELS.items():
         suffix = "" if provider == "anthropic" else "/v1"
         models[role] = {"provider": provider, "modelId": model, "maxTokens": 1000, "baseURL": urls[role] + suffix}
-    write_config(root, models, OURS)
+    timeouts = HANG if fault.reply is not None and fault.reply.hang else CALM
+    write_config(root, models, {"timeouts": timeouts, "retries": RETRIES})
 
 
 def expected_role(states: dict[str, str]) -> str | None:
@@ -142,7 +150,7 @@ async def test_each_fault_ends_with_the_right_role_or_one_error_naming_every_cau
     router = ModelRouter(Paths(tmp_path), ENV, data_dir=tmp_path / "data")
     outcome: tuple[Plan, Usage] | AllProvidersFailed
     try:
-        async with asyncio.timeout(TOTAL_SECONDS + 1):  # the router must end by its own deadline
+        async with asyncio.timeout(TOTAL_SECONDS + 30):  # the router must end by its own deadline
             outcome = await router.generate_object(command="c", role="main", system="s", prompt="p", schema=Plan)
     except AllProvidersFailed as failed:
         outcome = failed
@@ -176,13 +184,13 @@ async def test_a_failed_ai_call_leaves_tasks_json_byte_identical(
         tmp_path / "p",
         provider_server,
         shared_fixtures / "messy-tasks.json",
-        ours={"timeouts": {"firstByteSeconds": 0.25, "roleSeconds": 0.3}},
+        ours={"timeouts": {"firstByteSeconds": HANG_FIRST_BYTE, "roleSeconds": HANG_FIRST_BYTE}},
     )
     provider_server.defaults[MESSAGES] = Reply(hang=True)
     provider_server.defaults[CHAT] = Reply(status=529, error_type="overloaded_error", message="Overloaded")
     tasks = root / ".taskmaster/tasks/tasks.json"
     before, files = tasks.read_bytes(), snapshot(root)
-    async with asyncio.timeout(30), connected(root, env=ai_env(tmp_path)) as client:
+    async with asyncio.timeout(120), connected(root, env=ai_env(tmp_path)) as client:
         message = await error(client, "parse_prd", prd="# PRD\nBuild a thing.", append=True)
     assert "Every configured model failed; nothing was changed." in message
     assert "timed out: no response within" in message and "overloaded (529)" in message

@@ -276,7 +276,8 @@ def register(server: MCPServer[Any], spec: ToolSpec) -> None:
         except Exception as exc:
             log.exception("unexpected failure in %s", tool_name)
             raise ToolError(
-                f"{tool_name} failed unexpectedly ({type(exc).__name__}: {exc}). Nothing was written. "
+                f"{tool_name} failed unexpectedly ({type(exc).__name__}: {exc}); a file it wrote before failing "
+                "stays written whole (writes are atomic), so check the project's files. "
                 "This is a bug in taskmaster-mcp; the server log (stderr) has the traceback."
             ) from exc
         finally:

@@ -18,6 +18,7 @@ import json
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.machinery import ModuleSpec
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, cast
@@ -45,6 +46,16 @@ CREDENTIAL_VARIABLES = (
     "GROK_CLI_API_KEY",
 )
 EXTRA = 'pip install "taskmaster-mcp[{}]"'
+
+
+def module_spec(name: str) -> ModuleSpec | None:
+    """``find_spec(name)``, or None when the module cannot be found: for a dotted name such as ``google.auth``,
+    ``find_spec`` imports the parent and raises when the parent itself is absent (the base install has no
+    ``google``). An optional extra must never break a status."""
+    try:
+        return find_spec(name)
+    except (ImportError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -84,7 +95,7 @@ def agent_command(provider: str, env: Mapping[str, str], config: Mapping[str, An
 
 def bundled_claude() -> str | None:
     """The Claude Code CLI inside the installed ``claude-agent-sdk`` wheel, if this platform's wheel has one."""
-    spec = find_spec("claude_agent_sdk")
+    spec = module_spec("claude_agent_sdk")
     if spec is None or spec.origin is None:
         return None
     found = Path(spec.origin).parent / "_bundled" / "claude"
@@ -129,7 +140,7 @@ def _where(name: str, env: Mapping[str, str]) -> str | None:
 
 def _agent(provider: str, env: Mapping[str, str], config: Mapping[str, Any], home: Path) -> CredentialStatus:
     spec = AGENTS[provider]
-    if provider == "claude-code" and find_spec("claude_agent_sdk") is None:
+    if provider == "claude-code" and module_spec("claude_agent_sdk") is None:
         fix = EXTRA.format("claude-code")
         return CredentialStatus(provider, False, f"MISSING: the Claude Agent SDK: {fix}", fix)
     command = agent_command(provider, env, config) or (bundled_claude() if provider == "claude-code" else None)
@@ -172,7 +183,7 @@ def _grok_settings_key(home: Path) -> str | None:
 
 
 def _bedrock(env: Mapping[str, str], home: Path) -> CredentialStatus:
-    if find_spec("boto3") is None:
+    if module_spec("boto3") is None:
         fix = EXTRA.format("bedrock")
         return CredentialStatus("bedrock", False, f"MISSING: the AWS libraries: {fix}", fix)
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
@@ -206,7 +217,7 @@ def _bedrock(env: Mapping[str, str], home: Path) -> CredentialStatus:
 
 
 def _vertex(env: Mapping[str, str], config: Mapping[str, Any], home: Path) -> CredentialStatus:
-    if find_spec("google.auth") is None:
+    if module_spec("google.auth") is None:
         fix = EXTRA.format("vertex")
         return CredentialStatus("vertex", False, f"MISSING: google-auth: {fix}", fix)
     configured = _section(config, "global").get("vertexProjectId")

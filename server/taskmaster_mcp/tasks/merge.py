@@ -18,8 +18,10 @@ tasks, or different fields of one task, never conflict:
 
 Values keep their JSON types (``"3"`` stays ``"3"``), unknown fields and tag metadata survive.
 
-Tasks are matched by id only. A side that removed task N and then added a new task that got id N again (Task
-Master's next id is the highest plus one) looks like an edit of the old task N; no rule here tells the two apart.
+- ``details`` that both sides only appended a dated note to (Task Master's ``<info added on …>`` blocks) keep both
+  notes, the earlier first (:mod:`taskmaster_mcp.tasks.merge_notes`);
+- a task under a base id that is not the base's task (a branch removed task N and added a new task that got id N
+  again) is a new task, not an edit of the old one (:mod:`taskmaster_mcp.tasks.merge_identity` has the rule).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from taskmaster_mcp.tasks.document import DEFAULT_TAG
+from taskmaster_mcp.tasks.merge_identity import separate_reused
+from taskmaster_mcp.tasks.merge_notes import NOTE_FIELDS, merge_appended_notes
 from taskmaster_mcp.tasks.merge_refs import as_dict, as_list, is_block, key, num, rewrite, without_refs
 
 MISSING: Any = object()  # a key absent from one side
@@ -130,6 +134,8 @@ class _Merger:
                 return theirs if rt > ro else ours
         if name in _LATEST_WINS and isinstance(ours, str) and isinstance(theirs, str):
             return max(ours, theirs)
+        if name in NOTE_FIELDS and (notes := merge_appended_notes(base, ours, theirs)) is not None:
+            return notes
         if isinstance(ours, dict) and isinstance(theirs, dict) and (base is MISSING or isinstance(base, dict)):
             inner = _Merger()  # a user object (``metadata``): key by key, its conflicts named by their path
             merged = inner.mapping(where, as_dict(base), cast(dict[str, Any], ours), cast(dict[str, Any], theirs))
@@ -336,7 +342,9 @@ def merge_documents(
     The inputs are not modified; the result shares unchanged values with them.
     """
     b, o, t = (_tagged(d, flag) for d, flag in zip((base, ours, theirs), legacy, strict=True))
+    b, o, t, moved = separate_reused(b, o, t)
     merger = _Merger()
+    merger.renumbered += moved
     result: dict[str, Any] = {}
     for name in [*o, *(k for k in t if k not in o)]:
         bv, ov, tv = b.get(name, MISSING), o.get(name, MISSING), t.get(name, MISSING)
