@@ -162,23 +162,45 @@ def _prompt_flags(p: argparse.ArgumentParser, what: str) -> None:
 def _update_task_flags(p: argparse.ArgumentParser) -> None:
     _prompt_flags(p, "task")
     p.add_argument("--append", action="store_true", help="append a dated note instead of rewriting the task")
+    fields = p.add_argument_group("manual edits (no model; alone, or kept as they are by a --prompt rewrite)")
+    fields.add_argument("--title", type=nonempty, help="the new title")
+    fields.add_argument("--description", help="the new description")
+    fields.add_argument("--details", help="the new details")
+    fields.add_argument("--test-strategy", help="the new test strategy")
+    fields.add_argument("--priority", choices=("high", "medium", "low"), help="the new priority")
 
 
-def _prompt_of(a: argparse.Namespace, command: str) -> tuple[str, str]:
+def _prompt_of(a: argparse.Namespace, command: str, optional: bool = False, also: str = "") -> tuple[str, str | None]:
     task = required(a.id_pos, a.id, need=f'give the id: `taskmaster-mcp {command} 7 "what changed"` (or --id 7)')
     prompt = " ".join(a.words) if a.words else a.prompt
-    if not prompt:
-        raise Usage(f'say what changed: `taskmaster-mcp {command} {task} "what changed"` (or --prompt "...")')
+    if not prompt and not optional:
+        raise Usage(f'say what changed: `taskmaster-mcp {command} {task} "what changed"` (or --prompt "..."){also}')
     return str(task), prompt
 
 
+FIELDS = (("title", "title"), ("description", "description"), ("details", "details"))
+FIELDS += (("testStrategy", "test_strategy"), ("priority", "priority"))
+
+
 def _update_task(a: argparse.Namespace) -> ToolCall:
-    task, prompt = _prompt_of(a, "update-task")
-    if "." in task:
+    fields = {name: getattr(a, attr) for name, attr in FIELDS if getattr(a, attr) is not None}
+    also = "; or edit fields without a model: --title, --description, --details, --test-strategy, --priority"
+    task, prompt = _prompt_of(a, "update-task", optional=bool(fields), also=also)
+    if not prompt and a.append:
+        raise Usage(f'--append needs the note: `taskmaster-mcp update-task {task} --append "what was done"`')
+    if "." in task and prompt:
         raise Usage(f"{task} is a subtask; use `taskmaster-mcp update-subtask {task} ...`")
     return make(
         "update_task",
-        {"id": task, "prompt": prompt, "append": a.append, "research": a.research, "tag": a.tag, "file": a.file},
+        {
+            "id": task,
+            "prompt": prompt,
+            "append": a.append,
+            "research": a.research,
+            **fields,
+            "tag": a.tag,
+            "file": a.file,
+        },
     )
 
 

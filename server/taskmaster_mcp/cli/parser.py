@@ -41,6 +41,28 @@ TABLES: tuple[tuple[Command, ...], ...] = (
 )
 
 
+class CommandParser(argparse.ArgumentParser):
+    """A subcommand's parser: its flags and positionals in any order (``update-task 5 --append "words"``), and a
+    flag it does not know is reported with this subcommand's usage, not the top-level one."""
+
+    _intermixing = False
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: list[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        if self._intermixing or self._subparsers is not None:  # a family (tags, autopilot) dispatches as usual
+            parsed, extras = super().parse_known_args(args, namespace)
+        else:
+            self._intermixing = True
+            try:
+                parsed, extras = self.parse_known_intermixed_args(args, namespace)
+            finally:
+                self._intermixing = False
+        if extras and not self._intermixing:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
 def _add(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
     command: Command,  # pyright: ignore[reportPrivateUsage]
@@ -56,7 +78,7 @@ def _add(
     command.flags(parser)
     parser.set_defaults(spec=command)
     if command.subcommands:
-        nested = parser.add_subparsers(metavar="ACTION", title="actions")
+        nested = parser.add_subparsers(metavar="ACTION", title="actions", parser_class=CommandParser)
         for child in command.subcommands:
             _add(nested, child, common)
 
@@ -73,7 +95,7 @@ def build() -> argparse.ArgumentParser:
     # `uvx --from ... taskmaster-mcp --version` / `pipx` users check an install with it (README "Install").
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.set_defaults(spec=None)
-    sub = parser.add_subparsers(metavar="COMMAND")
+    sub = parser.add_subparsers(metavar="COMMAND", parser_class=CommandParser)
     common = [common_options(False)]
     for table in TABLES:
         for command in table:

@@ -171,7 +171,9 @@ def _start(a: argparse.Namespace) -> ToolCall:
             f"{a.task_id} is a subtask; autopilot starts on a task, e.g. `taskmaster-mcp autopilot start "
             f"{a.task_id.split('.')[0]}`"
         )
-    return tool_call("autopilot_start", {"taskId": a.task_id, "maxAttempts": a.max_attempts, "force": a.force})
+    return tool_call(
+        "autopilot_start", {"taskId": a.task_id, "maxAttempts": a.max_attempts, "force": a.force, "tag": a.tag}
+    )
 
 
 def _complete_flags(p: argparse.ArgumentParser) -> None:
