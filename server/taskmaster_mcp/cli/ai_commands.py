@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from dataclasses import replace
 
+from taskmaster_mcp.cli.outputs import benchmark_exit, gather_research, render_benchmark
 from taskmaster_mcp.cli.spec import (
     Command,
     ToolCall,
@@ -298,7 +300,7 @@ def _benchmark(a: argparse.Namespace) -> ToolCall:
 
 COMMANDS: tuple[Command, ...] = (
     *(
-        with_fresh(command)
+        with_fresh(replace(command, progress=True))
         for command in (
             Command("parse-prd", "AI: turn a PRD into tasks", _parse_prd_flags, _parse_prd),
             Command("expand", "AI: split a task (or --all) into subtasks", _expand_flags, _expand),
@@ -309,7 +311,13 @@ COMMANDS: tuple[Command, ...] = (
                 _analyze,
                 aliases=("analyze",),
             ),
-            Command("research", "AI: ask the research model, with project context", _research_flags, _research),
+            Command(
+                "research",
+                "AI: ask the research model, with project context",
+                _research_flags,
+                _research,
+                gather=gather_research,
+            ),
             Command("update", "AI: update every task from an id on with a change", _update_flags, _update),
             Command("update-task", "AI: update one task with a change", _update_task_flags, _update_task),
             Command(
@@ -329,6 +337,8 @@ COMMANDS: tuple[Command, ...] = (
         "AI: compare models on this project's PRD and tasks (writes a report, not tasks)",
         _benchmark_flags,
         _benchmark,
-        view="benchmark",
+        render=render_benchmark,
+        exit_code=benchmark_exit,
+        progress=True,
     ),
 )

@@ -10,6 +10,17 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from taskmaster_mcp.cli.outputs import (
+    gather_tasks,
+    gather_with_siblings,
+    render_complexity,
+    render_dependencies,
+    render_generated,
+    render_message,
+    render_next,
+    render_show,
+    render_tasks,
+)
 from taskmaster_mcp.cli.spec import (
     Command,
     ToolCall,
@@ -297,17 +308,31 @@ def _deleting(a: argparse.Namespace) -> str | None:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("list", "the task table with status and progress", _list_flags, _list, aliases=("ls",), view="tasks"),
-    Command("show", "show tasks by id", _show_flags, _show, view="show"),
+    Command(
+        "list",
+        "the task table with status and progress",
+        _list_flags,
+        _list,
+        aliases=("ls",),
+        gather=gather_tasks,
+        render=render_tasks,
+    ),
+    Command("show", "show tasks by id", _show_flags, _show, gather=gather_with_siblings, render=render_show),
     Command(
         "next",
         "show the next task to work on",
         _next_flags,
         lambda a: tool_call("next_task", {"tag": a.tag}),
-        view="next",
+        gather=gather_with_siblings,
+        render=render_next,
     ),
     Command(
-        "set-status", "set the status of tasks", _set_status_flags, _set_status, aliases=("status",), view="message"
+        "set-status",
+        "set the status of tasks",
+        _set_status_flags,
+        _set_status,
+        aliases=("status",),
+        render=render_message,
     ),
     with_fresh(
         Command(
@@ -316,66 +341,71 @@ COMMANDS: tuple[Command, ...] = (
             _add_task_flags,
             _add_task,
             aliases=("add",),
+            progress=True,
         )
     ),
-    Command("add-subtask", "add a subtask, or turn a task into one", _add_subtask_flags, _add_subtask, view="message"),
+    Command(
+        "add-subtask", "add a subtask, or turn a task into one", _add_subtask_flags, _add_subtask, render=render_message
+    ),
     Command(
         "remove-subtask",
         "remove subtasks (or --convert them to tasks)",
         _remove_subtask_flags,
         _remove_subtask,
-        view="message",
+        render=render_message,
     ),
     Command(
         "remove-task",
         "delete tasks or subtasks",
         _remove_task_flags,
         _remove_task,
-        view="message",
+        render=render_message,
         prepare=confirm(_deleting),
     ),
-    Command("clear-subtasks", "remove every subtask of tasks", _clear_subtasks_flags, _clear_subtasks, view="message"),
-    Command("move", "move tasks to new ids, or between tags", _move_flags, _move, view="message"),
+    Command(
+        "clear-subtasks", "remove every subtask of tasks", _clear_subtasks_flags, _clear_subtasks, render=render_message
+    ),
+    Command("move", "move tasks to new ids, or between tags", _move_flags, _move, render=render_message),
     Command(
         "add-dependency",
         "make a task depend on another",
         _dependency_flags,
         _dependency("add_dependency", "add-dependency"),
-        view="message",
+        render=render_message,
     ),
     Command(
         "remove-dependency",
         "remove a dependency",
         _dependency_flags,
         _dependency("remove_dependency", "remove-dependency"),
-        view="message",
+        render=render_message,
     ),
     Command(
         "validate-dependencies",
         "report broken dependencies",
         tasks_file,
         _file_only("validate_dependencies"),
-        view="dependencies",
+        render=render_dependencies,
     ),
     Command(
         "fix-dependencies",
         "remove broken dependencies",
         tasks_file,
         _file_only("fix_dependencies"),
-        view="dependencies",
+        render=render_dependencies,
     ),
     Command(
         "generate",
         "write the plain-text task files",
         _generate_flags,
         lambda a: tool_call("generate", {"output": a.output, "tag": a.tag}),
-        view="generate",
+        render=render_generated,
     ),
     Command(
         "complexity-report",
         "show the complexity report",
         _complexity_report_flags,
         lambda a: tool_call("complexity_report", {"file": a.file, "tag": a.tag}),
-        view="complexity",
+        render=render_complexity,
     ),
 )

@@ -8,6 +8,7 @@ mapping from what a person types to the tool an agent would call, without callin
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from taskmaster_mcp import __version__
 from taskmaster_mcp.cli import ai_commands, commands, project_commands, routing_commands, tag_commands
@@ -43,13 +44,34 @@ TABLES: tuple[tuple[Command, ...], ...] = (
 
 class CommandParser(argparse.ArgumentParser):
     """A subcommand's parser: its flags and positionals in any order (``update-task 5 --append "words"``), and a
-    flag it does not know is reported with this subcommand's usage, not the top-level one."""
+    flag it does not know is reported with this subcommand's usage, not the top-level one.
+
+    A command's flags are added when that command is parsed (or its help shown), not when the parser is built: a
+    run pays only for its own command's flags (``models`` reads the provider list, ``init`` the editors)."""
 
     _intermixing = False
+    _flags: Callable[[argparse.ArgumentParser], None] | None = None
+
+    def add_flags_later(self, flags: Callable[[argparse.ArgumentParser], None]) -> None:
+        self._flags = flags
+
+    def _ready(self) -> None:
+        flags, self._flags = self._flags, None
+        if flags is not None:
+            flags(self)
+
+    def format_usage(self) -> str:
+        self._ready()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self._ready()
+        return super().format_help()
 
     def parse_known_args(  # type: ignore[override]
         self, args: list[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> tuple[argparse.Namespace, list[str]]:
+        self._ready()
         if self._intermixing or self._subparsers is not None:  # a family (tags, autopilot) dispatches as usual
             parsed, extras = super().parse_known_args(args, namespace)
         else:
@@ -75,8 +97,11 @@ def _add(
         description=command.help,
         parents=common,
     )
-    command.flags(parser)
     parser.set_defaults(spec=command)
+    if isinstance(parser, CommandParser) and not command.subcommands:
+        parser.add_flags_later(command.flags)
+    else:  # a family's own flags come before its actions'
+        command.flags(parser)
     if command.subcommands:
         nested = parser.add_subparsers(metavar="ACTION", title="actions", parser_class=CommandParser)
         for child in command.subcommands:

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
-from taskmaster_mcp.cli.spec import Ask, Command, ToolCall, Usage, confirm, count, one_id, required, tool_call
-from taskmaster_mcp.models.roles import EXTRA_ROLE_NAME, HINT_PROVIDERS
-from taskmaster_mcp.setup.editors import EDITORS
-from taskmaster_mcp.store.config import ROLES
+from taskmaster_mcp.cli.outputs import gather_graph, models_exit, render_graph, render_models, render_usage
+from taskmaster_mcp.cli.spec import Ask, Command, Run, ToolCall, Usage, confirm, count, one_id, required, tool_call
 
-EDITOR_NAMES = (*EDITORS, "claude")  # every editor we set up; "claude" is Task Master's name for claude-code
+
+def editor_names() -> tuple[str, ...]:
+    """Every editor we set up; "claude" is Task Master's name for claude-code."""
+    from taskmaster_mcp.setup.editors import EDITORS
+
+    return (*EDITORS, "claude")
+
 
 # Task Master's init flags that set things this server does not manage (package.json fields, shell aliases, git).
 IGNORED_INIT_FLAGS = ("description", "version", "author", "skip_install", "aliases", "git", "git_tasks")
@@ -27,7 +32,7 @@ def _init_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--editor",
         action="append",
-        choices=EDITOR_NAMES,
+        choices=editor_names(),
         default=[],
         help="add the server and agent rules to this editor (repeatable)",
     )
@@ -61,6 +66,8 @@ def init_rules(args: argparse.Namespace) -> ToolCall | None:
 
 
 def _models_flags(p: argparse.ArgumentParser) -> None:
+    from taskmaster_mcp.models.roles import HINT_PROVIDERS
+
     p.add_argument("--set-main")
     p.add_argument("--set-research")
     p.add_argument("--set-fallback")
@@ -84,6 +91,9 @@ def _set_role(pair: list[str] | None) -> str | None:
     """``--set-role NAME MODEL`` as the tool's NAME=MODEL; a name that cannot be a role is bad usage (exit 2)."""
     if pair is None:
         return None
+    from taskmaster_mcp.models.roles import EXTRA_ROLE_NAME
+    from taskmaster_mcp.store.config import ROLES
+
     name, model = (part.strip() for part in pair)
     if not (name in ROLES or EXTRA_ROLE_NAME.fullmatch(name)):
         shown = name if len(name) <= 40 else name[:37] + "..."
@@ -97,6 +107,8 @@ def _set_role(pair: list[str] | None) -> str | None:
 
 
 def _models(a: argparse.Namespace) -> ToolCall:
+    from taskmaster_mcp.models.roles import HINT_PROVIDERS
+
     hints = {hint: True for hint in HINT_PROVIDERS if getattr(a, f"hint_{hint.replace('-', '_')}")}
     return tool_call(
         "models",
@@ -310,11 +322,59 @@ def _doctor_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ping", action="store_true", help="also call each configured model once")
 
 
+def _serve(args: argparse.Namespace, project: Path, env: dict[str, str]) -> int:
+    if not args.http:
+        from taskmaster_mcp.mcp_server.stdio import serve_stdio
+
+        return serve_stdio()
+    from taskmaster_mcp.mcp_server.http import serve_http
+
+    if args.project:
+        env.setdefault("TASK_MASTER_PROJECT_ROOT", str(project))
+    return serve_http(args.http, env, project)
+
+
+def _init(args: argparse.Namespace, project: Path, env: dict[str, str]) -> int:
+    from taskmaster_mcp.cli.init_command import run_init
+
+    return run_init(args, project, env)
+
+
+def _doctor(args: argparse.Namespace, project: Path, env: dict[str, str]) -> int:
+    import asyncio
+
+    from taskmaster_mcp.cli.doctor import run_doctor
+
+    return asyncio.run(run_doctor(project, as_json=args.json, ping=args.ping, env=env))
+
+
+def _merging(name: str) -> Run:
+    def run(args: argparse.Namespace, project: Path, env: dict[str, str]) -> int:
+        from taskmaster_mcp.cli.merging import run_merge_command
+
+        return run_merge_command(name, args, project)
+
+    return run
+
+
+def _ui(args: argparse.Namespace, project: Path, env: dict[str, str]) -> int:
+    from taskmaster_mcp.cli.dashboard import run_ui
+
+    return run_ui(args, project, env)
+
+
 COMMANDS: tuple[Command, ...] = (
-    Command("serve", "serve MCP over stdio, or Streamable HTTP with --http", _serve_flags),
-    Command("init", "create .taskmaster/ and configure editors", _init_flags),
-    Command("models", "show or set the models of each role", _models_flags, _models, view="models"),
-    Command("usage", "AI usage and cost by role and model", _usage_flags, _usage, view="usage"),
+    Command("serve", "serve MCP over stdio, or Streamable HTTP with --http", _serve_flags, run=_serve),
+    Command("init", "create .taskmaster/ and configure editors", _init_flags, run=_init),
+    Command(
+        "models",
+        "show or set the models of each role",
+        _models_flags,
+        _models,
+        render=render_models,
+        exit_code=models_exit,
+    ),
+    Command("usage", "AI usage and cost by role and model", _usage_flags, _usage, render=render_usage),
     Command(
         "lang",
         "show or set the language of AI answers",
@@ -329,10 +389,21 @@ COMMANDS: tuple[Command, ...] = (
         "dependency graph as Mermaid or DOT text",
         _graph_flags,
         lambda a: tool_call("get_tasks", {"tag": a.tag, "withSubtasks": True, "limit": 500}),
-        view="graph",
+        gather=gather_graph,
+        render=render_graph,
     ),
-    Command("doctor", "check editors, project, keys; start the server as an editor would", _doctor_flags),
-    Command("merge-driver", "git merge driver for tasks.json (init registers it)", _merge_driver_flags),
-    Command("fix-conflicts", "repair a tasks.json left with git conflict markers", _fix_conflicts_flags),
-    Command("ui", "live web dashboard of this project on 127.0.0.1 (board, graph, models)", _ui_flags),
+    Command("doctor", "check editors, project, keys; start the server as an editor would", _doctor_flags, run=_doctor),
+    Command(
+        "merge-driver",
+        "git merge driver for tasks.json (init registers it)",
+        _merge_driver_flags,
+        run=_merging("merge-driver"),
+    ),
+    Command(
+        "fix-conflicts",
+        "repair a tasks.json left with git conflict markers",
+        _fix_conflicts_flags,
+        run=_merging("fix-conflicts"),
+    ),
+    Command("ui", "live web dashboard of this project on 127.0.0.1 (board, graph, models)", _ui_flags, run=_ui),
 )

@@ -16,16 +16,17 @@ from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
-
-from mcp.server import MCPServer
+from typing import TYPE_CHECKING, cast
 
 from taskmaster_mcp import __version__
-from taskmaster_mcp.mcp_server.lazytools import LazyToolServer
 from taskmaster_mcp.mcp_server.logs import level_from
-from taskmaster_mcp.mcp_server.registration import ToolFn, register
 from taskmaster_mcp.mcp_server.state import AppState
 from taskmaster_mcp.store.roots import is_unexpanded
+
+if TYPE_CHECKING:  # the SDK is imported when a server is built: the CLI reads the catalogue and calls tools without it
+    from mcp.server import MCPServer
+
+    from taskmaster_mcp.mcp_server.registration import ToolFn
 
 log = logging.getLogger("taskmaster_mcp")
 
@@ -58,7 +59,7 @@ class ToolSpec:
     def fn(self) -> ToolFn:
         """The tool function (importing its module)."""
         module = importlib.import_module(f"taskmaster_mcp.mcp_server.tools.{self.module}")
-        return cast(ToolFn, getattr(module, self.function or self.name))
+        return cast("ToolFn", getattr(module, self.function or self.name))
 
 
 # Parameters accepted but not published: ``file`` (rare; explained once in the instructions) and Task Master's
@@ -137,6 +138,8 @@ STANDARD = (
 
 
 def _register(server: MCPServer[AppState], spec: ToolSpec) -> None:
+    from taskmaster_mcp.mcp_server.registration import register
+
     register(
         server,
         spec.fn,
@@ -184,6 +187,16 @@ def select_tools(profile: str | None, available: list[str]) -> tuple[list[str], 
     return [n for n in available if n in chosen], warnings
 
 
+def usable_env(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` without the variables whose value is a client's unexpanded template."""
+    return {k: v for k, v in env.items() if not is_unexpanded(v)}
+
+
+def tool_specs() -> dict[str, ToolSpec]:
+    """Every tool this server has, by name (what the CLI calls in process)."""
+    return {spec.name: spec for spec in _catalogue()}
+
+
 def build_app(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
@@ -201,7 +214,9 @@ def build_app(
     """
     # A variable whose value is a client's unexpanded template (an empty optional field of the Claude Desktop
     # bundle) is unset: it must not pin the project root, pick a tool profile or pass for an API key.
-    environment = {k: v for k, v in (os.environ if env is None else env).items() if not is_unexpanded(v)}
+    from taskmaster_mcp.mcp_server.lazytools import LazyToolServer
+
+    environment = usable_env(os.environ if env is None else env)
     working_dir = cwd or Path.cwd()
 
     @asynccontextmanager

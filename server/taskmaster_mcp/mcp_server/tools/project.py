@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from taskmaster_mcp.mcp_server.calls import open_project, project_folder, state_of
@@ -13,6 +12,9 @@ from taskmaster_mcp.mcp_server.tools.params import FileArg, ProjectRoot, TagArg
 from taskmaster_mcp.mcp_server.tools.settings import ProfileList
 from taskmaster_mcp.setup.skeleton import init_git, initialize
 from taskmaster_mcp.store import taskfiles
+
+if TYPE_CHECKING:  # registration evaluates the annotation; a call in process needs no SDK
+    from mcp.server.mcpserver import Context
 
 
 class InitReport(BaseModel):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from taskmaster_mcp.errors import InvalidInput, NotFound
@@ -23,6 +22,9 @@ from taskmaster_mcp.tasks.queries import (
     score_of,
     status_of,
 )
+
+if TYPE_CHECKING:  # registration evaluates the annotation; a call in process needs no SDK
+    from mcp.server.mcpserver import Context
 
 
 class TaskPage(BaseModel):
