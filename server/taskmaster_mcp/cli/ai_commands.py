@@ -11,6 +11,14 @@ import argparse
 from collections.abc import Callable
 from dataclasses import replace
 
+from taskmaster_mcp.cli.ai_views import (
+    render_analyze,
+    render_edit,
+    render_expand,
+    render_plan,
+    render_research,
+    render_review,
+)
 from taskmaster_mcp.cli.outputs import benchmark_exit, gather_research, render_benchmark
 from taskmaster_mcp.cli.spec import (
     Command,
@@ -302,14 +310,17 @@ COMMANDS: tuple[Command, ...] = (
     *(
         with_fresh(replace(command, progress=True))
         for command in (
-            Command("parse-prd", "AI: turn a PRD into tasks", _parse_prd_flags, _parse_prd),
-            Command("expand", "AI: split a task (or --all) into subtasks", _expand_flags, _expand),
+            Command("parse-prd", "AI: turn a PRD into tasks", _parse_prd_flags, _parse_prd, render=render_plan),
+            Command(
+                "expand", "AI: split a task (or --all) into subtasks", _expand_flags, _expand, render=render_expand
+            ),
             Command(
                 "analyze-complexity",
                 "AI: score task complexity (writes the report)",
                 _analyze_flags,
                 _analyze,
                 aliases=("analyze",),
+                render=render_analyze,
             ),
             Command(
                 "research",
@@ -317,18 +328,50 @@ COMMANDS: tuple[Command, ...] = (
                 _research_flags,
                 _research,
                 gather=gather_research,
+                render=render_research,
             ),
-            Command("update", "AI: update every task from an id on with a change", _update_flags, _update),
-            Command("update-task", "AI: update one task with a change", _update_task_flags, _update_task),
+            Command(
+                "update",
+                "AI: update every task from an id on with a change",
+                _update_flags,
+                _update,
+                render=render_edit,
+            ),
+            Command(
+                "update-task",
+                "AI: update one task with a change (or edit its fields without a model)",
+                _update_task_flags,
+                _update_task,
+                render=render_edit,
+            ),
             Command(
                 "update-subtask",
                 "AI: append a dated note to a subtask",
                 lambda p: _prompt_flags(p, "subtask"),
                 _update_subtask,
+                render=render_edit,
             ),
-            Command("scope-up", "AI: make tasks more complex", _scope_flags, _scope("scope_up_task", "scope-up")),
-            Command("scope-down", "AI: make tasks simpler", _scope_flags, _scope("scope_down_task", "scope-down")),
-            Command("review", "AI: review a task's implementation (git diff) against the task", _review_flags, _review),
+            Command(
+                "scope-up",
+                "AI: make tasks more complex",
+                _scope_flags,
+                _scope("scope_up_task", "scope-up"),
+                render=render_edit,
+            ),
+            Command(
+                "scope-down",
+                "AI: make tasks simpler",
+                _scope_flags,
+                _scope("scope_down_task", "scope-down"),
+                render=render_edit,
+            ),
+            Command(
+                "review",
+                "AI: review a task's implementation (git diff) against the task",
+                _review_flags,
+                _review,
+                render=render_review,
+            ),
         )
     ),
     # a benchmark always asks the models (never the response cache), so it has no --fresh

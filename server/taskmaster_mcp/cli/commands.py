@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from taskmaster_mcp.cli.ai_views import render_edit
 from taskmaster_mcp.cli.outputs import (
     gather_tasks,
     gather_with_siblings,
@@ -341,6 +342,7 @@ COMMANDS: tuple[Command, ...] = (
             _add_task_flags,
             _add_task,
             aliases=("add",),
+            render=render_edit,
             progress=True,
         )
     ),

@@ -192,8 +192,9 @@ def usage_line(usage: dict[str, Any] | None) -> str | None:
     parts.append(f"${cost:.4f}" if isinstance(cost, int | float) else "cost unknown")
     if usage.get("latencyMs") is not None:
         parts.append(f"{usage['latencyMs'] / 1000:.1f} s")
-    if usage.get("fallbacks"):
-        parts.append(f"{usage['fallbacks']} fallback(s)")
+    fallbacks: list[Any] = usage.get("fallbacks") or []
+    if fallbacks:  # each a model that failed and what was tried next
+        parts.append(f"{len(fallbacks)} fallback(s): " + "; ".join(str(f) for f in fallbacks))
     if usage.get("route"):  # why each call started on its role (routing rules, pins)
         parts.append("route: " + "; ".join(usage["route"]))
     if usage.get("escalated"):
@@ -357,9 +358,12 @@ def summary(out: Console, data: dict[str, Any]) -> None:
                 + "".join(f"; {r}" for r in cast(list[str], block.get("reasons") or []))
             )
         )
-    if not shown:  # a shape we do not know (a newer tool): its plain values, one per line
+    if not shown:  # a shape we do not know (a newer tool): its values, one per line, lists joined
         for name, value in data.items():
-            if name != "usage" and not isinstance(value, dict | list):
-                out.print(f"{name}: {value}")
+            if name == "usage" or isinstance(value, dict):
+                continue
+            if isinstance(value, list):
+                value = ", ".join(str(v) for v in cast(list[Any], value) if not isinstance(v, dict | list))
+            out.print(Text(f"{name}: {value}"))
     if data.get("note"):
         out.print(data["note"])
