@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from git_helpers import git, isolated_git  # noqa: F401  (the fixture isolates git for every test here)
+from git_helpers import git, isolated_git  # noqa: F401  # pyright: ignore[reportUnusedImport]  (applies to every test here)
 from taskmaster_mcp.cli import ai_views
 from taskmaster_mcp.cli import main as cli_module
 from taskmaster_mcp.cli.parser import plan
@@ -30,8 +30,8 @@ def run(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[int
 
 
 def _hostile_project(root: Path) -> Path:
-    sub = {"id": 1, "title": TITLE, "status": "pending", "dependencies": [], "details": TITLE}
-    tasks = [
+    sub: dict[str, Any] = {"id": 1, "title": TITLE, "status": "pending", "dependencies": [], "details": TITLE}
+    tasks: list[dict[str, Any]] = [
         {
             "id": 1,
             "title": TITLE,
@@ -151,7 +151,7 @@ def test_tag_reaches_autopilot_start(capsys: pytest.CaptureFixture[str], messy_p
     assert code == 0, err
     assert status["tag"] == "feature-auth" and status["taskId"] == "1"
     feature = json.loads(run(capsys, messy_project, "list", "--tag", "feature-auth", "--json")[1])
-    assert [t["status"] for t in feature["tasks"]][0] == "in-progress"
+    assert feature["tasks"][0]["status"] == "in-progress"
 
 
 def _printed(render: Any, data: dict[str, Any], **args: Any) -> str:
@@ -191,10 +191,13 @@ def test_review_shows_verdict_score_findings_unmet_requirements_and_what_apply_c
 
 
 def test_parse_prd_shows_its_notes() -> None:
-    data = {
+    data: dict[str, Any] = {
         "tag": "master",
         "created": [{"id": 1, "title": "A", "dependencies": []}, {"id": 2, "title": "A too", "dependencies": [1]}],
-        "notes": ["3 tasks where 4 were asked for; asked again once and got 3 (kept the second answer).", "Tasks 1 and 2"],
+        "notes": [
+            "3 tasks where 4 were asked for; asked again once and got 3 (kept the second answer).",
+            "Tasks 1 and 2",
+        ],
         "usage": USAGE,
     }
     text = _printed(ai_views.render_plan, data)
@@ -226,7 +229,12 @@ def test_analyze_and_expand_all_show_ids_with_figures_and_failures_with_reasons(
 
 
 def test_research_says_where_it_saved() -> None:
-    data = {"query": "q", "findings": "Use Redis.", "context": ["task 3"], "savedFile": ".taskmaster/docs/research/q.md"}
+    data = {
+        "query": "q",
+        "findings": "Use Redis.",
+        "context": ["task 3"],
+        "savedFile": ".taskmaster/docs/research/q.md",
+    }
     text = _printed(ai_views.render_research, data)
     assert "Use Redis." in text and "saved to .taskmaster/docs/research/q.md" in text and "context: task 3" in text
 

@@ -188,8 +188,13 @@ def _prompt_of(a: argparse.Namespace, command: str, optional: bool = False, also
     return str(task), prompt
 
 
-FIELDS = (("title", "title"), ("description", "description"), ("details", "details"))
-FIELDS += (("testStrategy", "test_strategy"), ("priority", "priority"))
+FIELDS = (
+    ("title", "title"),
+    ("description", "description"),
+    ("details", "details"),
+    ("testStrategy", "test_strategy"),
+    ("priority", "priority"),
+)
 
 
 def _update_task(a: argparse.Namespace) -> ToolCall:

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import Any, cast
 
 from taskmaster_mcp import __version__
-from taskmaster_mcp.cli import ai_commands, commands, project_commands, routing_commands, tag_commands
+from taskmaster_mcp.cli import (
+    ai_commands,
+    commands,
+    dependency_commands,
+    project_commands,
+    routing_commands,
+    tag_commands,
+)
 from taskmaster_mcp.cli.spec import Command, ToolCall, common_options
 
 EXAMPLES = """examples:
@@ -35,6 +43,7 @@ exit codes: 0 ok, 1 the command failed (stderr says why), 2 bad usage
 
 TABLES: tuple[tuple[Command, ...], ...] = (
     commands.COMMANDS,
+    dependency_commands.COMMANDS,
     tag_commands.COMMANDS,
     ai_commands.COMMANDS,
     project_commands.COMMANDS,
@@ -82,15 +91,15 @@ class CommandParser(argparse.ArgumentParser):
                 self._intermixing = False
         if extras and not self._intermixing:
             self.error(f"unrecognized arguments: {' '.join(extras)}")
-        return parsed, extras
+        return cast(argparse.Namespace, parsed), extras
 
 
 def _add(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser],
-    command: Command,  # pyright: ignore[reportPrivateUsage]
+    sub: Any,  # argparse's _SubParsersAction[CommandParser], whose add_parser types its parents as that class too
+    command: Command,
     common: list[argparse.ArgumentParser],
 ) -> None:
-    parser = sub.add_parser(
+    parser: CommandParser = sub.add_parser(
         command.name.split()[-1],
         aliases=list(command.aliases),
         help=command.help,
@@ -98,7 +107,7 @@ def _add(
         parents=common,
     )
     parser.set_defaults(spec=command)
-    if isinstance(parser, CommandParser) and not command.subcommands:
+    if not command.subcommands:
         parser.add_flags_later(command.flags)
     else:  # a family's own flags come before its actions'
         command.flags(parser)
