@@ -84,6 +84,12 @@ def test_no_view_sends_a_control_sequence_from_task_text(
         assert "␛]" in out, out  # the text is there, visibly
 
 
+def test_emoji_codes_in_task_text_print_as_written(capsys: pytest.CaptureFixture[str], messy_project: Path) -> None:
+    assert run(capsys, messy_project, "add", "--title", "Fix :warning: now")[0] == 0
+    _, out, _ = run(capsys, messy_project, "list")
+    assert "Fix :warning: now" in out
+
+
 def test_json_keeps_the_text_exact_for_scripts(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     root = _hostile_project(tmp_path / "proj")
     _, out, _ = run(capsys, root, "show", "1", "--json")

@@ -39,11 +39,12 @@ class _Console(Console):
 
 
 def consoles(no_color: bool = False) -> tuple[Console, Console]:
-    """(stdout, stderr) consoles; rich drops colour off a terminal and honours NO_COLOR."""
-    out = _Console(no_color=no_color or None, highlight=False)
+    """(stdout, stderr) consoles; rich drops colour off a terminal and honours NO_COLOR. No emoji codes: a task
+    titled ":warning: fix" prints as written."""
+    out = _Console(no_color=no_color or None, highlight=False, emoji=False)
     if not out.is_terminal:  # piped: wide enough that rows stay whole lines for grep
-        out = _Console(no_color=no_color or None, highlight=False, width=max(out.width, 160))
-    return out, _Console(stderr=True, no_color=no_color or None, highlight=False)
+        out = _Console(no_color=no_color or None, highlight=False, emoji=False, width=max(out.width, 160))
+    return out, _Console(stderr=True, no_color=no_color or None, highlight=False, emoji=False)
 
 
 def status_text(status: str) -> Text:
