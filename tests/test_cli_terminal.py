@@ -248,3 +248,33 @@ def test_research_says_where_it_saved() -> None:
 def test_the_usage_line_names_fallbacks_in_words_not_a_python_list() -> None:
     line = usage_line({**USAGE, "costUsd": 0.0, "fallbacks": ["main failed (timeout) -> fallback"]}) or ""
     assert "1 fallback(s): main failed (timeout) -> fallback" in line and "['" not in line
+
+
+def test_complexity_report_shows_each_reasoning_and_autopilot_what_to_do_next(
+    capsys: pytest.CaptureFixture[str], messy_project: Path
+) -> None:
+    report = {
+        "meta": {"tasksAnalyzed": 1, "thresholdScore": 5},
+        "complexityAnalysis": [
+            {
+                "taskId": 4,
+                "taskTitle": "HTTP API",
+                "complexityScore": 8,
+                "recommendedSubtasks": 5,
+                "expansionPrompt": "Split by endpoint.",
+                "reasoning": "Many endpoints.",
+            }
+        ],
+    }
+    (messy_project / ".taskmaster" / "reports").mkdir(exist_ok=True)
+    (messy_project / ".taskmaster" / "reports" / "task-complexity-report.json").write_text(json.dumps(report))
+    _, out, _ = run(capsys, messy_project, "complexity-report")
+    assert "4: Many endpoints. Expand: Split by endpoint." in out
+    git(messy_project, "init", "-q")
+    git(messy_project, "add", "-A")
+    git(messy_project, "commit", "-qm", "start")
+    code, out, err = run(capsys, messy_project, "autopilot", "start", "4")
+    assert code == 0, err
+    for expected in ("task 4 in tag master on branch ", "subtasks done: 0/3", "current: 4.1", "next: "):
+        assert expected in out, (expected, out)
+    assert '`taskmaster-mcp autopilot complete` --results \'{"total":N,' in out and "testResults=" not in out

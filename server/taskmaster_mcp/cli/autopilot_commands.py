@@ -7,6 +7,7 @@ import argparse
 import json
 from typing import Any
 
+from taskmaster_mcp.cli.autopilot_view import render_autopilot
 from taskmaster_mcp.cli.spec import Command, ToolCall, Usage, confirm, count, one_id, tool_call
 
 
@@ -75,7 +76,9 @@ def _step(name: str, help: str, flags: Any = _no_flags, call: Any = None, **extr
         _autopilot_flags(p)
         flags(p)
 
-    return Command(f"autopilot {name}", help, all_flags, call or (lambda a: tool_call(tool, {})), **extra)
+    return Command(
+        f"autopilot {name}", help, all_flags, call or (lambda a: tool_call(tool, {})), render=render_autopilot, **extra
+    )
 
 
 def _finalize_flags(p: argparse.ArgumentParser) -> None:

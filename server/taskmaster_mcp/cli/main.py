@@ -128,7 +128,9 @@ def _for_people(data: dict[str, Any], project: Path) -> dict[str, Any]:
     """The result with its notes (written for agents) rewritten for a person, and every control sequence shown
     instead of obeyed."""
     rewritten = {
-        k: messages.for_terminal(v, project) if k in ("note", "reason", "message") and isinstance(v, str) else v
+        k: messages.for_terminal(v, project)
+        if k in ("note", "reason", "message", "nextSteps") and isinstance(v, str)
+        else v
         for k, v in data.items()
     }
     return visible_data(rewritten)

@@ -104,12 +104,18 @@ def render_show(out: Any, args: argparse.Namespace, data: dict[str, Any], extra:
 
 
 def render_next(out: Any, args: argparse.Namespace, data: dict[str, Any], extra: Extra) -> None:
+    from rich.text import Text
+
     from taskmaster_mcp.cli.views import task_detail
 
     siblings: dict[str, list[str]] = extra.get("siblings") or {}
     out.print(data["reason"])
     if data.get("next"):
         task_detail(out, data["next"], siblings.get(str(data["next"]["id"]).split(".")[0]))
+    parent: dict[str, Any] = data.get("parent") or {}
+    if parent:
+        status = f" ({parent['status']})" if parent.get("status") else ""
+        out.print(Text(f"  parent: {parent.get('id')} {parent.get('title', '')}{status}"))
 
 
 def render_graph(out: Any, args: argparse.Namespace, data: dict[str, Any], extra: Extra) -> None:

@@ -293,6 +293,11 @@ def complexity_table(out: Console, data: dict[str, Any]) -> None:
             Text(str(entry.get("taskTitle", ""))),
         )
     out.print(table)
+    for entry in cast(list[dict[str, Any]], data.get("entries") or []):  # why each score, and how to expand
+        why = str(entry.get("reasoning") or "")
+        how = str(entry.get("expansionPrompt") or "")
+        if why or how:
+            out.print(Text(f"  {entry.get('taskId', '')}: {why}" + (f" Expand: {how}" if how else "")))
 
 
 def generated(out: Console, data: dict[str, Any]) -> None:
