@@ -278,3 +278,13 @@ def test_complexity_report_shows_each_reasoning_and_autopilot_what_to_do_next(
     for expected in ("task 4 in tag master on branch ", "subtasks done: 0/3", "current: 4.1", "next: "):
         assert expected in out, (expected, out)
     assert '`taskmaster-mcp autopilot complete` --results \'{"total":N,' in out and "testResults=" not in out
+
+
+def test_doctor_shows_control_sequences_from_the_config_instead_of_sending_them(
+    capsys: pytest.CaptureFixture[str], messy_project: Path
+) -> None:
+    config = {"models": {"main": {"provider": "anthropic", "modelId": "claude\x1b]0;owned\x07-x", "maxTokens": 100}}}
+    (messy_project / ".taskmaster" / "config.json").write_text(json.dumps(config))
+    _, out, err = run(capsys, messy_project, "doctor")
+    assert "\x1b" not in out + err and "\x07" not in out + err
+    assert "claude␛]0;owned␇-x" in out + err
