@@ -108,3 +108,14 @@ def test_version_builds_no_command_flags_and_loads_no_model_layer() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip().endswith("[]"), done.stdout
+
+
+def test_every_tool_can_be_called_in_process() -> None:
+    import inspect
+
+    from taskmaster_mcp.cli.client import _arguments_model  # pyright: ignore[reportPrivateUsage]
+    from taskmaster_mcp.mcp_server.app import tool_specs
+
+    for name, spec in tool_specs().items():
+        assert next(iter(inspect.signature(spec.fn).parameters)) == "ctx", name
+        assert "projectRoot" in _arguments_model(spec.fn).model_fields, name
