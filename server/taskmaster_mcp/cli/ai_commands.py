@@ -9,7 +9,17 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from dataclasses import replace
 
+from taskmaster_mcp.cli.ai_views import (
+    render_analyze,
+    render_edit,
+    render_expand,
+    render_plan,
+    render_research,
+    render_review,
+)
+from taskmaster_mcp.cli.outputs import benchmark_exit, gather_research, render_benchmark
 from taskmaster_mcp.cli.spec import (
     Command,
     ToolCall,
@@ -162,23 +172,50 @@ def _prompt_flags(p: argparse.ArgumentParser, what: str) -> None:
 def _update_task_flags(p: argparse.ArgumentParser) -> None:
     _prompt_flags(p, "task")
     p.add_argument("--append", action="store_true", help="append a dated note instead of rewriting the task")
+    fields = p.add_argument_group("manual edits (no model; alone, or kept as they are by a --prompt rewrite)")
+    fields.add_argument("--title", type=nonempty, help="the new title")
+    fields.add_argument("--description", help="the new description")
+    fields.add_argument("--details", help="the new details")
+    fields.add_argument("--test-strategy", help="the new test strategy")
+    fields.add_argument("--priority", choices=("high", "medium", "low"), help="the new priority")
 
 
-def _prompt_of(a: argparse.Namespace, command: str) -> tuple[str, str]:
+def _prompt_of(a: argparse.Namespace, command: str, optional: bool = False, also: str = "") -> tuple[str, str | None]:
     task = required(a.id_pos, a.id, need=f'give the id: `taskmaster-mcp {command} 7 "what changed"` (or --id 7)')
     prompt = " ".join(a.words) if a.words else a.prompt
-    if not prompt:
-        raise Usage(f'say what changed: `taskmaster-mcp {command} {task} "what changed"` (or --prompt "...")')
+    if not prompt and not optional:
+        raise Usage(f'say what changed: `taskmaster-mcp {command} {task} "what changed"` (or --prompt "..."){also}')
     return str(task), prompt
 
 
+FIELDS = (
+    ("title", "title"),
+    ("description", "description"),
+    ("details", "details"),
+    ("testStrategy", "test_strategy"),
+    ("priority", "priority"),
+)
+
+
 def _update_task(a: argparse.Namespace) -> ToolCall:
-    task, prompt = _prompt_of(a, "update-task")
-    if "." in task:
+    fields = {name: getattr(a, attr) for name, attr in FIELDS if getattr(a, attr) is not None}
+    also = "; or edit fields without a model: --title, --description, --details, --test-strategy, --priority"
+    task, prompt = _prompt_of(a, "update-task", optional=bool(fields), also=also)
+    if not prompt and a.append:
+        raise Usage(f'--append needs the note: `taskmaster-mcp update-task {task} --append "what was done"`')
+    if "." in task and prompt:
         raise Usage(f"{task} is a subtask; use `taskmaster-mcp update-subtask {task} ...`")
     return make(
         "update_task",
-        {"id": task, "prompt": prompt, "append": a.append, "research": a.research, "tag": a.tag, "file": a.file},
+        {
+            "id": task,
+            "prompt": prompt,
+            "append": a.append,
+            "research": a.research,
+            **fields,
+            "tag": a.tag,
+            "file": a.file,
+        },
     )
 
 
@@ -276,29 +313,70 @@ def _benchmark(a: argparse.Namespace) -> ToolCall:
 
 COMMANDS: tuple[Command, ...] = (
     *(
-        with_fresh(command)
+        with_fresh(replace(command, progress=True))
         for command in (
-            Command("parse-prd", "AI: turn a PRD into tasks", _parse_prd_flags, _parse_prd),
-            Command("expand", "AI: split a task (or --all) into subtasks", _expand_flags, _expand),
+            Command("parse-prd", "AI: turn a PRD into tasks", _parse_prd_flags, _parse_prd, render=render_plan),
+            Command(
+                "expand", "AI: split a task (or --all) into subtasks", _expand_flags, _expand, render=render_expand
+            ),
             Command(
                 "analyze-complexity",
                 "AI: score task complexity (writes the report)",
                 _analyze_flags,
                 _analyze,
                 aliases=("analyze",),
+                render=render_analyze,
             ),
-            Command("research", "AI: ask the research model, with project context", _research_flags, _research),
-            Command("update", "AI: update every task from an id on with a change", _update_flags, _update),
-            Command("update-task", "AI: update one task with a change", _update_task_flags, _update_task),
+            Command(
+                "research",
+                "AI: ask the research model, with project context",
+                _research_flags,
+                _research,
+                gather=gather_research,
+                render=render_research,
+            ),
+            Command(
+                "update",
+                "AI: update every task from an id on with a change",
+                _update_flags,
+                _update,
+                render=render_edit,
+            ),
+            Command(
+                "update-task",
+                "AI: update one task with a change (or edit its fields without a model)",
+                _update_task_flags,
+                _update_task,
+                render=render_edit,
+            ),
             Command(
                 "update-subtask",
                 "AI: append a dated note to a subtask",
                 lambda p: _prompt_flags(p, "subtask"),
                 _update_subtask,
+                render=render_edit,
             ),
-            Command("scope-up", "AI: make tasks more complex", _scope_flags, _scope("scope_up_task", "scope-up")),
-            Command("scope-down", "AI: make tasks simpler", _scope_flags, _scope("scope_down_task", "scope-down")),
-            Command("review", "AI: review a task's implementation (git diff) against the task", _review_flags, _review),
+            Command(
+                "scope-up",
+                "AI: make tasks more complex",
+                _scope_flags,
+                _scope("scope_up_task", "scope-up"),
+                render=render_edit,
+            ),
+            Command(
+                "scope-down",
+                "AI: make tasks simpler",
+                _scope_flags,
+                _scope("scope_down_task", "scope-down"),
+                render=render_edit,
+            ),
+            Command(
+                "review",
+                "AI: review a task's implementation (git diff) against the task",
+                _review_flags,
+                _review,
+                render=render_review,
+            ),
         )
     ),
     # a benchmark always asks the models (never the response cache), so it has no --fresh
@@ -307,6 +385,8 @@ COMMANDS: tuple[Command, ...] = (
         "AI: compare models on this project's PRD and tasks (writes a report, not tasks)",
         _benchmark_flags,
         _benchmark,
-        view="benchmark",
+        render=render_benchmark,
+        exit_code=benchmark_exit,
+        progress=True,
     ),
 )

@@ -1,19 +1,34 @@
-"""The CLI's way to the tools: the SDK's in-memory client over the very server an editor would start.
+"""The CLI's way to the tools: the very tool functions an editor's server runs, called in this process.
 
-One :class:`ToolSession` serves one command, however many calls it makes (``list --all-tags`` makes one per tag).
+One :class:`ToolSession` serves one command, however many calls it makes (``list --all-tags`` makes one per tag). It
+calls each tool function directly with a :class:`CallContext`, the part of the SDK's request context a tool reads
+(the server state, progress), so a read pays for neither the MCP SDK nor the protocol: the arguments are checked
+against the tool's own signature, the result is dumped and a failure worded as the server does
+(:mod:`taskmaster_mcp.mcp_server.outcomes`). Arguments the tool would refuse are passed to the real server through the
+SDK's in-memory client instead (:func:`protocol_session`), so the refusal is the server's own text; that session is
+also what ``tests/test_cli_direct.py`` compares the in-process calls with.
+
 A tool's error, or a tool or parameter this server does not have, raises :class:`CommandFailed` carrying the tool's
 text as the agent would read it; :mod:`taskmaster_mcp.cli.messages` rewrites it for a person at the boundary.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
-from collections.abc import AsyncGenerator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from taskmaster_mcp.cli.spec import ToolCall
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from taskmaster_mcp.mcp_server.state import AppState
+
+Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 
 
 class CommandFailed(Exception):
@@ -24,16 +39,146 @@ class CommandFailed(Exception):
         self.exit_code = exit_code
 
 
+class _Request:
+    def __init__(self, state: AppState) -> None:
+        self.lifespan_context = state
+
+
+class CallContext:
+    """What a tool function reads from the SDK's ``Context``, for a call made in this process: the server's state,
+    the client's capabilities (none: like the SDK's in-memory client, the CLI offers no roots and no sampling), and
+    progress, reported to the command's bar."""
+
+    client_capabilities: None = None
+
+    def __init__(self, state: AppState, progress: Progress | None) -> None:
+        self.request_context = _Request(state)
+        self._progress = progress
+
+    async def report_progress(self, progress: float, total: float | None = None, message: str | None = None) -> None:
+        if self._progress is not None:
+            await self._progress(progress, total, message)
+
+
+class _Refused(Exception):
+    """Arguments the tool's signature does not accept: the server says how (see :meth:`ToolSession.call`)."""
+
+
+def _arguments_model(fn: Callable[..., Any]) -> type[BaseModel]:
+    """A pydantic model of ``fn``'s parameters after the context, as the SDK builds one (annotations, defaults,
+    constraints and aliases as declared)."""
+    from pydantic import ConfigDict, Field, create_model
+
+    fields: dict[str, Any] = {}
+    for param in list(inspect.signature(fn).parameters.values())[1:]:
+        annotation = param.annotation
+        if isinstance(annotation, str):
+            annotation = eval(annotation, fn.__globals__)  # as registration.parameter_signature does
+        default = ... if param.default is inspect.Parameter.empty else param.default
+        fields[param.name] = (Annotated[annotation, Field()], default)
+    config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
+    return create_model(f"{fn.__name__}_arguments", __config__=config, **fields)
+
+
 class ToolSession:
-    """Calls tools through one connected in-memory client (see :func:`session`)."""
+    """Calls the server's tool functions in process (see the module docstring); one per command."""
+
+    def __init__(self, state: AppState, project: str | None, env: Mapping[str, str]) -> None:
+        from taskmaster_mcp.mcp_server.app import tool_specs
+
+        self._state = state
+        self._specs = tool_specs()
+        self._project = project
+        self._env = env
+        self._stack = AsyncExitStack()
+        self._protocol: ProtocolSession | None = None
+        self.progress: Progress | None = None  # where the planned call of an AI command reports (its live bar)
+
+    async def call(self, tool: str, arguments: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
+        """The tool's structured result; CommandFailed on a tool error (an unknown parameter is one: the server
+        names it) or when this server has no such tool."""
+        given = {k: v for k, v in arguments.items() if v is not None and v is not False}
+        spec = self._specs.get(tool)
+        if spec is None:
+            raise CommandFailed(f"this version of taskmaster-mcp has no {tool} tool, which this command needs")
+        from taskmaster_mcp.mcp_server.calls import CALL_ROOTS, FRESH
+        from taskmaster_mcp.mcp_server.outcomes import failure_text, result_data
+
+        fn = spec.fn
+        fresh = bool(given.pop("fresh", False))
+        try:
+            kwargs = self._validated(fn, given)
+        except _Refused:
+            return await (await self._server()).call(tool, {**arguments}, progress)
+        roots, fresh_token = CALL_ROOTS.set(None), FRESH.set(fresh)
+        try:
+            model = await fn(CallContext(self._state, progress), **kwargs)
+        except Exception as exc:
+            raise CommandFailed(failure_text(tool, exc)) from exc
+        finally:
+            FRESH.reset(fresh_token)
+            CALL_ROOTS.reset(roots)
+        return result_data(model)
+
+    @staticmethod
+    def _validated(fn: Callable[..., Any], given: dict[str, Any]) -> dict[str, Any]:
+        from pydantic import ValidationError
+
+        model = _arguments_model(fn)
+        try:
+            checked = model.model_validate(given)
+        except ValidationError as exc:
+            raise _Refused from exc
+        return {name: getattr(checked, name) for name in type(checked).model_fields}
+
+    async def _server(self) -> ProtocolSession:
+        """The protocol session on the same server settings, opened on first need."""
+        if self._protocol is None:
+            self._protocol = await self._stack.enter_async_context(protocol_session(self._project, self._env))
+        return self._protocol
+
+    async def run(self, planned: ToolCall, progress: Progress | None = None) -> dict[str, Any]:
+        """A planned call (its follow-ups run after it, in order; their results are not returned)."""
+        data = await self.call(planned.tool, planned.arguments, progress or self.progress)
+        for followup in planned.followups:
+            await self.call(followup.tool, followup.arguments)
+        return data
+
+    async def aclose(self) -> None:
+        await self._stack.aclose()
+        await self._state.aclose()
+
+
+def _folder(project: str | None) -> Path:
+    return Path(project).resolve() if project else Path.cwd()
+
+
+@asynccontextmanager
+async def session(project: str | None, env: Mapping[str, str] | None = None) -> AsyncGenerator[ToolSession]:
+    """A session on the tools for ``project`` (a folder; default the working directory), as a server started
+    there with this environment would run them."""
+    from taskmaster_mcp.mcp_server.app import usable_env
+    from taskmaster_mcp.mcp_server.logs import configure_logging, level_from
+    from taskmaster_mcp.mcp_server.state import AppState
+
+    environment = usable_env(os.environ if env is None else env)
+    configure_logging(level_from(environment))  # what the server does at start
+    tools = ToolSession(AppState(env=environment, cwd=_folder(project)), project, environment)
+    try:
+        yield tools
+    finally:
+        await tools.aclose()
+
+
+class ProtocolSession:
+    """Calls tools through one connected in-memory MCP client (see :func:`protocol_session`)."""
 
     def __init__(self, client: Any, tools: set[str]) -> None:
         self._client = client
         self._tools = tools
 
-    async def call(self, tool: str, arguments: dict[str, Any], progress: Any = None) -> dict[str, Any]:
-        """The tool's structured result; CommandFailed on a tool error (an unknown parameter is one: the server
-        names it) or when this server has no such tool."""
+    async def call(self, tool: str, arguments: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
+        """As :meth:`ToolSession.call`, over the protocol."""
         given = {k: v for k, v in arguments.items() if v is not None and v is not False}
         if tool not in self._tools:
             raise CommandFailed(f"this version of taskmaster-mcp has no {tool} tool, which this command needs")
@@ -43,27 +188,20 @@ class ToolSession:
             raise CommandFailed(text.removeprefix(f"Error executing tool {tool}: "))
         return dict(result.structured_content or {})
 
-    async def run(self, planned: ToolCall, progress: Any = None) -> dict[str, Any]:
-        """A planned call (its follow-ups run after it, in order; their results are not returned)."""
-        data = await self.call(planned.tool, planned.arguments, progress)
-        for followup in planned.followups:
-            await self.call(followup.tool, followup.arguments)
-        return data
-
 
 @asynccontextmanager
-async def session(project: str | None, env: Mapping[str, str] | None = None) -> AsyncGenerator[ToolSession]:
-    """A connected session on the server for ``project`` (a folder; default the working directory)."""
+async def protocol_session(
+    project: str | None, env: Mapping[str, str] | None = None
+) -> AsyncGenerator[ProtocolSession]:
+    """A connected MCP session on the server for ``project``, through the SDK's in-memory client."""
     from mcp import Client
 
-    from taskmaster_mcp.mcp_server.app import build_app
+    from taskmaster_mcp.mcp_server.app import build_app, tool_specs
 
-    cwd = Path(project).resolve() if project else Path.cwd()
-    app = build_app(env=dict(os.environ if env is None else env), cwd=cwd, profile="all")
+    app = build_app(env=dict(os.environ if env is None else env), cwd=_folder(project), profile="all")
     try:
         async with Client(app) as client:
-            tools = {t.name for t in (await client.list_tools()).tools}
-            yield ToolSession(client, tools)
+            yield ProtocolSession(client, set(tool_specs()))
     except BaseExceptionGroup as group:  # the client's task groups wrap whatever the command raised inside them
         raise _sole(group) from None
 
@@ -87,7 +225,7 @@ async def call(
     project: str | None,
     *,
     env: Mapping[str, str] | None = None,
-    progress: Any = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Call one tool in a session of its own."""
     async with session(project, env) as tools:

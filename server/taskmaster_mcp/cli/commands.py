@@ -8,8 +8,18 @@ A positional value wins over its flag, as in Task Master.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 
+from taskmaster_mcp.cli.ai_views import render_edit
+from taskmaster_mcp.cli.outputs import (
+    gather_tasks,
+    gather_with_siblings,
+    render_complexity,
+    render_generated,
+    render_message,
+    render_next,
+    render_show,
+    render_tasks,
+)
 from taskmaster_mcp.cli.spec import (
     Command,
     ToolCall,
@@ -253,34 +263,6 @@ def _move(a: argparse.Namespace) -> ToolCall:
     )
 
 
-def _dependency_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("id_pos", nargs="?", metavar="ID", type=one_id, help="the task (or subtask) that depends")
-    p.add_argument("on_pos", nargs="?", metavar="DEPENDS_ON", type=one_id, help="the task it depends on")
-    p.add_argument("-i", "--id", type=one_id, help="same as ID")
-    p.add_argument("-d", "--depends-on", type=one_id, help="same as DEPENDS_ON")
-    tasks_file(p)
-
-
-def _dependency(tool: str, command: str) -> Callable[[argparse.Namespace], ToolCall]:
-    def to_call(a: argparse.Namespace) -> ToolCall:
-        need = f"give both ids: `taskmaster-mcp {command} 8 4` (or --id 8 --depends-on 4)"
-        return tool_call(
-            tool,
-            {
-                "id": required(a.id_pos, a.id, need=need),
-                "dependsOn": required(a.on_pos, a.depends_on, need=need),
-                "tag": a.tag,
-                "file": a.file,
-            },
-        )
-
-    return to_call
-
-
-def _file_only(tool: str) -> Callable[[argparse.Namespace], ToolCall]:
-    return lambda a: tool_call(tool, {"tag": a.tag, "file": a.file})
-
-
 def _generate_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="DIR", help="where to write the task files (default .taskmaster/tasks)")
     display(p)
@@ -297,17 +279,31 @@ def _deleting(a: argparse.Namespace) -> str | None:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("list", "the task table with status and progress", _list_flags, _list, aliases=("ls",), view="tasks"),
-    Command("show", "show tasks by id", _show_flags, _show, view="show"),
+    Command(
+        "list",
+        "the task table with status and progress",
+        _list_flags,
+        _list,
+        aliases=("ls",),
+        gather=gather_tasks,
+        render=render_tasks,
+    ),
+    Command("show", "show tasks by id", _show_flags, _show, gather=gather_with_siblings, render=render_show),
     Command(
         "next",
         "show the next task to work on",
         _next_flags,
         lambda a: tool_call("next_task", {"tag": a.tag}),
-        view="next",
+        gather=gather_with_siblings,
+        render=render_next,
     ),
     Command(
-        "set-status", "set the status of tasks", _set_status_flags, _set_status, aliases=("status",), view="message"
+        "set-status",
+        "set the status of tasks",
+        _set_status_flags,
+        _set_status,
+        aliases=("status",),
+        render=render_message,
     ),
     with_fresh(
         Command(
@@ -316,66 +312,44 @@ COMMANDS: tuple[Command, ...] = (
             _add_task_flags,
             _add_task,
             aliases=("add",),
+            render=render_edit,
+            progress=True,
         )
     ),
-    Command("add-subtask", "add a subtask, or turn a task into one", _add_subtask_flags, _add_subtask, view="message"),
+    Command(
+        "add-subtask", "add a subtask, or turn a task into one", _add_subtask_flags, _add_subtask, render=render_message
+    ),
     Command(
         "remove-subtask",
         "remove subtasks (or --convert them to tasks)",
         _remove_subtask_flags,
         _remove_subtask,
-        view="message",
+        render=render_message,
     ),
     Command(
         "remove-task",
         "delete tasks or subtasks",
         _remove_task_flags,
         _remove_task,
-        view="message",
+        render=render_message,
         prepare=confirm(_deleting),
     ),
-    Command("clear-subtasks", "remove every subtask of tasks", _clear_subtasks_flags, _clear_subtasks, view="message"),
-    Command("move", "move tasks to new ids, or between tags", _move_flags, _move, view="message"),
     Command(
-        "add-dependency",
-        "make a task depend on another",
-        _dependency_flags,
-        _dependency("add_dependency", "add-dependency"),
-        view="message",
+        "clear-subtasks", "remove every subtask of tasks", _clear_subtasks_flags, _clear_subtasks, render=render_message
     ),
-    Command(
-        "remove-dependency",
-        "remove a dependency",
-        _dependency_flags,
-        _dependency("remove_dependency", "remove-dependency"),
-        view="message",
-    ),
-    Command(
-        "validate-dependencies",
-        "report broken dependencies",
-        tasks_file,
-        _file_only("validate_dependencies"),
-        view="dependencies",
-    ),
-    Command(
-        "fix-dependencies",
-        "remove broken dependencies",
-        tasks_file,
-        _file_only("fix_dependencies"),
-        view="dependencies",
-    ),
+    Command("move", "move tasks to new ids, or between tags", _move_flags, _move, render=render_message),
     Command(
         "generate",
         "write the plain-text task files",
         _generate_flags,
         lambda a: tool_call("generate", {"output": a.output, "tag": a.tag}),
-        view="generate",
+        render=render_generated,
     ),
     Command(
         "complexity-report",
         "show the complexity report",
         _complexity_report_flags,
         lambda a: tool_call("complexity_report", {"file": a.file, "tag": a.tag}),
-        view="complexity",
+        render=render_complexity,
     ),
 )

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from taskmaster_mcp.cli.sanitize import visible
 from taskmaster_mcp.errors import TaskmasterError
 from taskmaster_mcp.models.credentials import credential_status
 from taskmaster_mcp.setup.editors import server_command
@@ -353,9 +354,9 @@ async def run_doctor(
     else:
         for check in report.checks:
             mark = "warn" if check.warning else "ok " if check.ok else "FAIL"
-            print(f"[{mark}] {check.name}: {check.detail}")
+            print(visible(f"[{mark}] {check.name}: {check.detail}"))  # details quote config files and model errors
             if check.fix:
-                print(f"       fix: {check.fix}")
+                print(visible(f"       fix: {check.fix}"))
         warned = any(c.warning for c in report.checks)
         print(
             ("Ready (see the warn lines above)." if warned else "Ready.")

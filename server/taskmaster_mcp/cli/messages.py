@@ -87,6 +87,10 @@ _SETTERS = re.compile(r"\((set[A-Z][a-z]+(?: / set[A-Z][a-z]+)*)\)")  # (setMain
 POSITIONAL = frozenset({"id", "taskId", "input"})  # parameters a command takes as a positional argument, not a flag
 _PHRASES = (
     (
+        re.compile(r"testResults=\{total, passed, failed, skipped\}"),
+        """--results '{"total":N,"passed":N,"failed":N,"skipped":N}'""",
+    ),
+    (
         re.compile(
             r"Put it in the env block of your editor's MCP config \(e\.g\. \"env\": \{\"(?P<var>[A-Z0-9_]+)\": "
             r"\"\.\.\.\"\}\)"

@@ -8,9 +8,18 @@ mapping from what a person types to the tool an agent would call, without callin
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import Any, cast
 
 from taskmaster_mcp import __version__
-from taskmaster_mcp.cli import ai_commands, commands, project_commands, routing_commands, tag_commands
+from taskmaster_mcp.cli import (
+    ai_commands,
+    commands,
+    dependency_commands,
+    project_commands,
+    routing_commands,
+    tag_commands,
+)
 from taskmaster_mcp.cli.spec import Command, ToolCall, common_options
 
 EXAMPLES = """examples:
@@ -34,6 +43,7 @@ exit codes: 0 ok, 1 the command failed (stderr says why), 2 bad usage
 
 TABLES: tuple[tuple[Command, ...], ...] = (
     commands.COMMANDS,
+    dependency_commands.COMMANDS,
     tag_commands.COMMANDS,
     ai_commands.COMMANDS,
     project_commands.COMMANDS,
@@ -41,22 +51,68 @@ TABLES: tuple[tuple[Command, ...], ...] = (
 )
 
 
+class CommandParser(argparse.ArgumentParser):
+    """A subcommand's parser: its flags and positionals in any order (``update-task 5 --append "words"``), and a
+    flag it does not know is reported with this subcommand's usage, not the top-level one.
+
+    A command's flags are added when that command is parsed (or its help shown), not when the parser is built: a
+    run pays only for its own command's flags (``models`` reads the provider list, ``init`` the editors)."""
+
+    _intermixing = False
+    _flags: Callable[[argparse.ArgumentParser], None] | None = None
+
+    def add_flags_later(self, flags: Callable[[argparse.ArgumentParser], None]) -> None:
+        self._flags = flags
+
+    def _ready(self) -> None:
+        flags, self._flags = self._flags, None
+        if flags is not None:
+            flags(self)
+
+    def format_usage(self) -> str:
+        self._ready()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self._ready()
+        return super().format_help()
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: list[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._ready()
+        if self._intermixing or self._subparsers is not None:  # a family (tags, autopilot) dispatches as usual
+            parsed, extras = super().parse_known_args(args, namespace)
+        else:
+            self._intermixing = True
+            try:
+                parsed, extras = self.parse_known_intermixed_args(args, namespace)
+            finally:
+                self._intermixing = False
+        if extras and not self._intermixing:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return cast(argparse.Namespace, parsed), extras
+
+
 def _add(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser],
-    command: Command,  # pyright: ignore[reportPrivateUsage]
+    sub: Any,  # argparse's _SubParsersAction[CommandParser], whose add_parser types its parents as that class too
+    command: Command,
     common: list[argparse.ArgumentParser],
 ) -> None:
-    parser = sub.add_parser(
+    parser: CommandParser = sub.add_parser(
         command.name.split()[-1],
         aliases=list(command.aliases),
         help=command.help,
         description=command.help,
         parents=common,
     )
-    command.flags(parser)
     parser.set_defaults(spec=command)
+    if not command.subcommands:
+        parser.add_flags_later(command.flags)
+    else:  # a family's own flags come before its actions'
+        command.flags(parser)
     if command.subcommands:
-        nested = parser.add_subparsers(metavar="ACTION", title="actions")
+        nested = parser.add_subparsers(metavar="ACTION", title="actions", parser_class=CommandParser)
         for child in command.subcommands:
             _add(nested, child, common)
 
@@ -73,7 +129,7 @@ def build() -> argparse.ArgumentParser:
     # `uvx --from ... taskmaster-mcp --version` / `pipx` users check an install with it (README "Install").
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.set_defaults(spec=None)
-    sub = parser.add_subparsers(metavar="COMMAND")
+    sub = parser.add_subparsers(metavar="COMMAND", parser_class=CommandParser)
     common = [common_options(False)]
     for table in TABLES:
         for command in table:

@@ -8,15 +8,19 @@ the project and the editors, or start the server (see ``cli.main``).
 from __future__ import annotations
 
 import argparse
-import json
-from typing import Any
+from pathlib import Path
 
-from taskmaster_mcp.cli.spec import Ask, Command, ToolCall, Usage, confirm, count, one_id, required, tool_call
-from taskmaster_mcp.models.roles import EXTRA_ROLE_NAME, HINT_PROVIDERS
-from taskmaster_mcp.setup.editors import EDITORS
-from taskmaster_mcp.store.config import ROLES
+from taskmaster_mcp.cli import autopilot_commands
+from taskmaster_mcp.cli.outputs import gather_graph, models_exit, render_graph, render_models, render_usage
+from taskmaster_mcp.cli.spec import Ask, Command, Run, ToolCall, Usage, confirm, required, tool_call
 
-EDITOR_NAMES = (*EDITORS, "claude")  # every editor we set up; "claude" is Task Master's name for claude-code
+
+def editor_names() -> tuple[str, ...]:
+    """Every editor we set up; "claude" is Task Master's name for claude-code."""
+    from taskmaster_mcp.setup.editors import EDITORS
+
+    return (*EDITORS, "claude")
+
 
 # Task Master's init flags that set things this server does not manage (package.json fields, shell aliases, git).
 IGNORED_INIT_FLAGS = ("description", "version", "author", "skip_install", "aliases", "git", "git_tasks")
@@ -27,7 +31,7 @@ def _init_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--editor",
         action="append",
-        choices=EDITOR_NAMES,
+        choices=editor_names(),
         default=[],
         help="add the server and agent rules to this editor (repeatable)",
     )
@@ -61,6 +65,8 @@ def init_rules(args: argparse.Namespace) -> ToolCall | None:
 
 
 def _models_flags(p: argparse.ArgumentParser) -> None:
+    from taskmaster_mcp.models.roles import HINT_PROVIDERS
+
     p.add_argument("--set-main")
     p.add_argument("--set-research")
     p.add_argument("--set-fallback")
@@ -84,6 +90,9 @@ def _set_role(pair: list[str] | None) -> str | None:
     """``--set-role NAME MODEL`` as the tool's NAME=MODEL; a name that cannot be a role is bad usage (exit 2)."""
     if pair is None:
         return None
+    from taskmaster_mcp.models.roles import EXTRA_ROLE_NAME
+    from taskmaster_mcp.store.config import ROLES
+
     name, model = (part.strip() for part in pair)
     if not (name in ROLES or EXTRA_ROLE_NAME.fullmatch(name)):
         shown = name if len(name) <= 40 else name[:37] + "..."
@@ -97,6 +106,8 @@ def _set_role(pair: list[str] | None) -> str | None:
 
 
 def _models(a: argparse.Namespace) -> ToolCall:
+    from taskmaster_mcp.models.roles import HINT_PROVIDERS
+
     hints = {hint: True for hint in HINT_PROVIDERS if getattr(a, f"hint_{hint.replace('-', '_')}")}
     return tool_call(
         "models",
@@ -159,105 +170,6 @@ def _rules(a: argparse.Namespace) -> ToolCall:
     return tool_call("rules", {"action": action, "profiles": chosen, "force": a.force})
 
 
-def _start_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("task_id", metavar="TASK_ID", type=one_id, help="the task (not a subtask) to work through")
-    p.add_argument("-f", "--force", action="store_true", help="start over even if a workflow exists")
-    p.add_argument("--max-attempts", type=count, help="attempts per subtask (default 3)")
-
-
-def _start(a: argparse.Namespace) -> ToolCall:
-    if "." in a.task_id:
-        raise Usage(
-            f"{a.task_id} is a subtask; autopilot starts on a task, e.g. `taskmaster-mcp autopilot start "
-            f"{a.task_id.split('.')[0]}`"
-        )
-    return tool_call("autopilot_start", {"taskId": a.task_id, "maxAttempts": a.max_attempts, "force": a.force})
-
-
-def _complete_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-r", "--results", metavar="JSON", help='test results: \'{"total":10,"passed":9,"failed":1}\'')
-    p.add_argument("-c", "--coverage", metavar="PERCENT", help=argparse.SUPPRESS)
-
-
-def _complete(a: argparse.Namespace) -> ToolCall:
-    example = '--results \'{"total":10,"passed":9,"failed":1,"skipped":0}\''
-    if not a.results:
-        raise Usage(f"give the test results: {example}")
-    try:
-        given: Any = json.loads(a.results)
-    except json.JSONDecodeError as exc:
-        raise Usage(f"--results is not JSON ({exc.msg}); e.g. {example}") from exc
-    if not isinstance(given, dict):
-        raise Usage(f"--results must be a JSON object, e.g. {example}")
-    results: dict[str, Any] = {name: given.get(name) or 0 for name in ("total", "passed", "failed", "skipped")}  # pyright: ignore[reportUnknownMemberType]
-    return tool_call("autopilot_complete_phase", {"testResults": results})
-
-
-def _commit_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--files", help="comma list of files to stage (default: every change)")
-    p.add_argument("-m", "--message", help="commit message instead of the generated one")
-
-
-def _commit(a: argparse.Namespace) -> ToolCall:
-    files = [f.strip() for f in a.files.split(",") if f.strip()] if a.files else None
-    return tool_call("autopilot_commit", {"files": files, "customMessage": a.message})
-
-
-def _no_flags(p: argparse.ArgumentParser) -> None:
-    return
-
-
-def _autopilot_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    p.add_argument(
-        "-p", "--project-root", dest="project", metavar="DIR", default=argparse.SUPPRESS, help="same as -C/--project"
-    )
-
-
-def _step(name: str, help: str, flags: Any = _no_flags, call: Any = None, **extra: Any) -> Command:
-    """An autopilot subcommand; it takes the autopilot options too (before or after its name)."""
-    tool = f"autopilot_{name}"
-
-    def all_flags(p: argparse.ArgumentParser) -> None:
-        _autopilot_flags(p)
-        flags(p)
-
-    return Command(f"autopilot {name}", help, all_flags, call or (lambda a: tool_call(tool, {})), **extra)
-
-
-def _finalize_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--review", action="store_true", help="first have a model review the branch against the task")
-    p.add_argument("-f", "--force", action="store_true", help="finish despite a failing review")
-
-
-def _finalize(a: argparse.Namespace) -> ToolCall:
-    return tool_call("autopilot_finalize", {"review": a.review, "force": a.force})
-
-
-def _abort_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
-
-
-AUTOPILOT = Command(
-    "autopilot",
-    "test-driven workflow: start, next, complete, commit, finalize (or status, resume, abort)",
-    _autopilot_flags,
-    aliases=("ap",),
-    subcommands=(
-        _step("start", "start the workflow of a task (creates a branch)", _start_flags, _start),
-        _step("resume", "resume the workflow in progress"),
-        _step("next", "what to do now"),
-        _step("status", "where the workflow stands"),
-        _step("complete", "finish the RED or GREEN phase with the test results", _complete_flags, _complete),
-        _step("commit", "commit the finished subtask", _commit_flags, _commit),
-        _step("finalize", "check and finish the workflow", _finalize_flags, _finalize),
-        _step(
-            "abort", "abandon the workflow", _abort_flags, prepare=confirm(lambda a: "Abort the workflow in progress?")
-        ),
-    ),
-)
-
-
 def _graph_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", dest="graph_format", choices=("mermaid", "dot"), default="mermaid")
     p.add_argument("--subtasks", action="store_true", help="include subtasks")
@@ -308,11 +220,59 @@ def _doctor_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ping", action="store_true", help="also call each configured model once")
 
 
+def _serve(args: argparse.Namespace, project: Path, env: dict[str, str]) -> int:
+    if not args.http:
+        from taskmaster_mcp.mcp_server.stdio import serve_stdio
+
+        return serve_stdio()
+    from taskmaster_mcp.mcp_server.http import serve_http
+
+    if args.project:
+        env.setdefault("TASK_MASTER_PROJECT_ROOT", str(project))
+    return serve_http(args.http, env, project)
+
+
+def _init(args: argparse.Namespace, project: Path, env: dict[str, str]) -> int:
+    from taskmaster_mcp.cli.init_command import run_init
+
+    return run_init(args, project, env)
+
+
+def _doctor(args: argparse.Namespace, project: Path, env: dict[str, str]) -> int:
+    import asyncio
+
+    from taskmaster_mcp.cli.doctor import run_doctor
+
+    return asyncio.run(run_doctor(project, as_json=args.json, ping=args.ping, env=env))
+
+
+def _merging(name: str) -> Run:
+    def run(args: argparse.Namespace, project: Path, env: dict[str, str]) -> int:
+        from taskmaster_mcp.cli.merging import run_merge_command
+
+        return run_merge_command(name, args, project)
+
+    return run
+
+
+def _ui(args: argparse.Namespace, project: Path, env: dict[str, str]) -> int:
+    from taskmaster_mcp.cli.dashboard import run_ui
+
+    return run_ui(args, project, env)
+
+
 COMMANDS: tuple[Command, ...] = (
-    Command("serve", "serve MCP over stdio, or Streamable HTTP with --http", _serve_flags),
-    Command("init", "create .taskmaster/ and configure editors", _init_flags),
-    Command("models", "show or set the models of each role", _models_flags, _models, view="models"),
-    Command("usage", "AI usage and cost by role and model", _usage_flags, _usage, view="usage"),
+    Command("serve", "serve MCP over stdio, or Streamable HTTP with --http", _serve_flags, run=_serve),
+    Command("init", "create .taskmaster/ and configure editors", _init_flags, run=_init),
+    Command(
+        "models",
+        "show or set the models of each role",
+        _models_flags,
+        _models,
+        render=render_models,
+        exit_code=models_exit,
+    ),
+    Command("usage", "AI usage and cost by role and model", _usage_flags, _usage, render=render_usage),
     Command(
         "lang",
         "show or set the language of AI answers",
@@ -321,16 +281,27 @@ COMMANDS: tuple[Command, ...] = (
         prepare=_lang_setup,
     ),
     Command("rules", "add or remove agent rule profiles", _rules_flags, _rules, prepare=_rules_setup),
-    AUTOPILOT,
+    autopilot_commands.AUTOPILOT,
     Command(
         "graph",
         "dependency graph as Mermaid or DOT text",
         _graph_flags,
         lambda a: tool_call("get_tasks", {"tag": a.tag, "withSubtasks": True, "limit": 500}),
-        view="graph",
+        gather=gather_graph,
+        render=render_graph,
     ),
-    Command("doctor", "check editors, project, keys; start the server as an editor would", _doctor_flags),
-    Command("merge-driver", "git merge driver for tasks.json (init registers it)", _merge_driver_flags),
-    Command("fix-conflicts", "repair a tasks.json left with git conflict markers", _fix_conflicts_flags),
-    Command("ui", "live web dashboard of this project on 127.0.0.1 (board, graph, models)", _ui_flags),
+    Command("doctor", "check editors, project, keys; start the server as an editor would", _doctor_flags, run=_doctor),
+    Command(
+        "merge-driver",
+        "git merge driver for tasks.json (init registers it)",
+        _merge_driver_flags,
+        run=_merging("merge-driver"),
+    ),
+    Command(
+        "fix-conflicts",
+        "repair a tasks.json left with git conflict markers",
+        _fix_conflicts_flags,
+        run=_merging("fix-conflicts"),
+    ),
+    Command("ui", "live web dashboard of this project on 127.0.0.1 (board, graph, models)", _ui_flags, run=_ui),
 )

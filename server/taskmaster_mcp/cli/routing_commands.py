@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 
+from taskmaster_mcp.cli.outputs import render_pins, render_route
 from taskmaster_mcp.cli.spec import Command, ToolCall, tool_call
 
 
@@ -33,20 +34,20 @@ COMMANDS: tuple[Command, ...] = (
         "dry run: which role and rule each AI command would use per open task",
         lambda p: None,
         lambda a: tool_call("route", {"tag": a.tag}),
-        view="route",
+        render=render_route,
     ),
     Command(
         "set-model",
         "pin tasks to a model role (a routing hint; omit ROLE to clear)",
         _set_model_flags,
         _set_model,
-        view="pins",
+        render=render_pins,
     ),
     Command(
         "assign-models",
         "propose a model role per open task from type and complexity (--apply writes)",
         _assign_flags,
         _assign,
-        view="pins",
+        render=render_pins,
     ),
 )

@@ -10,12 +10,17 @@ tools apply (:mod:`taskmaster_mcp.tasks.model`), so a bad status or id is a usag
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import sys
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from taskmaster_mcp.errors import InvalidInput
 from taskmaster_mcp.tasks.model import LEGACY_STATUSES, STATUSES, parse_ref, parse_ref_list
+
+if TYPE_CHECKING:
+    from taskmaster_mcp.cli.client import ToolSession
 
 
 class Usage(Exception):
@@ -41,15 +46,46 @@ def tool_call(tool: str, arguments: dict[str, Any], *followups: ToolCall) -> Too
 
 
 Ask = Callable[[str], str]
+Extra = dict[str, Any]
+"""What only the text view needs besides the result (``show``: each parent's subtask ids); --json prints none."""
+Gather = Callable[["ToolSession", ToolCall, argparse.Namespace], Awaitable[tuple[dict[str, Any], Extra]]]
+Render = Callable[[Any, argparse.Namespace, dict[str, Any], Extra], None]
+ExitCode = Callable[[dict[str, Any], Path], int]
+Run = Callable[[argparse.Namespace, Path, dict[str, str]], int]
+
+
+async def one_call(tools: ToolSession, planned: ToolCall, args: argparse.Namespace) -> tuple[dict[str, Any], Extra]:
+    """The default gathering: the planned call (and its follow-ups)."""
+    return await tools.run(planned), {}
+
+
+def summary(out: Any, args: argparse.Namespace, data: dict[str, Any], extra: Extra) -> None:
+    """The default text view: :func:`taskmaster_mcp.cli.views.summary` (rich is imported when a command prints)."""
+    from taskmaster_mcp.cli.views import summary as show
+
+    show(out, data)
+
+
+def succeeded(data: dict[str, Any], project: Path) -> int:
+    """The default exit code: the tool answered, so 0."""
+    return 0
 
 
 @dataclass(frozen=True)
 class Command:
-    """A subcommand. ``call`` is None for commands that call no tool (init, serve, doctor).
+    """A subcommand, with everything it does: adding a command is one row (and its functions); ``cli.main`` runs
+    any row the same way and names none.
 
-    ``prepare`` runs before ``call`` when a person is at the terminal (``interactive``) or not: it asks for what the
-    flags left out or for a confirmation (raising :class:`Cancelled` on no), or raises :class:`Usage` when it cannot.
-    ``view`` names the renderer in :mod:`taskmaster_mcp.cli.views` for the text output.
+    - ``flags`` adds its arguments (run only when this command is parsed); ``call`` maps the parsed arguments to the
+      tool call an agent would make. A command that calls no tool (init, serve, doctor) has ``run`` instead: it does
+      the whole job and returns the exit code.
+    - ``prepare`` runs before ``call`` when a person is at the terminal (``interactive``) or not: it asks for what
+      the flags left out or for a confirmation (raising :class:`Cancelled` on no), or raises :class:`Usage`.
+    - ``gather`` makes the calls (default: the planned one) and whatever the command does with the result before
+      it prints (``graph`` draws it, ``research --save`` writes it); ``progress`` shows the tool's progress as a
+      live bar (the AI commands).
+    - ``render`` prints the result for a person (``--json`` prints it as it is); ``exit_code`` says 1 when the result
+      is a failure scripts must see (``models --test``, a benchmark with no answer).
     """
 
     name: str
@@ -57,9 +93,20 @@ class Command:
     flags: Callable[[argparse.ArgumentParser], None]
     call: Callable[[argparse.Namespace], ToolCall] | None = None
     aliases: tuple[str, ...] = ()
-    view: str = "summary"
+    render: Render = summary
     prepare: Callable[[argparse.Namespace, Ask, bool], None] | None = None
     subcommands: tuple[Command, ...] = field(default=())
+    run: Run | None = None
+    gather: Gather = one_call
+    exit_code: ExitCode = succeeded
+    progress: bool = False
+
+
+def is_interactive(args: argparse.Namespace, env: Mapping[str, str]) -> bool:
+    """Prompt only on a terminal, never in CI, with --yes or --json."""
+    ci = env.get("CI", "").strip().lower() in ("1", "true", "yes")
+    quiet = getattr(args, "yes", False) or getattr(args, "json", False)
+    return not (ci or quiet) and sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def confirm(question: Callable[[argparse.Namespace], str | None]) -> Callable[[argparse.Namespace, Ask, bool], None]:

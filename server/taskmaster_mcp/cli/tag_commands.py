@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from taskmaster_mcp.cli.outputs import gather_tags, render_tags
 from taskmaster_mcp.cli.spec import Command, ToolCall, Usage, confirm, tasks_file, tool_call
 
 
@@ -107,9 +108,10 @@ TAGS = Command(
     "list tags; tags add|use|remove|rename|copy manage them",
     _tags_flags,
     _list_tags,
-    view="tags",
+    gather=gather_tags,
+    render=render_tags,
     subcommands=(
-        Command("tags list", "list tags with counts", _tags_flags, _list_tags, view="tags"),
+        Command("tags list", "list tags with counts", _tags_flags, _list_tags, gather=gather_tags, render=render_tags),
         *_tag_commands("tags "),
     ),
 )

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, cast
 
 from rich.console import Console, JustifyMethod
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -40,11 +39,12 @@ class _Console(Console):
 
 
 def consoles(no_color: bool = False) -> tuple[Console, Console]:
-    """(stdout, stderr) consoles; rich drops colour off a terminal and honours NO_COLOR."""
-    out = _Console(no_color=no_color or None, highlight=False)
+    """(stdout, stderr) consoles; rich drops colour off a terminal and honours NO_COLOR. No emoji codes: a task
+    titled ":warning: fix" prints as written."""
+    out = _Console(no_color=no_color or None, highlight=False, emoji=False)
     if not out.is_terminal:  # piped: wide enough that rows stay whole lines for grep
-        out = _Console(no_color=no_color or None, highlight=False, width=max(out.width, 160))
-    return out, _Console(stderr=True, no_color=no_color or None, highlight=False)
+        out = _Console(no_color=no_color or None, highlight=False, emoji=False, width=max(out.width, 160))
+    return out, _Console(stderr=True, no_color=no_color or None, highlight=False, emoji=False)
 
 
 def status_text(status: str) -> Text:
@@ -193,8 +193,9 @@ def usage_line(usage: dict[str, Any] | None) -> str | None:
     parts.append(f"${cost:.4f}" if isinstance(cost, int | float) else "cost unknown")
     if usage.get("latencyMs") is not None:
         parts.append(f"{usage['latencyMs'] / 1000:.1f} s")
-    if usage.get("fallbacks"):
-        parts.append(f"{usage['fallbacks']} fallback(s)")
+    fallbacks: list[Any] = usage.get("fallbacks") or []
+    if fallbacks:  # each a model that failed and what was tried next
+        parts.append(f"{len(fallbacks)} fallback(s): " + "; ".join(str(f) for f in fallbacks))
     if usage.get("route"):  # why each call started on its role (routing rules, pins)
         parts.append("route: " + "; ".join(usage["route"]))
     if usage.get("escalated"):
@@ -215,6 +216,8 @@ def live_progress(err: Console, label: str) -> Generator[Any, None, None]:
 
         yield quiet
         return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -229,115 +232,6 @@ def live_progress(err: Console, label: str) -> Generator[Any, None, None]:
             bar.update(job, completed=done, total=total, note=message or "")
 
         yield update
-
-
-def models_table(out: Console, data: dict[str, Any]) -> None:
-    """``models``: one row per role, then what was changed, listed or tested."""
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for name in ("role", "provider", "model", "key", "max tokens"):
-        table.add_column(name)
-    for view in data.get("roles", []):
-        key = str(view.get("key", ""))
-        table.add_row(
-            view["role"],
-            str(view.get("provider") or "-"),
-            str(view.get("modelId") or "-"),
-            Text(key, style="red" if key.startswith("MISSING") else "green"),
-            str(view.get("maxTokens") or ""),
-        )
-    out.print(table)
-    # The tool result is plain JSON; these annotations only name the shapes the models tool returns.
-    changed: list[str] = data.get("changed") or []
-    available: list[dict[str, Any]] = data.get("available") or []
-    endpoint_models: list[str] = data.get("endpointModels") or []
-    tests: list[dict[str, Any]] = data.get("tests") or []
-    for line in changed:
-        out.print(f"changed: {line}")
-    for row in available:
-        out.print(f"  {row.get('provider', '')}/{row.get('id', row.get('modelId', ''))}")
-    for name in endpoint_models:
-        out.print(f"  {name}")
-    for test in tests:
-        ok = test.get("ok")
-        detail = f"{test.get('latency_ms', '')} ms" if ok else test.get("error", "")
-        out.print(
-            f"test {test['role']}: ", Text("ok" if ok else "FAIL", style="green" if ok else "red"), f" {detail}", sep=""
-        )
-    _optimization(out, data.get("optimization"))
-    if data.get("note"):
-        out.print(data["note"])
-
-
-def _optimization(out: Console, proposal: dict[str, Any] | None) -> None:
-    """``models --optimize``: each proposed role change with its reason, what it rests on, and how to apply it."""
-    if not proposal:
-        return
-    changes: list[dict[str, Any]] = proposal.get("changes") or []
-    evidence = "; ".join(str(e) for e in cast(list[Any], proposal.get("evidence") or []))
-    out.print(
-        Text(
-            f"optimize {proposal.get('preset')}: {proposal.get('candidates', 0)} candidate model(s); "
-            f"evidence: {evidence}"
-        )
-    )
-    for change in changes:
-        out.print(
-            Text(f"  {change.get('role')}: {change.get('before')} → {change.get('after')}  ({change.get('reason')})")
-        )
-    if not changes:
-        out.print(
-            "No change proposed: the current roles are already the best choice, or no model with a key "
-            "present fits (`taskmaster-mcp doctor` shows which keys are missing)."
-        )
-    elif not proposal.get("applied"):
-        out.print("Nothing was changed. Run again with --apply to write these roles.")
-
-
-def usage_table(out: Console, data: dict[str, Any]) -> None:
-    """``usage``: the period, a compact table per role and per model (with each one's share of the cost), the
-    total, then each budget's status."""
-    report: dict[str, Any] = data.get("report", {})
-    if data.get("since") or data.get("until"):
-        out.print(f"period: {data.get('since') or 'start'} to {data.get('until') or 'today'} (UTC)")
-    for title, key in (("role", "by_role"), ("model", "by_model")):
-        groups: dict[str, Any] = report.get(key) or {}
-        if not groups:
-            continue
-        table = Table(box=None, header_style="bold", pad_edge=False)
-        for name in (title, "calls", "in tok", "out tok", "cost $", "share", "p50 ms", "errors", "fallbacks"):
-            table.add_column(name, justify="left" if name == title else "right")
-        for name, g in groups.items():
-            share = g.get("cost_share")
-            table.add_row(
-                name,
-                str(g.get("calls", 0)),
-                f"{g.get('input_tokens', 0):,}",
-                f"{g.get('output_tokens', 0):,}",
-                "unknown" if g.get("unknown_cost_calls") and not g.get("cost_usd") else f"{g.get('cost_usd', 0):.4f}",
-                "" if share is None else f"{share:.0%}",
-                str(g.get("p50_latency_ms") or ""),
-                str(g.get("errors", 0)),
-                str(g.get("fallbacks", 0)),
-            )
-        out.print(table)
-    total: dict[str, Any] = report.get("total") or {}
-    extra = [f"{total['cache_hits']} from the response cache"] if total.get("cache_hits") else []
-    if total.get("unknown_cost_calls"):
-        extra.append(f"{total['unknown_cost_calls']} of unknown cost (not counted)")
-    out.print(
-        f"total: {total.get('calls', 0)} call(s), ${total.get('cost_usd', 0):.4f}"
-        + (f" ({'; '.join(extra)})" if extra else "")
-    )
-    budgets: list[dict[str, Any]] = data.get("budgets") or []
-    for budget in budgets:
-        unknown = int(budget.get("unknownCostCalls") or 0)
-        out.print(
-            f"budget {budget['budget']} ({budget['period']}): ${budget['spentUsd']:g} of "
-            f"${budget['limitUsd']:g} ({budget['used']:.0%})"
-            + (f", {unknown} call(s) of unknown cost not counted" if unknown else "")
-        )
-    if data.get("note"):
-        out.print(data["note"])
 
 
 def message(out: Console, data: dict[str, Any]) -> None:
@@ -399,6 +293,11 @@ def complexity_table(out: Console, data: dict[str, Any]) -> None:
             Text(str(entry.get("taskTitle", ""))),
         )
     out.print(table)
+    for entry in cast(list[dict[str, Any]], data.get("entries") or []):  # why each score, and how to expand
+        why = str(entry.get("reasoning") or "")
+        how = str(entry.get("expansionPrompt") or "")
+        if why or how:
+            out.print(Text(f"  {entry.get('taskId', '')}: {why}" + (f" Expand: {how}" if how else "")))
 
 
 def generated(out: Console, data: dict[str, Any]) -> None:
@@ -465,9 +364,12 @@ def summary(out: Console, data: dict[str, Any]) -> None:
                 + "".join(f"; {r}" for r in cast(list[str], block.get("reasons") or []))
             )
         )
-    if not shown:  # a shape we do not know (a newer tool): its plain values, one per line
+    if not shown:  # a shape we do not know (a newer tool): its values, one per line, lists joined
         for name, value in data.items():
-            if name != "usage" and not isinstance(value, dict | list):
-                out.print(f"{name}: {value}")
+            if name == "usage" or isinstance(value, dict):
+                continue
+            if isinstance(value, list):
+                value = ", ".join(str(v) for v in cast(list[Any], value) if not isinstance(v, dict | list))
+            out.print(Text(f"{name}: {value}"))
     if data.get("note"):
         out.print(data["note"])

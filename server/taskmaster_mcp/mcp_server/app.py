@@ -12,16 +12,15 @@ import os
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-
-from mcp.server import MCPServer
+from typing import TYPE_CHECKING
 
 from taskmaster_mcp import __version__
-from taskmaster_mcp.mcp_server import rootcache
 from taskmaster_mcp.mcp_server.catalogue import CATALOGUE, CORE, DEFAULT_TOOLS, STANDARD, SWITCHER, ToolSpec
-from taskmaster_mcp.mcp_server.lazytools import LazyToolServer
 from taskmaster_mcp.mcp_server.logs import level_from
-from taskmaster_mcp.mcp_server.registration import register
 from taskmaster_mcp.mcp_server.state import AppState
+
+if TYPE_CHECKING:  # the SDK is imported when a server is built: the CLI reads the catalogue and calls tools without it
+    from mcp.server import MCPServer
 from taskmaster_mcp.store.roots import is_unexpanded
 
 log = logging.getLogger("taskmaster_mcp")
@@ -38,6 +37,8 @@ SWITCHER_HINT = " More tools (tags, dependencies, autopilot, routing, review...)
 
 
 def _register(server: MCPServer[AppState], spec: ToolSpec) -> None:
+    from taskmaster_mcp.mcp_server.registration import register
+
     register(server, spec)
 
 
@@ -81,6 +82,16 @@ def select_tools(profile: str | None, available: list[str]) -> tuple[list[str], 
     return [n for n in available if n in chosen], None, warnings
 
 
+def usable_env(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` without the variables whose value is a client's unexpanded template."""
+    return {k: v for k, v in env.items() if not is_unexpanded(v)}
+
+
+def tool_specs() -> dict[str, ToolSpec]:
+    """Every tool this server has, by name (what the CLI calls in process)."""
+    return {spec.name: spec for spec in CATALOGUE}
+
+
 def build_app(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
@@ -98,7 +109,10 @@ def build_app(
     """
     # A variable whose value is a client's unexpanded template (an empty optional field of the Claude Desktop
     # bundle) is unset: it must not pin the project root, pick a tool profile or pass for an API key.
-    environment = {k: v for k, v in (os.environ if env is None else env).items() if not is_unexpanded(v)}
+    from taskmaster_mcp.mcp_server import rootcache
+    from taskmaster_mcp.mcp_server.lazytools import LazyToolServer
+
+    environment = usable_env(os.environ if env is None else env)
     working_dir = cwd or Path.cwd()
 
     @asynccontextmanager

@@ -23,25 +23,16 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
-from mcp.server.mcpserver import Context
-from mcp.shared.message import ServerMessageMetadata
-from mcp.types import (
-    CreateMessageRequest,
-    CreateMessageRequestParams,
-    CreateMessageResult,
-    ListRootsRequest,
-    ListRootsResult,
-    SamplingMessage,
-    ServerRequest,
-    TextContent,
-)
 from pydantic import BaseModel
 
 from taskmaster_mcp.errors import ConfigError, InvalidInput
 from taskmaster_mcp.mcp_server.state import AppState
 from taskmaster_mcp.store.roots import file_uri_to_path, resolve_root
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the SDK's types are imported where a request is sent: the CLI calls tools in process without it
+    from mcp.server.mcpserver import Context
+    from mcp.types import ListRootsResult, ServerRequest
+
     from taskmaster_mcp.ai.context import AIContext
     from taskmaster_mcp.models.router import ProgressFn, Sampler
     from taskmaster_mcp.store.project import Project
@@ -81,6 +72,8 @@ def _request(ctx: Context[Any, Any], request: ServerRequest, result_type: type[R
     The session's ``list_roots``/``create_message`` helpers are deprecated for the 2026 era and would warn; callers
     check ``can_send_request`` first, so this is only used where the request is valid.
     """
+    from mcp.shared.message import ServerMessageMetadata
+
     return ctx.session.send_request(
         request, result_type, metadata=ServerMessageMetadata(related_request_id=ctx.request_id)
     )
@@ -108,6 +101,8 @@ async def client_roots(ctx: Context[Any, Any]) -> list[Path] | None:
     caps = ctx.client_capabilities
     if caps is None or caps.roots is None or not ctx.session.can_send_request:
         return None
+    from mcp.types import ListRootsRequest, ListRootsResult
+
     timeout = TOOL_ROOTS_TIMEOUT_SECONDS if asked is IN_TOOL_CALL else ROOTS_TIMEOUT_SECONDS
 
     async def ask() -> list[Path] | None:
@@ -174,6 +169,14 @@ def sampler_for(ctx: Context[Any, Any]) -> Sampler | None:
         return unavailable
 
     async def sample(system: str, prompt: str, max_tokens: int) -> tuple[str, str]:
+        from mcp.types import (
+            CreateMessageRequest,
+            CreateMessageRequestParams,
+            CreateMessageResult,
+            SamplingMessage,
+            TextContent,
+        )
+
         params = CreateMessageRequestParams(
             messages=[SamplingMessage(role="user", content=TextContent(type="text", text=prompt))],
             max_tokens=max_tokens,

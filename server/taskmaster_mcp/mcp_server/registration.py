@@ -33,10 +33,10 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ValidationError
 
-from taskmaster_mcp.errors import TaskmasterError
 from taskmaster_mcp.mcp_server.calls import CALL_ROOTS, FRESH, IN_TOOL_CALL, client_roots, roots_of, state_of
 from taskmaster_mcp.mcp_server.catalogue import ToolSpec
 from taskmaster_mcp.mcp_server.offload import in_worker
+from taskmaster_mcp.mcp_server.outcomes import failure_text, result_data
 
 log = logging.getLogger("taskmaster_mcp")
 
@@ -46,7 +46,7 @@ FRESH_PARAM = "fresh"
 
 def to_result(model: BaseModel) -> CallToolResult:
     """A compact CallToolResult carrying ``model`` as structured content and as its JSON text."""
-    data = model.model_dump(mode="json", exclude_none=True, by_alias=True)
+    data = result_data(model)
     text = model.model_dump_json(exclude_none=True, by_alias=True)
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
 
@@ -157,6 +157,10 @@ def hints(*, read_only: bool, destructive: bool, idempotent: bool, open_world: b
     )
 
 
+# Names a tool module may import for type checking only (so the CLI can call it without the SDK).
+TOOL_NAMES: dict[str, Any] = {"Context": Context}
+
+
 def parameter_signature(fn: Callable[..., Any]) -> inspect.Signature:
     """``fn``'s signature with parameter annotations evaluated and the return annotation set to CallToolResult.
 
@@ -165,7 +169,9 @@ def parameter_signature(fn: Callable[..., Any]) -> inspect.Signature:
     """
     raw = inspect.signature(fn)
     params = [
-        p.replace(annotation=eval(p.annotation, fn.__globals__) if isinstance(p.annotation, str) else p.annotation)
+        p.replace(
+            annotation=eval(p.annotation, fn.__globals__, TOOL_NAMES) if isinstance(p.annotation, str) else p.annotation
+        )
         for p in raw.parameters.values()
     ]
     return raw.replace(parameters=params, return_annotation=CallToolResult)
@@ -269,17 +275,8 @@ def register(server: MCPServer[Any], spec: ToolSpec) -> None:
             return to_result(await (in_worker(fn, *args, **kwargs) if offloaded else fn(*args, **kwargs)))
         except ToolError:
             raise
-        except TaskmasterError as exc:
-            raise ToolError(str(exc)) from exc
-        except OSError as exc:
-            raise ToolError(f"{tool_name} failed on a file: {exc}. Check the path and its permissions.") from exc
         except Exception as exc:
-            log.exception("unexpected failure in %s", tool_name)
-            raise ToolError(
-                f"{tool_name} failed unexpectedly ({type(exc).__name__}: {exc}); a file it wrote before failing "
-                "stays written whole (writes are atomic), so check the project's files. "
-                "This is a bug in taskmaster-mcp; the server log (stderr) has the traceback."
-            ) from exc
+            raise ToolError(failure_text(tool_name, exc)) from exc
         finally:
             FRESH.reset(fresh)
             CALL_ROOTS.reset(token)

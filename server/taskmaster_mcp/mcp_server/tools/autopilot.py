@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from taskmaster_mcp.errors import Conflict, InvalidInput, StoreError
@@ -30,6 +29,9 @@ from taskmaster_mcp.tasks import edits
 from taskmaster_mcp.tasks import workflow as rules
 from taskmaster_mcp.tasks.document import now_iso
 from taskmaster_mcp.tasks.model import DONE_STATUSES, Ref, key, parse_ref, subtasks_of
+
+if TYPE_CHECKING:  # registration evaluates the annotation; a call in process needs no SDK
+    from mcp.server.mcpserver import Context
 
 
 class CurrentSubtask(BaseModel):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from taskmaster_mcp.mcp_server.calls import open_project
@@ -19,6 +18,8 @@ from taskmaster_mcp.tasks.model import split_list
 TEMPLATE_MARK = "**Feature**: what it does and why it matters."
 
 if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
+    from mcp.server.mcpserver import Context
+
     from taskmaster_mcp.ai.benchmark import BenchmarkResult
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from taskmaster_mcp.mcp_server.calls import open_project
@@ -13,6 +12,9 @@ from taskmaster_mcp.mcp_server.tools.write import Changed
 from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.tasks import dependencies as deps
 from taskmaster_mcp.tasks.model import parse_ref
+
+if TYPE_CHECKING:  # registration evaluates the annotation; a call in process needs no SDK
+    from mcp.server.mcpserver import Context
 
 
 class DependencyReport(BaseModel):

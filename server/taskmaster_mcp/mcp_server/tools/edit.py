@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from taskmaster_mcp.mcp_server.calls import open_project
 from taskmaster_mcp.mcp_server.tools.params import AsText, FileArg, ProjectRoot, TagArg
 
 if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
+    from mcp.server.mcpserver import Context
+
     from taskmaster_mcp.ai.edit import BulkEditResult
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from taskmaster_mcp.errors import InvalidInput
@@ -13,6 +12,8 @@ from taskmaster_mcp.mcp_server.calls import open_project, state_of
 from taskmaster_mcp.mcp_server.tools.params import ProjectRoot
 
 if TYPE_CHECKING:  # the model layer is imported on first use, not at server start
+    from mcp.server.mcpserver import Context
+
     from taskmaster_mcp.models.optimize import Optimization
     from taskmaster_mcp.models.roles import ModelsResult, UsageResult
     from taskmaster_mcp.store.project import Project

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from taskmaster_mcp.errors import NotFound
@@ -13,6 +12,8 @@ from taskmaster_mcp.mcp_server.tools.params import ProjectRoot, TagArg
 from taskmaster_mcp.store.private import read_for_prompt
 
 if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
+    from mcp.server.mcpserver import Context
+
     from taskmaster_mcp.ai.plan import PlanResult
 
 DEFAULT_PRD_PATHS = (".taskmaster/docs/prd.txt", ".taskmaster/docs/prd.md", "scripts/prd.txt")

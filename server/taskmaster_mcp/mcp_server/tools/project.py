@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from taskmaster_mcp.errors import InvalidInput
@@ -15,6 +14,9 @@ from taskmaster_mcp.mcp_server.tools.params import FileArg, ProjectRoot, TagArg
 from taskmaster_mcp.mcp_server.tools.settings import ProfileList
 from taskmaster_mcp.setup.skeleton import init_git, initialize
 from taskmaster_mcp.store import taskfiles
+
+if TYPE_CHECKING:  # registration evaluates the annotation; a call in process needs no SDK
+    from mcp.server.mcpserver import Context
 
 
 class InitReport(BaseModel):

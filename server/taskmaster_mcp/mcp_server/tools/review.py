@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from taskmaster_mcp.mcp_server.calls import open_project
@@ -12,6 +11,8 @@ from taskmaster_mcp.mcp_server.tools.params import FileArg, ProjectRoot, TagArg,
 from taskmaster_mcp.tasks.model import parse_ref
 
 if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
+    from mcp.server.mcpserver import Context
+
     from taskmaster_mcp.ai.review import ReviewResult
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from taskmaster_mcp.errors import InvalidInput
@@ -20,6 +19,8 @@ from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.tasks.model import parse_ref, split_list
 
 if TYPE_CHECKING:  # the model layer is imported on first use, not at server start
+    from mcp.server.mcpserver import Context
+
     from taskmaster_mcp.ai.assign import AssignResult
     from taskmaster_mcp.models.routing.rules import Policy
     from taskmaster_mcp.models.routing_table import PinResult, RouteTable

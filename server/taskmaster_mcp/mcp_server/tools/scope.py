@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from mcp.server.mcpserver import Context
-
 from taskmaster_mcp.mcp_server.calls import open_project
 from taskmaster_mcp.mcp_server.tools.expand import Prompt
 from taskmaster_mcp.mcp_server.tools.params import FileArg, Ids, ProjectRoot, TagArg
 from taskmaster_mcp.tasks.model import split_list
 
 if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
+    from mcp.server.mcpserver import Context
+
     from taskmaster_mcp.ai.scope import ScopeResult
 
 Strength = Literal["light", "regular", "heavy"]

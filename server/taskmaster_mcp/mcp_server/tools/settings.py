@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from taskmaster_mcp.errors import InvalidInput
 from taskmaster_mcp.mcp_server.calls import open_project, project_folder, state_of
 from taskmaster_mcp.mcp_server.tools.params import ProjectRoot
 from taskmaster_mcp.setup.editors import RULE_PROFILES
+
+if TYPE_CHECKING:  # registration evaluates the annotation; a call in process needs no SDK
+    from mcp.server.mcpserver import Context
 
 # Published with Task Master's 14 names; checked by our code (which also takes claude-code and claude-desktop), so a
 # wrong name gets our message listing the valid ones.

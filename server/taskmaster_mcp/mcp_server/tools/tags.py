@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from taskmaster_mcp.errors import InvalidInput
@@ -14,6 +13,9 @@ from taskmaster_mcp.mcp_server.tools.write import Changed
 from taskmaster_mcp.store.git import current_branch
 from taskmaster_mcp.tasks import tags
 from taskmaster_mcp.tasks.queries import page
+
+if TYPE_CHECKING:  # registration evaluates the annotation; a call in process needs no SDK
+    from mcp.server.mcpserver import Context
 
 
 class TagList(BaseModel):

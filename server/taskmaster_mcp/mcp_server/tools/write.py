@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Annotated, Any
 
-from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from taskmaster_mcp.errors import InvalidInput
@@ -31,6 +30,8 @@ from taskmaster_mcp.tasks.pins import set_pin
 from taskmaster_mcp.tasks.queries import compact_row, next_item
 
 if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
+    from mcp.server.mcpserver import Context
+
     from taskmaster_mcp.ai.edit import EditResult
     from taskmaster_mcp.ai.plan import AddedTask
     from taskmaster_mcp.store.project import Project
