@@ -291,7 +291,7 @@ def test_the_cli_takes_critique_on_parse_prd_and_refuses_it_with_expand_all(
     provider_server.script(CHAT, Reply(text=critique(MISSING_SEARCH)), model=FALLBACK_MODEL)
     code = cli_module.run(["-C", str(root), "parse-prd", "prd.md", "--critique", "--force"], env=env)
     text = capsys.readouterr().out
-    assert code == 0 and "Bookmark search" in text and "critique: revised" in text
+    assert code == 0 and "Bookmark search" in text and "critique by fallback: revised" in text
     assert f"  critique [high] coverage: {MISSING_SEARCH[3]}" in text
     assert cli_module.run(["-C", str(root), "expand", "--all", "--critique"], env=env) == 2
     assert "--critique works on one task" in capsys.readouterr().err

@@ -11,6 +11,7 @@ import pytest
 
 from conftest import make_project
 from taskmaster_mcp.errors import ConfigError
+from taskmaster_mcp.models import registry
 from taskmaster_mcp.store import config
 from taskmaster_mcp.store.paths import Paths
 
@@ -90,15 +91,15 @@ def test_dotenv_parsing_handles_export_quotes_comments_and_blank_lines(tmp_path:
 def test_key_lookup_prefers_the_environment_over_dotenv_and_skips_placeholders(tmp_path: Path) -> None:
     paths = Paths(tmp_path)
     (tmp_path / ".env").write_text("ANTHROPIC_API_KEY=from-dotenv\nOPENAI_API_KEY=YOUR_OPENAI_API_KEY_HERE\n")
-    from_env = config.resolve_key("anthropic", {"ANTHROPIC_API_KEY": "from-env"}, paths)
+    from_env = registry.resolve_key("anthropic", {"ANTHROPIC_API_KEY": "from-env"}, paths)
     assert (from_env.source, from_env.value) == ("env", "from-env")
-    placeholder_env = config.resolve_key("anthropic", {"ANTHROPIC_API_KEY": "YOUR_KEY_HERE"}, paths)
+    placeholder_env = registry.resolve_key("anthropic", {"ANTHROPIC_API_KEY": "YOUR_KEY_HERE"}, paths)
     assert (placeholder_env.source, placeholder_env.value) == (".env", "from-dotenv")
-    assert config.resolve_key("anthropic", {"ANTHROPIC_API_KEY": ""}, paths).source == ".env"
-    missing = config.resolve_key("openai", {}, paths)
+    assert registry.resolve_key("anthropic", {"ANTHROPIC_API_KEY": ""}, paths).source == ".env"
+    missing = registry.resolve_key("openai", {}, paths)
     assert (missing.source, missing.present, missing.variable) == ("missing", False, "OPENAI_API_KEY")
-    assert config.resolve_key("ollama", {}, paths).source == "not-needed"
-    assert config.resolve_key("my-proxy", {"MY_PROXY_API_KEY": "k"}, None).source == "env"
+    assert registry.resolve_key("ollama", {}, paths).source == "not-needed"
+    assert registry.resolve_key("my-proxy", {"MY_PROXY_API_KEY": "k"}, None).source == "env"
     assert "from-env" not in repr(from_env)
 
 
