@@ -31,7 +31,14 @@ CAP = 0.10
 SUBTASKS = json.dumps(
     {
         "subtasks": [
-            {"id": n, "title": f"Step {n}", "description": "Do it.", "details": "How.", "testStrategy": "Test."}
+            {
+                "id": n,
+                "title": f"Step {n}",
+                "description": "Do it.",
+                "details": "How.",
+                "testStrategy": "Test.",
+                "dependencies": [],
+            }
             for n in range(1, 4)
         ]
     }
