@@ -14,6 +14,7 @@ import pytest
 from git_helpers import git, isolated_git  # noqa: F401  (autouse fixture: no user git config)
 from servers import console_script
 from taskmaster_mcp.setup.skeleton import GITATTRIBUTES_LINE
+from taskmaster_mcp.store.merge_files import merge_driver
 from taskmaster_mcp.tasks.merge import merge_documents
 
 TASKS = Path(".taskmaster/tasks/tasks.json")
@@ -187,3 +188,24 @@ def test_git_merge_releases_a_task_done_on_the_other_branch_and_keeps_the_later_
     assert "item 2 in tag master was claimed on both sides; it stays with architect" in done.stderr
     assert "docs's claim was dropped" in done.stderr
     assert not (root / ".taskmaster/reports/merge-conflicts.json").exists()
+
+
+def test_with_a_true_conflict_the_report_lists_the_dropped_claim_too(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    files: dict[str, Path] = {}
+    for side, data in (
+        ("base", doc(task(1), task(2))),
+        ("ours", doc(task(1, title="ours"), task(2, IN_PROGRESS, EARLY))),
+        ("theirs", doc(task(1, title="theirs"), task(2, IN_PROGRESS, LATE))),
+    ):
+        files[side] = tmp_path / f"{side}.json"
+        files[side].write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    (root / ".taskmaster/tasks").mkdir(parents=True)
+    outcome = merge_driver(files["base"], files["ours"], files["theirs"], str(TASKS), root)
+    assert outcome.report is not None
+    report = json.loads(outcome.report.read_text(encoding="utf-8"))
+    assert [c["field"] for c in report["conflicts"]] == ["title"]
+    assert report["droppedClaims"] == [{"tag": "master", "taskId": "2", "kept": LATE, "dropped": EARLY}]
+    assert json.loads(files["ours"].read_text(encoding="utf-8"))["master"]["tasks"][1]["metadata"] == {
+        "taskmasterMcp": {"claim": LATE}
+    }

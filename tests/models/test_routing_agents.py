@@ -93,16 +93,17 @@ def test_route_rows_show_the_agent_and_the_rule_that_names_it() -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    ("agent", "index"),
-    [("", 0), (" docs", 0), (7, 0), ("x" * 65, 0), ("a\nb", 0), (None, -1), (["docs"], 0)],
-)
-def test_an_invalid_agent_condition_is_refused_naming_the_key_and_the_rule_index(agent: object, index: int) -> None:
-    routing: list[dict[str, Any]] = [{"agent": agent, "role": "fast"}] if index == 0 else [{"role": "fast"}]
-    cfg = config([{"command": "research", "role": "research"}, *routing])
-    if index < 0:  # a null agent is an absent condition, as for every key
-        assert policy_of(cfg, settings_from_config(cfg)).rules[1].agent is None
-        return
+@pytest.mark.parametrize("agent", ["", " docs", 7, "x" * 65, "a\nb", ["docs"], True])
+def test_an_invalid_agent_condition_is_refused_naming_the_key_and_the_rule_index(agent: object) -> None:
+    cfg = config([{"command": "research", "role": "research"}, {"agent": agent, "role": "fast"}])
     with pytest.raises(ConfigError) as caught:
         policy_of(cfg, settings_from_config(cfg))
     assert "taskmasterMcp.routing[1].agent in .taskmaster/config.json must be an agent name" in str(caught.value)
+    assert f"got {agent!r}." in str(caught.value)
+
+
+def test_a_null_agent_is_an_absent_condition_as_for_every_key() -> None:
+    cfg = config([{"agent": None, "complexityAtMost": 3, "role": "fast"}])
+    policy = policy_of(cfg, settings_from_config(cfg))
+    assert policy.rules[0].agent is None
+    assert choose(policy, "expand_task", "main", TaskFacts("1", complexity=2), cfg.role_names()).role == "fast"
