@@ -142,9 +142,10 @@ async def ask_text(
     return text, PromptUsage(**usage.model_dump(), prompt=template.id)
 
 
-def task_facts(ai: AIContext, tag: str, task: dict[str, Any]) -> TaskFacts:
-    """The routing facts of ``task`` (complexity from the tag's report, type, pin); they only route, never prompt."""
-    facts = facts_of(task, scores_by_task(ai.project.paths, tag).get(key(task.get("id"))))
+def task_facts(ai: AIContext, tag: str, task: dict[str, Any], sub: dict[str, Any] | None = None) -> TaskFacts:
+    """The routing facts of ``task`` (complexity from the tag's report, type, pin, and the agent claiming ``sub`` when
+    the call is about that subtask, else the task); they only route, never prompt."""
+    facts = facts_of(task, scores_by_task(ai.project.paths, tag).get(key(task.get("id"))), sub=sub)
     return replace(facts, pin=ai.route_pin) if ai.route_pin else facts
 
 

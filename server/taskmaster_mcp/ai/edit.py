@@ -113,7 +113,7 @@ async def update_item(
             edit.update_done_prompt(subject, prompt, parent=parent, research=findings),
             edit.FollowUpPlan,
             command="update_task",
-            task=task_facts(ai, tag, task),
+            task=task_facts(ai, tag, task, sub),
         )
         usages.append(usage)
         return _write_follow_ups(ai, tag, ref, before, plan, overrides, usages)
@@ -129,7 +129,7 @@ async def update_item(
         codebase=code_block(ai.project.paths),
         scope=task_scope(task),
     )
-    proposal, usage = await ask(ai, template, text, schema, command="update_task", task=task_facts(ai, tag, task))
+    proposal, usage = await ask(ai, template, text, schema, command="update_task", task=task_facts(ai, tag, task, sub))
     usages.append(usage)
     changed: list[str] = []
     follow_ups: list[str] = []

@@ -50,6 +50,14 @@ def _say(name: str, label: str, outcome: Outcome) -> int:
         )
     if len(moves) > 20:
         print(f"taskmaster-mcp {name}: {label}: {len(moves) - 20} more renumbered", file=sys.stderr)
+    for drop in outcome.result.dropped_claims:  # two agents claimed one item on two branches: the later one holds it
+        item = drop.task if drop.subtask is None else f"{drop.task}.{drop.subtask}"
+        kept, dropped = drop.agents()
+        print(
+            f"taskmaster-mcp {name}: {label}: item {item} in tag {drop.tag} was claimed on both sides; it stays with "
+            f"{kept} (claimed later), and {dropped}'s claim was dropped",
+            file=sys.stderr,
+        )
     if outcome.report is None:
         return 0
     count = len(outcome.result.conflicts)

@@ -31,9 +31,10 @@ def route_table(out: Console, data: dict[str, Any]) -> None:
     roles: dict[str, str] = data.get("roles") or {}
     out.print("roles: " + ", ".join(f"{name} = {model}" for name, model in roles.items()))
     table = Table(box=None, header_style="bold", pad_edge=False)
-    for name in ("id", "title", "cx", "type", *FAMILIES):
-        table.add_column(name)
     rows: list[dict[str, Any]] = data.get("rows") or []
+    claimed = any(row.get("agent") for row in rows)  # the agent column only when some task is claimed
+    for name in ("id", "title", "cx", "type", *(("agent",) if claimed else ()), *FAMILIES):
+        table.add_column(name)
     for row in rows:
         score = row.get("complexity")
         table.add_row(
@@ -41,6 +42,7 @@ def route_table(out: Console, data: dict[str, Any]) -> None:
             Text(str(row.get("title", ""))),
             "-" if score is None else f"{score:g}",
             str(row.get("type") or "-"),
+            *((Text(str(row.get("agent") or "-")),) if claimed else ()),
             *(_reason(str(row.get(f, ""))) for f in FAMILIES),
         )
     out.print(table)

@@ -4,6 +4,7 @@
 it (the reason string a real call reports in its usage block). The families are the commands that carry a task:
 ``expand`` (expand_task, expand_all), ``update`` (update_task, update_subtask's rewrite, scope_up/down), ``review``,
 and ``research`` (the research step, which only command rules move). Role models are listed once, in ``roles``.
+A task claimed by an agent shows it (``agent``), and a cell an agent rule chose names it (``agent docs``).
 
 ``assign_models`` proposes a pin per open task: the role the policy routes its expansion to, from its complexity and
 its keyword type (a type classified below ``minConfidence`` counts as unknown, so the task keeps the default route).
@@ -40,6 +41,7 @@ class RouteRow(BaseModel):
     complexity: float | None = None
     type: str | None = None
     pin: str | None = None
+    agent: str | None = None  # the agent holding the task's live claim (agent rules match it)
     expand: str
     update: str
     review: str
@@ -119,6 +121,7 @@ def route_rows(
                 complexity=facts.complexity,
                 type=facts.type,
                 pin=facts.pin,
+                agent=facts.agent,
                 **cells,
             )
         )

@@ -103,6 +103,7 @@ def _write_report(report: Path, repo_path: str, result: MergeResult) -> Path:
         "generatedAt": now_iso(),
         "conflicts": [c.as_json() for c in result.conflicts],
         "renumbered": [{"tag": tag, "from": old, "to": new} for tag, old, new in result.renumbered],
+        "droppedClaims": [d.as_json() for d in result.dropped_claims],
         "howToResolve": "Ours was kept for each conflict. Edit tasks.json to the value you want, then "
         "`git add` it and continue the merge (or rebase).",
     }

@@ -21,7 +21,9 @@ Values keep their JSON types (``"3"`` stays ``"3"``), unknown fields and tag met
 - ``details`` that both sides only appended a dated note to (Task Master's ``<info added on …>`` blocks) keep both
   notes, the earlier first (:mod:`taskmaster_mcp.tasks.merge_notes`);
 - a task under a base id that is not the base's task (a branch removed task N and added a new task that got id N
-  again) is a new task, not an edit of the old one (:mod:`taskmaster_mcp.tasks.merge_identity` has the rule).
+  again) is a new task, not an edit of the old one (:mod:`taskmaster_mcp.tasks.merge_identity` has the rule);
+- an agent's claim (``metadata.taskmasterMcp.claim``) merges as one value: a side that set the item done, cancelled
+  or deferred released it, and two different claims keep the later (:mod:`taskmaster_mcp.tasks.merge_claims`).
 """
 
 from __future__ import annotations
@@ -31,11 +33,13 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from taskmaster_mcp.tasks.document import DEFAULT_TAG
+from taskmaster_mcp.tasks.merge_claims import DroppedClaim, has_claim, settle_claim, with_claim, without_claim
 from taskmaster_mcp.tasks.merge_identity import separate_reused
 from taskmaster_mcp.tasks.merge_notes import NOTE_FIELDS, merge_appended_notes
 from taskmaster_mcp.tasks.merge_refs import as_dict, as_list, is_block, key, num, rewrite, without_refs
 
 MISSING: Any = object()  # a key absent from one side
+GONE: Any = object()  # a special rule's answer: the key is absent from the result
 
 STATUS_RANK = {
     "done": 5,
@@ -80,11 +84,13 @@ class MergeConflict:
 
 @dataclass
 class MergeResult:
-    """The merged document, its conflicts, and the ids of theirs that were renumbered (``tag: old -> new``)."""
+    """The merged document, its conflicts, the ids of theirs that were renumbered (``tag: old -> new``), and the
+    claims dropped for a later claim on the same item."""
 
     data: dict[str, Any]
     conflicts: list[MergeConflict] = field(default_factory=lambda: [])
     renumbered: list[tuple[str, str, str]] = field(default_factory=lambda: [])
+    dropped_claims: list[DroppedClaim] = field(default_factory=lambda: [])
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -116,6 +122,7 @@ class _Merger:
     def __init__(self) -> None:
         self.conflicts: list[MergeConflict] = []
         self.renumbered: list[tuple[str, str, str]] = []
+        self.dropped_claims: list[DroppedClaim] = []
 
     def conflict(self, where: tuple[str, str | None, str | None], name: str, base: Any, ours: Any, theirs: Any) -> None:
         self.conflicts.append(MergeConflict(where[0], where[1], where[2], name, base, ours, theirs))
@@ -187,7 +194,7 @@ class _Merger:
             merged = special(name, b, o, t) if special is not None else MISSING
             if merged is MISSING:
                 merged = self.value(where, name, b, o, t)
-            if merged is not MISSING:
+            if merged is not MISSING and merged is not GONE:
                 result[name] = merged
         return result
 
@@ -246,8 +253,11 @@ class _Merger:
         self, tag: str, parent: str | None, k: str, base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]
     ) -> dict[str, Any]:
         where = (tag, parent or k, k if parent else None)
+        claimed = has_claim(base, ours, theirs)
 
         def special(name: str, b: Any, o: Any, t: Any) -> Any:
+            if name == "metadata" and claimed:
+                return self.claimed_metadata(where, base, ours, theirs)
             if name == "id":
                 return o if o is not MISSING else t
             if name == "dependencies":
@@ -257,6 +267,17 @@ class _Merger:
             return MISSING
 
         return self.mapping(where, base, ours, theirs, special)
+
+    def claimed_metadata(self, where: tuple[str, str | None, str | None], *items: dict[str, Any]) -> Any:
+        """An item's ``metadata`` when a side has a claim: the claim settled as one value, the rest key by key."""
+        claim, dropped = settle_claim(*items)  # base, ours, theirs
+        b, o, t = (without_claim(item).get("metadata", MISSING) for item in items)
+        merged = self.value(where, "metadata", b, o, t)
+        if dropped is not None:
+            self.dropped_claims.append(DroppedClaim(where[0], where[1], where[2], claim, dropped))
+        if claim is None:
+            return GONE if merged is MISSING else merged
+        return with_claim(None if merged is MISSING else merged, claim)
 
     # --- tags -----------------------------------------------------------------------------------------------------
 
@@ -367,4 +388,4 @@ def merge_documents(
             merged = merger.value(where, name, bv, ov, tv)
         if merged is not MISSING:
             result[name] = merged
-    return MergeResult(result, merger.conflicts, merger.renumbered)
+    return MergeResult(result, merger.conflicts, merger.renumbered, merger.dropped_claims)

@@ -5,15 +5,22 @@ Config (``taskmasterMcp`` in ``.taskmaster/config.json``; README's Routing secti
     "routing": [{"command": "research", "role": "research"},
                 {"complexityAtMost": 3, "role": "fast"},
                 {"complexityAtLeast": 8, "role": "main"},
-                {"taskType": "documentation", "role": "fast"}]
+                {"taskType": "documentation", "role": "fast"},
+                {"agent": "architect", "role": "strong"}]
 
 Decisions, and why:
 
 - Order of precedence: a per-task pin (``metadata.taskmasterMcp.role``, set by ``set_task_model``) beats every rule;
   then the ``routing`` rules, first match wins; then ``commandRoles`` (kept working: each entry is absorbed as a
   ``{"command": c, "role": r}`` rule evaluated after ``routing``); then the command's default role, as before.
-- A rule's conditions (``command``, ``complexityAtMost``, ``complexityAtLeast``, ``taskType``) must all hold; a
-  complexity or type condition never holds for a call without a task (parse_prd, analyze) or a task without a score.
+- A rule's conditions (``command``, ``complexityAtMost``, ``complexityAtLeast``, ``taskType``, ``agent``) must all
+  hold; a complexity or type condition never holds for a call without a task (parse_prd, analyze) or a task without a
+  score.
+- ``agent`` (one model per agent) matches the agent holding the live claim (``next_task claim=true``) on the item the
+  call is about: the subtask for a subtask call, else the task. The claim is the only source: a call knows its task,
+  the task knows who works on it, so every AI tool routes by agent with no new argument, and a caller cannot route as
+  an agent that does not hold the task. A call on an unclaimed item, an expired lease or no task matches no agent
+  rule. Like the task conditions, an agent rule without ``command`` routes only the calls that write the answer.
 - Task conditions and pins route the calls that write the answer (those whose default role is ``main``). A research
   step (``expand_task:research``, the ``research`` command) starts on the research role unless a rule names its
   command: sending web-search questions to a cheap coding model because the task is simple would be a downgrade.
@@ -32,19 +39,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Final, cast
 
 from taskmaster_mcp.errors import ConfigError
 from taskmaster_mcp.models import catalogue
 from taskmaster_mcp.store.config import OUR_SECTION, Config
 from taskmaster_mcp.store.settings import RouterSettings
+from taskmaster_mcp.tasks.claims import MAX_AGENT_NAME, claim_of
 from taskmaster_mcp.tasks.pins import pin_of
 from taskmaster_mcp.tasks.tasktype import TASK_TYPES, classify
 
 # A batch command asks once per item as its per-item command would: a rule naming the per-item command routes the
 # batch's calls too, so the dry run (``route``, which shows expand_task) and expand_all agree.
 PER_ITEM: Final = {"expand_all": "expand_task", "update": "update_task"}
-RULE_KEYS: Final = ("command", "complexityAtMost", "complexityAtLeast", "taskType", "role")
+RULE_KEYS: Final = ("command", "complexityAtMost", "complexityAtLeast", "taskType", "agent", "role")
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,7 @@ class TaskFacts:
     complexity: float | None = None
     type: str | None = None
     pin: str | None = None
+    agent: str | None = None  # the agent holding a live claim on the item the call is about
 
 
 def per_item(command: str) -> str:
@@ -74,6 +84,7 @@ class Rule:
     at_most: float | None = None
     at_least: float | None = None
     task_type: str | None = None
+    agent: str | None = None
 
     def why(self, command: str, task: TaskFacts | None) -> str | None:
         """The reason this rule routes the call, or None when a condition does not hold."""
@@ -98,6 +109,10 @@ class Rule:
             if task is None or task.type != self.task_type:
                 return None
             parts.append(f"type {self.task_type}")
+        if self.agent is not None:
+            if task is None or task.agent != self.agent:
+                return None
+            parts.append(f"agent {self.agent}")
         return f"{self.source}: {', '.join(parts) or 'always'} → {self.role}"
 
 
@@ -157,6 +172,20 @@ def _parse_rule(index: int, raw: object, roles: tuple[str, ...]) -> Rule:
     task_type = rule.get("taskType")
     if task_type is not None and task_type not in TASK_TYPES:
         raise _bad(f"{where}.taskType", f"one of {', '.join(TASK_TYPES)}", task_type)
+    agent = rule.get("agent")
+    if agent is not None and (
+        not isinstance(agent, str)
+        or not agent
+        or agent != agent.strip()
+        or len(agent) > MAX_AGENT_NAME
+        or any(ord(c) < 32 for c in agent)
+    ):
+        raise _bad(
+            f"{where}.agent",
+            f"an agent name as its claims give it (next_task agent=...), e.g. docs: 1 to {MAX_AGENT_NAME} printable "
+            "characters, no surrounding spaces",
+            agent,
+        )
     return Rule(
         where,
         cast(str, role),
@@ -164,6 +193,7 @@ def _parse_rule(index: int, raw: object, roles: tuple[str, ...]) -> Rule:
         _score(rule, "complexityAtMost", where),
         _score(rule, "complexityAtLeast", where),
         task_type,
+        agent,
     )
 
 
@@ -212,11 +242,17 @@ def policy_of(config: Config, settings: RouterSettings) -> Policy:
 
 
 def facts_of(
-    task: dict[str, Any], report_entry: Mapping[str, Any] | None = None, min_type_confidence: float = 0.0
+    task: dict[str, Any],
+    report_entry: Mapping[str, Any] | None = None,
+    min_type_confidence: float = 0.0,
+    *,
+    sub: dict[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> TaskFacts:
-    """A task's routing facts: complexity (the report's score, else the task's own), type, pin.
+    """A task's routing facts: complexity (the report's score, else the task's own), type, pin, agent.
 
-    A type classified with less than ``min_type_confidence`` is left unknown (no type rule matches it).
+    A type classified with less than ``min_type_confidence`` is left unknown (no type rule matches it). ``agent`` is
+    the holder of the live claim on ``sub`` when the call is about that subtask, else on ``task`` (at ``now``).
     """
     score: object = (report_entry or {}).get("complexityScore")
     if isinstance(score, bool) or not isinstance(score, int | float):
@@ -224,7 +260,9 @@ def facts_of(
     complexity = float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None
     kind = classify(task)
     known = kind.type if kind.confidence >= min_type_confidence else None
-    return TaskFacts(str(task.get("id", "")), complexity, known, pin_of(task))
+    claim = claim_of(sub if sub is not None else task)
+    live = claim is not None and claim.live(now or datetime.now(UTC))
+    return TaskFacts(str(task.get("id", "")), complexity, known, pin_of(task), claim.agent if claim and live else None)
 
 
 def choose(policy: Policy, command: str, default: str, task: TaskFacts | None, roles: tuple[str, ...]) -> Route:
