@@ -37,6 +37,8 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
     ("get_task", {"id": "98,99"}),
     ("next_task", {"complexityReport": "nowhere.json"}),
     ("next_task", {"count": 2}),  # not a plain read: the tool function answers
+    ("list_tags", {"limit": 1, "cursor": "1"}),
+    ("list_tags", {"cursor": "x"}),
     ("next_task", {}),
     ("next_task", {"tag": "feature-auth"}),
     ("set_task_status", {"id": "3.2", "status": "done"}),
@@ -116,14 +118,15 @@ PLAIN_READS = """
 import contextlib, io, sys
 from taskmaster_mcp.cli.main import run
 codes = []
-for argv in (["list"], ["next"], ["show", "1"], ["list", "--json", "--with-subtasks"], ["show", "3.2", "--json"]):
+for argv in (["list"], ["next"], ["show", "1"], ["list", "--json", "--with-subtasks"], ["show", "3.2", "--json"],
+             ["tags"], ["list", "--all-tags"]):
     with contextlib.redirect_stdout(io.StringIO()):
         codes.append(run(["-C", sys.argv[1], *argv], env={"HOME": sys.argv[1]}))
 print(codes, sorted(m for m in sys.modules if m == "pydantic" or m.startswith("taskmaster_mcp.mcp_server.tools")))
 """
 
 
-def test_list_next_and_show_pay_for_neither_pydantic_nor_the_tool_modules(messy_project: Path) -> None:
+def test_list_next_show_and_tags_pay_for_neither_pydantic_nor_the_tool_modules(messy_project: Path) -> None:
     """The plain reads answer from the core the tools call (cli.reads): the floor of a CLI read is the program's
     start, not pydantic's (issue 22: list and next at most 2x the CPU of --version)."""
     done = subprocess.run(
@@ -133,7 +136,7 @@ def test_list_next_and_show_pay_for_neither_pydantic_nor_the_tool_modules(messy_
         timeout=120,
         check=True,
     )
-    assert done.stdout.strip() == "[0, 0, 0, 0, 0] []", done.stderr
+    assert done.stdout.strip() == "[0, 0, 0, 0, 0, 0, 0] []", done.stderr
 
 
 def test_version_builds_no_command_flags_and_loads_no_model_layer() -> None:

@@ -1,6 +1,7 @@
-"""Plain reads without the tool's models: ``list``, ``next`` and ``show`` answered from the core the tools call.
+"""Plain reads without the tool's models: ``list``, ``next``, ``show`` and ``tags`` answered from the core the tools
+call.
 
-``get_tasks``, ``get_task`` and ``next_task`` (without a claim) are thin: they resolve the project
+``get_tasks``, ``get_task``, ``next_task`` (without a claim) and ``list_tags`` are thin: they resolve the project
 (:func:`taskmaster_mcp.mcp_server.calls.open_project`) and return :mod:`taskmaster_mcp.store.task_reads`' answer
 wrapped in a result model. A CLI read does the same two steps and keeps the answer as it is, so a terminal read pays
 for neither pydantic nor the tool modules, and answers what the tool answers (``tests/cli/test_cli_direct.py``).
@@ -29,8 +30,9 @@ _ARGUMENTS: dict[str, dict[str, type]] = {
     },
     "get_task": dict.fromkeys((*_TEXT, "id", "status"), str),
     "next_task": dict.fromkeys(_TEXT, str),
+    "list_tags": {"projectRoot": str, "file": str, "cursor": str, "showMetadata": bool, "limit": int},
 }
-_LIMITS = range(1, 501)  # get_tasks' limit: Field(ge=1, le=500)
+_LIMITS = range(1, 501)  # get_tasks' and list_tags' limit: Field(ge=1, le=500)
 
 
 def _plain(tool: str, given: dict[str, Any]) -> bool:
@@ -62,6 +64,8 @@ def plain_read(tool: str, given: dict[str, Any]) -> Read | None:
             return task_reads.task_page(project, **arguments)
         if tool == "get_task":
             return task_reads.task_details(project, **arguments)
+        if tool == "list_tags":
+            return task_reads.tag_list(project, **arguments)
         return task_reads.next_pick(project, **arguments)
 
     return read

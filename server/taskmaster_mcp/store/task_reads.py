@@ -1,4 +1,5 @@
-"""What the read tools answer (``get_tasks``, ``get_task``, ``next_task`` without a claim), as plain data.
+"""What the read tools answer (``get_tasks``, ``get_task``, ``next_task`` without a claim, ``list_tags``), as plain
+data.
 
 The tools wrap these answers in their result models; the CLI prints them as they are, so a ``list`` or ``next`` in a
 terminal reads the project exactly as the agent's tool call does without paying for the models (pydantic). Each
@@ -27,6 +28,7 @@ from taskmaster_mcp.tasks.queries import (
 )
 
 Answer = dict[str, Any]
+TAG_PAGE = 100  # list_tags' default page
 
 
 def statuses(status: str | None) -> set[str] | None:
@@ -118,7 +120,6 @@ def task_page(
     return _without_none(answer)
 
 
-
 def task_details(
     project: Project, *, id: str, status: str | None = None, complexityReport: str | None = None, tag: str | None = None
 ) -> Answer:
@@ -163,3 +164,25 @@ def next_pick(project: Project, *, complexityReport: str | None = None, tag: str
         return {"tag": the_tag, "next": item, "reason": "Highest-priority pending task with all dependencies done."}
     reason = f"Next open subtask of in-progress task {key(task.get('id'))}."
     return _without_none({"tag": the_tag, "next": item, "parent": item.pop("parent", None), "reason": reason})
+
+
+def tag_list(
+    project: Project, *, showMetadata: bool = False, limit: int = TAG_PAGE, cursor: str | None = None
+) -> Answer:
+    """``list_tags``: a page of tags with their counts; ``current`` names the active one."""
+    from taskmaster_mcp.tasks import tags
+
+    current = project.tag(None)
+    doc = project.store.read()
+    names = tags.tag_names(doc)
+    rows, next_offset = page(
+        names,
+        offset=offset_of(cursor),
+        limit=limit,
+        render=lambda name: tags.tag_row(doc, name, current, with_metadata=showMetadata),
+    )
+    more = next_offset is not None
+    note = f"Showing {len(rows)} of {len(names)} tags; pass cursor={next_offset} for more." if more else None
+    return _without_none(
+        {"current": current, "tags": rows, "nextCursor": str(next_offset) if more else None, "note": note}
+    )
