@@ -25,6 +25,20 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
     ("get_tasks", {"status": "pending,review", "limit": 2}),
     ("get_tasks", {"status": "bogus"}),
     ("get_task", {"id": "4,3.2,99"}),
+    # plain reads (cli.reads): answered from store.task_reads without the tool's model, refusals included
+    ("get_tasks", {"withSubtasks": True, "parallel": True, "fields": "description,details", "limit": 3}),
+    ("get_tasks", {"cursor": "2", "limit": 2, "tag": "feature-auth"}),
+    ("get_tasks", {"cursor": "two"}),
+    ("get_tasks", {"limit": 0}),  # outside the declared range: the tool's signature refuses it
+    ("get_tasks", {"tag": "no-such-tag"}),
+    ("get_tasks", {"complexityReport": "../outside.json"}),
+    ("get_task", {"id": "3", "status": "done"}),
+    ("get_task", {"id": 4}),  # a whole number: the tool function takes it as text
+    ("get_task", {"id": "98,99"}),
+    ("next_task", {"complexityReport": "nowhere.json"}),
+    ("next_task", {"count": 2}),  # not a plain read: the tool function answers
+    ("list_tags", {"limit": 1, "cursor": "1"}),
+    ("list_tags", {"cursor": "x"}),
     ("next_task", {}),
     ("next_task", {"tag": "feature-auth"}),
     ("set_task_status", {"id": "3.2", "status": "done"}),
@@ -98,6 +112,31 @@ def test_reads_load_neither_the_mcp_sdk_nor_a_provider_sdk_nor_the_ai_core(messy
         check=True,
     )
     assert done.stdout.strip() == "[0, 0, 0, 0, 0] []", done.stderr
+
+
+PLAIN_READS = """
+import contextlib, io, sys
+from taskmaster_mcp.cli.main import run
+codes = []
+for argv in (["list"], ["next"], ["show", "1"], ["list", "--json", "--with-subtasks"], ["show", "3.2", "--json"],
+             ["tags"], ["list", "--all-tags"]):
+    with contextlib.redirect_stdout(io.StringIO()):
+        codes.append(run(["-C", sys.argv[1], *argv], env={"HOME": sys.argv[1]}))
+print(codes, sorted(m for m in sys.modules if m == "pydantic" or m.startswith("taskmaster_mcp.mcp_server.tools")))
+"""
+
+
+def test_list_next_show_and_tags_pay_for_neither_pydantic_nor_the_tool_modules(messy_project: Path) -> None:
+    """The plain reads answer from the core the tools call (cli.reads): the floor of a CLI read is the program's
+    start, not pydantic's (issue 22: list and next at most 2x the CPU of --version)."""
+    done = subprocess.run(
+        [sys.executable, "-c", PLAIN_READS, str(messy_project)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.strip() == "[0, 0, 0, 0, 0, 0, 0] []", done.stderr
 
 
 def test_version_builds_no_command_flags_and_loads_no_model_layer() -> None:

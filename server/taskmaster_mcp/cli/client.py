@@ -26,6 +26,7 @@ from taskmaster_mcp.cli.spec import ToolCall
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from taskmaster_mcp.mcp_server.catalogue import ToolSpec
     from taskmaster_mcp.mcp_server.state import AppState
 
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
@@ -84,10 +85,8 @@ class ToolSession:
     """Calls the server's tool functions in process (see the module docstring); one per command."""
 
     def __init__(self, state: AppState, project: str | None, env: Mapping[str, str]) -> None:
-        from taskmaster_mcp.mcp_server.app import tool_specs
-
         self._state = state
-        self._specs = tool_specs()
+        self._specs: dict[str, ToolSpec] | None = None  # the catalogue, loaded when a call needs a tool function
         self._project = project
         self._env = env
         self._stack = AsyncExitStack()
@@ -98,7 +97,10 @@ class ToolSession:
         """The tool's structured result; CommandFailed on a tool error (an unknown parameter is one: the server
         names it) or when this server has no such tool."""
         given = {k: v for k, v in arguments.items() if v is not None and v is not False}
-        spec = self._specs.get(tool)
+        answer = await self._read(tool, given)
+        if answer is not None:
+            return answer
+        spec = self._tool_specs().get(tool)
         if spec is None:
             raise CommandFailed(f"this version of taskmaster-mcp has no {tool} tool, which this command needs")
         from taskmaster_mcp.mcp_server.calls import CALL_ROOTS, FRESH
@@ -119,6 +121,33 @@ class ToolSession:
             FRESH.reset(fresh_token)
             CALL_ROOTS.reset(roots)
         return result_data(model)
+
+    def _tool_specs(self) -> dict[str, ToolSpec]:
+        if self._specs is None:
+            from taskmaster_mcp.mcp_server.app import tool_specs
+
+            self._specs = tool_specs()
+        return self._specs
+
+    async def _read(self, tool: str, given: dict[str, Any]) -> dict[str, Any] | None:
+        """A plain read's answer from the core the tool itself calls (:mod:`taskmaster_mcp.cli.reads`), or None
+        when the call needs the tool function (arguments outside the plain read, or an unexpected failure)."""
+        from taskmaster_mcp.cli.reads import plain_read
+        from taskmaster_mcp.errors import TaskmasterError
+        from taskmaster_mcp.mcp_server.calls import CALL_ROOTS
+
+        read = plain_read(tool, given)
+        if read is None:
+            return None
+        roots = CALL_ROOTS.set(None)  # as for a tool call: the CLI offers no roots
+        try:
+            return await read(self._state)
+        except TaskmasterError as exc:  # worded as the tool's failure is (mcp_server.outcomes.failure_text)
+            raise CommandFailed(str(exc)) from exc
+        except Exception:  # the tool function words anything else (a file error, a bug) as the server does
+            return None
+        finally:
+            CALL_ROOTS.reset(roots)
 
     @staticmethod
     def _validated(fn: Callable[..., Any], given: dict[str, Any]) -> dict[str, Any]:
@@ -157,9 +186,9 @@ def _folder(project: str | None) -> Path:
 async def session(project: str | None, env: Mapping[str, str] | None = None) -> AsyncGenerator[ToolSession]:
     """A session on the tools for ``project`` (a folder; default the working directory), as a server started
     there with this environment would run them."""
-    from taskmaster_mcp.mcp_server.app import usable_env
     from taskmaster_mcp.mcp_server.logs import configure_logging, level_from
     from taskmaster_mcp.mcp_server.state import AppState
+    from taskmaster_mcp.store.roots import usable_env
 
     environment = usable_env(os.environ if env is None else env)
     configure_logging(level_from(environment))  # what the server does at start

@@ -21,7 +21,7 @@ from taskmaster_mcp.mcp_server.state import AppState
 
 if TYPE_CHECKING:  # the SDK is imported when a server is built: the CLI reads the catalogue and calls tools without it
     from mcp.server import MCPServer
-from taskmaster_mcp.store.roots import is_unexpanded
+from taskmaster_mcp.store.roots import usable_env
 
 log = logging.getLogger("taskmaster_mcp")
 
@@ -80,11 +80,6 @@ def select_tools(profile: str | None, available: list[str]) -> tuple[list[str], 
         )
         return plain, None, warnings
     return [n for n in available if n in chosen], None, warnings
-
-
-def usable_env(env: Mapping[str, str]) -> dict[str, str]:
-    """``env`` without the variables whose value is a client's unexpanded template."""
-    return {k: v for k, v in env.items() if not is_unexpanded(v)}
 
 
 def tool_specs() -> dict[str, ToolSpec]:

@@ -23,8 +23,6 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
-from pydantic import BaseModel
-
 from taskmaster_mcp.errors import ConfigError, InvalidInput
 from taskmaster_mcp.mcp_server.state import AppState
 from taskmaster_mcp.store.roots import file_uri_to_path, resolve_root
@@ -32,13 +30,14 @@ from taskmaster_mcp.store.roots import file_uri_to_path, resolve_root
 if TYPE_CHECKING:  # the SDK's types are imported where a request is sent: the CLI calls tools in process without it
     from mcp.server.mcpserver import Context
     from mcp.types import ListRootsResult, ServerRequest
+    from pydantic import BaseModel
 
     from taskmaster_mcp.ai.context import AIContext
     from taskmaster_mcp.models.router import ProgressFn, Sampler
     from taskmaster_mcp.store.project import Project
 
 log = logging.getLogger("taskmaster_mcp")
-R = TypeVar("R", bound=BaseModel)
+R = TypeVar("R", bound="BaseModel")  # a string: a CLI read resolves its project without pydantic
 
 ROOTS_TIMEOUT_SECONDS = 2.0  # a resource read goes on without roots after this
 TOOL_ROOTS_TIMEOUT_SECONDS = 10.0  # a tool call is refused after this: it must not act unconfined

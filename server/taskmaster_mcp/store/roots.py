@@ -15,7 +15,7 @@ at an arbitrary directory of the machine. Every file argument must resolve, syml
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -64,6 +64,11 @@ def is_unexpanded(value: str) -> bool:
     """
     stripped = value.strip()
     return stripped.startswith("${") and stripped.endswith("}")
+
+
+def usable_env(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` without the variables whose value is a client's unexpanded template (what the server runs with)."""
+    return {k: v for k, v in env.items() if not is_unexpanded(v)}
 
 
 def resolve_root(

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field
 
 from taskmaster_mcp.errors import InvalidInput, NotFound
 from taskmaster_mcp.mcp_server.calls import open_project
 from taskmaster_mcp.mcp_server.tools.params import FileArg, Ids, ProjectRoot, TagArg
-from taskmaster_mcp.store.reports import complexity_of, read_report
-from taskmaster_mcp.tasks.claims import Claim
-from taskmaster_mcp.tasks.model import STATUSES, Task, key, parse_ref_list, split_list
-from taskmaster_mcp.tasks.parallel import waves
-from taskmaster_mcp.tasks.queries import (
-    DEFAULT_LIMIT,
-    compact_row,
-    full_item,
-    next_item,
-    nothing_next_reason,
-    page,
-    progress,
-    score_of,
-    status_of,
-)
+from taskmaster_mcp.store.reports import read_report
+from taskmaster_mcp.store.task_reads import next_pick, offset_of, task_details, task_page
+from taskmaster_mcp.tasks.queries import DEFAULT_LIMIT, page, score_of
 
 if TYPE_CHECKING:  # registration evaluates the annotation; a call in process needs no SDK
     from mcp.server.mcpserver import Context
@@ -70,24 +57,6 @@ class ComplexityReport(BaseModel):
     nextCursor: str | None = None
 
 
-def _statuses(status: str | None) -> set[str] | None:
-    wanted = split_list(status)
-    if not wanted or "all" in wanted:
-        return None
-    bad = [s for s in wanted if s not in STATUSES and s != "completed"]
-    if bad:
-        raise InvalidInput(f"Unknown status {', '.join(bad)}. Use 'all' or a comma list of: {', '.join(STATUSES)}.")
-    return set(wanted)
-
-
-def _cursor(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    if not cursor.isdigit():
-        raise InvalidInput(f"cursor '{cursor}' is not valid. Pass the nextCursor value of the previous page.")
-    return int(cursor)
-
-
 async def get_tasks(
     ctx: Context[Any, Any],
     projectRoot: ProjectRoot = None,
@@ -106,50 +75,18 @@ async def get_tasks(
     ``complexityReport`` (Task Master's, a report path in the project) adds each row's complexityScore from it.
     """
     project = await open_project(ctx, projectRoot, file)
-    report = project.paths.inside(complexityReport, what="complexityReport") if complexityReport else None
-    the_tag = project.tag(tag)
-    doc = project.store.read()
-    index = doc.index(the_tag)
-    wanted = _statuses(status)
-    extra = tuple(split_list(fields))
-    tasks = index.tasks if wanted is None else [t for t in index.tasks if status_of(t) in wanted]
-
-    now = datetime.now(UTC)
-
-    def render(task: Task) -> dict[str, Any]:
-        row = with_lease_left(compact_row(task, extra, withSubtasks), now)
-        return {**row, **complexity_of(project.paths, the_tag, task, report)} if report is not None else row
-
-    rows, next_offset = page(tasks, offset=_cursor(cursor), limit=limit, render=render)
-    stats = doc.memo.get(("progress", the_tag))
-    if stats is None:
-        stats = doc.memo[("progress", the_tag)] = progress(index.tasks)
-    note = None
-    if not doc.exists:
-        note = "No tasks yet. Create them with parse_prd or add_task."
-    elif next_offset is not None:
-        note = f"Showing {len(rows)} of {len(tasks)}; pass cursor={next_offset} for more."
-    page_of = TaskPage(
-        tag=the_tag, stats=stats, tasks=rows, nextCursor=str(next_offset) if next_offset else None, note=note
+    answer = task_page(
+        project,
+        status=status,
+        withSubtasks=withSubtasks,
+        fields=fields,
+        limit=limit,
+        cursor=cursor,
+        complexityReport=complexityReport,
+        parallel=parallel,
+        tag=tag,
     )
-    if parallel:
-        found, stuck = waves(index)
-        page_of.waves = [{"wave": n, "ids": w.items, "why": w.reasons} for n, w in enumerate(found, 1)]
-        page_of.unschedulable = stuck
-    return page_of
-
-
-def with_lease_left(row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """A row's (and its subtask rows') recorded claim, with the lease left, or marked expired."""
-    for sub in cast(list[dict[str, Any]], row.get("subtaskList") or []):
-        with_lease_left(sub, now)
-    claim = row.get("claim")
-    if isinstance(claim, dict):
-        recorded = cast(dict[str, Any], claim)
-        lease = Claim(str(recorded["agent"]), "", str(recorded.get("until") or ""))
-        left = round(lease.left(now).total_seconds() / 60, 1)
-        row["claim"] = {"agent": lease.agent, **({"leaseMinutesLeft": left} if left > 0 else {"expired": True})}
-    return row
+    return TaskPage(**answer)
 
 
 async def get_task(
@@ -163,25 +100,7 @@ async def get_task(
 ) -> TaskDetails:
     """Full details of tasks/subtasks."""
     project = await open_project(ctx, projectRoot, file)
-    report = project.paths.inside(complexityReport, what="complexityReport") if complexityReport else None
-    the_tag = project.tag(tag)
-    index = project.store.read().index(the_tag)
-    wanted = _statuses(status)
-    found: list[dict[str, Any]] = []
-    missing: list[str] = []
-    for ref in parse_ref_list(id):
-        try:
-            task, sub = index.get(ref)
-        except NotFound:
-            missing.append(str(ref))
-            continue
-        item = full_item(index, task, sub, wanted)
-        if report is not None and sub is None:
-            item.update(complexity_of(project.paths, the_tag, task, report))
-        found.append(item)
-    if not found:
-        raise NotFound(f"No task with id {', '.join(missing)} in tag '{the_tag}'. Call get_tasks to list ids.")
-    return TaskDetails(tag=the_tag, tasks=found, notFound=missing or None)
+    return TaskDetails(**task_details(project, id=id, status=status, complexityReport=complexityReport, tag=tag))
 
 
 async def next_task(
@@ -210,23 +129,7 @@ async def next_task(
             return NextTask(tag=the_tag, parallel=rows, reason=why)
         item, parent, held, why = claiming.claimed_next(project, the_tag, agent, leaseMinutes)
         return NextTask(tag=the_tag, next=item, parent=parent, claim=held, reason=why)
-    doc = project.store.read()
-    index = doc.index(the_tag)
-    memo_key = ("next", the_tag)
-    if memo_key not in doc.memo:
-        doc.memo[memo_key] = next_item(index)
-    found = doc.memo[memo_key]
-    if found is None:
-        return NextTask(tag=the_tag, reason=nothing_next_reason(index))
-    task, sub = found
-    item = full_item(index, task, sub, None)
-    report = project.paths.inside(complexityReport, what="complexityReport") if complexityReport else None
-    if sub is None:
-        item.update(complexity_of(project.paths, the_tag, task, report))
-    if sub is not None:
-        reason = f"Next open subtask of in-progress task {key(task.get('id'))}."
-        return NextTask(tag=the_tag, next=item, parent=item.pop("parent", None), reason=reason)
-    return NextTask(tag=the_tag, next=item, reason="Highest-priority pending task with all dependencies done.")
+    return NextTask(**next_pick(project, complexityReport=complexityReport, tag=tag))
 
 
 async def complexity_report(
@@ -244,7 +147,7 @@ async def complexity_report(
     if report is None:
         raise NotFound(f"No complexity report at {path}. Run analyze_project_complexity first.")
     entries = sorted(report.entries, key=lambda e: -score_of(e))
-    rows, next_offset = page(entries, offset=_cursor(cursor), limit=500, render=lambda e: e)
+    rows, next_offset = page(entries, offset=offset_of(cursor), limit=500, render=lambda e: e)
     return ComplexityReport(
         path=str(path.relative_to(project.paths.root)),
         meta=report.meta,

@@ -11,8 +11,8 @@ from taskmaster_mcp.mcp_server.calls import open_project
 from taskmaster_mcp.mcp_server.tools.params import FileArg, ProjectRoot
 from taskmaster_mcp.mcp_server.tools.write import Changed
 from taskmaster_mcp.store.git import current_branch
+from taskmaster_mcp.store.task_reads import TAG_PAGE, tag_list
 from taskmaster_mcp.tasks import tags
-from taskmaster_mcp.tasks.queries import page
 
 if TYPE_CHECKING:  # registration evaluates the annotation; a call in process needs no SDK
     from mcp.server.mcpserver import Context
@@ -27,9 +27,6 @@ class TagList(BaseModel):
     note: str | None = None
 
 
-TAG_PAGE = 100
-
-
 async def list_tags(
     ctx: Context[Any, Any],
     showMetadata: bool = False,
@@ -40,20 +37,7 @@ async def list_tags(
 ) -> TagList:
     """List tags with counts; paged (pass nextCursor back as cursor)."""
     project = await open_project(ctx, projectRoot, file)
-    current = project.tag(None)
-    doc = project.store.read()
-    names = tags.tag_names(doc)
-    if cursor and not cursor.isdigit():
-        raise InvalidInput(f"cursor '{cursor}' is not valid. Pass the nextCursor value of the previous page.")
-    rows, next_offset = page(
-        names,
-        offset=int(cursor or 0),
-        limit=limit,
-        render=lambda name: tags.tag_row(doc, name, current, with_metadata=showMetadata),
-    )
-    more = next_offset is not None
-    note = f"Showing {len(rows)} of {len(names)} tags; pass cursor={next_offset} for more." if more else None
-    return TagList(current=current, tags=rows, nextCursor=str(next_offset) if more else None, note=note)
+    return TagList(**tag_list(project, showMetadata=showMetadata, limit=limit, cursor=cursor))
 
 
 async def add_tag(
