@@ -11,7 +11,7 @@ from taskmaster_mcp.errors import InvalidInput, NotFound
 from taskmaster_mcp.mcp_server.calls import open_project
 from taskmaster_mcp.mcp_server.tools.params import FileArg, Ids, ProjectRoot, TagArg
 from taskmaster_mcp.store.reports import complexity_of, read_report
-from taskmaster_mcp.tasks.claims import Claim
+from taskmaster_mcp.tasks.claims import Claim, claim_of
 from taskmaster_mcp.tasks.model import STATUSES, Task, key, parse_ref_list, split_list
 from taskmaster_mcp.tasks.parallel import waves
 from taskmaster_mcp.tasks.queries import (
@@ -169,6 +169,7 @@ async def get_task(
     wanted = _statuses(status)
     found: list[dict[str, Any]] = []
     missing: list[str] = []
+    now = datetime.now(UTC)
     for ref in parse_ref_list(id):
         try:
             task, sub = index.get(ref)
@@ -176,6 +177,9 @@ async def get_task(
             missing.append(str(ref))
             continue
         item = full_item(index, task, sub, wanted)
+        if (held := claim_of(sub if sub is not None else task)) is not None:  # the agent and the lease left
+            item["claim"] = {"agent": held.agent, "until": held.until}
+            with_lease_left(item, now)
         if report is not None and sub is None:
             item.update(complexity_of(project.paths, the_tag, task, report))
         found.append(item)
