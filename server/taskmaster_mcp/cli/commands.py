@@ -329,7 +329,9 @@ COMMANDS: tuple[Command, ...] = (
         gather=gather_with_siblings,
         render=render_next,
     ),
-    Command("release", "release an agent's claim on a task (status kept)", _release_flags, _release, render=render_message),
+    Command(
+        "release", "release an agent's claim on a task (status kept)", _release_flags, _release, render=render_message
+    ),
     Command(
         "set-status",
         "set the status of tasks",

@@ -111,9 +111,8 @@ def render_show(out: Any, args: argparse.Namespace, data: dict[str, Any], extra:
 def render_next(out: Any, args: argparse.Namespace, data: dict[str, Any], extra: Extra) -> None:
     from rich.text import Text
 
-    from taskmaster_mcp.cli.views import task_detail
-
     from taskmaster_mcp.cli.claim_views import claim_line, picks_view
+    from taskmaster_mcp.cli.views import task_detail
 
     siblings: dict[str, list[str]] = extra.get("siblings") or {}
     if data.get("parallel") is not None:
