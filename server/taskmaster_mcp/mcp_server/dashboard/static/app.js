@@ -409,7 +409,7 @@ function renderModels(m) {
 
 function show(view) {
   state.view = view;
-  for (const name of ["board", "graph", "claims", "models"]) {
+  for (const name of ["board", "graph", "models", "claims"]) {
     const tab = document.getElementById(`tab-${name}`);
     tab.setAttribute("aria-selected", String(name === view));
     tab.tabIndex = name === view ? 0 : -1;
@@ -446,7 +446,7 @@ function connect() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  const tabs = ["board", "graph", "claims", "models"];
+  const tabs = ["board", "graph", "models", "claims"];
   for (const name of tabs) {
     const tab = document.getElementById(`tab-${name}`);
     tab.addEventListener("click", () => show(name));
