@@ -41,10 +41,12 @@ def waves_view(out: Console, data: dict[str, Any]) -> None:
 def picks_view(out: Console, data: dict[str, Any]) -> None:
     """``next --count N``: the items workable at once, each with its files and why it was chosen."""
     out.print(data.get("reason", ""))
-    for row in data.get("parallel") or []:
+    rows: list[dict[str, Any]] = data.get("parallel") or []
+    for row in rows:
         out.print(Text(f"{row.get('id')}: {row.get('title', '')}", style="bold"))
         if row.get("files"):
-            out.print(Text(f"  files: {', '.join(str(f) for f in row['files'])}"))
+            files: list[Any] = row["files"]
+            out.print(Text(f"  files: {', '.join(str(f) for f in files)}"))
         if row.get("why"):
             out.print(Text(f"  why: {row['why']}"))
 

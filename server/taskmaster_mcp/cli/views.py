@@ -93,7 +93,8 @@ def task_table(out: Console, data: dict[str, Any], *, header: bool = True, compa
         ("deps", "left"),
     )
     claimed = any(r.get("claim") or any(s.get("claim") for s in r.get("subtaskList", [])) for r in data["tasks"])
-    for name, justify in columns + ((("claim", "left"),) if claimed else ()):
+    extra: tuple[tuple[str, JustifyMethod], ...] = (("claim", "left"),) if claimed else ()
+    for name, justify in columns + extra:
         table.add_column(name, justify=justify, no_wrap=name != "title")
     for row in data["tasks"]:
         deps = ",".join(str(d) for d in row.get("dependencies", []))
