@@ -25,9 +25,11 @@ from taskmaster_mcp.cli.spec import (
     ToolCall,
     Usage,
     confirm,
+    count,
     display,
     first,
     ids,
+    minutes,
     nonempty,
     one_id,
     required,
@@ -68,6 +70,7 @@ def _list_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--blocking", action="store_true", help="only tasks other tasks depend on")
     p.add_argument("--all-tags", action="store_true", help="every tag, one table each")
     p.add_argument("-c", "--compact", action="store_true", help="one plain line per task")
+    p.add_argument("--parallel", action="store_true", help="then the waves of tasks that can be worked at once")
     p.add_argument("--no-header", action="store_true", help="no progress line above the table")
     display(p, ("text", "json", "compact"))
     short_tag(p)
@@ -82,6 +85,7 @@ def _list(a: argparse.Namespace) -> ToolCall:
             "status": None if wanted == "all" else wanted,
             "withSubtasks": a.with_subtasks or a.status_pos == "all",
             "limit": 500,
+            "parallel": a.parallel,
         },
     )
 
@@ -97,8 +101,36 @@ def _show(a: argparse.Namespace) -> ToolCall:
 
 
 def _next_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--claim", action="store_true", help="claim it for --agent: in progress, leased to that agent")
+    p.add_argument("--agent", type=nonempty, help="this agent's name (with --claim; each agent its own)")
+    p.add_argument("--lease", type=minutes, metavar="MIN", help="claim lease in minutes (default 30)")
+    p.add_argument("--count", type=count, metavar="N", help="up to N items that can be worked at once (no claim)")
     display(p)
     short_tag(p)
+
+
+def _next(a: argparse.Namespace) -> ToolCall:
+    if a.claim and not a.agent:
+        raise Usage("give this agent's name: `taskmaster-mcp next --claim --agent NAME`")
+    if (a.agent or a.lease is not None) and not a.claim:
+        raise Usage("--agent and --lease go with --claim: `taskmaster-mcp next --claim --agent NAME --lease 30`")
+    if a.claim and a.count is not None:
+        raise Usage("--claim takes one item per agent; drop --count (or drop --claim to see N items)")
+    return tool_call(
+        "next_task", {"claim": a.claim, "agent": a.agent, "leaseMinutes": a.lease, "count": a.count, "tag": a.tag}
+    )
+
+
+def _release_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("id_pos", nargs="?", metavar="ID", type=one_id, help="the claimed task or subtask: 7 or 7.2")
+    p.add_argument("-i", "--id", type=one_id, help="same as ID")
+    p.add_argument("--agent", type=nonempty, help="release only if this agent holds it")
+    display(p)
+
+
+def _release(a: argparse.Namespace) -> ToolCall:
+    wanted = required(a.id_pos, a.id, need=_need("release"))
+    return tool_call("release_task", {"id": wanted, "agent": a.agent, "tag": a.tag})
 
 
 # --- writing ------------------------------------------------------------------------------------------------------
@@ -291,11 +323,14 @@ COMMANDS: tuple[Command, ...] = (
     Command("show", "show tasks by id", _show_flags, _show, gather=gather_with_siblings, render=render_show),
     Command(
         "next",
-        "show the next task to work on",
+        "show the next task to work on (--claim it for an agent, or --count N at once)",
         _next_flags,
-        lambda a: tool_call("next_task", {"tag": a.tag}),
+        _next,
         gather=gather_with_siblings,
         render=render_next,
+    ),
+    Command(
+        "release", "release an agent's claim on a task (status kept)", _release_flags, _release, render=render_message
     ),
     Command(
         "set-status",

@@ -58,6 +58,7 @@ COMMANDS = {
     "autopilot_finalize": "autopilot finalize",
     "autopilot_abort": "autopilot abort",
     "benchmark_models": "benchmark",
+    "release_task": "release",
 }
 
 # Parameters whose flag is not simply the kebab-case of the name.
@@ -69,6 +70,7 @@ FLAGS = {
     "taskId": "--task-id",
     "copyFromCurrent": "--copy-from-current",
     "listAvailableModels": "--list",
+    "leaseMinutes": "--lease",
 }
 
 _NOT_TAKEN = re.compile(r"^(?P<tool>\S+) does not take (?P<names>[^.]+)\. Its parameters")

@@ -91,6 +91,11 @@ def render_tasks(out: Any, args: argparse.Namespace, data: dict[str, Any], extra
 
     compact = args.compact or args.format == "compact"
     task_table(out, data, header=not (args.no_header or compact), compact=compact)
+    if getattr(args, "parallel", False):
+        from taskmaster_mcp.cli.claim_views import waves_view
+
+        for one in data.get("tags", [data]):
+            waves_view(out, one)
 
 
 def render_show(out: Any, args: argparse.Namespace, data: dict[str, Any], extra: Extra) -> None:
@@ -106,10 +111,16 @@ def render_show(out: Any, args: argparse.Namespace, data: dict[str, Any], extra:
 def render_next(out: Any, args: argparse.Namespace, data: dict[str, Any], extra: Extra) -> None:
     from rich.text import Text
 
+    from taskmaster_mcp.cli.claim_views import claim_line, picks_view
     from taskmaster_mcp.cli.views import task_detail
 
     siblings: dict[str, list[str]] = extra.get("siblings") or {}
+    if data.get("parallel") is not None:
+        picks_view(out, data)
+        return
     out.print(data["reason"])
+    if (held := claim_line(data.get("claim"))) is not None:
+        out.print(held)
     if data.get("next"):
         task_detail(out, data["next"], siblings.get(str(data["next"]["id"]).split(".")[0]))
     parent: dict[str, Any] = data.get("parent") or {}

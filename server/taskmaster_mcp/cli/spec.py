@@ -185,6 +185,17 @@ def count(text: str) -> int:
     return int(text)
 
 
+def minutes(text: str) -> float:
+    """A lease in minutes: a number above 0 (``0.5``, ``30``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of minutes above 0")
+    return value
+
+
 def threshold(text: str) -> int:
     """A complexity score from 1 to 10 (Task Master reads it as a float; ``5.0`` is accepted)."""
     try:

@@ -15,6 +15,7 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
+from taskmaster_mcp.cli.claim_views import claim_text
 from taskmaster_mcp.tasks.model import resolve_sub_dep
 
 STATUS_STYLE = {
@@ -91,7 +92,9 @@ def task_table(out: Console, data: dict[str, Any], *, header: bool = True, compa
         ("title", "left"),
         ("deps", "left"),
     )
-    for name, justify in columns:
+    claimed = any(r.get("claim") or any(s.get("claim") for s in r.get("subtaskList", [])) for r in data["tasks"])
+    extra: tuple[tuple[str, JustifyMethod], ...] = (("claim", "left"),) if claimed else ()
+    for name, justify in columns + extra:
         table.add_column(name, justify=justify, no_wrap=name != "title")
     for row in data["tasks"]:
         deps = ",".join(str(d) for d in row.get("dependencies", []))
@@ -103,6 +106,7 @@ def task_table(out: Console, data: dict[str, Any], *, header: bool = True, compa
             Text(priority, style=PRIORITY_STYLE.get(priority, "")),
             Text(f"{row.get('title', '')}{subs}"),
             f"<- {deps}" if deps else "",
+            *((Text(claim_text(row.get("claim"))),) if claimed else ()),
         )
         listed: list[dict[str, Any]] = row.get("subtaskList", [])
         siblings = [_local(s["id"]) for s in listed]
@@ -114,6 +118,7 @@ def task_table(out: Console, data: dict[str, Any], *, header: bool = True, compa
                 "",
                 Text(f"  {sub.get('title', '')}"),
                 f"<- {sub_deps}" if sub_deps else "",
+                *((Text(claim_text(sub.get("claim"))),) if claimed else ()),
             )
     out.print(table)
     if data.get("note"):
@@ -138,6 +143,8 @@ def task_detail(out: Console, task: dict[str, Any], siblings: list[str] | None =
         else:
             shown = str(value)
         out.print(f"  [bold]{name}[/]: ", Text(shown), sep="")
+    if task.get("claim"):
+        out.print("  [bold]claimed by[/]: ", Text(claim_text(task["claim"])), sep="")
     subtasks: list[dict[str, Any]] = task.get("subtasks") or []  # same as .get("subtasks", []) or []
     local_ids = [_local(s.get("id")) for s in subtasks]
     for sub in subtasks:

@@ -34,6 +34,21 @@ This project's tasks live in `.taskmaster/tasks/tasks.json`, managed through the
 
 Other tools: `add_task` (new work you discover), `add_subtask`, `update_task` (plans change), `add_dependency`,
 `get_tasks` (compact, paged overview), `complexity_report`. Never edit tasks.json by hand while the server runs.
+
+### Working in parallel with other agents
+
+When other agents work on the same plan (sub-agents, one editor per worktree, a team sharing one server), use claims
+so no two agents take the same task. Pick a name that is yours alone (e.g. `docs` or `worker-2`), then loop:
+
+1. **Claim**: `next_task` with `claim: true`, `agent: "<your name>"` (and `leaseMinutes` if the work takes longer
+   than 30 minutes). You get an item no other agent holds, already in progress. Nothing returned means everything
+   free is blocked or claimed: wait a little and ask again.
+2. **Work** on it as above. Asking again with the same name gives you the same item back and renews your lease.
+3. **Done**: `set_task_status` `done` releases the claim; go back to 1. If you stop without finishing, call
+   `release_task` with the id so another agent can take it (a lease that runs out frees it too).
+
+`next_task` with `count: N` (no claim) lists up to N items that can be worked at once, and `get_tasks` with
+`parallel: true` shows the plan in waves; `get_tasks` rows show who holds what and the lease left.
 """
 
 CURSOR_HEADER = """---

@@ -14,7 +14,7 @@ from typing import Any, cast
 from taskmaster_mcp.errors import InvalidInput, NotFound
 from taskmaster_mcp.store.project import Project
 from taskmaster_mcp.store.reports import complexity_of
-from taskmaster_mcp.tasks.claims import Claim
+from taskmaster_mcp.tasks.claims import Claim, claim_of
 from taskmaster_mcp.tasks.model import STATUSES, Task, key, parse_ref_list, split_list
 from taskmaster_mcp.tasks.queries import (
     DEFAULT_LIMIT,
@@ -130,6 +130,7 @@ def task_details(
     wanted = statuses(status)
     found: list[dict[str, Any]] = []
     missing: list[str] = []
+    now = datetime.now(UTC)
     for ref in parse_ref_list(id):
         try:
             task, sub = index.get(ref)
@@ -137,6 +138,9 @@ def task_details(
             missing.append(str(ref))
             continue
         item = full_item(index, task, sub, wanted)
+        if (held := claim_of(sub if sub is not None else task)) is not None:  # the agent and the lease left
+            item["claim"] = {"agent": held.agent, "until": held.until}
+            with_lease_left(item, now)
         if report is not None and sub is None:
             item.update(complexity_of(project.paths, the_tag, task, report))
         found.append(item)

@@ -166,3 +166,32 @@ def _record(item: Task, claim: Claim) -> None:
 def _ref(item: str) -> Ref:
     task, _, sub = item.partition(".")
     return Ref(task, sub or None)
+
+
+def claim_rows(index: TagIndex, now: datetime) -> list[dict[str, Any]]:
+    """Every claim in the tag, live or expired, for a claims view: live ones first (soonest to expire first), then
+    the expired ones (most recently expired first). Each row: id, title, status, agent, claimedAt, until,
+    leaseMinutesLeft (0 when expired) and expired."""
+    rows: list[dict[str, Any]] = []
+    for task in index.tasks:
+        tid = key(task.get("id"))
+        items = [(tid, task)] + [(f"{tid}.{key(sub.get('id'))}", sub) for sub in subtasks_of(task)]
+        for item_id, item in items:
+            claim = claim_of(item)
+            if claim is None:
+                continue
+            left = claim.left(now)
+            rows.append(
+                {
+                    "id": item_id,
+                    "title": str(item.get("title") or ""),
+                    "status": str(item.get("status") or "pending"),
+                    "agent": claim.agent,
+                    "claimedAt": claim.claimed_at,
+                    "until": claim.until,
+                    "leaseMinutesLeft": round(left.total_seconds() / 60, 1),
+                    "expired": not claim.live(now),
+                }
+            )
+    rows.sort(key=lambda r: (r["expired"], _parse(r["until"]).timestamp() * (-1 if r["expired"] else 1)))
+    return rows

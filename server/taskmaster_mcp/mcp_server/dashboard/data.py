@@ -10,6 +10,8 @@ Decisions:
   ``expected`` (the status the card showed) makes a move from a stale page a conflict instead of a silent overwrite.
 - **The tag switcher only changes what the page shows**; it never writes state.json's ``currentTag``, because that
   is what every agent on the project acts on.
+- **Claims are read on every board request** (``tasks.claims.claim_rows``), not kept with the memoised columns:
+  a lease runs out without any write. ``now`` lets the page count the lease left down between updates.
 - **Nothing secret is read**: model figures come from the ledger (which never holds keys or prompts) and the roles
   show provider and model id only, never a base URL (which can carry credentials) or a key.
 """
@@ -17,6 +19,7 @@ Decisions:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from taskmaster_mcp.errors import ConfigError, Conflict, InvalidInput
@@ -29,6 +32,7 @@ from taskmaster_mcp.store.settings import settings_from_config
 from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.tasks import edits
 from taskmaster_mcp.tasks.board import board, task_view
+from taskmaster_mcp.tasks.claims import claim_rows, stamp
 from taskmaster_mcp.tasks.document import DEFAULT_TAG
 from taskmaster_mcp.tasks.layout import layout
 from taskmaster_mcp.tasks.model import TagIndex, parse_ref
@@ -52,7 +56,15 @@ class DashboardData:
     def board(self, tag: str | None) -> dict[str, Any]:
         """Board columns for the tag, with the tag list for the switcher."""
         shown, tags, current = self._tag(tag)
-        return {**self._memo("dashboard-board", shown, board), "tags": tags, "currentTag": current}
+        now = datetime.now(UTC)  # leases run out between writes: the claims are read on every request
+        held = claim_rows(self.project.store.read().index(shown), now)
+        return {
+            **self._memo("dashboard-board", shown, board),
+            "tags": tags,
+            "currentTag": current,
+            "claims": held,
+            "now": stamp(now),
+        }
 
     def task(self, tag: str | None, task_id: str) -> dict[str, Any]:
         """One task in full (NotFound, saying how to list ids, for an unknown one)."""

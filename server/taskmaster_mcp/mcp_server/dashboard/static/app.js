@@ -8,7 +8,7 @@ const STATUS = {
 };
 const PRIORITY = { critical: "‼ critical", high: "▲ high", medium: "■ medium", low: "▽ low" };
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
-const state = { tag: null, view: "board", board: null, openTask: null, renders: 0 };
+const state = { tag: null, view: "board", board: null, openTask: null, renders: 0, clockSkew: 0 };
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -57,8 +57,10 @@ async function loadBoard() {
     problem("");
     state.board = data;
     state.tag = state.tag || data.tag;
+    state.clockSkew = data.now ? Date.now() - Date.parse(data.now) : 0;  // leases count down in the server's time
     renderTags(data);
     renderBoard(data);
+    if (state.view === "claims") renderClaims(data);
   } catch (err) { problem(err.message); }
 }
 
@@ -86,9 +88,10 @@ function renderBoard(data) {
   const activeCard = active && active.closest ? active.closest(".card") : null;
   if (state.shownTag !== data.tag) cardNodes.clear();
   state.shownTag = data.tag;
+  const held = claimsByTask(data.claims || []);
   const columns = data.columns.map((column) => {
     const list = el("ol", { "aria-label": `${statusText(column.status)} tasks` },
-      ...column.cards.map((c) => cardNode(c)));
+      ...column.cards.map((c) => cardNode(held.has(c.id) ? { ...c, claims: held.get(c.id) } : c)));
     const section = el("section", { class: `column s-${column.status}`, "data-status": column.status,
       "data-count": String(column.count), "aria-label": `${statusText(column.status)}: ${column.count}` },
       el("h2", { text: `${statusText(column.status)} (${column.count})` }), list);
@@ -156,6 +159,7 @@ function renderCard(card) {
       el("progress", { max: String(card.subtasks), value: String(card.subtasksDone),
         "aria-label": `subtasks of ${card.id}` }),
       el("span", { text: `${card.subtasksDone}/${card.subtasks} subtasks done` })) : null,
+    ...(card.claims || []).map(claimBadge),
     mover);
   item.addEventListener("dragstart", (e) => {
     e.dataTransfer.setData("text/plain", `${card.id}|${card.status}`);
@@ -182,6 +186,59 @@ async function moveTask(id, from, to) {
     announce(`Task ${id} was not moved: ${err.message}`);
   }
   await loadBoard();
+}
+
+// --- claims -------------------------------------------------------------------------------------------------------
+
+function claimsByTask(claims) {
+  const held = new Map();
+  for (const c of claims) {
+    const task = c.id.split(".")[0];
+    if (!held.has(task)) held.set(task, []);
+    held.get(task).push(c);
+  }
+  return held;
+}
+
+function leaseText(until) {
+  const left = (Date.parse(until) - (Date.now() - state.clockSkew)) / 60000;
+  if (!(left > 0)) return "lease expired";
+  return left >= 1 ? `${Math.floor(left)} min left` : `${Math.max(1, Math.round(left * 60))} s left`;
+}
+
+function claimBadge(c) {
+  const who = c.id.includes(".") ? `${c.id}: ${c.agent}` : c.agent;
+  return el("div", { class: "meta claim", "data-agent": c.agent },
+    el("span", { class: "agent", text: `⚑ ${who}`, title: `claimed ${c.claimedAt}, lease until ${c.until}` }),
+    el("span", { class: "lease", "data-until": c.until, text: leaseText(c.until) }));
+}
+
+function renderClaims(data) {
+  const claims = data.claims || [];
+  const live = claims.filter((c) => leaseText(c.until) !== "lease expired");
+  document.getElementById("claims-summary").textContent = claims.length
+    ? `${live.length} live and ${claims.length - live.length} expired claim(s) in tag “${data.tag}”.`
+    : `No task of tag “${data.tag}” is claimed. Agents claim with next_task claim=true (CLI: next --claim --agent NAME).`;
+  const rows = claims.map((c) => {
+    const expired = leaseText(c.until) === "lease expired";
+    return el("tr", { class: expired ? "expired" : "live", "data-id": c.id },
+      el("td", {}, el("button", { type: "button", class: "linkish", text: `#${c.id}`,
+        onclick: () => openTask(c.id.split(".")[0]) })),
+      el("td", { text: c.title }), el("td", { text: c.agent }), el("td", { text: statusText(c.status) }),
+      el("td", { text: c.claimedAt }), el("td", { text: c.until }),
+      el("td", { class: "lease", "data-until": c.until, text: expired ? "✕ lease expired" : leaseText(c.until) }));
+  });
+  document.getElementById("claims").replaceChildren(claims.length ? el("table", { class: "claims" },
+    el("thead", {}, el("tr", {}, ...["item", "title", "agent", "status", "claimed at", "lease until", "lease left"]
+      .map((t) => el("th", { scope: "col", text: t })))), el("tbody", {}, ...rows)) : el("p", { text: "" }));
+  document.body.dataset.claimsRendered = String(claims.length);
+}
+
+function tickLeases() {  // between live updates, the time left on each lease counts down
+  for (const node of document.querySelectorAll(".lease[data-until]")) {
+    const text = leaseText(node.dataset.until);
+    node.textContent = node.closest("tr") && text === "lease expired" ? "✕ lease expired" : text;
+  }
 }
 
 // --- task view ----------------------------------------------------------------------------------------------------
@@ -352,7 +409,7 @@ function renderModels(m) {
 
 function show(view) {
   state.view = view;
-  for (const name of ["board", "graph", "models"]) {
+  for (const name of ["board", "graph", "models", "claims"]) {
     const tab = document.getElementById(`tab-${name}`);
     tab.setAttribute("aria-selected", String(name === view));
     tab.tabIndex = name === view ? 0 : -1;
@@ -360,6 +417,7 @@ function show(view) {
   }
   if (view === "graph") loadGraph();
   if (view === "models") loadModels();
+  if (view === "claims" && state.board) renderClaims(state.board);
 }
 
 function refresh(kind) {
@@ -388,7 +446,7 @@ function connect() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  const tabs = ["board", "graph", "models"];
+  const tabs = ["board", "graph", "models", "claims"];
   for (const name of tabs) {
     const tab = document.getElementById(`tab-${name}`);
     tab.addEventListener("click", () => show(name));
@@ -408,4 +466,5 @@ document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("task-close").addEventListener("click", () => document.getElementById("task-dialog").close());
   loadBoard();
   connect();
+  setInterval(tickLeases, 15000);
 });
