@@ -154,7 +154,7 @@ def _check_routing(report: Report, config: Config) -> None:
             "routing",
             False,
             str(exc),
-            "Fix taskmasterMcp in config.json; README's Routing section has "
+            "Fix taskmasterMcp in config.json; docs/models-and-routing.md (Routing) has "
             "examples. `taskmaster-mcp route` shows the result.",
         )
         return
