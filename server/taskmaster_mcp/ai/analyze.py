@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from taskmaster_mcp.ai.codebase import code_block
 from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, research_step, run_each, summarize
 from taskmaster_mcp.ai.expand import ItemReason, reason_text
+from taskmaster_mcp.ai.plan_map import cache_floor, shared_prefix
 from taskmaster_mcp.ai.prompts import expand
 from taskmaster_mcp.ai.prompts.blocks import title_map
 from taskmaster_mcp.errors import InvalidInput, TaskmasterError
@@ -111,6 +112,7 @@ async def analyze(
     usages: list[Usage] = []
     plan_map = title_map(all_tasks, PLAN_MAP_CHARS, with_subtasks=True)
     context = expand.analyze_context(plan_map, code_block(project.paths))  # the same for every batch
+    context = shared_prefix(context, all_tasks, cache_floor(project.config()), expand.ANALYZE.system)
 
     async def score(job_ai: AIContext, batch: list[Task]) -> list[expand.TaskScore]:
         views = [expand.analyze_view(t) for t in batch]

@@ -30,6 +30,7 @@ from pydantic import BaseModel
 from taskmaster_mcp.ai.codebase import code_block
 from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, ask_text, research_step, summarize, task_facts
 from taskmaster_mcp.ai.neighbours import batch_neighbours, builds_on, dependents, unblocks
+from taskmaster_mcp.ai.plan_map import cache_floor, shared_prefix
 from taskmaster_mcp.ai.prd_scope import task_scope
 from taskmaster_mcp.ai.prompts import edit
 from taskmaster_mcp.ai.prompts.blocks import task_context
@@ -258,6 +259,9 @@ async def update_from(ai: AIContext, *, tag: str, start: str, prompt: str, resea
     around = [batch_neighbours(index, [targets[i] for i in batch], reverse) for batch in batches]
     gate = asyncio.Semaphore(concurrency)
     finished = 0
+    shared = shared_prefix(
+        edit.update_many_context(prompt, findings), index.tasks, cache_floor(config), edit.UPDATE_MANY.system
+    )
 
     async def one(number: int, batch: list[int]) -> tuple[edit.BatchEdit, Usage]:
         nonlocal finished
@@ -268,7 +272,7 @@ async def update_from(ai: AIContext, *, tag: str, start: str, prompt: str, resea
                 edit.update_many_prompt([lines[i] for i in batch], neighbours=around[number]),
                 edit.BatchEdit,
                 command="update",
-                prefix=edit.update_many_context(prompt, findings),
+                prefix=shared,
             )
         finished += 1
         await ai.progress(finished, len(batches), f"batch {finished} of {len(batches)} answered")

@@ -39,7 +39,7 @@ from taskmaster_mcp.ai.context import AIContext, UsageSummary, research_step, su
 from taskmaster_mcp.ai.counts import ask_counted
 from taskmaster_mcp.ai.critique import Critic, CritiqueReport, subtasks_source
 from taskmaster_mcp.ai.neighbours import builds_on, dependents, relevant, unblocks
-from taskmaster_mcp.ai.plan_map import plan_map
+from taskmaster_mcp.ai.plan_map import expand_all_prefix
 from taskmaster_mcp.ai.prd_scope import task_scope
 from taskmaster_mcp.ai.prompts import expand
 from taskmaster_mcp.ai.prompts.blocks import task_context
@@ -341,7 +341,7 @@ async def expand_all(
             "Pass force=true to replace existing subtasks, or expand_task one task."
         )
     report, default = scores_by_task(ai.project.paths, tag), default_subtasks(config)
-    reverse, code = dependents(index), code_block(ai.project.paths) + plan_map(index.tasks)  # the shared prefix
+    reverse, code = dependents(index), expand_all_prefix(code_block(ai.project.paths), index.tasks, config)
     total, semaphore = len(eligible), asyncio.Semaphore(limit)
     usages: list[Usage] = []
     expanded: dict[str, int] = {}

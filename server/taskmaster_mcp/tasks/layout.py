@@ -27,7 +27,7 @@ from itertools import pairwise
 from typing import Any
 
 from taskmaster_mcp.errors import InvalidInput
-from taskmaster_mcp.tasks.model import CLOSED_STATUSES, TagIndex, id_sort_key, key
+from taskmaster_mcp.tasks.model import CLOSED_STATUSES, TagIndex, deps_of, id_sort_key, key, parse_ref
 from taskmaster_mcp.tasks.queries import status_of
 
 NODE_WIDTH = 180
@@ -46,137 +46,171 @@ LARGE_GRAPH = 5_000  # boxes and waypoints past which two ordering sweeps are ma
 MAX_GRAPH_TASKS = 20_000
 
 
-def _edges(index: TagIndex) -> tuple[list[str], list[tuple[str, str]]]:
-    """Node ids in file order and distinct (dependency, dependent) edges between existing top-level tasks."""
-    ids = list(dict.fromkeys(key(t.get("id")) for t in index.tasks))
-    known = set(ids)
-    edges: dict[tuple[str, str], None] = {}
-    for task in index.tasks:
-        tid = key(task.get("id"))
-        for ref in index.dep_refs(task):
-            if ref.task in known and ref.task != tid:
-                edges[(ref.task, tid)] = None
-    return ids, list(edges)
+def _dep_task(dep: Any) -> str:
+    """The task id a dependency entry points at (``3`` for ``"3.2"``), as ``TagIndex.dep_refs`` resolves it."""
+    if type(dep) is int:  # the common case, without the general parse
+        return str(dep)
+    text = key(dep)
+    return parse_ref(text).task if "." in text else text
 
 
-def _acyclic(ids: list[str], edges: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(kept edges, dropped back edges) after an iterative depth-first walk in id order."""
-    out: dict[str, list[str]] = {n: [] for n in ids}
-    for a, b in edges:
-        out[a].append(b)
-    state: dict[str, int] = {}  # 1 on the stack, 2 finished
-    back: set[tuple[str, str]] = set()
-    for root in sorted(ids, key=id_sort_key):
-        if root in state:
+# The work below runs on node numbers (a task's place in ``ids``; waypoints are numbered after the tasks) held in
+# flat lists rather than on id strings in dicts of tuples: a 10,000-task graph then allocates a fraction of the
+# objects, which is most of its time in a server whose heap the garbage collector has to walk.
+
+
+def _edges(index: TagIndex) -> tuple[list[str], list[int], list[int]]:
+    """Node ids in file order and the distinct (dependency, dependent) edges between existing top-level tasks, as
+    two parallel lists of node numbers, in the order the file first names them."""
+    keyed = [(key(t.get("id")), deps_of(t)) for t in index.tasks]
+    ids = list(dict.fromkeys(tid for tid, _ in keyed))
+    number = {n: i for i, n in enumerate(ids)}
+    size = len(ids)
+    seen: set[int] = set()
+    tails: list[int] = []
+    heads: list[int] = []
+    for tid, deps in keyed:
+        b = number[tid]
+        for dep in deps:
+            a = number.get(_dep_task(dep))
+            if a is not None and a != b and a * size + b not in seen:
+                seen.add(a * size + b)
+                tails.append(a)
+                heads.append(b)
+    return ids, tails, heads
+
+
+def _acyclic(size: int, by_id: list[int], tails: list[int], heads: list[int]) -> set[int]:
+    """The edges (numbered by their place in ``tails``/``heads``) an iterative depth-first walk in id order finds
+    pointing back; dropping them leaves the graph acyclic."""
+    out: list[list[int]] = [[] for _ in range(size)]
+    for e, a in enumerate(tails):
+        out[a].append(e)
+    state = [0] * size  # 1 on the stack, 2 finished
+    back: set[int] = set()
+    for root in by_id:
+        if state[root]:
             continue
         state[root] = 1
-        stack: list[tuple[str, int]] = [(root, 0)]
-        while stack:
-            node, i = stack[-1]
+        nodes, nexts = [root], [0]
+        while nodes:
+            node, i = nodes[-1], nexts[-1]
             if i < len(out[node]):
-                stack[-1] = (node, i + 1)
-                child = out[node][i]
-                if state.get(child) == 1:
-                    back.add((node, child))
-                elif child not in state:
+                nexts[-1] = i + 1
+                e = out[node][i]
+                child = heads[e]
+                if state[child] == 1:
+                    back.add(e)
+                elif not state[child]:
                     state[child] = 1
-                    stack.append((child, 0))
+                    nodes.append(child)
+                    nexts.append(0)
             else:
                 state[node] = 2
-                stack.pop()
-    return [e for e in edges if e not in back], sorted(back)
+                nodes.pop()
+                nexts.pop()
+    return back
 
 
-def _topological(ids: list[str], edges: list[tuple[str, str]]) -> list[str]:
-    indegree = dict.fromkeys(ids, 0)
-    out: dict[str, list[str]] = {n: [] for n in ids}
-    for a, b in edges:
-        out[a].append(b)
-        indegree[b] += 1
-    ready = [n for n in ids if indegree[n] == 0]
-    order: list[str] = []
+def _topological(size: int, succs: list[list[int]], indegree: list[int]) -> list[int]:
+    """Kahn's order, taking the most recently readied node first (deterministic for the same input)."""
+    indegree = indegree.copy()
+    ready = [n for n in range(size) if indegree[n] == 0]
+    order: list[int] = []
     while ready:
         node = ready.pop()
         order.append(node)
-        for child in out[node]:
+        for child in succs[node]:
             indegree[child] -= 1
             if indegree[child] == 0:
                 ready.append(child)
     return order
 
 
-def critical_path(ids: list[str], edges: list[tuple[str, str]], status: dict[str, str]) -> list[str]:
-    """The longest chain of unfinished tasks (rules in the module docstring), first task first."""
-    preds: dict[str, list[str]] = {n: [] for n in ids}
-    for a, b in edges:
-        preds[b].append(a)
-    rank = {n: -i for i, n in enumerate(sorted(ids, key=id_sort_key))}  # greater for lower ids (tie-breaks)
-    length: dict[str, int] = {}
-    via: dict[str, str | None] = {}
-    for node in _topological(ids, edges):
-        if status[node] in CLOSED_STATUSES:
+def _critical_path(order: list[int], preds: list[list[int]], open_: list[bool], rank: list[int]) -> list[int]:
+    """The longest chain of unfinished tasks (rules in the module docstring), first task first. ``rank`` is
+    greater for lower ids (the tie-break)."""
+    length = [0] * len(preds)  # 0: finished (not on any chain)
+    via = [-1] * len(preds)
+    for node in order:
+        if not open_[node]:
             continue
-        best: str | None = None
+        best = -1
         for p in preds[node]:
-            if p in length and (best is None or (length[p], rank[p]) > (length[best], rank[best])):
+            if length[p] and (
+                best < 0 or length[p] > length[best] or (length[p] == length[best] and rank[p] > rank[best])
+            ):
                 best = p
-        length[node] = 1 + (length[best] if best is not None else 0)
+        length[node] = 1 + (length[best] if best >= 0 else 0)
         via[node] = best
-    if not length:
+    end = -1
+    for node in range(len(preds)):
+        if length[node] and (
+            end < 0 or length[node] > length[end] or (length[node] == length[end] and rank[node] > rank[end])
+        ):
+            end = node
+    if end < 0:
         return []
-    end = max(length, key=lambda n: (length[n], rank[n]))
     path = [end]
-    while (step := via[path[-1]]) is not None:
+    while (step := via[path[-1]]) >= 0:
         path.append(step)
     return path[::-1]
 
 
-def _order_layers(layers: list[list[str]], preds: dict[str, list[str]], succs: dict[str, list[str]]) -> None:
-    position = {n: i for layer in layers for i, n in enumerate(layer)}
+def _order_layers(layers: list[list[int]], preds: list[list[int]], succs: list[list[int]]) -> None:
+    position = [0] * len(preds)
+    for layer in layers:
+        for i, n in enumerate(layer):
+            position[n] = i
     at = position.__getitem__
-    sweeps = SWEEPS if len(position) <= LARGE_GRAPH else 2
+    sweeps = SWEEPS if len(preds) <= LARGE_GRAPH else 2
     for sweep in range(sweeps):
         downward = sweep % 2 == 0
         sequence = layers[1:] if downward else layers[-2::-1]
         neighbours = preds if downward else succs
         for layer in sequence:
-            keyed: list[tuple[float, int, str]] = []
-            for node in layer:
-                linked = neighbours[node]
-                here = position[node]
-                keyed.append((sum(map(at, linked)) / len(linked) if linked else here, here, node))
-            keyed.sort()  # (centre, old position): positions are distinct within a layer
-            for i, (_, _, node) in enumerate(keyed):
-                layer[i] = node
+            centres = [
+                sum(map(at, linked)) / len(linked) if (linked := neighbours[node]) else i
+                for i, node in enumerate(layer)
+            ]
+            # A stable sort by centre is the sort by (centre, old position): the old position is the index.
+            layer[:] = [layer[i] for i in sorted(range(len(layer)), key=centres.__getitem__)]
+            for i, node in enumerate(layer):
                 position[node] = i
 
 
 def _with_waypoints(
-    layers: list[list[str]], edges: list[tuple[str, str]], depth: dict[str, int]
-) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[tuple[str, str], list[str]]]:
-    """Split every edge that spans several columns into a chain through one waypoint per column it crosses.
+    layers: list[list[int]], tails: list[int], heads: list[int], kept: list[int], depth: list[int]
+) -> tuple[list[list[int]], list[list[int]], dict[int, range]]:
+    """Split every kept edge that spans several columns into a chain through one waypoint per column it crosses.
 
     The waypoints are ordered with the tasks, so a long edge runs in a lane between boxes instead of through them.
-    Returns (predecessors, successors) over tasks and waypoints, and each edge's waypoints.
+    Returns (predecessors, successors) over tasks and waypoints (numbered after the tasks), and each laned edge's
+    waypoint numbers.
     """
-    preds: dict[str, list[str]] = {n: [] for layer in layers for n in layer}
-    succs: dict[str, list[str]] = {n: [] for layer in layers for n in layer}
-    chains: dict[tuple[str, str], list[str]] = {}
+    size = len(depth)
+    preds: list[list[int]] = [[] for _ in range(size)]
+    succs: list[list[int]] = [[] for _ in range(size)]
+    chains: dict[int, range] = {}
     budget = MAX_WAYPOINTS
-    for a, b in sorted(edges, key=lambda e: depth[e[1]] - depth[e[0]]):  # stable: shortest spans first
+    for e in sorted(kept, key=lambda e: depth[heads[e]] - depth[tails[e]]):  # stable: shortest spans first
+        a, b = tails[e], heads[e]
         span = depth[b] - depth[a] - 1
         if span > budget:  # drawn straight: lanes for every long edge grow with tasks x columns
-            chains[(a, b)] = []
             continue
         budget -= span
-        chain = [f"\0{a}\0{b}\0{k}" for k in range(1, depth[b] - depth[a])]
-        for k, point in enumerate(chain, start=1):
-            layers[depth[a] + k].append(point)
-            preds[point], succs[point] = [], []
-        for x, y in pairwise([a, *chain, b]):
-            succs[x].append(y)
-            preds[y].append(x)
-        chains[(a, b)] = chain
+        first = len(preds)
+        chains[e] = range(first, first + span)
+        previous = a
+        for k in range(span):
+            point = first + k
+            layers[depth[a] + k + 1].append(point)
+            preds.append([previous])
+            succs.append([])
+            succs[previous].append(point)
+            previous = point
+        succs[previous].append(b)
+        preds[b].append(previous)
     return preds, succs, chains
 
 
@@ -188,62 +222,77 @@ def layout(index: TagIndex) -> dict[str, Any]:
             f"Tag '{index.tag}' has {len(index.tasks):,} tasks; the graph draws at most {MAX_GRAPH_TASKS:,}. Split "
             "the work into tags (add_tag, move_task) or use the board, which pages through any number."
         )
-    ids, all_edges = _edges(index)
-    edges, dropped = _acyclic(ids, all_edges)
+    ids, tails, heads = _edges(index)
+    size = len(ids)
+    by_id = sorted(range(size), key=lambda n: id_sort_key(ids[n]))
+    rank = [0] * size
+    for i, n in enumerate(by_id):
+        rank[n] = -i
+    back = _acyclic(size, by_id, tails, heads)
+    kept = [e for e in range(len(tails)) if e not in back]
+    dropped = sorted((ids[tails[e]], ids[heads[e]]) for e in back)
     tasks = {key(t.get("id")): t for t in reversed(index.tasks)}  # the first task of a duplicated id wins
-    status = {n: status_of(tasks[n]) for n in ids}
-    task_preds: dict[str, list[str]] = {n: [] for n in ids}
-    for a, b in edges:
+    status = [status_of(tasks[n]) for n in ids]
+    task_preds: list[list[int]] = [[] for _ in range(size)]
+    task_succs: list[list[int]] = [[] for _ in range(size)]
+    indegree = [0] * size
+    for e in kept:
+        a, b = tails[e], heads[e]
         task_preds[b].append(a)
-    depth: dict[str, int] = {}
-    for node in _topological(ids, edges):
-        depth[node] = 1 + max((depth[p] for p in task_preds[node]), default=-1)
-    layers: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
-    for node in ids:
+        task_succs[a].append(b)
+        indegree[b] += 1
+    order = _topological(size, task_succs, indegree)
+    depth = [0] * size
+    for node in order:
+        linked = task_preds[node]
+        depth[node] = 1 + max(map(depth.__getitem__, linked)) if linked else 0
+    layers: list[list[int]] = [[] for _ in range(max(depth, default=-1) + 1)]
+    for node in range(size):
         layers[depth[node]].append(node)
-    preds, succs, chains = _with_waypoints(layers, edges, depth)
+    preds, succs, chains = _with_waypoints(layers, tails, heads, kept, depth)
     _order_layers(layers, preds, succs)
-    path = critical_path(ids, edges, status)
+    path = _critical_path(order, task_preds, [s not in CLOSED_STATUSES for s in status], rank)
     on_path = set(path)
-    path_edges = set(pairwise(path))
+    path_edges = {a * size + b for a, b in pairwise(path)}
     nodes: list[dict[str, Any]] = []
-    lane_y: dict[str, float] = {}
+    lane: list[list[float]] = [[] for _ in range(len(preds) - size)]  # each waypoint's [x, y]
     height = 0
     for column, layer in enumerate(layers):
+        x = column * (NODE_WIDTH + COLUMN_GAP)
         y = 0
         for node in layer:
-            if node in status:
-                title = tasks[node].get("title")
+            if node < size:
+                title = tasks[ids[node]].get("title")
                 nodes.append(
                     {
-                        "id": node,
+                        "id": ids[node],
                         "title": title if isinstance(title, str) else "",
                         "status": status[node],
                         "layer": column,
-                        "x": column * (NODE_WIDTH + COLUMN_GAP),
+                        "x": x,
                         "y": y,
                         "critical": node in on_path,
                     }
                 )
                 y += NODE_HEIGHT + ROW_GAP
             else:
-                lane_y[node] = y + LANE / 2
+                lane[node - size] = [x, y + LANE / 2]
                 y += LANE
         height = max(height, y - ROW_GAP)
-    column_of = {n: c for c, layer in enumerate(layers) for n in layer}
+    no_lane = range(0)
     return {
         "tag": index.tag,
         "nodes": nodes,
         "edges": [
             {
-                "from": a,
-                "to": b,
-                "critical": (a, b) in path_edges,
-                "via": [[column_of[p] * (NODE_WIDTH + COLUMN_GAP), lane_y[p]] for p in chains[(a, b)]],
+                "from": ids[tails[e]],
+                "to": ids[heads[e]],
+                "critical": tails[e] * size + heads[e] in path_edges,
+                "via": [lane[p - size] for p in chains.get(e, no_lane)],
             }
-            for a, b in edges
+            for e in kept
         ],
-        "criticalPath": path,
+        "criticalPath": [ids[n] for n in path],
         "cycleEdges": [{"from": a, "to": b} for a, b in dropped],
         "nodeWidth": NODE_WIDTH,
         "nodeHeight": NODE_HEIGHT,
