@@ -20,14 +20,26 @@ class _Section(BaseModel):
 class Timeouts(_Section):
     """How long a model call, a role and a whole command may take."""
 
-    request_seconds: float = Field(120.0, alias="requestSeconds", ge=0.001, description="One HTTP request.")
+    request_seconds: float = Field(
+        120.0, alias="requestSeconds", ge=0.001, description="One model request; bounds an answer that is streaming."
+    )
     total_seconds: float = Field(
-        300.0, alias="totalSeconds", ge=0.001, description="One AI call across every role it falls back to."
+        300.0, alias="totalSeconds", ge=0.001, description="One whole routed call, retries and fallbacks included."
     )
     first_byte_seconds: float = Field(
-        15.0, alias="firstByteSeconds", ge=0.001, description="Wait for the first streamed byte before retrying."
+        15.0,
+        alias="firstByteSeconds",
+        ge=0.001,
+        description="A request whose stream has sent nothing after this long is a retryable timeout; raise it "
+        "for models that think silently before answering (OpenAI o-series).",
     )
-    role_seconds: float = Field(25.0, alias="roleSeconds", ge=0.001, description="One role before falling back.")
+    role_seconds: float = Field(
+        25.0,
+        alias="roleSeconds",
+        ge=0.001,
+        description="How long one role gets to start answering, retries and back-off included, before the next "
+        "role takes over; an answer that is streaming is never cut by it.",
+    )
     tool_seconds: float = Field(
         50.0,
         alias="toolSeconds",
@@ -39,16 +51,18 @@ class Timeouts(_Section):
 class Retries(_Section):
     """Retries of a failing model before the next role."""
 
-    per_role: int = Field(2, alias="perRole", ge=0, description="Retries per role.")
-    base_delay_seconds: float = Field(1.0, alias="baseDelaySeconds", ge=0, description="First back-off delay.")
+    per_role: int = Field(2, alias="perRole", ge=0, description="Retries of 408/409/429/5xx/529/timeouts on one role.")
+    base_delay_seconds: float = Field(
+        1.0, alias="baseDelaySeconds", ge=0, description="First back-off delay; retry-after is honoured, capped."
+    )
     max_delay_seconds: float = Field(8.0, alias="maxDelaySeconds", ge=0, description="Longest back-off delay.")
 
 
 class CircuitBreaker(_Section):
     """A model that keeps failing is skipped for a while."""
 
-    failures: int = Field(3, ge=1, description="Failures in a row that open the breaker.")
-    cooldown_seconds: float = Field(60.0, alias="cooldownSeconds", ge=0, description="How long it stays open.")
+    failures: int = Field(3, ge=1, description="A provider+model failing this often is skipped (reported).")
+    cooldown_seconds: float = Field(60.0, alias="cooldownSeconds", ge=0, description="How long it is skipped.")
 
 
 class CommandCap(_Section):
@@ -61,25 +75,40 @@ class CommandCap(_Section):
 class BudgetsSection(_Section):
     """Spending limits (USD) kept in the ledger; unknown keys are refused."""
 
-    daily_usd: float | None = Field(None, alias="dailyUsd", ge=0, description="All commands, per day (none: no cap).")
-    monthly_usd: float | None = Field(
-        None, alias="monthlyUsd", ge=0, description="All commands, per month (none: no cap)."
+    daily_usd: float | None = Field(
+        None,
+        alias="dailyUsd",
+        ge=0,
+        description="A call that would start past it is refused; spend comes from the ledger.",
     )
+    monthly_usd: float | None = Field(None, alias="monthlyUsd", ge=0, description="Like dailyUsd, per calendar month.")
     per_command_usd: dict[str, float | CommandCap] = Field(
         default_factory=lambda: {},
         alias="perCommandUsd",
-        description='Caps per command name, e.g. {"research": 5} (USD a day) or {"research": {"monthlyUsd": 20}}.',
+        description='A cap per command, e.g. {"research": 5, "review": {"monthlyUsd": 30}}: a number is USD a day '
+        "(UTC), an object gives dailyUsd and/or monthlyUsd; a command's cap covers its research steps.",
     )
-    warn_at: float = Field(0.8, alias="warnAt", ge=0, le=1, description="Warn at this fraction of a cap.")
+    warn_at: float = Field(
+        0.8,
+        alias="warnAt",
+        ge=0,
+        le=1,
+        description="Past this share of a budget or cap, AI results carry usage.warnings.",
+    )
 
 
 class Concurrency(_Section):
     """How many model calls run at once (an adaptive limit between ``start`` and ``max``)."""
 
-    expand_all: int = Field(4, alias="expandAll", ge=1, description="Tasks expand_all expands at once.")
-    start: int = Field(8, ge=1, description="Starting limit of parallel calls (default: expandAll when set, else 8).")
-    max: int = Field(16, ge=1, description="Highest limit the adaptive limit may reach.")
-    adaptive: bool = Field(True, description="Adapt the limit to the provider's answers (rate limits, latency).")
+    expand_all: int = Field(4, alias="expandAll", ge=1, description="Older name of concurrency.start, still read.")
+    start: int = Field(
+        8,
+        ge=1,
+        description="Requests sent to one provider/model at once to begin with (default: expandAll when only "
+        "that is set, else 8); the limit then adapts: it grows while calls succeed and halves on a 429/529.",
+    )
+    max: int = Field(16, ge=1, description="The most requests sent to one provider/model at once.")
+    adaptive: bool = Field(True, description="false keeps the limit fixed at concurrency.start.")
     update: int | None = Field(None, ge=1, description="Cap on parallel batches of update (none: adaptive limit).")
 
 
@@ -87,24 +116,35 @@ class Review(_Section):
     """The review of a finished task."""
 
     approve_score: int = Field(
-        80, alias="approveScore", ge=0, le=100, description="An approving review at or above this marks a task done."
+        80,
+        alias="approveScore",
+        ge=0,
+        le=100,
+        description="review with apply: approve at or above this score marks the task done.",
     )
     consensus_threshold: int = Field(
-        20, alias="consensusThreshold", ge=0, le=100, description="Widest score spread between reviewers that agrees."
+        20,
+        alias="consensusThreshold",
+        ge=0,
+        le=100,
+        description="review with reviewers: the widest score spread that still counts as agreement.",
     )
 
 
 class Critique(_Section):
     """The critique of a draft plan."""
 
-    role: str = Field("fallback", description="The role that critiques a draft plan.")
+    role: str = Field(
+        "fallback",
+        description="The role that critiques drafts of parse_prd / expand_task with critique; it must be configured.",
+    )
 
 
 class Cache(_Section):
     """The response cache: an identical request is answered from disk; unknown keys are refused."""
 
-    enabled: bool = Field(True, description="Use the response cache.")
-    ttl_seconds: float = Field(1800.0, alias="ttlSeconds", ge=0, description="How long an answer stays valid.")
+    enabled: bool = Field(True, description="Answer an identical request from the cache.")
+    ttl_seconds: float = Field(1800.0, alias="ttlSeconds", ge=0, description="How long a cached answer is reused.")
     max_megabytes: float = Field(50.0, alias="maxMegabytes", ge=0.001, description="Size bound of the cache folder.")
 
 
@@ -128,7 +168,9 @@ class TaskmasterMcp(_Section):
         "fallback → main; fallback → main → research; an extra role → itself, then main's chain.",
     )
     command_roles: dict[str, str] = Field(
-        default_factory=lambda: {}, alias="commandRoles", description="Per command name, the role it starts with."
+        default_factory=lambda: {},
+        alias="commandRoles",
+        description='Start a command on another role, e.g. {"analyze_project_complexity": "fallback"}.',
     )
     roles: dict[str, dict[str, Any]] = Field(
         default_factory=lambda: {},
@@ -160,7 +202,8 @@ class TaskmasterMcp(_Section):
     cost_per_1m: dict[str, PriceEntry] = Field(
         default_factory=lambda: {},
         alias="costPer1M",
-        description="Prices keyed by provider/modelId or by role name, USD per 1M tokens.",
+        description="Prices for custom or local models, keyed by provider/modelId or by role name; they replace the "
+        "catalogue's. A model without a price has unknown cost and counts against no budget.",
     )
 
 
