@@ -74,3 +74,45 @@ def test_an_invalid_setting_is_refused_on_every_call_not_remembered() -> None:
         with pytest.raises(ConfigError, match=r"review\.approveScore .* must be an integer from 0 to 100, got 101"):
             settings.approve_score(config)
     assert settings.settings_from_config(config) is settings.settings_from_config(config)  # kept once valid
+
+
+def _refused_by_us(section: str, key: str, value: object) -> bool:
+    config = Config(raw={"taskmasterMcp": {section: {key: value}}})
+    readers = (
+        settings.settings_from_config,
+        settings.cost_controls,
+        settings.cache_settings,
+        settings.tool_seconds,
+        settings.update_concurrency,
+        settings.approve_score,
+        settings.consensus_threshold,
+    )
+    for read in readers:
+        try:
+            read(config)
+        except ConfigError as error:
+            assert f"{section}.{key} in .taskmaster/config.json" in str(error)
+            return True
+    return False
+
+
+def test_the_validator_accepts_exactly_what_the_pydantic_schema_accepts() -> None:
+    from pydantic import ValidationError
+
+    from taskmaster_mcp.store.settings_schema import SECTIONS, bounds, field_of, keys_of
+
+    checked = 0
+    for section, model in SECTIONS.items():
+        for key in keys_of(model):
+            low, high = bounds(field_of(model, key))
+            if low is None:
+                continue  # only the numbers: a role name is checked against the roles that exist
+            for value in (low - 1, low, low + 0.5, (high or low + 7) + 1, high, True, "3", None):
+                try:
+                    model.model_validate({key: value}, strict=True)
+                    accepted = True
+                except ValidationError:
+                    accepted = False
+                assert _refused_by_us(section, key, value) != accepted, (section, key, value)
+                checked += 1
+    assert checked > 100
