@@ -7,12 +7,13 @@ from (``Config.parsed``), so a call parses each setting once per read of config.
 
 from __future__ import annotations
 
+import functools
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast, get_args
+from typing import Annotated, Any, TypeVar, cast, get_args
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticUndefined
 
 from taskmaster_mcp.errors import ConfigError
@@ -96,50 +97,38 @@ _UNSET: Any = object()
 
 
 def _value(section: dict[str, Any], model: type[BaseModel], parent: str | None, key: str, default: Any = _UNSET) -> Any:
-    """A number setting, checked against its schema field's type and bounds (default: the schema's)."""
+    """A number setting validated by pydantic against its schema field (strict: no ``"3"`` for 3, no ``true`` for 1);
+    the refusal keeps today's message, which is part of the interface."""
     info = field_of(model, key)
     kinds = get_args(info.annotation) if isinstance(info.annotation, types.UnionType) else (info.annotation,)
-    if default is _UNSET:
-        default = None if info.default is PydanticUndefined else info.default
-    minimum, maximum = bounds(info)
-    return _number(
-        section,
-        parent,
-        key,
-        default,
-        minimum=minimum or 0,
-        integer=int in kinds,
-        allow_none=type(None) in kinds,
-        maximum=maximum,
+    value = section.get(
+        key, (None if info.default is PydanticUndefined else info.default) if default is _UNSET else default
     )
+    try:
+        value = _adapter(model, key).validate_python(value, strict=True)
+    except ValidationError:
+        raise ConfigError(_refusal(parent, key, value, *bounds(info), integer=int in kinds)) from None
+    return value if value is None or int in kinds else float(value)
 
 
-def _number(
-    section: dict[str, Any],
-    parent: str | None,
-    key: str,
-    default: float | None,
-    *,
-    minimum: float,
-    integer: bool = False,
-    allow_none: bool = False,
-    maximum: float | None = None,
-) -> Any:
+@functools.cache
+def _adapter(model: type[BaseModel], key: str) -> TypeAdapter[Any]:
+    info = field_of(model, key)
+    return TypeAdapter(cast(Any, Annotated)[(info.annotation, *info.metadata)])
+
+
+def _refusal(parent: str | None, key: str, value: Any, low: float | None, high: float | None, *, integer: bool) -> str:
+    what = "an integer" if integer else "a number"
+    bound = f"from {low or 0:g} to {high:g}" if high is not None else f">= {low or 0:g}"
+    return f"{_where(f'{parent}.{key}' if parent else key)} must be {what} {bound}, got {value!r}."
+
+
+def _number(section: dict[str, Any], parent: str, key: str, default: float | None, *, minimum: float) -> float:
+    """A number >= ``minimum`` whose key is not a schema field (``budgets.perCommandUsd.<command>``)."""
     value = section.get(key, default)
-    if value is None and allow_none:
-        return None
-    kind = int if integer else (int, float)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, kind)
-        or value < minimum
-        or (maximum is not None and value > maximum)
-    ):
-        what = "an integer" if integer else "a number"
-        bound = f"from {minimum:g} to {maximum:g}" if maximum is not None else f">= {minimum:g}"
-        name = f"{parent}.{key}" if parent else key
-        raise ConfigError(f"{_where(name)} must be {what} {bound}, got {value!r}.")
-    return value if integer else float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise ConfigError(_refusal(parent, key, value, minimum, None, integer=False))
+    return float(value)
 
 
 def _low(model: type[BaseModel], key: str) -> float:
