@@ -7,6 +7,7 @@ today's error messages, which are part of the interface) and ``docs/config_refer
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -219,6 +220,7 @@ SECTIONS: dict[str, type[_Section]] = {
 }
 
 
+@functools.cache
 def field_of(model: type[BaseModel], key: str) -> FieldInfo:
     """The field whose config.json key is ``key``."""
     for name, info in model.model_fields.items():
