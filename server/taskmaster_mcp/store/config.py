@@ -68,6 +68,8 @@ class Config:
 
     raw: dict[str, Any] = field(default_factory=lambda: {})
     source: Path | None = None
+    parsed: dict[str, Any] = field(default_factory=lambda: {}, repr=False, compare=False)
+    """Settings already validated from ``raw`` (store/settings.py), so each is parsed once per config read."""
 
     @property
     def global_settings(self) -> dict[str, Any]:

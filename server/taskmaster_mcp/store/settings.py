@@ -1,16 +1,34 @@
-"""Validation of every setting in config.json's ``taskmasterMcp`` section (all keys are listed in README).
+"""Validation of every setting in config.json's ``taskmasterMcp`` section against its schema (settings_schema.py).
 
 Every invalid value raises ConfigError naming the key, the valid values, and the file to fix. Absent keys take the
-defaults below, so an untouched Task Master config works as is.
+schema's defaults, so an untouched Task Master config works as is. Each result is kept on the :class:`Config` it came
+from (``Config.parsed``), so a call parses each setting once per read of config.json, however many readers ask.
 """
 
 from __future__ import annotations
 
+import functools
+import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Annotated, Any, TypeVar, cast, get_args
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import PydanticUndefined
 
 from taskmaster_mcp.errors import ConfigError
 from taskmaster_mcp.store.config import EXTRA_ROLES, OUR_SECTION, ROLES, Config
+from taskmaster_mcp.store.settings_schema import (
+    SECTIONS,
+    CommandCap,
+    PriceEntry,
+    TaskmasterMcp,
+    bounds,
+    field_of,
+    keys_of,
+)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -50,6 +68,9 @@ class RouterSettings:
     adaptive: bool = True
 
 
+_T, _B, _C, _R = SECTIONS["timeouts"], SECTIONS["budgets"], SECTIONS["concurrency"], SECTIONS["review"]
+
+
 def _where(key: str) -> str:
     return f"{OUR_SECTION}.{key} in .taskmaster/config.json"
 
@@ -72,32 +93,54 @@ def _known_keys(section: dict[str, Any], parent: str, accepted: tuple[str, ...])
             )
 
 
-def _number(
-    section: dict[str, Any],
-    parent: str | None,
-    key: str,
-    default: float | None,
-    *,
-    minimum: float,
-    integer: bool = False,
-    allow_none: bool = False,
-    maximum: float | None = None,
-) -> Any:
+_UNSET: Any = object()
+
+
+def _value(section: dict[str, Any], model: type[BaseModel], parent: str | None, key: str, default: Any = _UNSET) -> Any:
+    """A number setting validated by pydantic against its schema field (strict: no ``"3"`` for 3, no ``true`` for 1);
+    the refusal keeps today's message, which is part of the interface."""
+    info = field_of(model, key)
+    kinds = get_args(info.annotation) if isinstance(info.annotation, types.UnionType) else (info.annotation,)
+    value = section.get(
+        key, (None if info.default is PydanticUndefined else info.default) if default is _UNSET else default
+    )
+    try:
+        value = _adapter(model, key).validate_python(value, strict=True)
+    except ValidationError:
+        raise ConfigError(_refusal(parent, key, value, *bounds(info), integer=int in kinds)) from None
+    return value if value is None or int in kinds else float(value)
+
+
+@functools.cache
+def _adapter(model: type[BaseModel], key: str) -> TypeAdapter[Any]:
+    info = field_of(model, key)
+    return TypeAdapter(cast(Any, Annotated)[(info.annotation, *info.metadata)])
+
+
+def _refusal(parent: str | None, key: str, value: Any, low: float | None, high: float | None, *, integer: bool) -> str:
+    what = "an integer" if integer else "a number"
+    bound = f"from {low or 0:g} to {high:g}" if high is not None else f">= {low or 0:g}"
+    return f"{_where(f'{parent}.{key}' if parent else key)} must be {what} {bound}, got {value!r}."
+
+
+def _number(section: dict[str, Any], parent: str, key: str, default: float | None, *, minimum: float) -> float:
+    """A number >= ``minimum`` whose key is not a schema field (``budgets.perCommandUsd.<command>``)."""
     value = section.get(key, default)
-    if value is None and allow_none:
-        return None
-    kind = int if integer else (int, float)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, kind)
-        or value < minimum
-        or (maximum is not None and value > maximum)
-    ):
-        what = "an integer" if integer else "a number"
-        bound = f"from {minimum:g} to {maximum:g}" if maximum is not None else f">= {minimum:g}"
-        name = f"{parent}.{key}" if parent else key
-        raise ConfigError(f"{_where(name)} must be {what} {bound}, got {value!r}.")
-    return value if integer else float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise ConfigError(_refusal(parent, key, value, minimum, None, integer=False))
+    return float(value)
+
+
+def _low(model: type[BaseModel], key: str) -> float:
+    return bounds(field_of(model, key))[0] or 0
+
+
+def _once(config: Config, name: str, parse: Callable[[Config], T]) -> T:
+    """``parse(config)``, kept on ``config`` so each setting is validated once per read of config.json (an invalid
+    value is not kept: it raises on every call until the file is fixed)."""
+    if name not in config.parsed:
+        config.parsed[name] = parse(config)
+    return cast(T, config.parsed[name])
 
 
 def _flag(section: dict[str, Any], parent: str, key: str, default: bool) -> bool:
@@ -149,6 +192,10 @@ def _short(value: object) -> str:
 
 def settings_from_config(config: Config) -> RouterSettings:
     """Validate ``taskmasterMcp`` and return the settings; raise ConfigError naming the first bad key."""
+    return _once(config, "router", _router_settings)
+
+
+def _router_settings(config: Config) -> RouterSettings:
     _check_shape(config)
     ours = config.ours
     known = config.role_names()
@@ -173,25 +220,25 @@ def settings_from_config(config: Config) -> RouterSettings:
     settings = RouterSettings(
         fallback_order=order,
         command_roles=commands,
-        request_seconds=_number(timeouts, "timeouts", "requestSeconds", 120.0, minimum=0.001),
-        total_seconds=_number(timeouts, "timeouts", "totalSeconds", 300.0, minimum=0.001),
-        first_byte_seconds=_number(timeouts, "timeouts", "firstByteSeconds", 15.0, minimum=0.001),
-        role_seconds=_number(timeouts, "timeouts", "roleSeconds", 25.0, minimum=0.001),
-        retries_per_role=_number(retries, "retries", "perRole", 2, minimum=0, integer=True),
-        base_delay=_number(retries, "retries", "baseDelaySeconds", 1.0, minimum=0),
-        max_delay=_number(retries, "retries", "maxDelaySeconds", 8.0, minimum=0),
-        breaker_failures=_number(breaker, "circuitBreaker", "failures", 3, minimum=1, integer=True),
-        breaker_cooldown=_number(breaker, "circuitBreaker", "cooldownSeconds", 60.0, minimum=0),
+        request_seconds=_value(timeouts, _T, "timeouts", "requestSeconds"),
+        total_seconds=_value(timeouts, _T, "timeouts", "totalSeconds"),
+        first_byte_seconds=_value(timeouts, _T, "timeouts", "firstByteSeconds"),
+        role_seconds=_value(timeouts, _T, "timeouts", "roleSeconds"),
+        retries_per_role=_value(retries, SECTIONS["retries"], "retries", "perRole"),
+        base_delay=_value(retries, SECTIONS["retries"], "retries", "baseDelaySeconds"),
+        max_delay=_value(retries, SECTIONS["retries"], "retries", "maxDelaySeconds"),
+        breaker_failures=_value(breaker, SECTIONS["circuitBreaker"], "circuitBreaker", "failures"),
+        breaker_cooldown=_value(breaker, SECTIONS["circuitBreaker"], "circuitBreaker", "cooldownSeconds"),
         budgets=Budgets(
-            daily_usd=_number(budgets, "budgets", "dailyUsd", None, minimum=0, allow_none=True),
-            monthly_usd=_number(budgets, "budgets", "monthlyUsd", None, minimum=0, allow_none=True),
+            daily_usd=_value(budgets, _B, "budgets", "dailyUsd"),
+            monthly_usd=_value(budgets, _B, "budgets", "monthlyUsd"),
         ),
-        expand_all_concurrency=_number(concurrency, "concurrency", "expandAll", 4, minimum=1, integer=True),
-        concurrency_start=_number(
-            concurrency, "concurrency", "start", concurrency.get("expandAll", 8), minimum=1, integer=True
+        expand_all_concurrency=_value(concurrency, _C, "concurrency", "expandAll"),
+        concurrency_start=_value(
+            concurrency, _C, "concurrency", "start", concurrency.get("expandAll", field_of(_C, "start").default)
         ),
-        concurrency_max=_number(concurrency, "concurrency", "max", 16, minimum=1, integer=True),
-        adaptive=_flag(concurrency, "concurrency", "adaptive", True),
+        concurrency_max=_value(concurrency, _C, "concurrency", "max"),
+        adaptive=_flag(concurrency, "concurrency", "adaptive", field_of(_C, "adaptive").default),
     )
     return settings
 
@@ -201,31 +248,33 @@ def settings_from_config(config: Config) -> RouterSettings:
 
 def tool_seconds(config: Config) -> float:
     """``timeouts.toolSeconds``: how long expand_all keeps starting work (default 50, under ~60 s client limits)."""
-    return _number(_section(config.ours, "timeouts"), "timeouts", "toolSeconds", 50.0, minimum=0.001)
+    return _once(config, "toolSeconds", lambda c: _value(_section(c.ours, "timeouts"), _T, "timeouts", "toolSeconds"))
 
 
 def update_concurrency(config: Config) -> int | None:
     """``concurrency.update``: a cap on parallel batches of the update command (default none: the adaptive limit
     paces them)."""
-    return _number(
-        _section(config.ours, "concurrency"), "concurrency", "update", None, minimum=1, integer=True, allow_none=True
-    )
+    return _once(config, "update", lambda c: _value(_section(c.ours, "concurrency"), _C, "concurrency", "update"))
 
 
 def approve_score(config: Config) -> int:
     """``review.approveScore``: the score at or above which an approving review marks a task done (default 80)."""
-    return _number(_section(config.ours, "review"), "review", "approveScore", 80, minimum=0, maximum=100, integer=True)
+    return _once(config, "approveScore", lambda c: _value(_section(c.ours, "review"), _R, "review", "approveScore"))
 
 
 def input_budget_tokens(config: Config) -> int | None:
     """``inputBudgetTokens``: a cap on prompt size per model call (default: from the model's context window)."""
-    return _number(config.ours, None, "inputBudgetTokens", None, minimum=1000, integer=True, allow_none=True)
+    return _once(config, "inputBudget", lambda c: _value(c.ours, TaskmasterMcp, None, "inputBudgetTokens"))
 
 
 def critique_role(config: Config) -> str:
     """``critique.role``: the role that critiques a draft plan (default ``fallback``); checked as a role by the caller
     (``ai.roles.configured_role``), so named roles need no change here."""
-    value = _section(config.ours, "critique").get("role", "fallback")
+    return _once(config, "critique", _critique_role)
+
+
+def _critique_role(config: Config) -> str:
+    value = _section(config.ours, "critique").get("role", field_of(SECTIONS["critique"], "role").default)
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f'{_where("critique.role")} must be a role name such as "fallback", got {value!r}.')
     return value.strip()
@@ -234,9 +283,7 @@ def critique_role(config: Config) -> str:
 def consensus_threshold(config: Config) -> int:
     """``review.consensusThreshold``: the widest score spread between reviewers that still counts as agreement
     (default 20 points)."""
-    return _number(
-        _section(config.ours, "review"), "review", "consensusThreshold", 20, minimum=0, maximum=100, integer=True
-    )
+    return _once(config, "consensus", lambda c: _value(_section(c.ours, "review"), _R, "review", "consensusThreshold"))
 
 
 @dataclass(frozen=True)
@@ -251,13 +298,17 @@ class CacheSettings:
 
 def cache_settings(config: Config) -> CacheSettings:
     """``cache.enabled``, ``cache.ttlSeconds`` and ``cache.maxMegabytes``, validated."""
+    return _once(config, "cache", _cache_settings)
+
+
+def _cache_settings(config: Config) -> CacheSettings:
     section = _section(config.ours, "cache")
-    _known_keys(section, "cache", ("enabled", "ttlSeconds", "maxMegabytes"))
-    enabled = section.get("enabled", True)
+    _known_keys(section, "cache", keys_of(SECTIONS["cache"]))
+    enabled = section.get("enabled", field_of(SECTIONS["cache"], "enabled").default)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{_where('cache.enabled')} must be true or false, got {enabled!r}.")
-    ttl = _number(section, "cache", "ttlSeconds", 1800.0, minimum=0)
-    megabytes = _number(section, "cache", "maxMegabytes", 50.0, minimum=0.001)
+    ttl = _value(section, SECTIONS["cache"], "cache", "ttlSeconds")
+    megabytes = _value(section, SECTIONS["cache"], "cache", "maxMegabytes")
     return CacheSettings(enabled=enabled, ttl_seconds=ttl, max_bytes=int(megabytes * 1024 * 1024))
 
 
@@ -287,8 +338,12 @@ class CostControls:
 
 def cost_controls(config: Config) -> CostControls:
     """Validate ``budgets.perCommandUsd``, ``budgets.warnAt`` and ``costPer1M``."""
+    return _once(config, "cost", _cost_controls)
+
+
+def _cost_controls(config: Config) -> CostControls:
     budgets = _section(config.ours, "budgets")
-    _known_keys(budgets, "budgets", ("dailyUsd", "monthlyUsd", "perCommandUsd", "warnAt"))
+    _known_keys(budgets, "budgets", keys_of(_B))
     caps: dict[str, Budgets] = {}
     per_command = budgets.get("perCommandUsd", {})
     if not isinstance(per_command, dict):
@@ -299,21 +354,23 @@ def cost_controls(config: Config) -> CostControls:
         where = f"budgets.perCommandUsd.{command}"
         if isinstance(cap, dict):
             limits = cast(dict[str, Any], cap)
-            unknown = sorted(set(limits) - {"dailyUsd", "monthlyUsd"})
+            unknown = sorted(set(limits) - set(keys_of(CommandCap)))
             if unknown or not limits:
                 raise ConfigError(
                     f"{_where(where)} must be a number (USD a day) or an object with dailyUsd and/or "
                     f"monthlyUsd, got {cap!r}."
                 )
             caps[command] = Budgets(
-                _number(limits, where, "dailyUsd", None, minimum=0, allow_none=True),
-                _number(limits, where, "monthlyUsd", None, minimum=0, allow_none=True),
+                _value(limits, CommandCap, where, "dailyUsd"),
+                _value(limits, CommandCap, where, "monthlyUsd"),
             )
         else:
             caps[command] = Budgets(
-                daily_usd=_number({command: cap}, "budgets.perCommandUsd", command, None, minimum=0)
+                daily_usd=_number(
+                    {command: cap}, "budgets.perCommandUsd", command, None, minimum=_low(CommandCap, "dailyUsd")
+                )
             )
-    warn_at = _number(budgets, "budgets", "warnAt", 0.8, minimum=0, maximum=1)
+    warn_at = _value(budgets, _B, "budgets", "warnAt")
     prices: dict[str, Price] = {}
     for name, raw in _section(config.ours, "costPer1M").items():
         where = f"costPer1M.{name}"
@@ -324,8 +381,8 @@ def cost_controls(config: Config) -> CostControls:
             )
         entry = cast(dict[str, Any], raw)
         prices[name] = Price(
-            _number(entry, where, "input", None, minimum=0),
-            _number(entry, where, "output", None, minimum=0),
-            _number(entry, where, "cachedInput", None, minimum=0, allow_none=True),
+            _value(entry, PriceEntry, where, "input"),
+            _value(entry, PriceEntry, where, "output"),
+            _value(entry, PriceEntry, where, "cachedInput"),
         )
     return CostControls(per_command=caps, warn_at=warn_at, prices=prices)
