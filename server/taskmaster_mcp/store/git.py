@@ -252,3 +252,18 @@ def branch_start(root: Path, branch: str) -> str:
         return _out(root, "rev-parse", f"{branch}^{{commit}}")
     parent = run(root, "rev-parse", "--verify", "--quiet", f"{first}^")
     return parent.stdout.strip() if parent.returncode == 0 else first
+
+
+def add_worktree(root: Path, path: Path, branch: str) -> None:
+    """Create branch ``branch`` at HEAD checked out in a new working tree at ``path`` (``git worktree add -b``)."""
+    done = run(root, "worktree", "add", "-q", "-b", branch, str(path), "HEAD")
+    if done.returncode != 0:
+        raise Conflict(f"git could not create the working tree {path} for {branch}: {done.stderr.strip()[:300]}")
+
+
+def remove_worktree(root: Path, path: Path) -> None:
+    """Remove the working tree at ``path`` (refused by git, and so here, while it holds uncommitted work)."""
+    done = run(root, "worktree", "remove", str(path))
+    if done.returncode != 0:
+        raise Conflict(f"git could not remove the working tree {path}: {done.stderr.strip()[:300]}")
+    run(root, "worktree", "prune")
