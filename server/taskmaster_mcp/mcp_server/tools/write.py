@@ -21,13 +21,12 @@ from taskmaster_mcp.mcp_server.tools.params import (
     TagArg,
     TaskIdArg,
 )
-from taskmaster_mcp.store.reports import complexity_of
+from taskmaster_mcp.store.status import set_status
 from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.tasks import edits, moves
 from taskmaster_mcp.tasks.jsonvalues import clip
 from taskmaster_mcp.tasks.model import Ref, check_priority, key, parse_ref, parse_ref_list, split_list
 from taskmaster_mcp.tasks.pins import set_pin
-from taskmaster_mcp.tasks.queries import compact_row, next_item
 
 if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
     from mcp.server.mcpserver import Context
@@ -63,24 +62,11 @@ async def set_task_status(
     """
     project = await open_project(ctx, projectRoot, file)
     report = project.paths.inside(complexityReport, what="complexityReport") if complexityReport else None
-    the_tag = project.tag(tag)
-    refs = parse_ref_list(id)
-    with project.store.mutate() as doc:
-        changed = edits.set_status(doc, the_tag, refs, status)
-        if not changed:
-            raise NoChange
+    done = set_status(project, project.tag(tag), parse_ref_list(id), status, report=report)
+    changed = done.changed
     message = f"{len(changed)} item(s) set to {status}." if changed else f"{id} already {status}; nothing changed."
-    result = Changed(tag=the_tag, changed=changed, message=message)
-    if status in ("done", "completed"):
-        found = next_item(project.store.read().index(the_tag))
-        if found is not None:
-            task, sub = found
-            row = compact_row(sub if sub is not None else task)
-            if sub is not None:
-                row["id"] = f"{key(task.get('id'))}.{key(sub.get('id'))}"
-            else:
-                row.update(complexity_of(project.paths, the_tag, task, report))
-            result.next = row
+    result = Changed(tag=done.tag, changed=changed, message=message)
+    result.next = done.next
     return result
 
 
