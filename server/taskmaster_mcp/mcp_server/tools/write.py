@@ -25,6 +25,7 @@ from taskmaster_mcp.store.status import set_status
 from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.tasks import edits
 from taskmaster_mcp.tasks.jsonvalues import clip
+from taskmaster_mcp.tasks.metadata import parse_metadata
 from taskmaster_mcp.tasks.model import Ref, check_priority, key, parse_ref, parse_ref_list, split_list
 from taskmaster_mcp.tasks.pins import set_pin
 
@@ -296,8 +297,8 @@ def _metadata_patch(ctx: Context[Any, Any], metadata: str | dict[str, Any] | Non
             raise InvalidInput(
                 "metadata is nested too deeply or holds values JSON cannot. Pass a plain JSON object."
             ) from None
-        return edits.parse_metadata(text)
-    return edits.parse_metadata(metadata)
+        return parse_metadata(text)
+    return parse_metadata(metadata)
 
 
 def _merge_after(
