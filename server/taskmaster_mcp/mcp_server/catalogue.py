@@ -2,7 +2,7 @@
 and which group it belongs to. Registration, the tool profiles, the group switcher, the docs table and the tests all
 derive from :data:`CATALOGUE`; nothing else lists tools.
 
-The default listing (:data:`DEFAULT_TOOLS`) is the agent's daily loop in 23 tools: Cursor sends only the first 40
+The default listing (:data:`DEFAULT_TOOLS`) is the agent's daily loop in two dozen tools: Cursor sends only the first 40
 tools across all of a user's servers, and Trae and Windsurf cap similarly, so 50 tools by default would crowd out
 other servers (or ours). The other tools stay callable by name and are listed once the agent switches their group on
 with ``enable_tools`` (or the user picks ``TASK_MASTER_TOOLS=all``); see ``docs/tools.md``.
