@@ -265,7 +265,9 @@ async def autopilot_finalize(
     force: Annotated[bool, Field(description="Despite a failing review")] = False,
     projectRoot: ProjectRoot = None,
 ) -> Finalized:
-    """End the workflow (all committed, clean tree): task done; a task's own worktree is removed.
+    """End the workflow (all committed, clean tree): task done.
+
+    A task's own worktree (start with worktree) is removed; its branch is kept for the merge.
 
     With review, the task branch's changes (since the commit it started from) are reviewed against the task (AI,
     the ``review`` command); the verdict is appended to the task's details as a dated note. A verdict that is not
@@ -307,7 +309,10 @@ async def autopilot_finalize(
 
 
 async def autopilot_abort(ctx: Context[Any, Any], projectRoot: ProjectRoot = None) -> Aborted:
-    """Drop the workflow state (branch, code, statuses kept); a clean task worktree is removed."""
+    """Drop the workflow state (branch, code, statuses kept).
+
+    A task's own worktree is removed when clean, kept (and named) when it holds uncommitted work.
+    """
     project, state = await _open(ctx, projectRoot)
     done = run.abort(project, state)
     if not done.had_workflow:
