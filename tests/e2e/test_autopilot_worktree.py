@@ -104,3 +104,19 @@ async def test_an_existing_tree_path_is_refused_and_nothing_changes(tmp_path: Pa
     assert "app-task-1 already exists" in message
     assert (repo / ".taskmaster/tasks/tasks.json").read_bytes() == before
     assert not git(repo, "branch", "--list", BRANCH).strip() and len(worktrees(repo)) == 1
+
+
+async def test_the_review_gate_on_a_task_tree_is_refused_with_what_to_do_and_nothing_changes(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "app")
+    tree = tmp_path / "app-task-1"
+    async with connected(repo, env={"HOME": str(tmp_path / "home")}) as client:
+        await ok(client, "autopilot_start", taskId="1", worktree=True)
+        (tree / "test_it.py").write_text("def test_it():\n    assert True\n")
+        await ok(client, "autopilot_complete_phase", testResults=RED)
+        await ok(client, "autopilot_complete_phase", testResults=GREEN)
+        await ok(client, "autopilot_commit")
+        before = (repo / ".taskmaster/tasks/tasks.json").read_bytes()
+        message = await error(client, "autopilot_finalize", review=True)
+        assert "Run `review` with projectRoot=<the worktree>" in message
+        assert (repo / ".taskmaster/tasks/tasks.json").read_bytes() == before and tree.exists()
+        assert (await ok(client, "autopilot_status"))["phase"] == "FINALIZE"
