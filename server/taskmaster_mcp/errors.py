@@ -24,7 +24,13 @@ from collections.abc import Sequence
 
 
 class TaskmasterError(Exception):
-    """Base of every error this package raises on purpose."""
+    """Base of every error this package raises on purpose.
+
+    ``origin``: the (provider, model) of the model call it came from, when the router knows it and the error does
+    not carry them itself (a :class:`ProviderError` does).
+    """
+
+    origin: tuple[str, str] | None = None
 
 
 class NotFound(TaskmasterError):
@@ -96,7 +102,7 @@ class AllProvidersFailed(ProviderError):
         self.failures = list(failures)
         lines = ["Every configured model failed; nothing was changed."]
         for role, err in self.failures:
-            where = f"{getattr(err, 'provider', '?')}/{getattr(err, 'model', '?')}"
+            where = f"{err.provider}/{err.model}" if isinstance(err, ProviderError) else "/".join(err.origin or "??")
             lines.append(f"- {role} ({where}): {err}")
         lines.append(
             "Fix the first failure above, or configure another model with the `models` tool "

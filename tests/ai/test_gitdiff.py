@@ -173,3 +173,17 @@ def test_chunk_names_reads_git_headers_and_fails_closed_on_anything_else(
     header: str, expected: tuple[str, list[str] | None]
 ) -> None:
     assert chunk_names(header) == expected
+
+
+def test_review_and_autopilot_share_one_bounded_git_runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A missing git is refused with the caller's reason by the one runner in store/git.py."""
+    from taskmaster_mcp.ai import gitdiff
+    from taskmaster_mcp.errors import ConfigError
+    from taskmaster_mcp.store import git as store_git
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no git here
+    with pytest.raises(ConfigError, match=r"Install git \(review reads `git diff`\)"):
+        gitdiff.resolve_base(tmp_path, "HEAD")
+    with pytest.raises(ConfigError, match=r"Install git \(autopilot makes a branch"):
+        store_git.head(tmp_path)
+    assert gitdiff.run_git is store_git.run_git

@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from taskmaster_mcp.ai.codebase import code_block
-from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, research_step, run_each, summarize
+from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, researched, run_each, summarize
 from taskmaster_mcp.ai.expand import ItemReason, reason_text
 from taskmaster_mcp.ai.plan_map import cache_floor, shared_prefix
 from taskmaster_mcp.ai.prompts import expand
@@ -116,12 +116,14 @@ async def analyze(
 
     async def score(job_ai: AIContext, batch: list[Task]) -> list[expand.TaskScore]:
         views = [expand.analyze_view(t) for t in batch]
-        findings = None
-        if research:
-            findings, usage = await research_step(
-                job_ai, "analyze_project_complexity", expand.ANALYZE_RESEARCH, expand.analyze_research_question(views)
-            )
-            usages.append(usage)
+        findings = await researched(
+            research,
+            job_ai,
+            "analyze_project_complexity",
+            expand.ANALYZE_RESEARCH,
+            lambda: expand.analyze_research_question(views),
+            usages,
+        )
         answer, usage = await ask(
             job_ai,
             expand.ANALYZE,

@@ -208,6 +208,17 @@ async def research_step(ai: AIContext, command: str, template: Template, questio
     return await ask_text(ai, template, question, command=f"{command}:research", role="research")
 
 
+async def researched(
+    research: bool, ai: AIContext, command: str, template: Template, question: Callable[[], str], usages: list[Usage]
+) -> str | None:
+    """The research step when ``research`` is asked for (its usage appended to ``usages``); None otherwise."""
+    if not research:
+        return None
+    findings, usage = await research_step(ai, command, template, question())
+    usages.append(usage)
+    return findings
+
+
 def task_line(task: dict[str, Any]) -> str:
     """``7: Title [status]`` for listing existing tasks in a prompt."""
     return f"{task.get('id')}: {task.get('title', '')} [{task.get('status', 'pending')}]"

@@ -28,7 +28,15 @@ from typing import Any
 from pydantic import BaseModel
 
 from taskmaster_mcp.ai.codebase import code_block
-from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, ask_text, research_step, summarize, task_facts
+from taskmaster_mcp.ai.context import (
+    AIContext,
+    UsageSummary,
+    ask,
+    ask_text,
+    researched,
+    summarize,
+    task_facts,
+)
 from taskmaster_mcp.ai.neighbours import batch_neighbours, builds_on, dependents, unblocks
 from taskmaster_mcp.ai.plan_map import cache_floor, shared_prefix
 from taskmaster_mcp.ai.prd_scope import task_scope
@@ -101,12 +109,9 @@ async def update_item(
     subject = task_context(item, with_subtasks=sub is None)
     parent = task_context(task, with_subtasks=False, max_details=1500) if sub is not None else None
     usages: list[Usage] = []
-    findings = None
-    if research:
-        findings, usage = await research_step(
-            ai, "update_task", edit.EDIT_RESEARCH, edit.edit_research_question(prompt, subject)
-        )
-        usages.append(usage)
+    findings = await researched(
+        research, ai, "update_task", edit.EDIT_RESEARCH, lambda: edit.edit_research_question(prompt, subject), usages
+    )
     if is_done(item):
         plan, usage = await ask(
             ai,
@@ -245,15 +250,14 @@ async def update_from(ai: AIContext, *, tag: str, start: str, prompt: str, resea
     before = {key(t.get("id")): fingerprint(t) for t in targets}
     lines = [task_context(t) for t in targets]
     usages: list[Usage] = []
-    findings = None
-    if research:
-        findings, usage = await research_step(
-            ai,
-            "update",
-            edit.EDIT_RESEARCH,
-            edit.edit_research_question(prompt, "\n".join(f"{t.get('id')}: {t.get('title', '')}" for t in targets)),
-        )
-        usages.append(usage)
+    findings = await researched(
+        research,
+        ai,
+        "update",
+        edit.EDIT_RESEARCH,
+        lambda: edit.edit_research_question(prompt, "\n".join(f"{t.get('id')}: {t.get('title', '')}" for t in targets)),
+        usages,
+    )
     batches = [list(range(i, min(i + BATCH_SIZE, len(targets)))) for i in range(0, len(targets), BATCH_SIZE)]
     reverse = dependents(index)
     around = [batch_neighbours(index, [targets[i] for i in batch], reverse) for batch in batches]

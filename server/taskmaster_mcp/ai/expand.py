@@ -35,7 +35,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from taskmaster_mcp.ai.codebase import code_block
-from taskmaster_mcp.ai.context import AIContext, UsageSummary, research_step, summarize, task_line
+from taskmaster_mcp.ai.context import AIContext, UsageSummary, researched, summarize, task_line
 from taskmaster_mcp.ai.counts import ask_counted
 from taskmaster_mcp.ai.critique import Critic, CritiqueReport, subtasks_source
 from taskmaster_mcp.ai.neighbours import builds_on, dependents, relevant, unblocks
@@ -214,12 +214,9 @@ async def draft(
 ) -> list[expand.PlannedSubtask]:
     """Ask the model for the subtasks of one job (research first when asked; an exact count missed is asked again
     once, with a note in ``notes``; with ``critic``, critiqued and revised once); usage goes into ``usages``."""
-    findings = None
-    if research:
-        findings, usage = await research_step(
-            ai, command, expand.EXPAND_RESEARCH, expand.expand_research_question(job.target)
-        )
-        usages.append(usage)
+    findings = await researched(
+        research, ai, command, expand.EXPAND_RESEARCH, lambda: expand.expand_research_question(job.target), usages
+    )
     prompt = expand.expand_prompt(
         target=job.target,
         parent=job.parent,

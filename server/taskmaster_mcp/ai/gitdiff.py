@@ -31,16 +31,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from taskmaster_mcp.errors import ConfigError, InvalidInput
+from taskmaster_mcp.errors import InvalidInput
 from taskmaster_mcp.store import secrets
-from taskmaster_mcp.store.git import run_bounded
+from taskmaster_mcp.store.git import run_git
 from taskmaster_mcp.store.paths import Paths
 from taskmaster_mcp.store.private import LinkGuard, check_for_prompt, private
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's empty tree (SHA-1 repositories)
 GIT_TIMEOUT_SECONDS = 30
 PATHS_FIX = "Pass other paths, or leave paths out: such files are left out of every diff anyway."
-_GIT = ("git", "--no-optional-locks", "-c", "core.quotepath=off", "-c", "color.ui=false", "--literal-pathspecs")
 _DIFF = (
     "diff",
     "--no-color",
@@ -75,14 +74,14 @@ class Diff:
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return run_bounded([*_GIT, *args], root, timeout=GIT_TIMEOUT_SECONDS)
-    except FileNotFoundError:
-        raise ConfigError(
-            "git is not installed or not on the server's PATH. Install git (review reads `git diff`), then retry."
-        ) from None
-    except subprocess.TimeoutExpired:
-        raise InvalidInput(f"git took over {GIT_TIMEOUT_SECONDS}s. Narrow the review with paths=...") from None
+    return run_git(
+        root,
+        *args,
+        why="review reads `git diff`",
+        when_slow=f"git took over {GIT_TIMEOUT_SECONDS}s. Narrow the review with paths=...",
+        timeout=GIT_TIMEOUT_SECONDS,
+        options=("--literal-pathspecs",),
+    )
 
 
 def _empty_tree(root: Path) -> str:

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from taskmaster_mcp.ai.budget import input_budget_chars, split_sections
 from taskmaster_mcp.ai.codebase import code_block
-from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, renumber, research_step, summarize
+from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, renumber, researched, summarize
 from taskmaster_mcp.ai.counts import ask_counted
 from taskmaster_mcp.ai.critique import Critic, CritiqueReport, plan_source
 from taskmaster_mcp.ai.neighbours import dependents, foundations, relevant
@@ -160,10 +160,9 @@ async def parse_prd(
     _check_overwrite(existing, tag, force, append)
     critic = Critic(ai, "plan") if critique else None
     usages: list[Usage] = []
-    findings = None
-    if research:
-        findings, usage = await research_step(ai, "parse_prd", plan.PARSE_PRD_RESEARCH, plan.prd_research_question(prd))
-        usages.append(usage)
+    findings = await researched(
+        research, ai, "parse_prd", plan.PARSE_PRD_RESEARCH, lambda: plan.prd_research_question(prd), usages
+    )
     notes: list[str] = []
     scope = render(extract(prd))
     origin = source_of(prd, source)
@@ -286,12 +285,9 @@ async def add_task_from_prompt(
     store.require_initialized()
     index = store.read().index(tag)
     usages: list[Usage] = []
-    findings = None
-    if research:
-        findings, usage = await research_step(
-            ai, "add_task", plan.ADD_TASK_RESEARCH, plan.add_task_research_question(prompt)
-        )
-        usages.append(usage)
+    findings = await researched(
+        research, ai, "add_task", plan.ADD_TASK_RESEARCH, lambda: plan.add_task_research_question(prompt), usages
+    )
     bound = min(ADD_TASK_TITLES_CHARS, input_budget_chars(ai, "main", command="add_task") // 8)
     titles, related, tasks = add_task_context(index, prompt, dependencies, bound)
     origin = task_origin(*tasks)

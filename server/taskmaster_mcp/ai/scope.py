@@ -10,7 +10,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from taskmaster_mcp.ai.context import AIContext, UsageSummary, ask, research_step, run_each, summarize, task_facts
+from taskmaster_mcp.ai.context import (
+    AIContext,
+    UsageSummary,
+    ask,
+    researched,
+    run_each,
+    summarize,
+    task_facts,
+)
 from taskmaster_mcp.ai.expand import ItemReason, reason_text
 from taskmaster_mcp.ai.prompts import expand
 from taskmaster_mcp.ai.prompts.blocks import task_context
@@ -66,12 +74,9 @@ async def scope(
     async def rewrite(job_ai: AIContext, task: Task) -> expand.RescopedTask:
         view = task_context(task)
         subs = [task_context(s) for s in subtasks_of(task) if _is_open(s)]
-        findings = None
-        if research:
-            findings, usage = await research_step(
-                job_ai, command, expand.EXPAND_RESEARCH, expand.expand_research_question(view)
-            )
-            usages.append(usage)
+        findings = await researched(
+            research, job_ai, command, expand.EXPAND_RESEARCH, lambda: expand.expand_research_question(view), usages
+        )
         prompt = expand.scope_prompt(
             direction=direction,
             strength=strength,  # type: ignore[arg-type]

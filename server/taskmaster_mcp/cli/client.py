@@ -6,7 +6,7 @@ calls each tool function directly with a :class:`CallContext`, the part of the S
 against the tool's own signature, the result is dumped and a failure worded as the server does
 (:mod:`taskmaster_mcp.mcp_server.outcomes`). Arguments the tool would refuse are passed to the real server through the
 SDK's in-memory client instead (:func:`protocol_session`), so the refusal is the server's own text; that session is
-also what ``tests/test_cli_direct.py`` compares the in-process calls with.
+also what ``tests/cli/test_cli_direct.py`` compares the in-process calls with.
 
 A tool's error, or a tool or parameter this server does not have, raises :class:`CommandFailed` carrying the tool's
 text as the agent would read it; :mod:`taskmaster_mcp.cli.messages` rewrites it for a person at the boundary.

@@ -2,7 +2,7 @@
 and which group it belongs to. Registration, the tool profiles, the group switcher, the docs table and the tests all
 derive from :data:`CATALOGUE`; nothing else lists tools.
 
-The default listing (:data:`DEFAULT_TOOLS`) is the agent's daily loop in 23 tools: Cursor sends only the first 40
+The default listing (:data:`DEFAULT_TOOLS`) is the agent's daily loop in two dozen tools: Cursor sends only the first 40
 tools across all of a user's servers, and Trae and Windsurf cap similarly, so 50 tools by default would crowd out
 other servers (or ours). The other tools stay callable by name and are listed once the agent switches their group on
 with ``enable_tools`` (or the user picks ``TASK_MASTER_TOOLS=all``); see ``docs/tools.md``.
@@ -73,10 +73,12 @@ CATALOGUE: tuple[ToolSpec, ...] = (
     _t("add_task", "write", "Add a task", "tasks", default=True, ai=True),
     _t("add_subtask", "write", "Add a subtask", "tasks", default=True, hidden=COMPAT | {"skipGenerate"}),
     _t("update_task", "write", "Update a task", "tasks", default=True, ai=True),
-    _t("remove_task", "write", "Remove tasks", "tasks", default=True, destructive=True, hidden=COMPAT | {"confirm"}),
-    _t("remove_subtask", "write", "Remove a subtask", "tasks", destructive=True, hidden=COMPAT | {"skipGenerate"}),
-    _t("clear_subtasks", "write", "Clear subtasks", "tasks", destructive=True, idempotent=True),
-    _t("move_task", "write", "Move tasks", "tasks"),
+    _t(
+        "remove_task", "structure", "Remove tasks", "tasks", default=True, destructive=True, hidden=COMPAT | {"confirm"}
+    ),
+    _t("remove_subtask", "structure", "Remove a subtask", "tasks", destructive=True, hidden=COMPAT | {"skipGenerate"}),
+    _t("clear_subtasks", "structure", "Clear subtasks", "tasks", destructive=True, idempotent=True),
+    _t("move_task", "structure", "Move tasks", "tasks"),
     _t("add_dependency", "dependencies", "Add a dependency", "dependencies", default=True),
     _t("remove_dependency", "dependencies", "Remove a dependency", "dependencies", default=True, destructive=True),
     _t("validate_dependencies", "dependencies", "Check dependencies", "dependencies", default=True, read_only=True),

@@ -20,11 +20,8 @@ The live web dashboard is served at ``/`` beside ``/mcp``, behind the same Host/
 
 from __future__ import annotations
 
-import contextlib
 import hmac
-import ipaddress
 import logging
-import socket
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,12 +29,11 @@ from typing import Any
 
 from taskmaster_mcp.errors import ConfigError
 from taskmaster_mcp.mcp_server.bearer_only import NoOAuth, challenge
+from taskmaster_mcp.mcp_server.hostcheck import is_loopback, security_settings
 
 log = logging.getLogger("taskmaster_mcp")
 
 DEFAULT_HOST = "127.0.0.1"
-LOOPBACK_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
-LOOPBACK_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
 MIN_TOKEN_LENGTH = 16
 
 
@@ -53,41 +49,6 @@ def parse_bind(value: str) -> tuple[str, int]:
     if not 0 < port < 65536:
         raise ConfigError(f"port {port} is out of range (1-65535).")
     return host, port
-
-
-def is_loopback(host: str) -> bool:
-    """True for localhost and loopback addresses."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _split(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
-
-
-def security_settings(host: str, env: Mapping[str, str]) -> Any:
-    """DNS-rebinding protection: the hosts and origins a request may name."""
-    from mcp.server.transport_security import TransportSecuritySettings
-
-    hosts = [*LOOPBACK_HOSTS, *_split(env.get("TASKMASTER_MCP_ALLOWED_HOSTS"))]
-    origins = [*LOOPBACK_ORIGINS, *_split(env.get("TASKMASTER_MCP_ALLOWED_ORIGINS"))]
-    names = [host]
-    if host in ("0.0.0.0", "::"):  # every interface: this machine's own names and addresses
-        names = [socket.gethostname(), socket.getfqdn()]
-        with contextlib.suppress(OSError):
-            names += socket.gethostbyname_ex(socket.gethostname())[2]
-    for name in dict.fromkeys(names):
-        shown = f"[{name}]" if ":" in name else name
-        hosts.append(f"{shown}:*")
-        origins += [f"http://{shown}:*", f"https://{shown}:*"]
-    # "name:*" means any port, the default one too: browsers send "https://name" and "Host: name" without a port
-    hosts += [h[:-2] for h in hosts if h.endswith(":*")]
-    origins += [o[:-2] for o in origins if o.endswith(":*")]
-    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
 
 
 def check_token(host: str, token: str | None) -> None:

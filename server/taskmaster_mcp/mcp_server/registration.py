@@ -11,7 +11,7 @@ Decisions, each measured in ``tests/bench/bench_context.py``:
   and validated but left out of the published schema; the server instructions mention them once.
 - The tools that ask a model (``ai`` in the catalogue) get one more parameter here, ``fresh`` (skip the response
   cache), so it is declared once and reaches the AI core through :data:`~taskmaster_mcp.mcp_server.calls.FRESH`.
-  It is published without a description (16 tools x ~40 bytes in every conversation): a result answered from the
+  It is published without a description (about 40 bytes per AI tool in every conversation): a result answered from the
   cache says "pass fresh: true for a new answer", which is when an agent needs to know.
 - Every :class:`TaskmasterError` becomes a ``ToolError`` with its message. An unexpected exception is logged with
   its traceback to stderr and reaches the agent as a ``ToolError`` naming the exception, never as the SDK's

@@ -16,7 +16,7 @@ What the protocol allows, per era (read from the spec and the installed SDK, ``m
 
 The roots/list_changed handler runs before the next request of the same stream is handled (the SDK dispatches a
 notification's handler ahead of the request that follows it), so confinement holds the moment the client changes
-its roots: ``tests/test_roots_cache.py`` changes them mid-session and sees the next call refused.
+its roots: ``tests/mcp_server/test_roots_cache.py`` changes them mid-session and sees the next call refused.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ Ask = Callable[[], Awaitable[list[Path] | None]]
 
 def connection_of(session: Any) -> Any:
     """The connection a request's session belongs to: the SDK builds a ``ServerSession`` per request, around one
-    ``Connection`` per client (``mcp`` 2.x keeps it as ``_connection``; tests/test_roots_cache.py notices a change)."""
+    ``Connection`` per client (``mcp`` 2.x keeps it as ``_connection``; tests/mcp_server/test_roots_cache.py notices
+    a change)."""
     return getattr(session, "_connection", None) or session
 
 

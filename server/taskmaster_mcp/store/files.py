@@ -26,6 +26,7 @@ import orjson
 from taskmaster_mcp.errors import StoreError
 from taskmaster_mcp.store.guard import STOPPING_MESSAGE, released, stopping
 from taskmaster_mcp.store.lockholder import holder_message, lock_wait_seconds, record_holder
+from taskmaster_mcp.store.reentry import Reentry
 from taskmaster_mcp.tasks.jsonvalues import depth_exceeds
 
 LOCK_NAME = ".taskmaster-mcp.lock"
@@ -231,13 +232,9 @@ def project_lock(taskmaster_dir: Path, *, wait: float | None = None) -> Generato
     key = str(lock_path.resolve())
     with _thread_locks_guard:
         tlock = _thread_locks.setdefault(key, threading.RLock())
-    state = _held.__dict__.setdefault("depth", {})
-    if state.get(key, 0) > 0:
-        state[key] += 1
-        try:
+    if _held.held(key):
+        with _held.again(key):
             yield
-        finally:
-            state[key] -= 1
         return
     limit = lock_wait_seconds() if wait is None else wait
     deadline = time.monotonic() + limit
@@ -248,12 +245,11 @@ def project_lock(taskmaster_dir: Path, *, wait: float | None = None) -> Generato
         with open(lock_path, "a+b") as fh:
             with released():
                 _wait_os_lock(fh.fileno(), lock_path, deadline, limit)
-            state[key] = 1
             try:
-                record_holder(fh.fileno())
-                yield
+                with _held.outermost(key):
+                    record_holder(fh.fileno())
+                    yield
             finally:
-                state[key] = 0
                 with contextlib.suppress(OSError):
                     os.ftruncate(fh.fileno(), 0)
                 _os_unlock(fh.fileno())
@@ -273,7 +269,7 @@ def _wait_os_lock(fd: int, lock_path: Path, deadline: float, limit: float) -> No
         pause = min(pause * 2, 0.1)
 
 
-_held = threading.local()
+_held = Reentry()
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised only on Windows

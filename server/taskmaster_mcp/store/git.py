@@ -77,25 +77,40 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def run(root: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run git in ``root`` (output as text; never raises for git's own exit status)."""
+def run_git(
+    root: Path,
+    *args: str,
+    why: str,
+    when_slow: str,
+    timeout: float = GIT_TIMEOUT_SECONDS,
+    stdin: bytes | None = None,
+    options: tuple[str, ...] = (),
+) -> subprocess.CompletedProcess[bytes]:
+    """The one git runner (autopilot's and review's): git with our options in ``root``, bounded by ``timeout``.
+
+    Never raises for git's own exit status. A missing git is a :class:`ConfigError` saying ``why`` git is needed; a
+    timeout (the whole process group killed, see :func:`run_bounded`) is :class:`InvalidInput` saying ``when_slow``.
+    """
     try:
-        done = run_bounded(
-            [*_GIT, *args],
-            root,
-            timeout=GIT_TIMEOUT_SECONDS,
-            stdin=stdin.encode("utf-8") if stdin is not None else None,
-        )
+        return run_bounded([*_GIT, *options, *args], root, timeout=timeout, stdin=stdin)
     except FileNotFoundError:
         raise ConfigError(
-            "git is not installed or not on the server's PATH. Install git (autopilot makes a branch "
-            "and a commit per subtask), then retry."
+            f"git is not installed or not on the server's PATH. Install git ({why}), then retry."
         ) from None
     except subprocess.TimeoutExpired:
-        raise InvalidInput(
-            f"git {args[0]} took over {GIT_TIMEOUT_SECONDS}s and was stopped with every process it started. Check "
-            "the repository (a hook waiting for input?), then retry."
-        ) from None
+        raise InvalidInput(when_slow) from None
+
+
+def run(root: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run git in ``root`` (output as text; never raises for git's own exit status)."""
+    done = run_git(
+        root,
+        *args,
+        why="autopilot makes a branch and a commit per subtask",
+        when_slow=f"git {args[0]} took over {GIT_TIMEOUT_SECONDS}s and was stopped with every process it started. "
+        "Check the repository (a hook waiting for input?), then retry.",
+        stdin=stdin.encode("utf-8") if stdin is not None else None,
+    )
     return subprocess.CompletedProcess(done.args, done.returncode, _text(done.stdout), _text(done.stderr))
 
 
@@ -252,3 +267,18 @@ def branch_start(root: Path, branch: str) -> str:
         return _out(root, "rev-parse", f"{branch}^{{commit}}")
     parent = run(root, "rev-parse", "--verify", "--quiet", f"{first}^")
     return parent.stdout.strip() if parent.returncode == 0 else first
+
+
+def add_worktree(root: Path, path: Path, branch: str) -> None:
+    """Create branch ``branch`` at HEAD checked out in a new working tree at ``path`` (``git worktree add -b``)."""
+    done = run(root, "worktree", "add", "-q", "-b", branch, str(path), "HEAD")
+    if done.returncode != 0:
+        raise Conflict(f"git could not create the working tree {path} for {branch}: {done.stderr.strip()[:300]}")
+
+
+def remove_worktree(root: Path, path: Path) -> None:
+    """Remove the working tree at ``path`` (refused by git, and so here, while it holds uncommitted work)."""
+    done = run(root, "worktree", "remove", str(path))
+    if done.returncode != 0:
+        raise Conflict(f"git could not remove the working tree {path}: {done.stderr.strip()[:300]}")
+    run(root, "worktree", "prune")

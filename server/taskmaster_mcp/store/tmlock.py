@@ -26,7 +26,6 @@ import json
 import os
 import shutil
 import sys
-import threading
 import time
 from collections.abc import Generator
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import Any, cast
 
 from taskmaster_mcp.errors import StoreError
 from taskmaster_mcp.store.guard import STOPPING_MESSAGE, released, stopping
+from taskmaster_mcp.store.reentry import Reentry
 
 STALE_SECONDS = 10.0  # Task Master's staleLockAge / proper-lockfile's stale
 WAIT_SECONDS = 15.0  # long enough for a live holder's stale lock to age out
@@ -105,21 +105,17 @@ def _describe(path: Path) -> str:
     )
 
 
-_held = threading.local()
+_held = Reentry()
 
 
 @contextlib.contextmanager
 def taskmaster_lock(tasks_file: Path, *, wait: float | None = None) -> Generator[None]:
     """Hold Task Master's lock of ``tasks_file`` for the duration of the block (re-entrant within a thread)."""
     path = lock_path(tasks_file)
-    depth: dict[str, int] = _held.__dict__.setdefault("depth", {})
     key = str(path)
-    if depth.get(key, 0) > 0:
-        depth[key] += 1
-        try:
+    if _held.held(key):
+        with _held.again(key):
             yield
-        finally:
-            depth[key] -= 1
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + (WAIT_SECONDS if wait is None else wait)
@@ -140,12 +136,11 @@ def taskmaster_lock(tasks_file: Path, *, wait: float | None = None) -> Generator
             pause = min(pause * 2, _LONGEST_PAUSE)
             continue
         break
-    depth[key] = 1
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps({"pid": os.getpid(), "timestamp": int(time.time() * 1000)}))
-        yield
+        with _held.outermost(key):
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps({"pid": os.getpid(), "timestamp": int(time.time() * 1000)}))
+            yield
     finally:
-        depth[key] = 0
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)

@@ -4,7 +4,7 @@ Every answer is built by the plain functions below the face (``tasks.board``, ``
 ``models.performance``, ``store.benchmark_report``); this module only opens the files and assembles them.
 Decisions:
 
-- **A move is ``set_task_status``'s core, under the same locks**: ``TaskStore.mutate`` around ``edits.set_status``,
+- **A move is ``set_task_status``'s operation** (:func:`taskmaster_mcp.store.status.set_status`), same locks,
   exactly as the tool does, so it changes one value (plus, for done, the open subtasks it closes, as the tool does),
   refuses a bad status or id with the tool's message, and leaves the file byte-identical when refused.
   ``expected`` (the status the card showed) makes a move from a stale page a conflict instead of a silent overwrite.
@@ -22,15 +22,14 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from taskmaster_mcp.errors import ConfigError, Conflict, InvalidInput
+from taskmaster_mcp.errors import ConfigError, InvalidInput
 from taskmaster_mcp.models.ledger import Ledger
 from taskmaster_mcp.models.performance import budget_rows, cost_by_day, model_rows
 from taskmaster_mcp.store.benchmarks import read_benchmark_report
 from taskmaster_mcp.store.project import Project
 from taskmaster_mcp.store.reports import scores_by_task
 from taskmaster_mcp.store.settings import settings_from_config
-from taskmaster_mcp.store.taskstore import NoChange
-from taskmaster_mcp.tasks import edits
+from taskmaster_mcp.store.status import set_status
 from taskmaster_mcp.tasks.board import board, task_view
 from taskmaster_mcp.tasks.claims import claim_rows, stamp
 from taskmaster_mcp.tasks.document import DEFAULT_TAG
@@ -117,18 +116,5 @@ class DashboardData:
         if not isinstance(task_id, str) or not isinstance(status, str) or not task_id or not status:  # pyright: ignore[reportUnnecessaryIsInstance]
             raise InvalidInput('Send JSON {"id": "7", "status": "done"} (and optionally tag, expected).')
         shown, _, _ = self._tag(tag)
-        ref = parse_ref(task_id)
-        changed: list[str] = []
-        with self.project.store.mutate() as doc:
-            if expected is not None:
-                task, sub = doc.index(shown).get(ref)
-                now = (sub if sub is not None else task).get("status", "pending")
-                if now != expected:
-                    raise Conflict(
-                        f"Task {task_id} is now '{now}', not '{expected}': someone changed it. The board "
-                        "has been refreshed; move the card again if you still want to."
-                    )
-            changed = edits.set_status(doc, shown, [ref], status)
-            if not changed:
-                raise NoChange
+        changed = set_status(self.project, shown, [parse_ref(task_id)], status, expected=expected).changed
         return {"tag": shown, "changed": changed, "status": status}

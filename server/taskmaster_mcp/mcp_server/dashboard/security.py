@@ -3,7 +3,7 @@
 The model, in the order a request meets it:
 
 1. **Host and Origin** are checked on every request with the very settings ``serve --http`` gives the MCP endpoint
-   (:func:`taskmaster_mcp.mcp_server.http.security_settings`): a DNS-rebinding page or another origin gets 421/403.
+   (:func:`taskmaster_mcp.mcp_server.hostcheck.security_settings`): a DNS-rebinding page or another origin gets 421/403.
 2. **The session token**, when there is one (always for ``taskmaster-mcp ui``, which makes a random one per run;
    ``TASKMASTER_MCP_TOKEN`` under ``serve --http``), is needed for everything, the page included. A browser brings it
    once as ``/?token=...`` (the URL ``ui`` prints); the answer is a redirect to ``/`` that sets an HttpOnly,

@@ -39,7 +39,7 @@ def dashboard_app(root: Path, host: str, env: Mapping[str, str], token: str | No
     from taskmaster_mcp.mcp_server.dashboard.data import DashboardData
     from taskmaster_mcp.mcp_server.dashboard.routes import DashboardState, build_dashboard
     from taskmaster_mcp.mcp_server.dashboard.security import Guard
-    from taskmaster_mcp.mcp_server.http import security_settings
+    from taskmaster_mcp.mcp_server.hostcheck import security_settings
     from taskmaster_mcp.store.paths import Paths
     from taskmaster_mcp.store.project import Project
 

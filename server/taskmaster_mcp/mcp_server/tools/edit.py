@@ -1,4 +1,4 @@
-"""AI bulk edit: ``update`` (every open task from an id). update_task and update_subtask live in tools_write."""
+"""AI bulk edit: ``update`` (every open task from an id). update_task and update_subtask live in tools/write.py."""
 
 from __future__ import annotations
 

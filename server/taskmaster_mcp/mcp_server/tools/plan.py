@@ -1,4 +1,4 @@
-"""AI planning tools: parse_prd. (add_task with a prompt is handled by tools_write.add_task.)"""
+"""AI planning tools: parse_prd. (add_task with a prompt is handled by tools/write.py add_task.)"""
 
 from __future__ import annotations
 

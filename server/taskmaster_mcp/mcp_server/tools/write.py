@@ -21,13 +21,13 @@ from taskmaster_mcp.mcp_server.tools.params import (
     TagArg,
     TaskIdArg,
 )
-from taskmaster_mcp.store.reports import complexity_of
+from taskmaster_mcp.store.status import set_status
 from taskmaster_mcp.store.taskstore import NoChange
-from taskmaster_mcp.tasks import edits, moves
+from taskmaster_mcp.tasks import edits
 from taskmaster_mcp.tasks.jsonvalues import clip
+from taskmaster_mcp.tasks.metadata import parse_metadata
 from taskmaster_mcp.tasks.model import Ref, check_priority, key, parse_ref, parse_ref_list, split_list
 from taskmaster_mcp.tasks.pins import set_pin
-from taskmaster_mcp.tasks.queries import compact_row, next_item
 
 if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
     from mcp.server.mcpserver import Context
@@ -63,24 +63,11 @@ async def set_task_status(
     """
     project = await open_project(ctx, projectRoot, file)
     report = project.paths.inside(complexityReport, what="complexityReport") if complexityReport else None
-    the_tag = project.tag(tag)
-    refs = parse_ref_list(id)
-    with project.store.mutate() as doc:
-        changed = edits.set_status(doc, the_tag, refs, status)
-        if not changed:
-            raise NoChange
+    done = set_status(project, project.tag(tag), parse_ref_list(id), status, report=report)
+    changed = done.changed
     message = f"{len(changed)} item(s) set to {status}." if changed else f"{id} already {status}; nothing changed."
-    result = Changed(tag=the_tag, changed=changed, message=message)
-    if status in ("done", "completed"):
-        found = next_item(project.store.read().index(the_tag))
-        if found is not None:
-            task, sub = found
-            row = compact_row(sub if sub is not None else task)
-            if sub is not None:
-                row["id"] = f"{key(task.get('id'))}.{key(sub.get('id'))}"
-            else:
-                row.update(complexity_of(project.paths, the_tag, task, report))
-            result.next = row
+    result = Changed(tag=done.tag, changed=changed, message=message)
+    result.next = done.next
     return result
 
 
@@ -151,7 +138,7 @@ async def add_subtask(
     Task Master rewrites the task_NNN.md files after this unless ``skipGenerate``; we never write task files as a
     side effect (call generate), so ``skipGenerate=false`` is refused with that reason rather than ignored.
     """
-    _no_side_effect_files(skipGenerate)
+    no_side_effect_files(skipGenerate)
     project = await open_project(ctx, projectRoot, file)
     the_tag = project.tag(tag)
     with project.store.mutate() as doc:
@@ -282,7 +269,7 @@ async def update_subtask(
     return Changed(tag=the_tag, changed=[f"{ref}.{name}" for name in changed], message=message)
 
 
-def _no_side_effect_files(skip_generate: bool) -> None:
+def no_side_effect_files(skip_generate: bool) -> None:
     if not skip_generate:
         raise InvalidInput(
             "skipGenerate=false asks for task files to be rewritten after this change; this server "
@@ -310,8 +297,8 @@ def _metadata_patch(ctx: Context[Any, Any], metadata: str | dict[str, Any] | Non
             raise InvalidInput(
                 "metadata is nested too deeply or holds values JSON cannot. Pass a plain JSON object."
             ) from None
-        return edits.parse_metadata(text)
-    return edits.parse_metadata(metadata)
+        return parse_metadata(text)
+    return parse_metadata(metadata)
 
 
 def _merge_after(
@@ -339,109 +326,3 @@ def _checked_pin(project: Project, ref: Ref, model_role: str | None) -> str | No
             "`models --set-role NAME MODEL` first."
         )
     return model_role.strip()
-
-
-async def remove_task(
-    ctx: Context[Any, Any],
-    id: Ids,
-    confirm: bool = True,
-    projectRoot: ProjectRoot = None,
-    tag: TagArg = None,
-    file: FileArg = None,
-) -> Changed:
-    """Delete tasks/subtasks and all dependencies on them.
-
-    ``confirm`` (Task Master's) is accepted for compatibility: a tool call is the confirmation, nothing prompts.
-    """
-    project = await open_project(ctx, projectRoot, file)
-    the_tag = project.tag(tag)
-    with project.store.mutate() as doc:
-        removed = edits.remove(doc, the_tag, parse_ref_list(id))
-    return Changed(tag=the_tag, changed=removed, message=f"Removed {len(removed)} item(s).")
-
-
-async def remove_subtask(
-    ctx: Context[Any, Any],
-    id: Ids,
-    convert: bool = False,
-    skipGenerate: bool = True,
-    projectRoot: ProjectRoot = None,
-    tag: TagArg = None,
-    file: FileArg = None,
-) -> Changed:
-    """Remove subtasks (7.2), or convert them to tasks.
-
-    ``skipGenerate`` as in add_subtask.
-    """
-    _no_side_effect_files(skipGenerate)
-    project = await open_project(ctx, projectRoot, file)
-    the_tag = project.tag(tag)
-    with project.store.mutate() as doc:
-        result = edits.remove_subtask(doc, the_tag, parse_ref_list(id), convert)
-    verb = "Converted" if convert else "Removed"
-    return Changed(tag=the_tag, changed=result, message=f"{verb} {len(result)} subtask(s).")
-
-
-async def clear_subtasks(
-    ctx: Context[Any, Any],
-    id: Annotated[str | None, AsText, Field(description="Task id(s)")] = None,
-    all: Annotated[bool, Field()] = False,
-    projectRoot: ProjectRoot = None,
-    tag: TagArg = None,
-    file: FileArg = None,
-) -> Changed:
-    """Remove all subtasks of tasks id (or every task: all)."""
-    if not id and not all:
-        raise InvalidInput("Pass id (task ids like '7,8') or all=true.")
-    project = await open_project(ctx, projectRoot, file)
-    the_tag = project.tag(tag)
-    with project.store.mutate() as doc:
-        cleared = edits.clear_subtasks(doc, the_tag, None if all and not id else parse_ref_list(id or ""))
-        if not cleared:
-            raise NoChange
-    message = f"Cleared subtasks of {len(cleared)} task(s)." if cleared else "No subtasks to clear; nothing changed."
-    return Changed(tag=the_tag, changed=cleared, message=message)
-
-
-async def move_task(
-    ctx: Context[Any, Any],
-    from_: Annotated[str, AsText, Field(alias="from")],
-    to: Annotated[str | None, AsText, Field(description="New id")] = None,
-    fromTag: str | None = None,
-    toTag: str | None = None,
-    withDependencies: bool = False,
-    ignoreDependencies: bool = False,
-    projectRoot: ProjectRoot = None,
-    tag: TagArg = None,
-    file: FileArg = None,
-) -> Changed:
-    """Move a task/subtask to a new id, or tasks to toTag."""
-    project = await open_project(ctx, projectRoot, file)
-    if toTag is not None and toTag != (fromTag or project.tag(tag)):
-        source_tag = fromTag or project.tag(tag)
-        with project.store.mutate() as doc:
-            mapping = moves.move_across(
-                doc,
-                source_tag,
-                toTag,
-                parse_ref_list(from_),
-                with_dependencies=withDependencies,
-                ignore_dependencies=ignoreDependencies,
-            )
-        renamed = [f"{o}->{n}" for o, n in mapping.items() if o != n]
-        msg = f"Moved {len(mapping)} task(s) from '{source_tag}' to '{toTag}'."
-        if renamed:
-            msg += f" Renumbered in target: {', '.join(renamed)}."
-        return Changed(tag=toTag, changed=[f"{toTag}:{n}" for n in mapping.values()], message=msg)
-    if not to:
-        raise InvalidInput("Pass to (the new id) to move within a tag, or toTag to move to another tag.")
-    sources, targets = parse_ref_list(from_), parse_ref_list(to)
-    if len(sources) != len(targets):
-        raise InvalidInput(f"from has {len(sources)} id(s) but to has {len(targets)}; give one destination each.")
-    the_tag = fromTag or project.tag(tag)
-    with project.store.mutate() as doc:
-        done: list[str] = []
-        for source, dest in zip(sources, targets, strict=True):
-            done.append(moves.move_within(doc, the_tag, source, dest))
-            doc.changed()
-    return Changed(tag=the_tag, changed=[str(t) for t in targets], message="; ".join(done) + ".")

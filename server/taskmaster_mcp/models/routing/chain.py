@@ -32,10 +32,8 @@ from taskmaster_mcp.store.config import Config
 
 def tag(err: TaskmasterError, provider: str, model: str) -> TaskmasterError:
     """``err`` naming provider and model (AllProvidersFailed names them for each failure)."""
-    if not hasattr(err, "model"):
-        setattr(err, "model", model)  # noqa: B010
-    if not hasattr(err, "provider"):
-        setattr(err, "provider", provider)  # noqa: B010
+    if not isinstance(err, ProviderError) and err.origin is None:
+        err.origin = (provider, model)
     return err
 
 
