@@ -19,6 +19,7 @@ import pytest
 from ai_helpers import MAIN_MODEL, ai_env, ai_project, as_json
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply
 from servers import console_script
+from taskmaster_mcp.cli import init_command
 from taskmaster_mcp.cli import main as cli_module
 
 
@@ -194,7 +195,7 @@ def test_init_with_editors_in_ci_never_prompts_and_reports_each_editor(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
-    monkeypatch.setattr(cli_module, "ask_missing", _no_prompt)
+    monkeypatch.setattr(init_command, "ask_missing", _no_prompt)
     env = {"CI": "true", "TASKMASTER_MCP_HOME": str(tmp_path / "home")}
     code, out, _ = run(
         capsys,

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+from taskmaster_mcp.cli.call_context import CallContext, Progress
 from taskmaster_mcp.cli.spec import ToolCall
 
 if TYPE_CHECKING:
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
     from taskmaster_mcp.mcp_server.catalogue import ToolSpec
     from taskmaster_mcp.mcp_server.state import AppState
 
-Progress = Callable[[float, float | None, str | None], Awaitable[None]]
-
 
 class CommandFailed(Exception):
     """A tool returned an error (or is not available); ``exit_code`` is 1, or 2 when the arguments were wrong."""
@@ -38,27 +37,6 @@ class CommandFailed(Exception):
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
         self.exit_code = exit_code
-
-
-class _Request:
-    def __init__(self, state: AppState) -> None:
-        self.lifespan_context = state
-
-
-class CallContext:
-    """What a tool function reads from the SDK's ``Context``, for a call made in this process: the server's state,
-    the client's capabilities (none: like the SDK's in-memory client, the CLI offers no roots and no sampling), and
-    progress, reported to the command's bar."""
-
-    client_capabilities: None = None
-
-    def __init__(self, state: AppState, progress: Progress | None) -> None:
-        self.request_context = _Request(state)
-        self._progress = progress
-
-    async def report_progress(self, progress: float, total: float | None = None, message: str | None = None) -> None:
-        if self._progress is not None:
-            await self._progress(progress, total, message)
 
 
 class _Refused(Exception):

@@ -14,8 +14,56 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from taskmaster_mcp.cli.client import CommandFailed, call
-from taskmaster_mcp.cli.project_commands import IGNORED_INIT_FLAGS, editor_names, init_rules
-from taskmaster_mcp.cli.spec import Usage
+from taskmaster_mcp.cli.spec import ToolCall, Usage, is_interactive, tool_call
+
+
+def editor_names() -> tuple[str, ...]:
+    """Every editor we set up; "claude" is Task Master's name for claude-code."""
+    from taskmaster_mcp.setup.editors import EDITORS
+
+    return (*EDITORS, "claude")
+
+
+# Task Master's init flags that set things this server does not manage (package.json fields, shell aliases, git).
+IGNORED_INIT_FLAGS = ("description", "version", "author", "skip_install", "aliases", "git", "git_tasks")
+
+
+def init_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-n", "--name", help="project name (default: folder name)")
+    p.add_argument(
+        "--editor",
+        action="append",
+        choices=editor_names(),
+        default=[],
+        help="add the server and agent rules to this editor (repeatable)",
+    )
+    p.add_argument(
+        "--keys",
+        metavar="PROVIDERS",
+        help="comma list of providers whose key variables go in the "
+        "editor's env block (default: the configured roles' providers)",
+    )
+    p.add_argument("-r", "--rules", nargs="+", metavar="PROFILE", help="also add these rule profiles (see `rules`)")
+    p.add_argument("-y", "--yes", action="store_true", help="never prompt (also without a terminal or CI=true)")
+    p.add_argument("--dry-run", action="store_true", help="say what would be set up; write nothing")
+    for flag in ("-d", "--description"), ("-v", "--version"), ("-a", "--author"):
+        p.add_argument(*flag, help=argparse.SUPPRESS)
+    for name in ("skip-install", "aliases", "no-aliases", "git", "no-git", "git-tasks", "no-git-tasks"):
+        dest = name.removeprefix("no-").replace("-", "_")
+        p.add_argument(
+            f"--{name}", dest=dest, action="store_const", const=not name.startswith("no-"), help=argparse.SUPPRESS
+        )
+
+
+def profiles(values: list[str] | None) -> list[str]:
+    """Rule profiles given space- or comma-separated (``cursor windsurf`` or ``cursor,windsurf``)."""
+    return [p.strip() for value in values or [] for p in value.split(",") if p.strip()]
+
+
+def init_rules(args: argparse.Namespace) -> ToolCall | None:
+    """The rules call ``init --rules`` makes after creating the project."""
+    chosen = profiles(args.rules)
+    return tool_call("rules", {"action": "add", "profiles": chosen}) if chosen else None
 
 
 def ask_missing(args: argparse.Namespace, project: Path, ask: Callable[[str], str] = input) -> None:
@@ -67,10 +115,8 @@ def run_init(args: argparse.Namespace, project: Path, env: Mapping[str, str]) ->
             "Nothing was written."
         )
         return 0
-    from taskmaster_mcp.cli import main  # the prompts as main offers them (tests replace them there)
-
-    if main.is_interactive(args, env):
-        main.ask_missing(args, project)
+    if is_interactive(args, env):  # module globals, so a test can replace either here
+        ask_missing(args, project)
     result = initialize(project, args.name)
     try:
         providers = [p.strip() for p in args.keys.split(",") if p.strip()] if args.keys else None

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from taskmaster_mcp.cli.client import ToolSession
-from taskmaster_mcp.cli.spec import ToolCall
+from taskmaster_mcp.cli.spec import ToolCall, Tools
 from taskmaster_mcp.tasks.model import CLOSED_STATUSES, key, split_list
 
 ACTIONABLE = frozenset({"pending", "in-progress", "review"})
@@ -33,7 +32,7 @@ def blocking(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in rows if key(r.get("id")) in needed]
 
 
-async def every_page(tools: ToolSession, arguments: dict[str, Any]) -> dict[str, Any]:
+async def every_page(tools: Tools, arguments: dict[str, Any]) -> dict[str, Any]:
     """get_tasks with every page's rows in one result (a person asked for the whole table)."""
     data = await tools.call("get_tasks", arguments)
     rows: list[dict[str, Any]] = list(data["tasks"])
@@ -48,7 +47,7 @@ async def every_page(tools: ToolSession, arguments: dict[str, Any]) -> dict[str,
 
 
 async def tag_rows(
-    tools: ToolSession, planned: ToolCall, *, only_ready: bool, only_blocking: bool, tag: str | None = None
+    tools: Tools, planned: ToolCall, *, only_ready: bool, only_blocking: bool, tag: str | None = None
 ) -> dict[str, Any]:
     """One tag's table: all pages, then --ready/--blocking, then the status filter."""
     arguments = {**planned.arguments, **({"tag": tag} if tag else {})}
@@ -67,7 +66,7 @@ async def tag_rows(
 
 
 async def task_tables(
-    tools: ToolSession, planned: ToolCall, *, all_tags: bool, only_ready: bool, only_blocking: bool
+    tools: Tools, planned: ToolCall, *, all_tags: bool, only_ready: bool, only_blocking: bool
 ) -> dict[str, Any]:
     """``list``'s result: one tag's get_tasks result, or ``{"tags": [...]}`` with one per tag for --all-tags."""
     if not all_tags:
@@ -81,7 +80,7 @@ async def task_tables(
     }
 
 
-async def tags_with_ready(tools: ToolSession, data: dict[str, Any]) -> dict[str, Any]:
+async def tags_with_ready(tools: Tools, data: dict[str, Any]) -> dict[str, Any]:
     """``tags --ready``: only the tags that have a task ready to work on, each with its ready count."""
     kept: list[dict[str, Any]] = []
     for row in cast(list[dict[str, Any]], data["tags"]):

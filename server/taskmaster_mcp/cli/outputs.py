@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any, cast
 
 from taskmaster_mcp.cli import listing, messages
-from taskmaster_mcp.cli.client import ToolSession
-from taskmaster_mcp.cli.spec import Extra, ToolCall
+from taskmaster_mcp.cli.spec import Extra, ToolCall, Tools
 
 # --- gathering ------------------------------------------------------------------------------------------------------
 
 
-async def gather_tasks(tools: ToolSession, planned: ToolCall, args: argparse.Namespace) -> tuple[dict[str, Any], Extra]:
+async def gather_tasks(tools: Tools, planned: ToolCall, args: argparse.Namespace) -> tuple[dict[str, Any], Extra]:
     """``list``: every page, Task Master's --ready/--blocking filters, one table per tag with --all-tags."""
     data = await listing.task_tables(
         tools, planned, all_tags=args.all_tags, only_ready=args.ready, only_blocking=args.blocking
@@ -27,7 +26,7 @@ async def gather_tasks(tools: ToolSession, planned: ToolCall, args: argparse.Nam
     return data, {}
 
 
-async def gather_tags(tools: ToolSession, planned: ToolCall, args: argparse.Namespace) -> tuple[dict[str, Any], Extra]:
+async def gather_tags(tools: Tools, planned: ToolCall, args: argparse.Namespace) -> tuple[dict[str, Any], Extra]:
     """``tags``: with --ready, only the tags with a task ready to work on."""
     data = await tools.run(planned)
     return (await listing.tags_with_ready(tools, data) if args.ready else data), {}
@@ -38,7 +37,7 @@ def _wants_json(args: argparse.Namespace) -> bool:
 
 
 async def gather_with_siblings(
-    tools: ToolSession, planned: ToolCall, args: argparse.Namespace
+    tools: Tools, planned: ToolCall, args: argparse.Namespace
 ) -> tuple[dict[str, Any], Extra]:
     """``show`` and ``next``: for each subtask shown, its parent's subtask ids (so ``1`` in its dependencies can
     read ``7.1``)."""
@@ -57,7 +56,7 @@ async def gather_with_siblings(
     return data, {"siblings": siblings}
 
 
-async def gather_graph(tools: ToolSession, planned: ToolCall, args: argparse.Namespace) -> tuple[dict[str, Any], Extra]:
+async def gather_graph(tools: Tools, planned: ToolCall, args: argparse.Namespace) -> tuple[dict[str, Any], Extra]:
     """``graph``: the tag's dependency graph as Mermaid or DOT text, drawn from get_tasks' rows."""
     from taskmaster_mcp.tasks.diagrams import dot, mermaid
 
@@ -70,9 +69,7 @@ async def gather_graph(tools: ToolSession, planned: ToolCall, args: argparse.Nam
     return {"tag": data["tag"], "format": args.graph_format, "graph": text}, {}
 
 
-async def gather_research(
-    tools: ToolSession, planned: ToolCall, args: argparse.Namespace
-) -> tuple[dict[str, Any], Extra]:
+async def gather_research(tools: Tools, planned: ToolCall, args: argparse.Namespace) -> tuple[dict[str, Any], Extra]:
     """``research``: the answer, also written to ``--save FILE``."""
     data = await tools.run(planned)
     if args.save:

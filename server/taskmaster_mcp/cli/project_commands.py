@@ -11,57 +11,9 @@ import argparse
 from pathlib import Path
 
 from taskmaster_mcp.cli import autopilot_commands
+from taskmaster_mcp.cli.init_command import init_flags, profiles, run_init
 from taskmaster_mcp.cli.outputs import gather_graph, models_exit, render_graph, render_models, render_usage
 from taskmaster_mcp.cli.spec import Ask, Command, Run, ToolCall, Usage, confirm, required, tool_call
-
-
-def editor_names() -> tuple[str, ...]:
-    """Every editor we set up; "claude" is Task Master's name for claude-code."""
-    from taskmaster_mcp.setup.editors import EDITORS
-
-    return (*EDITORS, "claude")
-
-
-# Task Master's init flags that set things this server does not manage (package.json fields, shell aliases, git).
-IGNORED_INIT_FLAGS = ("description", "version", "author", "skip_install", "aliases", "git", "git_tasks")
-
-
-def _init_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-n", "--name", help="project name (default: folder name)")
-    p.add_argument(
-        "--editor",
-        action="append",
-        choices=editor_names(),
-        default=[],
-        help="add the server and agent rules to this editor (repeatable)",
-    )
-    p.add_argument(
-        "--keys",
-        metavar="PROVIDERS",
-        help="comma list of providers whose key variables go in the "
-        "editor's env block (default: the configured roles' providers)",
-    )
-    p.add_argument("-r", "--rules", nargs="+", metavar="PROFILE", help="also add these rule profiles (see `rules`)")
-    p.add_argument("-y", "--yes", action="store_true", help="never prompt (also without a terminal or CI=true)")
-    p.add_argument("--dry-run", action="store_true", help="say what would be set up; write nothing")
-    for flag in ("-d", "--description"), ("-v", "--version"), ("-a", "--author"):
-        p.add_argument(*flag, help=argparse.SUPPRESS)
-    for name in ("skip-install", "aliases", "no-aliases", "git", "no-git", "git-tasks", "no-git-tasks"):
-        dest = name.removeprefix("no-").replace("-", "_")
-        p.add_argument(
-            f"--{name}", dest=dest, action="store_const", const=not name.startswith("no-"), help=argparse.SUPPRESS
-        )
-
-
-def profiles(values: list[str] | None) -> list[str]:
-    """Rule profiles given space- or comma-separated (``cursor windsurf`` or ``cursor,windsurf``)."""
-    return [p.strip() for value in values or [] for p in value.split(",") if p.strip()]
-
-
-def init_rules(args: argparse.Namespace) -> ToolCall | None:
-    """The rules call ``init --rules`` makes after creating the project."""
-    chosen = profiles(args.rules)
-    return tool_call("rules", {"action": "add", "profiles": chosen}) if chosen else None
 
 
 def _models_flags(p: argparse.ArgumentParser) -> None:
@@ -233,8 +185,6 @@ def _serve(args: argparse.Namespace, project: Path, env: dict[str, str]) -> int:
 
 
 def _init(args: argparse.Namespace, project: Path, env: dict[str, str]) -> int:
-    from taskmaster_mcp.cli.init_command import run_init
-
     return run_init(args, project, env)
 
 
@@ -263,7 +213,7 @@ def _ui(args: argparse.Namespace, project: Path, env: dict[str, str]) -> int:
 
 COMMANDS: tuple[Command, ...] = (
     Command("serve", "serve MCP over stdio, or Streamable HTTP with --http", _serve_flags, run=_serve),
-    Command("init", "create .taskmaster/ and configure editors", _init_flags, run=_init),
+    Command("init", "create .taskmaster/ and configure editors", init_flags, run=_init),
     Command(
         "models",
         "show or set the models of each role",

@@ -50,7 +50,7 @@ def plain_read(tool: str, given: dict[str, Any]) -> Read | None:
         return None
 
     async def read(state: AppState) -> dict[str, Any]:
-        from taskmaster_mcp.cli.client import CallContext
+        from taskmaster_mcp.cli.call_context import CallContext
         from taskmaster_mcp.mcp_server.calls import open_project
         from taskmaster_mcp.store import task_reads
 

@@ -14,13 +14,10 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from taskmaster_mcp.errors import InvalidInput
 from taskmaster_mcp.tasks.model import LEGACY_STATUSES, STATUSES, parse_ref, parse_ref_list
-
-if TYPE_CHECKING:
-    from taskmaster_mcp.cli.client import ToolSession
 
 
 class Usage(Exception):
@@ -40,6 +37,14 @@ class ToolCall:
     followups: tuple[ToolCall, ...] = ()
 
 
+class Tools(Protocol):
+    """What a command's gathering calls: a tool session, in process or over MCP (``cli.client``)."""
+
+    async def call(self, tool: str, arguments: dict[str, Any], progress: Any = None) -> dict[str, Any]: ...
+
+    async def run(self, planned: ToolCall, progress: Any = None) -> dict[str, Any]: ...
+
+
 def tool_call(tool: str, arguments: dict[str, Any], *followups: ToolCall) -> ToolCall:
     """A ToolCall keeping only the arguments that were given."""
     return ToolCall(tool, {k: v for k, v in arguments.items() if v is not None and v is not False}, followups)
@@ -48,13 +53,13 @@ def tool_call(tool: str, arguments: dict[str, Any], *followups: ToolCall) -> Too
 Ask = Callable[[str], str]
 Extra = dict[str, Any]
 """What only the text view needs besides the result (``show``: each parent's subtask ids); --json prints none."""
-Gather = Callable[["ToolSession", ToolCall, argparse.Namespace], Awaitable[tuple[dict[str, Any], Extra]]]
+Gather = Callable[["Tools", ToolCall, argparse.Namespace], Awaitable[tuple[dict[str, Any], Extra]]]
 Render = Callable[[Any, argparse.Namespace, dict[str, Any], Extra], None]
 ExitCode = Callable[[dict[str, Any], Path], int]
 Run = Callable[[argparse.Namespace, Path, dict[str, str]], int]
 
 
-async def one_call(tools: ToolSession, planned: ToolCall, args: argparse.Namespace) -> tuple[dict[str, Any], Extra]:
+async def one_call(tools: Tools, planned: ToolCall, args: argparse.Namespace) -> tuple[dict[str, Any], Extra]:
     """The default gathering: the planned call (and its follow-ups)."""
     return await tools.run(planned), {}
 
