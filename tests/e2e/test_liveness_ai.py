@@ -1,0 +1,62 @@
+"""No wait of a tool that asks a model freezes the server (issue 18 §3, the AI tools).
+
+Through one real server process over stdio, with the scripted provider answering the model call: while an AI
+tool's write on project A waits (our project lock held by another process, Task Master's lock as a file or as a
+directory), a read of project B answers first, and the write goes through once the wait ends. Asserted by order of
+events, not by time.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from ai_helpers import ai_env, ai_project
+from liveness_helpers import HOLDS, call, make_project, server, server_env
+from provider_server import CHAT, ProviderServer
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="flock and sh are POSIX")
+
+LOCKS = ("our project lock", "Task Master lock file", "Task Master lock directory")
+
+
+async def _asked(provider: ProviderServer, route: str) -> None:
+    """Return once the model has been asked (the write comes right after its answer); bounded."""
+    for _ in range(4000):
+        if any(r.path.endswith(route) for r in provider.requests):
+            break
+        await anyio.sleep(0.005)
+    await anyio.sleep(0.3)  # the answer is back and the server is at the lock (never observable from outside)
+
+
+@pytest.mark.parametrize("kind", LOCKS)
+async def test_another_project_is_read_while_an_ai_tools_write_waits(
+    kind: str, tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    waiting = ai_project(make_project(tmp_path / "a"), provider_server)
+    other = make_project(tmp_path / "b")
+    (tmp_path / "home").mkdir()
+    env = {**server_env(tmp_path / "home", tmp_path), **ai_env(tmp_path)}
+    order: list[str] = []
+    async with server(tmp_path, env) as client:
+        with HOLDS[kind](waiting) as release:
+
+            async def write() -> None:
+                await call(client, "research", projectRoot=str(waiting), query="How to ship it?", saveTo="2")
+                order.append("write")
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(write)
+                await _asked(provider_server, CHAT)
+                page: dict[str, Any] = await call(client, "get_tasks", projectRoot=str(other))
+                assert page["tasks"], "the other project's read came back empty"
+                order.append("read")
+                release()
+    assert order == ["read", "write"], f"the other project's read waited for the AI write behind the {kind}"
+    saved = json.loads((waiting / ".taskmaster/tasks/tasks.json").read_text())["master"]["tasks"]
+    assert "Research: How to ship it?" in saved[1]["details"], "the write did not go through once released"
