@@ -2,13 +2,14 @@
 
 Through one real server process over stdio, with the scripted provider answering the model call: while an AI
 tool's write on project A waits (our project lock held by another process, Task Master's lock as a file or as a
-directory), a read of project B answers first, and the write goes through once the wait ends. Asserted by order of
-events, not by time.
+directory), or while review's ``git diff`` of project A is slow (a ``git`` wrapper first on PATH), a read of project
+B answers first, and the AI call goes through once the wait ends. Asserted by order of events, not by time.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,9 @@ import anyio
 import pytest
 
 from ai_helpers import ai_env, ai_project
+from ai_samples import verdict
 from liveness_helpers import HOLDS, call, make_project, server, server_env
-from provider_server import CHAT, ProviderServer
+from provider_server import CHAT, MESSAGES, ProviderServer, Reply
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="flock and sh are POSIX")
 
@@ -60,3 +62,55 @@ async def test_another_project_is_read_while_an_ai_tools_write_waits(
     assert order == ["read", "write"], f"the other project's read waited for the AI write behind the {kind}"
     saved = json.loads((waiting / ".taskmaster/tasks/tasks.json").read_text())["master"]["tasks"]
     assert "Research: How to ship it?" in saved[1]["details"], "the write did not go through once released"
+
+
+def slow_git(bin_dir: Path, project: Path, gate: Path, started: Path) -> None:
+    """A ``git`` first on PATH whose ``diff`` in ``project`` waits until ``gate`` exists (the real git otherwise)."""
+    real = shutil.which("git")
+    assert real, "git is not installed"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "git"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$PWD" = "{project}" ]; then for arg in "$@"; do if [ "$arg" = diff ]; then\n'
+        f'  touch "{started}"; while [ ! -f "{gate}" ]; do sleep 0.02; done; break\n'
+        "fi; done; fi\n"
+        f'exec "{real}" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+
+
+async def test_another_project_is_read_while_reviews_git_diff_is_slow(
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    waiting = ai_project(make_project(tmp_path / "a"), provider_server)
+    other = make_project(tmp_path / "b")
+    (waiting / "ship.py").write_text("SHIPPED = True\n")
+    gate, started = tmp_path / "diff.release", tmp_path / "diff.started"
+    slow_git(tmp_path / "bin", waiting.resolve(), gate, started)
+    provider_server.script(MESSAGES, Reply(text=verdict("approve", 90)))
+    (tmp_path / "home").mkdir()
+    env = {**server_env(tmp_path / "home", tmp_path), **ai_env(tmp_path)}
+    env["PATH"] = f"{tmp_path / 'bin'}:{env['PATH']}"
+    order: list[str] = []
+    async with server(tmp_path, env) as client:
+        try:
+
+            async def reviewed() -> None:
+                result = await call(client, "review", projectRoot=str(waiting), id="2")
+                order.append(f"review {result['verdict']}")
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(reviewed)
+                for _ in range(4000):  # bounded: the diff has started once the wrapper marks it
+                    if started.exists():
+                        break
+                    await anyio.sleep(0.005)
+                assert started.exists(), "review never ran git diff"
+                page: dict[str, Any] = await call(client, "get_tasks", projectRoot=str(other))
+                assert page["tasks"], "the other project's read came back empty"
+                order.append("read")
+                gate.touch()
+        finally:
+            gate.touch()
+    assert order == ["read", "review approve"], "the other project's read waited for review's git diff"
