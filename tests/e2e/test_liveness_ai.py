@@ -18,7 +18,7 @@ import anyio
 import pytest
 
 from ai_helpers import ai_env, ai_project
-from ai_samples import verdict
+from ai_samples import scores, verdict
 from liveness_helpers import HOLDS, call, make_project, server, server_env
 from provider_server import CHAT, MESSAGES, ProviderServer, Reply
 
@@ -114,3 +114,29 @@ async def test_another_project_is_read_while_reviews_git_diff_is_slow(
         finally:
             gate.touch()
     assert order == ["read", "review approve"], "the other project's read waited for review's git diff"
+
+
+async def test_another_project_is_read_while_analyzes_report_write_waits_for_our_lock(
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    waiting = ai_project(make_project(tmp_path / "a"), provider_server)
+    other = make_project(tmp_path / "b")
+    provider_server.script(MESSAGES, Reply(text=scores([1, 2])))
+    (tmp_path / "home").mkdir()
+    env = {**server_env(tmp_path / "home", tmp_path), **ai_env(tmp_path)}
+    order: list[str] = []
+    async with server(tmp_path, env) as client:
+        with HOLDS["our project lock"](waiting) as release:
+
+            async def analyzed() -> None:
+                result = await call(client, "analyze_project_complexity", projectRoot=str(waiting))
+                order.append(f"analyzed {result['analyzed']}")
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(analyzed)
+                await _asked(provider_server, MESSAGES)
+                page: dict[str, Any] = await call(client, "get_tasks", projectRoot=str(other))
+                assert page["tasks"], "the other project's read came back empty"
+                order.append("read")
+                release()
+    assert order == ["read", "analyzed 2"], "the other project's read waited for analyze's report write"
