@@ -140,3 +140,32 @@ async def test_another_project_is_read_while_analyzes_report_write_waits_for_our
                 order.append("read")
                 release()
     assert order == ["read", "analyzed 2"], "the other project's read waited for analyze's report write"
+
+
+MANUAL = {  # the tools that may ask a model run on the event loop; their manual paths write without one
+    "add_task": {"title": "Docs", "description": "Write the docs"},
+    "update_task": {"id": "2", "title": "Ship it today"},
+    "update_subtask": {"id": "1.1", "prompt": "Started on it."},
+}
+
+
+@pytest.mark.parametrize("tool", sorted(MANUAL))
+async def test_another_project_is_read_while_a_manual_write_of_an_ai_tool_waits(tool: str, tmp_path: Path) -> None:
+    waiting, other = make_project(tmp_path / "a"), make_project(tmp_path / "b")
+    (tmp_path / "home").mkdir()
+    order: list[str] = []
+    async with server(tmp_path, server_env(tmp_path / "home", tmp_path)) as client:
+        with HOLDS["our project lock"](waiting) as release:
+
+            async def write() -> None:
+                await call(client, tool, projectRoot=str(waiting), **MANUAL[tool])
+                order.append("write")
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(write)
+                await anyio.sleep(0.3)  # the write has been sent; the server is at the lock
+                page: dict[str, Any] = await call(client, "get_tasks", projectRoot=str(other))
+                assert page["tasks"], "the other project's read came back empty"
+                order.append("read")
+                release()
+    assert order == ["read", "write"], f"the other project's read waited for {tool}'s write behind our lock"
