@@ -171,7 +171,7 @@ async def analyze(
         "projectName": config.global_settings.get("projectName"),
         "usedResearch": research,
     }
-    merge_report(project.paths, tag, entries, meta, path)
+    await ai.write(lambda: merge_report(project.paths, tag, entries, meta, path))
     ranked = sorted(entries.values(), key=lambda e: (-e["complexityScore"], e["taskId"]))
     above = [e["taskId"] for e in ranked if e["complexityScore"] >= threshold]
     return AnalyzeResult(

@@ -61,14 +61,18 @@ async def assign_models(
         )
     changed: list[str] = []
     if wanted:
-        with project.store.mutate() as doc:
-            index = doc.index(tag)
-            for tid, role in wanted.items():
-                task = index.task(tid)
-                if pin_of(task) is None and set_pin(task, role):  # a pin set since the proposal is kept
-                    changed.append(tid)
-            if not changed:
-                raise NoChange
+
+        def section() -> None:
+            with project.store.mutate() as doc:
+                index = doc.index(tag)
+                for tid, role in wanted.items():
+                    task = index.task(tid)
+                    if pin_of(task) is None and set_pin(task, role):  # a pin set since the proposal is kept
+                        changed.append(tid)
+                if not changed:
+                    raise NoChange
+
+        await ai.write(section)
     return AssignResult(
         tag=tag, changed=changed, proposals=found, usage=usage, message=f"{len(changed)} task(s) pinned."
     )

@@ -376,7 +376,7 @@ async def benchmark_models(
         "candidates": [r.model_dump(exclude={"errors"}) for r in results],
         "ranking": [r.modelId for r in ranked],
     }
-    path = write_benchmark_report(ai.project.paths, report)
+    path = await ai.write(lambda: write_benchmark_report(ai.project.paths, report))
     best = ranked[0]
     return BenchmarkResult(
         generatedAt=generated,

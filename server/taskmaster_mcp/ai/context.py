@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+import anyio.to_thread
 from pydantic import BaseModel
 
 from taskmaster_mcp.ai.prompts.blocks import Template
@@ -28,6 +29,7 @@ from taskmaster_mcp.models.concurrency import launch_width
 from taskmaster_mcp.models.router import ModelRouter, ProgressFn, Sampler, Usage
 from taskmaster_mcp.models.routing.rules import TaskFacts, facts_of
 from taskmaster_mcp.store import secrets
+from taskmaster_mcp.store.guard import worker_unit
 from taskmaster_mcp.store.project import Project
 from taskmaster_mcp.store.reports import scores_by_task
 from taskmaster_mcp.store.settings import settings_from_config
@@ -48,6 +50,22 @@ class AIContext:
     progress: ProgressFn
     fresh: bool = False  # skip the response cache (``fresh: true`` on the tool, ``--fresh`` on the CLI)
     route_pin: str | None = None  # a pin being set by this very call (update_task modelRole): it routes the call
+
+    async def write(self, section: Callable[[], T]) -> T:
+        """Run ``section`` on a worker thread and await its result: the one seam for an AI command's store work.
+
+        ``section`` is a plain function holding a whole ``with store.mutate()`` block (or a git subprocess): the
+        waits inside it (our project lock, Task Master's lock, git) then never stall the event loop, so every other
+        call of the server goes on. Locks are taken and released in that one thread, inside a
+        :func:`~taskmaster_mcp.store.guard.worker_unit`, so calls on the same project still take turns. A cancelled
+        call waits for the section to end: a write is whole or not made at all.
+        """
+        return await anyio.to_thread.run_sync(_in_unit, section)
+
+
+def _in_unit(section: Callable[[], T]) -> T:
+    with worker_unit():
+        return section()
 
 
 class UsageSummary(BaseModel):

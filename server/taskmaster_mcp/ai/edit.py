@@ -122,7 +122,7 @@ async def update_item(
             task=task_facts(ai, tag, task, sub),
         )
         usages.append(usage)
-        return _write_follow_ups(ai, tag, ref, before, plan, overrides, usages)
+        return await ai.write(lambda: _write_follow_ups(ai, tag, ref, before, plan, overrides, usages))
     template = edit.UPDATE_TASK if sub is None else edit.UPDATE_SUBTASK
     schema: type[edit.TaskEdit] | type[edit.SubtaskEdit] = edit.TaskEdit if sub is None else edit.SubtaskEdit
     text = edit.update_task_prompt(
@@ -139,15 +139,21 @@ async def update_item(
     usages.append(usage)
     changed: list[str] = []
     follow_ups: list[str] = []
-    with ai.project.store.mutate() as doc:
-        live = _live(doc.index(tag), ref, before)
-        if isinstance(proposal, edit.TaskEdit):
-            changed, follow_ups = apply_task_edit(live, proposal)
-        else:
-            changed = apply_subtask_edit(live, proposal)
-        changed = _override(live, overrides, changed)
-        if not changed:
-            raise NoChange
+
+    def section() -> Task:
+        nonlocal changed, follow_ups
+        with ai.project.store.mutate() as doc:
+            live = _live(doc.index(tag), ref, before)
+            if isinstance(proposal, edit.TaskEdit):
+                changed, follow_ups = apply_task_edit(live, proposal)
+            else:
+                changed = apply_subtask_edit(live, proposal)
+            changed = _override(live, overrides, changed)
+            if not changed:
+                raise NoChange
+        return live
+
+    live = await ai.write(section)
     message = f"Updated {ref}: {', '.join(changed)}."
     if follow_ups:
         message += f" Done work was kept as it is; the change to it is in follow-up subtask(s) {', '.join(follow_ups)}."
@@ -294,25 +300,30 @@ async def update_from(ai: AIContext, *, tag: str, start: str, prompt: str, resea
     updated: list[str] = []
     skipped: list[str] = []
     follow_ups: list[str] = []
-    with ai.project.store.mutate() as doc:
-        live_index = doc.index(tag)
-        for batch, (answer, usage) in zip(batches, answers, strict=True):
-            usages.append(usage)
-            allowed = {key(targets[i].get("id")) for i in batch}
-            for proposal in answer.tasks:
-                task_id = key(proposal.id)
-                if task_id not in allowed or task_id in updated or task_id in skipped:
-                    continue
-                live = live_index.by_id.get(task_id)
-                if live is None or is_closed(live) or fingerprint(live) != before[task_id]:
-                    skipped.append(task_id)
-                    continue
-                changed, added = apply_task_edit(live, proposal)
-                follow_ups += added
-                if changed:
-                    updated.append(task_id)
-        if not updated:
-            raise NoChange
+
+    def section() -> None:
+        nonlocal follow_ups
+        with ai.project.store.mutate() as doc:
+            live_index = doc.index(tag)
+            for batch, (answer, usage) in zip(batches, answers, strict=True):
+                usages.append(usage)
+                allowed = {key(targets[i].get("id")) for i in batch}
+                for proposal in answer.tasks:
+                    task_id = key(proposal.id)
+                    if task_id not in allowed or task_id in updated or task_id in skipped:
+                        continue
+                    live = live_index.by_id.get(task_id)
+                    if live is None or is_closed(live) or fingerprint(live) != before[task_id]:
+                        skipped.append(task_id)
+                        continue
+                    changed, added = apply_task_edit(live, proposal)
+                    follow_ups += added
+                    if changed:
+                        updated.append(task_id)
+            if not updated:
+                raise NoChange
+
+    await ai.write(section)
     unchanged = [key(t.get("id")) for t in targets if key(t.get("id")) not in (*updated, *skipped)]
     return BulkEditResult(
         tag=tag,
@@ -352,8 +363,12 @@ async def note_with_research(
         role="research",
     )
     text = f"{note.strip()}\n\nResearch ({usage.provider}/{usage.model}):\n{findings.strip()}"
-    with ai.project.store.mutate() as doc:
-        changed = edits.update_fields(doc, tag, ref, changes or {}, append=text)
+
+    def section() -> list[str]:
+        with ai.project.store.mutate() as doc:
+            return edits.update_fields(doc, tag, ref, changes or {}, append=text)
+
+    changed = await ai.write(section)
     return EditResult(
         tag=tag,
         changed=[f"{ref}.{name}" for name in changed],

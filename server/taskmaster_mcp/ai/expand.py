@@ -43,7 +43,7 @@ from taskmaster_mcp.ai.plan_map import expand_all_prefix
 from taskmaster_mcp.ai.prd_scope import task_scope
 from taskmaster_mcp.ai.prompts import expand
 from taskmaster_mcp.ai.prompts.blocks import task_context
-from taskmaster_mcp.ai.subtask_writes import apply, check_open, created_rows
+from taskmaster_mcp.ai.subtask_writes import check_open, created_rows, save
 from taskmaster_mcp.errors import Conflict, TaskmasterError
 from taskmaster_mcp.models.concurrency import launch_width
 from taskmaster_mcp.models.router import Usage
@@ -290,8 +290,7 @@ async def expand_task(
     planned = await draft(
         ai, "expand_task", job, request, research, usages, code_block(ai.project.paths), critic, notes
     )
-    with store.mutate() as doc:
-        made, removed, dropped = apply(doc, tag, ref, planned, force)
+    made, removed, dropped = await ai.write(lambda: save(store, tag, ref, planned, force))
     return ExpandResult(
         tag=tag,
         id=str(ref),
@@ -355,8 +354,7 @@ async def expand_all(
                 planned = await draft(
                     replace(ai, progress=progress), "expand_all", job, request, research, usages, code, notes=notes
                 )
-                with store.mutate() as doc:
-                    made, _, _ = apply(doc, tag, Ref(tid), planned, force)
+                made, _, _ = await ai.write(lambda: save(store, tag, Ref(tid), planned, force))
             except Exception as err:  # one task's failure must not stop the others
                 if not isinstance(err, TaskmasterError):
                     log.exception("expand_all: task %s failed", tid)

@@ -227,14 +227,19 @@ async def parse_prd(
         f"Tasks {a} and {b} have nearly the same title; check whether one repeats the other."
         for a, b in near_duplicates([*kept, *planned], only={str(t["id"]) for t in planned})
     ]
-    with store.mutate() as doc:
-        block = doc.ensure_tag(tag)
-        current = block["tasks"]
-        _check_overwrite(current, tag, force, append)
-        if append and next_int_id(current) != next_int_id(kept):
-            raise Conflict("Tasks were added to this tag while the plan was being made. Run parse_prd again.")
-        replaced = 0 if append else len(current)
-        block["tasks"] = [*current, *planned] if append else planned
+
+    def section() -> int:
+        with store.mutate() as doc:
+            block = doc.ensure_tag(tag)
+            current = block["tasks"]
+            _check_overwrite(current, tag, force, append)
+            if append and next_int_id(current) != next_int_id(kept):
+                raise Conflict("Tasks were added to this tag while the plan was being made. Run parse_prd again.")
+            replaced = 0 if append else len(current)
+            block["tasks"] = [*current, *planned] if append else planned
+        return replaced
+
+    replaced = await ai.write(section)
     await ai.progress(len(parts), len(parts), f"wrote {len(planned)} tasks")
     return PlanResult(
         tag=tag,
@@ -308,24 +313,29 @@ async def add_task_from_prompt(
         command="add_task",
     )
     usages.append(usage)
-    with store.mutate() as doc:
-        index = doc.index(tag)
-        given = {key(d) for d in dependencies}
-        added = [
-            str(d)
-            for d in dict.fromkeys(draft.dependencies)
-            if index.by_id.get(str(d)) is not None and str(d) not in given
-        ]
-        task = edits.add_task(
-            doc,
-            tag,
-            title=draft.title,
-            description=draft.description,
-            details=draft.details,
-            test_strategy=draft.testStrategy,
-            dependencies=[*dependencies, *added],
-            priority=priority or draft.priority,
-        )
-        if origin is not None:  # the new task came from the same PRD's scope: it carries it on
-            record(task, origin[0], scope)
+
+    def section() -> tuple[Task, list[str]]:
+        with store.mutate() as doc:
+            index = doc.index(tag)
+            given = {key(d) for d in dependencies}
+            added = [
+                str(d)
+                for d in dict.fromkeys(draft.dependencies)
+                if index.by_id.get(str(d)) is not None and str(d) not in given
+            ]
+            task = edits.add_task(
+                doc,
+                tag,
+                title=draft.title,
+                description=draft.description,
+                details=draft.details,
+                test_strategy=draft.testStrategy,
+                dependencies=[*dependencies, *added],
+                priority=priority or draft.priority,
+            )
+            if origin is not None:  # the new task came from the same PRD's scope: it carries it on
+                record(task, origin[0], scope)
+        return task, added
+
+    task, added = await ai.write(section)
     return AddedTask(tag=tag, task=task, addedDependencies=added or None, usage=summarize(usages))

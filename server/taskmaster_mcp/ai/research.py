@@ -209,9 +209,14 @@ async def research(
     saved_to = saved_file = None
     if save_to:
         ref = parse_ref(save_to)
-        with project.store.mutate() as doc:
-            task, sub = doc.index(tag).get(ref)
-            edits.append_note(sub if sub is not None else task, f"Research: {query.strip()}\n\n{findings.strip()}")
+
+        def section() -> None:
+            with project.store.mutate() as doc:
+                task, sub = doc.index(tag).get(ref)
+                note = f"Research: {query.strip()}\n\n{findings.strip()}"
+                edits.append_note(sub if sub is not None else task, note)
+
+        await ai.write(section)
         saved_to = str(ref)
     if save_to_file:
         path = research_file(project, query)

@@ -27,6 +27,7 @@ With ``apply`` the verdict changes the task in one write:
 from __future__ import annotations
 
 import asyncio
+import functools
 
 from pydantic import BaseModel
 
@@ -247,7 +248,8 @@ async def review(
         outcome = outcome.model_copy(
             update={"followUpSubtasks": [f for f in outcome.followUpSubtasks if f.title not in dropped]}
         )
-    applied = _apply(ai, tag, ref, outcome, base, threshold, verdict, opinions) if apply else None
+    save = functools.partial(_apply, ai, tag, ref, outcome, base, threshold, verdict, opinions)
+    applied = await ai.write(save) if apply else None
     return ReviewResult(
         id=str(ref),
         tag=tag,

@@ -101,28 +101,32 @@ async def scope(
         if isinstance(r, TaskmasterError)
     ]
     changed: list[dict[str, Any]] = []
-    with store.mutate() as doc:
-        live = doc.index(tag)
-        for task, answer in zip(todo, results, strict=True):
-            tid = key(task.get("id"))
-            target = live.by_id.get(tid)
-            if isinstance(answer, TaskmasterError):
-                continue
-            if target is None or not _is_open(target):
-                failed.append(ItemReason(id=tid, reason="removed or closed while it was being rewritten"))
-                continue
-            for name in ("title", "description", "details", "testStrategy"):
-                target[name] = (
-                    getattr(answer, name).strip() if name in ("title", "description") else getattr(answer, name)
-                )
-            rewritten = 0
-            by_id = {key(s.get("id")): s for s in subtasks_of(target) if _is_open(s)}
-            for item in answer.subtasks:
-                sub = by_id.pop(str(item.id), None)
-                if sub is not None:
-                    sub.update(title=item.title.strip(), description=item.description.strip(), details=item.details)
-                    rewritten += 1
-            changed.append({"id": tid, "title": target["title"], "subtasksRewritten": rewritten})
-        if not changed:
-            raise NoChange
+
+    def section() -> None:
+        with store.mutate() as doc:
+            live = doc.index(tag)
+            for task, answer in zip(todo, results, strict=True):
+                tid = key(task.get("id"))
+                target = live.by_id.get(tid)
+                if isinstance(answer, TaskmasterError):
+                    continue
+                if target is None or not _is_open(target):
+                    failed.append(ItemReason(id=tid, reason="removed or closed while it was being rewritten"))
+                    continue
+                for name in ("title", "description", "details", "testStrategy"):
+                    target[name] = (
+                        getattr(answer, name).strip() if name in ("title", "description") else getattr(answer, name)
+                    )
+                rewritten = 0
+                by_id = {key(s.get("id")): s for s in subtasks_of(target) if _is_open(s)}
+                for item in answer.subtasks:
+                    sub = by_id.pop(str(item.id), None)
+                    if sub is not None:
+                        sub.update(title=item.title.strip(), description=item.description.strip(), details=item.details)
+                        rewritten += 1
+                changed.append({"id": tid, "title": target["title"], "subtasksRewritten": rewritten})
+            if not changed:
+                raise NoChange
+
+    await ai.write(section)
     return ScopeResult(tag=tag, changed=changed, skipped=skipped, failed=failed, usage=summarize(usages))

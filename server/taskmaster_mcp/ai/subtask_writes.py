@@ -8,6 +8,7 @@ from typing import Any, cast
 from taskmaster_mcp.ai.context import renumber
 from taskmaster_mcp.ai.prompts import expand
 from taskmaster_mcp.errors import Conflict
+from taskmaster_mcp.store.taskstore import TaskStore
 from taskmaster_mcp.tasks import edits
 from taskmaster_mcp.tasks.document import TaskFile
 from taskmaster_mcp.tasks.model import CLOSED_STATUSES, Ref, Task, deps_of, key, next_int_id, subtasks_of
@@ -64,6 +65,14 @@ def _retarget(tasks: list[Task], parent_id: str, old: str, new: int) -> None:
             ]
             if out != deps:
                 sub["dependencies"] = out
+
+
+def save(
+    store: TaskStore, tag: str, ref: Ref, planned: list[expand.PlannedSubtask], force: bool
+) -> tuple[list[Task], list[str], int]:
+    """:func:`apply` in one mutation of ``store`` (a plain function: the AI command runs it off the event loop)."""
+    with store.mutate() as doc:
+        return apply(doc, tag, ref, planned, force)
 
 
 def apply(

@@ -8,7 +8,8 @@ loop (these tools await nothing but their own helpers: the client's roots are re
 :func:`taskmaster_mcp.store.guard.worker_unit` so calls on the same project never overlap on its cached documents.
 
 The tools that ask a model stay on the event loop (they stream, report progress and may sample the client's own
-model, all tied to the loop); their short store sections take the same guard.
+model, all tied to the loop); each of their store writes (a whole ``with store.mutate()`` block) and review's git
+diff runs on a worker thread in a unit of its own (:meth:`taskmaster_mcp.ai.context.AIContext.write`).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from taskmaster_mcp.errors import InvalidInput
 from taskmaster_mcp.mcp_server.calls import open_project, state_of
+from taskmaster_mcp.mcp_server.offload import sync_in_worker
 from taskmaster_mcp.mcp_server.tools.params import (
     AsText,
     DepList,
@@ -26,7 +27,7 @@ from taskmaster_mcp.store.taskstore import NoChange
 from taskmaster_mcp.tasks import edits
 from taskmaster_mcp.tasks.jsonvalues import clip
 from taskmaster_mcp.tasks.metadata import parse_metadata
-from taskmaster_mcp.tasks.model import Ref, check_priority, key, parse_ref, parse_ref_list, split_list
+from taskmaster_mcp.tasks.model import Ref, Task, check_priority, key, parse_ref, parse_ref_list, split_list
 from taskmaster_mcp.tasks.pins import set_pin
 
 if TYPE_CHECKING:  # the AI core is imported on first use, not at server start
@@ -105,17 +106,21 @@ async def add_task(
     if not title:
         raise InvalidInput("Pass title (and description) for a manual task, or prompt to have the AI draft it.")
     chosen = priority or str(project.config().global_settings.get("defaultPriority") or "medium")
-    with project.store.mutate() as doc:
-        task = edits.add_task(
-            doc,
-            the_tag,
-            title=title,
-            description=description,
-            details=details,
-            test_strategy=testStrategy,
-            dependencies=split_list(dependencies),
-            priority=chosen,
-        )
+
+    def section() -> Task:  # off the event loop: add_task is an AI tool, run on the loop (see mcp_server/offload.py)
+        with project.store.mutate() as doc:
+            return edits.add_task(
+                doc,
+                the_tag,
+                title=title,
+                description=description,
+                details=details,
+                test_strategy=testStrategy,
+                dependencies=split_list(dependencies),
+                priority=chosen,
+            )
+
+    task = await sync_in_worker(section)
     return Changed(tag=the_tag, changed=[key(task["id"])], message=f"Added task {task['id']}.", task=clip(task))
 
 
@@ -214,16 +219,21 @@ async def update_task(
             )
         else:
             result = await ai_edit.note_with_research(ai, tag=the_tag, ref=ref, note=prompt, changes=changes)
-        _merge_after(project, the_tag, ref, patch, modelRole)
+        await sync_in_worker(_merge_after, project, the_tag, ref, patch, modelRole)
         return result
     changed: list[str] = []
-    with project.store.mutate() as doc:
-        if changes or prompt or patch or modelRole is None:
-            changed = edits.update_fields(doc, the_tag, ref, changes, append=prompt, metadata=patch)
-        if modelRole is not None and set_pin(doc.index(the_tag).task(ref.task), pin) and "metadata" not in changed:
-            changed.append("metadata")
-        if not changed:
-            raise NoChange
+
+    def section() -> None:  # off the event loop (see add_task)
+        nonlocal changed
+        with project.store.mutate() as doc:
+            if changes or prompt or patch or modelRole is None:
+                changed = edits.update_fields(doc, the_tag, ref, changes, append=prompt, metadata=patch)
+            if modelRole is not None and set_pin(doc.index(the_tag).task(ref.task), pin) and "metadata" not in changed:
+                changed.append("metadata")
+            if not changed:
+                raise NoChange
+
+    await sync_in_worker(section)
     return Changed(
         tag=the_tag,
         changed=[f"{ref}.{name}" for name in changed],
@@ -261,10 +271,14 @@ async def update_subtask(
         from taskmaster_mcp.mcp_server.calls import ai_context
 
         result = await note_with_research(ai_context(ctx, project), tag=the_tag, ref=ref, note=prompt)
-        _merge_after(project, the_tag, ref, patch)
+        await sync_in_worker(_merge_after, project, the_tag, ref, patch)
         return result
-    with project.store.mutate() as doc:
-        changed = edits.update_fields(doc, the_tag, ref, {}, append=prompt, metadata=patch)
+
+    def section() -> list[str]:  # off the event loop (see add_task)
+        with project.store.mutate() as doc:
+            return edits.update_fields(doc, the_tag, ref, {}, append=prompt, metadata=patch)
+
+    changed = await sync_in_worker(section)
     message = f"Appended a note to {ref}." if prompt else f"Merged metadata into {ref}."
     return Changed(tag=the_tag, changed=[f"{ref}.{name}" for name in changed], message=message)
 
