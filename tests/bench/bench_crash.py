@@ -14,9 +14,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "support"))
 
-from rpc import server_command  # noqa: E402
-
 from crash_helpers import crash_rounds, large_project  # noqa: E402
+from rpc import server_command  # noqa: E402
 
 
 def main() -> None:

@@ -26,9 +26,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "support"))
 
-from rpc import Session, server_command  # noqa: E402
-
 from provider_server import MESSAGES, ProviderServer, Reply, write_config  # noqa: E402
+from rpc import Session, server_command  # noqa: E402
 
 DELAY = 0.3
 REPEATS = 7

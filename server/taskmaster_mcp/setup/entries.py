@@ -89,8 +89,8 @@ FIRST_RUN: dict[str, str] = {
     "a refusal, `claude mcp reset-project-choices` asks again)",
     "codex": "Codex reads .codex/config.toml only in a trusted project: answer the trust prompt when Codex starts "
     'here (or give this project trust_level = "trusted" in ~/.codex/config.toml; docs/editors.md shows how)',
-    "gemini": "Gemini CLI loads .gemini/settings.json only in a trusted folder: accept the trust prompt (or run "
-    "`gemini trust`) the first time you start it here",
+    "gemini": "Gemini CLI loads .gemini/settings.json only in a trusted folder: accept the trust prompt the first "
+    "time you start it here (or set GEMINI_CLI_TRUST_WORKSPACE=true; docs/editors.md shows how)",
     "amp": "Amp asks once to approve servers from .amp/settings.json: run `amp mcp approve taskmaster`",
     "trae": 'turn on "Enable Project MCP" in Trae\'s settings so it reads .trae/mcp.json',
 }
