@@ -27,9 +27,11 @@ from typing import Any
 from mcp import Client, StdioServerParameters
 from mcp.types import ListRootsResult, Root
 
-from rpc import server_command
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))  # rpc, the shared helpers
 
-FIXTURE = Path("/work/shared/fixtures/messy-tasks.json")
+from rpc import server_command  # noqa: E402
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "messy-tasks.json"
 HERE = Path(__file__).resolve().parent
 
 
