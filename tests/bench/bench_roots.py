@@ -29,7 +29,7 @@ from mcp.types import ListRootsResult, Root
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))  # rpc, the shared helpers
 
-from rpc import server_command  # noqa: E402
+from rpc import server_command
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "messy-tasks.json"
 HERE = Path(__file__).resolve().parent
