@@ -11,6 +11,7 @@ import pytest
 from pydantic import BaseModel
 
 from taskmaster_mcp.errors import InvalidModelOutput, ProviderError
+from taskmaster_mcp.models.attempts import CircuitBreaker
 from taskmaster_mcp.models.concurrency import AdaptiveLimiter, SlotTimeout
 from taskmaster_mcp.models.layers.base import Turn
 from taskmaster_mcp.models.layers.limit import Limited
@@ -20,7 +21,6 @@ from taskmaster_mcp.models.layers.response_cache import Cached
 from taskmaster_mcp.models.layers.retries import Bounded, Breaking, Retrying
 from taskmaster_mcp.models.layers.validation import Parsed, Validated
 from taskmaster_mcp.models.ledger import Ledger
-from taskmaster_mcp.models.policy import CircuitBreaker
 from taskmaster_mcp.models.providers import ChunkFn, Completion, Request
 from taskmaster_mcp.models.recording import Recorder, load
 from taskmaster_mcp.models.response_cache import ResponseCache

@@ -21,8 +21,8 @@ hides a problem one reviewer saw. Every view is returned (role asked, the model 
 summary, findings, or the error). With ``apply``, ``needs_human`` sets the task's status to ``review`` (never
 ``done``, never ``in-progress``), adds the follow-ups and records the views in the dated note.
 
-Roles are plain names checked by :func:`taskmaster_mcp.ai.roles.configured_role`; two reviewer roles configured with
-the same model are refused before any request, since they could only agree with themselves.
+Roles are plain names checked by :func:`taskmaster_mcp.ai.panel_roles.configured_role`; two reviewer roles
+configured with the same model are refused before any request, since they could only agree with themselves.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from typing import Literal
 from pydantic import BaseModel
 
 from taskmaster_mcp.ai.context import AIContext, PromptUsage, ask
+from taskmaster_mcp.ai.panel_roles import configured_role, model_of
 from taskmaster_mcp.ai.prompts import review as prompts
 from taskmaster_mcp.ai.prompts.review import Finding, FollowUp, ReviewOut, Verdict
-from taskmaster_mcp.ai.roles import configured_role, model_of
 from taskmaster_mcp.errors import InvalidInput, TaskmasterError
 from taskmaster_mcp.models.router import Usage
 from taskmaster_mcp.tasks.model import split_list

@@ -4,7 +4,7 @@ draft against its source, main revises once, and only the revision is written.
 Decisions:
 
 - The critic role is ``taskmasterMcp.critique.role`` (default ``fallback``), checked by
-  :func:`taskmaster_mcp.ai.roles.configured_role` before any request: a critic that is not configured is an error
+  :func:`taskmaster_mcp.ai.panel_roles.configured_role` before any request: a critic that is not configured is an error
   naming the fix, never a silent switch to main (a model checking its own draft finds little). It is routed like any
   call starting on that role (command ``<command>:critique``), so if its model is down the next role of its
   fallback chain critiques; the report then notes that the critic was the author's own model. So it does when a
@@ -39,11 +39,11 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel
 
 from taskmaster_mcp.ai.context import AIContext, ask
+from taskmaster_mcp.ai.panel_roles import configured_role
 from taskmaster_mcp.ai.prompts import critique as prompts
 from taskmaster_mcp.ai.prompts.blocks import Template
 from taskmaster_mcp.ai.prompts.critique import CritiqueFinding
 from taskmaster_mcp.ai.quality import count_within, structure_issues
-from taskmaster_mcp.ai.roles import configured_role
 from taskmaster_mcp.errors import InvalidModelOutput
 from taskmaster_mcp.models.router import Usage
 from taskmaster_mcp.models.routing.rules import TaskFacts

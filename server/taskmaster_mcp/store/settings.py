@@ -269,7 +269,7 @@ def input_budget_tokens(config: Config) -> int | None:
 
 def critique_role(config: Config) -> str:
     """``critique.role``: the role that critiques a draft plan (default ``fallback``); checked as a role by the caller
-    (``ai.roles.configured_role``), so named roles need no change here."""
+    (``ai.panel_roles.configured_role``), so named roles need no change here."""
     return _once(config, "critique", _critique_role)
 
 

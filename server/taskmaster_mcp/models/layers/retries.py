@@ -1,5 +1,5 @@
 """The retries layers: the circuit breaker, retries with back-off within the role's turn, and each request's
-timeouts. The rules (defaults and why) are ``models/policy.py``'s.
+timeouts. The rules (defaults and why) are ``models/attempts.py``'s.
 
 - :class:`Breaking` counts the role's outcome (after its re-ask) toward the model's circuit: a success closes
   it, a provider error or invalid output counts a failure. A :class:`SlotTimeout` (no request was sent: the queue
@@ -18,9 +18,9 @@ import time
 from dataclasses import replace
 
 from taskmaster_mcp.errors import InvalidModelOutput, ProviderError
+from taskmaster_mcp.models.attempts import AttemptLimits, CircuitBreaker, attempted, bounded, retry_delay
 from taskmaster_mcp.models.concurrency import SlotTimeout
 from taskmaster_mcp.models.layers.base import Turn, Wrapper
-from taskmaster_mcp.models.policy import AttemptLimits, CircuitBreaker, attempted, bounded, retry_delay
 from taskmaster_mcp.models.providers import ChunkFn, Completion, Provider, Request
 from taskmaster_mcp.models.usage import CallState
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from taskmaster_mcp.errors import ConfigError, MissingKey
 from taskmaster_mcp.models import catalogue
+from taskmaster_mcp.models.attempts import CircuitBreaker
 from taskmaster_mcp.models.concurrency import Limiters
 from taskmaster_mcp.models.credentials import provider_env
 from taskmaster_mcp.models.layers.base import Lazy, Turn
@@ -29,7 +30,6 @@ from taskmaster_mcp.models.layers.response_cache import Cached
 from taskmaster_mcp.models.layers.retries import Bounded, Breaking, Retrying
 from taskmaster_mcp.models.layers.validation import Parsed, Validated
 from taskmaster_mcp.models.ledger import Ledger
-from taskmaster_mcp.models.policy import CircuitBreaker
 from taskmaster_mcp.models.providers import Provider, Request, Sampler
 from taskmaster_mcp.models.recording import Recorder
 from taskmaster_mcp.models.registry import provider_wire, resolve_base_url, resolve_key

@@ -1,4 +1,4 @@
-"""Routing policy: how long a request and a role may take, when to retry, and when to skip a failing model.
+"""Attempt policy: how long a request and a role may take, when to retry, and when to skip a failing model.
 
 The router (``router.py``) decides *which* role to ask; this module decides *how long* and *how often*.
 
