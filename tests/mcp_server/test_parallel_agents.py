@@ -88,3 +88,11 @@ async def test_get_tasks_parallel_shows_the_plan_wave_by_wave(tmp_path: Path) ->
         page = await ok(client, "get_tasks", parallel=True)
     assert [w["ids"] for w in page["waves"]] == [["1"], ["2", "3"], ["4"]]
     assert page["unschedulable"] == ["5"]
+
+
+async def test_count_says_which_claims_hold_the_plan_when_nothing_is_free(tmp_path: Path) -> None:
+    root = plan(tmp_path / "p", [item(1), item(2, [1])])
+    async with connected(root) as client:
+        await ok(client, "next_task", claim=True, agent="alice")
+        found = await ok(client, "next_task", count=3)
+    assert found.get("parallel") == [] and "live claims hold 1 (alice)" in found["reason"]

@@ -73,7 +73,11 @@ def parallel_next(project: Project, tag: str, count: int) -> tuple[list[dict[str
         {"id": p.id, "title": (p.sub or p.task).get("title"), "files": sorted(p.scope), "why": p.reason} for p in picks
     ]
     if not rows:
-        return [], nothing_next_reason(index)
+        reason = nothing_next_reason(index)
+        if held:  # what is ready is being worked: say by whom, not only what waits
+            others = ", ".join(f"{i} ({c.agent})" for i, c in sorted(held.items())[:10])
+            reason = f"Nothing free: live claims hold {others}. {reason}"
+        return [], reason
     return rows, f"{len(rows)} item(s) can be worked at once (asked for {count})."
 
 
