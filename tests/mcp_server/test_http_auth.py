@@ -10,9 +10,8 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from http_helpers import http_server
+from servers import TOKEN, serving
 
-TOKEN = "team-token-0123456789abcdef"
 PROBES = [
     ("GET", "/.well-known/oauth-protected-resource"),
     ("GET", "/.well-known/oauth-protected-resource/mcp"),
@@ -37,7 +36,7 @@ def post_mcp(url: str, headers: dict[str, str]) -> httpx2.Response:
 
 
 def test_the_401_is_a_plain_bearer_challenge_without_oauth_metadata(messy_project: Path) -> None:
-    with http_server(messy_project, env={"TASKMASTER_MCP_TOKEN": TOKEN}) as url:
+    with serving(messy_project, env={"TASKMASTER_MCP_TOKEN": TOKEN}) as url:
         missing = post_mcp(url, {})
         wrong = post_mcp(url, {"Authorization": "Bearer not-the-token"})
         right = post_mcp(url, {"Authorization": f"Bearer {TOKEN}"})
@@ -52,7 +51,7 @@ def test_the_401_is_a_plain_bearer_challenge_without_oauth_metadata(messy_projec
 @pytest.mark.parametrize("token", [TOKEN, None])
 def test_every_oauth_path_answers_a_json_404_that_names_the_header(messy_project: Path, token: str | None) -> None:
     env = {"TASKMASTER_MCP_TOKEN": token} if token else {}
-    with http_server(messy_project, env=env) as url:
+    with serving(messy_project, env=env) as url:
         origin = url.rsplit("/", 1)[0]
         answers = [httpx2.request(method, origin + path, timeout=10) for method, path in PROBES]
     for (_, path), answer in zip(PROBES, answers, strict=True):
@@ -65,7 +64,7 @@ def test_every_oauth_path_answers_a_json_404_that_names_the_header(messy_project
 
 
 async def test_a_client_sending_the_header_connects_and_calls_tools(era: str, messy_project: Path) -> None:
-    with http_server(messy_project, env={"TASKMASTER_MCP_TOKEN": TOKEN}) as url:
+    with serving(messy_project, env={"TASKMASTER_MCP_TOKEN": TOKEN}) as url:
         async with (
             httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as http,
             Client(streamable_http_client(url, http_client=http), mode=era, read_timeout_seconds=30) as client,

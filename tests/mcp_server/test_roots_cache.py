@@ -12,8 +12,8 @@ from mcp import Client, StdioServerParameters
 from mcp.types import ListRootsResult, Root
 
 from conftest import make_project
-from http_helpers import installed_script
 from mcp_helpers import connected, error, ok, snapshot
+from servers import console_script
 from taskmaster_mcp.mcp_server.rootcache import SessionRoots
 
 
@@ -63,7 +63,7 @@ async def test_changed_roots_confine_the_very_next_call(messy_project: Path, tmp
 async def test_changed_roots_confine_the_next_call_over_stdio(messy_project: Path, tmp_path: Path) -> None:
     other = make_project(tmp_path / "other", None)
     workspace = Workspace(messy_project)
-    params = StdioServerParameters(command=installed_script(), args=[], cwd=str(tmp_path))
+    params = StdioServerParameters(command=console_script(), args=[], cwd=str(tmp_path))
     async with Client(params, mode="legacy", list_roots_callback=workspace, read_timeout_seconds=30) as client:
         first = await client.call_tool("get_tasks", {"projectRoot": str(messy_project)})
         workspace.folders = [other]

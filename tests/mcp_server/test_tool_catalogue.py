@@ -14,8 +14,8 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters, types
 
-from http_helpers import http_server, installed_script
 from mcp_helpers import connected, error, ok, snapshot
+from servers import console_script, serving
 from taskmaster_mcp.mcp_server.catalogue import CATALOGUE, DEFAULT_TOOLS, GROUPS, SWITCHER, ToolSpec
 
 EVERY = {"TASK_MASTER_TOOLS": "all"}
@@ -153,12 +153,12 @@ async def test_the_sdk_client_hears_tools_list_changed_and_sees_the_group(
 ) -> None:
     SEEN.clear()
     if transport == "stdio":
-        target: Any = StdioServerParameters(command=installed_script(), args=[], cwd=str(messy_project))
+        target: Any = StdioServerParameters(command=console_script(), args=[], cwd=str(messy_project))
         async with Client(target, mode=era, read_timeout_seconds=30, message_handler=_on_message) as client:
             caps = client.server_capabilities
             names = await _watched(client, era)
     else:
-        with http_server(messy_project) as url:
+        with serving(messy_project) as url:
             async with Client(url, mode=era, read_timeout_seconds=30, message_handler=_on_message) as client:
                 caps = client.server_capabilities
                 names = await _watched(client, era)
