@@ -8,12 +8,13 @@ which command runs.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 from typing import Any, cast
 
 from taskmaster_mcp.cli import listing, messages
-from taskmaster_mcp.cli.spec import Extra, ToolCall, Tools
+from taskmaster_mcp.cli.spec import Extra, Render, ToolCall, Tools
 
 # --- gathering ------------------------------------------------------------------------------------------------------
 
@@ -136,58 +137,24 @@ def render_tags(out: Any, args: argparse.Namespace, data: dict[str, Any], extra:
     tags_table(out, data, metadata=args.show_metadata)
 
 
-def render_message(out: Any, args: argparse.Namespace, data: dict[str, Any], extra: Extra) -> None:
-    from taskmaster_mcp.cli.views import message
+def _view(module: str, name: str) -> Render:
+    """A render that imports its view only when it draws: the views load rich, which a --json run never needs."""
 
-    message(out, data)
+    def render(out: Any, args: argparse.Namespace, data: dict[str, Any], extra: Extra) -> None:
+        getattr(importlib.import_module(module), name)(out, data)
 
-
-def render_dependencies(out: Any, args: argparse.Namespace, data: dict[str, Any], extra: Extra) -> None:
-    from taskmaster_mcp.cli.views import dependency_report
-
-    dependency_report(out, data)
+    return render
 
 
-def render_complexity(out: Any, args: argparse.Namespace, data: dict[str, Any], extra: Extra) -> None:
-    from taskmaster_mcp.cli.views import complexity_table
-
-    complexity_table(out, data)
-
-
-def render_generated(out: Any, args: argparse.Namespace, data: dict[str, Any], extra: Extra) -> None:
-    from taskmaster_mcp.cli.views import generated
-
-    generated(out, data)
-
-
-def render_models(out: Any, args: argparse.Namespace, data: dict[str, Any], extra: Extra) -> None:
-    from taskmaster_mcp.cli.model_views import models_table
-
-    models_table(out, data)
-
-
-def render_usage(out: Any, args: argparse.Namespace, data: dict[str, Any], extra: Extra) -> None:
-    from taskmaster_mcp.cli.model_views import usage_table
-
-    usage_table(out, data)
-
-
-def render_benchmark(out: Any, args: argparse.Namespace, data: dict[str, Any], extra: Extra) -> None:
-    from taskmaster_mcp.cli.benchmark_view import benchmark_table
-
-    benchmark_table(out, data)
-
-
-def render_route(out: Any, args: argparse.Namespace, data: dict[str, Any], extra: Extra) -> None:
-    from taskmaster_mcp.cli.routing_views import route_table
-
-    route_table(out, data)
-
-
-def render_pins(out: Any, args: argparse.Namespace, data: dict[str, Any], extra: Extra) -> None:
-    from taskmaster_mcp.cli.routing_views import pins
-
-    pins(out, data)
+render_message = _view("taskmaster_mcp.cli.views", "message")
+render_dependencies = _view("taskmaster_mcp.cli.views", "dependency_report")
+render_complexity = _view("taskmaster_mcp.cli.views", "complexity_table")
+render_generated = _view("taskmaster_mcp.cli.views", "generated")
+render_models = _view("taskmaster_mcp.cli.model_views", "models_table")
+render_usage = _view("taskmaster_mcp.cli.model_views", "usage_table")
+render_benchmark = _view("taskmaster_mcp.cli.benchmark_view", "benchmark_table")
+render_route = _view("taskmaster_mcp.cli.routing_views", "route_table")
+render_pins = _view("taskmaster_mcp.cli.routing_views", "pins")
 
 
 # --- exit codes -----------------------------------------------------------------------------------------------------
