@@ -50,7 +50,7 @@ from taskmaster_mcp.ai.benchmark_checks import (
 from taskmaster_mcp.ai.benchmark_sample import SAMPLE_PRD, SAMPLE_PRD_TASKS, SAMPLE_TASKS
 from taskmaster_mcp.ai.budget import split_sections
 from taskmaster_mcp.ai.context import AIContext, ask
-from taskmaster_mcp.ai.expand import OPEN_STATUSES, default_subtasks, make_job
+from taskmaster_mcp.ai.expand import OPEN_STATUSES, default_subtasks, job_prompt, make_job
 from taskmaster_mcp.ai.expand import reason_text as short
 from taskmaster_mcp.ai.plan import default_num_tasks
 from taskmaster_mcp.ai.prompts import expand, plan
@@ -208,18 +208,7 @@ def samples(config: Config, index: TagIndex | None, prd: str | None, tasks: int)
     open_tasks.sort(key=lambda t: bool(subtasks_of(t)))  # tasks not yet broken down first
     for task in open_tasks[:tasks]:
         job = make_job(index, Ref(key(task.get("id"))), {}, SUBTASKS, default_subtasks(config), True)
-        prompt = expand.expand_prompt(
-            target=job.target,
-            parent=job.parent,
-            count=job.count,
-            exact=job.exact,
-            builds_on=job.builds_on,
-            unblocks=job.unblocks,
-            related=job.related,
-            hint=job.hint,
-            existing=job.existing,
-            research=None,
-        )
+        prompt = job_prompt(job, None)
         work.append(
             Sample("expand_task", f"task {key(task.get('id'))}", expand.EXPAND, prompt, expand.SubtaskPlan, SUBTASKS)
         )

@@ -1,6 +1,4 @@
-"""expand_task and expand_all: work broken into subtasks by the main role.
-
-Decisions:
+"""expand_task and expand_all: work broken into subtasks by the main role. Decisions:
 
 - The model sees the task in full, the tasks it builds on and those it unblocks with their descriptions and the
   start of their details (:mod:`taskmaster_mcp.ai.neighbours`), a few tasks on similar topics by title, the
@@ -201,6 +199,23 @@ def make_job(
     )
 
 
+def job_prompt(job: Job, research: str | None) -> str:
+    """The expand prompt of one job (what the model reads about the task, its neighbours and the count)."""
+    return expand.expand_prompt(
+        target=job.target,
+        parent=job.parent,
+        count=job.count,
+        exact=job.exact,
+        builds_on=job.builds_on,
+        unblocks=job.unblocks,
+        related=job.related,
+        hint=job.hint,
+        existing=job.existing,
+        research=research,
+        scope=job.scope,
+    )
+
+
 async def draft(
     ai: AIContext,
     command: str,
@@ -217,19 +232,7 @@ async def draft(
     findings = await researched(
         research, ai, command, expand.EXPAND_RESEARCH, lambda: expand.expand_research_question(job.target), usages
     )
-    prompt = expand.expand_prompt(
-        target=job.target,
-        parent=job.parent,
-        count=job.count,
-        exact=job.exact,
-        builds_on=job.builds_on,
-        unblocks=job.unblocks,
-        related=job.related,
-        hint=job.hint,
-        existing=job.existing,
-        research=findings,
-        scope=job.scope,
-    )
+    prompt = job_prompt(job, findings)
     prefix = expand.expand_context(codebase=code, request=request)
     schema = expand.counted_subtasks(job.count) if job.exact else expand.SubtaskPlan
     answer, usage = await ask_counted(
