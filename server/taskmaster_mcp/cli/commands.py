@@ -375,7 +375,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("move", "move tasks to new ids, or between tags", _move_flags, _move, render=render_message),
     Command(
         "generate",
-        "write the plain-text task files",
+        "write the task files (task_001.md, Task Master 0.43's markdown)",
         _generate_flags,
         lambda a: tool_call("generate", {"output": a.output, "tag": a.tag}),
         render=render_generated,
