@@ -101,3 +101,9 @@ def test_an_unreadable_lease_counts_as_expired() -> None:
     doc = doc_of(task(1, metadata={"taskmasterMcp": {"claim": {"agent": "a", "until": "soon"}}}))
     assert claims.live_claims(doc.index("master"), NOW) == {}
     assert claim(doc, "b")[0] == "1"
+
+
+def test_done_on_a_claimed_item_reports_it_changed_once() -> None:
+    doc = doc_of(task(1), task(2))
+    claim(doc, "a")
+    assert edits.set_status(doc, "master", [Ref("1")], "done") == ["1"]

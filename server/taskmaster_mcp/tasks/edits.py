@@ -61,12 +61,13 @@ def set_status(doc: TaskFile, tag: str, refs: list[Ref], status: str, *, derive_
     changed: list[str] = []
     for (task, sub), ref in zip(targets, refs, strict=True):
         item = sub if sub is not None else task
-        if status in RELEASING_STATUSES and our_value(item, CLAIM_KEY) is not None:
-            set_our_value(item, CLAIM_KEY, None)  # finished or set aside: its agent's claim ends (tasks/claims.py)
+        released = status in RELEASING_STATUSES and our_value(item, CLAIM_KEY) is not None
+        if released:  # finished or set aside: its agent's claim ends (tasks/claims.py)
+            set_our_value(item, CLAIM_KEY, None)
+        if item.get("status") != status or released:
             changed.append(str(ref))
         if item.get("status") != status:
             item["status"] = status
-            changed.append(str(ref))
             if (
                 sub is not None
                 and derive_parent
