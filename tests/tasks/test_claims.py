@@ -107,3 +107,10 @@ def test_done_on_a_claimed_item_reports_it_changed_once() -> None:
     doc = doc_of(task(1), task(2))
     claim(doc, "a")
     assert edits.set_status(doc, "master", [Ref("1")], "done") == ["1"]
+
+
+def test_a_task_set_done_ends_the_claims_on_its_open_subtasks() -> None:
+    doc = doc_of(task(1, "in-progress", subs=[sub(1), sub(2)]))
+    claim(doc, "a")
+    edits.set_status(doc, "master", [Ref("1")], "done")
+    assert "metadata" not in get(doc, "1.1") and claims.live_claims(doc.index("master"), NOW) == {}

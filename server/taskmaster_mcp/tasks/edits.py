@@ -79,6 +79,7 @@ def set_status(doc: TaskFile, tag: str, refs: list[Ref], status: str, *, derive_
             for child in subtasks_of(task):
                 if child.get("status") not in (*DONE_STATUSES, "cancelled", status):
                     child["status"] = status
+                    set_our_value(child, CLAIM_KEY, None)  # done with its task: a claim on it ends too
                     changed.append(f"{ref}.{key(child.get('id'))}")
     return changed
 
